@@ -1,0 +1,21 @@
+/// A device signature: the role a device plays, matching a protocol of `MirageCore`.
+///
+/// Signatures are types so that the compiler checks the manifest: a `Device<Block>` cannot be
+/// passed where the application's ``Main`` needs a `Console`.
+public protocol Signature {
+    /// The name the description uses, matching the `MirageCore` protocol.
+    static var name: String { get }
+}
+
+/// A block device (`MirageCore.BlockDevice`).
+public enum Block: Signature { public static var name: String { "BlockDevice" } }
+/// A console (`MirageCore.Console`).
+public enum Console: Signature { public static var name: String { "Console" } }
+/// A source of random bytes (`MirageCore.EntropySource`).
+public enum Entropy: Signature { public static var name: String { "EntropySource" } }
+/// A monotonic clock (`MirageCore.MonotonicClock`).
+public enum MonotonicTime: Signature { public static var name: String { "MonotonicClock" } }
+/// A wall clock (`MirageCore.WallClock`).
+public enum WallTime: Signature { public static var name: String { "WallClock" } }
+/// An Ethernet device (`MirageCore.NetworkDevice`).
+public enum Network: Signature { public static var name: String { "NetworkDevice" } }

@@ -1,0 +1,50 @@
+/// Why a network device operation failed.
+public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The frame is larger than the device's MTU plus the Ethernet header.
+    case frameTooLarge(length: Int, limit: Int)
+    /// The device was closed.
+    case disconnected
+    /// The platform reported an error; `code` is its error number (errno on unix).
+    case io(code: Int32)
+
+    public var description: String {
+        switch self {
+        case let .frameTooLarge(length, limit): "a frame of \(length) bytes exceeds the limit of \(limit)"
+        case .disconnected: "the network device is disconnected"
+        case let .io(code): "network input/output error (error number \(code))"
+        }
+    }
+}
+
+/// Counters a network device keeps, as MirageOS's `Mirage_net.stats`.
+public struct NetworkStatistics: Hashable, Sendable {
+    public var receivedBytes: UInt64 = 0
+    public var receivedFrames: UInt64 = 0
+    public var transmittedBytes: UInt64 = 0
+    public var transmittedFrames: UInt64 = 0
+    /// Frames dropped by the device (too large, or no room).
+    public var dropped: UInt64 = 0
+
+    public init() {}
+}
+
+/// An Ethernet device: frames in, frames out (MirageOS's `Mirage_net`).
+///
+/// On unix a tap device; on hvt the tender's net hypercalls, which it serves from a tap device.
+/// Frames carry the Ethernet header but no frame check sequence.
+public protocol NetworkDevice: AnyObject {
+    /// The device's hardware address.
+    var mac: MACAddress { get }
+    /// The largest payload of one frame, not counting the 14-byte Ethernet header.
+    var mtu: Int { get }
+    /// What has been sent and received so far.
+    var statistics: NetworkStatistics { get }
+
+    /// Waits until frames have arrived, then passes each to `handler`, in order of arrival.
+    ///
+    /// - Throws: ``NetworkError/disconnected`` once the device is closed.
+    func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError)
+
+    /// Sends one frame.
+    func transmit(_ frame: PacketBuffer) async throws(NetworkError)
+}

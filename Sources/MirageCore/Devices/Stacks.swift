@@ -1,0 +1,99 @@
+/// Why a TCP or flow operation failed.
+public enum FlowError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The peer reset the connection (RFC 9293 section 3.5.2).
+    case reset
+    /// The connection timed out: retransmissions went unanswered, or a connect took too long.
+    case timedOut
+    /// The peer refused the connection.
+    case refused
+    /// The flow was closed for writing by this side, or closed entirely.
+    case closed
+    /// The network is unreachable from here.
+    case unreachable
+    /// The port is already in use.
+    case addressInUse(port: UInt16)
+    /// The platform reported an error; `code` is its error number (errno on unix).
+    case io(code: Int32)
+
+    public var description: String {
+        switch self {
+        case .reset: "connection reset by peer"
+        case .timedOut: "connection timed out"
+        case .refused: "connection refused"
+        case .closed: "the flow is closed"
+        case .unreachable: "network unreachable"
+        case let .addressInUse(port): "port \(port) is already in use"
+        case let .io(code): "input/output error (error number \(code))"
+        }
+    }
+}
+
+/// A reliable, ordered byte stream in both directions: a TCP connection or a TLS session over one
+/// (MirageOS's `Mirage_flow`).
+public protocol Flow: AnyObject {
+    /// The other end.
+    var remote: Endpoint { get }
+
+    /// Waits for data and returns it; returns nil at the end of the stream (the peer closed its side).
+    func read() async throws(FlowError) -> PacketBuffer?
+
+    /// Queues `data` for sending, waiting while the send buffer is full (backpressure).
+    func write(_ data: PacketBuffer) async throws(FlowError)
+
+    /// Closes this side for writing; reading goes on (half-close, RFC 9293 section 3.6).
+    func shutdownWrite() async
+
+    /// Closes both directions and releases the flow.
+    func close() async
+}
+
+/// Accepts incoming connections on one port.
+public protocol TCPListener: AnyObject {
+    associatedtype Connection: Flow
+    /// Waits for the next established connection.
+    func accept() async throws(FlowError) -> Connection
+    /// Stops listening; pending connections are reset.
+    func close()
+}
+
+/// A TCP stack: our own over a network device (`DirectStack`), or the host's sockets.
+public protocol TCPStack: AnyObject {
+    associatedtype Connection: Flow
+    associatedtype Listener: TCPListener where Listener.Connection == Connection
+
+    /// Starts listening on `port` on every local address.
+    func listen(port: UInt16) throws(FlowError) -> Listener
+
+    /// Opens a connection to `remote`.
+    func connect(to remote: Endpoint) async throws(FlowError) -> Connection
+}
+
+/// A received UDP datagram.
+public struct Datagram: Sendable {
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var payload: PacketBuffer
+
+    public init(source: Endpoint, destination: Endpoint, payload: PacketBuffer) {
+        self.source = source
+        self.destination = destination
+        self.payload = payload
+    }
+}
+
+/// A UDP port bound for sending and receiving datagrams.
+public protocol UDPSocket: AnyObject {
+    /// Waits for the next datagram to this port.
+    func receive() async throws(FlowError) -> Datagram
+    /// Sends `payload` as one datagram to `destination`.
+    func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError)
+    /// Releases the port.
+    func close()
+}
+
+/// A UDP stack: our own over a network device, or the host's sockets.
+public protocol UDPStack: AnyObject {
+    associatedtype Socket: UDPSocket
+    /// Binds `port` on every local address; port 0 picks a free ephemeral port.
+    func bind(port: UInt16) throws(FlowError) -> Socket
+}

@@ -1,0 +1,93 @@
+import MirageConfig
+
+/// Where a unikernel runs; each target implements the device kinds it can.
+public enum Target: String, CaseIterable, Codable, Sendable {
+    /// A Linux process, for development (DESIGN.md, "Targets").
+    case unix
+
+    /// Parses a target name, with an error listing the targets there are.
+    public static func named(_ name: String) throws(ToolError) -> Target {
+        guard let target = Target(rawValue: name) else {
+            let known = Target.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ToolError("unknown target '\(name)' (available: \(known))", exitCode: 64)
+        }
+        return target
+    }
+
+    /// The modules the wiring imports.
+    var platformModule: String {
+        switch self {
+        case .unix: "MirageUnix"
+        }
+    }
+
+    /// The platform type the wiring creates.
+    var platformType: String {
+        switch self {
+        case .unix: "UnixPlatform"
+        }
+    }
+}
+
+/// How a target builds one device: the boot arguments it reads and the Swift that connects it.
+struct DeviceImplementation: Equatable {
+    /// Boot keys the device adds, as Swift `BootKey(...)` expressions.
+    var bootKeys: [String]
+    /// The expression that creates the device, with `arguments` in scope; `try` marks one that
+    /// throws `errorType`.
+    var connect: String
+    /// The error the connect expression throws, or nil when it cannot fail.
+    var errorType: String?
+    /// A file `swift-mirage run` creates when missing, with its size in bytes.
+    var image: (path: String, bytes: UInt64)?
+
+    static func == (lhs: DeviceImplementation, rhs: DeviceImplementation) -> Bool {
+        lhs.bootKeys == rhs.bootKeys && lhs.connect == rhs.connect && lhs.errorType == rhs.errorType
+            && lhs.image?.path == rhs.image?.path && lhs.image?.bytes == rhs.image?.bytes
+    }
+}
+
+extension Target {
+    /// How this target provides `device`.
+    /// - Throws: a ``ToolError`` naming the device and its line when the target cannot provide it.
+    func implementation(of device: DeviceDescription) throws(ToolError) -> DeviceImplementation {
+        switch (self, device.kind) {
+        case (.unix, "block"):
+            let key = "block:\(device.name)"
+            let image = device.parameters["image"]
+            let defaultArgument = image.map { ", default: \(swiftLiteral($0))" } ?? ", required: true"
+            return DeviceImplementation(
+                bootKeys: ["BootKey(\(swiftLiteral(key)), of: String.self\(defaultArgument), form: \"FILE\", documentation: \(swiftLiteral("The file backing block device '\(device.name)'.")), group: .device)"],
+                connect: "try FileBlockDevice.connect(path: arguments.value(\(swiftLiteral(key)), as: String.self))",
+                errorType: "BlockError",
+                image: image.map { ($0, UInt64(device.parameters["size"] ?? "") ?? 1 << 20) })
+        case (.unix, "console"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
+        case (.unix, "entropy"):
+            return DeviceImplementation(bootKeys: [], connect: "UnixEntropy()", errorType: nil)
+        case (.unix, "monotonic-clock"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.monotonicClock", errorType: nil)
+        case (.unix, "wall-clock"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.wallClock", errorType: nil)
+        default:
+            throw ToolError("\(device.location): error: the \(device.kind) device '\(device.name)' is not available on target '\(rawValue)'")
+        }
+    }
+}
+
+/// `text` as a Swift string literal.
+func swiftLiteral(_ text: String) -> String {
+    var literal = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": literal += "\\\""
+        case "\\": literal += "\\\\"
+        case "\n": literal += "\\n"
+        case "\t": literal += "\\t"
+        case "\r": literal += "\\r"
+        default:
+            if scalar.value < 0x20 { literal += "\\u{\(String(scalar.value, radix: 16))}" } else { literal.unicodeScalars.append(scalar) }
+        }
+    }
+    return literal + "\""
+}

@@ -1,0 +1,250 @@
+import Foundation
+import MirageConfig
+
+/// A unikernel's folder: `config.swift`, the application's Swift files, and what the tool makes:
+/// `mirage/` (the wiring and its build package) and `dist/` (the image).
+public struct UnikernelProject {
+    /// The folder, absolute.
+    public let directory: String
+    public let repository: Repository
+
+    public init(directory: String, repository: Repository) {
+        let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        self.directory = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        self.repository = repository
+    }
+
+    public var manifestPath: String { directory + "/config.swift" }
+    public var wiringDirectory: String { directory + "/mirage" }
+    public var distDirectory: String { directory + "/dist" }
+    var recordPath: String { wiringDirectory + "/configuration.json" }
+
+    /// The application's sources: every `.swift` file in the folder but `config.swift`.
+    var applicationSources: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".swift") && $0 != "config.swift" }.sorted()
+    }
+
+    /// Evaluates and validates the manifest.
+    public func loadDescription() throws(ToolError) -> UnikernelDescription {
+        let description = try ManifestLoader(repository: repository).load(manifestPath)
+        let problems = ManifestValidator.diagnose(description)
+        guard problems.isEmpty else {
+            throw ToolError(problems.map { relative($0).description }.joined(separator: "\n"))
+        }
+        return description
+    }
+
+    /// What `configure` recorded: the target, the configure-time values, the manifest's fingerprint.
+    struct ConfigurationRecord: Codable, Equatable {
+        var name: String
+        var target: Target
+        var configureValues: [String: String]
+        var manifestFingerprint: String
+    }
+
+    func readRecord() -> ConfigurationRecord? {
+        guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
+        return try? JSONDecoder().decode(ConfigurationRecord.self, from: data)
+    }
+
+    var manifestFingerprint: String {
+        Fingerprint.of([FileManager.default.contents(atPath: manifestPath) ?? Data()])
+    }
+
+    /// Parses configure-time key settings (`--name=value` or `--name value`) against the manifest.
+    public static func parseConfigureValues(_ arguments: [String], for description: UnikernelDescription) throws(ToolError) -> [String: String] {
+        var values: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                throw ToolError("unexpected argument '\(argument)' (configure-time keys are written --name=value)", exitCode: 64)
+            }
+            var name = String(argument.dropFirst(2))
+            var value: String
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            } else {
+                index += 1
+                guard index < arguments.count else { throw ToolError("key '--\(name)' needs a value", exitCode: 64) }
+                value = arguments[index]
+            }
+            guard let key = description.keys.first(where: { $0.name == name }) else {
+                let known = description.keys.filter { $0.stage == .configure }.map { "--" + $0.name }
+                throw ToolError("unknown configure-time key '--\(name)'" + (known.isEmpty ? " (this unikernel has none)" : " (known: \(known.joined(separator: ", ")))"), exitCode: 64)
+            }
+            guard key.stage == .configure else {
+                throw ToolError("'--\(name)' is a boot-time key: give it when the unikernel starts (swift-mirage run -- --\(name)=\(value))", exitCode: 64)
+            }
+            value = value.trimmingCharacters(in: .whitespaces)
+            values[name] = value
+            index += 1
+        }
+        return values
+    }
+
+    /// Writes `mirage/main.swift`, `mirage/Package.swift` and links to the application's sources.
+    @discardableResult
+    public func configure(target: Target, configureArguments: [String] = []) throws(ToolError) -> UnikernelDescription {
+        let description = try loadDescription()
+        let values = try Self.parseConfigureValues(configureArguments, for: description)
+        let generator = WiringGenerator(description: description, target: target, configureValues: values)
+        let main = try generator.mainSwift()
+        let package = generator.packageSwift(repositoryPath: relativePath(from: wiringDirectory, to: repository.root),
+                                             repositoryIdentity: repository.packageIdentity)
+        try write(main, to: wiringDirectory + "/main.swift")
+        try write(package, to: wiringDirectory + "/Package.swift")
+        try linkApplicationSources()
+        let record = ConfigurationRecord(name: description.name, target: target, configureValues: values, manifestFingerprint: manifestFingerprint)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try write(String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self), to: recordPath)
+        return description
+    }
+
+    /// Links each application source into `mirage/app/`, removing links to files that are gone.
+    func linkApplicationSources() throws(ToolError) {
+        let appDirectory = wiringDirectory + "/app"
+        try? FileManager.default.removeItem(atPath: appDirectory)
+        do {
+            try FileManager.default.createDirectory(atPath: appDirectory, withIntermediateDirectories: true)
+            for source in applicationSources {
+                try FileManager.default.createSymbolicLink(atPath: appDirectory + "/" + source, withDestinationPath: "../../" + source)
+            }
+        } catch {
+            throw ToolError("cannot link the application's sources into \(appDirectory): \(error)")
+        }
+        if applicationSources.isEmpty {
+            throw ToolError("\(directory) has no application sources: put the unikernel's Swift files beside config.swift")
+        }
+    }
+
+    /// Builds `dist/<name>`, configuring first when never configured or when `config.swift` changed.
+    /// - Returns: the image's path.
+    @discardableResult
+    public func build(release: Bool = true, log: (String) -> Void = { _ in }) throws(ToolError) -> String {
+        guard var record = readRecord() else {
+            throw ToolError("\(relativeDirectory) is not configured: run 'swift-mirage configure -t unix' there first")
+        }
+        if record.manifestFingerprint != manifestFingerprint {
+            log("config.swift changed since configure: configuring again for target \(record.target.rawValue)")
+            let arguments = record.configureValues.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
+            try configure(target: record.target, configureArguments: arguments)
+            record = readRecord() ?? record
+        } else {
+            try linkApplicationSources()
+        }
+        let configuration = release ? "release" : "debug"
+        log("building \(record.name) for target \(record.target.rawValue) (\(configuration))")
+        let swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
+        let status = try Shell.stream(swiftBuild + ["--product", record.name])
+        guard status == 0 else { throw ToolError("error: building \(record.name) failed (swift build exited \(status))") }
+        let binPath = try Shell.capture(swiftBuild + ["--show-bin-path"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = distDirectory + "/" + record.name
+        do {
+            try FileManager.default.createDirectory(atPath: distDirectory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: image)
+            try FileManager.default.copyItem(atPath: binPath + "/" + record.name, toPath: image)
+        } catch {
+            throw ToolError("cannot copy the image to \(image): \(error)")
+        }
+        log("built \(relative(image))")
+        return image
+    }
+
+    /// Creates the images of block devices that do not exist yet, at the sizes the manifest gives.
+    func createMissingImages(target: Target) throws(ToolError) -> [String] {
+        let description = try loadDescription()
+        var created: [String] = []
+        for image in try WiringGenerator(description: description, target: target).images() {
+            let path = image.path.hasPrefix("/") ? image.path : directory + "/" + image.path
+            if FileManager.default.fileExists(atPath: path) { continue }
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                throw ToolError("cannot create the block device image \(path)")
+            }
+            do { try handle.truncate(atOffset: image.bytes); try handle.close() } catch {
+                throw ToolError("cannot size the block device image \(path): \(error)")
+            }
+            created.append(path)
+        }
+        return created
+    }
+
+    /// Configures (when needed), builds and starts the unikernel with `bootArguments`, in its folder.
+    /// Does not return: the unikernel replaces the tool.
+    public func run(target: Target?, bootArguments: [String], release: Bool = true, log: (String) -> Void) throws(ToolError) -> Never {
+        if let target, readRecord()?.target != target {
+            log("configuring \(relativeDirectory) for target \(target.rawValue)")
+            try configure(target: target)
+        } else if readRecord() == nil {
+            log("configuring \(relativeDirectory) for target unix")
+            try configure(target: .unix)
+        }
+        let image = try build(release: release, log: log)
+        for path in try createMissingImages(target: readRecord()?.target ?? .unix) {
+            log("created block device image \(relative(path))")
+        }
+        guard FileManager.default.changeCurrentDirectoryPath(directory) else {
+            throw ToolError("cannot change to \(directory)")
+        }
+        let argv = [image] + bootArguments
+        var cArguments = argv.map { strdup($0) } + [nil]
+        execv(image, &cArguments)
+        throw ToolError("cannot start \(image): \(String(cString: strerror(errno)))")
+    }
+
+    /// Removes what configure and build made: `mirage/` and `dist/`.
+    /// - Returns: the paths removed.
+    @discardableResult
+    public func clean() throws(ToolError) -> [String] {
+        var removed: [String] = []
+        for path in [wiringDirectory, distDirectory] where FileManager.default.fileExists(atPath: path) {
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                throw ToolError("cannot remove \(path): \(error)")
+            }
+            removed.append(path)
+        }
+        return removed
+    }
+
+    private func write(_ text: String, to path: String) throws(ToolError) {
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if (try? String(contentsOfFile: path, encoding: .utf8)) == text { return }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ToolError("cannot write \(path): \(error)")
+        }
+    }
+
+    /// `path` relative to the current directory when it is below it.
+    public func relative(_ path: String) -> String {
+        let current = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(current) ? String(path.dropFirst(current.count)) : path
+    }
+
+    func relative(_ diagnostic: Diagnostic) -> Diagnostic {
+        var result = diagnostic
+        result.location.file = relative(diagnostic.location.file)
+        return result
+    }
+
+    var relativeDirectory: String {
+        let path = relative(directory)
+        return path == directory && directory == FileManager.default.currentDirectoryPath ? "." : path
+    }
+}
+
+/// The relative path from folder `from` to folder `to`, both absolute.
+func relativePath(from: String, to: String) -> String {
+    let fromParts = URL(fileURLWithPath: from).standardizedFileURL.pathComponents
+    let toParts = URL(fileURLWithPath: to).standardizedFileURL.pathComponents
+    var common = 0
+    while common < min(fromParts.count, toParts.count) && fromParts[common] == toParts[common] { common += 1 }
+    let ups = Array(repeating: "..", count: fromParts.count - common)
+    let path = (ups + toParts[common...]).joined(separator: "/")
+    return path.isEmpty ? "." : path
+}

@@ -1,0 +1,84 @@
+import Glibc
+import MirageCore
+
+/// A block device backed by a file on the host (MirageOS's `block_of_file`): sector `n` is the
+/// bytes at `n * sectorSize`. Reads and writes are `pread`/`pwrite`, flush is `fsync`; every
+/// transfer is checked against the file's size first.
+public final class FileBlockDevice: BlockDevice {
+    public let path: String
+    public let info: BlockInfo
+    private var fileDescriptor: Int32
+
+    private init(path: String, fileDescriptor: Int32, info: BlockInfo) {
+        self.path = path
+        self.fileDescriptor = fileDescriptor
+        self.info = info
+    }
+
+    deinit { if fileDescriptor >= 0 { close(fileDescriptor) } }
+
+    /// Opens the file at `path` as a block device of `sectorSize`-byte sectors; a trailing partial
+    /// sector is not used.
+    /// - Throws: ``BlockError/io(code:)`` with the error number when the file cannot be opened.
+    public static func connect(path: String, sectorSize: Int = 512, readOnly: Bool = false) throws(BlockError) -> FileBlockDevice {
+        let fd = SystemCall.retryingInterrupts { open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC) }
+        guard fd >= 0 else { throw .io(code: -fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            let code = errno
+            close(fd)
+            throw .io(code: code)
+        }
+        let sectors = UInt64(status.st_size) / UInt64(sectorSize)
+        return FileBlockDevice(
+            path: path, fileDescriptor: fd,
+            info: BlockInfo(sectorSize: sectorSize, sectorCount: sectors, isWritable: !readOnly))
+    }
+
+    /// Closes the file; later operations throw ``BlockError/disconnected``.
+    public func disconnect() {
+        if fileDescriptor >= 0 { close(fileDescriptor) }
+        fileDescriptor = -1
+    }
+
+    public func read(at sector: UInt64, into buffer: inout [UInt8]) async throws(BlockError) {
+        guard fileDescriptor >= 0 else { throw .disconnected }
+        _ = try info.checkTransfer(at: sector, length: buffer.count)
+        let fd = fileDescriptor, start = off_t(sector) * off_t(info.sectorSize)
+        let failure: Int32 = buffer.withUnsafeMutableBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let count = SystemCall.retryingInterrupts { pread(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
+                if count < 0 { return Int32(-count) }
+                if count == 0 { return EIO }
+                done += count
+            }
+            return 0
+        }
+        if failure != 0 { throw .io(code: failure) }
+    }
+
+    public func write(at sector: UInt64, from buffer: [UInt8]) async throws(BlockError) {
+        guard fileDescriptor >= 0 else { throw .disconnected }
+        guard info.isWritable else { throw .readOnly }
+        _ = try info.checkTransfer(at: sector, length: buffer.count)
+        let fd = fileDescriptor, start = off_t(sector) * off_t(info.sectorSize)
+        let failure: Int32 = buffer.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let count = SystemCall.retryingInterrupts { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
+                if count < 0 { return Int32(-count) }
+                done += count
+            }
+            return 0
+        }
+        if failure != 0 { throw .io(code: failure) }
+    }
+
+    public func flush() async throws(BlockError) {
+        guard fileDescriptor >= 0 else { throw .disconnected }
+        let fd = fileDescriptor
+        let result = SystemCall.retryingInterrupts { fsync(fd) }
+        if result < 0 { throw .io(code: -result) }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import MirageTool
+
+@main
+struct SwiftMirage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swift-mirage",
+        abstract: "Build unikernels: Swift network services compiled with only the OS they use.",
+        discussion: """
+            A unikernel is a folder holding config.swift (the manifest: the application type and \
+            the devices it needs) and the application's Swift files. The everyday loop:
+
+              cd Examples/hello
+              swift-mirage configure -t unix
+              swift-mirage build
+              ./dist/hello
+            """,
+        subcommands: [Configure.self, Build.self, Run.self, Describe.self, Clean.self])
+}
+
+/// The options every subcommand shares: which unikernel.
+struct UnikernelOptions: ParsableArguments {
+    @Argument(help: "The unikernel's folder, holding config.swift.", completion: .directory)
+    var directory: String = "."
+
+    func project() throws -> UnikernelProject {
+        UnikernelProject(directory: directory, repository: try report { () throws(ToolError) in try Repository.locate() })
+    }
+}
+
+/// Prints a tool error as the user should see it and exits with its status.
+func report<Result>(_ body: () throws(ToolError) -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch {
+        FileHandle.standardError.write(Data((error.message.hasSuffix("\n") ? error.message : error.message + "\n").utf8))
+        throw ExitCode(error.exitCode)
+    }
+}
+
+func progress(_ message: String) {
+    FileHandle.standardError.write(Data("swift-mirage: \(message)\n".utf8))
+}
+
+struct Configure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate the wiring for a target: mirage/main.swift and its build package.",
+        discussion: "Configure-time keys of the manifest are given as --NAME=VALUE after the options.")
+
+    @Option(name: .shortAndLong, help: "The target: unix (a Linux process).")
+    var target: String = "unix"
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Configure-time keys, --NAME=VALUE.", valueName: "keys"))
+    var keys: [String] = []
+
+    func run() throws {
+        let project = try unikernel.project()
+        let target = try report { () throws(ToolError) in try Target.named(self.target) }
+        let description = try report { () throws(ToolError) in try project.configure(target: target, configureArguments: keys) }
+        progress("configured \(description.name) for target \(target.rawValue) in \(project.relative(project.wiringDirectory))")
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the configured unikernel into dist/<name>.")
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    @Flag(help: "Build without optimisation (faster to compile, slower to run).")
+    var debug = false
+
+    func run() throws {
+        let project = try unikernel.project()
+        try report { () throws(ToolError) in try project.build(release: !debug, log: progress) }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Configure and build when needed, then start the unikernel with its boot arguments.",
+        discussion: "Boot arguments follow --, as in: swift-mirage run Examples/hello -- --hello=bonjour")
+
+    @Option(name: .shortAndLong, help: "The target; by default the configured one, or unix.")
+    var target: String?
+
+    @Flag(help: "Build without optimisation.")
+    var debug = false
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Boot arguments for the unikernel.", valueName: "boot-arguments"))
+    var bootArguments: [String] = []
+
+    func run() throws {
+        let project = try unikernel.project()
+        let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
+        try report { () throws(ToolError) in try project.run(target: target, bootArguments: bootArguments, release: !debug, log: progress) }
+    }
+}
+
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the unikernel's device graph.")
+
+    @Flag(help: "Print the graph in Graphviz's dot language.")
+    var dot = false
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    func run() throws {
+        let project = try unikernel.project()
+        let description = try report { () throws(ToolError) in try project.loadDescription() }
+        print(dot ? GraphPrinter.dot(description) : GraphPrinter.text(description), terminator: "")
+    }
+}
+
+struct Clean: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove what configure and build made (mirage/ and dist/).")
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    func run() throws {
+        let project = try unikernel.project()
+        for path in try report({ () throws(ToolError) in try project.clean() }) {
+            progress("removed \(project.relative(path))")
+        }
+    }
+}
