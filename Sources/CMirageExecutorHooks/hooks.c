@@ -20,29 +20,29 @@ extern DeadlineHook swift_task_enqueueGlobalWithDeadline_hook;
 
 static MirageEnqueueJob forwardJob;
 static MirageEnqueueDelayedJob forwardDelayedJob;
-static __thread int onSchedulerThread;
+static __thread void *currentScheduler;
 
 static SWIFTCC void enqueueGlobal(void *job, EnqueueOriginal original) {
-    if (onSchedulerThread) forwardJob(job, 0); else original(job);
+    if (currentScheduler) forwardJob(currentScheduler, job, 0); else original(job);
 }
 
 static SWIFTCC void enqueueMain(void *job, EnqueueOriginal original) {
-    if (onSchedulerThread) forwardJob(job, 1); else original(job);
+    if (currentScheduler) forwardJob(currentScheduler, job, 1); else original(job);
 }
 
 static SWIFTCC void enqueueWithDelay(unsigned long long delay, void *job, DelayOriginal original) {
-    if (onSchedulerThread) forwardDelayedJob(job, delay); else original(delay, job);
+    if (currentScheduler) forwardDelayedJob(currentScheduler, job, delay); else original(delay, job);
 }
 
 // `Task.sleep(until:clock:)` passes an absolute deadline on clock 1 (continuous) or 2 (suspending),
 // both CLOCK_MONOTONIC-based here; the scheduler wants a delay from now.
 static SWIFTCC void enqueueWithDeadline(long long sec, long long nsec, long long tsec, long long tnsec,
                                         int clock, void *job, DeadlineOriginal original) {
-    if (!onSchedulerThread) { original(sec, nsec, tsec, tnsec, clock, job); return; }
+    if (!currentScheduler) { original(sec, nsec, tsec, tnsec, clock, job); return; }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long long delta = (sec - (long long)now.tv_sec) * 1000000000LL + (nsec - (long long)now.tv_nsec);
-    forwardDelayedJob(job, delta > 0 ? (uint64_t)delta : 0);
+    forwardDelayedJob(currentScheduler, job, delta > 0 ? (uint64_t)delta : 0);
 }
 
 void mirage_executor_hooks_install(MirageEnqueueJob enqueue, MirageEnqueueDelayedJob enqueueDelayed) {
@@ -54,8 +54,12 @@ void mirage_executor_hooks_install(MirageEnqueueJob enqueue, MirageEnqueueDelaye
     swift_task_enqueueGlobalWithDeadline_hook = enqueueWithDeadline;
 }
 
-int mirage_executor_hooks_claim_thread(int claimed) {
-    int old = onSchedulerThread;
-    onSchedulerThread = claimed;
-    return old;
+void *mirage_executor_hooks_set_current(void *scheduler) {
+    void *previous = currentScheduler;
+    currentScheduler = scheduler;
+    return previous;
+}
+
+void *mirage_executor_hooks_current(void) {
+    return currentScheduler;
 }

@@ -11,15 +11,19 @@
 
 #include <stdint.h>
 
-/// Receives a job (a `swift::Job *`, an `UnownedJob` in Swift) for the scheduler's ready queue.
-typedef void (*MirageEnqueueJob)(void *job, int onMainExecutor);
+/// Receives a job (a `swift::Job *`, an `UnownedJob` in Swift) for `scheduler`'s ready queue.
+typedef void (*MirageEnqueueJob)(void *scheduler, void *job, int onMainExecutor);
 /// Receives a job that should run `delayNanoseconds` from now on the monotonic clock.
-typedef void (*MirageEnqueueDelayedJob)(void *job, uint64_t delayNanoseconds);
+typedef void (*MirageEnqueueDelayedJob)(void *scheduler, void *job, uint64_t delayNanoseconds);
 
 /// Installs the trampolines (once per process) and sets where they forward jobs.
 void mirage_executor_hooks_install(MirageEnqueueJob enqueue, MirageEnqueueDelayedJob enqueueDelayed);
 
-/// Marks the calling thread as the one running the scheduler (1) or not (0); returns the old mark.
-int mirage_executor_hooks_claim_thread(int claimed);
+/// Makes `scheduler` (an opaque reference, or NULL for none) the one running on the calling
+/// thread: jobs enqueued on this thread go to it. Returns the previous one.
+void *mirage_executor_hooks_set_current(void *scheduler);
+
+/// The scheduler running on the calling thread, or NULL.
+void *mirage_executor_hooks_current(void);
 
 #endif

@@ -87,7 +87,7 @@ public struct BootArguments: Sendable {
                 }
                 let spelled = "--" + name
                 guard let key = keysByName[name] else {
-                    throw .unknownKey(spelled, suggestion: closestName(to: name, among: keys.map(\.name)))
+                    throw .unknownKey(spelled, suggestion: closestName(to: name, among: keys.map { $0.name }))
                 }
                 guard texts[name] == nil else { throw .repeatedKey(spelled) }
                 let value = key.isFlag && inline == nil ? "true" : try takeValue(for: spelled, inline: inline)

@@ -17,7 +17,7 @@ public final class Scheduler {
     }
 
     /// The scheduler running on this thread, if any.
-    nonisolated(unsafe) public internal(set) static var current: Scheduler?
+    public static var current: Scheduler? { ExecutorHooks.current }
 
     /// The running scheduler; traps with an explanation when there is none.
     public static var running: Scheduler {
