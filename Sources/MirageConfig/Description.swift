@@ -39,6 +39,14 @@ public struct MainDescription: Codable, Equatable, Sendable {
     /// The names of the keys passed, after the devices, by label.
     public var keys: [String]
     public var location: SourceLocation
+
+    public init(typeName: String, signatures: [String], devices: [String], keys: [String], location: SourceLocation) {
+        self.typeName = typeName
+        self.signatures = signatures
+        self.devices = devices
+        self.keys = keys
+        self.location = location
+    }
 }
 
 /// A device: what it is (`kind`), which signature it satisfies, its parameters and dependencies.
@@ -86,6 +94,15 @@ public struct KeyDescription: Codable, Equatable, Sendable {
     public var defaultValue: String?
     public var documentation: String
     public var location: SourceLocation
+
+    public init(name: String, stage: Stage, type: String, defaultValue: String?, documentation: String, location: SourceLocation) {
+        self.name = name
+        self.stage = stage
+        self.type = type
+        self.defaultValue = defaultValue
+        self.documentation = documentation
+        self.location = location
+    }
 }
 
 /// A place in `config.swift`.

@@ -28,17 +28,18 @@ public struct ManifestLoader {
         let executable = directory + "/config"
         if !FileManager.default.fileExists(atPath: executable) {
             try createDirectory(directory)
+            let partial = executable + Self.partialSuffix()
             let compile = try Shell.capture([
                 "swiftc", "-module-name", "config", "-I", library, "-L", library, "-lMirageConfig",
-                "-Xlinker", "-rpath", "-Xlinker", library, manifestPath, "-o", executable + ".partial",
+                "-Xlinker", "-rpath", "-Xlinker", library, manifestPath, "-o", partial,
             ])
             guard compile.status == 0 else {
-                try? FileManager.default.removeItem(atPath: directory)
+                try? FileManager.default.removeItem(atPath: partial)
                 throw ToolError(compile.errorOutput + compile.output + "error: \(manifestPath) does not compile")
             }
-            try move(executable + ".partial", to: executable)
+            try move(partial, to: executable)
         }
-        let output = directory + "/description-\(getpid()).json"
+        let output = directory + "/description" + Self.partialSuffix() + ".json"
         defer { try? FileManager.default.removeItem(atPath: output) }
         let run = try Shell.capture([executable], environment: ["MIRAGE_DESCRIPTION_OUTPUT": output])
         guard run.status == 0 else {
@@ -65,18 +66,25 @@ public struct ManifestLoader {
         let key = Fingerprint.of([Data(version.utf8)] + sources.map { Data($0.utf8) + (FileManager.default.contents(atPath: $0) ?? Data()) })
         let directory = repository.cacheDirectory + "/config-library/" + key
         if FileManager.default.fileExists(atPath: directory + "/libMirageConfig.so") { return directory }
-        try createDirectory(directory + ".partial")
+        let partial = directory + Self.partialSuffix()
+        try createDirectory(partial)
         let compile = try Shell.capture([
             "swiftc", "-emit-library", "-emit-module", "-module-name", "MirageConfig", "-parse-as-library",
-            "-emit-module-path", directory + ".partial/MirageConfig.swiftmodule",
-            "-o", directory + ".partial/libMirageConfig.so",
+            "-emit-module-path", partial + "/MirageConfig.swiftmodule",
+            "-o", partial + "/libMirageConfig.so",
         ] + sources)
         guard compile.status == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
             throw ToolError(compile.errorOutput + "error: cannot compile MirageConfig from \(sourceDirectory)")
         }
-        try? FileManager.default.removeItem(atPath: directory)
-        try move(directory + ".partial", to: directory)
+        try move(partial, to: directory)
         return directory
+    }
+
+    /// A suffix for files being written, unique across concurrent runs of the tool, so that two
+    /// runs never write the same file; the finished file is then moved into place.
+    static func partialSuffix() -> String {
+        ".partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
     }
 
     private func createDirectory(_ path: String) throws(ToolError) {
@@ -87,7 +95,11 @@ public struct ManifestLoader {
 
     private func move(_ source: String, to destination: String) throws(ToolError) {
         do { try FileManager.default.moveItem(atPath: source, toPath: destination) } catch {
-            if FileManager.default.fileExists(atPath: destination) { return }
+            if FileManager.default.fileExists(atPath: destination) {
+                // Another run finished the same file first; theirs is as good as ours.
+                try? FileManager.default.removeItem(atPath: source)
+                return
+            }
             throw ToolError("cannot move \(source) to \(destination): \(error)")
         }
     }

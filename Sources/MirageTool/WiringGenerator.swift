@@ -95,6 +95,7 @@ public struct WiringGenerator {
                             .product(name: \(swiftLiteral(target.platformModule)), package: \(swiftLiteral(repositoryIdentity))),
                         ],
                         path: ".",
+                        exclude: ["configuration.json"],
                         sources: ["main.swift", "app"]
                     ),
                 ],

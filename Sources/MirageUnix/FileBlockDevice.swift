@@ -19,15 +19,15 @@ public final class FileBlockDevice: BlockDevice {
 
     /// Opens the file at `path` as a block device of `sectorSize`-byte sectors; a trailing partial
     /// sector is not used.
-    /// - Throws: ``BlockError/io(code:)`` with the error number when the file cannot be opened.
+    /// - Throws: ``BlockError/cannotOpen(name:reason:)`` when the file cannot be opened.
     public static func connect(path: String, sectorSize: Int = 512, readOnly: Bool = false) throws(BlockError) -> FileBlockDevice {
         let fd = SystemCall.retryingInterrupts { open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC) }
-        guard fd >= 0 else { throw .io(code: -fd) }
+        guard fd >= 0 else { throw .cannotOpen(name: path, reason: String(cString: strerror(-fd))) }
         var status = stat()
         guard fstat(fd, &status) == 0 else {
-            let code = errno
+            let reason = String(cString: strerror(errno))
             close(fd)
-            throw .io(code: code)
+            throw .cannotOpen(name: path, reason: reason)
         }
         let sectors = UInt64(status.st_size) / UInt64(sectorSize)
         return FileBlockDevice(

@@ -26,6 +26,8 @@ public enum BlockError: Error, Hashable, Sendable, CustomStringConvertible {
     case partialSector(length: Int, sectorSize: Int)
     /// The device was opened read-only.
     case readOnly
+    /// The device could not be opened: `reason` is the platform's explanation.
+    case cannotOpen(name: String, reason: String)
     /// The device was closed or its backing store went away.
     case disconnected
     /// The platform reported an input/output error; `code` is its error number (errno on unix).
@@ -38,6 +40,7 @@ public enum BlockError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .partialSector(length, sectorSize):
             "a buffer of \(length) bytes is not a whole number of \(sectorSize)-byte sectors"
         case .readOnly: "the device is read-only"
+        case let .cannotOpen(name, reason): "cannot open '\(name)': \(reason)"
         case .disconnected: "the device is disconnected"
         case let .io(code): "input/output error (error number \(code))"
         }

@@ -27,7 +27,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
             let (sum, overflow) = instant.nanoseconds.addingReportingOverflow(UInt64(delta))
             return overflow ? .distantFuture : Instant(nanoseconds: sum)
         }
-        let magnitude = UInt64(-delta)
+        let magnitude = delta.magnitude
         return magnitude >= instant.nanoseconds ? .zero : Instant(nanoseconds: instant.nanoseconds - magnitude)
     }
 
@@ -54,7 +54,9 @@ extension Duration {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+        let (total, sumOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if sumOverflow { return seconds < 0 ? .min : .max }
+        return total
     }
 }
 

@@ -60,7 +60,8 @@ public struct BootArguments: Sendable {
             while index < arguments.count {
                 let argument = arguments[index]
                 if argument == "-h" || argument == "--help" { return .help }
-                if argument.hasPrefix("-l") && !argument.hasPrefix("--") || argument.hasPrefix("--logs") {
+                if argument.hasPrefix("-l") && !argument.hasPrefix("--")
+                    || argument == "--logs" || argument.hasPrefix("--logs=") {
                     let (spelled, inline) = splitLogArgument(argument)
                     guard spelled == "-l" || spelled == "--logs" else {
                         throw .unknownKey(argument, suggestion: nil)

@@ -1,0 +1,5 @@
+import MirageConfig
+
+let main = Main("Hello")
+
+register("Hello World", main())

@@ -1,0 +1,5 @@
+import MirageConfig
+
+let main = Main("Echo", needs: Network.self)
+
+register("echo", main(network("service")))

@@ -1,0 +1,3 @@
+import MirageConfig
+
+let main = Main("Hello")

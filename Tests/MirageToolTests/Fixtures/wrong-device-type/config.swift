@@ -1,0 +1,5 @@
+import MirageConfig
+
+let main = Main("BlockTest", needs: Block.self)
+
+register("wrong", main(defaultConsole()))
