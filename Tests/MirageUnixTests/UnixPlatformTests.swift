@@ -1,0 +1,152 @@
+import Glibc
+import MirageRuntime
+import MirageUnix
+import Testing
+
+@Suite("Unix platform")
+struct UnixPlatformTests {
+    @Test("a task waiting for a readable pipe wakes when another task writes to it")
+    func readinessWakesWaiter() {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
+        var events: [String] = []
+        let status = Mirage.runToCompletion(platform) { () async -> Int32 in
+            let reader = Task {
+                await platform.waitUntilReadable(fds[0])
+                var byte: UInt8 = 0
+                let count = read(fds[0], &byte, 1)
+                events.append("read \(count) byte: \(byte)")
+            }
+            try? await sleep(for: .milliseconds(20))
+            events.append("writing")
+            var byte: UInt8 = 42
+            _ = write(fds[1], &byte, 1)
+            await reader.value
+            return 0
+        }
+        #expect(status == 0)
+        #expect(events == ["writing", "read 1 byte: 42"])
+    }
+
+    @Test("a writable socket wakes its writer at once")
+    func writable() {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
+        let status = Mirage.runToCompletion(platform) { () async -> Int32 in
+            await platform.waitUntilWritable(fds[0])
+            return 5
+        }
+        #expect(status == 5)
+    }
+
+    @Test("sleep waits in epoll for at least the time asked, on CLOCK_MONOTONIC")
+    func sleepUsesMonotonicClock() {
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
+        let clock = UnixMonotonicClock()
+        let before = clock.now()
+        _ = Mirage.runToCompletion(platform) { () async -> Int32 in
+            try? await sleep(for: .milliseconds(30))
+            return 0
+        }
+        #expect(clock.now() - before >= .milliseconds(30))
+    }
+
+    @Test("the monotonic clock never goes backwards; the wall clock is near the C library's time()")
+    func clocks() {
+        let clock = UnixMonotonicClock()
+        var previous = clock.now()
+        for _ in 0..<1000 {
+            let next = clock.now()
+            #expect(next >= previous)
+            previous = next
+        }
+        let wall = UnixWallClock().now()
+        #expect(abs(wall.seconds - Int64(time(nil))) <= 1)
+    }
+
+    @Test("getrandom fills buffers of any size, and two draws differ")
+    func entropy() {
+        let entropy = UnixEntropy()
+        let first = entropy.bytes(count: 4096)
+        let second = entropy.bytes(count: 4096)
+        #expect(first.count == 4096)
+        #expect(first != second)
+        #expect(Set(first).count > 200)
+    }
+}
+
+@Suite("File-backed block device")
+struct FileBlockDeviceTests {
+    /// A temporary file of `bytes` zero bytes, removed after `body`.
+    func withImage(bytes: Int, _ body: (String) async throws -> Void) async throws {
+        var template = Array("/tmp/mirage-block-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        #expect(fd >= 0)
+        ftruncate(fd, off_t(bytes))
+        close(fd)
+        let path = String(cString: template)
+        defer { unlink(path) }
+        try await body(path)
+    }
+
+    @Test("the sector count is the file size over the sector size; a partial sector is unused")
+    func geometry() async throws {
+        try await withImage(bytes: 4096 + 100) { path in
+            let device = try FileBlockDevice.connect(path: path)
+            #expect(device.info == BlockInfo(sectorSize: 512, sectorCount: 8, isWritable: true))
+        }
+    }
+
+    @Test("what is written is read back, and lands at sector * sectorSize in the file")
+    func roundTrip() async throws {
+        try await withImage(bytes: 8192) { path in
+            let device = try FileBlockDevice.connect(path: path)
+            let data = (0..<1024).map { UInt8(truncatingIfNeeded: $0 * 3) }
+            try await device.write(at: 3, from: data)
+            try await device.flush()
+            var back = [UInt8](repeating: 0, count: 1024)
+            try await device.read(at: 3, into: &back)
+            #expect(back == data)
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            var raw = [UInt8](repeating: 0, count: 1024)
+            #expect(pread(fd, &raw, 1024, 3 * 512) == 1024)
+            #expect(raw == data)
+        }
+    }
+
+    @Test("transfers past the end, of partial sectors, or writes to a read-only device are typed errors")
+    func errors() async throws {
+        try await withImage(bytes: 4096) { path in
+            let device = try FileBlockDevice.connect(path: path)
+            var buffer = [UInt8](repeating: 0, count: 512)
+            await #expect(throws: BlockError.outOfRange(sector: 8, sectors: 1, sectorCount: 8)) {
+                try await device.read(at: 8, into: &buffer)
+            }
+            await #expect(throws: BlockError.outOfRange(sector: 7, sectors: 2, sectorCount: 8)) {
+                try await device.write(at: 7, from: [UInt8](repeating: 1, count: 1024))
+            }
+            await #expect(throws: BlockError.outOfRange(sector: .max, sectors: 1, sectorCount: 8)) {
+                try await device.read(at: .max, into: &buffer)
+            }
+            await #expect(throws: BlockError.partialSector(length: 100, sectorSize: 512)) {
+                try await device.write(at: 0, from: [UInt8](repeating: 1, count: 100))
+            }
+            let readOnly = try FileBlockDevice.connect(path: path, readOnly: true)
+            await #expect(throws: BlockError.readOnly) {
+                try await readOnly.write(at: 0, from: buffer)
+            }
+            device.disconnect()
+            await #expect(throws: BlockError.disconnected) {
+                try await device.read(at: 0, into: &buffer)
+            }
+        }
+        #expect(throws: BlockError.cannotOpen(name: "/nonexistent/disk.img", reason: "No such file or directory")) {
+            try FileBlockDevice.connect(path: "/nonexistent/disk.img")
+        }
+    }
+}
