@@ -24,6 +24,10 @@ struct UnikernelOptions: ParsableArguments {
     @Argument(help: "The unikernel's folder, holding config.swift.", completion: .directory)
     var directory: String = "."
 
+    init() {}
+
+    init(directory: String) { self.directory = directory }
+
     func project() throws -> UnikernelProject {
         UnikernelProject(directory: directory, repository: try report { () throws(ToolError) in try Repository.locate() })
     }
@@ -46,18 +50,23 @@ func progress(_ message: String) {
 struct Configure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate the wiring for a target: mirage/main.swift and its build package.",
-        discussion: "Configure-time keys of the manifest are given as --NAME=VALUE after the options.")
+        discussion: """
+            Configure-time keys of the manifest follow the folder as --NAME=VALUE or --NAME VALUE:
+              swift-mirage configure -t unix Examples/hello --count=8
+            """)
 
     @Option(name: .shortAndLong, help: "The target: unix (a Linux process).")
     var target: String = "unix"
 
-    @OptionGroup var unikernel: UnikernelOptions
-
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Configure-time keys, --NAME=VALUE.", valueName: "keys"))
-    var keys: [String] = []
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
+        "The unikernel's folder (default: the current one), then configure-time keys.",
+        valueName: "directory-then-keys"))
+    var arguments: [String] = []
 
     func run() throws {
-        let project = try unikernel.project()
+        var keys = arguments
+        let directory = keys.first.map { $0.hasPrefix("-") ? "." : keys.removeFirst() } ?? "."
+        let project = try UnikernelOptions(directory: directory).project()
         let target = try report { () throws(ToolError) in try Target.named(self.target) }
         let description = try report { () throws(ToolError) in try project.configure(target: target, configureArguments: keys) }
         progress("configured \(description.name) for target \(target.rawValue) in \(project.relative(project.wiringDirectory))")
