@@ -46,14 +46,7 @@ public final class FileBlockDevice: BlockDevice {
         _ = try info.checkTransfer(at: sector, length: buffer.count)
         let fd = fileDescriptor, start = off_t(sector) * off_t(info.sectorSize)
         let failure: Int32 = buffer.withUnsafeMutableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let count = SystemCall.retryingInterrupts { pread(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
-                if count < 0 { return Int32(-count) }
-                if count == 0 { return EIO }
-                done += count
-            }
-            return 0
+            Self.transferAll(bytes.count) { done in pread(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
         }
         if failure != 0 { throw .io(code: failure) }
     }
@@ -64,15 +57,23 @@ public final class FileBlockDevice: BlockDevice {
         _ = try info.checkTransfer(at: sector, length: buffer.count)
         let fd = fileDescriptor, start = off_t(sector) * off_t(info.sectorSize)
         let failure: Int32 = buffer.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let count = SystemCall.retryingInterrupts { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
-                if count < 0 { return Int32(-count) }
-                done += count
-            }
-            return 0
+            Self.transferAll(bytes.count) { done in pwrite(fd, bytes.baseAddress! + done, bytes.count - done, start + off_t(done)) }
         }
         if failure != 0 { throw .io(code: failure) }
+    }
+
+    /// Repeats `transfer` (a `pread` or `pwrite` of the bytes from offset `done` on) until `length`
+    /// bytes have moved, retrying EINTR and short transfers.
+    /// - Returns: 0, or the error number; a transfer of no bytes (end of file) is `EIO`.
+    private static func transferAll(_ length: Int, _ transfer: (_ done: Int) -> Int) -> Int32 {
+        var done = 0
+        while done < length {
+            let count = SystemCall.retryingInterrupts { transfer(done) }
+            if count < 0 { return Int32(-count) }
+            if count == 0 { return EIO }
+            done += count
+        }
+        return 0
     }
 
     public func flush() async throws(BlockError) {

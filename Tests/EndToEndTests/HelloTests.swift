@@ -61,10 +61,10 @@ extension EndToEnd {
             #expect(result.errorOutput.isEmpty)
         }
 
-        @Test("SIGTERM stops the unikernel cleanly with status 0")
-        func sigterm() throws {
+        @Test("SIGTERM and SIGINT stop the unikernel cleanly with status 0", arguments: [SIGTERM, SIGINT])
+        func stopSignals(signal: Int32) throws {
             try configureAndBuild(Self.directory)
-            let result = try run([Self.directory + "/dist/hello"], signal: SIGTERM, signalAfterLines: 1)
+            let result = try run([Self.directory + "/dist/hello"], signal: signal, signalAfterLines: 1)
             #expect(result.status == 0)
             let rests = result.errorLines.compactMap(parseLogLine).map(\.rest)
             #expect(rests.first == "[INFO] [application] hello")

@@ -37,8 +37,8 @@ func run(_ arguments: [String], in directory: String = repositoryRoot, signal: I
     process.standardError = errors
     let start = Date()
     try process.run()
-    var outputData = Data()
-    let outputReader = Thread { outputData = output.fileHandleForReading.readDataToEndOfFile() }
+    let outputData = DataBox()
+    let outputReader = Thread { outputData.data = output.fileHandleForReading.readDataToEndOfFile() }
     outputReader.start()
     var errorData = Data()
     var times: [Double] = []
@@ -58,9 +58,14 @@ func run(_ arguments: [String], in directory: String = repositoryRoot, signal: I
     while !outputReader.isFinished { usleep(1000) }
     return Finished(
         status: process.terminationStatus,
-        output: String(decoding: outputData, as: UTF8.self),
+        output: String(decoding: outputData.data, as: UTF8.self),
         errorOutput: String(decoding: errorData, as: UTF8.self),
         errorLineTimes: times)
+}
+
+/// Bytes a reader thread fills in and the test reads after joining it.
+final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
 
 /// Runs the tool, failing the test with its output when it fails.

@@ -1,7 +1,8 @@
 /// The boot arguments a unikernel was started with, checked against the keys it declares
 /// (MirageOS's runtime arguments; `config.swift` declares the application's).
 ///
-/// Forms accepted: `--key=value`, `--key value`, a bare `--flag` for a boolean key, and for the
+/// Forms accepted: `--key=value`, `--key value` (unless the value starts with `--`), a bare
+/// `--flag` for a boolean key, and for the
 /// logs `-l SETTING`, `-lSETTING`, `--logs=SETTING` (repeatable, see ``LogFilter``); `-h` or
 /// `--help` asks for the help.
 public struct BootArguments: Sendable {
@@ -51,8 +52,10 @@ public struct BootArguments: Sendable {
 
         func takeValue(for spelled: String, inline: String?) throws(BootArgumentError) -> String {
             if let inline { return inline }
+            // The next argument is the value, unless it is another key: `--hello --verbose` is a
+            // forgotten value, not the greeting "--verbose" (write `--hello=--verbose` for that).
             index += 1
-            guard index < arguments.count else { throw .missingValue(key: spelled) }
+            guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw .missingValue(key: spelled) }
             return arguments[index]
         }
 
