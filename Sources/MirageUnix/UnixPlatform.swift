@@ -20,6 +20,8 @@ public final class UnixPlatform: Platform {
     private let epoll: Int32
     private let signals: Int32
     private var readinessWaiters: [Int32: FileDescriptorWaiters] = [:]
+    /// Where `epoll_wait` reports events; allocated once, as the scheduler polls after every round.
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 64)
 
     /// Sets up epoll and the stop signals.
     /// - Parameters:
@@ -49,6 +51,7 @@ public final class UnixPlatform: Platform {
     }
 
     deinit {
+        events.deallocate()
         close(epoll)
         if signals >= 0 { close(signals) }
     }
@@ -64,8 +67,7 @@ public final class UnixPlatform: Platform {
             let milliseconds = (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
             timeout = Int32(clamping: milliseconds)
         }
-        var events = [epoll_event](repeating: epoll_event(), count: 64)
-        let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
+        let count = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeout)
         guard count > 0 else { return }
         for event in events[0..<Int(count)] {
             let fd = event.data.fd
