@@ -9,6 +9,9 @@
 // `scripts/check-embedded` runs the second form; `scripts/test` runs it along with the tests.
 
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let embedded = Context.environment["SWIFT_EMBEDDED"].map { !$0.isEmpty && $0 != "0" } ?? false
 
@@ -28,8 +31,46 @@ let embeddedSwiftSettings: [SwiftSetting] = [
 /// threads that do not exist here.
 let librarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings : []
 
+/// The C flags of the freestanding guest support code (PLATFORM-NOTES.md).
+let freestandingCFlags: [CSetting] = [
+    .unsafeFlags([
+        "-ffreestanding", "-fno-builtin", "-mno-red-zone", "-fno-stack-protector",
+        "-ffunction-sections", "-fdata-sections", "-O2",
+    ]),
+]
+
+/// How the hvt guest links: freestanding, at 0x100000 by the linker script, with the Embedded
+/// concurrency runtime. Carried by `MirageHVT`, so every unikernel that uses it links this way.
+let hvtGuestLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xclang-linker", "-nostdlib", "-Xclang-linker", "-static", "-Xclang-linker", "-fuse-ld=lld",
+        "-Xlinker", "--gc-sections", "-Xlinker", "-z", "-Xlinker", "max-page-size=4096",
+        "-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/Sources/CMirageHVT/link.ld",
+        "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswift_Concurrency.a",
+    ]),
+]
+
+/// The toolchain's root, two levels above the `swift` on PATH (PLATFORM-NOTES.md).
+var toolchainRoot: String {
+    for directory in (Context.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = String(directory) + "/swift"
+        if let resolved = try? resolvingSymlinks(candidate), resolved.hasSuffix("/usr/bin/swift") {
+            return String(resolved.dropLast("/usr/bin/swift".count))
+        }
+    }
+    return "/opt/swift"
+}
+
+/// `path` with symbolic links resolved, or nil when it does not exist.
+func resolvingSymlinks(_ path: String) throws -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}
+
 /// Libraries below the platform line: pure Swift, Embedded-clean, built by both modes.
 let portableTargets: [Target] = [
+    .target(name: "CMirageHVTABI"),
     .target(
         name: "MirageCore",
         swiftSettings: librarySettings
@@ -46,6 +87,22 @@ let portableTargets: [Target] = [
     ),
 ]
 
+/// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
+let guestTargets: [Target] = [
+    .target(
+        name: "CMirageHVT",
+        dependencies: ["CMirageHVTABI"],
+        exclude: ["link.ld"],
+        cSettings: freestandingCFlags
+    ),
+    .target(
+        name: "MirageHVT",
+        dependencies: ["MirageCore", "MirageRuntime", "CMirageHVT", "CMirageHVTABI"],
+        swiftSettings: librarySettings,
+        linkerSettings: hvtGuestLinkerSettings
+    ),
+]
+
 /// Hosted-only targets: the Unix platform, the manifest DSL, the tool and the tests.
 let hostedTargets: [Target] = [
     .target(name: "CMirageExecutorHooks"),
@@ -53,6 +110,16 @@ let hostedTargets: [Target] = [
     .target(
         name: "MirageUnix",
         dependencies: ["MirageCore", "MirageRuntime", "CLinux"]
+    ),
+    .target(name: "CKVM"),
+    .target(
+        name: "MirageHVTTender",
+        dependencies: ["CMirageHVTABI", "CKVM", "CLinux"]
+    ),
+    .executableTarget(
+        name: "mirage-hvt",
+        dependencies: ["MirageHVTTender"],
+        linkerSettings: [.unsafeFlags(["-static-executable"])]
     ),
     .target(name: "MirageConfig"),
     .target(
@@ -84,8 +151,13 @@ let hostedTargets: [Target] = [
         exclude: ["Fixtures"]
     ),
     .testTarget(
+        name: "MirageHVTTenderTests",
+        dependencies: ["MirageHVTTender", "CMirageHVTABI"]
+    ),
+    .testTarget(
         name: "EndToEndTests",
-        dependencies: []
+        dependencies: [],
+        exclude: ["Fixtures"]
     ),
 ]
 
@@ -95,7 +167,10 @@ let package = Package(
         .library(name: "MirageCore", targets: ["MirageCore"]),
         .library(name: "MirageRuntime", targets: ["MirageRuntime"]),
         .library(name: "MirageTesting", targets: ["MirageTesting"]),
-    ] + (embedded ? [] : [
+    ] + (embedded ? [
+        .library(name: "MirageHVT", targets: ["MirageHVT"]),
+    ] : [
+        .executable(name: "mirage-hvt", targets: ["mirage-hvt"]),
         .library(name: "MirageUnix", targets: ["MirageUnix"]),
         .library(name: "MirageConfig", targets: ["MirageConfig"]),
         .executable(name: "swift-mirage", targets: ["swift-mirage"]),
@@ -103,6 +178,6 @@ let package = Package(
     dependencies: embedded ? [] : [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: portableTargets + (embedded ? [] : hostedTargets),
+    targets: portableTargets + (embedded ? guestTargets : hostedTargets),
     swiftLanguageModes: [.v5]
 )

@@ -35,6 +35,22 @@ public struct Repository: Equatable {
             && FileManager.default.fileExists(atPath: directory + "/Sources/MirageConfig")
     }
 
+    /// The mirage-hvt tender beside the running tool, built first when missing.
+    func tender(log: (String) -> Void) throws(ToolError) -> String {
+        let besideTool = ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
+            .split(separator: "/").dropLast().joined(separator: "/")
+        let candidate = "/" + besideTool + "/mirage-hvt"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        log("building the mirage-hvt tender")
+        let status = try Shell.stream(["swift", "build", "--package-path", root, "--product", "mirage-hvt"])
+        let binPath = try Shell.capture(["swift", "build", "--package-path", root, "--show-bin-path"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0, FileManager.default.isExecutableFile(atPath: binPath + "/mirage-hvt") else {
+            throw ToolError("cannot build the mirage-hvt tender (swift build --product mirage-hvt)")
+        }
+        return binPath + "/mirage-hvt"
+    }
+
     /// Where the tool keeps what it compiles for manifests.
     var cacheDirectory: String { root + "/.build-mirage" }
 

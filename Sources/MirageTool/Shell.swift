@@ -16,8 +16,8 @@ enum Shell {
         process.standardError = errors
         do { try process.run() } catch { throw ToolError("cannot run \(arguments[0]): \(error)") }
         // Read both pipes while the process runs so neither fills up and blocks it.
-        var errorData = Data()
-        let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let errorData = ReadBuffer()
+        let errorReader = Thread { errorData.data = errors.fileHandleForReading.readDataToEndOfFile() }
         errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -25,12 +25,12 @@ enum Shell {
         return Result(
             status: process.terminationStatus,
             output: String(decoding: outputData, as: UTF8.self),
-            errorOutput: String(decoding: errorData, as: UTF8.self))
+            errorOutput: String(decoding: errorData.data, as: UTF8.self))
     }
 
     /// Runs `arguments` with the tool's own standard output and error, so its progress shows.
-    static func stream(_ arguments: [String], in directory: String? = nil) throws(ToolError) -> Int32 {
-        let process = makeProcess(arguments, in: directory, environment: [:])
+    static func stream(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws(ToolError) -> Int32 {
+        let process = makeProcess(arguments, in: directory, environment: environment)
         do { try process.run() } catch { throw ToolError("cannot run \(arguments[0]): \(error)") }
         process.waitUntilExit()
         return process.terminationStatus
@@ -46,4 +46,9 @@ enum Shell {
         }
         return process
     }
+}
+
+/// What a reader thread read, handed to the waiting thread once it has finished.
+private final class ReadBuffer: @unchecked Sendable {
+    var data = Data()
 }

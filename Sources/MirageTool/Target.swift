@@ -4,6 +4,8 @@ import MirageConfig
 public enum Target: String, CaseIterable, Codable, Sendable {
     /// A Linux process, for development (DESIGN.md, "Targets").
     case unix
+    /// A freestanding ELF booted as a KVM guest by the mirage-hvt tender.
+    case hvt
 
     /// Parses a target name, with an error listing the targets there are.
     public static func named(_ name: String) throws(ToolError) -> Target {
@@ -18,6 +20,7 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     var platformModule: String {
         switch self {
         case .unix: "MirageUnix"
+        case .hvt: "MirageHVT"
         }
     }
 
@@ -25,6 +28,34 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     var platformType: String {
         switch self {
         case .unix: "UnixPlatform"
+        case .hvt: "HVTPlatform"
+        }
+    }
+
+    /// Whether the image is Embedded Swift, built with `SWIFT_EMBEDDED=1` for a freestanding link.
+    var isEmbedded: Bool { self == .hvt }
+
+    /// The image's file name in `dist/`.
+    func imageName(_ unikernel: String) -> String {
+        switch self {
+        case .unix: unikernel
+        case .hvt: unikernel + ".hvt"
+        }
+    }
+
+    /// The Swift settings of the unikernel's own target. For hvt these are the Embedded flags of
+    /// PLATFORM-NOTES.md; the root Package.swift's `embeddedSwiftSettings` gives the libraries
+    /// the same ones.
+    var executableSwiftSettings: [String] {
+        switch self {
+        case .unix:
+            return []
+        case .hvt:
+            return [
+                #".enableExperimentalFeature("Embedded")"#,
+                #".enableExperimentalFeature("Extern")"#,
+                #".unsafeFlags(["-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-mno-red-zone", "-Xfrontend", "-function-sections"])"#,
+            ]
         }
     }
 }
@@ -40,10 +71,13 @@ struct DeviceImplementation: Equatable {
     var errorType: String?
     /// A file `swift-mirage run` creates when missing, with its size in bytes.
     var image: (path: String, bytes: UInt64)?
+    /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`.
+    var tenderDevice: String?
 
     static func == (lhs: DeviceImplementation, rhs: DeviceImplementation) -> Bool {
         lhs.bootKeys == rhs.bootKeys && lhs.connect == rhs.connect && lhs.errorType == rhs.errorType
             && lhs.image?.path == rhs.image?.path && lhs.image?.bytes == rhs.image?.bytes
+            && lhs.tenderDevice == rhs.tenderDevice
     }
 }
 
@@ -61,6 +95,24 @@ extension Target {
                 connect: "try FileBlockDevice.connect(path: arguments.value(\(swiftLiteral(key)), as: String.self))",
                 errorType: "BlockError",
                 image: image.map { ($0, UInt64(device.parameters["size"] ?? "") ?? 1 << 20) })
+        case (.hvt, "block"):
+            // The tender attaches the file (`mirage-hvt --block:NAME=FILE`); the image lists the
+            // device in its `.mirage.devices` section so the tender can check the command line.
+            let image = device.parameters["image"]
+            return DeviceImplementation(
+                bootKeys: [],
+                connect: "try HVTBlockDevice.connect(name: \(swiftLiteral(device.name)))",
+                errorType: "BlockError",
+                image: image.map { ($0, UInt64(device.parameters["size"] ?? "") ?? 1 << 20) },
+                tenderDevice: "block:\(device.name)")
+        case (.hvt, "console"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
+        case (.hvt, "monotonic-clock"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.monotonicClock", errorType: nil)
+        case (.hvt, "wall-clock"):
+            return DeviceImplementation(bootKeys: [], connect: "platform.wallClock", errorType: nil)
+        case (.hvt, "entropy"):
+            return DeviceImplementation(bootKeys: [], connect: "HVTEntropy()", errorType: nil)
         case (.unix, "console"):
             return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
         case (.unix, "entropy"):

@@ -137,21 +137,53 @@ public struct UnikernelProject {
             try linkApplicationSources()
         }
         let configuration = release ? "release" : "debug"
-        log("building \(record.name) for target \(record.target.rawValue) (\(configuration))")
-        let swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
-        let status = try Shell.stream(swiftBuild + ["--product", record.name])
+        let target = record.target
+        log("building \(record.name) for target \(target.rawValue) (\(configuration))")
+        var swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
+        var environment: [String: String] = [:]
+        if target.isEmbedded {
+            swiftBuild += ["--triple", "x86_64-unknown-linux-gnu", "--scratch-path", wiringDirectory + "/.build-\(target.rawValue)"]
+            environment["SWIFT_EMBEDDED"] = "1"
+        }
+        let status = try Shell.stream(swiftBuild + ["--product", record.name], environment: environment)
         guard status == 0 else { throw ToolError("error: building \(record.name) failed (swift build exited \(status))") }
-        let binPath = try Shell.capture(swiftBuild + ["--show-bin-path"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let image = distDirectory + "/" + record.name
+        let binPath = try Shell.capture(swiftBuild + ["--show-bin-path"], environment: environment).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = distDirectory + "/" + target.imageName(record.name)
         do {
             try FileManager.default.createDirectory(atPath: distDirectory, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: image)
-            try FileManager.default.copyItem(atPath: binPath + "/" + record.name, toPath: image)
+            if target.isEmbedded {
+                try finishGuestImage(binPath + "/" + record.name, into: image, target: target)
+            } else {
+                try FileManager.default.copyItem(atPath: binPath + "/" + record.name, toPath: image)
+            }
+        } catch let error as ToolError {
+            throw error
         } catch {
             throw ToolError("cannot copy the image to \(image): \(error)")
         }
         log("built \(relative(image))")
         return image
+    }
+
+    /// Strips the guest ELF and adds its device manifest (the `.mirage.devices` section the tender
+    /// checks its command line against).
+    func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
+        let description = try loadDescription()
+        let devices = try WiringGenerator(description: description, target: target).tenderDevices()
+        let manifest = wiringDirectory + "/devices.txt"
+        guard FileManager.default.createFile(atPath: manifest, contents: Data(devices.map { $0 + "\n" }.joined().utf8)) else {
+            throw ToolError("cannot write \(manifest)")
+        }
+        let objcopy = try Shell.capture([
+            "llvm-objcopy", "--strip-all", "--remove-section=.swift_ast",
+            "--add-section", ".mirage.devices=" + manifest,
+            linked, image,
+        ])
+        guard objcopy.status == 0 else {
+            throw ToolError("llvm-objcopy could not finish \(image):\n\(objcopy.errorOutput)")
+        }
     }
 
     /// Creates the images of block devices that do not exist yet, at the sizes the manifest gives.
@@ -174,7 +206,7 @@ public struct UnikernelProject {
     }
 
     /// Configures (when needed), builds and starts the unikernel with `bootArguments`, in its folder.
-    /// Does not return: the unikernel replaces the tool.
+    /// Does not return: the unikernel (or, for hvt, the tender running it) replaces the tool.
     public func run(target: Target?, bootArguments: [String], release: Bool = true, log: (String) -> Void) throws(ToolError) -> Never {
         if let target, readRecord()?.target != target {
             log("configuring \(relativeDirectory) for target \(target.rawValue)")
@@ -184,16 +216,41 @@ public struct UnikernelProject {
             try configure(target: .unix)
         }
         let image = try build(release: release, log: log)
-        for path in try createMissingImages(target: readRecord()?.target ?? .unix) {
+        let configured = readRecord()?.target ?? .unix
+        for path in try createMissingImages(target: configured) {
             log("created block device image \(relative(path))")
         }
         guard FileManager.default.changeCurrentDirectoryPath(directory) else {
             throw ToolError("cannot change to \(directory)")
         }
-        let argv = [image] + bootArguments
+        var argv = [image] + bootArguments
+        if configured == .hvt {
+            argv = try tenderCommandLine(image: image, bootArguments: bootArguments, log: log)
+        }
         var cArguments = argv.map { strdup($0) } + [nil]
-        execv(image, &cArguments)
-        throw ToolError("cannot start \(image): \(String(cString: strerror(errno)))")
+        execv(argv[0], &cArguments)
+        throw ToolError("cannot start \(argv[0]): \(String(cString: strerror(errno)))")
+    }
+
+    /// The tender's command line for an hvt image: tender options (`--mem=`, `--block:NAME=FILE`,
+    /// `--net:NAME=TAP`) taken from `bootArguments` or from the manifest's defaults, then `--`,
+    /// the image and the guest's own boot arguments.
+    func tenderCommandLine(image: String, bootArguments: [String], log: (String) -> Void) throws(ToolError) -> [String] {
+        let tender = try repository.tender(log: log)
+        var tenderOptions: [String] = []
+        var guestArguments: [String] = []
+        for argument in bootArguments {
+            let isTenderOption = argument.hasPrefix("--mem=") || argument.hasPrefix("--block:") || argument.hasPrefix("--net:")
+            if isTenderOption { tenderOptions.append(argument) } else { guestArguments.append(argument) }
+        }
+        let description = try loadDescription()
+        for device in description.devices where device.kind == "block" {
+            let option = "--block:\(device.name)="
+            if !tenderOptions.contains(where: { $0.hasPrefix(option) }), let image = device.parameters["image"] {
+                tenderOptions.append(option + image)
+            }
+        }
+        return [tender] + tenderOptions + ["--", image] + guestArguments
     }
 
     /// Removes what configure and build made: `mirage/` and `dist/`.

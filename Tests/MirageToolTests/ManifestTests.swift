@@ -70,7 +70,7 @@ struct ManifestTests {
 
     @Test("an unknown target is a usage error listing the targets")
     func unknownTarget() {
-        #expect(throws: ToolError("unknown target 'xen' (available: unix)", exitCode: 64)) { try Target.named("xen") }
+        #expect(throws: ToolError("unknown target 'xen' (available: unix, hvt)", exitCode: 64)) { try Target.named("xen") }
     }
 
     @Test("configure-time keys: unknown, boot-time and malformed values are refused")

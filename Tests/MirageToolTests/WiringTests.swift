@@ -9,6 +9,8 @@ struct WiringTests {
     static let cases: [(unikernel: String, target: Target, configure: [String])] = [
         ("Examples/hello", .unix, []),
         ("Examples/block", .unix, []),
+        ("Examples/hello", .hvt, []),
+        ("Examples/block", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 
@@ -24,6 +26,21 @@ struct WiringTests {
             try generated.write(toFile: golden, atomically: true, encoding: .utf8)
         }
         #expect(generated == (try String(contentsOfFile: golden, encoding: .utf8)))
+    }
+
+    @Test("an hvt image lists the devices the tender must attach")
+    func tenderDevices() throws {
+        let description = try UnikernelProject(directory: repository.root + "/Examples/block", repository: repository).loadDescription()
+        #expect(try WiringGenerator(description: description, target: .hvt).tenderDevices() == ["block:storage"])
+        #expect(try WiringGenerator(description: description, target: .unix).tenderDevices() == [])
+    }
+
+    @Test("the hvt build package compiles the unikernel in Embedded Swift")
+    func hvtPackage() throws {
+        let description = try UnikernelProject(directory: repository.root + "/Examples/hello", repository: repository).loadDescription()
+        let package = WiringGenerator(description: description, target: .hvt).packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
+        #expect(package.contains(#".product(name: "MirageHVT", package: "main")"#))
+        #expect(package.contains(#".enableExperimentalFeature("Embedded")"#))
     }
 
     @Test("the build package depends on the checkout by relative path and builds main.swift with the app")

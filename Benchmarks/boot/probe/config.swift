@@ -1,0 +1,5 @@
+import MirageConfig
+
+let main = Main("Probe")
+
+register("probe", main())

@@ -1,0 +1,1 @@
+// The ABI is the header; see include/mirage_hvt_abi.h.

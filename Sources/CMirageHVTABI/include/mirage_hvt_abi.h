@@ -1,0 +1,125 @@
+// The interface between the mirage-hvt tender and a swift-mirage guest: guest memory layout, boot
+// information, hypercall numbers and argument structures. The one definition of the ABI: the
+// tender (hosted Swift) and the guest (Embedded Swift and its C support) both import this header.
+//
+// A hypercall is a 64-bit store of the guest-physical address of its argument structure to
+// MIRAGE_HVT_HYPERCALL_BASE + 8 * number. That address is not backed by guest memory, so the store
+// exits to the tender as KVM_EXIT_MMIO (PVM runs the guest at CPL3, where port I/O faults; on
+// hardware VMX/SVM KVM the same store works). The tender checks every guest address and length
+// against guest memory before it touches them.
+#ifndef MIRAGE_HVT_ABI_H
+#define MIRAGE_HVT_ABI_H
+
+#include <stdint.h>
+
+#define MIRAGE_HVT_ABI_VERSION 1
+
+// Guest-physical layout, identity-mapped (virtual = physical).
+#define MIRAGE_HVT_PAGE_TABLES 0x1000ULL      // PML4, PDPT, then four page directories (2 MiB pages)
+#define MIRAGE_HVT_BOOT_INFO 0x7000ULL        // struct mirage_hvt_boot_info
+#define MIRAGE_HVT_COMMAND_LINE 0x8000ULL     // boot arguments, each NUL-terminated
+#define MIRAGE_HVT_COMMAND_LINE_MAX 0x8000ULL // 32 KiB
+#define MIRAGE_HVT_IMAGE_BASE 0x100000ULL     // the lowest address an ELF segment may load at
+#define MIRAGE_HVT_HYPERCALL_BASE 0xC0000000ULL
+#define MIRAGE_HVT_MAX_MEMORY 0xC0000000ULL   // guest memory ends below the hypercall addresses
+#define MIRAGE_HVT_STACK_SIZE 0x100000ULL     // the top of memory is the stack; the heap ends below it
+
+enum mirage_hvt_hypercall {
+    MIRAGE_HVT_WALL_CLOCK = 1,   // struct mirage_hvt_time: nanoseconds since the Unix epoch
+    MIRAGE_HVT_MONOTONIC = 2,    // struct mirage_hvt_time: nanoseconds of CLOCK_MONOTONIC
+    MIRAGE_HVT_CONSOLE = 3,      // struct mirage_hvt_console_write
+    MIRAGE_HVT_POLL = 4,         // struct mirage_hvt_poll
+    MIRAGE_HVT_BLOCK_READ = 5,   // struct mirage_hvt_block_io
+    MIRAGE_HVT_BLOCK_WRITE = 6,  // struct mirage_hvt_block_io
+    MIRAGE_HVT_BLOCK_FLUSH = 7,  // struct mirage_hvt_block_io (device only)
+    MIRAGE_HVT_NET_READ = 8,     // struct mirage_hvt_net_io
+    MIRAGE_HVT_NET_WRITE = 9,    // struct mirage_hvt_net_io
+    MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
+    MIRAGE_HVT_HYPERCALL_COUNT = 11,
+};
+
+/// Results a hypercall leaves in its `status` field.
+enum mirage_hvt_status {
+    MIRAGE_HVT_OK = 0,
+    MIRAGE_HVT_AGAIN = 1,        // nothing to read now
+    MIRAGE_HVT_INVALID = 2,      // a bad device, range or length
+    MIRAGE_HVT_IO_ERROR = 3,     // the host's file or tap failed
+    MIRAGE_HVT_UNSUPPORTED = 4,  // e.g. writing a read-only block device
+};
+
+enum mirage_hvt_device_kind {
+    MIRAGE_HVT_DEVICE_BLOCK = 1,
+    MIRAGE_HVT_DEVICE_NET = 2,
+};
+
+#define MIRAGE_HVT_MAX_DEVICES 16
+#define MIRAGE_HVT_DEVICE_NAME_MAX 40
+
+/// A device the tender attached, in the order of the image's device manifest.
+struct mirage_hvt_device {
+    uint32_t kind;                 // enum mirage_hvt_device_kind
+    uint32_t writable;             // block: 1 when writes are allowed
+    char name[MIRAGE_HVT_DEVICE_NAME_MAX]; // NUL-terminated, as in --block:NAME=FILE
+    uint64_t sector_size;          // block
+    uint64_t sector_count;         // block
+    uint8_t mac[8];                // net: the first 6 bytes
+    uint64_t mtu;                  // net
+};
+
+/// What the tender tells the guest at MIRAGE_HVT_BOOT_INFO; the entry point gets its address in RDI.
+struct mirage_hvt_boot_info {
+    uint64_t abi_version;          // MIRAGE_HVT_ABI_VERSION
+    uint64_t memory_size;          // bytes of guest memory, from address 0
+    uint64_t heap_start;           // first free byte after the image, page-aligned
+    uint64_t heap_end;             // the heap ends here; the stack is above
+    uint64_t command_line;         // guest address of argument_count NUL-terminated strings
+    uint64_t command_line_length;  // bytes used there
+    uint64_t argument_count;       // boot arguments, without a program name
+    uint64_t entropy_seed[4];      // random bits from the host, to seed the guest's generator
+    uint64_t device_count;
+    struct mirage_hvt_device devices[MIRAGE_HVT_MAX_DEVICES];
+};
+
+struct mirage_hvt_time {
+    uint64_t nanoseconds;          // out
+};
+
+struct mirage_hvt_console_write {
+    uint64_t data;                 // guest address
+    uint64_t length;
+};
+
+struct mirage_hvt_poll {
+    uint64_t deadline;             // in: monotonic nanoseconds; the tender returns by then
+    uint64_t ready;                // out: bit n set when device n has frames to read, and
+                                   // MIRAGE_HVT_POLL_STOP_REQUESTED when the host asked the
+                                   // unikernel to stop (SIGINT or SIGTERM to the tender)
+};
+
+#define MIRAGE_HVT_POLL_STOP_REQUESTED (1ULL << 63)
+
+struct mirage_hvt_block_io {
+    uint32_t device;               // index in boot_info.devices
+    uint32_t status;               // out: enum mirage_hvt_status
+    uint64_t sector;
+    uint64_t data;                 // guest address
+    uint64_t length;               // bytes, a whole number of sectors
+};
+
+struct mirage_hvt_net_io {
+    uint32_t device;
+    uint32_t status;               // out
+    uint64_t data;                 // guest address
+    uint64_t length;               // in: capacity (read) or frame size (write); out: frame size (read)
+};
+
+struct mirage_hvt_halt {
+    int32_t status;                // the tender's exit status
+    uint32_t reserved;
+};
+
+/// The name of the ELF section listing the devices an image needs, one `block:NAME` or `net:NAME`
+/// per line; the tender refuses to start when its command line attaches other devices.
+#define MIRAGE_HVT_MANIFEST_SECTION ".mirage.devices"
+
+#endif

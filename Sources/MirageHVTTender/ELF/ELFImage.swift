@@ -1,0 +1,163 @@
+import CMirageHVTABI
+
+/// A guest image: an ELF64 x86-64 executable (System V gABI and x86-64 psABI), checked so that
+/// loading it touches nothing outside the guest and a malformed or hostile file is refused with a
+/// clear ``ELFError`` instead of a crash.
+///
+/// What `init(bytes:memoryLimit:)` checks:
+/// - the ELF header: magic, 64-bit class, little-endian data, version 1, `ET_EXEC`, `EM_X86_64`,
+///   `e_ehsize` 64 and `e_phentsize` 56, and the program header table inside the file;
+/// - each `PT_LOAD` segment: `p_filesz <= p_memsz`, `p_vaddr == p_paddr` (the guest is
+///   identity-mapped), its file bytes inside the file and its memory inside
+///   `MIRAGE_HVT_IMAGE_BASE..<memoryLimit`; segments do not overlap; there is at least one;
+/// - the entry point lies in a segment with `PF_X`;
+/// - the section header table, when there is one (`e_shentsize` 64, the table, the name table,
+///   every name and every section's file bytes inside the file).
+///
+/// No sum or product of file values can wrap: each bounds check is written so it cannot overflow.
+public struct ELFImage {
+    /// A `PT_LOAD` segment: `fileSize` bytes from the file, then zeros up to `memorySize`.
+    public struct LoadSegment: Equatable {
+        /// `p_flags`.
+        public struct Flags: OptionSet, Equatable {
+            public var rawValue: UInt32
+            public init(rawValue: UInt32) { self.rawValue = rawValue }
+            /// `PF_X`.
+            public static let execute = Flags(rawValue: 1)
+            /// `PF_W`.
+            public static let write = Flags(rawValue: 2)
+            /// `PF_R`.
+            public static let read = Flags(rawValue: 4)
+        }
+
+        /// `p_offset`: where the bytes start in the file.
+        public let fileOffset: UInt64
+        /// `p_filesz`: bytes copied from the file.
+        public let fileSize: UInt64
+        /// `p_paddr` (equal to `p_vaddr`): the guest address it loads at.
+        public let address: UInt64
+        /// `p_memsz`: bytes in guest memory, at least `fileSize`; the rest is zeroed (bss).
+        public let memorySize: UInt64
+        /// `p_flags`.
+        public let flags: Flags
+
+        /// The segment's bytes in the file, which lie inside it.
+        public var fileRange: Range<Int> { Int(fileOffset)..<Int(fileOffset + fileSize) }
+        /// The guest addresses it occupies, inside the guest memory it was checked against.
+        public var addressRange: Range<UInt64> { address..<address + memorySize }
+    }
+
+    /// A named section, from the section header table.
+    public struct Section: Equatable {
+        /// Its index in the section header table.
+        public let index: Int
+        /// Its name from the section name table; bytes that are not UTF-8 read as U+FFFD.
+        public let name: String
+        /// `sh_type`.
+        public let type: UInt32
+        /// Its bytes in the file, which lie inside it; `nil` for `SHT_NOBITS`.
+        public let fileRange: Range<Int>?
+    }
+
+    /// `e_entry`: where the guest starts, inside an executable segment.
+    public let entry: UInt64
+    /// The `PT_LOAD` segments in program header order; at least one, none overlapping.
+    public let segments: [LoadSegment]
+    /// The end of the highest segment (`address + memorySize`), rounded up to a 4096-byte page:
+    /// the heap can start here.
+    public let imageEnd: UInt64
+    /// The sections other than `SHT_NULL` ones, in table order; empty when the file has no section
+    /// header table or no section name table.
+    public let sections: [Section]
+    /// The file, for ``load(into:)``.
+    private let bytes: [UInt8]
+
+    /// Parses and checks the executable in `bytes` for a guest whose image may occupy
+    /// `MIRAGE_HVT_IMAGE_BASE..<memoryLimit`.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - memoryLimit: where the image's area ends; the tender passes guest memory's size minus
+    ///     the stack. Taken as at most `MIRAGE_HVT_MAX_MEMORY`, where guest memory always ends.
+    /// - Throws: ``ELFError`` describing the first problem found.
+    public init(bytes: [UInt8], memoryLimit: UInt64) throws(ELFError) {
+        let file = ELFFileBytes(bytes: bytes)
+        let header = try ELFHeader(file)
+        guard header.programHeaderCount != ELFHeader.extendedProgramHeaderCount else {
+            throw .extendedProgramHeaderCount
+        }
+        let table = try file.extent(
+            .programHeaderTable, offset: header.programHeaderOffset,
+            length: UInt64(header.programHeaderCount) * UInt64(ELFProgramHeader.size))
+
+        let memoryStart = UInt64(MIRAGE_HVT_IMAGE_BASE)
+        let memoryEnd = min(memoryLimit, UInt64(MIRAGE_HVT_MAX_MEMORY))
+        var segments: [LoadSegment] = []
+        var indices: [Int] = []
+        for (index, offset) in stride(from: table.lowerBound, to: table.upperBound, by: ELFProgramHeader.size).enumerated() {
+            let program = ELFProgramHeader(file, at: offset)
+            guard program.type == ELFProgramHeader.loadType else { continue }
+            guard program.fileSize <= program.memorySize else {
+                throw .fileSizeExceedsMemorySize(segment: index, fileSize: program.fileSize, memorySize: program.memorySize)
+            }
+            guard program.virtualAddress == program.physicalAddress else {
+                throw .virtualAddressMismatch(
+                    segment: index, virtualAddress: program.virtualAddress, physicalAddress: program.physicalAddress)
+            }
+            _ = try file.extent(.segment(index), offset: program.offset, length: program.fileSize)
+            let address = program.physicalAddress
+            guard address >= memoryStart, address <= memoryEnd, program.memorySize <= memoryEnd - address else {
+                throw .segmentOutsideMemory(
+                    segment: index, address: address, size: program.memorySize,
+                    memoryStart: memoryStart, memoryEnd: memoryEnd)
+            }
+            segments.append(LoadSegment(
+                fileOffset: program.offset, fileSize: program.fileSize, address: address,
+                memorySize: program.memorySize, flags: LoadSegment.Flags(rawValue: program.flags)))
+            indices.append(index)
+        }
+        guard !segments.isEmpty else { throw .noLoadSegment }
+
+        // Sorted by address, non-empty segments are disjoint when each ends by the next one's start.
+        let occupied = zip(indices, segments).filter { $0.1.memorySize > 0 }.sorted { $0.1.address < $1.1.address }
+        for (lower, upper) in zip(occupied, occupied.dropFirst()) where upper.1.address < lower.1.addressRange.upperBound {
+            throw .segmentsOverlap(
+                first: lower.0, firstRange: lower.1.addressRange, second: upper.0, secondRange: upper.1.addressRange)
+        }
+
+        let entry = header.entry
+        guard segments.contains(where: { $0.flags.contains(.execute) && $0.addressRange.contains(entry) }) else {
+            throw .entryNotExecutable(entry)
+        }
+
+        let end = segments.map(\.addressRange.upperBound).max() ?? memoryStart
+        self.entry = entry
+        self.segments = segments
+        // `end` is at most MIRAGE_HVT_MAX_MEMORY, so rounding up cannot wrap.
+        self.imageEnd = (end + 0xFFF) & ~0xFFF
+        self.sections = try ELFSectionHeader.sections(in: file, header: header)
+        self.bytes = bytes
+    }
+
+    /// The file bytes of the first section called `name` (such as `MIRAGE_HVT_MANIFEST_SECTION`),
+    /// a range inside the file that `init(bytes:memoryLimit:)` was given.
+    /// - Returns: the range, or `nil` when no section has that name or it is `SHT_NOBITS`.
+    public func section(named name: String) -> Range<Int>? {
+        sections.first { $0.name == name }?.fileRange
+    }
+
+    /// Copies each segment's file bytes into `memory` and zeroes the rest of it (the bss part,
+    /// `memorySize - fileSize` bytes), through ``GuestMemory``'s checked accessors.
+    /// - Returns: whether the image was loaded; `false`, with nothing written, when a segment does
+    ///   not fit `memory` (smaller than the `memoryLimit` the image was checked against).
+    public func load(into memory: GuestMemory) -> Bool {
+        guard segments.allSatisfy({ memory.contains(address: $0.address, length: $0.memorySize) }) else {
+            return false
+        }
+        return bytes.withUnsafeBytes { file in
+            segments.allSatisfy { segment in
+                memory.copy(UnsafeRawBufferPointer(rebasing: file[segment.fileRange]), to: segment.address)
+                    && memory.zero(at: segment.address + segment.fileSize, length: segment.memorySize - segment.fileSize)
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import CKVM
+import Glibc
+
+/// A KVM virtual machine with one vCPU and one region of guest memory at guest-physical address 0.
+///
+/// The corresponding C interface is the KVM API (`linux/kvm.h`): `/dev/kvm`, `KVM_CREATE_VM`,
+/// `KVM_SET_USER_MEMORY_REGION`, `KVM_CREATE_VCPU`, and the vCPU's shared `kvm_run` page.
+final class VirtualMachine {
+    let memory: GuestMemory
+    let vcpu: Int32
+    let run: UnsafeMutablePointer<kvm_run>
+    private let kvm: Int32
+    private let vm: Int32
+    private let memoryBase: UnsafeMutableRawPointer
+    private let memorySize: Int
+    private let runSize: Int
+
+    /// Creates the VM with `memorySize` bytes of zeroed guest memory.
+    init(memorySize: Int) throws(TenderError) {
+        func failure(_ what: String) -> TenderError {
+            TenderError("\(what): \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+        }
+        kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)
+        guard kvm >= 0 else { throw failure("cannot open /dev/kvm") }
+        guard mirage_kvm_get_api_version(kvm) == KVM_API_VERSION else {
+            throw TenderError("/dev/kvm speaks KVM API version \(mirage_kvm_get_api_version(kvm)), not \(KVM_API_VERSION)", status: TenderExitStatus.hostFailure)
+        }
+        vm = mirage_kvm_create_vm(kvm)
+        guard vm >= 0 else { throw failure("KVM_CREATE_VM failed") }
+        guard let base = mmap(nil, memorySize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              base != MAP_FAILED else { throw failure("cannot map \(memorySize >> 20) MiB of guest memory") }
+        memoryBase = base
+        self.memorySize = memorySize
+        memory = GuestMemory(bytes: UnsafeMutableRawBufferPointer(start: base, count: memorySize))
+        var region = kvm_userspace_memory_region(
+            slot: 0, flags: 0, guest_phys_addr: 0, memory_size: UInt64(memorySize),
+            userspace_addr: UInt64(UInt(bitPattern: base)))
+        guard mirage_kvm_set_memory(vm, &region) == 0 else { throw failure("KVM_SET_USER_MEMORY_REGION failed") }
+        vcpu = mirage_kvm_create_vcpu(vm)
+        guard vcpu >= 0 else { throw failure("KVM_CREATE_VCPU failed") }
+        guard mirage_kvm_set_supported_cpuid(kvm, vcpu) == 0 else { throw failure("KVM_SET_CPUID2 failed") }
+        runSize = Int(mirage_kvm_vcpu_mmap_size(kvm))
+        guard runSize > 0, let page = mmap(nil, runSize, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0), page != MAP_FAILED else {
+            throw failure("cannot map the vCPU's kvm_run page")
+        }
+        run = page.bindMemory(to: kvm_run.self, capacity: 1)
+    }
+
+    deinit {
+        munmap(run, runSize)
+        munmap(memoryBase, memorySize)
+        close(vcpu)
+        close(vm)
+        close(kvm)
+    }
+
+    /// Puts the vCPU in 64-bit long mode at CPL3 (PLATFORM-NOTES.md: PVM runs CPL3 code natively),
+    /// paging with `pageTables` as CR3, about to run `entry` with `stack` and `argument` in RDI.
+    func enterLongMode(pageTables: UInt64, entry: UInt64, stack: UInt64, argument: UInt64) throws(TenderError) {
+        var sregs = kvm_sregs()
+        guard mirage_kvm_get_sregs(vcpu, &sregs) == 0 else {
+            throw TenderError("KVM_GET_SREGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+        }
+        // Flat 64-bit user code (selector 0x33: GDT index 6, RPL 3) and data (0x2b: index 5, RPL 3).
+        var code = kvm_segment()
+        code.base = 0
+        code.limit = 0xFFFF_FFFF
+        code.selector = 0x33
+        code.type = 11 // execute/read, accessed
+        code.present = 1
+        code.dpl = 3
+        code.s = 1
+        code.l = 1
+        code.g = 1
+        var data = code
+        data.selector = 0x2B
+        data.type = 3 // read/write, accessed
+        data.l = 0
+        data.db = 1
+        sregs.cs = code
+        sregs.ss = data
+        sregs.ds = data
+        sregs.es = data
+        sregs.fs = data
+        sregs.gs = data
+        sregs.cr3 = pageTables
+        sregs.cr0 = 0x8005_0033 // PG | AM | WP | NE | ET | MP | PE
+        sregs.cr4 = 0x0001_0620 // FSGSBASE | OSXMMEXCPT | OSFXSR | PAE
+        sregs.efer = 0xD01      // NXE | LMA | LME | SCE
+        guard mirage_kvm_set_sregs(vcpu, &sregs) == 0 else {
+            throw TenderError("KVM_SET_SREGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+        }
+        var regs = kvm_regs()
+        regs.rip = entry
+        regs.rsp = stack
+        regs.rdi = argument
+        regs.rflags = 0x2
+        guard mirage_kvm_set_regs(vcpu, &regs) == 0 else {
+            throw TenderError("KVM_SET_REGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+        }
+    }
+
+    /// The guest's instruction pointer, for crash reports.
+    var instructionPointer: UInt64 {
+        var regs = kvm_regs()
+        return mirage_kvm_get_regs(vcpu, &regs) == 0 ? regs.rip : 0
+    }
+}

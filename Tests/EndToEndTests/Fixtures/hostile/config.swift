@@ -1,0 +1,7 @@
+import MirageConfig
+
+let attack = Key<String>.boot("attack", default: "none", documentation: "How to misbehave: console, halt-pointer, trap, out-of-memory.")
+
+let main = Main("Hostile", keys: [attack])
+
+register("hostile", main())

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// Whether KVM can be used here; the hvt tests say so and skip when it cannot.
+let kvmAvailable: Bool = {
+    let usable = FileManager.default.isWritableFile(atPath: "/dev/kvm")
+    if !usable { print("SKIP: hvt tests: /dev/kvm is absent or not writable, so no KVM guest can run here") }
+    return usable
+}()
+
+/// The tender `swift build` made beside the tool.
+let tender = repositoryRoot + "/.build/debug/mirage-hvt"
+
+extension EndToEnd {
+    /// The examples as KVM guests under the mirage-hvt tender, with the same application code.
+    @Suite("hvt unikernels end to end", .enabled(if: kvmAvailable, "SKIP: /dev/kvm is absent or not writable"))
+    struct HVTTests {
+        static let hello = repositoryRoot + "/Examples/hello"
+        static let block = repositoryRoot + "/Examples/block"
+
+        /// Configures and builds `directory` for hvt; returns the image.
+        @discardableResult
+        static func buildGuest(_ directory: String) throws -> String {
+            try swiftMirage(["configure", "-t", "hvt", directory], in: repositoryRoot)
+            try swiftMirage(["build", directory], in: repositoryRoot)
+            let name = (directory as NSString).lastPathComponent
+            return directory + "/dist/" + name + ".hvt"
+        }
+
+        @Test("hello.hvt prints the four hello lines a second apart and exits 0")
+        func hello() throws {
+            let image = try Self.buildGuest(Self.hello)
+            let start = Date()
+            let result = try run([tender, "--", image])
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(result.status == 0, "\(result.errorOutput)")
+            let parsed = result.errorLines.compactMap(parseLogLine)
+            #expect(parsed.map(\.rest) == Array(repeating: "[INFO] [application] hello", count: 4), "\(result.errorOutput)")
+            for (earlier, later) in zip(parsed, parsed.dropFirst()) {
+                #expect([1, 2].contains(later.seconds - earlier.seconds))
+            }
+            #expect(elapsed >= 3)
+        }
+
+        @Test("boot arguments reach the guest: --hello and --help")
+        func bootArguments() throws {
+            let image = try Self.buildGuest(Self.hello)
+            let greeted = try run([tender, "--", image, "--hello=bonjour", "-l", "*:info"])
+            #expect(greeted.errorLines.compactMap(parseLogLine).map(\.rest) == Array(repeating: "[INFO] [application] bonjour", count: 4))
+            let help = try run([tender, "--", image, "--help"])
+            #expect(help.status == 0)
+            #expect(help.errorOutput.contains("--hello=STRING"))
+            let unknown = try run([tender, "--", image, "--nope"])
+            #expect(unknown.status == 64)
+            #expect(unknown.errorLines.first == "hello: unknown boot argument '--nope'")
+        }
+
+        @Test("block.hvt writes and verifies the pattern in a disk image file, which keeps it after exit")
+        func blockDevice() throws {
+            let image = try Self.buildGuest(Self.block)
+            let disk = NSTemporaryDirectory() + "mirage-hvt-block-\(getpid()).img"
+            defer { try? FileManager.default.removeItem(atPath: disk) }
+            FileManager.default.createFile(atPath: disk, contents: Data(count: 64 * 1024))
+            let result = try run([tender, "--block:storage=\(disk)", "--", image])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorLines.compactMap(parseLogLine).map(\.rest) == [
+                "[INFO] [application] block device: 128 sectors of 512 bytes, read-write",
+                "[INFO] [application] wrote the pattern to all 128 sectors",
+                "[INFO] [application] read back and verified all 128 sectors",
+                "[INFO] [application] reading sector 128 was refused as expected: sectors 128 ..< 129 are outside the device's 128 sectors",
+            ])
+            let contents = try #require(FileManager.default.contents(atPath: disk))
+            for sector in [0, 5, 127] as [UInt64] {
+                let start = Int(sector) * 512
+                #expect(Array(contents[start..<start + 512]) == EndToEnd.BlockTests.pattern(sector: sector, sectorSize: 512))
+            }
+        }
+
+        @Test("swift-mirage run -t hvt starts the tender with the manifest's devices")
+        func runThroughTool() throws {
+            let result = try run([tool, "run", "-t", "hvt", Self.hello, "--", "--hello=hvt"])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorLines.compactMap(parseLogLine).map(\.rest) == Array(repeating: "[INFO] [application] hvt", count: 4))
+        }
+
+        @Test("SIGTERM to the tender stops the guest cleanly with status 0")
+        func sigterm() throws {
+            let image = try Self.buildGuest(Self.hello)
+            let result = try run([tender, "--", image], signal: SIGTERM, signalAfterLines: 1)
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorLines.compactMap(parseLogLine).last?.rest == "[INFO] [runtime] stopping: the platform was asked to stop")
+        }
+    }
+
+    /// The tender refuses bad images, bad command lines and misbehaving guests with a clear message
+    /// and its own exit status.
+    @Suite("mirage-hvt robustness", .enabled(if: kvmAvailable, "SKIP: /dev/kvm is absent or not writable"))
+    struct TenderRobustnessTests {
+        @Test("a truncated image is refused: exit 65")
+        func truncated() throws {
+            let image = try HVTTests.buildGuest(HVTTests.hello)
+            let bytes = try #require(FileManager.default.contents(atPath: image))
+            let cut = NSTemporaryDirectory() + "mirage-truncated-\(getpid()).hvt"
+            defer { try? FileManager.default.removeItem(atPath: cut) }
+            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
+            let result = try run([tender, "--", cut])
+            #expect(result.status == 65)
+            #expect(result.errorOutput.hasPrefix("mirage-hvt: \(cut): "))
+        }
+
+        @Test("segments outside guest memory are refused: exit 65")
+        func segmentsOutsideMemory() throws {
+            let image = try HVTTests.buildGuest(HVTTests.hello)
+            let result = try run([tender, "--mem=2", "--", image])
+            #expect(result.status == 65)
+            #expect(result.errorOutput.contains("outside guest memory"), "\(result.errorOutput)")
+        }
+
+        @Test("missing and extra devices are named: exit 64")
+        func deviceMismatch() throws {
+            let block = try HVTTests.buildGuest(HVTTests.block)
+            let missing = try run([tender, "--", block])
+            #expect(missing.status == 64)
+            #expect(missing.errorOutput == "mirage-hvt: the image needs --block:storage=FILE\n")
+            let hello = try HVTTests.buildGuest(HVTTests.hello)
+            let extra = try run([tender, "--block:spare=/dev/null", "--", hello])
+            #expect(extra.status == 64)
+            #expect(extra.errorOutput == "mirage-hvt: the image has no device block:spare (it needs no devices)\n")
+        }
+
+        @Test("bad tender options are usage errors: exit 64")
+        func badOptions() throws {
+            let noImage = try run([tender])
+            #expect(noImage.status == 64)
+            #expect(noImage.errorLines.first == "mirage-hvt: no image given")
+            let badMemory = try run([tender, "--mem=lots", "--", "x.hvt"])
+            #expect(badMemory.status == 64)
+            #expect(badMemory.errorLines.first == "mirage-hvt: --mem=lots: give the guest's memory in MiB, from 2 to 3072")
+            let missingFile = try run([tender, "--", "/nonexistent.hvt"])
+            #expect(missingFile.status == 66)
+            #expect(missingFile.errorOutput == "mirage-hvt: /nonexistent.hvt: No such file or directory\n")
+        }
+
+        static let hostile = repositoryRoot + "/Tests/EndToEndTests/Fixtures/hostile"
+
+        @Test("a guest passing memory outside itself to a hypercall is stopped: exit 70", arguments: ["console", "halt-pointer"])
+        func hostilePointer(attack: String) throws {
+            let image = try HVTTests.buildGuest(Self.hostile)
+            let result = try run([tender, "--", image, "--attack=\(attack)"])
+            #expect(result.status == 70, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("mirage-hvt: the guest crashed: the guest "), "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("outside its memory"))
+            #expect(!result.errorOutput.contains("survived"))
+        }
+
+        @Test("a guest that traps is reported with its instruction pointer: exit 70")
+        func trap() throws {
+            let image = try HVTTests.buildGuest(Self.hostile)
+            let result = try run([tender, "--", image, "--attack=trap"])
+            #expect(result.status == 70, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("mirage-hvt: the guest crashed: "))
+            #expect(result.errorOutput.contains("(rip 0x"))
+        }
+
+        @Test("a guest that runs out of memory says so and halts with status 66")
+        func outOfMemory() throws {
+            let image = try HVTTests.buildGuest(Self.hostile)
+            let result = try run([tender, "--mem=8", "--", image, "--attack=out-of-memory"])
+            #expect(result.status == 66, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("out of memory"))
+        }
+    }
+}
