@@ -6,9 +6,9 @@ public struct DeviceManifest: Equatable {
 
     public init(ids: [String]) { self.ids = ids }
 
-    /// Reads the section's text; blank lines are ignored.
+    /// Reads the section's text; blank lines and NUL bytes (a C string's terminator) are ignored.
     public init(sectionText bytes: some Collection<UInt8>) {
-        ids = bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        ids = bytes.filter { $0 != 0 }.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
             .filter { !$0.isEmpty }
     }
 

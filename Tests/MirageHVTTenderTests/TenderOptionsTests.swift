@@ -51,6 +51,7 @@ struct DeviceManifestTests {
     func parse() {
         #expect(DeviceManifest(sectionText: Array("block:storage\nnet:service\n\n".utf8)).ids == ["block:storage", "net:service"])
         #expect(DeviceManifest(sectionText: [UInt8]()).ids == [])
+        #expect(DeviceManifest(sectionText: Array("block:storage\n\0".utf8)).ids == ["block:storage"])
     }
 
     @Test("the command line's devices come back in the image's order")

@@ -42,7 +42,7 @@ enum BootInfo {
             let table = raw.bindMemory(to: mirage_hvt_device.self)
             for (index, device) in devices.enumerated() { table[index] = device.abiEntry }
         }
-        let stored = memory.withStruct(mirage_hvt_boot_info.self, at: UInt64(MIRAGE_HVT_BOOT_INFO)) { $0.pointee = info }
+        let stored: Void? = memory.withStruct(mirage_hvt_boot_info.self, at: UInt64(MIRAGE_HVT_BOOT_INFO)) { $0.pointee = info }
         guard copied, stored != nil else {
             throw TenderError("guest memory is too small for the boot information", status: TenderExitStatus.usage)
         }
