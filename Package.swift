@@ -47,6 +47,8 @@ let hvtGuestLinkerSettings: [LinkerSetting] = [
         "-Xlinker", "--gc-sections", "-Xlinker", "-z", "-Xlinker", "max-page-size=4096",
         "-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/Sources/CMirageHVT/link.ld",
         "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswift_Concurrency.a",
+        // Strings are hashed and compared (boot arguments, log sources): Unicode normalisation data.
+        "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a",
     ]),
 ]
 

@@ -141,14 +141,22 @@ public struct UnikernelProject {
         log("building \(record.name) for target \(target.rawValue) (\(configuration))")
         var swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
         var environment: [String: String] = [:]
+        let binPath: String
         if target.isEmbedded {
-            swiftBuild += ["--triple", "x86_64-unknown-linux-gnu", "--scratch-path", wiringDirectory + "/.build-\(target.rawValue)"]
+            // With --triple equal to the host's, SwiftPM 6.3.1 writes its plugin-tools build
+            // description over `<configuration>.yaml`, and the next build fails with "unknown build
+            // description"; removing the stale file makes it plan again. For the same reason the
+            // bin path is computed rather than asked of `swift build --show-bin-path`.
+            let scratch = wiringDirectory + "/.build-\(target.rawValue)"
+            try? FileManager.default.removeItem(atPath: scratch + "/" + configuration + ".yaml")
+            swiftBuild += ["--triple", Self.guestTriple, "--scratch-path", scratch]
             environment["SWIFT_EMBEDDED"] = "1"
+            binPath = scratch + "/" + Self.guestTriple + "/" + configuration
+        } else {
+            binPath = wiringDirectory + "/.build/" + configuration
         }
         let status = try Shell.stream(swiftBuild + ["--product", record.name], environment: environment)
         guard status == 0 else { throw ToolError("error: building \(record.name) failed (swift build exited \(status))") }
-        let binPath = try Shell.capture(swiftBuild + ["--show-bin-path"], environment: environment).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
         let image = distDirectory + "/" + target.imageName(record.name)
         do {
             try FileManager.default.createDirectory(atPath: distDirectory, withIntermediateDirectories: true)
@@ -166,6 +174,9 @@ public struct UnikernelProject {
         log("built \(relative(image))")
         return image
     }
+
+    /// The triple guests build for: the one whose Embedded Swift has `_Concurrency` (PLATFORM-NOTES.md).
+    static let guestTriple = "x86_64-unknown-linux-gnu"
 
     /// Strips the guest ELF and adds its device manifest (the `.mirage.devices` section the tender
     /// checks its command line against).
