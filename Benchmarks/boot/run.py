@@ -20,7 +20,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, ".build/debug/swift-mirage")
-TENDER = os.path.join(ROOT, ".build/debug/mirage-hvt")
+TENDER = os.path.join(ROOT, ".build/release/mirage-hvt")
 
 
 def sh(*args, **kwargs):
@@ -29,7 +29,7 @@ def sh(*args, **kwargs):
 
 def build():
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
-    sh("swift", "build", "--product", "mirage-hvt", cwd=ROOT)
+    sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
     probe = os.path.join(ROOT, "Benchmarks/boot/probe")
     sh(TOOL, "configure", "-t", "hvt", probe, cwd=ROOT, stderr=subprocess.DEVNULL)
     sh(TOOL, "build", probe, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
