@@ -1,0 +1,25 @@
+// The hypercalls the Swift side and the C library share: halting and the two clocks
+// (mirage_hvt_abi.h). The console has its own file, console.c, because it buffers.
+#include "guest.h"
+
+void mirage_hvt_halt(int status) {
+    mirage_hvt_console_flush();
+    struct mirage_hvt_halt request = { .status = (int32_t)status, .reserved = 0 };
+    // The tender does not resume a halted guest; should it ever return, ask again rather than
+    // run on past a point the caller declared unreachable.
+    for (;;) {
+        mirage_hvt_hypercall(MIRAGE_HVT_HALT, &request);
+    }
+}
+
+uint64_t mirage_hvt_monotonic_ns(void) {
+    struct mirage_hvt_time time = { .nanoseconds = 0 };
+    mirage_hvt_hypercall(MIRAGE_HVT_MONOTONIC, &time);
+    return time.nanoseconds;
+}
+
+uint64_t mirage_hvt_wall_clock_ns(void) {
+    struct mirage_hvt_time time = { .nanoseconds = 0 };
+    mirage_hvt_hypercall(MIRAGE_HVT_WALL_CLOCK, &time);
+    return time.nanoseconds;
+}
