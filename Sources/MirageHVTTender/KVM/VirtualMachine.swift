@@ -17,9 +17,7 @@ final class VirtualMachine {
 
     /// Creates the VM with `memorySize` bytes of zeroed guest memory.
     init(memorySize: Int) throws(TenderError) {
-        func failure(_ what: String) -> TenderError {
-            TenderError("\(what): \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
-        }
+        let failure = Self.hostFailure
         kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)
         guard kvm >= 0 else { throw failure("cannot open /dev/kvm") }
         guard mirage_kvm_get_api_version(kvm) == KVM_API_VERSION else {
@@ -58,9 +56,7 @@ final class VirtualMachine {
     /// paging with `pageTables` as CR3, about to run `entry` with `stack` and `argument` in RDI.
     func enterLongMode(pageTables: UInt64, entry: UInt64, stack: UInt64, argument: UInt64) throws(TenderError) {
         var sregs = kvm_sregs()
-        guard mirage_kvm_get_sregs(vcpu, &sregs) == 0 else {
-            throw TenderError("KVM_GET_SREGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
-        }
+        guard mirage_kvm_get_sregs(vcpu, &sregs) == 0 else { throw Self.hostFailure("KVM_GET_SREGS failed") }
         // Flat 64-bit user code (selector 0x33: GDT index 6, RPL 3) and data (0x2b: index 5, RPL 3).
         var code = kvm_segment()
         code.base = 0
@@ -87,17 +83,18 @@ final class VirtualMachine {
         sregs.cr0 = 0x8005_0033 // PG | AM | WP | NE | ET | MP | PE
         sregs.cr4 = 0x0001_0620 // FSGSBASE | OSXMMEXCPT | OSFXSR | PAE
         sregs.efer = 0xD01      // NXE | LMA | LME | SCE
-        guard mirage_kvm_set_sregs(vcpu, &sregs) == 0 else {
-            throw TenderError("KVM_SET_SREGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
-        }
+        guard mirage_kvm_set_sregs(vcpu, &sregs) == 0 else { throw Self.hostFailure("KVM_SET_SREGS failed") }
         var regs = kvm_regs()
         regs.rip = entry
         regs.rsp = stack
         regs.rdi = argument
         regs.rflags = 0x2
-        guard mirage_kvm_set_regs(vcpu, &regs) == 0 else {
-            throw TenderError("KVM_SET_REGS failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
-        }
+        guard mirage_kvm_set_regs(vcpu, &regs) == 0 else { throw Self.hostFailure("KVM_SET_REGS failed") }
+    }
+
+    /// A host failure: `what` and the C library's explanation of `errno`.
+    static func hostFailure(_ what: String) -> TenderError {
+        TenderError("\(what): \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
     }
 
     /// The guest's instruction pointer, for crash reports.
