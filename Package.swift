@@ -83,6 +83,11 @@ let portableTargets: [Target] = [
         swiftSettings: librarySettings
     ),
     .target(
+        name: "MirageNet",
+        dependencies: ["MirageCore", "MirageRuntime"],
+        swiftSettings: librarySettings
+    ),
+    .target(
         name: "MirageTesting",
         dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
@@ -123,6 +128,11 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageHVTTender"],
         linkerSettings: [.unsafeFlags(["-static-executable"])]
     ),
+    .executableTarget(
+        name: "checksum-benchmark",
+        dependencies: ["MirageNet"],
+        path: "Benchmarks/checksum"
+    ),
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",
@@ -153,6 +163,10 @@ let hostedTargets: [Target] = [
         exclude: ["Fixtures"]
     ),
     .testTarget(
+        name: "MirageNetTests",
+        dependencies: ["MirageNet", "MirageCore"]
+    ),
+    .testTarget(
         name: "MirageHVTTenderTests",
         dependencies: ["MirageHVTTender", "CMirageHVTABI"]
     ),
@@ -169,6 +183,7 @@ let package = Package(
         .library(name: "MirageCore", targets: ["MirageCore"]),
         .library(name: "MirageRuntime", targets: ["MirageRuntime"]),
         .library(name: "MirageTesting", targets: ["MirageTesting"]),
+        .library(name: "MirageNet", targets: ["MirageNet"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
     ] : [
