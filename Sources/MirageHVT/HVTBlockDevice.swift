@@ -71,7 +71,8 @@ public final class HVTBlockDevice: BlockDevice {
         switch status {
         case MIRAGE_HVT_OK.rawValue: return
         case MIRAGE_HVT_UNSUPPORTED.rawValue: throw .readOnly
-        case MIRAGE_HVT_INVALID.rawValue: throw .outOfRange(sector: 0, sectors: 0, sectorCount: info.sectorCount)
+        // Anything else, MIRAGE_HVT_INVALID included (the tender refused a transfer this side
+        // already checked), is reported with the tender's status as the error number.
         default: throw .io(code: Int32(status))
         }
     }

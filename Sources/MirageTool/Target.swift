@@ -61,7 +61,7 @@ public enum Target: String, CaseIterable, Codable, Sendable {
 }
 
 /// How a target builds one device: the boot arguments it reads and the Swift that connects it.
-struct DeviceImplementation: Equatable {
+struct DeviceImplementation {
     /// Boot keys the device adds, as Swift `BootKey(...)` expressions.
     var bootKeys: [String]
     /// The expression that creates the device, with `arguments` in scope; `try` marks one that
@@ -73,12 +73,6 @@ struct DeviceImplementation: Equatable {
     var image: (path: String, bytes: UInt64)?
     /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`.
     var tenderDevice: String?
-
-    static func == (lhs: DeviceImplementation, rhs: DeviceImplementation) -> Bool {
-        lhs.bootKeys == rhs.bootKeys && lhs.connect == rhs.connect && lhs.errorType == rhs.errorType
-            && lhs.image?.path == rhs.image?.path && lhs.image?.bytes == rhs.image?.bytes
-            && lhs.tenderDevice == rhs.tenderDevice
-    }
 }
 
 extension Target {
