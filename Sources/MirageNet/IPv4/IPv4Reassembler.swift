@@ -1,0 +1,337 @@
+import MirageCore
+
+/// What became of a packet given to ``IPv4Reassembler/receive(_:payload:now:)``.
+public enum IPv4Reassembly: Equatable {
+    /// A whole datagram: the packet itself when it was not a fragment, or the reassembled one.
+    case complete(IPv4Header, PacketBuffer)
+    /// The fragment was kept (or was an exact duplicate) and its datagram still has holes.
+    case incomplete
+    /// The fragment was refused. For a malformed or overlapping fragment its datagram is forgotten
+    /// too; a fragment refused for a limit leaves its datagram as it was.
+    case dropped(IPv4ReassemblyDrop)
+}
+
+/// Why the reassembler refused a fragment.
+public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
+    /// It overlaps another fragment without being an exact duplicate of it; the whole datagram is
+    /// forgotten (RFC 5722 section 4 asks this of IPv6; overlaps have no honest use in IPv4 either,
+    /// and are how the "teardrop" attacks and filter evasions of RFC 1858 work).
+    case overlap
+    /// Its data would end past the 65,535 bytes a datagram may hold (the "ping of death").
+    case oversized
+    /// It is not the last fragment but its payload is not a multiple of 8 bytes (RFC 791 section
+    /// 3.2), or it carries no data at all.
+    case misaligned
+    /// It disagrees with the datagram's known end: a second last fragment with another total, data
+    /// past the end, or a last fragment ending before data already received.
+    case conflictingEnd
+    /// ``IPv4Reassembler/Configuration/maximumDatagrams`` are already being reassembled.
+    case tooManyDatagrams
+    /// Keeping it would exceed ``IPv4Reassembler/Configuration/memoryLimit``.
+    case memoryLimit
+
+    public var description: String {
+        switch self {
+        case .overlap: "overlapping fragment"
+        case .oversized: "fragment ends past 65535 bytes"
+        case .misaligned: "fragment length not a multiple of 8"
+        case .conflictingEnd: "fragment disagrees with the datagram's end"
+        case .tooManyDatagrams: "too many datagrams in reassembly"
+        case .memoryLimit: "reassembly memory limit reached"
+        }
+    }
+}
+
+/// IPv4 reassembly (RFC 791 section 3.2, "An Example Reassembly Procedure"; RFC 815 for the idea
+/// of tracking what is still missing; RFC 1122 section 3.3.2): a pure core that takes fragments and
+/// the time and hands back whole datagrams. It never reads a clock; ``nextDeadline`` says when
+/// ``tick(now:)`` must run.
+///
+/// Fragments belong together when source, destination, protocol and identification agree (RFC 791
+/// section 3.2). Each datagram in progress keeps its fragments sorted by offset, never
+/// overlapping, so it is complete exactly when it holds as many bytes as its last fragment says
+/// it has: that stands in for RFC 815's hole list.
+///
+/// Defences, each dropped and counted in ``statistics``:
+/// - Overlaps other than exact duplicates forget the whole datagram (in the spirit of RFC 5722).
+/// - Data past 65,535 bytes, misaligned middle fragments and disagreeing ends forget it too.
+/// - A datagram not complete within ``Configuration/timeout`` of its first fragment is forgotten
+///   (RFC 1122 section 3.3.2 suggests 60 to 120 s; 30 s, as Linux uses, frees memory sooner).
+/// - At most ``Configuration/maximumDatagrams`` datagrams and ``Configuration/memoryLimit`` bytes
+///   of payload are held; past them new fragments are refused.
+///
+/// Fragments are kept as slices of the buffers they arrived in, so a small fragment keeps its
+/// whole receive buffer alive; ``Configuration/memoryLimit`` counts payload bytes only.
+public struct IPv4Reassembler {
+    public struct Configuration: Sendable {
+        /// How long a datagram may take to arrive whole, from its first fragment.
+        public var timeout: Duration = .seconds(30)
+        /// How many datagrams may be in reassembly at once.
+        public var maximumDatagrams = 64
+        /// How many bytes of fragment payload may be held at once.
+        public var memoryLimit = 1 << 20
+        public init() {}
+    }
+
+    /// What the reassembler has done, for logs and tests.
+    public struct Statistics: Hashable, Sendable {
+        /// Datagrams reassembled and handed out.
+        public var reassembled: UInt64 = 0
+        /// Datagrams forgotten because they did not complete in time.
+        public var timedOut: UInt64 = 0
+        /// Fragments that overlapped another and made their datagram be forgotten.
+        public var overlapsDropped: UInt64 = 0
+        /// Fragments refused as oversized, misaligned or disagreeing on the end, with their datagram.
+        public var malformedDropped: UInt64 = 0
+        /// Fragments refused because the datagram or memory limit was reached.
+        public var limitDropped: UInt64 = 0
+        /// Bytes of fragment payload held now.
+        public var bufferedBytes = 0
+        /// Datagrams in reassembly now.
+        public var datagramsInProgress = 0
+        /// All zero, as a new reassembler starts.
+        public init() {}
+    }
+
+    /// What identifies a datagram's fragments (RFC 791 section 3.2).
+    struct DatagramKey: Hashable {
+        var source: IPv4Address
+        var destination: IPv4Address
+        var `protocol`: IPProtocol
+        var identification: UInt16
+
+        init(_ header: IPv4Header) {
+            source = header.source
+            destination = header.destination
+            self.protocol = header.protocol
+            identification = header.identification
+        }
+    }
+
+    /// A fragment's payload and where it belongs, in bytes from the datagram's start.
+    struct Fragment {
+        var offset: Int
+        var payload: PacketBuffer
+        var end: Int { offset + payload.count }
+    }
+
+    /// A datagram in reassembly.
+    struct Datagram {
+        /// When it is forgotten if still incomplete.
+        var expires: Instant
+        /// Its fragments, sorted by offset, never overlapping.
+        var fragments: [Fragment] = []
+        /// The header of the fragment at offset 0, once it has arrived.
+        var firstHeader: IPv4Header?
+        /// The payload length, once the last fragment has arrived.
+        var totalLength: Int?
+        /// The sum of the fragments' lengths.
+        var bufferedBytes = 0
+
+        /// The end of the data received so far.
+        var highestEnd: Int { fragments.last?.end ?? 0 }
+
+        /// Whether every byte from 0 to the end has arrived. With no overlaps, holding as many bytes
+        /// as the total means there is no hole.
+        var isComplete: Bool { totalLength == bufferedBytes && firstHeader != nil }
+    }
+
+    public let configuration: Configuration
+    private var datagrams: [DatagramKey: Datagram] = [:]
+    public private(set) var statistics = Statistics()
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Takes a received packet. A packet that is not a fragment comes straight back as
+    /// ``IPv4Reassembly/complete(_:_:)``; a fragment is kept until its datagram is whole, then the
+    /// datagram is returned in one contiguous buffer, under the first fragment's header with
+    /// more-fragments clear, offset 0 and ``IPv4Header/totalLength`` covering the whole payload.
+    ///
+    /// - Parameters:
+    ///   - header: the packet's parsed header.
+    ///   - payload: the packet's payload, the bytes in ``IPv4Header/payloadRange``.
+    ///   - now: the current time.
+    public mutating func receive(_ header: IPv4Header, payload: PacketBuffer, now: Instant) -> IPv4Reassembly {
+        guard header.isFragment else { return .complete(header, payload) }
+        let key = DatagramKey(header)
+        forgetIfExpired(key, now: now)
+        let fragment = Fragment(offset: Int(header.fragmentOffset) * 8, payload: payload)
+        // Taken out of the table while it changes, so that inserting does not copy its fragment
+        // list; its bytes stay counted in `statistics.bufferedBytes` until it is kept or released.
+        var datagram = datagrams.removeValue(forKey: key) ?? Datagram(expires: now + configuration.timeout)
+        if let reason = problem(with: fragment, header: header, in: datagram) {
+            statistics.bufferedBytes -= datagram.bufferedBytes
+            return refuse(reason)
+        }
+        if isExactDuplicate(fragment, in: datagram) { return keep(datagram, key) }
+        if let reason = limitReached(adding: fragment, header: header, to: datagram, now: now) {
+            _ = keep(datagram, key)
+            return refuse(reason)
+        }
+        insert(fragment, header: header, into: &datagram)
+        statistics.bufferedBytes += fragment.payload.count
+        guard datagram.isComplete else { return keep(datagram, key) }
+        statistics.bufferedBytes -= datagram.bufferedBytes
+        statistics.datagramsInProgress = datagrams.count
+        guard let whole = reassembled(datagram) else { return refuse(.oversized) }
+        statistics.reassembled += 1
+        return .complete(whole.header, whole.payload)
+    }
+
+    /// Forgets the datagrams that did not complete within the timeout.
+    public mutating func tick(now: Instant) {
+        for (key, datagram) in datagrams where datagram.expires <= now {
+            forget(key)
+            statistics.timedOut += 1
+        }
+    }
+
+    /// When ``tick(now:)`` next has work: the earliest expiry of a datagram in reassembly.
+    public var nextDeadline: Instant? {
+        datagrams.values.map { $0.expires }.min()
+    }
+
+    // MARK: - Checks
+
+    /// Why `fragment` cannot belong to `datagram` at all, if it cannot.
+    func problem(with fragment: Fragment, header: IPv4Header, in datagram: Datagram) -> IPv4ReassemblyDrop? {
+        if header.length + fragment.end > Int(UInt16.max) { return .oversized }
+        if fragment.payload.isEmpty { return .misaligned }
+        if header.moreFragments {
+            if fragment.payload.count % 8 != 0 { return .misaligned }
+            if let total = datagram.totalLength, fragment.end > total { return .conflictingEnd }
+        } else {
+            if let total = datagram.totalLength, total != fragment.end { return .conflictingEnd }
+            if datagram.highestEnd > fragment.end { return .conflictingEnd }
+        }
+        if overlapsOtherThanDuplicate(fragment, in: datagram) { return .overlap }
+        return nil
+    }
+
+    /// The index of the first fragment of `datagram` that starts at or after `offset`.
+    func insertionIndex(of offset: Int, in datagram: Datagram) -> Int {
+        if datagram.highestEnd <= offset { return datagram.fragments.count }
+        var low = 0
+        var high = datagram.fragments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if datagram.fragments[middle].offset < offset { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Whether `fragment` has the same offset and length as one already held.
+    func isExactDuplicate(_ fragment: Fragment, in datagram: Datagram) -> Bool {
+        let index = insertionIndex(of: fragment.offset, in: datagram)
+        guard index < datagram.fragments.count else { return false }
+        let held = datagram.fragments[index]
+        return held.offset == fragment.offset && held.end == fragment.end
+    }
+
+    /// Whether `fragment` shares bytes with a held fragment without being its exact duplicate.
+    func overlapsOtherThanDuplicate(_ fragment: Fragment, in datagram: Datagram) -> Bool {
+        if isExactDuplicate(fragment, in: datagram) { return false }
+        let index = insertionIndex(of: fragment.offset, in: datagram)
+        if index > 0, datagram.fragments[index - 1].end > fragment.offset { return true }
+        if index < datagram.fragments.count, datagram.fragments[index].offset < fragment.end { return true }
+        return false
+    }
+
+    /// Why keeping `fragment` would break a limit, if it would. Expired datagrams are forgotten
+    /// first, so only live ones count.
+    ///
+    /// A fragment that completes its datagram is let in past the memory limit: the datagram leaves
+    /// at once, freeing more than the fragment holds.
+    ///
+    /// Datagrams already in reassembly are never evicted to make room: whoever can send fragments
+    /// could then flush every real datagram by sending fragments of fake ones. Refusing the new
+    /// fragment costs at most the datagrams an attacker starts, and those time out.
+    mutating func limitReached(adding fragment: Fragment, header: IPv4Header, to datagram: Datagram,
+                               now: Instant) -> IPv4ReassemblyDrop? {
+        let isNew = datagram.fragments.isEmpty
+        if isNew, datagrams.count >= configuration.maximumDatagrams {
+            tick(now: now)
+            if datagrams.count >= configuration.maximumDatagrams { return .tooManyDatagrams }
+        }
+        if completes(datagram, with: fragment, header: header) { return nil }
+        if statistics.bufferedBytes + fragment.payload.count > configuration.memoryLimit {
+            tick(now: now)
+            if statistics.bufferedBytes + fragment.payload.count > configuration.memoryLimit { return .memoryLimit }
+        }
+        return nil
+    }
+
+    /// Whether adding `fragment` (already checked against `datagram`) leaves it complete.
+    func completes(_ datagram: Datagram, with fragment: Fragment, header: IPv4Header) -> Bool {
+        let total = header.moreFragments ? datagram.totalLength : fragment.end
+        let hasFirst = datagram.firstHeader != nil || fragment.offset == 0
+        return hasFirst && total == datagram.bufferedBytes + fragment.payload.count
+    }
+
+    // MARK: - Changes
+
+    /// Adds `fragment`, already checked, to `datagram`.
+    func insert(_ fragment: Fragment, header: IPv4Header, into datagram: inout Datagram) {
+        datagram.fragments.insert(fragment, at: insertionIndex(of: fragment.offset, in: datagram))
+        datagram.bufferedBytes += fragment.payload.count
+        if !header.moreFragments { datagram.totalLength = fragment.end }
+        if fragment.offset == 0 { datagram.firstHeader = header }
+    }
+
+    /// The whole datagram, its fragments copied into one buffer, or nil when its header would not
+    /// fit a 16-bit total length (a first fragment with options longer than the last one's).
+    func reassembled(_ datagram: Datagram) -> (header: IPv4Header, payload: PacketBuffer)? {
+        guard var header = datagram.firstHeader, let total = datagram.totalLength,
+              header.length + total <= Int(UInt16.max) else { return nil }
+        var payload = PacketBuffer(capacity: total)
+        payload.appendZeros(total)
+        payload.withUnsafeMutableBytes { destination in
+            for fragment in datagram.fragments {
+                fragment.payload.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: destination[fragment.offset..<fragment.end])
+                        .copyMemory(from: source)
+                }
+            }
+        }
+        header.moreFragments = false
+        header.fragmentOffset = 0
+        header.totalLength = UInt16(header.length + total)
+        return (header, payload)
+    }
+
+    /// Puts `datagram` back in the table under `key`, unless it holds nothing.
+    mutating func keep(_ datagram: Datagram, _ key: DatagramKey) -> IPv4Reassembly {
+        if !datagram.fragments.isEmpty { datagrams[key] = datagram }
+        statistics.datagramsInProgress = datagrams.count
+        return .incomplete
+    }
+
+    /// Refuses a fragment for `reason` and counts it.
+    mutating func refuse(_ reason: IPv4ReassemblyDrop) -> IPv4Reassembly {
+        switch reason {
+        case .overlap: statistics.overlapsDropped += 1
+        case .oversized, .misaligned, .conflictingEnd: statistics.malformedDropped += 1
+        case .tooManyDatagrams, .memoryLimit: statistics.limitDropped += 1
+        }
+        statistics.datagramsInProgress = datagrams.count
+        return .dropped(reason)
+    }
+
+    /// Forgets the datagram under `key` when its time is up, as ``tick(now:)`` would have.
+    mutating func forgetIfExpired(_ key: DatagramKey, now: Instant) {
+        if let datagram = datagrams[key], datagram.expires <= now {
+            forget(key)
+            statistics.timedOut += 1
+        }
+    }
+
+    /// Forgets the datagram under `key`, releasing its bytes.
+    mutating func forget(_ key: DatagramKey) {
+        if let datagram = datagrams.removeValue(forKey: key) {
+            statistics.bufferedBytes -= datagram.bufferedBytes
+        }
+        statistics.datagramsInProgress = datagrams.count
+    }
+}
