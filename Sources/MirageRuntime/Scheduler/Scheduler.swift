@@ -35,6 +35,7 @@ public final class Scheduler {
     enum TimerAction {
         case run(UnownedJob)
         case wake(SleepWaiter)
+        case alarm(Alarm, Instant)
     }
 
     private var ready = ReadyQueue<ReadyJob>()
@@ -82,6 +83,10 @@ public final class Scheduler {
         timers.insert(.run(job), deadline: deadline)
     }
 
+    func addAlarm(_ alarm: Alarm, at deadline: Instant) {
+        timers.insert(.alarm(alarm, deadline), deadline: deadline)
+    }
+
     func addTimer(_ waiter: SleepWaiter) {
         timers.insert(.wake(waiter), deadline: waiter.deadline)
     }
@@ -119,6 +124,7 @@ public final class Scheduler {
             switch action {
             case let .run(job): enqueue(job)
             case let .wake(waiter): waiter.fire()
+            case let .alarm(alarm, deadline): alarm.fire(deadline: deadline)
             }
         }
     }

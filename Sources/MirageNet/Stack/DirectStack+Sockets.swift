@@ -1,0 +1,131 @@
+import MirageCore
+import MirageRuntime
+
+/// A TCP connection of a ``DirectStack``, as a ``Flow``.
+public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicClock>: Flow {
+    let stack: DirectStack<Device, Clock>
+    public let id: ConnectionID
+    private var released = false
+
+    init(stack: DirectStack<Device, Clock>, id: ConnectionID) {
+        self.stack = stack
+        self.id = id
+    }
+
+    deinit {
+        if !released {
+            stack.core.release(id, now: stack.clock.now())
+            stack.requestFlush()
+        }
+    }
+
+    public var remote: Endpoint { Endpoint(.v4(id.remoteAddress), port: id.remotePort) }
+
+    /// The connection's state machine, for tests and statistics.
+    public var state: TCPConnection? { stack.core.connection(id) }
+
+    public func read() async throws(FlowError) -> PacketBuffer? {
+        while true {
+            guard let tcp = stack.core.connection(id) else { throw .closed }
+            if tcp.readableCount > 0 {
+                let data = stack.core.read(from: id, maximum: Int.max, now: stack.clock.now())
+                await stack.flush()
+                return data
+            }
+            if tcp.isAtEndOfStream { return nil }
+            if let error = tcp.error { throw error }
+            if tcp.state == .closed { throw .closed }
+            await stack.waitForChange(of: id)
+        }
+    }
+
+    public func write(_ data: PacketBuffer) async throws(FlowError) {
+        var remaining = data
+        while !remaining.isEmpty {
+            guard let tcp = stack.core.connection(id) else { throw .closed }
+            if let error = tcp.error { throw error }
+            guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
+            if tcp.sendSpace > 0 {
+                let accepted = stack.core.write(remaining, to: id, now: stack.clock.now())
+                remaining.removeFirst(accepted)
+                await stack.flush()
+            } else {
+                await stack.waitForChange(of: id)
+            }
+        }
+    }
+
+    public func shutdownWrite() async {
+        stack.core.shutdownWrite(id, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    public func close() async {
+        guard !released else { return }
+        released = true
+        stack.core.release(id, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    /// Resets the connection (RFC 9293 section 3.10.5).
+    public func abort() async {
+        guard !released else { return }
+        released = true
+        stack.core.abort(id, now: stack.clock.now())
+        await stack.flush()
+    }
+}
+
+/// A listening port of a ``DirectStack``.
+public final class DirectTCPListener<Device: NetworkDevice, Clock: MonotonicClock>: TCPListener {
+    let stack: DirectStack<Device, Clock>
+    public let port: UInt16
+
+    init(stack: DirectStack<Device, Clock>, port: UInt16) {
+        self.stack = stack
+        self.port = port
+    }
+
+    public func accept() async throws(FlowError) -> DirectTCPConnection<Device, Clock> {
+        while true {
+            if let id = stack.core.accept(port: port) { return DirectTCPConnection(stack: stack, id: id) }
+            guard stack.core.isListening(port: port) else { throw .closed }
+            await stack.waitForListener(port)
+        }
+    }
+
+    public func close() {
+        stack.core.closeListener(port: port, now: stack.clock.now())
+        stack.requestFlush()
+    }
+}
+
+/// A bound UDP port of a ``DirectStack``.
+public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>: UDPSocket {
+    let stack: DirectStack<Device, Clock>
+    public let port: UInt16
+
+    init(stack: DirectStack<Device, Clock>, port: UInt16) {
+        self.stack = stack
+        self.port = port
+    }
+
+    public func receive() async throws(FlowError) -> Datagram {
+        while true {
+            if let datagram = stack.core.receiveUDP(port: port) { return datagram }
+            guard stack.core.isBound(udpPort: port) else { throw .closed }
+            await stack.waitForDatagram(port)
+        }
+    }
+
+    public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
+        guard case let .v4(address) = destination.address else { throw .unreachable }
+        try stack.core.sendUDP(payload, from: port, to: address, port: destination.port, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    public func close() {
+        stack.core.unbindUDP(port: port)
+        stack.requestFlush()
+    }
+}

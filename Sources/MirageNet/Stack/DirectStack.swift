@@ -1,0 +1,152 @@
+import MirageCore
+import MirageRuntime
+
+/// Our TCP/IP stack over a network device: the async shell around ``StackCore`` (MirageOS's
+/// `Tcpip_stack_direct`). One task receives frames, one runs the core's timers; application calls
+/// go into the core and wait on its changes. It implements ``TCPStack`` and ``UDPStack``, as the
+/// host-socket stack does, so an application runs on either.
+public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TCPStack, UDPStack {
+    public typealias Connection = DirectTCPConnection<Device, Clock>
+    public typealias Listener = DirectTCPListener<Device, Clock>
+    public typealias Socket = DirectUDPSocket<Device, Clock>
+
+    public static var log: LogSource { netLog }
+
+    public let device: Device
+    let clock: Clock
+    var core: StackCore
+    private let alarm = Alarm()
+    private var pendingFrames: [PacketBuffer] = []
+    private var pendingHead = 0
+    private var transmitting = false
+    private var connectionWaiters: [ConnectionID: WaitQueue] = [:]
+    private var listenerWaiters: [UInt16: WaitQueue] = [:]
+    private var udpWaiters: [UInt16: WaitQueue] = [:]
+    /// Frames the device refused to send.
+    public private(set) var transmitErrors: UInt64 = 0
+
+    /// Creates the stack and starts it: announces the address and starts receiving.
+    public init(device: Device, clock: Clock, entropy: some EntropySource, configuration: StackConfiguration) {
+        self.device = device
+        self.clock = clock
+        core = StackCore(configuration: configuration, mac: device.mac, mtu: device.mtu,
+                         key: (entropy.next(), entropy.next()), now: clock.now())
+        core.start(now: clock.now())
+        Task { await self.receiveLoop() }
+        Task { await self.timerLoop() }
+        Self.log.info("IPv4 \(configuration.address) on \(device.mac), MTU \(device.mtu)"
+            + (configuration.gateway.map { ", gateway \($0)" } ?? ""))
+        requestFlush()
+    }
+
+    /// Counters of the whole stack.
+    public var statistics: StackStatistics { core.statistics }
+    public var address: IPv4Address { core.address }
+
+    // MARK: Tasks
+
+    private func receiveLoop() async {
+        while true {
+            do {
+                try await device.receive { frame in self.core.receive(frame, now: self.clock.now()) }
+            } catch {
+                Self.log.error("network device: \(error)")
+                return
+            }
+            await flush()
+        }
+    }
+
+    private func timerLoop() async {
+        while true {
+            await alarm.wait()
+            core.handleTimers(now: clock.now())
+            await flush()
+        }
+    }
+
+    /// Wakes the tasks whose connections, listeners or ports changed, transmits the frames the
+    /// core queued (in order, one transmitter at a time), and re-arms the timer.
+    func flush() async {
+        let changes = core.takeChanges()
+        if !changes.isEmpty { wake(changes) }
+        pendingFrames += core.takeFrames()
+        alarm.set(core.nextDeadline)
+        guard !transmitting else { return }
+        transmitting = true
+        while pendingHead < pendingFrames.count {
+            let frame = pendingFrames[pendingHead]
+            pendingHead += 1
+            do {
+                try await device.transmit(frame)
+            } catch {
+                transmitErrors += 1
+            }
+            if pendingHead == pendingFrames.count {
+                pendingFrames.removeAll(keepingCapacity: true)
+                pendingHead = 0
+            }
+            pendingFrames += core.takeFrames()
+        }
+        transmitting = false
+    }
+
+    /// Has the timer task flush soon, for callers that cannot wait (deinitialisers, `close()`).
+    func requestFlush() { alarm.set(clock.now()) }
+
+    private func wake(_ changes: StackCore.Changes) {
+        for id in changes.connections { connectionWaiters.removeValue(forKey: id)?.wakeAll() }
+        for port in changes.listeners { listenerWaiters.removeValue(forKey: port)?.wakeAll() }
+        for port in changes.udpPorts { udpWaiters.removeValue(forKey: port)?.wakeAll() }
+    }
+
+    func waitForChange(of id: ConnectionID) async {
+        let queue = connectionWaiters[id] ?? WaitQueue()
+        connectionWaiters[id] = queue
+        await queue.wait()
+    }
+
+    func waitForListener(_ port: UInt16) async {
+        let queue = listenerWaiters[port] ?? WaitQueue()
+        listenerWaiters[port] = queue
+        await queue.wait()
+    }
+
+    func waitForDatagram(_ port: UInt16) async {
+        let queue = udpWaiters[port] ?? WaitQueue()
+        udpWaiters[port] = queue
+        await queue.wait()
+    }
+
+    // MARK: TCPStack
+
+    public func listen(port: UInt16) throws(FlowError) -> Listener {
+        try core.listen(port: port)
+        return Listener(stack: self, port: port)
+    }
+
+    /// Opens a connection; fails with ``FlowError/refused`` on a reset, ``FlowError/timedOut``
+    /// when the SYN retransmissions run out, ``FlowError/unreachable`` without a route.
+    public func connect(to remote: Endpoint) async throws(FlowError) -> Connection {
+        guard case let .v4(address) = remote.address else { throw .unreachable }
+        let id = try core.connect(to: address, port: remote.port, now: clock.now())
+        await flush()
+        while true {
+            guard let tcp = core.connection(id) else { throw .refused }
+            if tcp.state == .closed {
+                core.abort(id, now: clock.now())
+                throw tcp.error ?? .refused
+            }
+            if tcp.isSynchronized { return Connection(stack: self, id: id) }
+            await waitForChange(of: id)
+        }
+    }
+
+    // MARK: UDPStack
+
+    public func bind(port: UInt16) throws(FlowError) -> Socket {
+        Socket(stack: self, port: try core.bindUDP(port: port))
+    }
+}
+
+let netLog = LogSource("net", documentation: "the direct TCP/IP stack")

@@ -1,0 +1,282 @@
+import MirageCore
+
+extension StackCore {
+    // MARK: Input
+
+    /// TCP input: checksum, then the connection, else a listener (with SYN cookies when its
+    /// half-open queue is full), else a reset (RFC 9293 section 3.10.7.1).
+    mutating func receiveTCP(_ header: IPv4Header, payload: PacketBuffer, now: Instant) {
+        let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
+                                                     protocol: .tcp, length: UInt16(truncatingIfNeeded: payload.count))
+        let parsed: (header: TCPHeader, payloadOffset: Int)
+        do {
+            parsed = try payload.withUnsafeBytes { (bytes) throws(WireError) in try TCPHeader.parse(bytes, pseudoHeader: pseudo) }
+        } catch {
+            count(error)
+            return
+        }
+        let segment = TCPSegment(header: parsed.header, payload: payload.slice(parsed.payloadOffset..<payload.count))
+        let id = ConnectionID(remoteAddress: header.source, remotePort: parsed.header.sourcePort,
+                              localPort: parsed.header.destinationPort)
+        if connections[id] != nil {
+            updateConnection(id, now: now) { $0.receive(segment, now: now) }
+            return
+        }
+        let flags = segment.flags
+        if listeners[id.localPort] != nil, !flags.contains(.rst) {
+            if flags.contains(.syn), !flags.contains(.ack) {
+                acceptSYN(segment, id: id, now: now)
+                return
+            }
+            if flags.contains(.ack), !flags.contains(.syn), acceptCookie(segment, id: id, now: now) { return }
+        }
+        statistics.tcpSegmentsToClosedPorts += 1
+        sendReset(answering: segment, id: id, now: now)
+    }
+
+    /// A reset for a segment no connection wants (RFC 9293 section 3.10.7.1); never for a reset.
+    private mutating func sendReset(answering segment: TCPSegment, id: ConnectionID, now: Instant) {
+        guard !segment.flags.contains(.rst) else { return }
+        var header: TCPHeader
+        if segment.flags.contains(.ack) {
+            header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort,
+                               sequenceNumber: segment.header.acknowledgmentNumber, acknowledgmentNumber: 0,
+                               flags: .rst, window: 0)
+        } else {
+            header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort, sequenceNumber: 0,
+                               acknowledgmentNumber: (segment.sequenceNumber + segment.sequenceLength).rawValue,
+                               flags: [.rst, .ack], window: 0)
+        }
+        statistics.tcpResetsSent += 1
+        sendSegment(TCPSegment(header: header), to: id.remoteAddress, now: now)
+    }
+
+    private mutating func acceptSYN(_ syn: TCPSegment, id: ConnectionID, now: Instant) {
+        guard var listener = listeners[id.localPort] else { return }
+        guard listener.acceptQueue.count < configuration.listenBacklog else {
+            statistics.listenOverflows += 1 // the peer retries its SYN (as Linux does)
+            return
+        }
+        let linkMTU = mtu(towards: id.remoteAddress)
+        if listener.halfOpen >= configuration.halfOpenLimit {
+            sendCookie(answering: syn, id: id, mtu: linkMTU, now: now)
+            return
+        }
+        listener.halfOpen += 1
+        listeners[id.localPort] = listener
+        let connection = TCPConnection.accept(syn, localPort: id.localPort,
+                                              initialSequence: secrets.initialSequence(for: id, now: now),
+                                              mtu: linkMTU, timestampOffset: secrets.timestampOffset(for: id),
+                                              now: now, configuration: configuration.tcp)
+        connections[id] = ConnectionEntry(tcp: connection, owner: .listener(id.localPort))
+        flushSegments(of: id, now: now)
+    }
+
+    /// The stateless SYN-ACK of RFC 4987 section 3.6.
+    private mutating func sendCookie(answering syn: TCPSegment, id: ConnectionID, mtu: Int, now: Instant) {
+        let peerMSS = Int(syn.header.options.maximumSegmentSize ?? 536)
+        let cookie = SYNCookie.make(id, peerISN: syn.sequenceNumber, peerMSS: Swift.min(peerMSS, mtu - 40),
+                                    now: now, secrets: secrets)
+        var header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort,
+                               sequenceNumber: cookie.sequence.rawValue,
+                               acknowledgmentNumber: (syn.sequenceNumber + 1).rawValue, flags: [.syn, .ack],
+                               window: UInt16(Swift.min(configuration.tcp.receiveBufferSize, 65535)))
+        header.options.maximumSegmentSize = UInt16(mtu - 40)
+        if let peerTimestamps = syn.header.options.timestamps, configuration.tcp.offersTimestamps {
+            let offset = secrets.timestampOffset(for: id)
+            let value = (UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset) & ~0x1F
+                | SYNCookie.options(scale: syn.header.options.windowScale, sack: syn.header.options.sackPermitted)
+            header.options.timestamps = TCPTimestamps(value: value, echoReply: peerTimestamps.value)
+            if syn.header.options.windowScale != nil, configuration.tcp.offersWindowScale {
+                header.options.windowScale = Self.receiveScale(for: configuration.tcp)
+            }
+            if syn.header.options.sackPermitted, configuration.tcp.offersSACK { header.options.sackPermitted = true }
+        }
+        statistics.synCookiesSent += 1
+        sendSegment(TCPSegment(header: header), to: id.remoteAddress, now: now)
+    }
+
+    static func receiveScale(for configuration: TCPConfiguration) -> UInt8 {
+        var scale: UInt8 = 0
+        while scale < 14, configuration.receiveBufferSize >> Int(scale) > 65535 { scale += 1 }
+        return scale
+    }
+
+    /// An ACK that may complete a SYN-cookie handshake.
+    private mutating func acceptCookie(_ ack: TCPSegment, id: ConnectionID, now: Instant) -> Bool {
+        let cookie = ack.acknowledgmentNumber - 1
+        guard let mss = SYNCookie.check(id, cookie: cookie, peerISN: ack.sequenceNumber - 1, now: now, secrets: secrets),
+              var listener = listeners[id.localPort] else { return false }
+        guard listener.acceptQueue.count < configuration.listenBacklog else {
+            statistics.listenOverflows += 1
+            return true
+        }
+        var scale: UInt8?
+        var sack = false
+        if let echo = ack.header.options.timestamps?.echoReply {
+            (scale, sack) = SYNCookie.decodeOptions(echo & 0x1F)
+        }
+        let connection = TCPConnection.fromCookie(ack, localPort: id.localPort, initialSequence: cookie,
+                                                  mtu: mtu(towards: id.remoteAddress), peerMSS: mss, peerScale: scale,
+                                                  peerSACK: sack, timestampOffset: secrets.timestampOffset(for: id),
+                                                  now: now, configuration: configuration.tcp)
+        statistics.synCookiesAccepted += 1
+        connections[id] = ConnectionEntry(tcp: connection, owner: .application)
+        listener.acceptQueue.append(id)
+        listeners[id.localPort] = listener
+        changes.listeners.insert(id.localPort)
+        if !ack.payload.isEmpty { updateConnection(id, now: now) { $0.receive(ack, now: now) } }
+        return true
+    }
+
+    // MARK: Connections
+
+    /// Applies `change` to a connection, sends what it produced, moves it between listener,
+    /// application and nobody as its state demands, and notes it for the shell.
+    mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
+        guard var entry = connections.removeValue(forKey: id) else { return }
+        let wasSynchronized = entry.tcp.isSynchronized
+        change(&entry.tcp)
+        connections[id] = entry
+        flushSegments(of: id, now: now)
+        changes.connections.insert(id)
+        if case let .listener(port) = entry.owner {
+            if entry.tcp.state == .closed {
+                connections[id] = nil
+                if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
+            } else if entry.tcp.isSynchronized, !wasSynchronized {
+                listeners[port]?.halfOpen -= 1
+                if var listener = listeners[port], listener.acceptQueue.count < configuration.listenBacklog {
+                    listener.acceptQueue.append(id)
+                    listeners[port] = listener
+                    connections[id]?.owner = .application
+                    changes.listeners.insert(port)
+                } else {
+                    statistics.listenOverflows += 1
+                    connections[id]?.tcp.abort(now: now)
+                    flushSegments(of: id, now: now)
+                    connections[id] = nil
+                }
+            }
+        } else if entry.owner == .orphan, entry.tcp.state == .closed {
+            connections[id] = nil
+        }
+    }
+
+    /// Sends the segments a connection queued.
+    mutating func flushSegments(of id: ConnectionID, now: Instant) {
+        guard let segments = connections[id]?.tcp.takeSegments(), !segments.isEmpty else { return }
+        for segment in segments { sendSegment(segment, to: id.remoteAddress, now: now) }
+    }
+
+    /// Adds the TCP header and checksum (RFC 9293 section 3.1) and hands the segment to IPv4, with
+    /// DF set (path MTU discovery, RFC 1191).
+    mutating func sendSegment(_ segment: TCPSegment, to destination: IPv4Address, now: Instant) {
+        var buffer = segment.payload
+        let headerLength = segment.header.length
+        if buffer.headroom < headerLength + IPv4Header.minimumLength + 18 {
+            var roomy = PacketBuffer(capacity: TCPConnection.headroom + buffer.count, headroom: TCPConnection.headroom)
+            if !buffer.isEmpty { roomy.append(contentsOf: buffer.bytes) }
+            buffer = roomy
+        }
+        buffer.prepend(headerLength)
+        let pseudo = IPv4Header.pseudoHeaderChecksum(source: address, destination: destination, protocol: .tcp,
+                                                     length: UInt16(buffer.count))
+        buffer.withUnsafeMutableBytes { segment.header.emit(into: $0, pseudoHeader: pseudo) }
+        sendIPv4(buffer, protocol: .tcp, to: destination, dontFragment: true, now: now)
+    }
+
+    // MARK: Application calls
+
+    /// Starts listening on `port`. - Throws: ``FlowError/addressInUse(port:)``.
+    public mutating func listen(port: UInt16) throws(FlowError) {
+        guard listeners[port] == nil else { throw .addressInUse(port: port) }
+        listeners[port] = Listener()
+    }
+
+    /// Stops listening; connections not yet accepted are reset.
+    public mutating func closeListener(port: UInt16, now: Instant) {
+        guard let listener = listeners.removeValue(forKey: port) else { return }
+        let pending = listener.acceptQueue + connections.compactMap { $0.value.owner == .listener(port) ? $0.key : nil }
+        for id in pending {
+            connections[id]?.tcp.abort(now: now)
+            flushSegments(of: id, now: now)
+            connections[id] = nil
+        }
+        changes.listeners.insert(port)
+    }
+
+    public func isListening(port: UInt16) -> Bool { listeners[port] != nil }
+
+    /// The next established connection on `port`, now the application's.
+    public mutating func accept(port: UInt16) -> ConnectionID? {
+        guard var listener = listeners[port], !listener.acceptQueue.isEmpty else { return nil }
+        let id = listener.acceptQueue.removeFirst()
+        listeners[port] = listener
+        return id
+    }
+
+    /// Opens a connection to `remote`:`port` from an ephemeral port; the SYN goes out at once.
+    /// - Throws: ``FlowError/unreachable`` without a route, ``FlowError/addressInUse(port:)`` when
+    ///   no ephemeral port is free.
+    public mutating func connect(to remote: IPv4Address, port: UInt16, now: Instant) throws(FlowError) -> ConnectionID {
+        guard nextHop(for: remote) != nil, remote != .broadcast, remote != configuration.address.broadcast else {
+            throw .unreachable
+        }
+        let offset = secrets.portOffset(remote: remote, remotePort: port)
+        var chosen: ConnectionID?
+        for step in 0..<UInt32(16384) {
+            let local = UInt16(49152 + (offset &+ nextEphemeralProbe &+ step) % 16384)
+            let id = ConnectionID(remoteAddress: remote, remotePort: port, localPort: local)
+            if connections[id] == nil, listeners[local] == nil {
+                chosen = id
+                nextEphemeralProbe &+= step + 1
+                break
+            }
+        }
+        guard let id = chosen else { throw .addressInUse(port: 0) }
+        let connection = TCPConnection.connect(localPort: id.localPort, remotePort: port,
+                                               initialSequence: secrets.initialSequence(for: id, now: now),
+                                               mtu: mtu(towards: remote), timestampOffset: secrets.timestampOffset(for: id),
+                                               now: now, configuration: configuration.tcp)
+        connections[id] = ConnectionEntry(tcp: connection, owner: .application)
+        flushSegments(of: id, now: now)
+        return id
+    }
+
+    /// The connection's state machine, for the shell to read.
+    public func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
+
+    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> Int {
+        var accepted = 0
+        updateConnection(id, now: now) { accepted = $0.write(data, now: now) }
+        return accepted
+    }
+
+    public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {
+        var data: PacketBuffer?
+        updateConnection(id, now: now) { data = $0.read(maximum: maximum, now: now) }
+        return data
+    }
+
+    public mutating func shutdownWrite(_ id: ConnectionID, now: Instant) {
+        updateConnection(id, now: now) { $0.shutdownWrite(now: now) }
+    }
+
+    /// The application is done with the connection: it closes (or resets, with unread data) and
+    /// is forgotten once finished.
+    public mutating func release(_ id: ConnectionID, now: Instant) {
+        guard connections[id] != nil else { return }
+        connections[id]?.owner = .orphan
+        updateConnection(id, now: now) { if $0.state != .closed { $0.close(now: now) } }
+    }
+
+    /// Resets the connection and forgets it.
+    public mutating func abort(_ id: ConnectionID, now: Instant) {
+        connections[id]?.owner = .orphan
+        updateConnection(id, now: now) { $0.abort(now: now) }
+    }
+
+    /// Connections in the table (any state), for tests and statistics.
+    public var connectionCount: Int { connections.count }
+}
