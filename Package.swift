@@ -116,7 +116,7 @@ let hostedTargets: [Target] = [
     .target(name: "CLinux"),
     .target(
         name: "MirageUnix",
-        dependencies: ["MirageCore", "MirageRuntime", "CLinux"]
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "CLinux"]
     ),
     .target(name: "CKVM"),
     .target(
@@ -155,7 +155,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageUnixTests",
-        dependencies: ["MirageCore", "MirageRuntime", "MirageUnix"]
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageUnix"]
     ),
     .testTarget(
         name: "MirageToolTests",
@@ -164,7 +164,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageNetTests",
-        dependencies: ["MirageNet", "MirageCore"]
+        dependencies: ["MirageNet", "MirageCore", "MirageRuntime", "MirageTesting"]
     ),
     .testTarget(
         name: "MirageHVTTenderTests",

@@ -6,4 +6,6 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 
+#include "CLinuxNetwork.h"
+
 #endif

@@ -1,0 +1,51 @@
+// Tap devices (linux/if_tun.h), interface ioctls (net/if.h) and network namespaces
+// (linux/sched.h), for MirageUnix's TapDevice and the tests that give it a namespace.
+#ifndef C_LINUX_NETWORK_H
+#define C_LINUX_NETWORK_H
+
+#include <linux/if_tun.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// ioctl is variadic and the _IOW request macros do not import into Swift, so each request is a
+// function here. Each returns what ioctl returns: 0, or -1 with errno set.
+
+/// Attaches `fd`, an open /dev/net/tun, to the tap interface `name` (creating it when there is none),
+/// with frames exchanged as they are, without a packet-information prefix: `TUNSETIFF` with
+/// `IFF_TAP | IFF_NO_PI`. The kernel's name for the interface, which differs from `name` only when
+/// `name` holds a pattern such as `tap%d`, is written to `assigned` (`IFNAMSIZ` bytes).
+/// `name` must be shorter than `IFNAMSIZ`.
+static inline int mirage_tap_attach(int fd, const char *name, char *assigned) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int result = ioctl(fd, TUNSETIFF, &request);
+    if (result == 0) memcpy(assigned, request.ifr_name, IFNAMSIZ);
+    return result;
+}
+
+/// Reads the MTU of the interface `name` into `mtu`: `SIOCGIFMTU` on `socket`, any socket of the
+/// network namespace the interface is in. `name` must be shorter than `IFNAMSIZ`.
+static inline int mirage_interface_mtu(int socket, const char *name, int *mtu) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int result = ioctl(socket, SIOCGIFMTU, &request);
+    if (result == 0) *mtu = request.ifr_mtu;
+    return result;
+}
+
+/// Moves the calling thread into the network namespace `fd` refers to (an open
+/// `/var/run/netns/NAME` or `/proc/thread-self/ns/net`): `setns(fd, CLONE_NEWNET)`, which the C
+/// library declares only with _GNU_SOURCE. Sockets and tap descriptors opened afterwards belong
+/// to that namespace for their whole life. Returns 0, or -1 with errno set.
+static inline int mirage_enter_network_namespace(int fd) {
+    return (int)syscall(SYS_setns, fd, CLONE_NEWNET);
+}
+
+#endif

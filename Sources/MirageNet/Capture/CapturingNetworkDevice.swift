@@ -1,0 +1,48 @@
+import _Concurrency  // Embedded Swift needs it imported explicitly for async code (PLATFORM-NOTES.md)
+import MirageCore
+
+/// Where a ``CapturingNetworkDevice`` sends the frames it sees: a pcap file on unix
+/// (`MirageUnix.PcapFileSink`), memory in tests (``MemoryCaptureSink``).
+public protocol PacketCaptureSink: AnyObject {
+    /// Records `frame`, sent or received at `time`. The frame is a value: a sink may keep it.
+    func capture(_ frame: PacketBuffer, at time: WallTime)
+}
+
+/// A network device that shows every frame it passes, in either direction, to a capture sink:
+/// `--pcap=FILE` wraps the stack's device in one (as smoltcp's `PcapWriter` middleware does).
+///
+/// A received frame is captured before the handler sees it, a frame to send before the wrapped
+/// device gets it, so the capture is in the order the stack saw the frames. Frames the wrapped
+/// device then refuses (too large, or closed) are in the capture too: it records what the stack
+/// sent, not what reached the wire. Timestamps come from `clock`, read once per frame.
+public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptureSink, Clock: WallClock>: NetworkDevice {
+    /// The device whose frames are captured.
+    public let base: Base
+    /// Where the frames go.
+    public let sink: Sink
+    /// Gives each frame its timestamp.
+    public let clock: Clock
+
+    /// Wraps `base`, capturing its frames into `sink` with times from `clock`.
+    public init(_ base: Base, sink: Sink, clock: Clock) {
+        self.base = base
+        self.sink = sink
+        self.clock = clock
+    }
+
+    public var mac: MACAddress { base.mac }
+    public var mtu: Int { base.mtu }
+    public var statistics: NetworkStatistics { base.statistics }
+
+    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+        try await base.receive { frame in
+            sink.capture(frame, at: clock.now())
+            handler(frame)
+        }
+    }
+
+    public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
+        sink.capture(frame, at: clock.now())
+        try await base.transmit(frame)
+    }
+}
