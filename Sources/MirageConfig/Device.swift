@@ -63,3 +63,10 @@ public func defaultWallClock(file: String = #filePath, line: Int = #line) -> Dev
 public func network(_ name: String = "service", file: String = #filePath, line: Int = #line) -> Device<Network> {
     Device(kind: "network", name: name, file: file, line: line)
 }
+
+/// A TCP/IP stack on the network device `network` (MirageOS's `generic_stackv4v6 default_network`).
+/// On unix, `configure --net=socket` (the default) uses the host's sockets and `--net=direct` our
+/// stack over the tap device `--net:NAME=TAP`; on hvt it is always our stack, over the tender's tap.
+public func stack(network: String = "service", file: String = #filePath, line: Int = #line) -> Device<Stack> {
+    Device(kind: "stack", name: network, file: file, line: line)
+}

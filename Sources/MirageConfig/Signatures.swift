@@ -19,3 +19,7 @@ public enum MonotonicTime: Signature { public static var name: String { "Monoton
 public enum WallTime: Signature { public static var name: String { "WallClock" } }
 /// An Ethernet device (`MirageCore.NetworkDevice`).
 public enum Network: Signature { public static var name: String { "NetworkDevice" } }
+
+/// A TCP/IP stack (`MirageCore.TCPStack & UDPStack`): our own over a network device, or the host's
+/// sockets, as `configure --net=direct|socket` chooses (MirageOS's `stackv4v6`).
+public enum Stack: Signature { public static var name: String { "TCPStack & UDPStack" } }

@@ -60,6 +60,21 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     }
 }
 
+/// Which TCP/IP stack a unix unikernel uses (`configure --net=`): the host's sockets, or ours
+/// over a tap device. hvt has only ours.
+public enum NetworkMode: String, CaseIterable, Codable, Sendable {
+    case socket
+    case direct
+
+    /// Parses a mode name, with an error listing the modes there are.
+    public static func named(_ name: String) throws(ToolError) -> NetworkMode {
+        guard let mode = NetworkMode(rawValue: name) else {
+            throw ToolError("unknown network mode '\(name)' (available: socket, direct)", exitCode: 64)
+        }
+        return mode
+    }
+}
+
 /// How a target builds one device: the boot arguments it reads and the Swift that connects it.
 struct DeviceImplementation {
     /// Boot keys the device adds, as Swift `BootKey(...)` expressions.
@@ -78,8 +93,16 @@ struct DeviceImplementation {
 extension Target {
     /// How this target provides `device`.
     /// - Throws: a ``ToolError`` naming the device and its line when the target cannot provide it.
-    func implementation(of device: DeviceDescription) throws(ToolError) -> DeviceImplementation {
+    func implementation(of device: DeviceDescription, network: NetworkMode = .socket) throws(ToolError) -> DeviceImplementation {
         switch (self, device.kind) {
+        case (.unix, "stack") where network == .socket:
+            return DeviceImplementation(bootKeys: [], connect: "SocketStack(platform: platform)", errorType: nil)
+        case (.unix, "stack"):
+            return DeviceImplementation(
+                bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway",
+                           "TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
+                connect: "try UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
+                errorType: "UnixNetworkError")
         case (.unix, "block"):
             let key = "block:\(device.name)"
             let image = device.parameters["image"]

@@ -39,6 +39,8 @@ public struct UnikernelProject {
     struct ConfigurationRecord: Codable, Equatable {
         var name: String
         var target: Target
+        /// `configure --net=`; nil for the target's default.
+        var network: NetworkMode?
         var configureValues: [String: String]
         var manifestFingerprint: String
     }
@@ -87,17 +89,18 @@ public struct UnikernelProject {
 
     /// Writes `mirage/main.swift`, `mirage/Package.swift` and links to the application's sources.
     @discardableResult
-    public func configure(target: Target, configureArguments: [String] = []) throws(ToolError) -> UnikernelDescription {
+    public func configure(target: Target, network: NetworkMode? = nil, configureArguments: [String] = []) throws(ToolError) -> UnikernelDescription {
         let description = try loadDescription()
         let values = try Self.parseConfigureValues(configureArguments, for: description)
-        let generator = WiringGenerator(description: description, target: target, configureValues: values)
+        let generator = WiringGenerator(description: description, target: target, configureValues: values, network: network)
         let main = try generator.mainSwift()
         let package = generator.packageSwift(repositoryPath: relativePath(from: wiringDirectory, to: repository.root),
                                              repositoryIdentity: repository.packageIdentity)
         try write(main, to: wiringDirectory + "/main.swift")
         try write(package, to: wiringDirectory + "/Package.swift")
         try linkApplicationSources()
-        let record = ConfigurationRecord(name: description.name, target: target, configureValues: values, manifestFingerprint: manifestFingerprint)
+        let record = ConfigurationRecord(name: description.name, target: target, network: network, configureValues: values,
+                                         manifestFingerprint: manifestFingerprint)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try write(String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self), to: recordPath)
@@ -131,7 +134,7 @@ public struct UnikernelProject {
         if record.manifestFingerprint != manifestFingerprint {
             log("config.swift changed since configure: configuring again for target \(record.target.rawValue)")
             let arguments = record.configureValues.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
-            try configure(target: record.target, configureArguments: arguments)
+            try configure(target: record.target, network: record.network, configureArguments: arguments)
             record = readRecord() ?? record
         } else {
             try linkApplicationSources()
@@ -218,13 +221,18 @@ public struct UnikernelProject {
 
     /// Configures (when needed), builds and starts the unikernel with `bootArguments`, in its folder.
     /// Does not return: the unikernel (or, for hvt, the tender running it) replaces the tool.
-    public func run(target: Target?, bootArguments: [String], release: Bool = true, log: (String) -> Void) throws(ToolError) -> Never {
-        if let target, readRecord()?.target != target {
+    public func run(target: Target?, network: NetworkMode? = nil, bootArguments: [String], release: Bool = true,
+                    log: (String) -> Void) throws(ToolError) -> Never {
+        let record = readRecord()
+        if let target, record?.target != target || (network != nil && record?.network != network) {
             log("configuring \(relativeDirectory) for target \(target.rawValue)")
-            try configure(target: target)
-        } else if readRecord() == nil {
+            try configure(target: target, network: network)
+        } else if let network, let record, record.network != network {
+            log("configuring \(relativeDirectory) for target \(record.target.rawValue) with --net=\(network.rawValue)")
+            try configure(target: record.target, network: network)
+        } else if record == nil {
             log("configuring \(relativeDirectory) for target unix")
-            try configure(target: .unix)
+            try configure(target: .unix, network: network)
         }
         let image = try build(release: release, log: log)
         let configured = readRecord()?.target ?? .unix

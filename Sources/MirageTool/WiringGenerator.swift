@@ -7,11 +7,28 @@ public struct WiringGenerator {
     public let target: Target
     /// Values of configure-time keys given to `configure`, as written on its command line.
     public let configureValues: [String: String]
+    /// The TCP/IP stack `configure --net=` chose; nil for the target's default.
+    public let network: NetworkMode?
 
-    public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:]) {
+    public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
+                network: NetworkMode? = nil) {
         self.description = description
         self.target = target
         self.configureValues = configureValues
+        self.network = network
+    }
+
+    /// Whether the unikernel has a network: the wiring then imports MirageNet.
+    var usesNetwork: Bool { description.devices.contains { $0.kind == "stack" || $0.kind == "network" } }
+
+    /// The network mode in effect: socket on unix and direct on hvt unless configured otherwise.
+    var networkMode: NetworkMode { network ?? (target == .hvt ? .direct : .socket) }
+
+    func implementation(of device: DeviceDescription) throws(ToolError) -> DeviceImplementation {
+        if target == .hvt, network == .socket, device.kind == "stack" {
+            throw ToolError("\(device.location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")
+        }
+        return try target.implementation(of: device, network: networkMode)
     }
 
     /// The header of every generated file.
@@ -23,7 +40,7 @@ public struct WiringGenerator {
     public func tenderDevices() throws(ToolError) -> [String] {
         var result: [String] = []
         for device in description.devices {
-            if let id = try target.implementation(of: device).tenderDevice { result.append(id) }
+            if let id = try implementation(of: device).tenderDevice { result.append(id) }
         }
         return result
     }
@@ -32,7 +49,7 @@ public struct WiringGenerator {
     func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
         var result: [(path: String, bytes: UInt64)] = []
         for device in description.devices {
-            if let image = try target.implementation(of: device).image { result.append(image) }
+            if let image = try implementation(of: device).image { result.append(image) }
         }
         return result
     }
@@ -47,7 +64,7 @@ public struct WiringGenerator {
         }
         var connections: [String] = []
         for device in description.devices {
-            let implementation = try target.implementation(of: device)
+            let implementation = try implementation(of: device)
             bootKeys += implementation.bootKeys
             let variable = Self.variableName(of: device)
             if let errorType = implementation.errorType {
@@ -73,7 +90,7 @@ public struct WiringGenerator {
                 initializerArguments.append("\(label): \(try literal(configureValues[key.name] ?? key.defaultValue ?? "", of: key))")
             }
         }
-        var text = banner + "\nimport MirageRuntime\nimport \(target.platformModule)\n\n"
+        var text = banner + "\nimport MirageRuntime\n" + (usesNetwork ? "import MirageNet\n" : "") + "import \(target.platformModule)\n\n"
         text += "let platform = \(target.platformType)()\n"
         text += "let arguments = Mirage.boot(platform, unikernel: \(swiftLiteral(description.name)), keys: ["
         text += bootKeys.isEmpty ? "])\n" : "\n" + bootKeys.map { "    \($0),\n" }.joined() + "])\n"
@@ -89,6 +106,8 @@ public struct WiringGenerator {
     public func packageSwift(repositoryPath: String, repositoryIdentity: String) -> String {
         let module = description.name
         let settings = target.executableSwiftSettings
+        let networkProduct = usesNetwork
+            ? ".product(name: \"MirageNet\", package: \(swiftLiteral(repositoryIdentity))),\n                            " : ""
         let swiftSettings = settings.isEmpty ? "" : ",\n            swiftSettings: [\n" + settings.map { "                \($0),\n" }.joined() + "            ]"
         return """
             // swift-tools-version: 6.1
@@ -103,7 +122,7 @@ public struct WiringGenerator {
                         name: \(swiftLiteral(module)),
                         dependencies: [
                             .product(name: "MirageRuntime", package: \(swiftLiteral(repositoryIdentity))),
-                            .product(name: \(swiftLiteral(target.platformModule)), package: \(swiftLiteral(repositoryIdentity))),
+                            \(networkProduct).product(name: \(swiftLiteral(target.platformModule)), package: \(swiftLiteral(repositoryIdentity))),
                         ],
                         path: ".",
                         exclude: ["configuration.json"],

@@ -55,8 +55,11 @@ struct Configure: ParsableCommand {
               swift-mirage configure -t unix Examples/hello --count=8
             """)
 
-    @Option(name: .shortAndLong, help: "The target: unix (a Linux process).")
+    @Option(name: .shortAndLong, help: "The target: unix (a Linux process) or hvt (a KVM guest under mirage-hvt).")
     var target: String = "unix"
+
+    @Option(help: "The TCP/IP stack: socket (the host's, unix only; the default there) or direct (ours, over a tap device).")
+    var net: String?
 
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
         "The unikernel's folder (default: the current one), then configure-time keys.",
@@ -68,7 +71,10 @@ struct Configure: ParsableCommand {
         let directory = keys.first.map { $0.hasPrefix("-") ? "." : keys.removeFirst() } ?? "."
         let project = try UnikernelOptions(directory: directory).project()
         let target = try report { () throws(ToolError) in try Target.named(self.target) }
-        let description = try report { () throws(ToolError) in try project.configure(target: target, configureArguments: keys) }
+        let network = try net.map { name in try report { () throws(ToolError) in try NetworkMode.named(name) } }
+        let description = try report { () throws(ToolError) in
+            try project.configure(target: target, network: network, configureArguments: keys)
+        }
         progress("configured \(description.name) for target \(target.rawValue) in \(project.relative(project.wiringDirectory))")
     }
 }
@@ -96,6 +102,9 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "The target; by default the configured one, or unix.")
     var target: String?
 
+    @Option(help: "The TCP/IP stack: socket or direct; by default the configured one.")
+    var net: String?
+
     @Flag(help: "Build without optimisation.")
     var debug = false
 
@@ -107,7 +116,10 @@ struct Run: ParsableCommand {
     func run() throws {
         let project = try unikernel.project()
         let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
-        try report { () throws(ToolError) in try project.run(target: target, bootArguments: bootArguments, release: !debug, log: progress) }
+        let network = try net.map { name in try report { () throws(ToolError) in try NetworkMode.named(name) } }
+        try report { () throws(ToolError) in
+            try project.run(target: target, network: network, bootArguments: bootArguments, release: !debug, log: progress)
+        }
     }
 }
 

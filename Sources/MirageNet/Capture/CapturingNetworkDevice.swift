@@ -18,13 +18,13 @@ public protocol PacketCaptureSink: AnyObject {
 public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptureSink, Clock: WallClock>: NetworkDevice {
     /// The device whose frames are captured.
     public let base: Base
-    /// Where the frames go.
-    public let sink: Sink
+    /// Where the frames go; nil captures nothing (`--pcap` not given), so one wiring serves both.
+    public let sink: Sink?
     /// Gives each frame its timestamp.
     public let clock: Clock
 
     /// Wraps `base`, capturing its frames into `sink` with times from `clock`.
-    public init(_ base: Base, sink: Sink, clock: Clock) {
+    public init(_ base: Base, sink: Sink?, clock: Clock) {
         self.base = base
         self.sink = sink
         self.clock = clock
@@ -35,6 +35,7 @@ public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptu
     public var statistics: NetworkStatistics { base.statistics }
 
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+        guard let sink else { return try await base.receive(handler) }
         try await base.receive { frame in
             sink.capture(frame, at: clock.now())
             handler(frame)
@@ -42,7 +43,7 @@ public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptu
     }
 
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
-        sink.capture(frame, at: clock.now())
+        sink?.capture(frame, at: clock.now())
         try await base.transmit(frame)
     }
 }

@@ -46,12 +46,17 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     // MARK: Tasks
 
     private func receiveLoop() async {
+        var dropped = core.statistics.droppedInput
         while true {
             do {
                 try await device.receive { frame in self.core.receive(frame, now: self.clock.now()) }
             } catch {
                 Self.log.error("network device: \(error)")
                 return
+            }
+            if core.statistics.droppedInput != dropped {
+                Self.log.debug("dropped \(core.statistics.droppedInput - dropped) bad frames; so far \(core.statistics.dropSummary)")
+                dropped = core.statistics.droppedInput
             }
             await flush()
         }

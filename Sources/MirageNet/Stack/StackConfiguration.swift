@@ -57,6 +57,12 @@ public struct StackStatistics: Hashable, Sendable {
 
     public init() {}
 
+    /// The drop counters in one line, for the log.
+    public var dropSummary: String {
+        "malformed \(malformed), bad checksums \(badChecksums), unsupported \(unsupported), "
+            + "fragments \(fragmentsDropped), not for us \(notForUs)"
+    }
+
     /// Everything dropped as malformed, corrupt or unsupported.
     public var droppedInput: UInt64 { malformed + badChecksums + unsupported + fragmentsDropped }
 }

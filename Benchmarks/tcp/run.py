@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""TCP/IP benchmark: our direct stack over a tap device against the Linux kernel's stack over a
+veth pair, measured in the same run with the same client (DESIGN.md, "Benchmarks").
+
+  sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000]
+
+Builds Examples/echo for unix with --net=direct (release), then in fresh network namespaces:
+  * bulk: the client sends N MiB to the discard port (9) and waits for the close;
+  * request/response: 64 bytes to the echo port (7) and back, many times on one connection;
+  * ping: 200 ICMP echoes.
+The kernel peer is socat (discard into /dev/null, echo through a PIPE) in a namespace behind a
+veth pair. Prints a table with ratios ours/kernel. Not a test: no thresholds."""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLIENT = r'''
+import socket, sys, time
+mode, host, amount = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "bulk":
+    s = socket.create_connection((host, 9)); block = b"x" * (1 << 20)
+    start = time.perf_counter()
+    for _ in range(amount): s.sendall(block)
+    s.shutdown(socket.SHUT_WR); s.recv(1)
+    print(time.perf_counter() - start)
+else:
+    s = socket.create_connection((host, 7)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    message = b"m" * 64; times = []
+    for _ in range(amount):
+        start = time.perf_counter(); s.sendall(message); got = 0
+        while got < 64: got += len(s.recv(64 - got))
+        times.append(time.perf_counter() - start)
+    times.sort(); print(times[len(times) // 2], times[int(len(times) * 0.99)])
+'''
+
+
+def sh(*command, check=True, **options):
+    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
+
+
+def namespace(name):
+    sh("ip", "netns", "add", name)
+    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+
+
+def client(ns, mode, host, amount):
+    output = sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", CLIENT, mode, host, str(amount)).stdout
+    return [float(x) for x in output.split()]
+
+
+def ping(ns, host):
+    output = sh("ip", "netns", "exec", ns, "ping", "-c", "200", "-i", "0.005", "-q", host).stdout
+    return float(output.strip().split("\n")[-1].split("=")[1].split("/")[1]) / 1000
+
+
+def measure(ns, host, megabytes, round_trips):
+    seconds = client(ns, "bulk", host, megabytes)[0]
+    median, p99 = client(ns, "rr", host, round_trips)
+    return {"bulk": megabytes * 8 / seconds / 1000, "rr": median, "rr99": p99, "ping": ping(ns, host)}
+
+
+def ours(image, megabytes, round_trips):
+    ns = f"mirage-bench-{os.getpid()}"
+    namespace(ns)
+    try:
+        for command in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
+                        ["ip", "link", "set", "tap0", "up"]):
+            sh("ip", "netns", "exec", ns, *command)
+        server = subprocess.Popen(["ip", "netns", "exec", ns, image, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        try:
+            return measure(ns, "10.0.0.2", megabytes, round_trips)
+        finally:
+            server.terminate()
+            server.wait()
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+
+
+def kernel(megabytes, round_trips):
+    a, b = f"mirage-bench-a-{os.getpid()}", f"mirage-bench-b-{os.getpid()}"
+    namespace(a)
+    namespace(b)
+    try:
+        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
+        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
+        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
+        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
+        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+        servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-u", "TCP-LISTEN:9,reuseaddr,fork", "OPEN:/dev/null"]),
+                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "TCP-LISTEN:7,reuseaddr,fork", "PIPE"])]
+        time.sleep(0.5)
+        try:
+            return measure(a, "10.0.1.2", megabytes, round_trips)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait()
+    finally:
+        sh("ip", "netns", "delete", a, check=False)
+        sh("ip", "netns", "delete", b, check=False)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--megabytes", type=int, default=256)
+    parser.add_argument("--round-trips", type=int, default=5000)
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: the benchmark makes network namespaces and tap devices")
+    tool = os.path.join(ROOT, ".build/debug/swift-mirage")
+    subprocess.run(["swift", "build", "--product", "swift-mirage"], cwd=ROOT, check=True, capture_output=True)
+    echo = os.path.join(ROOT, "Examples/echo")
+    subprocess.run([tool, "configure", "-t", "unix", "--net=direct", echo], check=True, capture_output=True)
+    subprocess.run([tool, "build", echo], check=True, capture_output=True)
+    image = os.path.join(echo, "dist/echo")
+    mine, theirs = ours(image, options.megabytes, options.round_trips), kernel(options.megabytes, options.round_trips)
+    print(f"| what | direct stack over tap | Linux over veth | ratio |")
+    print(f"|---|---|---|---|")
+    print(f"| bulk TCP, {options.megabytes} MiB | {mine['bulk']:.0f} Mbit/s | {theirs['bulk']:.0f} Mbit/s | {mine['bulk'] / theirs['bulk']:.2f}x |")
+    for key, label in (("rr", "64-byte request/response, median"), ("rr99", "64-byte request/response, p99"), ("ping", "ping RTT, mean")):
+        print(f"| {label} | {mine[key] * 1e6:.0f} µs | {theirs[key] * 1e6:.0f} µs | {mine[key] / theirs[key]:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

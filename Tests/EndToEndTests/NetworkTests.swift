@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+
+/// Whether this machine lets tests make network namespaces and tap devices (root, /dev/net/tun,
+/// `ip`); when not, the network suites print why and skip.
+let networkTestsAvailable: Bool = {
+    if geteuid() != 0 {
+        print("SKIP: network end-to-end tests: not running as root (network namespaces and tap devices need it)")
+        return false
+    }
+    guard FileManager.default.fileExists(atPath: "/dev/net/tun") else {
+        print("SKIP: network end-to-end tests: /dev/net/tun is missing")
+        return false
+    }
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+        print("SKIP: network end-to-end tests: /usr/bin/python3 is missing")
+        return false
+    }
+    return true
+}()
+
+/// A network namespace with a tap device `tap0` at 10.0.0.1/24, deleted when released: the only
+/// place these tests send IP packets.
+final class NetworkNamespace {
+    let name: String
+    private var processes: [Process] = []
+
+    init() throws {
+        name = "mirage-e2e-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        try Self.ip(["netns", "add", name])
+        try exec(["ip", "link", "set", "lo", "up"])
+        try exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
+        try exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"])
+        try exec(["ip", "link", "set", "tap0", "up"])
+    }
+
+    deinit {
+        for process in processes where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        _ = try? Self.ip(["netns", "delete", name])
+    }
+
+    private static func ip(_ arguments: [String]) throws {
+        let result = try run(["/usr/sbin/ip"] + arguments)
+        if result.status != 0 { throw ToolFailure(description: "ip \(arguments.joined(separator: " ")): \(result.errorOutput)") }
+    }
+
+    /// Runs `arguments` inside the namespace and waits for it.
+    @discardableResult
+    func exec(_ arguments: [String], in directory: String = repositoryRoot) throws -> Finished {
+        try run(["/usr/sbin/ip", "netns", "exec", name] + arguments, in: directory)
+    }
+
+    /// Starts `arguments` inside the namespace, its standard error going to `log`; it is stopped
+    /// when the namespace is released.
+    func start(_ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", name] + arguments
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        processes.append(process)
+        return process
+    }
+}
+
+/// The echo example, built once per network mode and copied aside.
+enum EchoImages {
+    static let lock = NSLock()
+    nonisolated(unsafe) static var built: [String: String] = [:]
+
+    static func image(network: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let path = built[network] { return path }
+        let directory = repositoryRoot + "/Examples/echo"
+        try swiftMirage(["configure", "-t", "unix", "--net=\(network)"], in: directory)
+        try swiftMirage(["build"], in: directory)
+        let copy = NSTemporaryDirectory() + "mirage-echo-\(network)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: directory + "/dist/echo", toPath: copy)
+        built[network] = copy
+        return copy
+    }
+}
+
+/// The kernel-side checks, in Python (Tests/EndToEndTests/Fixtures/net/peer.py).
+let peerScript = repositoryRoot + "/Tests/EndToEndTests/Fixtures/net/peer.py"
+
+/// Waits until `log` shows the echo services listening.
+func waitUntilListening(_ log: String, _ process: Process) throws {
+    for _ in 0..<200 {
+        if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("discard on TCP port 9") { return }
+        guard process.isRunning else {
+            throw ToolFailure(description: "the echo unikernel exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+        usleep(50_000)
+    }
+    throw ToolFailure(description: "the echo unikernel did not start listening")
+}
+
+extension EndToEnd {
+    @Suite("Echo on our stack over tap, against the Linux kernel", .serialized, .enabled(if: networkTestsAvailable))
+    struct EchoDirectTests {
+        /// Starts the direct-stack echo server in a fresh namespace and runs a peer check.
+        func check(_ command: [String], arguments: [String] = []) throws -> (Finished, String) {
+            let image = try EchoImages.image(network: "direct")
+            let namespace = try NetworkNamespace()
+            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let server = try namespace.start([image, "--ipv4=10.0.0.2/24", "-l", "net:debug"] + arguments, log: log)
+            try waitUntilListening(log, server)
+            let result = try namespace.exec(["/usr/bin/python3", peerScript] + command)
+            let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)")
+            #expect(server.isRunning, "the unikernel exited:\n\(serverLog)")
+            return (result, serverLog)
+        }
+
+        @Test("ping: small, 1472-byte and 4000-byte (fragmented both ways)")
+        func ping() throws {
+            let (result, _) = try check(["ping"])
+            #expect(result.output.contains("ping -s 4000: 3/3 replies"))
+        }
+
+        @Test("a 16 MiB TCP echo round trip with a digest compare")
+        func echo16MiB() throws {
+            let (result, _) = try check(["echo", String(16 << 20)])
+            #expect(result.output.contains("echoed 16777216 bytes"))
+        }
+
+        @Test("UDP echo keeps datagram boundaries, fragmented ones included")
+        func udp() throws {
+            _ = try check(["udp"])
+        }
+
+        @Test("200 concurrent connections")
+        func concurrent() throws {
+            _ = try check(["concurrent"])
+        }
+
+        @Test("a slow reader on the kernel side: zero windows, persist probes, and the transfer finishes")
+        func slowReader() throws {
+            _ = try check(["slow-reader"])
+        }
+
+        @Test("the kernel resets a connection; the server goes on")
+        func kernelReset() throws {
+            _ = try check(["reset"])
+        }
+
+        @Test("malformed frames from scapy are dropped and counted; pings are still answered")
+        func malformed() throws {
+            let (_, log) = try check(["malformed"])
+            #expect(log.contains("bad frames; so far"), "no drop counted:\n\(log)")
+        }
+
+        @Test("as a client, the stack connects to a Linux listener and verifies a 4 MiB echo; a closed port is refused")
+        func client() throws {
+            let image = try EchoImages.image(network: "direct")
+            let namespace = try NetworkNamespace()
+            let listenerLog = NSTemporaryDirectory() + namespace.name + "-listener.log"
+            _ = try namespace.start(["/usr/bin/socat", "TCP-LISTEN:5000,bind=10.0.0.1,reuseaddr", "EXEC:/bin/cat"], log: listenerLog)
+            usleep(300_000)
+            let result = try namespace.exec([image, "--ipv4=10.0.0.2/24", "--connect=10.0.0.1:5000", "--bytes=\(4 << 20)"])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("echo of 4194304 bytes from 10.0.0.1:5000 verified"))
+            let refused = try namespace.exec([image, "--ipv4=10.0.0.2/24", "--connect=10.0.0.1:5001"])
+            #expect(refused.status == 1)
+            #expect(refused.errorOutput.contains("connection refused"))
+        }
+    }
+}
