@@ -61,7 +61,7 @@ def ping(ns, host):
 def measure(ns, host, megabytes, round_trips):
     seconds = client(ns, "bulk", host, megabytes)[0]
     median, p99 = client(ns, "rr", host, round_trips)
-    return {"bulk": megabytes * 8 / seconds / 1000, "rr": median, "rr99": p99, "ping": ping(ns, host)}
+    return {"bulk": megabytes * 8 * 1.048576 / seconds, "rr": median, "rr99": p99, "ping": ping(ns, host)}
 
 
 def ours(image, megabytes, round_trips):

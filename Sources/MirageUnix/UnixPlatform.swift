@@ -97,6 +97,20 @@ public final class UnixPlatform: Platform {
         }
     }
 
+    /// Stops watching `fd` and resumes the tasks waiting for it; call it just before closing `fd`.
+    ///
+    /// The kernel drops a closed descriptor from the epoll set by itself, but the platform's table
+    /// of waiters would keep its number: the tasks waiting there would never wake, or would wake
+    /// for the events of the next descriptor that gets the same number. The resumed tasks must
+    /// find their descriptor closed and not use it again. Forgetting a descriptor nobody waits
+    /// for does nothing. The corresponding C function is `epoll_ctl` (`EPOLL_CTL_DEL`).
+    public func forget(_ fd: Int32) {
+        guard let waiters = readinessWaiters.removeValue(forKey: fd) else { return }
+        epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+        for continuation in waiters.readers { continuation.resume() }
+        for continuation in waiters.writers { continuation.resume() }
+    }
+
     private func watch(_ fd: Int32, _ add: (inout FileDescriptorWaiters) -> Void) {
         let isNew = readinessWaiters[fd] == nil
         add(&readinessWaiters[fd, default: FileDescriptorWaiters()])
@@ -110,8 +124,13 @@ public final class UnixPlatform: Platform {
             | (waiters.readers.isEmpty ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
             | (waiters.writers.isEmpty ? 0 : EPOLLOUT.rawValue)
         event.data.fd = fd
-        if epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 && errno == EEXIST {
+        guard epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 else { return }
+        // EEXIST: registered already. ENOENT: closed without `forget(_:)`, so the kernel dropped
+        // the registration while the table kept the number.
+        if errno == EEXIST {
             epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event)
+        } else if errno == ENOENT {
+            epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
         }
     }
 

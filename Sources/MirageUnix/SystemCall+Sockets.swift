@@ -1,0 +1,151 @@
+import Glibc
+import MirageCore
+
+/// The error number (errno) of a failed system call.
+struct ErrorNumber: Error, Equatable {
+    var code: Int32
+
+    /// Whether the call would have blocked: `EAGAIN` (which is `EWOULDBLOCK` on Linux).
+    var wouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
+}
+
+extension SystemCall {
+    /// Calls `body` as ``retryingInterrupts(_:)`` does and throws the error number of a failure.
+    static func checked<Result: FixedWidthInteger & SignedInteger>(_ body: () -> Result) throws(ErrorNumber) -> Result {
+        let result = retryingInterrupts(body)
+        if result < 0 { throw ErrorNumber(code: Int32(-result)) }
+        return result
+    }
+
+    /// Opens a nonblocking IPv4 socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) that is closed
+    /// on `exec`. The corresponding C function is `socket`, with `SOCK_NONBLOCK | SOCK_CLOEXEC`.
+    /// - Throws: the error number, such as `EMFILE` when the process has no descriptors left.
+    static func openSocket(_ type: __socket_type) throws(ErrorNumber) -> Int32 {
+        let flags = Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        return try checked { socket(AF_INET, flags, 0) }
+    }
+
+    /// Sets the integer socket option `name` at `level` to `value`. The corresponding C
+    /// function is `setsockopt`.
+    static func setOption(_ fd: Int32, level: Int32, _ name: Int32, to value: Int32) throws(ErrorNumber) {
+        var value = value
+        _ = try checked { setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }
+    }
+
+    /// The socket's pending error, cleared by reading it: how a nonblocking `connect` ended, 0 for
+    /// success. The corresponding C function is `getsockopt` (`SO_ERROR`).
+    static func pendingError(_ fd: Int32) -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        return code
+    }
+
+    /// Binds `fd` to `address`. The corresponding C function is `bind`.
+    /// - Throws: the error number, `EADDRINUSE` for a port that is taken.
+    static func bind(_ fd: Int32, to address: SocketAddress) throws(ErrorNumber) {
+        _ = try checked { address.withSockaddr { Glibc.bind(fd, $0, $1) } }
+    }
+
+    /// Starts accepting connections on `fd`, with room for `backlog` of them that are established
+    /// but not yet accepted. The corresponding C function is `listen`.
+    static func listen(_ fd: Int32, backlog: Int32) throws(ErrorNumber) {
+        _ = try checked { Glibc.listen(fd, backlog) }
+    }
+
+    /// Starts connecting `fd` to `address`. The corresponding C function is `connect`.
+    /// - Throws: the error number; on a nonblocking socket `EINPROGRESS` means that the connection
+    ///   is under way and ends when the socket becomes writable (see ``pendingError(_:)``).
+    static func connect(_ fd: Int32, to address: SocketAddress) throws(ErrorNumber) {
+        _ = try checked { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+    }
+
+    /// Takes the next established connection from the listening socket `fd`, as a nonblocking
+    /// descriptor closed on `exec`, with the peer's address. The corresponding C functions are
+    /// `accept`, then `fcntl` (`F_SETFL` with `O_NONBLOCK`, `F_SETFD` with `FD_CLOEXEC`).
+    ///
+    /// `accept4`, which sets both flags at once, is a GNU extension that Swift's Glibc module does
+    /// not declare. In between, a `fork` and `exec` on another thread could inherit the
+    /// descriptor; a unikernel has no other thread.
+    /// - Throws: the error number, `EAGAIN` when no connection is waiting.
+    static func accept(_ fd: Int32) throws(ErrorNumber) -> (Int32, SocketAddress) {
+        let (result, peer) = SocketAddress.filling { address, length in
+            retryingInterrupts { Glibc.accept(fd, address, length) }
+        }
+        if result < 0 { throw ErrorNumber(code: -result) }
+        guard fcntl(result, F_SETFL, O_NONBLOCK) == 0, fcntl(result, F_SETFD, FD_CLOEXEC) == 0 else {
+            let code = errno
+            Glibc.close(result)
+            throw ErrorNumber(code: code)
+        }
+        return (result, peer)
+    }
+
+    /// Receives up to `buffer.count` bytes from the connected socket `fd`; 0 means the end of the
+    /// stream. The corresponding C function is `recv`.
+    /// - Throws: the error number, `EAGAIN` when nothing has arrived.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ErrorNumber) -> Int {
+        try checked { recv(fd, buffer.baseAddress, buffer.count, 0) }
+    }
+
+    /// Receives one datagram from `fd` into `buffer`, with its sender's address. The
+    /// corresponding C function is `recvfrom`.
+    /// - Returns: the datagram's length (0 for an empty datagram) and the sender.
+    /// - Throws: the error number, `EAGAIN` when no datagram has arrived.
+    static func receiveFrom(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ErrorNumber) -> (Int, SocketAddress) {
+        let (result, source) = SocketAddress.filling { address, length in
+            retryingInterrupts { recvfrom(fd, buffer.baseAddress, buffer.count, 0, address, length) }
+        }
+        if result < 0 { throw ErrorNumber(code: Int32(-result)) }
+        return (result, source)
+    }
+
+    /// Sends as many of `bytes` as the send buffer takes on the connected socket `fd`, without
+    /// raising SIGPIPE when the peer has gone. The corresponding C function is `send`, with
+    /// `MSG_NOSIGNAL`.
+    /// - Returns: the number of bytes sent.
+    /// - Throws: the error number: `EAGAIN` when the send buffer is full, `EPIPE` or `ECONNRESET`
+    ///   when the connection is gone.
+    static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(ErrorNumber) -> Int {
+        try checked { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Sends `bytes` as one datagram from `fd` to `address`. The corresponding C function is
+    /// `sendto`.
+    /// - Throws: the error number: `EAGAIN` when the send buffer is full, `EMSGSIZE` for a
+    ///   datagram too long for UDP.
+    static func sendTo(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(ErrorNumber) {
+        _ = try checked {
+            address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+        }
+    }
+
+    /// Closes `fd` for writing: the peer reads the end of the stream once it has read what was
+    /// sent before. The corresponding C function is `shutdown` (`SHUT_WR`).
+    static func shutdownWrite(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Stops `platform` watching `fd` and closes it; tasks waiting for `fd` resume and must find it
+    /// closed. The corresponding C function is `close`, not retried on EINTR (Linux releases the
+    /// descriptor even then).
+    static func closeSocket(_ fd: Int32, on platform: UnixPlatform) {
+        platform.forget(fd)
+        _ = Glibc.close(fd)
+    }
+}
+
+extension FlowError {
+    /// The flow error for the error number of a failed socket call: a reset connection
+    /// (`ECONNRESET`, or `EPIPE` after one), a refused or timed-out connection, an unreachable
+    /// network or host; any other number as ``FlowError/io(code:)``.
+    init(_ error: ErrorNumber) {
+        switch error.code {
+        case ECONNRESET, EPIPE: self = .reset
+        case ECONNREFUSED: self = .refused
+        case ETIMEDOUT: self = .timedOut
+        case ENETUNREACH, EHOSTUNREACH: self = .unreachable
+        default: self = .io(code: error.code)
+        }
+    }
+}
