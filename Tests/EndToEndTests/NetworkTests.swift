@@ -175,3 +175,28 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    @Suite("Echo on the host's sockets (--net=socket), same checks on 127.0.0.1", .serialized, .enabled(if: networkTestsAvailable))
+    struct EchoSocketTests {
+        /// Starts the socket-stack echo server in a fresh namespace (so its ports are its own) and
+        /// runs a peer check against 127.0.0.1.
+        func check(_ command: [String]) throws {
+            let image = try EchoImages.image(network: "socket")
+            let namespace = try NetworkNamespace()
+            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let server = try namespace.start([image], log: log)
+            try waitUntilListening(log, server)
+            let result = try namespace.exec(["/usr/bin/env", "TARGET=127.0.0.1", "/usr/bin/python3", peerScript] + command)
+            let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)")
+            #expect(server.isRunning, "the unikernel exited:\n\(serverLog)")
+        }
+
+        @Test("a 16 MiB TCP echo round trip") func echo16MiB() throws { try check(["echo", String(16 << 20)]) }
+        @Test("UDP echo keeps datagram boundaries") func udp() throws { try check(["udp"]) }
+        @Test("200 concurrent connections") func concurrent() throws { try check(["concurrent"]) }
+        @Test("a slow reader finishes") func slowReader() throws { try check(["slow-reader"]) }
+        @Test("the kernel resets a connection; the server goes on") func kernelReset() throws { try check(["reset"]) }
+    }
+}
