@@ -48,6 +48,13 @@ struct RetransmissionTimeout {
     /// Doubles the timeout after an expiry (RFC 6298 section 5.5).
     mutating func backOff() { backoffs += 1 }
 
+    /// RFC 6298 section 5.7: after the SYN timed out, data starts with an RTO of 3 s unless an RTT
+    /// sample has set it.
+    mutating func restartAfterSYNTimeout() {
+        if smoothedRTT == nil { base = .seconds(3) }
+        backoffs = 0
+    }
+
     /// Forgets the back-off once new data is acknowledged (RFC 6298 section 5.7 keeps the backed-off
     /// value only until a valid sample; an ACK for new data is as good a sign of life).
     mutating func resetBackoff() { backoffs = 0 }

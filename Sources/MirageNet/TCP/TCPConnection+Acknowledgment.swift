@@ -95,7 +95,7 @@ extension TCPConnection {
             if elapsed < 1 << 31 { rto.sample(.milliseconds(Int64(elapsed))) }
             return
         }
-        if let probe = rttProbe, ack > probe.sequence {
+        if let probe = rttProbe, probe.sequence <= ack {
             rto.sample(now - probe.sent)
             rttProbe = nil
         }

@@ -33,6 +33,7 @@ extension TCPConnection {
         if header.flags.contains(.ack) {
             sendUnacknowledged = ack
             if consecutiveTimeouts == 0, let probe = rttProbe { rto.sample(now - probe.sent) }
+            if consecutiveTimeouts > 0 { rto.restartAfterSYNTimeout() }
             rttProbe = nil
             consecutiveTimeouts = 0
             retransmissionDeadline = nil
@@ -105,6 +106,12 @@ extension TCPConnection {
             return
         }
         guard isAcceptable(segment) else {
+            // RFC 9293 section 3.10.7.4: with a zero window no segment is acceptable, "but special
+            // allowance should be made to accept valid ACKs" (a zero-window probe carries one).
+            if advertisedEdge - receiveNext <= 0, segment.sequenceNumber == receiveNext,
+               flags.contains(.ack), !flags.contains(.rst), !flags.contains(.syn), state != .synReceived {
+                _ = takeAcknowledgment(segment, now: now)
+            }
             if !flags.contains(.rst) {
                 ackNow = true
                 if state == .timeWait, flags.contains(.fin) {
@@ -130,6 +137,7 @@ extension TCPConnection {
                 return
             }
             state = .established
+            if consecutiveTimeouts > 0 { rto.restartAfterSYNTimeout() }
             sendWindow = Int(header.window) << Int(sendScale)
             maximumSendWindow = Swift.max(maximumSendWindow, sendWindow)
             sendWindowUpdateSequence = segment.sequenceNumber

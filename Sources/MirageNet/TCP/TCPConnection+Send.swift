@@ -88,7 +88,8 @@ extension TCPConnection {
         }
         let withFIN = finDue && length == available
         let payload = sendQueue.copy(offset: sendNext - sendUnacknowledged, length: length, headroom: Self.headroom)
-        if rttProbe == nil, !timestampsEnabled, length > 0 { rttProbe = (sendNext + length, now) }
+        if rttProbe == nil, !timestampsEnabled, length > 0, sendNext == sendMaximum { rttProbe = (sendNext + length, now) }
+        overrideSWS = false
         emit(sequence: sendNext, flags: withFIN ? [.ack, .fin, .psh] : (length == available ? [.ack, .psh] : .ack),
              payload: payload, now: now)
         sendNext += length
@@ -105,7 +106,7 @@ extension TCPConnection {
     /// is unacknowledged (or no-delay is set, or a FIN follows), or when it fills half the largest
     /// window the peer ever offered.
     private func mayTransmit(length: Int, available: Int) -> Bool {
-        if length >= sendMSS - sackOptionLength { return true }
+        if length >= sendMSS - sackOptionLength || overrideSWS { return true }
         if length == available, configuration.noDelay || finRequested || sendNext == sendUnacknowledged { return true }
         return maximumSendWindow > 0 && length >= maximumSendWindow / 2
     }

@@ -17,7 +17,11 @@ extension TCPConnection {
         if let deadline = persistDeadline, deadline <= now {
             persistDeadline = nil
             persistBackoffs += 1
-            sendProbe(now: now) // elicits an ACK carrying the current window
+            if sendUnacknowledged + sendWindow - sendNext > 0 {
+                overrideSWS = true // a window too small to fill: send into it anyway
+            } else {
+                sendProbe(now: now) // elicits an ACK carrying the current window
+            }
         }
         if let deadline = keepAliveDeadline, deadline <= now {
             keepAliveDeadline = nil
@@ -92,7 +96,10 @@ extension TCPConnection {
         } else {
             retransmissionDeadline = nil
             let waiting = dataEnd - sendNext > 0 || (finRequested && finSequence == nil)
-            if waiting, sendUnacknowledged + sendWindow - sendNext <= 0 {
+            // Nothing in flight and data waiting: either the window is closed (persist probes) or it
+            // is too small to send into without silly windows (the override timer); both need a
+            // timer, or nothing would ever happen unless the peer spoke.
+            if waiting {
                 if persistDeadline == nil {
                     persistDeadline = now + persistInterval
                 }

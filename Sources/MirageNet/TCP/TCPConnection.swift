@@ -78,6 +78,9 @@ public struct TCPConnection {
     var delayedACKDeadline: Instant?
     var persistDeadline: Instant?
     var persistBackoffs = 0
+    /// Set when the persist timer fired with a window too small for silly-window avoidance: the
+    /// next segment goes anyway (the override timeout of RFC 9293 section 3.8.6.2.1).
+    var overrideSWS = false
     var keepAliveDeadline: Instant?
     var keepAliveProbesSent = 0
     /// TIME-WAIT's end, or the end of an orphaned FIN-WAIT-2.
