@@ -121,10 +121,18 @@ extension EndToEnd {
             return (result, serverLog)
         }
 
-        @Test("ping: small, 1472-byte and 4000-byte (fragmented both ways)")
+        @Test("ping: small, 1472-byte and 4000-byte (fragmented both ways); --pcap records it for tcpdump")
         func ping() throws {
-            let (result, _) = try check(["ping"])
+            let capture = NSTemporaryDirectory() + "mirage-echo-\(getpid()).pcap"
+            let (result, _) = try check(["ping"], arguments: ["--pcap=\(capture)"])
             #expect(result.output.contains("ping -s 4000: 3/3 replies"))
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpdump") {
+                let dump = try run(["/usr/bin/tcpdump", "-n", "-r", capture])
+                #expect(dump.status == 0, "\(dump.errorOutput)")
+                #expect(dump.output.contains("10.0.0.2 > 10.0.0.1: ICMP echo reply"), "\(dump.output.prefix(2000))")
+            } else {
+                print("SKIP: the --pcap check: tcpdump is not installed")
+            }
         }
 
         @Test("a 16 MiB TCP echo round trip with a digest compare")
