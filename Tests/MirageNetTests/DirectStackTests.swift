@@ -87,25 +87,29 @@ struct DirectStackTests {
         }
     }
 
+    /// Connects the client to an echo server on the other stack, sends `data` in `chunk`s while
+    /// reading the echo into `outcome`, and waits for both ends to finish.
+    static func echoThrough(_ pair: StackPair, _ data: [UInt8], chunk: Int, outcome: Outcome) async -> Int32 {
+        let server = serveEcho(pair.server, port: 7, outcome: outcome)
+        do {
+            let connection = try await pair.client.connect(to: Endpoint(.v4(hostB), port: 7))
+            let writer = Task { try? await send(data, over: connection, chunk: chunk) }
+            outcome.echoed = try await receiveAll(connection)
+            await writer.value
+            await connection.close()
+        } catch {
+            outcome.errors.append("client: \(error)")
+        }
+        await server.value
+        return 0
+    }
+
     @Test("a TCP echo round trip of 64 KiB on a clean wire")
     func cleanEcho() {
         let outcome = Outcome()
         let data = pattern(64 * 1024)
         let pair = StackPair(seed: 1)
-        let status = pair.run { pair in
-            let server = Self.serveEcho(pair.server, port: 7, outcome: outcome)
-            do {
-                let connection = try await pair.client.connect(to: Endpoint(.v4(hostB), port: 7))
-                let writer = Task { try? await send(data, over: connection) }
-                outcome.echoed = try await receiveAll(connection)
-                await writer.value
-                await connection.close()
-            } catch {
-                outcome.errors.append("client: \(error)")
-            }
-            await server.value
-            return 0
-        }
+        let status = pair.run { pair in await Self.echoThrough(pair, data, chunk: 10_000, outcome: outcome) }
         #expect(status == 0)
         #expect(outcome.errors.isEmpty)
         #expect(outcome.echoed.count == data.count)
@@ -125,20 +129,7 @@ struct DirectStackTests {
         let outcome = Outcome()
         let data = pattern(4 * 1024 * 1024, seed: 7)
         let pair = StackPair(seed: 42, impairments: impairments, tcp: tcp)
-        let status = pair.run { pair in
-            let server = Self.serveEcho(pair.server, port: 7, outcome: outcome)
-            do {
-                let connection = try await pair.client.connect(to: Endpoint(.v4(hostB), port: 7))
-                let writer = Task { try? await send(data, over: connection, chunk: 65536) }
-                outcome.echoed = try await receiveAll(connection)
-                await writer.value
-                await connection.close()
-            } catch {
-                outcome.errors.append("client: \(error)")
-            }
-            await server.value
-            return 0
-        }
+        let status = pair.run { pair in await Self.echoThrough(pair, data, chunk: 65536, outcome: outcome) }
         #expect(status == 0)
         #expect(outcome.errors.isEmpty)
         #expect(outcome.echoed.count == data.count)

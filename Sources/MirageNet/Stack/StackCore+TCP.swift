@@ -88,18 +88,12 @@ extension StackCore {
                 | SYNCookie.options(scale: syn.header.options.windowScale, sack: syn.header.options.sackPermitted)
             header.options.timestamps = TCPTimestamps(value: value, echoReply: peerTimestamps.value)
             if syn.header.options.windowScale != nil, configuration.tcp.offersWindowScale {
-                header.options.windowScale = Self.receiveScale(for: configuration.tcp)
+                header.options.windowScale = configuration.tcp.receiveWindowScale
             }
             if syn.header.options.sackPermitted, configuration.tcp.offersSACK { header.options.sackPermitted = true }
         }
         statistics.synCookiesSent += 1
         sendSegment(TCPSegment(header: header), to: id.remoteAddress, now: now)
-    }
-
-    static func receiveScale(for configuration: TCPConfiguration) -> UInt8 {
-        var scale: UInt8 = 0
-        while scale < 14, configuration.receiveBufferSize >> Int(scale) > 65535 { scale += 1 }
-        return scale
     }
 
     /// An ACK that may complete a SYN-cookie handshake.

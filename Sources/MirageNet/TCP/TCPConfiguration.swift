@@ -43,4 +43,12 @@ public struct TCPConfiguration: Sendable {
     public var keepAliveProbes = 9
 
     public init() {}
+
+    /// The window scale shift that lets the receive buffer be advertised whole (RFC 7323 section
+    /// 2.3: at most 14).
+    var receiveWindowScale: UInt8 {
+        var scale: UInt8 = 0
+        while scale < 14, receiveBufferSize >> Int(scale) > 65535 { scale += 1 }
+        return scale
+    }
 }

@@ -165,9 +165,7 @@ public struct TCPConnection {
         sendMSS = Swift.min(configuration.defaultMSS, announcedMSS)
         rto = RetransmissionTimeout(configuration: configuration)
         congestion = CongestionControl(algorithm: configuration.congestionAlgorithm, mss: sendMSS)
-        var scale: UInt8 = 0
-        while scale < 14, configuration.receiveBufferSize >> Int(scale) > 65535 { scale += 1 }
-        receiveScale = configuration.offersWindowScale ? scale : 0
+        receiveScale = configuration.offersWindowScale ? configuration.receiveWindowScale : 0
     }
 
     // MARK: What the shell asks
