@@ -79,8 +79,10 @@ public struct StackCore {
 
     /// Frames to transmit, in order; the queue is emptied.
     public mutating func takeFrames() -> [PacketBuffer] {
-        defer { frames.removeAll(keepingCapacity: true) }
-        return frames
+        // Hands the array over instead of copying it out and clearing the original.
+        let taken = frames
+        frames = []
+        return taken
     }
 
     /// What changed since the last call; emptied.

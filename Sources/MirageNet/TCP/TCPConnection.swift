@@ -172,8 +172,9 @@ public struct TCPConnection {
 
     /// Segments to send, in order; the queue is emptied.
     public mutating func takeSegments() -> [TCPSegment] {
-        defer { outbox.removeAll(keepingCapacity: true) }
-        return outbox
+        let taken = outbox
+        outbox = []
+        return taken
     }
 
     /// Whether the handshake is over (the connection may have closed since).
