@@ -101,7 +101,7 @@ struct TestNetworkNamespace {
     /// The calling thread enters the namespace (`setns`), opens the device and returns to the
     /// namespace it was in, with no suspension point in between: the descriptor stays bound to the
     /// namespace the tap interface is in.
-    func openTap(_ interface: String = "tap0", platform: UnixPlatform, mac: MACAddress) throws -> TapDevice {
+    func openTap(_ interface: String = "tap0", platform: UnixPlatform, mac: MACAddress, offloading: Bool = true) throws -> TapDevice {
         let home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         guard home >= 0 else { throw SetupFailure(description: "cannot open this thread's network namespace: errno \(errno)") }
         defer { close(home) }
@@ -114,7 +114,7 @@ struct TestNetworkNamespace {
         defer {
             precondition(mirage_enter_network_namespace(home) == 0, "cannot return to the test's network namespace")
         }
-        return try TapDevice(name: interface, platform: platform, mac: mac)
+        return try TapDevice(name: interface, platform: platform, mac: mac, offloading: offloading)
     }
 }
 

@@ -4,7 +4,7 @@ import Glibc
 import MirageCore
 import MirageNet
 import MirageRuntime
-import MirageUnix
+@testable import MirageUnix
 import Testing
 
 /// Whether tap interfaces and network namespaces can be made here; the suite says why not.
@@ -149,13 +149,13 @@ struct TapDeviceTests {
         #expect(device.statistics.dropped == 1)
     }
 
-    @Test("a received frame longer than MTU + 18 is dropped and counted, and the next one still arrives")
+    @Test("without offloads, a received frame longer than MTU + 18 is dropped and counted, and the next one still arrives")
     func receivedFrameTooLarge() throws {
         let namespace = try TestNetworkNamespace()
         defer { namespace.delete() }
         try namespace.run(["ip", "link", "set", "tap0", "mtu", "1400"])
         let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
-        let device = try namespace.openTap(platform: platform, mac: TestLink.ourMAC)
+        let device = try namespace.openTap(platform: platform, mac: TestLink.ourMAC, offloading: false)
         // The kernel's MTU grows after the device read it: its frames may now exceed the limit.
         try namespace.run(["ip", "link", "set", "tap0", "mtu", "1500"])
         try namespace.run(["ip", "neigh", "add", TestLink.ourAddress.description, "lladdr", TestLink.ourMAC.description,
@@ -175,6 +175,34 @@ struct TapDeviceTests {
         #expect(payloads == ["short\n"])
         #expect(device.statistics.dropped == 1)
         #expect(device.statistics.receivedFrames == 1)
+    }
+
+    @Test("with offloads, frames longer than the MTU the device was opened with arrive (the kernel may coalesce TCP segments)")
+    func receivedFrameLongerThanMTUWithOffloads() throws {
+        let namespace = try TestNetworkNamespace()
+        defer { namespace.delete() }
+        try namespace.run(["ip", "link", "set", "tap0", "mtu", "1400"])
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
+        let device = try namespace.openTap(platform: platform, mac: TestLink.ourMAC)
+        // The kernel's MTU grows after the device read it: its frames may now exceed the limit.
+        try namespace.run(["ip", "link", "set", "tap0", "mtu", "1500"])
+        try namespace.run(["ip", "neigh", "add", TestLink.ourAddress.description, "lladdr", TestLink.ourMAC.description,
+                           "dev", "tap0", "nud", "permanent"])
+        let long = String(repeating: "x", count: 1450)
+        try namespace.run(["bash", "-c", "echo \(long) > /dev/udp/\(TestLink.ourAddress)/9; echo short > /dev/udp/\(TestLink.ourAddress)/9"])
+
+        var payloads: [String] = []
+        let outcome = runDeviceTask(platform) { () async throws(NetworkError) in
+            while payloads.count < 2 {
+                try await device.receive { frame in
+                    payloads.append(Frames.udpPayload(frame).map { String(decoding: $0, as: UTF8.self) } ?? "?")
+                }
+            }
+        }
+        #expect(outcome == .finished)
+        #expect(device.offloads == [.transmitChecksum, .tcpSegmentation])
+        #expect(payloads == [long + "\n", "short\n"])
+        #expect(device.statistics.dropped == 0)
     }
 
     @Test("after close, receive and transmit throw disconnected; closing twice is harmless")
@@ -247,6 +275,43 @@ struct TapDeviceAddressTests {
             let mac = TapDevice.randomLocalMAC(from: UnixEntropy())
             #expect(!mac.isMulticast)
             #expect(mac.isLocallyAdministered)
+        }
+    }
+}
+
+@Suite("virtio-net header")
+struct VirtioNetHeaderTests {
+    @Test("a segment for the kernel to cut asks for a partial checksum and TCPv4 segmentation, in little-endian fields")
+    func transmitSegmentation() {
+        var offload = FrameOffload()
+        offload.checksumStart = 34
+        offload.checksumOffset = 16
+        offload.tcpSegmentSize = 1448
+        offload.headerLength = 66
+        var bytes = [UInt8](repeating: 0xEE, count: VirtioNetHeader.length)
+        bytes.withUnsafeMutableBytes { VirtioNetHeader(transmitting: offload).write(into: $0) }
+        #expect(bytes == [1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0])
+        let read = bytes.withUnsafeBytes { VirtioNetHeader($0) }
+        #expect(read == VirtioNetHeader(transmitting: offload))
+    }
+
+    @Test("a frame without offloads gets an all-zero header; a checksum-only one no segmentation")
+    func transmitPlain() {
+        var bytes = [UInt8](repeating: 0xEE, count: VirtioNetHeader.length)
+        bytes.withUnsafeMutableBytes { VirtioNetHeader(transmitting: FrameOffload()).write(into: $0) }
+        #expect(bytes == [UInt8](repeating: 0, count: 10))
+        var offload = FrameOffload()
+        offload.checksumStart = 34
+        offload.checksumOffset = 6
+        bytes.withUnsafeMutableBytes { VirtioNetHeader(transmitting: offload).write(into: $0) }
+        #expect(bytes == [1, 0, 0, 0, 0, 0, 34, 0, 6, 0])
+    }
+
+    @Test("received: a partial or checked checksum is vouched for, a plain frame's is not")
+    func received() {
+        for (flags, verified) in [(UInt8(0), false), (1, true), (2, true), (3, true)] {
+            let bytes: [UInt8] = [flags, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0]
+            #expect(bytes.withUnsafeBytes { VirtioNetHeader($0).receivedOffload.checksumVerified } == verified)
         }
     }
 }

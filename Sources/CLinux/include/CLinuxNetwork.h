@@ -29,6 +29,28 @@ static inline int mirage_tap_attach(int fd, const char *name, char *assigned) {
     return result;
 }
 
+/// As `mirage_tap_attach`, with `IFF_VNET_HDR` as well: every frame read or written is preceded by
+/// a `struct virtio_net_hdr` (10 bytes, the default `TUNSETVNETHDRSZ`) saying how its checksum
+/// and segmentation are to be handled.
+static inline int mirage_tap_attach_with_header(int fd, const char *name, char *assigned) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int result = ioctl(fd, TUNSETIFF, &request);
+    if (result == 0) memcpy(assigned, request.ifr_name, IFNAMSIZ);
+    return result;
+}
+
+/// Which offloads the reader of a tap descriptor attached with `IFF_VNET_HDR` handles, so which
+/// frames the kernel may hand it: `TUNSETOFFLOAD` with `TUN_F_CSUM` (partial checksums) and
+/// `TUN_F_TSO4` (TCP/IPv4 segments longer than the MTU) when `offloading` is non-zero, nothing
+/// when it is zero (the kernel then completes and segments everything itself).
+static inline int mirage_tap_set_offloads(int fd, int offloading) {
+    unsigned long flags = offloading ? (TUN_F_CSUM | TUN_F_TSO4) : 0;
+    return ioctl(fd, TUNSETOFFLOAD, flags);
+}
+
 /// Reads the MTU of the interface `name` into `mtu`: `SIOCGIFMTU` on `socket`, any socket of the
 /// network namespace the interface is in. `name` must be shorter than `IFNAMSIZ`.
 static inline int mirage_interface_mtu(int socket, const char *name, int *mtu) {

@@ -22,17 +22,24 @@ public struct PacketBuffer: Sendable {
         }
 
         deinit { base.deallocate() }
+
+        /// The storage every empty buffer starts with, so that making one allocates nothing; the
+        /// first write into such a buffer gets storage of its own, as for any shared storage.
+        static let empty = Storage(capacity: 0)
     }
 
     @usableFromInline var storage: Storage
     @usableFromInline var lowerBound: Int
     @usableFromInline var upperBound: Int
+    /// The checksum and segmentation facts a network device and the stack exchange about this
+    /// frame; slices and copies keep them.
+    public var offload = FrameOffload()
 
     /// Creates an empty buffer that can hold `capacity` bytes, the first `headroom` of which are
     /// kept free for ``prepend(_:)``.
     public init(capacity: Int, headroom: Int = 0) {
         precondition(capacity >= 0 && headroom >= 0 && headroom <= capacity, "headroom must fit the capacity")
-        storage = Storage(capacity: capacity)
+        storage = capacity == 0 ? Storage.empty : Storage(capacity: capacity)
         lowerBound = headroom
         upperBound = headroom
     }
@@ -135,6 +142,19 @@ public struct PacketBuffer: Sendable {
         (storage.base + upperBound).initializeMemory(as: UInt8.self, repeating: 0, count: n)
         upperBound += n
         return count - n
+    }
+
+    /// Lets `body` write up to `maximum` bytes behind the readable ones (into tailroom, grown when
+    /// short; not zeroed first) and makes the first `written` of them readable, where `written` is
+    /// what `body` returns, clamped to `0...maximum`. For reading from a descriptor straight into
+    /// a buffer. - Returns: `body`'s result, unclamped (a negative error code stays visible).
+    @discardableResult
+    public mutating func append(upTo maximum: Int, writing body: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        precondition(maximum >= 0, "cannot append a negative count")
+        reserveTailroom(maximum)
+        let result = body(UnsafeMutableRawBufferPointer(start: storage.base + upperBound, count: maximum))
+        upperBound += Swift.min(Swift.max(result, 0), maximum)
+        return result
     }
 
     @inlinable

@@ -40,11 +40,26 @@ public protocol NetworkDevice: AnyObject {
     /// What has been sent and received so far.
     var statistics: NetworkStatistics { get }
 
-    /// Waits until frames have arrived, then passes each to `handler`, in order of arrival.
+    /// The checksum and segmentation work the device takes off the stack; none unless the device
+    /// says otherwise.
+    var offloads: NetworkOffloads { get }
+    /// With ``NetworkOffloads/tcpSegmentation``: the longest frame ``transmit(_:)`` accepts when
+    /// it is to be segmented.
+    var largestOffloadedFrame: Int { get }
+
+    /// Waits until frames have arrived, then passes each to `handler`, in order of arrival. A
+    /// device with offloads may pass frames longer than the MTU (segments it coalesced) and
+    /// frames whose ``FrameOffload/checksumVerified`` is set.
     ///
     /// - Throws: ``NetworkError/disconnected`` once the device is closed.
     func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError)
 
-    /// Sends one frame.
+    /// Sends one frame. Its ``PacketBuffer/offload`` asks for the work of the device's
+    /// ``offloads``, and for no other.
     func transmit(_ frame: PacketBuffer) async throws(NetworkError)
+}
+
+extension NetworkDevice {
+    public var offloads: NetworkOffloads { [] }
+    public var largestOffloadedFrame: Int { mtu + 14 }
 }

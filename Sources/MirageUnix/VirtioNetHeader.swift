@@ -1,0 +1,76 @@
+import MirageCore
+
+/// The header Linux puts in front of every frame on a tap descriptor opened with `IFF_VNET_HDR`
+/// (`struct virtio_net_hdr`, virtio 1.2 section 5.1.6, in the legacy 10-byte form and the host's
+/// byte order, little-endian here): how the frame's checksum and segmentation are to be handled.
+/// It is how a ``TapDevice`` passes ``FrameOffload`` facts to and from the kernel.
+struct VirtioNetHeader: Equatable {
+    /// The header's size on the descriptor (the default of `TUNSETVNETHDRSZ`).
+    static let length = 10
+
+    /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`: the checksum is partial, to complete from ``checksumStart``.
+    static let needsChecksum: UInt8 = 1
+    /// `VIRTIO_NET_HDR_F_DATA_VALID`: the checksum was checked.
+    static let dataValid: UInt8 = 2
+    /// `VIRTIO_NET_HDR_GSO_NONE` and `VIRTIO_NET_HDR_GSO_TCPV4`.
+    static let segmentationNone: UInt8 = 0
+    static let segmentationTCPv4: UInt8 = 1
+
+    var flags: UInt8 = 0
+    var segmentationType: UInt8 = segmentationNone
+    var headerLength: UInt16 = 0
+    var segmentSize: UInt16 = 0
+    var checksumStart: UInt16 = 0
+    var checksumOffset: UInt16 = 0
+
+    /// The header that asks the kernel for `offload`'s work on a frame we send.
+    init(transmitting offload: FrameOffload) {
+        if offload.checksumStart != 0 || offload.tcpSegmentSize != 0 {
+            flags = Self.needsChecksum
+            checksumStart = offload.checksumStart
+            checksumOffset = offload.checksumOffset
+        }
+        if offload.tcpSegmentSize != 0 {
+            segmentationType = Self.segmentationTCPv4
+            segmentSize = offload.tcpSegmentSize
+            headerLength = offload.headerLength
+        }
+    }
+
+    init() {}
+
+    /// Reads the header from the first ``length`` bytes of `bytes`.
+    init(_ bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count >= Self.length, "a virtio-net header is 10 bytes")
+        func field(_ offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
+        flags = bytes[0]
+        segmentationType = bytes[1]
+        headerLength = field(2)
+        segmentSize = field(4)
+        checksumStart = field(6)
+        checksumOffset = field(8)
+    }
+
+    /// Writes the header into the first ``length`` bytes of `bytes`.
+    func write(into bytes: UnsafeMutableRawBufferPointer) {
+        precondition(bytes.count >= Self.length, "a virtio-net header is 10 bytes")
+        func store(_ value: UInt16, _ offset: Int) {
+            bytes[offset] = UInt8(truncatingIfNeeded: value)
+            bytes[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
+        }
+        bytes[0] = flags
+        bytes[1] = segmentationType
+        store(headerLength, 2)
+        store(segmentSize, 4)
+        store(checksumStart, 6)
+        store(checksumOffset, 8)
+    }
+
+    /// What a received frame's header tells the stack: its checksum needs no check when the
+    /// kernel checked it or when it is partial (the frame never left this host).
+    var receivedOffload: FrameOffload {
+        var offload = FrameOffload()
+        offload.checksumVerified = flags & (Self.needsChecksum | Self.dataValid) != 0
+        return offload
+    }
+}
