@@ -35,8 +35,10 @@ public final class SimulatedNetwork {
     }
 
     /// A new device attached to this network.
-    public func attach(mac: MACAddress, mtu: Int = 1500) -> SimulatedNetworkDevice {
-        let device = SimulatedNetworkDevice(network: self, mac: mac, mtu: mtu)
+    /// - Parameter offloads: the offloads the device announces; it does their work with
+    ///   ``SoftwareOffload`` before a frame goes on the wire.
+    public func attach(mac: MACAddress, mtu: Int = 1500, offloads: NetworkOffloads = []) -> SimulatedNetworkDevice {
+        let device = SimulatedNetworkDevice(network: self, mac: mac, mtu: mtu, offloads: offloads)
         devices.append(device)
         return device
     }
@@ -73,6 +75,10 @@ public final class SimulatedNetworkDevice: NetworkDevice {
     private let network: SimulatedNetwork
     public let mac: MACAddress
     public let mtu: Int
+    public let offloads: NetworkOffloads
+    public var largestOffloadedFrame: Int { 65535 + 14 }
+    /// Frames the stack handed over for the device to cut (``FrameOffload/tcpSegmentSize``).
+    public private(set) var segmentedFrames = 0
     public private(set) var statistics = NetworkStatistics()
     private var inbox: [PacketBuffer] = []
     private var inFlight: [(deadline: Instant, frame: PacketBuffer)] = []
@@ -81,10 +87,11 @@ public final class SimulatedNetworkDevice: NetworkDevice {
     private var deliveryTaskStarted = false
     public var isClosed = false
 
-    init(network: SimulatedNetwork, mac: MACAddress, mtu: Int) {
+    init(network: SimulatedNetwork, mac: MACAddress, mtu: Int, offloads: NetworkOffloads) {
         self.network = network
         self.mac = mac
         self.mtu = mtu
+        self.offloads = offloads
     }
 
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
@@ -103,10 +110,17 @@ public final class SimulatedNetworkDevice: NetworkDevice {
 
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
         if isClosed { throw .disconnected }
-        guard frame.count <= mtu + 18 else { throw .frameTooLarge(length: frame.count, limit: mtu + 18) }
-        statistics.transmittedFrames += 1
-        statistics.transmittedBytes += UInt64(frame.count)
-        network.carry(frame, from: self)
+        let segmenting = frame.offload.tcpSegmentSize != 0
+        precondition(!segmenting || offloads.contains(.tcpSegmentation), "segmentation asked of a device without it")
+        precondition(frame.offload.checksumStart == 0 || offloads.contains(.transmitChecksum), "a partial checksum for a device that does not complete it")
+        let limit = segmenting ? largestOffloadedFrame : mtu + 18
+        guard frame.count <= limit else { throw .frameTooLarge(length: frame.count, limit: limit) }
+        if segmenting { segmentedFrames += 1 }
+        for piece in SoftwareOffload.apply(frame) {
+            statistics.transmittedFrames += 1
+            statistics.transmittedBytes += UInt64(piece.count)
+            network.carry(piece, from: self)
+        }
     }
 
     /// Unplugs the device: receivers get ``NetworkError/disconnected``.

@@ -69,3 +69,14 @@ extension String {
         return String(repeating: "0", count: width - digits.utf8.count) + digits
     }
 }
+
+extension Optional where Wrapped == Instant {
+    /// The earlier of two optional deadlines, nil meaning none; for timers that combine several
+    /// without building an array per call.
+    @inlinable
+    public func earliest(_ other: Instant?) -> Instant? {
+        guard let self else { return other }
+        guard let other else { return self }
+        return Swift.min(self, other)
+    }
+}

@@ -124,11 +124,13 @@ public struct ARPCache {
 
     /// When ``tick(now:)`` next has work: the earliest retry or expiry.
     public var nextDeadline: Instant? {
-        entries.values.map { entry in
+        var earliest: Instant?
+        for entry in entries.values {
             switch entry {
-            case let .resolved(_, expires): expires
-            case let .pending(next, _, _): next
+            case let .resolved(_, expires): earliest = earliest.earliest(expires)
+            case let .pending(next, _, _): earliest = earliest.earliest(next)
             }
-        }.min()
+        }
+        return earliest
     }
 }

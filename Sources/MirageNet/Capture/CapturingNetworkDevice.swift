@@ -33,6 +33,10 @@ public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptu
     public var mac: MACAddress { base.mac }
     public var mtu: Int { base.mtu }
     public var statistics: NetworkStatistics { base.statistics }
+    /// The wrapped device's: frames are captured as the stack and the device exchange them, large
+    /// segments whole and checksums partial, as tcpdump shows them on a Linux host with offloads.
+    public var offloads: NetworkOffloads { base.offloads }
+    public var largestOffloadedFrame: Int { base.largestOffloadedFrame }
 
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
         guard let sink else { return try await base.receive(handler) }

@@ -190,7 +190,9 @@ public struct IPv4Reassembler {
 
     /// When ``tick(now:)`` next has work: the earliest expiry of a datagram in reassembly.
     public var nextDeadline: Instant? {
-        datagrams.values.map { $0.expires }.min()
+        var earliest: Instant?
+        for datagram in datagrams.values { earliest = earliest.earliest(datagram.expires) }
+        return earliest
     }
 
     // MARK: - Checks

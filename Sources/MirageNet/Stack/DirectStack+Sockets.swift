@@ -46,9 +46,12 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
             if let error = tcp.error { throw error }
             guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
             if tcp.sendSpace > 0 {
-                let accepted = stack.core.write(remaining, to: id, now: stack.clock.now())
+                // With data in flight and a device that segments, writes gather until the writer
+                // waits or the round ends, then leave as large segments.
+                let corked = stack.core.shouldCork(id)
+                let accepted = stack.core.write(remaining, to: id, corked: corked, now: stack.clock.now())
                 remaining.removeFirst(accepted)
-                await stack.flush()
+                if corked { stack.cork(id) } else { await stack.flush() }
             } else {
                 await stack.waitForChange(of: id)
             }

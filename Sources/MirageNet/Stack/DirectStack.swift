@@ -17,6 +17,8 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     var core: StackCore
     private let alarm = Alarm()
     private var pendingFrames: [PacketBuffer] = []
+    /// Connections with corked writes, pushed at the next flush.
+    private var corked: [ConnectionID] = []
     private var pendingHead = 0
     private var transmitting = false
     private var connectionWaiters: [ConnectionID: WaitQueue] = [:]
@@ -30,12 +32,14 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         self.device = device
         self.clock = clock
         core = StackCore(configuration: configuration, mac: device.mac, mtu: device.mtu,
-                         key: (entropy.next(), entropy.next()), now: clock.now())
+                         key: (entropy.next(), entropy.next()), now: clock.now(),
+                         offloads: device.offloads, largestOffloadedFrame: device.largestOffloadedFrame)
         core.start(now: clock.now())
         Task { await self.receiveLoop() }
         Task { await self.timerLoop() }
         Self.log.info("IPv4 \(configuration.address) on \(device.mac), MTU \(device.mtu)"
-            + (configuration.gateway.map { ", gateway \($0)" } ?? ""))
+            + (configuration.gateway.map { ", gateway \($0)" } ?? "")
+            + (device.offloads.contains(.tcpSegmentation) ? ", TCP segmentation offload" : ""))
         requestFlush()
     }
 
@@ -73,9 +77,13 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// Wakes the tasks whose connections, listeners or ports changed, transmits the frames the
     /// core queued (in order, one transmitter at a time), and re-arms the timer.
     func flush() async {
-        let changes = core.takeChanges()
-        if !changes.isEmpty { wake(changes) }
-        pendingFrames += core.takeFrames()
+        if !corked.isEmpty {
+            let now = clock.now()
+            for id in corked { core.push(id, now: now) }
+            corked.removeAll(keepingCapacity: true)
+        }
+        core.drainChanges { changes in wake(changes) }
+        core.moveFrames(into: &pendingFrames)
         alarm.set(core.nextDeadline)
         guard !transmitting else { return }
         transmitting = true
@@ -91,7 +99,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
                 pendingFrames.removeAll(keepingCapacity: true)
                 pendingHead = 0
             }
-            pendingFrames += core.takeFrames()
+            core.moveFrames(into: &pendingFrames)
         }
         transmitting = false
     }
@@ -99,7 +107,14 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// Has the timer task flush soon, for callers that cannot wait (deinitialisers, `close()`).
     func requestFlush() { alarm.set(clock.now()) }
 
-    private func wake(_ changes: StackCore.Changes) {
+    /// Has the next flush push the corked writes of `id`; one comes in this scheduler round or the
+    /// next.
+    func cork(_ id: ConnectionID) {
+        if !corked.contains(id) { corked.append(id) }
+        requestFlush()
+    }
+
+    private func wake(_ changes: borrowing StackCore.Changes) {
         for id in changes.connections { connectionWaiters.removeValue(forKey: id)?.wakeAll() }
         for port in changes.listeners { listenerWaiters.removeValue(forKey: port)?.wakeAll() }
         for port in changes.udpPorts { udpWaiters.removeValue(forKey: port)?.wakeAll() }

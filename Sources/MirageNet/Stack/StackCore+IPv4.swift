@@ -93,7 +93,7 @@ extension StackCore {
     }
 
     /// Carries out what the ARP cache asks for.
-    mutating func perform(_ action: ARPAction) {
+    mutating func perform(_ action: consuming ARPAction) {
         switch action {
         case let .transmit(packet, destination):
             sendFrame(packet, etherType: .ipv4, to: destination)
@@ -113,8 +113,8 @@ extension StackCore {
         sendFrame(buffer, etherType: .arp, to: destination)
     }
 
-    private mutating func sendFrame(_ payload: PacketBuffer, etherType: EtherType, to destination: MACAddress) {
-        var frame = payload
+    private mutating func sendFrame(_ payload: consuming PacketBuffer, etherType: EtherType, to destination: MACAddress) {
+        var frame = consume payload
         frame.prepend(EthernetHeader.untaggedLength)
         let header = EthernetHeader(destination: destination, source: mac, etherType: etherType)
         frame.withUnsafeMutableBytes { header.emit(into: $0) }
@@ -137,7 +137,7 @@ extension StackCore {
     /// - Parameter transport: the transport segment, ideally with 34 octets of headroom.
     /// - Returns: false when there is no route.
     @discardableResult
-    mutating func sendIPv4(_ transport: PacketBuffer, protocol: IPProtocol, to destination: IPv4Address,
+    mutating func sendIPv4(_ transport: consuming PacketBuffer, protocol: IPProtocol, to destination: IPv4Address,
                            dontFragment: Bool, now: Instant) -> Bool {
         guard let hop = nextHop(for: destination) else {
             statistics.unroutable += 1
@@ -148,27 +148,34 @@ extension StackCore {
         nextIdentification &+= 1
         header.dontFragment = dontFragment
         let linkMTU = mtu(towards: destination)
-        let packets: [PacketBuffer]
-        if IPv4Header.minimumLength + transport.count <= linkMTU {
-            var packet = transport
+        let isBroadcast = destination == .broadcast || destination == configuration.address.broadcast
+        // A segment the device is to cut (``FrameOffload/tcpSegmentSize``) is sized for it already.
+        if IPv4Header.minimumLength + transport.count <= linkMTU || transport.offload.tcpSegmentSize != 0 {
+            var packet = consume transport // ours alone: the header goes into its headroom
             packet.prepend(IPv4Header.minimumLength)
             header.totalLength = UInt16(packet.count)
             packet.withUnsafeMutableBytes { header.emit(into: $0) }
-            packets = [packet]
+            transmitIPv4(consume packet, hop: hop, isBroadcast: isBroadcast, now: now)
         } else if dontFragment || transport.count > IPv4Fragmenter.maximumPayload {
             statistics.unroutable += 1
             return false
         } else {
-            packets = IPv4Fragmenter.fragments(of: transport, header: header, mtu: linkMTU, headroom: 18)
-        }
-        let isBroadcast = destination == .broadcast || destination == configuration.address.broadcast
-        for packet in packets {
-            if isBroadcast {
-                sendFrame(packet, etherType: .ipv4, to: .broadcast)
-            } else {
-                for action in arp.send(packet, to: hop, now: now) { perform(action) }
+            for fragment in IPv4Fragmenter.fragments(of: transport, header: header, mtu: linkMTU, headroom: 18) {
+                transmitIPv4(fragment, hop: hop, isBroadcast: isBroadcast, now: now)
             }
         }
         return true
+    }
+
+    /// Hands a finished IPv4 packet to Ethernet: to the broadcast address, to the next hop's
+    /// address when ARP knows it, else to ARP to wait for the answer.
+    private mutating func transmitIPv4(_ packet: consuming PacketBuffer, hop: IPv4Address, isBroadcast: Bool, now: Instant) {
+        if isBroadcast {
+            sendFrame(consume packet, etherType: .ipv4, to: .broadcast)
+        } else if let destination = arp.lookup(hop, now: now) {
+            sendFrame(consume packet, etherType: .ipv4, to: destination)
+        } else {
+            for action in arp.send(consume packet, to: hop, now: now) { perform(action) }
+        }
     }
 }

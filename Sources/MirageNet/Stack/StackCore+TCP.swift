@@ -10,7 +10,9 @@ extension StackCore {
                                                      protocol: .tcp, length: UInt16(truncatingIfNeeded: payload.count))
         let parsed: (header: TCPHeader, payloadOffset: Int)
         do {
-            parsed = try payload.withUnsafeBytes { (bytes) throws(WireError) in try TCPHeader.parse(bytes, pseudoHeader: pseudo) }
+            parsed = try payload.withUnsafeBytes { (bytes) throws(WireError) in
+                try TCPHeader.parse(bytes, pseudoHeader: pseudo, checksumVerified: payload.offload.checksumVerified)
+            }
         } catch {
             count(error)
             return
@@ -68,7 +70,7 @@ extension StackCore {
                                               initialSequence: secrets.initialSequence(for: id, now: now),
                                               mtu: linkMTU, timestampOffset: secrets.timestampOffset(for: id),
                                               now: now, configuration: configuration.tcp)
-        connections[id] = ConnectionEntry(tcp: connection, owner: .listener(id.localPort))
+        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .listener(id.localPort))
         flushSegments(of: id, now: now)
     }
 
@@ -115,7 +117,7 @@ extension StackCore {
                                                   peerSACK: sack, timestampOffset: secrets.timestampOffset(for: id),
                                                   now: now, configuration: configuration.tcp)
         statistics.synCookiesAccepted += 1
-        connections[id] = ConnectionEntry(tcp: connection, owner: .application)
+        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .application)
         listener.acceptQueue.append(id)
         listeners[id.localPort] = listener
         changes.listeners.insert(id.localPort)
@@ -127,18 +129,28 @@ extension StackCore {
 
     /// Applies `change` to a connection, sends what it produced, moves it between listener,
     /// application and nobody as its state demands, and notes it for the shell.
+    ///
+    /// The connection is changed in place in the table: no copy of it, or of the segments it
+    /// queued, stays behind, so each segment's buffer reaches IPv4 and Ethernet unshared and their
+    /// headers go into its headroom.
     mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
-        guard var entry = connections.removeValue(forKey: id) else { return }
-        let wasSynchronized = entry.tcp.isSynchronized
-        change(&entry.tcp)
-        connections[id] = entry
-        flushSegments(of: id, now: now)
+        guard let index = connections.index(forKey: id) else { return }
+        let wasSynchronized = connections.values[index].tcp.isSynchronized
+        change(&connections.values[index].tcp)
+        var segments = segmentScratch
+        segmentScratch = []
+        connections.values[index].tcp.moveSegments(into: &segments)
+        let owner = connections.values[index].owner
+        let state = connections.values[index].tcp.state
+        let isSynchronized = connections.values[index].tcp.isSynchronized
+        sendSegments(&segments, to: id.remoteAddress, now: now)
+        segmentScratch = segments
         changes.connections.insert(id)
-        if case let .listener(port) = entry.owner {
-            if entry.tcp.state == .closed {
+        if case let .listener(port) = owner {
+            if state == .closed {
                 connections[id] = nil
                 if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
-            } else if entry.tcp.isSynchronized, !wasSynchronized {
+            } else if isSynchronized, !wasSynchronized {
                 listeners[port]?.halfOpen -= 1
                 if var listener = listeners[port], listener.acceptQueue.count < configuration.listenBacklog {
                     listener.acceptQueue.append(id)
@@ -152,32 +164,68 @@ extension StackCore {
                     connections[id] = nil
                 }
             }
-        } else if entry.owner == .orphan, entry.tcp.state == .closed {
+        } else if owner == .orphan, state == .closed {
             connections[id] = nil
         }
     }
 
     /// Sends the segments a connection queued.
     mutating func flushSegments(of id: ConnectionID, now: Instant) {
-        guard let segments = connections[id]?.tcp.takeSegments(), !segments.isEmpty else { return }
-        for segment in segments { sendSegment(segment, to: id.remoteAddress, now: now) }
+        guard var segments = connections[id]?.tcp.takeSegments() else { return }
+        sendSegments(&segments, to: id.remoteAddress, now: now)
     }
 
+    /// Sends `segments` in order, each moved out of the array so that its payload's buffer is
+    /// uniquely referenced; leaves the array empty, with its storage.
+    private mutating func sendSegments(_ segments: inout [TCPSegment], to destination: IPv4Address, now: Instant) {
+        guard !segments.isEmpty else { return }
+        segments.reverse()
+        while let segment = segments.popLast() { sendSegment(segment, to: destination, now: now) }
+    }
+
+    /// `connection`, allowed to make segments for the device to cut when it can.
+    private func offloading(_ connection: TCPConnection) -> TCPConnection {
+        var connection = connection
+        connection.offloadedSegmentLimit = offloadedSegmentLimit
+        return connection
+    }
+
+
     /// Adds the TCP header and checksum (RFC 9293 section 3.1) and hands the segment to IPv4, with
-    /// DF set (path MTU discovery, RFC 1191).
-    mutating func sendSegment(_ segment: TCPSegment, to destination: IPv4Address, now: Instant) {
-        var buffer = segment.payload
-        let headerLength = segment.header.length
+    /// DF set (path MTU discovery, RFC 1191). When the device completes checksums, the checksum
+    /// is left partial for it, and a segment longer than one MSS is marked for it to cut.
+    mutating func sendSegment(_ segment: consuming TCPSegment, to destination: IPv4Address, now: Instant) {
+        let header = segment.header, pieceSize = segment.pieceSize
+        // Taken out of the consumed segment, the payload's buffer is ours alone: the headers go
+        // into its headroom without a copy.
+        var buffer = (consume segment).payload
+        let headerLength = header.length
         if buffer.headroom < headerLength + IPv4Header.minimumLength + 18 {
             var roomy = PacketBuffer(capacity: TCPConnection.headroom + buffer.count, headroom: TCPConnection.headroom)
-            if !buffer.isEmpty { roomy.append(contentsOf: buffer.bytes) }
+            buffer.withUnsafeBytes { bytes in
+                roomy.append(upTo: bytes.count) { destination in
+                    destination.copyMemory(from: bytes)
+                    return bytes.count
+                }
+            }
             buffer = roomy
         }
         buffer.prepend(headerLength)
         let pseudo = IPv4Header.pseudoHeaderChecksum(source: address, destination: destination, protocol: .tcp,
                                                      length: UInt16(buffer.count))
-        buffer.withUnsafeMutableBytes { segment.header.emit(into: $0, pseudoHeader: pseudo) }
-        sendIPv4(buffer, protocol: .tcp, to: destination, dontFragment: true, now: now)
+        let partial = offloads.contains(.transmitChecksum) || pieceSize > 0
+        buffer.withUnsafeMutableBytes { header.emit(into: $0, pseudoHeader: pseudo, partialChecksum: partial) }
+        if partial {
+            // Our frames have an untagged Ethernet header and an IPv4 header without options.
+            let transportStart = EthernetHeader.untaggedLength + IPv4Header.minimumLength
+            buffer.offload.checksumStart = UInt16(transportStart)
+            buffer.offload.checksumOffset = 16
+            if pieceSize > 0 {
+                buffer.offload.tcpSegmentSize = UInt16(pieceSize)
+                buffer.offload.headerLength = UInt16(transportStart + headerLength)
+            }
+        }
+        sendIPv4(consume buffer, protocol: .tcp, to: destination, dontFragment: true, now: now)
     }
 
     // MARK: Application calls
@@ -233,7 +281,7 @@ extension StackCore {
                                                initialSequence: secrets.initialSequence(for: id, now: now),
                                                mtu: mtu(towards: remote), timestampOffset: secrets.timestampOffset(for: id),
                                                now: now, configuration: configuration.tcp)
-        connections[id] = ConnectionEntry(tcp: connection, owner: .application)
+        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .application)
         flushSegments(of: id, now: now)
         return id
     }
@@ -241,10 +289,23 @@ extension StackCore {
     /// The connection's state machine, for the shell to read.
     public func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
 
-    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> Int {
+    /// Queues `data` on the connection; see ``TCPConnection/write(_:corked:now:)``.
+    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, corked: Bool = false, now: Instant) -> Int {
         var accepted = 0
-        updateConnection(id, now: now) { accepted = $0.write(data, now: now) }
+        updateConnection(id, now: now) { accepted = $0.write(data, corked: corked, now: now) }
         return accepted
+    }
+
+    /// Sends what corked writes left queued on the connection.
+    public mutating func push(_ id: ConnectionID, now: Instant) {
+        updateConnection(id, now: now) { $0.push(now: now) }
+    }
+
+    /// Whether a write to the connection had better be corked: the device cuts large segments,
+    /// and data in flight means an ACK, or the end of this scheduler round, comes soon to send it,
+    /// so small writes then gather into large segments (Linux's autocorking).
+    public func shouldCork(_ id: ConnectionID) -> Bool {
+        offloadedSegmentLimit > 0 && (connections[id]?.tcp.hasDataInFlight ?? false)
     }
 
     public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {

@@ -9,7 +9,9 @@ extension StackCore {
                                                      protocol: .udp, length: UInt16(truncatingIfNeeded: payload.count))
         let udp: UDPHeader
         do {
-            udp = try payload.withUnsafeBytes { (bytes) throws(WireError) in try UDPHeader.parse(bytes, pseudoHeader: pseudo) }
+            udp = try payload.withUnsafeBytes { (bytes) throws(WireError) in 
+                try UDPHeader.parse(bytes, pseudoHeader: pseudo, checksumVerified: payload.offload.checksumVerified)
+            }
         } catch {
             count(error)
             return

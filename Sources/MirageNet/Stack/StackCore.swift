@@ -2,7 +2,7 @@ import MirageCore
 
 /// The whole IPv4 stack of one interface as a pure core: Ethernet frames and the time go in
 /// (``receive(_:now:)``, ``handleTimers(now:)``, and the socket calls), frames to transmit come
-/// out of ``takeFrames()``, and ``takeChanges()`` names the connections, listeners and ports whose
+/// out of ``takeFrames()``, and ``drainChanges(_:)`` names the connections, listeners and ports whose
 /// waiters the shell (``DirectStack``) should wake. It owns the ARP cache, the reassembler, the TCP
 /// connections and the UDP queues; it reads no clock and draws no randomness (the secret key comes
 /// in at creation).
@@ -45,6 +45,10 @@ public struct StackCore {
     public let configuration: StackConfiguration
     public let mac: MACAddress
     public let mtu: Int
+    /// The work the network device does for us: completing checksums, cutting large TCP segments.
+    public let offloads: NetworkOffloads
+    /// With ``NetworkOffloads/tcpSegmentation``, the most payload one TCP segment may carry.
+    let offloadedSegmentLimit: Int
     public internal(set) var statistics = StackStatistics()
     var arp: ARPCache
     var reassembler: IPv4Reassembler
@@ -59,14 +63,26 @@ public struct StackCore {
     var udpPorts: [UInt16: UDPPort] = [:]
     var nextEphemeralProbe: UInt32 = 0
     var frames: [PacketBuffer] = []
+    /// Segments on their way from a connection to IPv4, kept between uses for their storage.
+    var segmentScratch: [TCPSegment] = []
     var changes = Changes()
 
     /// - Parameters:
     ///   - key: 16 random bytes' worth of secret for ISNs, SYN cookies and ports.
-    public init(configuration: StackConfiguration, mac: MACAddress, mtu: Int, key: (UInt64, UInt64), now: Instant) {
+    ///   - offloads: what the device does for us (``NetworkDevice/offloads``).
+    ///   - largestOffloadedFrame: with ``NetworkOffloads/tcpSegmentation``, the longest frame the
+    ///     device takes to segment (``NetworkDevice/largestOffloadedFrame``).
+    public init(configuration: StackConfiguration, mac: MACAddress, mtu: Int, key: (UInt64, UInt64), now: Instant,
+                offloads: NetworkOffloads = [], largestOffloadedFrame: Int = 0) {
         self.configuration = configuration
         self.mac = mac
         self.mtu = mtu
+        self.offloads = offloads
+        // Room for the largest headers: Ethernet, IPv4 without options and TCP with 40 octets of
+        // options; and an IPv4 packet ends at 65,535 octets.
+        offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
+            ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv4Header.minimumLength - 60, 0)
+            : 0
         arp = ARPCache(address: configuration.address.address, mac: mac, configuration: configuration.arp)
         reassembler = IPv4Reassembler(configuration: configuration.reassembly)
         secrets = ConnectionSecrets(key: key, local: configuration.address.address)
@@ -77,6 +93,14 @@ public struct StackCore {
 
     public var address: IPv4Address { configuration.address.address }
 
+    /// Moves the frames to transmit, in order, to the end of `queue`; the core's queue keeps its
+    /// storage for the next ones.
+    public mutating func moveFrames(into queue: inout [PacketBuffer]) {
+        guard !frames.isEmpty else { return }
+        queue.append(contentsOf: frames)
+        frames.removeAll(keepingCapacity: true)
+    }
+
     /// Frames to transmit, in order; the queue is emptied.
     public mutating func takeFrames() -> [PacketBuffer] {
         // Hands the array over instead of copying it out and clearing the original.
@@ -85,10 +109,14 @@ public struct StackCore {
         return taken
     }
 
-    /// What changed since the last call; emptied.
-    public mutating func takeChanges() -> Changes {
-        defer { changes = Changes() }
-        return changes
+    /// Passes what changed since the last call to `body`, then empties it keeping its storage, so
+    /// that noting the next changes allocates nothing.
+    public mutating func drainChanges(_ body: (borrowing Changes) -> Void) {
+        guard !changes.isEmpty else { return }
+        body(changes)
+        changes.connections.removeAll(keepingCapacity: true)
+        changes.listeners.removeAll(keepingCapacity: true)
+        changes.udpPorts.removeAll(keepingCapacity: true)
     }
 
     /// Announces our address (gratuitous ARP, RFC 5227 section 3): call once at start.
@@ -111,10 +139,8 @@ public struct StackCore {
 
     /// When ``handleTimers(now:)`` next has work.
     public var nextDeadline: Instant? {
-        var earliest = [arp.nextDeadline, reassembler.nextDeadline].compactMap { $0 }.min()
-        for entry in connections.values {
-            if let deadline = entry.tcp.nextDeadline, earliest == nil || deadline < earliest! { earliest = deadline }
-        }
+        var earliest = arp.nextDeadline.earliest(reassembler.nextDeadline)
+        for entry in connections.values { earliest = earliest.earliest(entry.tcp.nextDeadline) }
         return earliest
     }
 

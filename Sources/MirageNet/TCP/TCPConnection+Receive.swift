@@ -244,7 +244,8 @@ extension TCPConnection {
         if hadGap {
             ackNow = true // a gap is filling
         } else {
-            segmentsSinceACK += 1
+            // A segment the peer's device coalesced counts as the full-sized ones it was made of.
+            segmentsSinceACK += Swift.max(1, advanced / Swift.max(sendMSS, 1))
             if segmentsSinceACK >= 2 {
                 ackNow = true
             } else if delayedACKDeadline == nil {

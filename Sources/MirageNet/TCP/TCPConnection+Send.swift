@@ -15,7 +15,8 @@ extension TCPConnection {
         if ackNow, state != .closed, state != .synSent {
             // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back, and an ACK carrying an old
             // sequence number would be unacceptable to the peer (RFC 9293 section 3.10.7.4).
-            emit(sequence: sendMaximum, flags: .ack, payload: PacketBuffer(capacity: 0), now: now)
+            // An empty buffer with room for the headers: they go in without another allocation.
+            emit(sequence: sendMaximum, flags: .ack, payload: PacketBuffer(capacity: Self.headroom, headroom: Self.headroom), now: now)
         }
         armTimers(now: now)
     }
@@ -79,10 +80,15 @@ extension TCPConnection {
         guard available > 0 || finDue else { return false }
         let windowRoom = sendUnacknowledged + sendWindow - sendNext
         let congestionRoom = congestion.window - inFlight
-        var length = Swift.min(available, sendMSS - sackOptionLength, windowRoom, congestionRoom)
+        let piece = sendMSS - sackOptionLength
+        let largest = offloadedSegmentLimit > piece ? offloadedSegmentLimit / piece * piece : piece
+        var length = Swift.min(available, largest, windowRoom, congestionRoom)
         length = Swift.max(length, 0)
         if available > 0 {
             guard length > 0, mayTransmit(length: length, available: available) else { return false }
+            if length > piece, length % piece != 0, !mayTransmitShortPiece(length: length, available: available) {
+                length -= length % piece // the short last piece waits, as it would alone (Nagle)
+            }
         } else if windowRoom < 0 {
             return false
         }
@@ -91,7 +97,7 @@ extension TCPConnection {
         if rttProbe == nil, !timestampsEnabled, length > 0, sendNext == sendMaximum { rttProbe = (sendNext + length, now) }
         overrideSWS = false
         emit(sequence: sendNext, flags: withFIN ? [.ack, .fin, .psh] : (length == available ? [.ack, .psh] : .ack),
-             payload: payload, now: now)
+             payload: payload, pieceSize: length > piece ? piece : 0, now: now)
         sendNext += length
         if withFIN {
             finSequence = sendNext
@@ -109,6 +115,13 @@ extension TCPConnection {
         if length >= sendMSS - sackOptionLength || overrideSWS { return true }
         if length == available, configuration.noDelay || finRequested || sendNext == sendUnacknowledged { return true }
         return maximumSendWindow > 0 && length >= maximumSendWindow / 2
+    }
+
+    /// Whether a segment for the device to cut (longer than one MSS) may end with a short piece:
+    /// when that piece would go on its own, being the end of the data with no-delay, a FIN or
+    /// nothing unacknowledged; else the segment stops at its last full piece.
+    private func mayTransmitShortPiece(length: Int, available: Int) -> Bool {
+        length == available && (configuration.noDelay || finRequested || sendNext == sendUnacknowledged)
     }
 
     /// The SYN or SYN-ACK with our options (RFC 9293 section 3.10.1; RFC 7323; RFC 2018).
@@ -148,7 +161,7 @@ extension TCPConnection {
     static let headroom = 14 + 4 + 20 + 60
 
     /// Queues a segment carrying an ACK of RCV.NXT, our window, timestamps and SACK blocks.
-    mutating func emit(sequence: SequenceNumber, flags: TCPFlags, payload: PacketBuffer, now: Instant) {
+    mutating func emit(sequence: SequenceNumber, flags: TCPFlags, payload: PacketBuffer, pieceSize: Int = 0, now: Instant) {
         let window = receiveWindowToAdvertise()
         advertisedEdge = later(advertisedEdge, receiveNext + window)
         var header = TCPHeader(sourcePort: localPort, destinationPort: remotePort, sequenceNumber: sequence.rawValue,
@@ -168,7 +181,7 @@ extension TCPConnection {
         segmentsSinceACK = 0
         delayedACKDeadline = nil
         statistics.segmentsSent += 1
-        outbox.append(TCPSegment(header: header, payload: payload))
+        outbox.append(TCPSegment(header: header, payload: payload, pieceSize: pieceSize))
     }
 
     /// Option octets SACK blocks would take in the next segment (they shrink its payload).

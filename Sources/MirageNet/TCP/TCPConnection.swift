@@ -59,6 +59,9 @@ public struct TCPConnection {
     var sendMSS: Int
     /// The MSS we announce: the path MTU less 40.
     let announcedMSS: Int
+    /// The most payload one segment may carry when the network device cuts large segments
+    /// (``NetworkOffloads/tcpSegmentation``); 0 when it does not, so every segment fits one MSS.
+    public var offloadedSegmentLimit = 0
     var sendScale: UInt8 = 0
     var receiveScale: UInt8 = 0
     /// Whether both sides offered window scaling (RFC 7323 section 2.2).
@@ -96,6 +99,7 @@ public struct TCPConnection {
 
     // Acknowledgment scheduling.
     var ackNow = false
+    /// Full-sized segments taken in order since our last ACK (RFC 9293 section 3.8.6.3).
     var segmentsSinceACK = 0
 
     var outbox: [TCPSegment] = []
@@ -170,6 +174,14 @@ public struct TCPConnection {
 
     // MARK: What the shell asks
 
+    /// Moves the segments to send, in order, to the end of `queue`; the connection's queue keeps
+    /// its storage for the next ones.
+    public mutating func moveSegments(into queue: inout [TCPSegment]) {
+        guard !outbox.isEmpty else { return }
+        queue.append(contentsOf: outbox)
+        outbox.removeAll(keepingCapacity: true)
+    }
+
     /// Segments to send, in order; the queue is emptied.
     public mutating func takeSegments() -> [TCPSegment] {
         let taken = outbox
@@ -199,20 +211,30 @@ public struct TCPConnection {
 
     /// The earliest instant at which ``handleTimers(now:)`` has work.
     public var nextDeadline: Instant? {
-        [retransmissionDeadline, delayedACKDeadline, persistDeadline, keepAliveDeadline, closeDeadline]
-            .compactMap { $0 }.min()
+        retransmissionDeadline.earliest(delayedACKDeadline).earliest(persistDeadline)
+            .earliest(keepAliveDeadline).earliest(closeDeadline)
     }
 
     // MARK: Application calls
 
-    /// Queues as much of `data` as the send buffer takes and sends what the windows allow.
+    /// Queues as much of `data` as the send buffer takes and, unless `corked`, sends what the
+    /// windows allow. A corked write waits for ``push(now:)`` (or an ACK, or a timer), so that
+    /// several writes can leave as one large segment.
     /// - Returns: the octets accepted (0 when the buffer is full or writing is shut down).
-    public mutating func write(_ data: PacketBuffer, now: Instant) -> Int {
+    public mutating func write(_ data: PacketBuffer, corked: Bool = false, now: Instant) -> Int {
         guard sendSpace > 0 else { return 0 }
         let accepted = sendQueue.append(data)
-        sendPending(now: now)
+        if !corked { sendPending(now: now) }
         return accepted
     }
+
+    /// Sends what corked writes left queued, as the windows allow.
+    public mutating func push(now: Instant) {
+        sendPending(now: now)
+    }
+
+    /// Whether sent data is still unacknowledged: an ACK is then on its way and will send more.
+    public var hasDataInFlight: Bool { sendNext > sendUnacknowledged }
 
     /// Takes up to `maximum` in-order octets, and sends a window update when reading opened the
     /// window enough (RFC 9293 section 3.8.6.2.2), so a slow reader never leaves the peer stuck.

@@ -5,10 +5,14 @@ import MirageCore
 public struct TCPSegment: Equatable {
     public var header: TCPHeader
     public var payload: PacketBuffer
+    /// For a segment longer than one MSS, left for the network device to cut: the payload of each
+    /// piece (``FrameOffload/tcpSegmentSize``). 0 otherwise.
+    public var pieceSize: Int
 
-    public init(header: TCPHeader, payload: PacketBuffer = PacketBuffer(capacity: 0)) {
+    public init(header: TCPHeader, payload: PacketBuffer = PacketBuffer(capacity: 0), pieceSize: Int = 0) {
         self.header = header
         self.payload = payload
+        self.pieceSize = pieceSize
     }
 
     public var sequenceNumber: SequenceNumber { SequenceNumber(header.sequenceNumber) }

@@ -41,18 +41,22 @@ public struct TCPHeader: Hashable, Sendable {
     public var length: Int { Self.minimumLength + options.encodedLength }
 
     /// Reads the header of `segment` (the whole IP payload), checking the checksum over
-    /// `pseudoHeader` and the segment.
+    /// `pseudoHeader` and the segment unless `checksumVerified` (the network device vouched for
+    /// it, ``FrameOffload/checksumVerified``).
     /// - Returns: the header and the offset where the payload starts.
     /// - Throws: ``WireError/truncated(needed:available:)``, ``WireError/malformed(field:value:)``
     ///   for a data offset below 5 or a bad option, ``WireError/badChecksum``.
-    public static func parse(_ segment: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum) throws(WireError) -> (header: TCPHeader, payloadOffset: Int) {
+    public static func parse(_ segment: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum,
+                             checksumVerified: Bool = false) throws(WireError) -> (header: TCPHeader, payloadOffset: Int) {
         guard segment.count >= minimumLength else { throw .truncated(needed: minimumLength, available: segment.count) }
         let headerLength = Int(segment[12] >> 4) * 4
         guard headerLength >= minimumLength else { throw .malformed(field: "TCP data offset", value: UInt32(headerLength / 4)) }
         guard headerLength <= segment.count else { throw .truncated(needed: headerLength, available: segment.count) }
-        var sum = pseudoHeader
-        sum.add(segment)
-        guard sum.checksum == 0 else { throw .badChecksum }
+        if !checksumVerified {
+            var sum = pseudoHeader
+            sum.add(segment)
+            guard sum.checksum == 0 else { throw .badChecksum }
+        }
         var header = TCPHeader(
             sourcePort: segment.bigEndian(UInt16.self, at: 0), destinationPort: segment.bigEndian(UInt16.self, at: 2),
             sequenceNumber: segment.bigEndian(UInt32.self, at: 4), acknowledgmentNumber: segment.bigEndian(UInt32.self, at: 8),
@@ -63,8 +67,10 @@ public struct TCPHeader: Hashable, Sendable {
     }
 
     /// Writes the header at the start of `segment` (the payload already after ``length`` bytes)
-    /// and the checksum over `pseudoHeader` and the whole segment.
-    public func emit(into segment: UnsafeMutableRawBufferPointer, pseudoHeader: InternetChecksum) {
+    /// and the checksum over `pseudoHeader` and the whole segment; with `partialChecksum`, only
+    /// `pseudoHeader`'s sum, for the network device to complete (``FrameOffload/checksumStart``).
+    public func emit(into segment: UnsafeMutableRawBufferPointer, pseudoHeader: InternetChecksum,
+                     partialChecksum: Bool = false) {
         precondition(segment.count >= length, "no room for the TCP header")
         segment.storeBigEndian(sourcePort, at: 0)
         segment.storeBigEndian(destinationPort, at: 2)
@@ -76,6 +82,10 @@ public struct TCPHeader: Hashable, Sendable {
         segment.storeBigEndian(UInt16(0), at: 16)
         segment.storeBigEndian(urgentPointer, at: 18)
         options.emit(into: UnsafeMutableRawBufferPointer(rebasing: segment[Self.minimumLength..<length]))
+        if partialChecksum {
+            segment.storeBigEndian(pseudoHeader.sum, at: 16)
+            return
+        }
         var sum = pseudoHeader
         sum.add(UnsafeRawBufferPointer(segment))
         segment.storeBigEndian(sum.checksum, at: 16)

@@ -18,15 +18,17 @@ public struct UDPHeader: Hashable, Sendable {
     public var payloadRange: Range<Int> { Self.headerLength..<Int(length) }
 
     /// Reads the header of the datagram `bytes` (the IP payload) and checks its checksum when the
-    /// sender set one; `pseudoHeader` is ``IPv4Header/pseudoHeaderChecksum(source:destination:protocol:length:)``.
+    /// sender set one and the network device did not vouch for it (`checksumVerified`);
+    /// `pseudoHeader` is ``IPv4Header/pseudoHeaderChecksum(source:destination:protocol:length:)``.
     /// - Throws: ``WireError/truncated(needed:available:)``, ``WireError/malformed(field:value:)``
     ///   for a length field below 8, ``WireError/badChecksum``.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum) throws(WireError) -> UDPHeader {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum,
+                             checksumVerified: Bool = false) throws(WireError) -> UDPHeader {
         guard bytes.count >= headerLength else { throw .truncated(needed: headerLength, available: bytes.count) }
         let length = bytes.bigEndian(UInt16.self, at: 4)
         guard Int(length) >= headerLength else { throw .malformed(field: "UDP length", value: UInt32(length)) }
         guard Int(length) <= bytes.count else { throw .truncated(needed: Int(length), available: bytes.count) }
-        if bytes.bigEndian(UInt16.self, at: 6) != 0 {
+        if bytes.bigEndian(UInt16.self, at: 6) != 0, !checksumVerified {
             var sum = pseudoHeader
             sum.add(UnsafeRawBufferPointer(rebasing: bytes[0..<Int(length)]))
             guard sum.checksum == 0 else { throw .badChecksum }
