@@ -5,11 +5,14 @@ veth pair, measured in the same run with the same client (DESIGN.md, "Benchmarks
   sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000]
 
 Builds Examples/echo for unix with --net=direct (release), then in fresh network namespaces:
-  * bulk: the client sends N MiB to the discard port (9) and waits for the close;
+  * bulk in: the client sends N MiB to the discard port (9) and waits for the close;
+  * bulk out: the client reads N MiB from the chargen port (19);
   * request/response: 64 bytes to the echo port (7) and back, many times on one connection;
   * ping: 200 ICMP echoes.
-The kernel peer is socat (discard into /dev/null, echo through a PIPE) in a namespace behind a
-veth pair. Prints a table with ratios ours/kernel. Not a test: no thresholds."""
+The kernel peer is socat (discard into /dev/null, chargen from /dev/zero, echo through a PIPE) in a
+namespace behind a veth pair. For our stack it also counts, with a perf uprobe on libc's malloc
+when perf is there, the allocations per frame received during "bulk in". Prints a table with
+ratios ours/kernel. Not a test: no thresholds."""
 import argparse
 import os
 import socket
@@ -27,6 +30,11 @@ if mode == "bulk":
     start = time.perf_counter()
     for _ in range(amount): s.sendall(block)
     s.shutdown(socket.SHUT_WR); s.recv(1)
+    print(time.perf_counter() - start)
+elif mode == "source":
+    s = socket.create_connection((host, 19)); want = amount << 20; got = 0
+    start = time.perf_counter()
+    while got < want: got += len(s.recv(1 << 20))
     print(time.perf_counter() - start)
 else:
     s = socket.create_connection((host, 7)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -58,10 +66,48 @@ def ping(ns, host):
     return float(output.strip().split("\n")[-1].split("=")[1].split("/")[1]) / 1000
 
 
-def measure(ns, host, megabytes, round_trips):
+def measure(ns, host, megabytes, round_trips, around_bulk=None):
     seconds = client(ns, "bulk", host, megabytes)[0]
+    # Counted on a second, untimed run: the probe slows every allocation down.
+    counter = around_bulk() if around_bulk else None
+    if counter:
+        client(ns, "bulk", host, min(megabytes, 128))
+    allocations = counter() if counter else None
+    out = client(ns, "source", host, megabytes)[0]
     median, p99 = client(ns, "rr", host, round_trips)
-    return {"bulk": megabytes * 8 * 1.048576 / seconds, "rr": median, "rr99": p99, "ping": ping(ns, host)}
+    return {"bulk": megabytes * 8 * 1.048576 / seconds, "out": megabytes * 8 * 1.048576 / out,
+            "rr": median, "rr99": p99, "ping": ping(ns, host), "allocations": allocations}
+
+
+def tap_packets(ns):
+    """Frames the kernel has sent out of tap0 (to our stack), each coalesced segment counting once."""
+    output = sh("ip", "netns", "exec", ns, "cat", "/sys/class/net/tap0/statistics/tx_packets").stdout
+    return int(output)
+
+
+def malloc_counter(ns, pid):
+    """Starts counting the server's malloc calls; returns a function that stops and returns
+    allocations per frame received, or None where perf or its uprobes are unavailable."""
+    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    probe = sh("perf", "probe", "-x", libc, "--add", "malloc", check=False) if os.path.exists(libc) else None
+    if probe is None or (probe.returncode != 0 and "already exists" not in probe.stderr):
+        return None
+    output = f"/tmp/mirage-bench-malloc-{os.getpid()}"
+    frames = tap_packets(ns)
+    perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", "probe_libc:malloc", "-p", str(pid), "-o", output],
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+
+    def stop():
+        received = tap_packets(ns) - frames
+        perf.send_signal(2)
+        perf.wait()
+        with open(output) as file:
+            lines = [line for line in file if "probe_libc:malloc" in line]
+        os.unlink(output)
+        count = int(lines[0].split(",")[0]) if lines and lines[0].split(",")[0].isdigit() else None
+        return None if count is None or received == 0 else (count / received, received)
+    return stop
 
 
 def ours(image, megabytes, round_trips):
@@ -73,8 +119,9 @@ def ours(image, megabytes, round_trips):
             sh("ip", "netns", "exec", ns, *command)
         server = subprocess.Popen(["ip", "netns", "exec", ns, image, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
+        pid = int(sh("pgrep", "-n", "-f", image + " --ipv4=10.0.0.2/24").stdout.split()[0])
         try:
-            return measure(ns, "10.0.0.2", megabytes, round_trips)
+            return measure(ns, "10.0.0.2", megabytes, round_trips, around_bulk=lambda: malloc_counter(ns, pid))
         finally:
             server.terminate()
             server.wait()
@@ -92,7 +139,8 @@ def kernel(megabytes, round_trips):
         sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
         sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
         sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
-        servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-u", "TCP-LISTEN:9,reuseaddr,fork", "OPEN:/dev/null"]),
+        servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "TCP-LISTEN:9,reuseaddr,fork", "OPEN:/dev/null"]),
+                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "OPEN:/dev/zero", "TCP-LISTEN:19,reuseaddr,fork"]),
                    subprocess.Popen(["ip", "netns", "exec", b, "socat", "TCP-LISTEN:7,reuseaddr,fork", "PIPE"])]
         time.sleep(0.5)
         try:
@@ -122,9 +170,15 @@ def main():
     mine, theirs = ours(image, options.megabytes, options.round_trips), kernel(options.megabytes, options.round_trips)
     print(f"| what | direct stack over tap | Linux over veth | ratio |")
     print(f"|---|---|---|---|")
-    print(f"| bulk TCP, {options.megabytes} MiB | {mine['bulk']:.0f} Mbit/s | {theirs['bulk']:.0f} Mbit/s | {mine['bulk'] / theirs['bulk']:.2f}x |")
+    print(f"| bulk TCP in (to discard), {options.megabytes} MiB | {mine['bulk']:.0f} Mbit/s | {theirs['bulk']:.0f} Mbit/s | {mine['bulk'] / theirs['bulk']:.2f}x |")
+    print(f"| bulk TCP out (from chargen), {options.megabytes} MiB | {mine['out']:.0f} Mbit/s | {theirs['out']:.0f} Mbit/s | {mine['out'] / theirs['out']:.2f}x |")
     for key, label in (("rr", "64-byte request/response, median"), ("rr99", "64-byte request/response, p99"), ("ping", "ping RTT, mean")):
         print(f"| {label} | {mine[key] * 1e6:.0f} µs | {theirs[key] * 1e6:.0f} µs | {mine[key] / theirs[key]:.2f}x |")
+    if mine["allocations"]:
+        per_frame, frames = mine["allocations"]
+        print(f"| mallocs per frame received, bulk in ({frames} frames) | {per_frame:.2f} | (in the kernel) | |")
+    else:
+        print("| mallocs per frame received | not measured: needs perf with uprobes | | |")
 
 
 if __name__ == "__main__":

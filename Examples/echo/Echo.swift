@@ -1,7 +1,8 @@
 import MirageRuntime
 
 /// The classic test services on one stack (mirage-skeleton's `device-usage/network`): TCP echo on
-/// port 7 (RFC 862), TCP discard on port 9 (RFC 863) and UDP echo on port 7. With
+/// port 7 (RFC 862), TCP discard on port 9 (RFC 863), TCP chargen on port 19 (RFC 864) and UDP
+/// echo on port 7. With
 /// `--connect=ADDRESS:PORT` it is a client instead: it sends `--bytes` of a pattern to an echo
 /// server, reads the echo back at the same time, and checks every byte.
 ///
@@ -36,17 +37,20 @@ struct Echo<Stack: TCPStack & UDPStack>: Unikernel {
     private func serve() throws(Failure) {
         let echo: Stack.Listener
         let discard: Stack.Listener
+        let chargen: Stack.Listener
         let udp: Stack.Socket
         do {
             echo = try stack.listen(port: 7)
             discard = try stack.listen(port: 9)
+            chargen = try stack.listen(port: 19)
             udp = try stack.bind(port: 7)
         } catch {
             throw .network(error)
         }
-        log.info("echo on TCP and UDP port 7, discard on TCP port 9")
+        log.info("echo on TCP and UDP port 7, discard on TCP port 9, chargen on TCP port 19")
         Task { await acceptLoop(echo, name: "echo") { connection in await Self.echo(connection) } }
         Task { await acceptLoop(discard, name: "discard") { connection in await Self.discard(connection) } }
+        Task { await acceptLoop(chargen, name: "chargen") { connection in await Self.chargen(connection) } }
         Task { await udpEcho(udp) }
     }
 
@@ -77,6 +81,20 @@ struct Echo<Stack: TCPStack & UDPStack>: Unikernel {
     private static func discard(_ connection: Stack.Connection) async {
         do {
             while try await connection.read() != nil {}
+        } catch {}
+        await connection.close()
+    }
+
+    /// Sends RFC 864's lines until the peer goes away: 72 printable characters each, starting one
+    /// character further along the 95 printable ASCII characters than the line before.
+    private static func chargen(_ connection: Stack.Connection) async {
+        var cycle = PacketBuffer(capacity: 95 * 74)
+        for line in 0..<95 {
+            for column in 0..<72 { cycle.append(contentsOf: CollectionOfOne(UInt8(32 + (line + column) % 95))) }
+            cycle.append(contentsOf: [13, 10])
+        }
+        do {
+            while true { try await connection.write(cycle) }
         } catch {}
         await connection.close()
     }
