@@ -167,6 +167,12 @@ extension EndToEnd {
             #expect(log.contains("bad frames; so far"), "no drop counted:\n\(log)")
         }
 
+        @Test("a SYN flood from a host that never answers: the half-open queue fills, SYN cookies answer, a real connection is still served")
+        func synFlood() throws {
+            let (_, log) = try check(["syn-flood"])
+            #expect(log.contains("with SYN cookies"), "no SYN cookie sent:\n\(log.suffix(3000))")
+        }
+
         @Test("as a client, the stack connects to a Linux listener and verifies a 4 MiB echo; a closed port is refused")
         func client() throws {
             let image = try EchoImages.image(network: "direct")

@@ -51,6 +51,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
 
     private func receiveLoop() async {
         var dropped = core.statistics.droppedInput
+        var cookies = core.statistics.synCookiesSent
         while true {
             do {
                 try await device.receive { frame in self.core.receive(frame, now: self.clock.now()) }
@@ -61,6 +62,10 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
             if core.statistics.droppedInput != dropped {
                 Self.log.debug("dropped \(core.statistics.droppedInput - dropped) bad frames; so far \(core.statistics.dropSummary)")
                 dropped = core.statistics.droppedInput
+            }
+            if core.statistics.synCookiesSent != cookies {
+                Self.log.debug("answered \(core.statistics.synCookiesSent - cookies) SYNs with SYN cookies: a half-open queue is full")
+                cookies = core.statistics.synCookiesSent
             }
             await flush()
         }

@@ -134,6 +134,24 @@ def malformed():
     print(f"sent {len(frames)} malformed frames; pings still answered")
 
 
+def syn_flood(count=3000):
+    """SYNs from a host that never answers (the stack learns a MAC for it that nobody owns), so
+    the half-open queue fills and the stack answers with SYN cookies; the kernel's own connection,
+    made in the middle of the flood, must still be served."""
+    from scapy.all import Ether, ARP, IP, TCP, sendp, conf, getmacbyip, RandShort
+    conf.verb = 0
+    mac = getmacbyip(TARGET)
+    if mac is None:
+        fail("no ARP answer from the unikernel")
+    ghost, ghost_mac = "10.0.0.77", "02:00:00:00:00:77"
+    sendp(Ether(src=ghost_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=ghost_mac, psrc=ghost, pdst=TARGET), iface="tap0")
+    flood = [Ether(src=ghost_mac, dst=mac) / IP(src=ghost, dst=TARGET) /
+             TCP(sport=10000 + i, dport=7, flags="S", seq=i * 7919, options=[("MSS", 1460)]) for i in range(count)]
+    sendp(flood, iface="tap0")
+    echo_round_trip(1 << 20)
+    print(f"sent {count} SYNs from {ghost}; a real connection was still served")
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "ping":
@@ -150,5 +168,7 @@ if __name__ == "__main__":
         reset()
     elif command == "malformed":
         malformed()
+    elif command == "syn-flood":
+        syn_flood()
     else:
         fail("unknown command " + command)
