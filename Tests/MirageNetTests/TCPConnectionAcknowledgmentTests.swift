@@ -71,4 +71,27 @@ struct TCPConnectionAcknowledgmentTests {
             ExpectedSegment(.ack, seq: 1001, ack: 5201, length: 0, options: [.timestamps(value: 1_001_060, echo: 610)]),
         ])
     }
+
+    @Test("PAWS after 24 idle days: TS.Recent no longer counts, an older TSval is taken and becomes TS.Recent (RFC 7323 section 5.5)")
+    func pawsAfterLongIdleness() {
+        var tcp = TCPScript.established(peerOptions: ScriptPeer.options(mss: 1036, timestamps: (500, TCPScript.timestampOffset)))
+        let fresh = ScriptPeer.data(seq: 5001, count: 100, options: ScriptPeer.options(timestamps: (600, 1_000_100)))
+        expectSegments(tcp.receive(fresh, at: 1), [])
+        // 23 days later a segment whose TSval looks older is still refused ...
+        let day = 24.0 * 3600
+        let early = ScriptPeer.data(seq: 5101, count: 100, options: ScriptPeer.options(timestamps: (550, 1_000_100)))
+        _ = tcp.receive(early, at: 1 + 23 * day)
+        #expect(tcp.statistics.pawsRejected == 1)
+        #expect(tcp.connection.readableCount == 100)
+        // ... but after more than 24 idle days the peer's clock may have wrapped: it is taken.
+        let late = ScriptPeer.data(seq: 5101, count: 100, options: ScriptPeer.options(timestamps: (550, 1_000_100)))
+        _ = tcp.receive(late, at: 1 + 23 * day + 24 * day + 1)
+        #expect(tcp.statistics.pawsRejected == 1)
+        #expect(tcp.connection.readableCount == 200)
+        // TS.Recent is now 550: a segment with 560 passes, one with 540 does not.
+        _ = tcp.receive(ScriptPeer.data(seq: 5201, count: 10, options: ScriptPeer.options(timestamps: (560, 1_000_100))), at: 1 + 47 * day + 2)
+        _ = tcp.receive(ScriptPeer.data(seq: 5211, count: 10, options: ScriptPeer.options(timestamps: (540, 1_000_100))), at: 1 + 47 * day + 3)
+        #expect(tcp.connection.readableCount == 210)
+        #expect(tcp.statistics.pawsRejected == 2)
+    }
 }

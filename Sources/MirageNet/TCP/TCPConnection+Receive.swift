@@ -29,7 +29,7 @@ extension TCPConnection {
             return
         }
         guard header.flags.contains(.syn) else { return }
-        takeSYN(segment)
+        takeSYN(segment, now: now)
         if header.flags.contains(.ack) {
             sendUnacknowledged = ack
             if consecutiveTimeouts == 0, let probe = rttProbe { rto.sample(now - probe.sent) }
@@ -54,7 +54,8 @@ extension TCPConnection {
 
     /// Records the peer's SYN: IRS, RCV.NXT and the options (RFC 9293 section 3.7.1, RFC 7323
     /// section 2.2, RFC 2018 section 2).
-    mutating func takeSYN(_ syn: TCPSegment) {
+    mutating func takeSYN(_ syn: TCPSegment, now: Instant) {
+        timestampRecentSet = now
         initialReceiveSequence = syn.sequenceNumber
         receiveNext = syn.sequenceNumber + 1
         let options = syn.header.options
@@ -94,9 +95,21 @@ extension TCPConnection {
     private mutating func receiveSynchronized(_ segment: TCPSegment, now: Instant) {
         let header = segment.header
         let flags = header.flags
-        if rejectedByPAWS(segment) {
+        if rejectedByPAWS(segment, now: now) {
             statistics.pawsRejected += 1
             if !flags.contains(.rst) { ackNow = true }
+            return
+        }
+        if state == .synReceived, flags.contains(.syn), flags.contains(.ack),
+           segment.sequenceNumber == initialReceiveSequence, segment.acknowledgmentNumber == sendNext {
+            // Simultaneous open (RFC 9293 figure 8, line 6): the peer's SYN-ACK. Its SYN we took
+            // already; its ACK of ours completes the handshake, with no segment more. A SYN's
+            // window is never scaled (RFC 7323 section 2.2): it is taken in scaled units.
+            var header = segment.header
+            header.flags.remove(.syn)
+            header.sequenceNumber = (segment.sequenceNumber + 1).rawValue
+            header.window = UInt16(Int(header.window) >> Int(sendScale))
+            receiveSynchronized(TCPSegment(header: header, payload: segment.payload), now: now)
             return
         }
         if state == .synReceived, flags.contains(.syn), !flags.contains(.ack),
@@ -144,7 +157,7 @@ extension TCPConnection {
             sendWindowUpdateAcknowledgment = ack
         }
         guard takeAcknowledgment(segment, now: now) else { return }
-        updateTimestampRecent(segment)
+        updateTimestampRecent(segment, now: now)
         if state == .closed || state == .timeWait { return }
 
         var payloadEnd = segment.sequenceNumber + segment.payload.count
@@ -173,10 +186,16 @@ extension TCPConnection {
 
     /// PAWS (RFC 7323 section 5.3): a segment whose TSval is older than TS.Recent is a duplicate
     /// from an earlier wrap of the sequence space.
-    private func rejectedByPAWS(_ segment: TCPSegment) -> Bool {
+    private func rejectedByPAWS(_ segment: TCPSegment, now: Instant) -> Bool {
         guard timestampsEnabled, !segment.flags.contains(.rst),
-              let timestamps = segment.header.options.timestamps else { return false }
+              let timestamps = segment.header.options.timestamps, !timestampRecentExpired(now: now) else { return false }
         return Int32(bitPattern: timestamps.value &- timestampRecent) < 0
+    }
+
+    /// Whether TS.Recent is older than 24 days, so says nothing about a segment's age: PAWS then
+    /// lets the segment by and takes its timestamp (RFC 7323 section 5.5).
+    private func timestampRecentExpired(now: Instant) -> Bool {
+        timestampRecentSet.map { now - $0 > Self.timestampRecentLifetime } ?? false
     }
 
     /// The acceptability test of RFC 9293 section 3.10.7.4, first step, against the window we last
@@ -212,11 +231,12 @@ extension TCPConnection {
     }
 
     /// Timestamps (RFC 7323 section 4.3): TS.Recent follows the segment that covers Last.ACK.sent.
-    private mutating func updateTimestampRecent(_ segment: TCPSegment) {
+    private mutating func updateTimestampRecent(_ segment: TCPSegment, now: Instant) {
         guard timestampsEnabled, let timestamps = segment.header.options.timestamps else { return }
         if segment.sequenceNumber <= lastAcknowledgmentSent,
-           Int32(bitPattern: timestamps.value &- timestampRecent) >= 0 {
+           Int32(bitPattern: timestamps.value &- timestampRecent) >= 0 || timestampRecentExpired(now: now) {
             timestampRecent = timestamps.value
+            timestampRecentSet = now
         }
     }
 

@@ -69,6 +69,12 @@ public struct TCPConnection {
     var timestampsEnabled = false
     var sackEnabled = false
     var timestampRecent: UInt32 = 0
+    /// When TS.Recent was last set: after 24 days of idleness it is too old to compare with
+    /// (RFC 7323 section 5.5).
+    var timestampRecentSet: Instant?
+    /// How long TS.Recent stays valid: 24 days, less than half the time a 1 ms timestamp clock
+    /// takes to wrap 2^31 (RFC 7323 section 5.5).
+    static let timestampRecentLifetime = Duration.seconds(24 * 24 * 60 * 60)
     var lastAcknowledgmentSent = SequenceNumber(0)
     let timestampOffset: UInt32
 
@@ -127,7 +133,7 @@ public struct TCPConnection {
         var connection = TCPConnection(localPort: localPort, remotePort: syn.header.sourcePort, state: .synReceived,
                                        initialSequence: initialSequence, mtu: mtu,
                                        timestampOffset: timestampOffset, configuration: configuration)
-        connection.takeSYN(syn)
+        connection.takeSYN(syn, now: now)
         connection.sendSYN(acknowledging: true, now: now)
         return connection
     }
@@ -148,6 +154,7 @@ public struct TCPConnection {
         connection.sendMaximum = initialSequence + 1
         connection.negotiate(peerMSS: peerMSS, peerScale: peerScale, peerSACK: peerSACK,
                              peerTimestamps: ack.header.options.timestamps)
+        connection.timestampRecentSet = now
         connection.updateSendWindow(ack.header)
         connection.advertisedEdge = connection.receiveNext + connection.receiveWindowToAdvertise()
         return connection
