@@ -242,7 +242,7 @@ extension TapDevice {
                 frame = PacketBuffer(capacity: Self.receiveHeadroom + frameLength, headroom: Self.receiveHeadroom)
                 let offset = headerLength
                 buffer.withUnsafeBytes { bytes in
-                    frame.append(upTo: frameLength) { destination in
+                    _ = frame.append(upTo: frameLength) { destination in
                         destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + frameLength]))
                         return frameLength
                     }

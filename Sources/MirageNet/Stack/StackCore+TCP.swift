@@ -203,7 +203,7 @@ extension StackCore {
         if buffer.headroom < headerLength + IPv4Header.minimumLength + 18 {
             var roomy = PacketBuffer(capacity: TCPConnection.headroom + buffer.count, headroom: TCPConnection.headroom)
             buffer.withUnsafeBytes { bytes in
-                roomy.append(upTo: bytes.count) { destination in
+                _ = roomy.append(upTo: bytes.count) { destination in
                     destination.copyMemory(from: bytes)
                     return bytes.count
                 }
