@@ -9,23 +9,37 @@
 /// Writing through a buffer whose storage is shared (with a slice or a copy) copies it first, so a
 /// `PacketBuffer` behaves like any Swift value. Offsets in the accessors are relative to the first
 /// readable byte.
-public struct PacketBuffer: Sendable {
+// Unchecked: the storage class (a ManagedBuffer, which the standard library marks non-Sendable)
+// is only written through a uniquely referenced buffer, as for Array.
+public struct PacketBuffer: @unchecked Sendable {
+    /// Where a buffer's bytes live and how many there are room for; the header of ``Storage``.
     @usableFromInline
-    final class Storage: @unchecked Sendable {
+    struct StorageHeader {
         @usableFromInline let base: UnsafeMutableRawPointer
         @usableFromInline let capacity: Int
+    }
 
+    /// The bytes, allocated with their object in one allocation (a tail-allocated
+    /// `ManagedBuffer`): a packet buffer costs one `malloc`, not two.
+    @usableFromInline
+    final class Storage: ManagedBuffer<StorageHeader, UInt8> {
+        @usableFromInline var base: UnsafeMutableRawPointer { header.base }
+        @usableFromInline var byteCapacity: Int { header.capacity }
+
+        /// Storage for `capacity` bytes, 16-byte aligned.
         @usableFromInline
-        init(capacity: Int) {
-            self.capacity = capacity
-            base = .allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
+        static func make(capacity: Int) -> Storage {
+            let object = Storage.create(minimumCapacity: Swift.max(capacity, 1) + 15) { buffer in
+                let elements = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+                let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: elements) + 15) & ~UInt(15))!
+                return StorageHeader(base: aligned, capacity: capacity)
+            }
+            return unsafeDowncast(object, to: Storage.self)
         }
-
-        deinit { base.deallocate() }
 
         /// The storage every empty buffer starts with, so that making one allocates nothing; the
         /// first write into such a buffer gets storage of its own, as for any shared storage.
-        static let empty = Storage(capacity: 0)
+        static let empty = Storage.make(capacity: 0)
     }
 
     @usableFromInline var storage: Storage
@@ -39,7 +53,7 @@ public struct PacketBuffer: Sendable {
     /// kept free for ``prepend(_:)``.
     public init(capacity: Int, headroom: Int = 0) {
         precondition(capacity >= 0 && headroom >= 0 && headroom <= capacity, "headroom must fit the capacity")
-        storage = capacity == 0 ? Storage.empty : Storage(capacity: capacity)
+        storage = capacity == 0 ? Storage.empty : Storage.make(capacity: capacity)
         lowerBound = headroom
         upperBound = headroom
     }
@@ -57,7 +71,7 @@ public struct PacketBuffer: Sendable {
     /// Free bytes in front of the readable bytes.
     @inlinable public var headroom: Int { lowerBound }
     /// Free bytes behind the readable bytes.
-    @inlinable public var tailroom: Int { storage.capacity - upperBound }
+    @inlinable public var tailroom: Int { storage.byteCapacity - upperBound }
 
     /// The readable bytes as an array (a copy).
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
@@ -170,7 +184,7 @@ public struct PacketBuffer: Sendable {
 
     @usableFromInline
     mutating func reallocate(headroom newHeadroom: Int, tailroom newTailroom: Int) {
-        let fresh = Storage(capacity: newHeadroom + count + newTailroom)
+        let fresh = Storage.make(capacity: newHeadroom + count + newTailroom)
         (fresh.base + newHeadroom).copyMemory(from: storage.base + lowerBound, byteCount: count)
         let length = count
         storage = fresh
