@@ -64,6 +64,7 @@ static const struct test tests[] = {
     TEST(test_math_rounding_matches_libm),
     TEST(test_math_fmod_matches_libm),
     TEST(test_string_functions),
+    TEST(test_int128_division_matches_the_compiler_runtime),
 };
 
 int main(int argc, char **argv) {
