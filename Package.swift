@@ -104,7 +104,7 @@ let guestTargets: [Target] = [
     ),
     .target(
         name: "MirageHVT",
-        dependencies: ["MirageCore", "MirageRuntime", "CMirageHVT", "CMirageHVTABI"],
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
         swiftSettings: librarySettings,
         linkerSettings: hvtGuestLinkerSettings
     ),
