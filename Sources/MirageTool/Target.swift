@@ -86,7 +86,8 @@ struct DeviceImplementation {
     var errorType: String?
     /// A file `swift-mirage run` creates when missing, with its size in bytes.
     var image: (path: String, bytes: UInt64)?
-    /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`.
+    /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`
+    /// or `net:NAME`.
     var tenderDevice: String?
 }
 
@@ -122,6 +123,20 @@ extension Target {
                 errorType: "BlockError",
                 image: image.map { ($0, UInt64(device.parameters["size"] ?? "") ?? 1 << 20) },
                 tenderDevice: "block:\(device.name)")
+        case (.hvt, "stack"):
+            // Our stack over the tender's net device (`mirage-hvt --net:NAME=TAP`), with the same
+            // boot keys as the unix direct stack; the tap is named on the tender's command line.
+            return DeviceImplementation(
+                bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway"],
+                connect: "try HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
+                errorType: "HVTNetworkError",
+                tenderDevice: "net:\(device.name)")
+        case (.hvt, "network"):
+            return DeviceImplementation(
+                bootKeys: [],
+                connect: "try HVTNetworkDevice.connect(name: \(swiftLiteral(device.name)), platform: platform)",
+                errorType: "HVTNetworkError",
+                tenderDevice: "net:\(device.name)")
         case (.hvt, "console"):
             return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
         case (.hvt, "monotonic-clock"):
