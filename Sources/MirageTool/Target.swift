@@ -89,6 +89,9 @@ struct DeviceImplementation {
     /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`
     /// or `net:NAME`.
     var tenderDevice: String?
+    /// Whether the device sends and receives over a host tap interface (`--net:NAME=TAP`), which
+    /// `swift-mirage run --create-tap` can make.
+    var usesTap = false
 }
 
 extension Target {
@@ -103,7 +106,8 @@ extension Target {
                 bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway",
                            "TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
                 connect: "try UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
-                errorType: "UnixNetworkError")
+                errorType: "UnixNetworkError",
+                usesTap: true)
         case (.unix, "block"):
             let key = "block:\(device.name)"
             let image = device.parameters["image"]
@@ -130,13 +134,15 @@ extension Target {
                 bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway"],
                 connect: "try HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
                 errorType: "HVTNetworkError",
-                tenderDevice: "net:\(device.name)")
+                tenderDevice: "net:\(device.name)",
+                usesTap: true)
         case (.hvt, "network"):
             return DeviceImplementation(
                 bootKeys: [],
                 connect: "try HVTNetworkDevice.connect(name: \(swiftLiteral(device.name)), platform: platform)",
                 errorType: "HVTNetworkError",
-                tenderDevice: "net:\(device.name)")
+                tenderDevice: "net:\(device.name)",
+                usesTap: true)
         case (.hvt, "console"):
             return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
         case (.hvt, "monotonic-clock"):

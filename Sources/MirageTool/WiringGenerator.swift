@@ -45,6 +45,16 @@ public struct WiringGenerator {
         return result
     }
 
+    /// The network devices that run over a host tap interface, by name (`--net:NAME=TAP`): the
+    /// direct stack on unix, every network device on hvt.
+    public func tapNetworks() throws(ToolError) -> [String] {
+        var result: [String] = []
+        for device in description.devices where try implementation(of: device).usesTap {
+            if !result.contains(device.name) { result.append(device.name) }
+        }
+        return result
+    }
+
     /// The images `swift-mirage run` creates when missing.
     func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
         var result: [(path: String, bytes: UInt64)] = []
