@@ -186,7 +186,9 @@ public struct UnikernelProject {
     func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
         let description = try loadDescription()
         let devices = try WiringGenerator(description: description, target: target).tenderDevices()
-        let manifest = wiringDirectory + "/devices.txt"
+        // Inside the build's scratch folder: a file beside the wiring would be an unhandled
+        // source file to SwiftPM ("found 1 file(s) which are unhandled").
+        let manifest = wiringDirectory + "/.build-\(target.rawValue)/devices.txt"
         guard FileManager.default.createFile(atPath: manifest, contents: Data(devices.map { $0 + "\n" }.joined().utf8)) else {
             throw ToolError("cannot write \(manifest)")
         }
