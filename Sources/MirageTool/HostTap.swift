@@ -86,6 +86,9 @@ enum ChildProcess {
     static func run(_ arguments: [String]) throws(ToolError) -> Int32 {
         receivedSignal = 0
         let forwarded = [SIGINT, SIGTERM, SIGHUP]
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in forwarded { sigaddset(&signals, signal) }
         var previous: [sigaction] = []
         for signal in forwarded {
             var action = sigaction()
@@ -95,18 +98,31 @@ enum ChildProcess {
             sigaction(signal, &action, &old)
             previous.append(old)
         }
+        // The tool may have inherited these signals blocked (a test runner's threads block most),
+        // and would then never see them: unblock them here while the child runs.
+        var previousMask = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &signals, &previousMask)
         defer {
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
             for (signal, old) in zip(forwarded, previous) {
                 var restored = old
                 sigaction(signal, &restored, nil)
             }
         }
+        // The child starts with the forwarded signals unblocked and at their default actions,
+        // and inherits the tool's standard streams and environment.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var childMask = previousMask
+        for signal in forwarded { sigdelset(&childMask, signal) }
+        posix_spawnattr_setsigmask(&attributes, &childMask)
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
-        // The child starts with default dispositions for the signals the tool handles (exec resets
-        // handled signals to their defaults anyway) and inherits the tool's standard streams.
-        let spawned = posix_spawn(&pid, arguments[0], nil, nil, &cArguments, environ)
+        let spawned = posix_spawn(&pid, arguments[0], nil, &attributes, &cArguments, environ)
         guard spawned == 0 else {
             throw ToolError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
