@@ -61,7 +61,7 @@ public enum Tender {
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
-            arguments: options.bootArguments, devices: table)
+            arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
         let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events)
         return try runLoop(vm, handler)

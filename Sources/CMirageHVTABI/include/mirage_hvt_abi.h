@@ -81,6 +81,10 @@ struct mirage_hvt_boot_info {
     uint64_t entropy_seed[4];      // random bits from the host, to seed the guest's generator
     uint64_t device_count;
     struct mirage_hvt_device devices[MIRAGE_HVT_MAX_DEVICES];
+    uint64_t tsc_frequency;        // ticks per second of the time-stamp counter (RDTSC) when the
+                                   // host's is invariant, so the guest can keep CLOCK_MONOTONIC
+                                   // without a hypercall per reading; 0: use MIRAGE_HVT_MONOTONIC.
+                                   // Last, so a guest on a tender that predates it reads 0.
 };
 
 struct mirage_hvt_time {
