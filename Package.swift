@@ -104,9 +104,17 @@ let guestTargets: [Target] = [
     ),
     .target(
         name: "MirageHVT",
-        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
+        dependencies: ["MirageCore", "MirageRuntime", "CMirageHVT", "CMirageHVTABI"],
         swiftSettings: librarySettings,
         linkerSettings: hvtGuestLinkerSettings
+    ),
+    // The hvt network device and our stack over it: a module of its own, so that guests without
+    // a network link none of MirageNet (the compiler keeps public functions of every module a
+    // guest imports).
+    .target(
+        name: "MirageHVTNet",
+        dependencies: ["MirageHVT", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
+        swiftSettings: librarySettings
     ),
 ]
 
@@ -186,6 +194,7 @@ let package = Package(
         .library(name: "MirageNet", targets: ["MirageNet"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
+        .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),
     ] : [
         .executable(name: "mirage-hvt", targets: ["mirage-hvt"]),
         .library(name: "MirageUnix", targets: ["MirageUnix"]),

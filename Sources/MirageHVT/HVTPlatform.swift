@@ -95,8 +95,9 @@ public final class HVTWallClock: WallClock {
     }
 }
 
-/// The boot information the tender wrote; the entry point saved its address before Swift ran.
-func bootInfo() -> UnsafeMutablePointer<mirage_hvt_boot_info> {
+/// The boot information the tender wrote (its device table, for the device modules); the entry
+/// point saved its address before Swift ran.
+public func bootInfo() -> UnsafeMutablePointer<mirage_hvt_boot_info> {
     guard let info = mirage_hvt_boot_info_pointer() else {
         preconditionFailure("no boot information: the guest was not started by mirage-hvt")
     }

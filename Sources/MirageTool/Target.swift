@@ -24,6 +24,15 @@ public enum Target: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The module of the target's network devices and stacks, when it is not the platform
+    /// module: the wiring of a unikernel with a network imports it.
+    var networkModule: String? {
+        switch self {
+        case .unix: nil
+        case .hvt: "MirageHVTNet"
+        }
+    }
+
     /// The platform type the wiring creates.
     var platformType: String {
         switch self {

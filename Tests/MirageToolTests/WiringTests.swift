@@ -49,6 +49,8 @@ struct WiringTests {
         #expect(main.contains("import MirageNet\n"))
         let package = hvt.packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
         #expect(package.contains(#".product(name: "MirageNet", package: "main")"#))
+        #expect(package.contains(#".product(name: "MirageHVTNet", package: "main")"#))
+        #expect(main.contains("import MirageHVTNet\n"))
         // --net=direct is hvt's default and its only stack.
         #expect(try WiringGenerator(description: description, target: .hvt, network: .direct).mainSwift() == main)
         #expect(throws: ToolError("\(description.devices[0].location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")) {

@@ -4,6 +4,7 @@
 import MirageRuntime
 import MirageNet
 import MirageHVT
+import MirageHVTNet
 
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "echo", keys: [

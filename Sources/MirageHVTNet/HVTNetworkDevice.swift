@@ -1,4 +1,5 @@
 import CMirageHVT
+import MirageHVT
 import MirageRuntime
 
 /// A network device the tender serves from a host tap interface (`mirage-hvt --net:NAME=TAP`),
@@ -173,5 +174,18 @@ extension HVTNetworkDevice {
         var frame = PacketBuffer(capacity: receiveHeadroom + space, headroom: receiveHeadroom)
         frame.appendZeros(space)
         return frame
+    }
+}
+
+/// Why the hvt network could not be set up.
+public enum HVTNetworkError: Error, CustomStringConvertible {
+    /// The tender attached no net device of this name.
+    case notAttached(name: String)
+
+    public var description: String {
+        switch self {
+        case let .notAttached(name):
+            "the tender attached no net device '\(name)' (start it with mirage-hvt --net:\(name)=TAP)"
+        }
     }
 }
