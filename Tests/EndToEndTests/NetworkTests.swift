@@ -19,16 +19,17 @@ let networkTestsAvailable: Bool = {
     return true
 }()
 
-/// A network namespace with a tap device `tap0` at 10.0.0.1/24 (unless `withTap` is false),
-/// deleted when released: the only place these tests send IP packets.
+/// A network namespace with a tap device `tap0` at 10.0.0.1/24 (unless `withTap` is false) and
+/// its loopback interface up (unless `loopbackUp` is false, as `ip netns add` leaves it), deleted
+/// when released: the only place these tests send IP packets.
 final class NetworkNamespace {
     let name: String
     private var processes: [Process] = []
 
-    init(withTap: Bool = true) throws {
+    init(withTap: Bool = true, loopbackUp: Bool = true) throws {
         name = "mirage-e2e-\(getpid())-\(Int.random(in: 0..<1_000_000))"
         try Self.ip(["netns", "add", name])
-        try exec(["ip", "link", "set", "lo", "up"])
+        if loopbackUp { try exec(["ip", "link", "set", "lo", "up"]) }
         guard withTap else { return }
         try exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
         try exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"])
