@@ -108,6 +108,14 @@ let guestTargets: [Target] = [
         swiftSettings: librarySettings,
         linkerSettings: hvtGuestLinkerSettings
     ),
+    // The hvt network device and our stack over it: a module of its own, so that guests without
+    // a network link none of MirageNet (the compiler keeps public functions of every module a
+    // guest imports).
+    .target(
+        name: "MirageHVTNet",
+        dependencies: ["MirageHVT", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
+        swiftSettings: librarySettings
+    ),
 ]
 
 /// Hosted-only targets: the Unix platform, the manifest DSL, the tool and the tests.
@@ -186,6 +194,7 @@ let package = Package(
         .library(name: "MirageNet", targets: ["MirageNet"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
+        .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),
     ] : [
         .executable(name: "mirage-hvt", targets: ["mirage-hvt"]),
         .library(name: "MirageUnix", targets: ["MirageUnix"]),

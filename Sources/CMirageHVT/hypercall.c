@@ -1,5 +1,6 @@
-// The hypercalls the Swift side and the C library share: halting and the two clocks
-// (mirage_hvt_abi.h). The console has its own file, console.c, because it buffers.
+// The hypercalls the Swift side and the C library share: halting and the wall clock
+// (mirage_hvt_abi.h). The console has its own file, console.c, because it buffers; the
+// monotonic clock has clock.c, because it may read the time-stamp counter instead.
 #include "guest.h"
 
 void mirage_hvt_halt(int status) {
@@ -10,12 +11,6 @@ void mirage_hvt_halt(int status) {
     for (;;) {
         mirage_hvt_hypercall(MIRAGE_HVT_HALT, &request);
     }
-}
-
-uint64_t mirage_hvt_monotonic_ns(void) {
-    struct mirage_hvt_time time = { .nanoseconds = 0 };
-    mirage_hvt_hypercall(MIRAGE_HVT_MONOTONIC, &time);
-    return time.nanoseconds;
 }
 
 uint64_t mirage_hvt_wall_clock_ns(void) {

@@ -5,13 +5,19 @@ import MirageRuntime
 /// system beneath: time, the console, devices and idling are hypercalls (mirage_hvt_abi.h).
 ///
 /// The scheduler idles in the poll hypercall, where the tender blocks until the deadline or a host
-/// event; SIGINT or SIGTERM to the tender comes back from poll as a stop request.
+/// event: frames for a net device a task waits for (``waitForFrames(device:)``), or SIGINT or
+/// SIGTERM to the tender, which comes back from poll as a stop request.
 public final class HVTPlatform: Platform {
     public let console = HVTConsole()
     public let wallClock = HVTWallClock()
     public let monotonicClock = HVTMonotonicClock()
     public let bootArguments: [String]
     public private(set) var stopRequested = false
+
+    /// The tasks waiting for frames, by device index.
+    private var frameWaiters: [[UnsafeContinuation<Void, Never>]] = Array(repeating: [], count: Int(MIRAGE_HVT_MAX_DEVICES))
+    /// Bit n set while a task waits for frames on device n: the poll hypercall's interest.
+    private var waitingDevices: UInt64 = 0
 
     /// Reads the boot information the tender wrote.
     public init() {
@@ -28,12 +34,34 @@ public final class HVTPlatform: Platform {
     }
 
     public func poll(until deadline: Instant) {
-        // A check without waiting would cost a VM exit after every scheduler round; with no
-        // network device there is nothing to check but a stop request, which can wait for idling.
-        if deadline <= monotonicClock.now() { return }
-        var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: 0)
+        if waitingDevices == 0 {
+            // A check without waiting costs a VM exit, and the scheduler checks after every
+            // round: with no task waiting for frames there is nothing to check but a stop
+            // request, which can wait for idling. `.zero`, the scheduler's "only check", is
+            // recognised without reading the clock (another VM exit).
+            if deadline == .zero || deadline <= monotonicClock.now() { return }
+        }
+        var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
         mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
         if request.ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
+        let ready = request.ready & waitingDevices
+        guard ready != 0 else { return }
+        waitingDevices &= ~ready
+        for index in frameWaiters.indices where ready & (1 << UInt64(index)) != 0 {
+            var woken: [UnsafeContinuation<Void, Never>] = []
+            swap(&woken, &frameWaiters[index])
+            for continuation in woken { continuation.resume() }
+        }
+    }
+
+    /// Suspends the current task until the tender has frames for net device `index` (or an
+    /// error to report): the next poll returns early for them.
+    public func waitForFrames(device index: Int) async {
+        precondition(index >= 0 && index < frameWaiters.count, "device index \(index) out of range")
+        await withUnsafeContinuation { continuation in
+            frameWaiters[index].append(continuation)
+            waitingDevices |= 1 << UInt64(index)
+        }
     }
 
     public func exit(_ status: Int32) -> Never {
@@ -67,8 +95,9 @@ public final class HVTWallClock: WallClock {
     }
 }
 
-/// The boot information the tender wrote; the entry point saved its address before Swift ran.
-func bootInfo() -> UnsafeMutablePointer<mirage_hvt_boot_info> {
+/// The boot information the tender wrote (its device table, for the device modules); the entry
+/// point saved its address before Swift ran.
+public func bootInfo() -> UnsafeMutablePointer<mirage_hvt_boot_info> {
     guard let info = mirage_hvt_boot_info_pointer() else {
         preconditionFailure("no boot information: the guest was not started by mirage-hvt")
     }

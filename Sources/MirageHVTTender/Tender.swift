@@ -39,6 +39,7 @@ public enum Tender {
             ?? DeviceManifest(ids: [])
         let devices = try manifest.match(options.devices)
         var blocks: [Int: BlockBackend] = [:]
+        var nets: [Int: NetBackend] = [:]
         var table: [DeviceTableEntry] = []
         for (index, device) in devices.enumerated() {
             switch device.kind {
@@ -47,10 +48,12 @@ public enum Tender {
                 blocks[index] = backend
                 table.append(backend.tableEntry)
             case .net:
-                throw TenderError("--net:\(device.name): network devices are not supported by this tender yet", status: TenderExitStatus.usage)
+                let backend = try NetBackend(name: device.name, interface: device.backing)
+                nets[index] = backend
+                table.append(backend.tableEntry)
             }
         }
-        let stopEvents = StopEvents()
+        let events = HostEvents()
         let vm = try VirtualMachine(memorySize: Int(memorySize))
         guard image.load(into: vm.memory) else {
             throw TenderError("\(options.image): its segments do not fit guest memory", status: TenderExitStatus.badImage)
@@ -58,9 +61,9 @@ public enum Tender {
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
-            arguments: options.bootArguments, devices: table)
+            arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
-        let handler = HypercallHandler(memory: vm.memory, blocks: blocks, stopEvents: stopEvents)
+        let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events)
         return try runLoop(vm, handler)
     }
 

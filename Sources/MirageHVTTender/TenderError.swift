@@ -16,7 +16,7 @@ public enum TenderExitStatus {
     public static let usage: Int32 = 64
     /// The image is not a valid guest ELF.
     public static let badImage: Int32 = 65
-    /// A file named on the command line cannot be opened.
+    /// A file or tap interface named on the command line cannot be opened.
     public static let noInput: Int32 = 66
     /// The guest crashed: a triple fault, an access outside its memory, a bad hypercall.
     public static let guestCrashed: Int32 = 70

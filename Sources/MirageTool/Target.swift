@@ -24,6 +24,15 @@ public enum Target: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The module of the target's network devices and stacks, when it is not the platform
+    /// module: the wiring of a unikernel with a network imports it.
+    var networkModule: String? {
+        switch self {
+        case .unix: nil
+        case .hvt: "MirageHVTNet"
+        }
+    }
+
     /// The platform type the wiring creates.
     var platformType: String {
         switch self {
@@ -86,8 +95,12 @@ struct DeviceImplementation {
     var errorType: String?
     /// A file `swift-mirage run` creates when missing, with its size in bytes.
     var image: (path: String, bytes: UInt64)?
-    /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`.
+    /// The device as the hvt tender's command line and the image's manifest name it: `block:NAME`
+    /// or `net:NAME`.
     var tenderDevice: String?
+    /// Whether the device sends and receives over a host tap interface (`--net:NAME=TAP`), which
+    /// `swift-mirage run --create-tap` can make.
+    var usesTap = false
 }
 
 extension Target {
@@ -102,7 +115,8 @@ extension Target {
                 bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway",
                            "TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
                 connect: "try UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
-                errorType: "UnixNetworkError")
+                errorType: "UnixNetworkError",
+                usesTap: true)
         case (.unix, "block"):
             let key = "block:\(device.name)"
             let image = device.parameters["image"]
@@ -122,6 +136,22 @@ extension Target {
                 errorType: "BlockError",
                 image: image.map { ($0, UInt64(device.parameters["size"] ?? "") ?? 1 << 20) },
                 tenderDevice: "block:\(device.name)")
+        case (.hvt, "stack"):
+            // Our stack over the tender's net device (`mirage-hvt --net:NAME=TAP`), with the same
+            // boot keys as the unix direct stack; the tap is named on the tender's command line.
+            return DeviceImplementation(
+                bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway"],
+                connect: "try HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
+                errorType: "HVTNetworkError",
+                tenderDevice: "net:\(device.name)",
+                usesTap: true)
+        case (.hvt, "network"):
+            return DeviceImplementation(
+                bootKeys: [],
+                connect: "try HVTNetworkDevice.connect(name: \(swiftLiteral(device.name)), platform: platform)",
+                errorType: "HVTNetworkError",
+                tenderDevice: "net:\(device.name)",
+                usesTap: true)
         case (.hvt, "console"):
             return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
         case (.hvt, "monotonic-clock"):

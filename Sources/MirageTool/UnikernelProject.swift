@@ -186,7 +186,9 @@ public struct UnikernelProject {
     func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
         let description = try loadDescription()
         let devices = try WiringGenerator(description: description, target: target).tenderDevices()
-        let manifest = wiringDirectory + "/devices.txt"
+        // Inside the build's scratch folder: a file beside the wiring would be an unhandled
+        // source file to SwiftPM ("found 1 file(s) which are unhandled").
+        let manifest = wiringDirectory + "/.build-\(target.rawValue)/devices.txt"
         guard FileManager.default.createFile(atPath: manifest, contents: Data(devices.map { $0 + "\n" }.joined().utf8)) else {
             throw ToolError("cannot write \(manifest)")
         }
@@ -220,9 +222,14 @@ public struct UnikernelProject {
     }
 
     /// Configures (when needed), builds and starts the unikernel with `bootArguments`, in its folder.
-    /// Does not return: the unikernel (or, for hvt, the tender running it) replaces the tool.
+    /// Does not return: the unikernel (or, for hvt, the tender running it) replaces the tool; with
+    /// `createTap`, the tool creates the tap interface first, waits for the unikernel and deletes
+    /// the interface again, then exits with the unikernel's status.
+    /// - Parameter createTap: the host's address on a tap interface to create for the run
+    ///   (`--create-tap=10.0.0.1/24`); the interface is the one the unikernel's network device
+    ///   is given (`--net:NAME=TAP`, default tap0).
     public func run(target: Target?, network: NetworkMode? = nil, bootArguments: [String], release: Bool = true,
-                    log: (String) -> Void) throws(ToolError) -> Never {
+                    createTap: String? = nil, log: (String) -> Void) throws(ToolError) -> Never {
         let record = readRecord()
         if let target, record?.target != target || (network != nil && record?.network != network) {
             log("configuring \(relativeDirectory) for target \(target.rawValue)")
@@ -236,6 +243,9 @@ public struct UnikernelProject {
         }
         let image = try build(release: release, log: log)
         let configured = readRecord()?.target ?? .unix
+        let tap = try createTap.map { address throws(ToolError) in
+            try hostTap(address: address, target: configured, network: readRecord()?.network, bootArguments: bootArguments)
+        }
         for path in try createMissingImages(target: configured) {
             log("created block device image \(relative(path))")
         }
@@ -246,14 +256,59 @@ public struct UnikernelProject {
         if configured == .hvt {
             argv = try tenderCommandLine(image: image, bootArguments: bootArguments, log: log)
         }
+        if let tap {
+            try tap.create()
+            log("created tap device \(tap.name) with the host at \(tap.hostAddress)")
+            let status: Int32
+            do {
+                status = try ChildProcess.run(argv)
+            } catch {
+                tap.delete()
+                throw error
+            }
+            tap.delete()
+            log("deleted tap device \(tap.name)")
+            exit(status)
+        }
         var cArguments = argv.map { strdup($0) } + [nil]
         execv(argv[0], &cArguments)
         throw ToolError("cannot start \(argv[0]): \(String(cString: strerror(errno)))")
     }
 
+    /// The tap interface `run --create-tap=ADDRESS` makes: the one behind the unikernel's single
+    /// tap-backed network device, named by `--net:NAME=TAP` in `bootArguments` or tap0.
+    /// - Throws: when the unikernel has no such device (no network, or the host's sockets), or
+    ///   more than one.
+    func hostTap(address: String, target: Target, network: NetworkMode?, bootArguments: [String]) throws(ToolError) -> HostTap {
+        let description = try loadDescription()
+        let names = try WiringGenerator(description: description, target: target, network: network).tapNetworks()
+        guard let name = names.first else {
+            let reason = description.devices.contains { $0.kind == "stack" }
+                ? "it uses the host's sockets (configure --net=direct for our stack over a tap device)"
+                : "it has no network device"
+            throw ToolError("--create-tap: \(description.name) on \(target.rawValue) needs no tap device: \(reason)", exitCode: 64)
+        }
+        guard names.count == 1 else {
+            throw ToolError("--create-tap sets up one tap device, and \(description.name) has \(names.count) (\(names.joined(separator: ", "))): create them with 'ip tuntap add' instead", exitCode: 64)
+        }
+        return try HostTap(name: Self.tapName(of: name, in: bootArguments), hostAddress: address)
+    }
+
+    /// The tap interface behind network device `name`: the value of the last `--net:NAME=TAP` in
+    /// `bootArguments`, else tap0 (the default of unix's boot key and of the hvt tender's command
+    /// line that `run` writes).
+    static func tapName(of name: String, in bootArguments: [String]) -> String {
+        let option = "--net:\(name)="
+        return bootArguments.last { $0.hasPrefix(option) }.map { String($0.dropFirst(option.count)) } ?? defaultTap
+    }
+
+    /// The tap interface of a network device that no `--net:NAME=TAP` names.
+    static let defaultTap = "tap0"
+
     /// The tender's command line for an hvt image: tender options (`--mem=`, `--block:NAME=FILE`,
-    /// `--net:NAME=TAP`) taken from `bootArguments` or from the manifest's defaults, then `--`,
-    /// the image and the guest's own boot arguments.
+    /// `--net:NAME=TAP`) taken from `bootArguments` or from the manifest's defaults (a block
+    /// device's image, tap0 for a network device), then `--`, the image and the guest's own boot
+    /// arguments.
     func tenderCommandLine(image: String, bootArguments: [String], log: (String) -> Void) throws(ToolError) -> [String] {
         let tender = try repository.tender(log: log)
         var tenderOptions: [String] = []
@@ -267,6 +322,12 @@ public struct UnikernelProject {
             let option = "--block:\(device.name)="
             if !tenderOptions.contains(where: { $0.hasPrefix(option) }), let image = device.parameters["image"] {
                 tenderOptions.append(option + image)
+            }
+        }
+        for name in try WiringGenerator(description: description, target: .hvt).tapNetworks() {
+            let option = "--net:\(name)="
+            if !tenderOptions.contains(where: { $0.hasPrefix(option) }) {
+                tenderOptions.append(option + Self.defaultTap)
             }
         }
         return [tender] + tenderOptions + ["--", image] + guestArguments

@@ -45,6 +45,16 @@ public struct WiringGenerator {
         return result
     }
 
+    /// The network devices that run over a host tap interface, by name (`--net:NAME=TAP`): the
+    /// direct stack on unix, every network device on hvt.
+    public func tapNetworks() throws(ToolError) -> [String] {
+        var result: [String] = []
+        for device in description.devices where try implementation(of: device).usesTap {
+            if !result.contains(device.name) { result.append(device.name) }
+        }
+        return result
+    }
+
     /// The images `swift-mirage run` creates when missing.
     func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
         var result: [(path: String, bytes: UInt64)] = []
@@ -90,7 +100,9 @@ public struct WiringGenerator {
                 initializerArguments.append("\(label): \(try literal(configureValues[key.name] ?? key.defaultValue ?? "", of: key))")
             }
         }
-        var text = banner + "\nimport MirageRuntime\n" + (usesNetwork ? "import MirageNet\n" : "") + "import \(target.platformModule)\n\n"
+        var imports = ["MirageRuntime"] + (usesNetwork ? ["MirageNet"] : []) + [target.platformModule]
+        if usesNetwork, let module = target.networkModule { imports.append(module) }
+        var text = banner + "\n" + imports.map { "import \($0)\n" }.joined() + "\n"
         text += "let platform = \(target.platformType)()\n"
         text += "let arguments = Mirage.boot(platform, unikernel: \(swiftLiteral(description.name)), keys: ["
         text += bootKeys.isEmpty ? "])\n" : "\n" + bootKeys.map { "    \($0),\n" }.joined() + "])\n"
@@ -106,8 +118,10 @@ public struct WiringGenerator {
     public func packageSwift(repositoryPath: String, repositoryIdentity: String) -> String {
         let module = description.name
         let settings = target.executableSwiftSettings
-        let networkProduct = usesNetwork
-            ? ".product(name: \"MirageNet\", package: \(swiftLiteral(repositoryIdentity))),\n                            " : ""
+        let networkModules = usesNetwork ? ["MirageNet"] + (target.networkModule.map { [$0] } ?? []) : []
+        let networkProduct = networkModules.map {
+            ".product(name: \"\($0)\", package: \(swiftLiteral(repositoryIdentity))),\n                            "
+        }.joined()
         let swiftSettings = settings.isEmpty ? "" : ",\n            swiftSettings: [\n" + settings.map { "                \($0),\n" }.joined() + "            ]"
         return """
             // swift-tools-version: 6.1

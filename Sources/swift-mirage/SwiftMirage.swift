@@ -17,6 +17,18 @@ struct SwiftMirage: ParsableCommand {
               ./dist/hello
             """,
         subcommands: [Configure.self, Build.self, Run.self, Describe.self, Clean.self])
+
+    /// Parses the command line and runs the subcommand. `--create-tap` may come without a value
+    /// (`--create-tap[=HOSTADDR/PREFIX]`), which ArgumentParser cannot express: a bare one before
+    /// any `--`, not followed by an address, gets the default address.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let bare = arguments.prefix(while: { $0 != "--" }).firstIndex(of: "--create-tap"),
+           !(bare + 1 < arguments.count && HostTap.isPrefix(arguments[bare + 1])) {
+            arguments[bare] = "--create-tap=" + HostTap.defaultHostAddress
+        }
+        main(arguments)
+    }
 }
 
 /// The options every subcommand shares: which unikernel.
@@ -97,7 +109,11 @@ struct Build: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Configure and build when needed, then start the unikernel with its boot arguments.",
-        discussion: "Boot arguments follow --, as in: swift-mirage run Examples/hello -- --hello=bonjour")
+        discussion: """
+            Boot arguments follow --, as in: swift-mirage run Examples/hello -- --hello=bonjour
+            With our stack (--net=direct, or -t hvt), --create-tap makes the tap device for the run:
+              swift-mirage run -t hvt Examples/echo --create-tap -- --ipv4=10.0.0.2/24
+            """)
 
     @Option(name: .shortAndLong, help: "The target; by default the configured one, or unix.")
     var target: String?
@@ -107,6 +123,11 @@ struct Run: ParsableCommand {
 
     @Flag(help: "Build without optimisation.")
     var debug = false
+
+    @Option(name: .customLong("create-tap"), help: ArgumentHelp(
+        "Create the tap device for the run (--net:NAME=TAP, default tap0) with the host at this address (\(HostTap.defaultHostAddress) when --create-tap has no value), set it up, and delete it when the unikernel ends. For --net=direct and -t hvt; needs root or CAP_NET_ADMIN.",
+        valueName: "hostaddr/prefix"))
+    var createTap: String?
 
     @OptionGroup var unikernel: UnikernelOptions
 
@@ -118,7 +139,8 @@ struct Run: ParsableCommand {
         let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
         let network = try net.map { name in try report { () throws(ToolError) in try NetworkMode.named(name) } }
         try report { () throws(ToolError) in
-            try project.run(target: target, network: network, bootArguments: bootArguments, release: !debug, log: progress)
+            try project.run(target: target, network: network, bootArguments: bootArguments, release: !debug,
+                            createTap: createTap, log: progress)
         }
     }
 }

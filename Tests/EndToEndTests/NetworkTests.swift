@@ -19,16 +19,18 @@ let networkTestsAvailable: Bool = {
     return true
 }()
 
-/// A network namespace with a tap device `tap0` at 10.0.0.1/24, deleted when released: the only
-/// place these tests send IP packets.
+/// A network namespace with a tap device `tap0` at 10.0.0.1/24 (unless `withTap` is false) and
+/// its loopback interface up (unless `loopbackUp` is false, as `ip netns add` leaves it), deleted
+/// when released: the only place these tests send IP packets.
 final class NetworkNamespace {
     let name: String
     private var processes: [Process] = []
 
-    init() throws {
+    init(withTap: Bool = true, loopbackUp: Bool = true) throws {
         name = "mirage-e2e-\(getpid())-\(Int.random(in: 0..<1_000_000))"
         try Self.ip(["netns", "add", name])
-        try exec(["ip", "link", "set", "lo", "up"])
+        if loopbackUp { try exec(["ip", "link", "set", "lo", "up"]) }
+        guard withTap else { return }
         try exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
         try exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"])
         try exec(["ip", "link", "set", "tap0", "up"])
@@ -69,22 +71,24 @@ final class NetworkNamespace {
     }
 }
 
-/// The echo example, built once per network mode and copied aside.
+/// The echo example, built once per target and network mode and copied aside.
 enum EchoImages {
     static let lock = NSLock()
     nonisolated(unsafe) static var built: [String: String] = [:]
+    static let directory = repositoryRoot + "/Examples/echo"
 
-    static func image(network: String) throws -> String {
+    /// `echo` for unix with `--net=network`, or `echo.hvt` for target hvt (always our stack).
+    static func image(network: String = "direct", target: String = "unix") throws -> String {
         lock.lock()
         defer { lock.unlock() }
-        if let path = built[network] { return path }
-        let directory = repositoryRoot + "/Examples/echo"
-        try swiftMirage(["configure", "-t", "unix", "--net=\(network)"], in: directory)
+        let variant = target == "hvt" ? "hvt" : network
+        if let path = built[variant] { return path }
+        try swiftMirage(["configure", "-t", target] + (target == "hvt" ? [] : ["--net=\(network)"]), in: directory)
         try swiftMirage(["build"], in: directory)
-        let copy = NSTemporaryDirectory() + "mirage-echo-\(network)-\(getpid())"
+        let copy = NSTemporaryDirectory() + "mirage-echo-\(variant)-\(getpid())"
         try? FileManager.default.removeItem(atPath: copy)
-        try FileManager.default.copyItem(atPath: directory + "/dist/echo", toPath: copy)
-        built[network] = copy
+        try FileManager.default.copyItem(atPath: directory + "/dist/" + (target == "hvt" ? "echo.hvt" : "echo"), toPath: copy)
+        built[variant] = copy
         return copy
     }
 }
@@ -92,9 +96,9 @@ enum EchoImages {
 /// The kernel-side checks, in Python (Tests/EndToEndTests/Fixtures/net/peer.py).
 let peerScript = repositoryRoot + "/Tests/EndToEndTests/Fixtures/net/peer.py"
 
-/// Waits until `log` shows the echo services listening.
-func waitUntilListening(_ log: String, _ process: Process) throws {
-    for _ in 0..<200 {
+/// Waits until `log` shows the echo services listening, for up to `seconds`.
+func waitUntilListening(_ log: String, _ process: Process, seconds: Int = 10) throws {
+    for _ in 0..<seconds * 20 {
         if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("discard on TCP port 9") { return }
         guard process.isRunning else {
             throw ToolFailure(description: "the echo unikernel exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")

@@ -11,6 +11,7 @@ struct WiringTests {
         ("Examples/block", .unix, []),
         ("Examples/hello", .hvt, []),
         ("Examples/block", .hvt, []),
+        ("Examples/echo", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 
@@ -33,6 +34,49 @@ struct WiringTests {
         let description = try UnikernelProject(directory: repository.root + "/Examples/block", repository: repository).loadDescription()
         #expect(try WiringGenerator(description: description, target: .hvt).tenderDevices() == ["block:storage"])
         #expect(try WiringGenerator(description: description, target: .unix).tenderDevices() == [])
+    }
+
+    @Test("on hvt, stack() is our stack over the tender's net device, with unix direct's boot keys")
+    func hvtStack() throws {
+        let description = try UnikernelProject(directory: repository.root + "/Examples/echo", repository: repository).loadDescription()
+        let hvt = WiringGenerator(description: description, target: .hvt)
+        #expect(try hvt.tenderDevices() == ["net:service"])
+        #expect(try hvt.tapNetworks() == ["service"])
+        let main = try hvt.mainSwift()
+        #expect(main.contains("try HVTDirectStack.overTender(network: \"service\", platform: platform, arguments: arguments)"))
+        #expect(main.contains("    StackBootKeys.ipv4,\n    StackBootKeys.gateway,\n"))
+        #expect(!main.contains("TapDevice.bootKey"), "the tap is the tender's, not a boot argument")
+        #expect(main.contains("import MirageNet\n"))
+        let package = hvt.packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
+        #expect(package.contains(#".product(name: "MirageNet", package: "main")"#))
+        #expect(package.contains(#".product(name: "MirageHVTNet", package: "main")"#))
+        #expect(main.contains("import MirageHVTNet\n"))
+        // --net=direct is hvt's default and its only stack.
+        #expect(try WiringGenerator(description: description, target: .hvt, network: .direct).mainSwift() == main)
+        #expect(throws: ToolError("\(description.devices[0].location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")) {
+            try WiringGenerator(description: description, target: .hvt, network: .socket).mainSwift()
+        }
+    }
+
+    @Test("on hvt, network() is the tender's net device itself")
+    func hvtNetworkDevice() throws {
+        let description = try UnikernelProject(directory: fixture("network-on-unix"), repository: repository).loadDescription()
+        let hvt = WiringGenerator(description: description, target: .hvt)
+        #expect(try hvt.tenderDevices() == ["net:service"])
+        let main = try hvt.mainSwift()
+        #expect(main.contains("guard let networkService = await Mirage.connect(\"network:service\", { () throws(HVTNetworkError) in"))
+        #expect(main.contains("try HVTNetworkDevice.connect(name: \"service\", platform: platform)"))
+    }
+
+    @Test("which network devices run over a tap: unix --net=direct and hvt, not the host's sockets")
+    func tapNetworks() throws {
+        let echo = try UnikernelProject(directory: repository.root + "/Examples/echo", repository: repository).loadDescription()
+        #expect(try WiringGenerator(description: echo, target: .unix).tapNetworks() == [])
+        #expect(try WiringGenerator(description: echo, target: .unix, network: .socket).tapNetworks() == [])
+        #expect(try WiringGenerator(description: echo, target: .unix, network: .direct).tapNetworks() == ["service"])
+        #expect(try WiringGenerator(description: echo, target: .hvt).tapNetworks() == ["service"])
+        let hello = try UnikernelProject(directory: repository.root + "/Examples/hello", repository: repository).loadDescription()
+        #expect(try WiringGenerator(description: hello, target: .hvt).tapNetworks() == [])
     }
 
     @Test("the hvt build package compiles the unikernel in Embedded Swift")

@@ -52,5 +52,8 @@ void test_chacha20_block_matches_rfc8439_vector(void);
 void test_math_rounding_matches_libm(void);
 void test_math_fmod_matches_libm(void);
 void test_string_functions(void);
+void test_int128_division_matches_the_compiler_runtime(void);
+void test_tsc_clock_converts_ticks_to_nanoseconds(void);
+void test_tsc_clock_asks_for_a_new_anchor_and_never_runs_backwards(void);
 
 #endif

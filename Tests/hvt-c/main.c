@@ -64,6 +64,9 @@ static const struct test tests[] = {
     TEST(test_math_rounding_matches_libm),
     TEST(test_math_fmod_matches_libm),
     TEST(test_string_functions),
+    TEST(test_int128_division_matches_the_compiler_runtime),
+    TEST(test_tsc_clock_converts_ticks_to_nanoseconds),
+    TEST(test_tsc_clock_asks_for_a_new_anchor_and_never_runs_backwards),
 };
 
 int main(int argc, char **argv) {

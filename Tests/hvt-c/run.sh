@@ -2,7 +2,7 @@
 # Builds and runs the tests of the hvt guest's C support (Sources/CMirageHVT):
 # - on the host: the allocator, the red-black tree functions (also against libstdc++'s own tree
 #   code when a C++ compiler is present), the printf engine, ChaCha20, the math and the string
-#   functions. These files are freestanding C that runs the same on the host; math.c and
+#   functions, the 128-bit division helpers, the time-stamp counter clock's arithmetic. These files are freestanding C that runs the same on the host; math.c and
 #   string.c get their public names prefixed (-Dceil=mirage_ceil, ...) so they do not replace
 #   the host's C library;
 # - in a VM, when the mirage-hvt tender and /dev/kvm are available: guest_smoke.c, booted.
@@ -44,10 +44,13 @@ compile heap.o "$source_dir/heap.c"
 compile rbtree.o "$source_dir/rbtree.c"
 compile format.o "$source_dir/format.c"
 compile chacha20.o "$source_dir/chacha20.c"
+compile tsc.o "$source_dir/tsc.c"
 # -fno-builtin: the host compiler must not turn the implementations into calls to themselves.
 compile math.o "$source_dir/math.c" -fno-builtin $renames
 compile string.o "$source_dir/string.c" -fno-builtin -ffreestanding $renames
-for test in main test_heap test_rbtree test_libc; do
+compile int128.o "$source_dir/int128.c" -D__udivti3=mirage___udivti3 -D__umodti3=mirage___umodti3 \
+    -D__divti3=mirage___divti3 -D__modti3=mirage___modti3
+for test in main test_heap test_rbtree test_libc test_int128 test_tsc; do
     compile "$test.o" "$here/$test.c"
 done
 # The format tests hand deliberately odd formats to the host's snprintf to compare with it.

@@ -2,6 +2,7 @@
 #ifndef C_KVM_H
 #define C_KVM_H
 
+#include <cpuid.h>
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,17 @@ static inline int mirage_kvm_set_regs(int vcpu, struct kvm_regs *regs) { return 
 static inline int mirage_kvm_get_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_GET_SREGS, sregs); }
 static inline int mirage_kvm_set_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_SET_SREGS, sregs); }
 static inline int mirage_kvm_run(int vcpu) { return ioctl(vcpu, KVM_RUN, 0); }
+/// The vCPU's time-stamp counter frequency in kHz (KVM_GET_TSC_KHZ), or -1 with errno set.
+static inline int mirage_kvm_get_tsc_khz(int vcpu) { return ioctl(vcpu, KVM_GET_TSC_KHZ, 0); }
+
+/// Whether the host CPU's time-stamp counter is invariant: it ticks at a constant rate in every
+/// power state (CPUID leaf 0x80000007, EDX bit 8; Intel SDM vol. 3B, 18.17.1).
+static inline int mirage_host_has_invariant_tsc(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (__get_cpuid_max(0x80000000, NULL) < 0x80000007) return 0;
+    __cpuid(0x80000007, eax, ebx, ecx, edx);
+    return (edx >> 8) & 1;
+}
 
 /// Gives the vCPU the CPUID the host's KVM supports (so the guest sees SSE, RDRAND and so on).
 /// Returns 0, or -1 with errno set.

@@ -31,7 +31,8 @@ struct mirage_hvt_boot_info *mirage_hvt_boot_info_pointer(void);
 /// The corresponding hypercall is MIRAGE_HVT_HALT.
 void mirage_hvt_halt(int status) __attribute__((noreturn));
 
-/// Nanoseconds on the host's CLOCK_MONOTONIC (MIRAGE_HVT_MONOTONIC hypercall).
+/// Nanoseconds on the host's CLOCK_MONOTONIC: from the time-stamp counter when the tender gave
+/// its frequency, else the MIRAGE_HVT_MONOTONIC hypercall (clock.c).
 uint64_t mirage_hvt_monotonic_ns(void);
 
 /// Nanoseconds since the Unix epoch on the host's CLOCK_REALTIME (MIRAGE_HVT_WALL_CLOCK).

@@ -45,6 +45,8 @@ enum mirage_hvt_status {
     MIRAGE_HVT_INVALID = 2,      // a bad device, range or length
     MIRAGE_HVT_IO_ERROR = 3,     // the host's file or tap failed
     MIRAGE_HVT_UNSUPPORTED = 4,  // e.g. writing a read-only block device
+    MIRAGE_HVT_DROPPED = 5,      // net read: the next frame was longer than the buffer; the
+                                 // tender dropped it (the buffer's bytes are unspecified)
 };
 
 enum mirage_hvt_device_kind {
@@ -62,8 +64,9 @@ struct mirage_hvt_device {
     char name[MIRAGE_HVT_DEVICE_NAME_MAX]; // NUL-terminated, as in --block:NAME=FILE
     uint64_t sector_size;          // block
     uint64_t sector_count;         // block
-    uint8_t mac[8];                // net: the first 6 bytes
-    uint64_t mtu;                  // net
+    uint8_t mac[8];                // net: the guest's address, in the first 6 bytes
+    uint64_t mtu;                  // net: the tap interface's MTU (payload bytes after the
+                                   // Ethernet header); frames are at most mtu + 18 bytes
 };
 
 /// What the tender tells the guest at MIRAGE_HVT_BOOT_INFO; the entry point gets its address in RDI.
@@ -78,6 +81,10 @@ struct mirage_hvt_boot_info {
     uint64_t entropy_seed[4];      // random bits from the host, to seed the guest's generator
     uint64_t device_count;
     struct mirage_hvt_device devices[MIRAGE_HVT_MAX_DEVICES];
+    uint64_t tsc_frequency;        // ticks per second of the time-stamp counter (RDTSC) when the
+                                   // host's is invariant, so the guest can keep CLOCK_MONOTONIC
+                                   // without a hypercall per reading; 0: use MIRAGE_HVT_MONOTONIC.
+                                   // Last, so a guest on a tender that predates it reads 0.
 };
 
 struct mirage_hvt_time {
@@ -90,10 +97,13 @@ struct mirage_hvt_console_write {
 };
 
 struct mirage_hvt_poll {
-    uint64_t deadline;             // in: monotonic nanoseconds; the tender returns by then
-    uint64_t ready;                // out: bit n set when device n has frames to read, and
-                                   // MIRAGE_HVT_POLL_STOP_REQUESTED when the host asked the
-                                   // unikernel to stop (SIGINT or SIGTERM to the tender)
+    uint64_t deadline;             // in: monotonic nanoseconds; the tender returns by then, at
+                                   // once when it has passed (a check without waiting)
+    uint64_t ready;                // in: bit n set for each net device n the guest waits for;
+                                   // out: bit n set for those of them with frames to read (or
+                                   // an error to report), and MIRAGE_HVT_POLL_STOP_REQUESTED when
+                                   // the host asked the unikernel to stop (SIGINT or SIGTERM to
+                                   // the tender). The tender returns early only for these.
 };
 
 #define MIRAGE_HVT_POLL_STOP_REQUESTED (1ULL << 63)
@@ -106,11 +116,17 @@ struct mirage_hvt_block_io {
     uint64_t length;               // bytes, a whole number of sectors
 };
 
+/// One Ethernet frame (no frame check sequence) to or from a net device's tap interface.
+/// Read: status OK and the frame in the buffer, AGAIN when none is waiting, DROPPED when the next
+/// one did not fit (it is gone; read again), IO_ERROR when the tap failed. Write: OK, AGAIN when
+/// the host had no room (the frame was not sent), INVALID for a frame shorter than an Ethernet
+/// header or longer than mtu + 18 bytes, IO_ERROR when the tap failed.
 struct mirage_hvt_net_io {
-    uint32_t device;
-    uint32_t status;               // out
+    uint32_t device;               // index in boot_info.devices
+    uint32_t status;               // out: enum mirage_hvt_status
     uint64_t data;                 // guest address
-    uint64_t length;               // in: capacity (read) or frame size (write); out: frame size (read)
+    uint64_t length;               // in: capacity (read) or frame size (write); out: frame size
+                                   // (read; 0 unless the status is OK)
 };
 
 struct mirage_hvt_halt {

@@ -7,7 +7,7 @@ import Glibc
 enum BootInfo {
     static func write(
         into memory: GuestMemory, memorySize: UInt64, heapStart: UInt64,
-        arguments: [String], devices: [DeviceTableEntry]
+        arguments: [String], devices: [DeviceTableEntry], tscFrequency: UInt64 = 0
     ) throws(TenderError) -> UInt64 {
         var commandLine: [UInt8] = []
         for argument in arguments { commandLine += Array(argument.utf8) + [0] }
@@ -37,6 +37,7 @@ enum BootInfo {
                 if count > 0 { filled += count }
             }
         }
+        info.tsc_frequency = tscFrequency
         info.device_count = UInt64(devices.count)
         withUnsafeMutableBytes(of: &info.devices) { raw in
             let table = raw.bindMemory(to: mirage_hvt_device.self)

@@ -15,12 +15,17 @@ final class HypercallHandler {
 
     let memory: GuestMemory
     let blocks: [Int: BlockBackend]
-    let stopEvents: StopEvents
+    let nets: [Int: NetBackend]
+    let events: HostEvents
 
-    init(memory: GuestMemory, blocks: [Int: BlockBackend], stopEvents: StopEvents) {
+    /// A handler serving `blocks` and `nets` (by device index); the nets' descriptors join
+    /// `events`, where the poll hypercall waits.
+    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents) {
         self.memory = memory
         self.blocks = blocks
-        self.stopEvents = stopEvents
+        self.nets = nets
+        self.events = events
+        for (index, net) in nets { events.watch(device: index, fileDescriptor: net.fileDescriptor) }
     }
 
     /// Serves hypercall `number` with its argument structure at guest address `argument`.
@@ -34,10 +39,12 @@ final class HypercallHandler {
             return console(argument)
         case UInt64(MIRAGE_HVT_POLL.rawValue):
             return withArgument(mirage_hvt_poll.self, at: argument) { poll in
-                poll.pointee.ready = stopEvents.wait(until: poll.pointee.deadline) ? MIRAGE_HVT_POLL_STOP_REQUESTED : 0
+                poll.pointee.ready = events.wait(until: poll.pointee.deadline, interest: poll.pointee.ready & ~MIRAGE_HVT_POLL_STOP_REQUESTED)
             }
         case UInt64(MIRAGE_HVT_BLOCK_READ.rawValue), UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue), UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue):
             return block(number, argument: argument)
+        case UInt64(MIRAGE_HVT_NET_READ.rawValue), UInt64(MIRAGE_HVT_NET_WRITE.rawValue):
+            return net(number, argument: argument)
         case UInt64(MIRAGE_HVT_HALT.rawValue):
             guard let status = memory.withStruct(mirage_hvt_halt.self, at: argument, { $0.pointee.status }) else {
                 return .crash(badArgument("halt", argument))
@@ -101,51 +108,43 @@ final class HypercallHandler {
         return outcome ?? .crash(badArgument("block", argument))
     }
 
+    private func net(_ number: UInt64, argument: UInt64) -> Outcome {
+        let outcome = memory.withStruct(mirage_hvt_net_io.self, at: argument) { io -> Outcome in
+            let isWrite = number == UInt64(MIRAGE_HVT_NET_WRITE.rawValue)
+            guard let backend = nets[Int(io.pointee.device)] else {
+                io.pointee.status = MIRAGE_HVT_INVALID.rawValue
+                if !isWrite { io.pointee.length = 0 }
+                return .resume
+            }
+            let (data, length) = (io.pointee.data, io.pointee.length)
+            guard let bytes = memory.range(at: data, length: length) else {
+                return .crash("the guest asked to \(isWrite ? "send" : "receive") a frame of \(length) bytes at 0x\(String(data, radix: 16)), outside its memory")
+            }
+            if isWrite {
+                io.pointee.status = backend.write(UnsafeRawBufferPointer(bytes)).rawValue
+                return .resume
+            }
+            let status: mirage_hvt_status
+            var received = 0
+            switch backend.read(into: bytes) {
+            case let .frame(length):
+                status = MIRAGE_HVT_OK
+                received = length
+            case .none: status = MIRAGE_HVT_AGAIN
+            case .tooLong: status = MIRAGE_HVT_DROPPED
+            case .failed: status = MIRAGE_HVT_IO_ERROR
+            }
+            io.pointee.status = status.rawValue
+            io.pointee.length = UInt64(received)
+            return .resume
+        }
+        return outcome ?? .crash(badArgument("net", argument))
+    }
+
     /// Nanoseconds on a host clock.
     static func clock(_ id: clockid_t) -> UInt64 {
         var time = timespec()
         clock_gettime(id, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-}
-
-/// SIGINT and SIGTERM, read through a signalfd in an epoll set where the tender waits for the
-/// guest's poll deadline (and, with network devices, for frames).
-final class StopEvents {
-    private let epoll: Int32
-    private let signals: Int32
-    private(set) var stopRequested = false
-
-    init() {
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        sigaddset(&mask, SIGINT)
-        sigaddset(&mask, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &mask, nil)
-        signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue
-        event.data.fd = signals
-        epoll_ctl(epoll, EPOLL_CTL_ADD, signals, &event)
-    }
-
-    deinit {
-        close(epoll)
-        close(signals)
-    }
-
-    /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds) or a stop signal; returns whether the
-    /// unikernel has been asked to stop.
-    func wait(until deadline: UInt64) -> Bool {
-        if stopRequested { return true }
-        let now = HypercallHandler.clock(CLOCK_MONOTONIC)
-        let timeout: Int32 = deadline <= now ? 0 : Int32(clamping: (deadline - now + 999_999) / 1_000_000)
-        var event = epoll_event()
-        if epoll_wait(epoll, &event, 1, timeout) > 0 {
-            var info = signalfd_siginfo()
-            while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 { stopRequested = true }
-        }
-        return stopRequested
     }
 }

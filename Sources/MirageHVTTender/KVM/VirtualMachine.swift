@@ -97,6 +97,14 @@ final class VirtualMachine {
         TenderError("\(what): \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
     }
 
+    /// The rate of the guest's time-stamp counter in ticks per second, when the guest may keep
+    /// time with it: the host's counter is invariant and KVM reports its rate; else 0.
+    var tscFrequency: UInt64 {
+        guard mirage_host_has_invariant_tsc() != 0 else { return 0 }
+        let kilohertz = mirage_kvm_get_tsc_khz(vcpu)
+        return kilohertz > 0 ? UInt64(kilohertz) * 1000 : 0
+    }
+
     /// The guest's instruction pointer, for crash reports.
     var instructionPointer: UInt64 {
         var regs = kvm_regs()

@@ -28,7 +28,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     public private(set) var transmitErrors: UInt64 = 0
 
     /// Creates the stack and starts it: announces the address and starts receiving.
-    public init(device: Device, clock: Clock, entropy: some EntropySource, configuration: StackConfiguration) {
+    public init(device: Device, clock: Clock, entropy: any EntropySource, configuration: StackConfiguration) {
         self.device = device
         self.clock = clock
         core = StackCore(configuration: configuration, mac: device.mac, mtu: device.mtu,

@@ -1,0 +1,191 @@
+import CMirageHVT
+import MirageHVT
+import MirageRuntime
+
+/// A network device the tender serves from a host tap interface (`mirage-hvt --net:NAME=TAP`),
+/// through the net hypercalls: each read is one frame the host sent to the interface, each write
+/// one frame the host receives from it (MirageOS's `mirage-net-solo5`).
+///
+/// The tender chose the address (``mac``, random and locally administered) and read the
+/// interface's ``mtu``. Waiting for frames goes through ``HVTPlatform``'s poll, so the device
+/// suits the platform's single-threaded scheduler and no other.
+public final class HVTNetworkDevice: NetworkDevice {
+    /// The device's name, as in `--net:NAME=TAP`.
+    public let name: String
+    public let mac: MACAddress
+    public let mtu: Int
+    public private(set) var statistics = NetworkStatistics()
+
+    /// At most this many frames are read per ``receive(_:)``, so that a busy interface cannot keep
+    /// other tasks from running.
+    public static let receiveBatchLimit = 64
+    /// Free bytes in front of every received frame, so an upper layer can turn a request into a
+    /// reply in place, even one with longer headers.
+    public static let receiveHeadroom = 64
+
+    private let index: UInt32
+    private let platform: HVTPlatform
+    /// A receive buffer that the last read did not fill (it found no frame, or dropped one), kept
+    /// for the next, so that waiting for frames allocates nothing.
+    private var spareFrame: PacketBuffer?
+    /// Set once the tender reported a failure of the tap: the device stays disconnected.
+    private var failed = false
+
+    private init(name: String, index: UInt32, mac: MACAddress, mtu: Int, platform: HVTPlatform) {
+        self.name = name
+        self.index = index
+        self.mac = mac
+        self.mtu = mtu
+        self.platform = platform
+    }
+
+    /// The net device the tender attached as `name`.
+    /// - Throws: ``HVTNetworkError/notAttached(name:)`` when the tender attached none of that name.
+    public static func connect(name: String, platform: HVTPlatform) throws(HVTNetworkError) -> HVTNetworkDevice {
+        let boot = bootInfo()
+        let count = Int(boot.pointee.device_count)
+        let found: HVTNetworkDevice? = withUnsafeBytes(of: boot.pointee.devices) { raw in
+            let table = raw.bindMemory(to: mirage_hvt_device.self)
+            for index in 0..<min(count, table.count) where table[index].kind == MIRAGE_HVT_DEVICE_NET.rawValue {
+                let entry = table[index]
+                let entryName = withUnsafeBytes(of: entry.name) { bytes in
+                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard entryName == name else { continue }
+                let mac = withUnsafeBytes(of: entry.mac) { MACAddress(bytes: Array($0.prefix(6))) }
+                return HVTNetworkDevice(name: name, index: UInt32(index), mac: mac, mtu: Int(entry.mtu), platform: platform)
+            }
+            return nil
+        }
+        guard let found else { throw .notAttached(name: name) }
+        return found
+    }
+
+    /// The longest frame the device sends or accepts: ``mtu`` bytes of payload after an Ethernet
+    /// header with an 802.1Q tag (14 + 4 bytes), as the tender computes it.
+    public var frameLimit: Int { mtu + 18 }
+
+    /// Waits until frames have arrived, then passes each to `handler` in order of arrival: up to
+    /// ``receiveBatchLimit`` of them, as many as the tender has.
+    ///
+    /// Each frame is a fresh buffer with ``receiveHeadroom`` free bytes in front. A frame longer
+    /// than ``frameLimit`` is dropped by the tender and counted in ``NetworkStatistics/dropped``.
+    ///
+    /// - Throws: ``NetworkError/disconnected`` once the tender has reported the tap failed.
+    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+        while true {
+            let batch = try readBatch(handler)
+            if batch.delivered > 0 { return }
+            if batch.drained { await platform.waitForFrames(device: Int(index)) }
+        }
+    }
+
+    /// Sends one frame: one write hypercall.
+    ///
+    /// - Throws: ``NetworkError/frameTooLarge(length:limit:)`` for a frame longer than
+    ///   ``frameLimit``; ``NetworkError/io(code:)`` with the tender's status when it refused the
+    ///   frame or had no room for it (counted in ``NetworkStatistics/dropped``);
+    ///   ``NetworkError/disconnected`` once the tap has failed.
+    public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
+        guard !failed else { throw .disconnected }
+        guard frame.count <= frameLimit else {
+            statistics.dropped += 1
+            throw .frameTooLarge(length: frame.count, limit: frameLimit)
+        }
+        let status = frame.withUnsafeBytes { bytes in
+            call(MIRAGE_HVT_NET_WRITE, address: UInt64(UInt(bitPattern: bytes.baseAddress)), length: bytes.count).status
+        }
+        switch status {
+        case MIRAGE_HVT_OK.rawValue:
+            statistics.transmittedFrames += 1
+            statistics.transmittedBytes += UInt64(frame.count)
+        case MIRAGE_HVT_IO_ERROR.rawValue:
+            failed = true
+            throw .disconnected
+        default:
+            // MIRAGE_HVT_AGAIN (the host had no room: a lost frame, which the protocols above
+            // recover from) or MIRAGE_HVT_INVALID (a frame shorter than an Ethernet header).
+            statistics.dropped += 1
+            throw .io(code: Int32(status))
+        }
+    }
+
+    /// Makes one net hypercall.
+    private func call(_ number: mirage_hvt_hypercall, address: UInt64, length: Int) -> (status: UInt32, length: Int) {
+        var io = mirage_hvt_net_io(device: index, status: 0, data: address, length: UInt64(length))
+        mirage_hvt_hypercall(number, &io)
+        return (io.status, Int(io.length))
+    }
+}
+
+extension HVTNetworkDevice {
+    /// How one round of reading ended.
+    struct Batch {
+        /// Frames passed to the handler.
+        var delivered = 0
+        /// Whether the tender had no frame left, rather than the batch being full.
+        var drained = false
+    }
+
+    /// Reads frames until the tender has none left or ``receiveBatchLimit`` have been read,
+    /// passing each to `handler`.
+    ///
+    /// A failure after some frames were delivered ends the batch quietly; the next call meets it
+    /// again and throws.
+    func readBatch(_ handler: (PacketBuffer) -> Void) throws(NetworkError) -> Batch {
+        var batch = Batch()
+        let space = frameLimit
+        for _ in 0..<Self.receiveBatchLimit {
+            if failed {
+                if batch.delivered > 0 { return batch }
+                throw .disconnected
+            }
+            var frame = spareFrame.take() ?? Self.receiveBuffer(space: space)
+            let (status, length) = frame.withUnsafeMutableBytes { bytes in
+                call(MIRAGE_HVT_NET_READ, address: UInt64(UInt(bitPattern: bytes.baseAddress)), length: bytes.count)
+            }
+            switch status {
+            case MIRAGE_HVT_OK.rawValue where length > 0 && length <= space:
+                frame.removeLast(space - length)
+                statistics.receivedFrames += 1
+                statistics.receivedBytes += UInt64(length)
+                batch.delivered += 1
+                handler(frame)
+            case MIRAGE_HVT_AGAIN.rawValue:
+                spareFrame = frame
+                batch.drained = true
+                return batch
+            case MIRAGE_HVT_DROPPED.rawValue:
+                spareFrame = frame
+                statistics.dropped += 1
+            default:
+                // MIRAGE_HVT_IO_ERROR (the tap failed, or its interface was deleted), or an
+                // answer the ABI does not allow: the device is done.
+                spareFrame = frame
+                failed = true
+            }
+        }
+        return batch
+    }
+
+    /// A fresh buffer of `space` readable bytes for the tender to fill, with
+    /// ``receiveHeadroom`` free bytes in front.
+    static func receiveBuffer(space: Int) -> PacketBuffer {
+        var frame = PacketBuffer(capacity: receiveHeadroom + space, headroom: receiveHeadroom)
+        frame.appendZeros(space)
+        return frame
+    }
+}
+
+/// Why the hvt network could not be set up.
+public enum HVTNetworkError: Error, CustomStringConvertible {
+    /// The tender attached no net device of this name.
+    case notAttached(name: String)
+
+    public var description: String {
+        switch self {
+        case let .notAttached(name):
+            "the tender attached no net device '\(name)' (start it with mirage-hvt --net:\(name)=TAP)"
+        }
+    }
+}

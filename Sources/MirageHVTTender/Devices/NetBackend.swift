@@ -1,0 +1,162 @@
+import CLinux
+import CMirageHVTABI
+import Glibc
+
+/// A network device the tender serves from a host tap interface (`--net:NAME=TAP`): each
+/// `MIRAGE_HVT_NET_READ` is one `read` of a frame the host sent to the interface, each
+/// `MIRAGE_HVT_NET_WRITE` one `write` of a frame the host receives from it (Solo5's hvt net
+/// module does the same).
+///
+/// The tender attaches to an interface that exists and never creates one: the operator (or
+/// `swift-mirage run --create-tap`) makes it, gives the host side its address and sets it up. The
+/// descriptor is non-blocking; the tender waits for frames in the poll hypercall
+/// (``HostEvents``).
+final class NetBackend {
+    /// What one read found.
+    enum ReadResult: Equatable {
+        /// A frame of this many bytes is in the buffer.
+        case frame(length: Int)
+        /// No frame is waiting.
+        case none
+        /// The next frame was longer than the buffer; it was read and dropped.
+        case tooLong
+        /// The read failed with this error number.
+        case failed(Int32)
+    }
+
+    /// The device's name, as in `--net:NAME=TAP`.
+    let name: String
+    /// The tap interface behind it.
+    let interface: String
+    /// The `/dev/net/tun` descriptor, attached to ``interface``.
+    let fileDescriptor: Int32
+    /// The guest's hardware address: random, locally administered.
+    let mac: [UInt8]
+    /// The interface's MTU when the tender attached it.
+    let mtu: Int
+    /// Frames dropped because they did not fit the guest's buffer.
+    private(set) var droppedFrames: UInt64 = 0
+
+    /// Where a read puts the bytes of a frame beyond the guest's buffer: if any land here, the
+    /// frame was too long. Tap reads truncate a frame to the buffers given, so one byte would
+    /// do; a few more cost nothing.
+    private let overflow = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+
+    /// The longest frame the guest may send: ``mtu`` bytes after an Ethernet header with an
+    /// 802.1Q tag (14 + 4 bytes), as ``TapDevice`` on unix.
+    var frameLimit: Int { mtu + 18 }
+
+    /// Opens `/dev/net/tun` and attaches it to the existing tap interface `interface`, whose MTU
+    /// the guest is told.
+    /// - Throws: a ``TenderError`` naming the device, the interface and the reason, with
+    ///   ``TenderExitStatus/noInput``, when the interface does not exist, is not a tap interface,
+    ///   is busy, or may not be used.
+    convenience init(name: String, interface: String) throws(TenderError) {
+        func failure(_ reason: String) -> TenderError {
+            TenderError("--net:\(name)=\(interface): cannot open tap interface \(interface): \(reason)", status: TenderExitStatus.noInput)
+        }
+        // TUNSETIFF creates an interface that does not exist (with no address and down, which
+        // no one would want to run a guest on) and expands patterns such as tap%d: refuse both.
+        guard !interface.isEmpty, interface.utf8.count < Int(IFNAMSIZ), !interface.contains("%"), !interface.contains("/") else {
+            throw failure("not an interface name (1 to \(IFNAMSIZ - 1) bytes, no '%' or '/')")
+        }
+        guard if_nametoindex(interface) != 0 else {
+            throw failure("\(String(cString: strerror(ENODEV))); create it with 'ip tuntap add dev \(interface) mode tap' (or use 'swift-mirage run --create-tap')")
+        }
+        let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("/dev/net/tun: \(String(cString: strerror(errno)))") }
+        var assigned = [CChar](repeating: 0, count: Int(IFNAMSIZ))
+        var result: Int32
+        repeat { result = mirage_tap_attach(fd, interface, &assigned) } while result < 0 && errno == EINTR
+        guard result == 0 else {
+            let code = errno
+            close(fd)
+            let hint = switch code {
+            case EINVAL: " (is it a tun interface rather than a tap interface?)"
+            case EBUSY: " (another process has it open)"
+            case EPERM, EACCES: " (the tender needs CAP_NET_ADMIN, or the interface must belong to its user)"
+            default: ""
+            }
+            throw failure(String(cString: strerror(code)) + hint)
+        }
+        self.init(name: name, interface: interface, fileDescriptor: fd,
+                  mtu: Self.interfaceMTU(interface) ?? 1500, mac: Self.randomLocalMAC())
+    }
+
+    /// A backend over `fileDescriptor`, already open and non-blocking, whose every read and write
+    /// is one frame (a tap descriptor, or a datagram socket in tests); it is closed with the
+    /// backend.
+    init(name: String, interface: String, fileDescriptor: Int32, mtu: Int, mac: [UInt8]) {
+        self.name = name
+        self.interface = interface
+        self.fileDescriptor = fileDescriptor
+        self.mtu = mtu
+        self.mac = mac
+    }
+
+    deinit {
+        overflow.deallocate()
+        close(fileDescriptor)
+    }
+
+    var tableEntry: DeviceTableEntry {
+        DeviceTableEntry(kind: MIRAGE_HVT_DEVICE_NET, name: name, mac: mac, mtu: UInt64(mtu))
+    }
+
+    /// Reads one frame into `buffer`. A frame longer than `buffer` is dropped and counted in
+    /// ``droppedFrames``, never cut short silently. The corresponding C function is `readv`.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+        var vectors = [
+            iovec(iov_base: buffer.baseAddress, iov_len: buffer.count),
+            iovec(iov_base: overflow.baseAddress, iov_len: overflow.count),
+        ]
+        var count: Int
+        repeat { count = readv(fileDescriptor, &vectors, 2) } while count < 0 && errno == EINTR
+        if count < 0 {
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .none : .failed(errno)
+        }
+        if count > buffer.count {
+            droppedFrames += 1
+            return .tooLong
+        }
+        // A read of nothing: the descriptor has reached its end (no frame is empty).
+        return count == 0 ? .failed(EIO) : .frame(length: count)
+    }
+
+    /// Writes `frame`, which must be a whole Ethernet frame of at most ``frameLimit`` bytes.
+    /// The corresponding C function is `write`.
+    /// - Returns: `MIRAGE_HVT_OK`; `MIRAGE_HVT_INVALID` for a frame shorter than an Ethernet
+    ///   header or longer than ``frameLimit``; `MIRAGE_HVT_AGAIN` when the host had no room;
+    ///   `MIRAGE_HVT_IO_ERROR` when the write failed otherwise.
+    func write(_ frame: UnsafeRawBufferPointer) -> mirage_hvt_status {
+        guard frame.count >= 14, frame.count <= frameLimit else { return MIRAGE_HVT_INVALID }
+        var count: Int
+        repeat { count = Glibc.write(fileDescriptor, frame.baseAddress, frame.count) } while count < 0 && errno == EINTR
+        if count >= 0 { return MIRAGE_HVT_OK } // a tap interface takes a frame whole or not at all
+        return errno == EAGAIN || errno == EWOULDBLOCK ? MIRAGE_HVT_AGAIN : MIRAGE_HVT_IO_ERROR
+    }
+
+    /// A random unicast, locally administered MAC address (IEEE 802-2014, 8.2: bit 0 of the
+    /// first byte clear, bit 1 set).
+    static func randomLocalMAC() -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 6)
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, $0.count - filled, 0) }
+            if count > 0 { filled += count }
+        }
+        bytes[0] = bytes[0] & 0xFC | 0x02
+        return bytes
+    }
+
+    /// The MTU of the interface `name`, or nil when it cannot be read. The corresponding C
+    /// functions are `socket` and `ioctl` (`SIOCGIFMTU`).
+    static func interfaceMTU(_ name: String) -> Int? {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else { return nil }
+        defer { close(socket) }
+        var mtu: Int32 = 0
+        guard mirage_interface_mtu(socket, name, &mtu) == 0, mtu > 0 else { return nil }
+        return Int(mtu)
+    }
+}

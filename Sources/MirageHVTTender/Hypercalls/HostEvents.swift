@@ -1,0 +1,108 @@
+import CLinux
+import CMirageHVTABI
+import Glibc
+
+/// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
+/// through a signalfd), and frames arriving on the tap interfaces of net devices.
+///
+/// The guest says which net devices it waits for; only those end the wait early. A tap whose
+/// frames nobody waits for leaves the epoll set when it next reports (it is level-triggered and
+/// would otherwise end every wait at once) and comes back when the guest waits for it again, so
+/// the steady states (waiting, or busy and checking) cost no `epoll_ctl` calls.
+final class HostEvents {
+    private let epoll: Int32
+    private let signals: Int32
+    /// The net devices' descriptors by device index, and whether each is in the epoll set.
+    private var devices: [Int: (fileDescriptor: Int32, watched: Bool)] = [:]
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 1)
+    private(set) var stopRequested = false
+
+    /// The epoll data of the signalfd; devices use their index.
+    private static let signalMarker = UInt64.max
+
+    /// Creates the epoll set.
+    /// - Parameter handlesSignals: whether SIGINT and SIGTERM stop the guest: they are blocked
+    ///   for the calling thread and read from a signalfd instead.
+    init(handlesSignals: Bool = true) {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard handlesSignals else {
+            signals = -1
+            return
+        }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+        signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.signalMarker
+        epoll_ctl(epoll, EPOLL_CTL_ADD, signals, &event)
+    }
+
+    deinit {
+        events.deallocate()
+        close(epoll)
+        if signals >= 0 { close(signals) }
+    }
+
+    /// Watches `fileDescriptor`, the tap of net device `index`, for frames.
+    func watch(device index: Int, fileDescriptor: Int32) {
+        precondition(index >= 0 && index < Int(MIRAGE_HVT_MAX_DEVICES), "device index \(index) out of range")
+        devices[index] = (fileDescriptor, false)
+        setWatched(index, true)
+    }
+
+    /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames on one of
+    /// the net devices whose bits are set in `interest`; a deadline that has passed only checks.
+    /// - Returns: the bits of the devices in `interest` with frames to read (or an error to
+    ///   report), and `MIRAGE_HVT_POLL_STOP_REQUESTED` once the unikernel has been asked to stop.
+    func wait(until deadline: UInt64, interest: UInt64) -> UInt64 {
+        for (index, device) in devices where !device.watched && interest & (1 << UInt64(index)) != 0 {
+            setWatched(index, true)
+        }
+        var ready: UInt64 = 0
+        while true {
+            if stopRequested { return ready | MIRAGE_HVT_POLL_STOP_REQUESTED }
+            let now = HypercallHandler.clock(CLOCK_MONOTONIC)
+            let timeout: Int32 = deadline <= now ? 0 : Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            let count = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeout)
+            if count < 0 && errno == EINTR { continue }
+            for event in events.prefix(max(Int(count), 0)) {
+                if event.data.u64 == Self.signalMarker {
+                    drainSignals()
+                    continue
+                }
+                let index = Int(event.data.u64)
+                if interest & (1 << UInt64(index)) != 0 {
+                    ready |= 1 << UInt64(index)
+                } else {
+                    setWatched(index, false)
+                }
+            }
+            // Only devices nobody waits for reported (and left the set): wait on.
+            if ready != 0 || stopRequested || count <= 0 || timeout == 0 {
+                return ready | (stopRequested ? MIRAGE_HVT_POLL_STOP_REQUESTED : 0)
+            }
+        }
+    }
+
+    private func setWatched(_ index: Int, _ watched: Bool) {
+        guard let device = devices[index], device.watched != watched else { return }
+        if watched {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = UInt64(index)
+            epoll_ctl(epoll, EPOLL_CTL_ADD, device.fileDescriptor, &event)
+        } else {
+            epoll_ctl(epoll, EPOLL_CTL_DEL, device.fileDescriptor, nil)
+        }
+        devices[index] = (device.fileDescriptor, watched)
+    }
+
+    private func drainSignals() {
+        var info = signalfd_siginfo()
+        while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 { stopRequested = true }
+    }
+}
