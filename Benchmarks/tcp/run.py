@@ -4,7 +4,8 @@ veth pair, measured in the same run with the same client (DESIGN.md, "Benchmarks
 
   sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000]
 
-Builds Examples/echo for unix with --net=direct (release), then in fresh network namespaces:
+Builds Examples/echo for unix with --net=direct and, where /dev/kvm is usable, for hvt (both
+release; the hvt image runs under a release mirage-hvt), then in fresh network namespaces:
   * bulk in: the client sends N MiB to the discard port (9) and waits for the close;
   * bulk out: the client reads N MiB from the chargen port (19);
   * request/response: 64 bytes to the echo port (7) and back, many times on one connection;
@@ -110,18 +111,20 @@ def malloc_counter(ns, pid):
     return stop
 
 
-def ours(image, megabytes, round_trips):
+def ours(image, megabytes, round_trips, tender=None):
     ns = f"mirage-bench-{os.getpid()}"
     namespace(ns)
     try:
         for command in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
                         ["ip", "link", "set", "tap0", "up"]):
             sh("ip", "netns", "exec", ns, *command)
-        server = subprocess.Popen(["ip", "netns", "exec", ns, image, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        command = [tender, "--net:service=tap0", "--", image] if tender else [image]
+        server = subprocess.Popen(["ip", "netns", "exec", ns, *command, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
+        time.sleep(0.5 if not tender else 1.0)
         pid = int(sh("pgrep", "-n", "-f", image + " --ipv4=10.0.0.2/24").stdout.split()[0])
+        counter = None if tender else (lambda: malloc_counter(ns, pid))  # the guest's allocator is not libc's
         try:
-            return measure(ns, "10.0.0.2", megabytes, round_trips, around_bulk=lambda: malloc_counter(ns, pid))
+            return measure(ns, "10.0.0.2", megabytes, round_trips, around_bulk=counter)
         finally:
             server.terminate()
             server.wait()
@@ -167,18 +170,29 @@ def main():
     subprocess.run([tool, "configure", "-t", "unix", "--net=direct", echo], check=True, capture_output=True)
     subprocess.run([tool, "build", echo], check=True, capture_output=True)
     image = os.path.join(echo, "dist/echo")
+    guest = None
+    if os.access("/dev/kvm", os.W_OK):
+        subprocess.run(["swift", "build", "-c", "release", "--product", "mirage-hvt"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([tool, "configure", "-t", "hvt", echo], check=True, capture_output=True)
+        subprocess.run([tool, "build", echo], check=True, capture_output=True)
+        tender = os.path.join(ROOT, ".build/release/mirage-hvt")
+        guest = ours(os.path.join(echo, "dist/echo.hvt"), options.megabytes, options.round_trips, tender=tender)
+    else:
+        print("SKIP: the hvt column: /dev/kvm is absent or not writable")
     mine, theirs = ours(image, options.megabytes, options.round_trips), kernel(options.megabytes, options.round_trips)
-    print(f"| what | direct stack over tap | Linux over veth | ratio |")
-    print(f"|---|---|---|---|")
-    print(f"| bulk TCP in (to discard), {options.megabytes} MiB | {mine['bulk']:.0f} Mbit/s | {theirs['bulk']:.0f} Mbit/s | {mine['bulk'] / theirs['bulk']:.2f}x |")
-    print(f"| bulk TCP out (from chargen), {options.megabytes} MiB | {mine['out']:.0f} Mbit/s | {theirs['out']:.0f} Mbit/s | {mine['out'] / theirs['out']:.2f}x |")
+    na = {"bulk": float("nan"), "out": float("nan"), "rr": float("nan"), "rr99": float("nan"), "ping": float("nan")}
+    vm = guest or na
+    print("| what | our stack over tap (unix) | our stack in a KVM guest (hvt) | Linux over veth | unix/Linux | hvt/Linux |")
+    print("|---|---|---|---|---|---|")
+    for key, label in (("bulk", f"bulk TCP in (to discard), {options.megabytes} MiB"), ("out", f"bulk TCP out (from chargen), {options.megabytes} MiB")):
+        print(f"| {label} | {mine[key]:.0f} Mbit/s | {vm[key]:.0f} Mbit/s | {theirs[key]:.0f} Mbit/s | {mine[key] / theirs[key]:.2f}x | {vm[key] / theirs[key]:.2f}x |")
     for key, label in (("rr", "64-byte request/response, median"), ("rr99", "64-byte request/response, p99"), ("ping", "ping RTT, mean")):
-        print(f"| {label} | {mine[key] * 1e6:.0f} µs | {theirs[key] * 1e6:.0f} µs | {mine[key] / theirs[key]:.2f}x |")
+        print(f"| {label} | {mine[key] * 1e6:.0f} µs | {vm[key] * 1e6:.0f} µs | {theirs[key] * 1e6:.0f} µs | {mine[key] / theirs[key]:.2f}x | {vm[key] / theirs[key]:.2f}x |")
     if mine["allocations"]:
         per_frame, frames = mine["allocations"]
-        print(f"| mallocs per frame received, bulk in ({frames} frames) | {per_frame:.2f} | (in the kernel) | |")
+        print(f"| mallocs per frame received, bulk in ({frames} frames) | {per_frame:.2f} | | (in the kernel) | | |")
     else:
-        print("| mallocs per frame received | not measured: needs perf with uprobes | | |")
+        print("| mallocs per frame received | not measured: needs perf with uprobes | | | | |")
 
 
 if __name__ == "__main__":

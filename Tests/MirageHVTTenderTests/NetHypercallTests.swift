@@ -20,13 +20,14 @@ struct NetHypercallTests {
         let backend: NetBackend
         let host: Int32
 
-        init(mtu: Int = 1500) {
+        init(mtu: Int = 1500, headerLength: Int = 0) {
             raw.initializeMemory(as: UInt8.self, repeating: 0xCC)
             memory = GuestMemory(bytes: raw)
             var pair: [Int32] = [0, 0]
             precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
             host = pair[1]
-            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1])
+            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
+                                 headerLength: headerLength)
             handler = HypercallHandler(memory: memory, blocks: [:], nets: [0: backend], events: HostEvents(handlesSignals: false))
         }
 
@@ -50,6 +51,22 @@ struct NetHypercallTests {
         func write(_ frame: [UInt8], device: UInt32 = 0) -> (HypercallHandler.Outcome, mirage_hvt_net_io) {
             _ = frame.withUnsafeBytes { memory.copy($0, to: Self.buffer) }
             return call(MIRAGE_HVT_NET_WRITE, mirage_hvt_net_io(device: device, status: 99, data: Self.buffer, length: UInt64(frame.count)))
+        }
+
+        /// Makes a net hypercall with headers (`MIRAGE_HVT_NET_HEADER`): `io` and `header` at
+        /// ``argument``; returns the outcome, `io` and the header as the tender left them.
+        func callWithHeader(_ number: mirage_hvt_hypercall, _ io: mirage_hvt_net_io, header: [UInt8])
+            -> (HypercallHandler.Outcome, mirage_hvt_net_io, [UInt8]) {
+            var argument = mirage_hvt_net_io_with_header()
+            argument.io = io
+            argument.io.device |= MIRAGE_HVT_NET_HEADER
+            withUnsafeMutableBytes(of: &argument.header) { bytes in
+                for (index, byte) in header.enumerated() { bytes[index] = byte }
+            }
+            _ = memory.withStruct(mirage_hvt_net_io_with_header.self, at: Self.argument) { $0.pointee = argument }
+            let outcome = handler.handle(UInt64(number.rawValue), argument: Self.argument)
+            let after = memory.withStruct(mirage_hvt_net_io_with_header.self, at: Self.argument) { $0.pointee }!
+            return (outcome, after.io, withUnsafeBytes(of: after.header) { Array($0.prefix(10)) })
         }
 
         /// The host sends `frame` to the guest.
@@ -241,5 +258,49 @@ struct NetHypercallTests {
         #expect(entry.mtu == 9000)
         #expect(withUnsafeBytes(of: entry.mac) { Array($0.prefix(6)) } == [2, 0, 0, 0, 0, 1])
         #expect(withUnsafeBytes(of: entry.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } == "service")
+    }
+
+    @Test("with headers, a write sends the guest's virtio-net header and frame as one; a segment for the kernel to cut may pass the MTU, another may not")
+    func writeWithHeader() {
+        let fixture = Fixture(headerLength: 10)
+        #expect(fixture.backend.tableEntry.abiEntry.flags == MIRAGE_HVT_NET_HEADERS)
+        let frame = [UInt8](repeating: 0x5A, count: 3000)
+        _ = frame.withUnsafeBytes { fixture.memory.copy($0, to: Fixture.buffer) }
+        let io = mirage_hvt_net_io(device: 0, status: 99, data: Fixture.buffer, length: UInt64(frame.count))
+        let segmenting: [UInt8] = [1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0]
+        let (outcome, after, _) = fixture.callWithHeader(MIRAGE_HVT_NET_WRITE, io, header: segmenting)
+        #expect(outcome == .resume && after.status == MIRAGE_HVT_OK.rawValue)
+        #expect(fixture.received() == [segmenting + frame])
+        let plain: [UInt8] = [1, 0, 0, 0, 0, 0, 34, 0, 16, 0]
+        let (_, refused, _) = fixture.callWithHeader(MIRAGE_HVT_NET_WRITE, io, header: plain)
+        #expect(refused.status == MIRAGE_HVT_INVALID.rawValue)
+        #expect(fixture.received().isEmpty)
+    }
+
+    @Test("with headers, a read returns the frame and, beside it, the header the host sent; without, the header is dropped")
+    func readWithHeader() {
+        let fixture = Fixture(headerLength: 10)
+        let header: [UInt8] = [1, 0, 0, 0, 0, 0, 34, 0, 16, 0]
+        let frame = [UInt8](repeating: 0x33, count: 100)
+        fixture.send(header + frame)
+        let io = mirage_hvt_net_io(device: 0, status: 99, data: Fixture.buffer, length: 2000)
+        let (_, after, returned) = fixture.callWithHeader(MIRAGE_HVT_NET_READ, io, header: [UInt8](repeating: 0xEE, count: 10))
+        #expect(after.status == MIRAGE_HVT_OK.rawValue && after.length == 100)
+        #expect(returned == header)
+        #expect(fixture.guestBytes(at: Fixture.buffer, count: 100) == frame)
+        // A guest that asks for no header gets the frame alone.
+        fixture.send(header + frame.map { $0 ^ 0xFF })
+        let (_, plain) = fixture.read(capacity: 2000)
+        #expect(plain.status == MIRAGE_HVT_OK.rawValue && plain.length == 100)
+        #expect(fixture.guestBytes(at: Fixture.buffer, count: 100) == frame.map { $0 ^ 0xFF })
+    }
+
+    @Test("a call with headers to a device that cannot pass them is refused with UNSUPPORTED, and its entry does not offer them")
+    func headersUnsupported() {
+        let fixture = Fixture()
+        #expect(fixture.backend.tableEntry.abiEntry.flags == 0)
+        let io = mirage_hvt_net_io(device: 0, status: 99, data: Fixture.buffer, length: 2000)
+        let (outcome, after, _) = fixture.callWithHeader(MIRAGE_HVT_NET_READ, io, header: [])
+        #expect(outcome == .resume && after.status == MIRAGE_HVT_UNSUPPORTED.rawValue && after.length == 0)
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 import MirageCore
 import MirageNet
 import MirageRuntime
-@testable import MirageUnix
+import MirageUnix
 import Testing
 
 /// Whether tap interfaces and network namespaces can be made here; the suite says why not.

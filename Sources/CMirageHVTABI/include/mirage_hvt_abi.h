@@ -60,7 +60,11 @@ enum mirage_hvt_device_kind {
 /// A device the tender attached, in the order of the image's device manifest.
 struct mirage_hvt_device {
     uint32_t kind;                 // enum mirage_hvt_device_kind
-    uint32_t writable;             // block: 1 when writes are allowed
+    union {
+        uint32_t writable;         // block: 1 when writes are allowed
+        uint32_t flags;            // net: MIRAGE_HVT_NET_HEADERS when the tender passes
+                                   // virtio-net headers (struct mirage_hvt_net_io_with_header)
+    };
     char name[MIRAGE_HVT_DEVICE_NAME_MAX]; // NUL-terminated, as in --block:NAME=FILE
     uint64_t sector_size;          // block
     uint64_t sector_count;         // block
@@ -127,6 +131,25 @@ struct mirage_hvt_net_io {
     uint64_t data;                 // guest address
     uint64_t length;               // in: capacity (read) or frame size (write); out: frame size
                                    // (read; 0 unless the status is OK)
+};
+
+/// A net device's flag in its table entry: the tender exchanges frames with the tap interface
+/// together with their virtio-net headers, so the guest may take and give the kernel's offloads.
+#define MIRAGE_HVT_NET_HEADERS 1u
+
+/// Set in mirage_hvt_net_io.device (only for a device whose entry has MIRAGE_HVT_NET_HEADERS):
+/// the argument is a struct mirage_hvt_net_io_with_header, and the frame's header travels in it.
+/// The first such call has the tender offer the kernel's offloads on the tap (TUNSETOFFLOAD with
+/// partial checksums and TCP/IPv4 segmentation): reads may then return TCP segments of up to
+/// 64 KiB, which a buffer must have room for, and writes may ask for segmentation.
+#define MIRAGE_HVT_NET_HEADER 0x80000000u
+
+/// A net read or write with the frame's `struct virtio_net_hdr` (virtio 1.2 section 5.1.6: 10
+/// bytes, little-endian): filled in by a read, given with a write. A write asking for
+/// segmentation may be up to 65,535 + 14 bytes long.
+struct mirage_hvt_net_io_with_header {
+    struct mirage_hvt_net_io io;
+    uint8_t header[16];            // the first 10 bytes are the header
 };
 
 struct mirage_hvt_halt {

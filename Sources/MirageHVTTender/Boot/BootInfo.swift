@@ -60,11 +60,14 @@ struct DeviceTableEntry {
     var sectorCount: UInt64 = 0
     var mac: [UInt8] = []
     var mtu: UInt64 = 0
+    /// Net: MIRAGE_HVT_NET_HEADERS or 0.
+    var netFlags: UInt32 = 0
 
     var abiEntry: mirage_hvt_device {
         var entry = mirage_hvt_device()
         entry.kind = kind.rawValue
-        entry.writable = writable ? 1 : 0
+        // One field: a block device's writable flag, a net device's flags.
+        entry.writable = kind == MIRAGE_HVT_DEVICE_NET ? netFlags : (writable ? 1 : 0)
         entry.sector_size = sectorSize
         entry.sector_count = sectorCount
         entry.mtu = mtu

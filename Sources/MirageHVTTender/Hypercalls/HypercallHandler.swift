@@ -109,36 +109,58 @@ final class HypercallHandler {
     }
 
     private func net(_ number: UInt64, argument: UInt64) -> Outcome {
-        let outcome = memory.withStruct(mirage_hvt_net_io.self, at: argument) { io -> Outcome in
-            let isWrite = number == UInt64(MIRAGE_HVT_NET_WRITE.rawValue)
-            guard let backend = nets[Int(io.pointee.device)] else {
-                io.pointee.status = MIRAGE_HVT_INVALID.rawValue
-                if !isWrite { io.pointee.length = 0 }
-                return .resume
+        let isWrite = number == UInt64(MIRAGE_HVT_NET_WRITE.rawValue)
+        guard let device = memory.withStruct(mirage_hvt_net_io.self, at: argument, { $0.pointee.device }) else {
+            return .crash(badArgument("net", argument))
+        }
+        guard device & MIRAGE_HVT_NET_HEADER != 0 else {
+            let outcome = memory.withStruct(mirage_hvt_net_io.self, at: argument) { io in
+                transferFrame(io, isWrite: isWrite, header: nil)
             }
-            let (data, length) = (io.pointee.data, io.pointee.length)
-            guard let bytes = memory.range(at: data, length: length) else {
-                return .crash("the guest asked to \(isWrite ? "send" : "receive") a frame of \(length) bytes at 0x\(String(data, radix: 16)), outside its memory")
+            return outcome ?? .crash(badArgument("net", argument))
+        }
+        // The longer argument, with the frame's virtio-net header beside it.
+        let outcome = memory.withStruct(mirage_hvt_net_io_with_header.self, at: argument) { call in
+            withUnsafeMutableBytes(of: &call.pointee.header) { header in
+                withUnsafeMutablePointer(to: &call.pointee.io) { io in
+                    transferFrame(io, isWrite: isWrite, header: UnsafeMutableRawBufferPointer(rebasing: header[0..<NetBackend.virtioHeaderLength]))
+                }
             }
-            if isWrite {
-                io.pointee.status = backend.write(UnsafeRawBufferPointer(bytes)).rawValue
-                return .resume
-            }
-            let status: mirage_hvt_status
-            var received = 0
-            switch backend.read(into: bytes) {
-            case let .frame(length):
-                status = MIRAGE_HVT_OK
-                received = length
-            case .none: status = MIRAGE_HVT_AGAIN
-            case .tooLong: status = MIRAGE_HVT_DROPPED
-            case .failed: status = MIRAGE_HVT_IO_ERROR
-            }
-            io.pointee.status = status.rawValue
-            io.pointee.length = UInt64(received)
-            return .resume
         }
         return outcome ?? .crash(badArgument("net", argument))
+    }
+
+    /// Serves one net read or write; `header` is where the frame's virtio-net header comes from
+    /// or goes to, when the guest passes one.
+    private func transferFrame(_ io: UnsafeMutablePointer<mirage_hvt_net_io>, isWrite: Bool,
+                               header: UnsafeMutableRawBufferPointer?) -> Outcome {
+        let index = Int(io.pointee.device & ~MIRAGE_HVT_NET_HEADER)
+        guard let backend = nets[index], header == nil || backend.passesHeaders else {
+            io.pointee.status = (nets[index] == nil ? MIRAGE_HVT_INVALID : MIRAGE_HVT_UNSUPPORTED).rawValue
+            if !isWrite { io.pointee.length = 0 }
+            return .resume
+        }
+        let (data, length) = (io.pointee.data, io.pointee.length)
+        guard let bytes = memory.range(at: data, length: length) else {
+            return .crash("the guest asked to \(isWrite ? "send" : "receive") a frame of \(length) bytes at 0x\(String(data, radix: 16)), outside its memory")
+        }
+        if isWrite {
+            io.pointee.status = backend.write(UnsafeRawBufferPointer(bytes), header: header.map(UnsafeRawBufferPointer.init)).rawValue
+            return .resume
+        }
+        let status: mirage_hvt_status
+        var received = 0
+        switch backend.read(into: bytes, header: header) {
+        case let .frame(length):
+            status = MIRAGE_HVT_OK
+            received = length
+        case .none: status = MIRAGE_HVT_AGAIN
+        case .tooLong: status = MIRAGE_HVT_DROPPED
+        case .failed: status = MIRAGE_HVT_IO_ERROR
+        }
+        io.pointee.status = status.rawValue
+        io.pointee.length = UInt64(received)
+        return .resume
     }
 
     /// Nanoseconds on a host clock.

@@ -1,30 +1,29 @@
-import MirageCore
-
 /// The header Linux puts in front of every frame on a tap descriptor opened with `IFF_VNET_HDR`
 /// (`struct virtio_net_hdr`, virtio 1.2 section 5.1.6, in the legacy 10-byte form and the host's
 /// byte order, little-endian here): how the frame's checksum and segmentation are to be handled.
-/// It is how a ``TapDevice`` passes ``FrameOffload`` facts to and from the kernel.
-struct VirtioNetHeader: Equatable {
+/// It is how a tap device on unix, and the hvt tender for its guest, pass ``FrameOffload`` facts
+/// to and from the kernel.
+public struct VirtioNetHeader: Equatable, Sendable {
     /// The header's size on the descriptor (the default of `TUNSETVNETHDRSZ`).
-    static let length = 10
+    public static let length = 10
 
     /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`: the checksum is partial, to complete from ``checksumStart``.
-    static let needsChecksum: UInt8 = 1
+    public static let needsChecksum: UInt8 = 1
     /// `VIRTIO_NET_HDR_F_DATA_VALID`: the checksum was checked.
-    static let dataValid: UInt8 = 2
+    public static let dataValid: UInt8 = 2
     /// `VIRTIO_NET_HDR_GSO_NONE` and `VIRTIO_NET_HDR_GSO_TCPV4`.
-    static let segmentationNone: UInt8 = 0
-    static let segmentationTCPv4: UInt8 = 1
+    public static let segmentationNone: UInt8 = 0
+    public static let segmentationTCPv4: UInt8 = 1
 
-    var flags: UInt8 = 0
-    var segmentationType: UInt8 = segmentationNone
-    var headerLength: UInt16 = 0
-    var segmentSize: UInt16 = 0
-    var checksumStart: UInt16 = 0
-    var checksumOffset: UInt16 = 0
+    public var flags: UInt8 = 0
+    public var segmentationType: UInt8 = segmentationNone
+    public var headerLength: UInt16 = 0
+    public var segmentSize: UInt16 = 0
+    public var checksumStart: UInt16 = 0
+    public var checksumOffset: UInt16 = 0
 
     /// The header that asks the kernel for `offload`'s work on a frame we send.
-    init(transmitting offload: FrameOffload) {
+    public init(transmitting offload: FrameOffload) {
         if offload.checksumStart != 0 || offload.tcpSegmentSize != 0 {
             flags = Self.needsChecksum
             checksumStart = offload.checksumStart
@@ -37,10 +36,10 @@ struct VirtioNetHeader: Equatable {
         }
     }
 
-    init() {}
+    public init() {}
 
     /// Reads the header from the first ``length`` bytes of `bytes`.
-    init(_ bytes: UnsafeRawBufferPointer) {
+    public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count >= Self.length, "a virtio-net header is 10 bytes")
         func field(_ offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
         flags = bytes[0]
@@ -52,7 +51,7 @@ struct VirtioNetHeader: Equatable {
     }
 
     /// Writes the header into the first ``length`` bytes of `bytes`.
-    func write(into bytes: UnsafeMutableRawBufferPointer) {
+    public func write(into bytes: UnsafeMutableRawBufferPointer) {
         precondition(bytes.count >= Self.length, "a virtio-net header is 10 bytes")
         func store(_ value: UInt16, _ offset: Int) {
             bytes[offset] = UInt8(truncatingIfNeeded: value)
@@ -68,7 +67,7 @@ struct VirtioNetHeader: Equatable {
 
     /// What a received frame's header tells the stack: its checksum needs no check when the
     /// kernel checked it or when it is partial (the frame never left this host).
-    var receivedOffload: FrameOffload {
+    public var receivedOffload: FrameOffload {
         var offload = FrameOffload()
         offload.checksumVerified = flags & (Self.needsChecksum | Self.dataValid) != 0
         return offload
