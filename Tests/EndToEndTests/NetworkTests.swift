@@ -179,17 +179,7 @@ extension EndToEnd {
 
         @Test("as a client, the stack connects to a Linux listener and verifies a 4 MiB echo; a closed port is refused")
         func client() throws {
-            let image = try EchoImages.image(network: "direct")
-            let namespace = try NetworkNamespace()
-            let listenerLog = NSTemporaryDirectory() + namespace.name + "-listener.log"
-            _ = try namespace.start(["/usr/bin/socat", "TCP-LISTEN:5000,bind=10.0.0.1,reuseaddr", "EXEC:/bin/cat"], log: listenerLog)
-            usleep(300_000)
-            let result = try namespace.exec([image, "--ipv4=10.0.0.2/24", "--connect=10.0.0.1:5000", "--bytes=\(4 << 20)"])
-            #expect(result.status == 0, "\(result.errorOutput)")
-            #expect(result.errorOutput.contains("echo of 4194304 bytes from 10.0.0.1:5000 verified"))
-            let refused = try namespace.exec([image, "--ipv4=10.0.0.2/24", "--connect=10.0.0.1:5001"])
-            #expect(refused.status == 1)
-            #expect(refused.errorOutput.contains("connection refused"))
+            try checkEchoClient([try EchoImages.image(network: "direct"), "--ipv4=10.0.0.2/24"])
         }
     }
 }
@@ -217,4 +207,19 @@ extension EndToEnd {
         @Test("a slow reader finishes") func slowReader() throws { try check(["slow-reader"]) }
         @Test("the kernel resets a connection; the server goes on") func kernelReset() throws { try check(["reset"]) }
     }
+}
+
+/// Runs the echo unikernel `command` as a client in a fresh namespace: against a Linux listener
+/// (socat echoing through cat) it must verify a 4 MiB echo, and a closed port must be refused.
+func checkEchoClient(_ command: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let namespace = try NetworkNamespace()
+    let listenerLog = NSTemporaryDirectory() + namespace.name + "-listener.log"
+    _ = try namespace.start(["/usr/bin/socat", "TCP-LISTEN:5000,bind=10.0.0.1,reuseaddr", "EXEC:/bin/cat"], log: listenerLog)
+    usleep(300_000)
+    let result = try namespace.exec(command + ["--connect=10.0.0.1:5000", "--bytes=\(4 << 20)"])
+    #expect(result.status == 0, "\(result.errorOutput)", sourceLocation: sourceLocation)
+    #expect(result.errorOutput.contains("echo of 4194304 bytes from 10.0.0.1:5000 verified"), sourceLocation: sourceLocation)
+    let refused = try namespace.exec(command + ["--connect=10.0.0.1:5001"])
+    #expect(refused.status == 1, sourceLocation: sourceLocation)
+    #expect(refused.errorOutput.contains("connection refused"), sourceLocation: sourceLocation)
 }
