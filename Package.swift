@@ -92,6 +92,11 @@ let portableTargets: [Target] = [
         dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
+    .target(
+        name: "MirageHTTP",
+        dependencies: ["MirageCore", "MirageRuntime"],
+        swiftSettings: librarySettings
+    ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
@@ -175,6 +180,10 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageNet", "MirageCore", "MirageRuntime", "MirageTesting"]
     ),
     .testTarget(
+        name: "MirageHTTPTests",
+        dependencies: ["MirageHTTP", "MirageCore", "MirageTesting"]
+    ),
+    .testTarget(
         name: "MirageHVTTenderTests",
         dependencies: ["MirageHVTTender", "CMirageHVTABI"]
     ),
@@ -192,6 +201,7 @@ let package = Package(
         .library(name: "MirageRuntime", targets: ["MirageRuntime"]),
         .library(name: "MirageTesting", targets: ["MirageTesting"]),
         .library(name: "MirageNet", targets: ["MirageNet"]),
+        .library(name: "MirageHTTP", targets: ["MirageHTTP"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
         .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),
