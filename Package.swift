@@ -89,7 +89,7 @@ let portableTargets: [Target] = [
     ),
     .target(
         name: "MirageTesting",
-        dependencies: ["MirageCore", "MirageRuntime"],
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet"],
         swiftSettings: librarySettings
     ),
     .target(
@@ -181,7 +181,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageHTTPTests",
-        dependencies: ["MirageHTTP", "MirageCore", "MirageTesting"]
+        dependencies: ["MirageHTTP", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
         name: "MirageHVTTenderTests",

@@ -4,44 +4,7 @@ import MirageRuntime
 import MirageTesting
 import Testing
 
-/// Two direct stacks on a simulated Ethernet, driven by the scheduler on a manual clock.
-final class StackPair {
-    let platform = SimulatedPlatform()
-    let network: SimulatedNetwork
-    var client: DirectStack<SimulatedNetworkDevice, ManualClock>!
-    var server: DirectStack<SimulatedNetworkDevice, ManualClock>!
-
-    init(seed: UInt64, impairments: SimulatedNetwork.Impairments = SimulatedNetwork.Impairments(),
-         tcp: TCPConfiguration = TCPConfiguration(), offloads: NetworkOffloads = []) {
-        network = SimulatedNetwork(seed: seed, impairments: impairments)
-        self.tcp = tcp
-        self.offloads = offloads
-    }
-
-    let tcp: TCPConfiguration
-    let offloads: NetworkOffloads
-
-    /// Creates the stacks (inside the scheduler) and runs `body`.
-    func run(_ body: @escaping (StackPair) async -> Int32) -> Int32 {
-        Mirage.runToCompletion(platform) { [self] in
-            // A stack that stalls fails the test instead of hanging it: simulated time is bounded.
-            let platform = self.platform
-            Task {
-                try? await sleep(for: .seconds(1000))
-                platform.stopRequested = true
-            }
-            var clientConfiguration = StackConfiguration(address: IPv4Prefix(address: hostA, length: 24))
-            clientConfiguration.tcp = tcp
-            var serverConfiguration = StackConfiguration(address: IPv4Prefix(address: hostB, length: 24))
-            serverConfiguration.tcp = tcp
-            client = DirectStack(device: network.attach(mac: MACAddress(2, 0, 0, 0, 0, 1), offloads: offloads), clock: platform.monotonicClock,
-                                 entropy: SeededEntropy(seed: 11), configuration: clientConfiguration)
-            server = DirectStack(device: network.attach(mac: MACAddress(2, 0, 0, 0, 0, 2), offloads: offloads), clock: platform.monotonicClock,
-                                 entropy: SeededEntropy(seed: 22), configuration: serverConfiguration)
-            return await body(self)
-        }
-    }
-}
+typealias StackPair = SimulatedStackPair
 
 /// A deterministic byte pattern of `count` bytes.
 func pattern(_ count: Int, seed: UInt8 = 0) -> [UInt8] {

@@ -1,0 +1,215 @@
+import MirageCore
+import MirageRuntime
+
+/// A request as the server hands it to the application: head and whole body.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+
+    public init(head: HTTPRequestHead, body: [UInt8] = []) {
+        self.head = head
+        self.body = body
+    }
+}
+
+/// A response from the application. The server adds `Date`, `Content-Length` (unless the
+/// application set framing itself) and `Connection: close` when the connection ends, and sends no
+/// body for `HEAD` or a status that has none (RFC 9110 sections 6.4.1, 9.3.2).
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: PacketBuffer
+
+    public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: PacketBuffer = PacketBuffer(capacity: 0)) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A short plain-text response, as for errors.
+    public static func text(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "text/plain; charset=utf-8")
+        return HTTPResponse(status: status, headers: headers, body: PacketBuffer(Array((text + "\n").utf8)))
+    }
+}
+
+/// How patient the server is (RFC 9112 section 9.5 leaves time-outs to the server).
+public struct HTTPServerConfiguration: Sendable {
+    public var limits = HTTPLimits()
+    /// How long a client may take to send a request, head and body, from its first byte: a slow
+    /// sender (slowloris) then gets 408 and is closed, and other connections are not held up.
+    public var requestTimeout = Duration.seconds(10)
+    /// How long a connection may sit idle between requests before it is closed.
+    public var idleTimeout = Duration.seconds(60)
+
+    public init() {}
+}
+
+/// An HTTP/1.1 server (RFC 9112) over any ``TCPListener``: the async shell around
+/// ``HTTPRequestParser``. Each connection is a task reading requests in order (keep-alive and
+/// pipelining), calling the application's handler, and writing each response before the next is
+/// read; a watchdog task enforces the time limits.
+public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
+    public typealias Handler = (HTTPRequest) async -> HTTPResponse
+
+    public let configuration: HTTPServerConfiguration
+    let clock: Clock
+    let wallClock: Wall
+    let handler: Handler
+
+    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), clock: Clock, wallClock: Wall,
+                handler: @escaping Handler) {
+        self.configuration = configuration
+        self.clock = clock
+        self.wallClock = wallClock
+        self.handler = handler
+    }
+
+    /// Accepts connections from `listener` and serves each in a task of its own, until accepting
+    /// fails (the listener was closed).
+    public func serve<Listener: TCPListener>(_ listener: Listener) async {
+        while true {
+            guard let connection = try? await listener.accept() else { return }
+            Task { await self.serveConnection(connection) }
+        }
+    }
+
+    /// Serves requests on one connection until either side closes it, a request is malformed or
+    /// a time limit passes.
+    public func serveConnection<Connection: Flow>(_ connection: Connection) async {
+        let watchdog = ConnectionWatchdog()
+        watchdog.deadline = clock.now() + configuration.idleTimeout
+        let guardTask = Task { await self.watch(connection, watchdog) }
+        await serveRequests(connection, watchdog)
+        watchdog.finished = true
+        guardTask.cancel()
+        await connection.close()
+    }
+
+    private func serveRequests<Connection: Flow>(_ connection: Connection, _ watchdog: ConnectionWatchdog) async {
+        var parser = HTTPRequestParser(limits: configuration.limits)
+        while true {
+            let request: HTTPRequest
+            do {
+                guard let next = try await readRequest(connection, &parser, watchdog) else { return }
+                request = next
+            } catch {
+                if case let .malformed(error) = error {
+                    // Answer what can be answered; the framing of anything after it is unknown.
+                    await send(.text(error.status, error.description), for: nil, over: connection, closing: true)
+                }
+                return
+            }
+            // The application takes the time it takes.
+            watchdog.deadline = nil
+            watchdog.inRequest = false
+            let response = await handler(request)
+            let keepAlive = request.head.keepAlive
+            guard await send(response, for: request.head, over: connection, closing: !keepAlive), keepAlive else { return }
+            watchdog.deadline = clock.now() + configuration.idleTimeout
+            noteRequestStart(parser, watchdog) // a pipelined request may be waiting already
+        }
+    }
+
+    /// Why a connection stops being read.
+    enum ConnectionEnd: Error {
+        /// A malformed request, to be answered with its status.
+        case malformed(HTTPParseError)
+        /// The connection failed, or was closed under the reader (by the watchdog).
+        case failed(FlowError)
+    }
+
+    /// Reads until one whole request is parsed; nil when the client closed between requests.
+    private func readRequest<Connection: Flow>(_ connection: Connection, _ parser: inout HTTPRequestParser,
+                                                _ watchdog: ConnectionWatchdog) async throws(ConnectionEnd) -> HTTPRequest? {
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        while true {
+            do {
+                while let event = try parser.next() {
+                    switch event {
+                    case let .head(value): head = value
+                    case let .body(piece): body += piece.bytes
+                    case .end: if let head { return HTTPRequest(head: head, body: body) }
+                    }
+                }
+            } catch {
+                throw .malformed(error)
+            }
+            let data: PacketBuffer?
+            do { data = try await connection.read() } catch { throw .failed(error) }
+            guard let data else {
+                if parser.isInsideRequest { throw .malformed(.badRequest("the connection ended inside a request")) }
+                return nil
+            }
+            parser.append(data.bytes)
+            noteRequestStart(parser, watchdog)
+        }
+    }
+
+    /// Starts the request time limit when the bytes of a new request have begun to arrive.
+    private func noteRequestStart(_ parser: HTTPRequestParser, _ watchdog: ConnectionWatchdog) {
+        guard parser.isInsideRequest, !watchdog.inRequest else { return }
+        watchdog.inRequest = true
+        watchdog.deadline = clock.now() + configuration.requestTimeout
+    }
+
+    /// Writes `response` to `request` (nil for an error answered before a request was read).
+    /// - Returns: whether the connection is still good.
+    @discardableResult
+    private func send<Connection: Flow>(_ response: HTTPResponse, for request: HTTPRequestHead?, over connection: Connection,
+                                         closing: Bool) async -> Bool {
+        var head = HTTPResponseHead(status: response.status, version: .http11, headers: response.headers)
+        head.headers.set("Date", HTTPDate.format(secondsSinceEpoch: wallClock.now().seconds))
+        let hasBody = !response.status.forbidsBody
+        if hasBody, head.headers["Content-Length"] == nil, head.headers["Transfer-Encoding"] == nil {
+            head.headers.add("Content-Length", String(response.body.count))
+        }
+        if closing { head.headers.set("Connection", "close") }
+        let sendsBody = hasBody && request?.method != "HEAD" && !response.body.isEmpty
+        do {
+            var bytes = head.bytes
+            if sendsBody, response.body.count <= 16 * 1024 {
+                bytes += response.body.bytes // one write for a small response
+                try await connection.write(PacketBuffer(bytes))
+            } else {
+                try await connection.write(PacketBuffer(bytes))
+                if sendsBody { try await connection.write(response.body) }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Closes the connection when its deadline passes: with 408 when a request was under way
+    /// (RFC 9110 section 15.5.9), silently when it was idle.
+    private func watch<Connection: Flow>(_ connection: Connection, _ watchdog: ConnectionWatchdog) async {
+        while !watchdog.finished {
+            guard let deadline = watchdog.deadline else {
+                do { try await sleep(for: .seconds(1)) } catch { return }
+                continue
+            }
+            if clock.now() >= deadline {
+                watchdog.finished = true
+                if watchdog.inRequest {
+                    await send(.text(.requestTimeout, "the request took too long"), for: nil, over: connection, closing: true)
+                }
+                await connection.close()
+                return
+            }
+            do { try await sleep(until: deadline) } catch { return }
+        }
+    }
+}
+
+/// What a connection's task and its watchdog share.
+final class ConnectionWatchdog {
+    /// When the connection is closed unless something happens first; nil while the application
+    /// is handling a request.
+    var deadline: Instant?
+    /// Whether a request has begun and not been answered.
+    var inRequest = false
+    var finished = false
+}
