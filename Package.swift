@@ -97,6 +97,11 @@ let portableTargets: [Target] = [
         dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
+    .target(
+        name: "MirageKV",
+        dependencies: ["MirageCore"],
+        swiftSettings: librarySettings
+    ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
@@ -181,7 +186,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageHTTPTests",
-        dependencies: ["MirageHTTP", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
+        dependencies: ["MirageHTTP", "MirageKV", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
         name: "MirageHVTTenderTests",
@@ -202,6 +207,7 @@ let package = Package(
         .library(name: "MirageTesting", targets: ["MirageTesting"]),
         .library(name: "MirageNet", targets: ["MirageNet"]),
         .library(name: "MirageHTTP", targets: ["MirageHTTP"]),
+        .library(name: "MirageKV", targets: ["MirageKV"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
         .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),

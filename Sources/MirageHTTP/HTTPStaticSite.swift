@@ -1,0 +1,218 @@
+import MirageCore
+
+/// Serves the files of a key-value store over HTTP, as a static website: `GET` and `HEAD` of a
+/// path answer with the value at that key (a dictionary's `index.html` for a directory), with
+/// `Content-Type` from the name, `ETag` from the store's digest and `Last-Modified`; conditional
+/// requests get 304 (RFC 9110 section 13) and single byte ranges 206 or 416 (section 14).
+public final class HTTPStaticSite<Store: KeyValueStore> {
+    public let store: Store
+    /// The value served for a dictionary.
+    public let indexName: String
+
+    public init(store: Store, indexName: String = "index.html") {
+        self.store = store
+        self.indexName = indexName
+    }
+
+    /// The response to `request`.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let head = request.head
+        guard head.method == "GET" || head.method == "HEAD" else {
+            var response = HTTPResponse.text(.methodNotAllowed, "only GET and HEAD")
+            response.headers.add("Allow", "GET, HEAD")
+            return response
+        }
+        guard var key = Self.key(forTarget: head.target) else { return .text(.badRequest, "a malformed path") }
+        do {
+            switch try await store.exists(key) {
+            case nil: return .text(.notFound, "not found")
+            case .dictionary?:
+                key = key.appending(indexName)
+                guard try await store.exists(key) == .value else { return .text(.notFound, "not found") }
+            case .value?: break
+            }
+            return try await respond(to: head, with: key)
+        } catch {
+            return .text(error.isNotFound ? .notFound : .internalServerError, error.isNotFound ? "not found" : "storage error")
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, with key: KeyValueKey) async throws(KeyValueError) -> HTTPResponse {
+        let size = try await store.size(key)
+        let tag = Self.entityTag(try await store.digest(key))
+        let modified = try await store.lastModified(key).seconds
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", HTTPMediaTypes.type(forName: key.basename ?? ""))
+        headers.add("ETag", tag)
+        headers.add("Last-Modified", HTTPDate.format(secondsSinceEpoch: modified))
+        headers.add("Accept-Ranges", "bytes")
+        if Self.notModified(head.headers, tag: tag, modified: modified) {
+            headers.remove("Content-Type")
+            return HTTPResponse(status: .notModified, headers: headers)
+        }
+        var range: ClosedRange<UInt64>?
+        if let value = head.headers["Range"], head.headers["If-Range"].map({ $0 == tag }) ?? true {
+            switch HTTPRange.parse(value, size: size) {
+            case .none: break
+            case .unsatisfiable:
+                headers.add("Content-Range", "bytes */\(size)")
+                headers.remove("Content-Type")
+                return HTTPResponse(status: .rangeNotSatisfiable, headers: headers)
+            case let .bytes(bytes): range = bytes
+            }
+        }
+        let isHead = head.method == "HEAD"
+        if let range {
+            headers.add("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound)/\(size)")
+            let length = Int(range.upperBound - range.lowerBound + 1)
+            if isHead {
+                headers.add("Content-Length", String(length))
+                return HTTPResponse(status: .partialContent, headers: headers)
+            }
+            let bytes = try await store.get(key, offset: range.lowerBound, length: length)
+            return HTTPResponse(status: .partialContent, headers: headers, body: PacketBuffer(bytes))
+        }
+        if isHead {
+            headers.add("Content-Length", String(size))
+            return HTTPResponse(status: .ok, headers: headers)
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: PacketBuffer(try await store.get(key)))
+    }
+
+    /// Whether the client's copy is current (RFC 9110 section 13.2.2): `If-None-Match` (weak
+    /// comparison) decides when present, else `If-Modified-Since`.
+    static func notModified(_ headers: HTTPHeaders, tag: String, modified: Int64) -> Bool {
+        let matches = headers.values("If-None-Match")
+        if !matches.isEmpty {
+            let tags = matches.flatMap { $0.split(separator: ",").map { String(HTTPText.trimmed($0)) } }
+            return tags.contains { $0 == "*" || Self.weaklyEqual($0, tag) }
+        }
+        if let since = headers["If-Modified-Since"], let date = HTTPDate.parse(since) {
+            return modified <= date
+        }
+        return false
+    }
+
+    /// Weak comparison of entity tags (RFC 9110 section 8.8.3.2): equal once `W/` is dropped.
+    static func weaklyEqual(_ a: String, _ b: String) -> Bool {
+        func opaque(_ tag: String) -> Substring { tag.hasPrefix("W/") ? tag.dropFirst(2) : Substring(tag) }
+        return opaque(a) == opaque(b)
+    }
+
+    /// A strong entity tag from a digest: its first 16 bytes in hexadecimal, quoted.
+    static func entityTag(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in digest.prefix(16) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+        }
+        text.append(UInt8(ascii: "\""))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The store key a request-target names: its path, percent-decoded (RFC 3986 section 2.1),
+    /// without the query; nil for a target that is not an absolute path, that climbs with `..`,
+    /// or that decodes to a NUL or a slash inside a segment.
+    static func key(forTarget target: String) -> KeyValueKey? {
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard path.utf8.first == UInt8(ascii: "/") else { return nil }
+        var segments: [String] = []
+        for raw in path.split(separator: "/") {
+            guard let segment = percentDecoded(raw), !segment.isEmpty, segment != "..", segment != ".",
+                  !segment.utf8.contains(0), !segment.utf8.contains(UInt8(ascii: "/")) else { return nil }
+            segments.append(segment)
+        }
+        var key = KeyValueKey.root
+        for segment in segments { key = key.appending(segment) }
+        return key
+    }
+
+    static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: byte - 48
+        case 65...70: byte - 55
+        case 97...102: byte - 87
+        default: nil
+        }
+    }
+}
+
+extension KeyValueError {
+    var isNotFound: Bool {
+        switch self {
+        case .notFound, .valueExpected, .dictionaryExpected: true
+        case .storage: false
+        }
+    }
+}
+
+/// A `Range` request (RFC 9110 section 14.2): one byte range is served; several, or other units,
+/// are ignored (the whole representation is sent, which the RFC allows).
+enum HTTPRange: Equatable {
+    case none
+    case unsatisfiable
+    case bytes(ClosedRange<UInt64>)
+
+    static func parse(_ value: String, size: UInt64) -> HTTPRange {
+        guard value.hasPrefix("bytes=") else { return .none }
+        let specs = value.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
+        guard specs.count == 1 else { return .none }
+        let spec = HTTPText.trimmed(specs[0])
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return .none }
+        func number(_ text: Substring) -> UInt64? {
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+            return text.utf8.reduce(0) { $0 * 10 + UInt64($1 - 48) }
+        }
+        if parts[0].isEmpty {
+            // A suffix: the last N bytes.
+            guard let suffix = number(parts[1]) else { return .none }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .bytes((size - Swift.min(suffix, size))...(size - 1))
+        }
+        guard let first = number(parts[0]) else { return .none }
+        let last: UInt64
+        if parts[1].isEmpty {
+            last = size &- 1
+        } else {
+            guard let value = number(parts[1]), value >= first else { return .none }
+            last = Swift.min(value, size &- 1)
+        }
+        guard first < size else { return .unsatisfiable }
+        return .bytes(first...last)
+    }
+}
+
+/// Media types by file-name extension, for `Content-Type` (RFC 9110 section 8.3).
+public enum HTTPMediaTypes {
+    static let table: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
+        "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
+        "json": "application/json", "xml": "application/xml", "txt": "text/plain; charset=utf-8",
+        "md": "text/markdown; charset=utf-8", "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg",
+        "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "ico": "image/vnd.microsoft.icon",
+        "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf", "pdf": "application/pdf",
+        "wasm": "application/wasm", "zip": "application/zip", "gz": "application/gzip", "mp4": "video/mp4",
+        "webm": "video/webm", "mp3": "audio/mpeg", "atom": "application/atom+xml", "rss": "application/rss+xml",
+    ]
+
+    /// The media type for a file named `name`; `application/octet-stream` when unknown.
+    public static func type(forName name: String) -> String {
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")) else { return "application/octet-stream" }
+        let suffix = name.utf8[name.utf8.index(after: dot)...]
+        let lower = String(decoding: suffix.map(HTTPText.lower), as: UTF8.self)
+        return table[lower] ?? "application/octet-stream"
+    }
+}

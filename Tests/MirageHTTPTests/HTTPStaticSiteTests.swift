@@ -1,0 +1,130 @@
+import MirageCore
+import MirageHTTP
+import MirageKV
+import MirageRuntime
+import MirageTesting
+import Testing
+
+/// A site of three files, modified at 1,000,000,000 s after the epoch.
+func testSite() -> HTTPStaticSite<CrunchStore> {
+    let modified = WallTime(seconds: 1_000_000_000)
+    return HTTPStaticSite(store: CrunchStore(files: [
+        .init(path: "index.html", contents: Array("<h1>home</h1>".utf8), lastModified: modified),
+        .init(path: "css/site.css", contents: Array("body{}".utf8), lastModified: modified),
+        .init(path: "docs/index.html", contents: Array("0123456789".utf8), lastModified: modified),
+        .init(path: "docs/a b.txt", contents: Array("spaced".utf8), lastModified: modified),
+    ]))
+}
+
+/// Runs `body` inside the scheduler (the store and site are async) and returns its result.
+func inScheduler<T>(_ body: @escaping () async -> T) -> T {
+    var result: T?
+    _ = Mirage.runToCompletion(SimulatedPlatform()) {
+        result = await body()
+        return 0
+    }
+    return result!
+}
+
+func get(_ site: HTTPStaticSite<CrunchStore>, _ target: String, method: String = "GET", headers: [(String, String)] = []) -> HTTPResponse {
+    var fields = HTTPHeaders([("Host", "a")])
+    for (name, value) in headers { fields.add(name, value) }
+    let request = HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: fields))
+    return inScheduler { await site.respond(to: request) }
+}
+
+@Suite("A static site from a key-value store")
+struct HTTPStaticSiteTests {
+    @Test("files by path with their media type, index.html for directories, 404 otherwise, percent-decoding, no climbing")
+    func paths() {
+        let site = testSite()
+        let home = get(site, "/")
+        #expect(home.status == .ok && home.body.bytes == Array("<h1>home</h1>".utf8))
+        #expect(home.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(get(site, "/css/site.css?v=2").headers["Content-Type"] == "text/css; charset=utf-8")
+        #expect(get(site, "/docs").body.bytes == Array("0123456789".utf8))
+        #expect(get(site, "/docs/a%20b.txt").body.bytes == Array("spaced".utf8))
+        #expect(get(site, "/css").status == .notFound) // a directory without index.html
+        #expect(get(site, "/nope.html").status == .notFound)
+        #expect(get(site, "/docs/../index.html").status == .badRequest)
+        #expect(get(site, "/%2e%2e/x").status == .badRequest)
+        #expect(get(site, "/a%2Fb").status == .badRequest)
+        #expect(get(site, "/%zz").status == .badRequest)
+    }
+
+    @Test("only GET and HEAD: anything else is 405 with Allow; HEAD has the length and no body")
+    func methods() {
+        let site = testSite()
+        let post = get(site, "/", method: "POST")
+        #expect(post.status == .methodNotAllowed && post.headers["Allow"] == "GET, HEAD")
+        let head = get(site, "/", method: "HEAD")
+        #expect(head.status == .ok && head.body.isEmpty && head.headers["Content-Length"] == "13")
+    }
+
+    @Test("conditional requests: a matching If-None-Match or a later If-Modified-Since gives 304; If-None-Match decides when both come")
+    func conditional() {
+        let site = testSite()
+        let first = get(site, "/")
+        let tag = first.headers["ETag"]!
+        #expect(tag.hasPrefix("\"") && tag.count == 34)
+        #expect(first.headers["Last-Modified"] == "Sun, 09 Sep 2001 01:46:40 GMT")
+        #expect(get(site, "/", headers: [("If-None-Match", tag)]).status == .notModified)
+        #expect(get(site, "/", headers: [("If-None-Match", "\"other\", W/" + tag)]).status == .notModified)
+        #expect(get(site, "/", headers: [("If-None-Match", "\"other\"")]).status == .ok)
+        #expect(get(site, "/", headers: [("If-Modified-Since", "Sun, 09 Sep 2001 01:46:40 GMT")]).status == .notModified)
+        #expect(get(site, "/", headers: [("If-Modified-Since", "Sun, 09 Sep 2001 01:46:39 GMT")]).status == .ok)
+        #expect(get(site, "/", headers: [("If-None-Match", "\"other\""), ("If-Modified-Since", "Sun, 09 Sep 2001 01:46:40 GMT")]).status == .ok)
+        #expect(get(site, "/css/site.css", headers: [("If-None-Match", tag)]).status == .ok) // another file's tag
+    }
+
+    @Test("byte ranges: 206 with Content-Range for one range (first-last, first-, -suffix), 416 past the end, the whole file for several")
+    func ranges() {
+        let site = testSite()
+        let middle = get(site, "/docs/", headers: [("Range", "bytes=2-5")])
+        #expect(middle.status == .partialContent && middle.body.bytes == Array("2345".utf8))
+        #expect(middle.headers["Content-Range"] == "bytes 2-5/10")
+        #expect(get(site, "/docs/", headers: [("Range", "bytes=7-")]).body.bytes == Array("789".utf8))
+        #expect(get(site, "/docs/", headers: [("Range", "bytes=-3")]).body.bytes == Array("789".utf8))
+        #expect(get(site, "/docs/", headers: [("Range", "bytes=8-100")]).headers["Content-Range"] == "bytes 8-9/10")
+        let past = get(site, "/docs/", headers: [("Range", "bytes=10-12")])
+        #expect(past.status == .rangeNotSatisfiable && past.headers["Content-Range"] == "bytes */10")
+        #expect(get(site, "/docs/", headers: [("Range", "bytes=0-1,4-5")]).status == .ok)
+        #expect(get(site, "/docs/", headers: [("Range", "bytes=0-1"), ("If-Range", "\"stale\"")]).status == .ok)
+    }
+
+    @Test("IMF-fixdate both ways, at the epoch and beyond")
+    func dates() {
+        #expect(HTTPDate.format(secondsSinceEpoch: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(secondsSinceEpoch: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT") // RFC 9110's example
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
+        for seconds in stride(from: Int64(0), to: 4_000_000_000, by: 123_456_789) {
+            #expect(HTTPDate.parse(HTTPDate.format(secondsSinceEpoch: seconds)) == seconds)
+        }
+    }
+}
+
+@Suite("crunch: files compiled into the image")
+struct CrunchStoreTests {
+    @Test("values, implied folders, listing, sizes, ranges and digests that change with the contents")
+    func store() {
+        let store = CrunchStore(files: [.init(path: "a/b.txt", contents: [1, 2, 3]), .init(path: "c", contents: [])])
+        let results = inScheduler { () -> [String] in
+            var lines: [String] = []
+            lines.append("\(String(describing: try? await store.exists(KeyValueKey("a"))))")
+            lines.append("\(String(describing: try? await store.exists(KeyValueKey("/a/b.txt"))))")
+            lines.append("\((try? await store.list(.root))?.map { "\($0.key)" } ?? [])")
+            lines.append("\((try? await store.get(KeyValueKey("a/b.txt"), offset: 1, length: 5)) ?? [])")
+            lines.append("\((try? await store.size(KeyValueKey("a/b.txt"))) ?? 99)")
+            do { _ = try await store.get(KeyValueKey("a")) } catch { lines.append("\(error)") }
+            do { _ = try await store.get(KeyValueKey("x")) } catch { lines.append("\(error)") }
+            return lines
+        }
+        #expect(results == ["Optional(MirageCore.KeyValueEntryKind.dictionary)", "Optional(MirageCore.KeyValueEntryKind.value)",
+                            "[\"/a\", \"/c\"]", "[2, 3]", "3", "/a is a dictionary, not a value", "/x is not in the store"])
+        let one = CrunchStore(files: [.init(path: "f", contents: [1, 2, 3])])
+        let other = CrunchStore(files: [.init(path: "f", contents: [1, 2, 4])])
+        let digests = inScheduler { [(try? await one.digest(KeyValueKey("f"))) ?? [], (try? await other.digest(KeyValueKey("f"))) ?? []] }
+        #expect(digests[0].count == 16 && digests[0] != digests[1])
+    }
+}
