@@ -99,7 +99,7 @@ let portableTargets: [Target] = [
     ),
     .target(
         name: "MirageKV",
-        dependencies: ["MirageCore"],
+        dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
 ]

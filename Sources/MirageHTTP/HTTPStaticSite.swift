@@ -1,4 +1,5 @@
 import MirageCore
+import MirageRuntime
 
 /// Serves the files of a key-value store over HTTP, as a static website: `GET` and `HEAD` of a
 /// path answer with the value at that key (a dictionary's `index.html` for a directory), with

@@ -1,4 +1,5 @@
 import MirageCore
+import MirageRuntime
 
 /// A read-only store of files compiled into the image (MirageOS's `crunch`): the tool turns a
 /// folder into a list of ``File``s at configure time, and the store indexes them at start.
