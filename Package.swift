@@ -185,6 +185,10 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageNet", "MirageCore", "MirageRuntime", "MirageTesting"]
     ),
     .testTarget(
+        name: "MirageKVTests",
+        dependencies: ["MirageKV", "MirageCore", "MirageRuntime", "MirageTesting"]
+    ),
+    .testTarget(
         name: "MirageHTTPTests",
         dependencies: ["MirageHTTP", "MirageKV", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),

@@ -103,28 +103,3 @@ struct HTTPStaticSiteTests {
         }
     }
 }
-
-@Suite("crunch: files compiled into the image")
-struct CrunchStoreTests {
-    @Test("values, implied folders, listing, sizes, ranges and digests that change with the contents")
-    func store() {
-        let store = CrunchStore(files: [.init(path: "a/b.txt", contents: [1, 2, 3]), .init(path: "c", contents: [])])
-        let results = inScheduler { () -> [String] in
-            var lines: [String] = []
-            lines.append("\(String(describing: try? await store.exists(KeyValueKey("a"))))")
-            lines.append("\(String(describing: try? await store.exists(KeyValueKey("/a/b.txt"))))")
-            lines.append("\((try? await store.list(.root))?.map { "\($0.key)" } ?? [])")
-            lines.append("\((try? await store.get(KeyValueKey("a/b.txt"), offset: 1, length: 5)) ?? [])")
-            lines.append("\((try? await store.size(KeyValueKey("a/b.txt"))) ?? 99)")
-            do { _ = try await store.get(KeyValueKey("a")) } catch { lines.append("\(error)") }
-            do { _ = try await store.get(KeyValueKey("x")) } catch { lines.append("\(error)") }
-            return lines
-        }
-        #expect(results == ["Optional(MirageCore.KeyValueEntryKind.dictionary)", "Optional(MirageCore.KeyValueEntryKind.value)",
-                            "[\"/a\", \"/c\"]", "[2, 3]", "3", "/a is a dictionary, not a value", "/x is not in the store"])
-        let one = CrunchStore(files: [.init(path: "f", contents: [1, 2, 3])])
-        let other = CrunchStore(files: [.init(path: "f", contents: [1, 2, 4])])
-        let digests = inScheduler { [(try? await one.digest(KeyValueKey("f"))) ?? [], (try? await other.digest(KeyValueKey("f"))) ?? []] }
-        #expect(digests[0].count == 16 && digests[0] != digests[1])
-    }
-}
