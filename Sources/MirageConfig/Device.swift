@@ -38,6 +38,13 @@ public func block(_ name: String, image: String? = nil, size: ByteCount = .mebib
     return Device(kind: "block", name: name, parameters: parameters, file: file, line: line)
 }
 
+/// A read-only key-value store called `name` of the files in `directory` (relative to
+/// config.swift; the name by default), compiled into the image at configure time (MirageOS's
+/// `crunch`): the same on every target.
+public func crunch(_ name: String, directory: String? = nil, file: String = #filePath, line: Int = #line) -> Device<KV> {
+    Device(kind: "crunch", name: name, parameters: ["directory": directory ?? name], file: file, line: line)
+}
+
 /// The platform's console: standard error on unix, the tender's console on hvt.
 public func defaultConsole(file: String = #filePath, line: Int = #line) -> Device<Console> {
     Device(kind: "console", name: "default", file: file, line: line)

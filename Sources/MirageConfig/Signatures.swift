@@ -17,6 +17,8 @@ public enum Entropy: Signature { public static var name: String { "EntropySource
 public enum MonotonicTime: Signature { public static var name: String { "MonotonicClock" } }
 /// A wall clock (`MirageCore.WallClock`).
 public enum WallTime: Signature { public static var name: String { "WallClock" } }
+/// A read-only key-value store (`MirageCore.KeyValueStore`).
+public enum KV: Signature { public static var name: String { "KeyValueStore" } }
 /// An Ethernet device (`MirageCore.NetworkDevice`).
 public enum Network: Signature { public static var name: String { "NetworkDevice" } }
 

@@ -152,6 +152,10 @@ extension Target {
                 errorType: "HVTNetworkError",
                 tenderDevice: "net:\(device.name)",
                 usesTap: true)
+        case (_, "crunch"):
+            // The files are compiled in: `crunched.swift` beside the wiring holds them.
+            return DeviceImplementation(bootKeys: [], connect: "CrunchStore(files: \(WiringGenerator.crunchedFilesName(of: device)))",
+                                        errorType: nil)
         case (.hvt, "console"):
             return DeviceImplementation(bootKeys: [], connect: "platform.console", errorType: nil)
         case (.hvt, "monotonic-clock"):

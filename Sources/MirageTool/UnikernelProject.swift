@@ -25,6 +25,22 @@ public struct UnikernelProject {
             .filter { $0.hasSuffix(".swift") && $0 != "config.swift" }.sorted()
     }
 
+    /// The protocol libraries the application's sources import (`import MirageHTTP`), which
+    /// its build package then depends on.
+    func importedLibraries() -> [String] {
+        var found: [String] = []
+        for source in applicationSources {
+            guard let text = try? String(contentsOfFile: directory + "/" + source, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") {
+                let words = line.split(separator: " ")
+                guard words.count >= 2, words[0] == "import" || (words[0].hasPrefix("@") && words.count >= 3 && words[1] == "import") else { continue }
+                let module = String(words[words[0] == "import" ? 1 : 2])
+                if WiringGenerator.applicationLibraries.contains(module), !found.contains(module) { found.append(module) }
+            }
+        }
+        return found.sorted()
+    }
+
     /// Evaluates and validates the manifest.
     public func loadDescription() throws(ToolError) -> UnikernelDescription {
         let description = try ManifestLoader(repository: repository).load(manifestPath)
@@ -92,12 +108,20 @@ public struct UnikernelProject {
     public func configure(target: Target, network: NetworkMode? = nil, configureArguments: [String] = []) throws(ToolError) -> UnikernelDescription {
         let description = try loadDescription()
         let values = try Self.parseConfigureValues(configureArguments, for: description)
-        let generator = WiringGenerator(description: description, target: target, configureValues: values, network: network)
+        let generator = WiringGenerator(description: description, target: target, configureValues: values, network: network,
+                                        libraries: importedLibraries())
         let main = try generator.mainSwift()
         let package = generator.packageSwift(repositoryPath: relativePath(from: wiringDirectory, to: repository.root),
                                              repositoryIdentity: repository.packageIdentity)
         try write(main, to: wiringDirectory + "/main.swift")
         try write(package, to: wiringDirectory + "/Package.swift")
+        if !generator.crunchDevices.isEmpty {
+            var files: [String: [WiringGenerator.CrunchedFile]] = [:]
+            for device in generator.crunchDevices {
+                files[device.id] = try crunchedFiles(of: device)
+            }
+            try write(generator.crunchedSwift(files), to: wiringDirectory + "/crunched.swift")
+        }
         try linkApplicationSources()
         let record = ConfigurationRecord(name: description.name, target: target, network: network, configureValues: values,
                                          manifestFingerprint: manifestFingerprint)
@@ -105,6 +129,32 @@ public struct UnikernelProject {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try write(String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self), to: recordPath)
         return description
+    }
+
+    /// The files of a crunch device's folder, recursively, with paths relative to it; hidden
+    /// files (names starting with `.`) are left out.
+    func crunchedFiles(of device: DeviceDescription) throws(ToolError) -> [WiringGenerator.CrunchedFile] {
+        let folder = directory + "/" + (device.parameters["directory"] ?? device.name)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ToolError("\(device.location): error: crunch device '\(device.name)': no folder \(folder)")
+        }
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+            throw ToolError("\(device.location): error: crunch device '\(device.name)': cannot list \(folder)")
+        }
+        var files: [WiringGenerator.CrunchedFile] = []
+        while let relative = enumerator.nextObject() as? String {
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            let path = folder + "/" + relative
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ToolError("\(device.location): error: crunch device '\(device.name)': cannot read \(path)")
+            }
+            let modified = (attributes[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970) } ?? 0
+            files.append(WiringGenerator.CrunchedFile(path: relative, contents: [UInt8](data), modified: modified))
+        }
+        return files
     }
 
     /// Links each application source into `mirage/app/`, removing links to files that are gone.

@@ -9,17 +9,30 @@ public struct WiringGenerator {
     public let configureValues: [String: String]
     /// The TCP/IP stack `configure --net=` chose; nil for the target's default.
     public let network: NetworkMode?
+    /// Protocol libraries the application imports itself (``applicationLibraries``), which its
+    /// build package must depend on.
+    public let libraries: [String]
+
+    /// The protocol libraries an application may import beyond those its devices bring.
+    public static let applicationLibraries = ["MirageNet", "MirageHTTP", "MirageKV"]
 
     public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
-                network: NetworkMode? = nil) {
+                network: NetworkMode? = nil, libraries: [String] = []) {
         self.description = description
         self.target = target
         self.configureValues = configureValues
         self.network = network
+        self.libraries = libraries
     }
 
     /// Whether the unikernel has a network: the wiring then imports MirageNet.
     var usesNetwork: Bool { description.devices.contains { $0.kind == "stack" || $0.kind == "network" } }
+
+    /// Whether the unikernel has a key-value store: the wiring then imports MirageKV.
+    var usesKeyValueStores: Bool { description.devices.contains { $0.kind == "crunch" } }
+
+    /// The crunch devices, whose files `crunched.swift` holds.
+    public var crunchDevices: [DeviceDescription] { description.devices.filter { $0.kind == "crunch" } }
 
     /// The network mode in effect: socket on unix and direct on hvt unless configured otherwise.
     var networkMode: NetworkMode { network ?? (target == .hvt ? .direct : .socket) }
@@ -100,7 +113,8 @@ public struct WiringGenerator {
                 initializerArguments.append("\(label): \(try literal(configureValues[key.name] ?? key.defaultValue ?? "", of: key))")
             }
         }
-        var imports = ["MirageRuntime"] + (usesNetwork ? ["MirageNet"] : []) + [target.platformModule]
+        var imports = ["MirageRuntime"] + (usesNetwork ? ["MirageNet"] : []) + (usesKeyValueStores ? ["MirageKV"] : [])
+            + [target.platformModule]
         if usesNetwork, let module = target.networkModule { imports.append(module) }
         var text = banner + "\n" + imports.map { "import \($0)\n" }.joined() + "\n"
         text += "let platform = \(target.platformType)()\n"
@@ -119,7 +133,11 @@ public struct WiringGenerator {
         let module = description.name
         let settings = target.executableSwiftSettings
         let networkModules = usesNetwork ? ["MirageNet"] + (target.networkModule.map { [$0] } ?? []) : []
-        let networkProduct = networkModules.map {
+        var libraryModules = networkModules + (usesKeyValueStores ? ["MirageKV"] : [])
+        for library in Self.applicationLibraries where libraries.contains(library) && !libraryModules.contains(library) {
+            libraryModules.append(library)
+        }
+        let networkProduct = libraryModules.map {
             ".product(name: \"\($0)\", package: \(swiftLiteral(repositoryIdentity))),\n                            "
         }.joined()
         let swiftSettings = settings.isEmpty ? "" : ",\n            swiftSettings: [\n" + settings.map { "                \($0),\n" }.joined() + "            ]"
@@ -140,13 +158,52 @@ public struct WiringGenerator {
                         ],
                         path: ".",
                         exclude: ["configuration.json"],
-                        sources: ["main.swift", "app"]\(swiftSettings)
+                        sources: ["main.swift", "app"\(crunchDevices.isEmpty ? "" : ", \"crunched.swift\"")]\(swiftSettings)
                     ),
                 ],
                 swiftLanguageModes: [.v5]
             )
 
             """
+    }
+
+    /// One file for a crunch store: its path in the store, bytes and modification time.
+    public struct CrunchedFile {
+        public var path: String
+        public var contents: [UInt8]
+        public var modified: Int64
+
+        public init(path: String, contents: [UInt8], modified: Int64) {
+            self.path = path
+            self.contents = contents
+            self.modified = modified
+        }
+    }
+
+    /// `mirage/crunched.swift`: for each crunch device, its files as a `[CrunchStore.File]`
+    /// constant, byte arrays with their element type given so that they type-check quickly.
+    public func crunchedSwift(_ files: [String: [CrunchedFile]]) -> String {
+        var text = banner + "\nimport MirageCore\nimport MirageKV\n"
+        for device in crunchDevices {
+            text += "\nlet \(Self.crunchedFilesName(of: device)): [CrunchStore.File] = [\n"
+            for file in (files[device.id] ?? []).sorted(by: { $0.path < $1.path }) {
+                text += "    CrunchStore.File(path: \(swiftLiteral(file.path)), contents: [UInt8]([\n"
+                var index = 0
+                while index < file.contents.count {
+                    let line = file.contents[index..<min(index + 24, file.contents.count)]
+                    text += "        " + line.map { "0x" + (($0 < 16) ? "0" : "") + String($0, radix: 16) + "," }.joined(separator: " ") + "\n"
+                    index += 24
+                }
+                text += "    ]), lastModified: WallTime(seconds: \(file.modified))),\n"
+            }
+            text += "]\n"
+        }
+        return text
+    }
+
+    /// The constant in `crunched.swift` holding a crunch device's files.
+    static func crunchedFilesName(of device: DeviceDescription) -> String {
+        variableName(of: device) + "Files"
     }
 
     /// The Swift expression for a key's value, checked against the key's type.

@@ -71,25 +71,36 @@ final class NetworkNamespace {
     }
 }
 
-/// The echo example, built once per target and network mode and copied aside.
-enum EchoImages {
+/// The examples, each built once per target and network mode and copied aside.
+enum ExampleImages {
     static let lock = NSLock()
     nonisolated(unsafe) static var built: [String: String] = [:]
-    static let directory = repositoryRoot + "/Examples/echo"
 
-    /// `echo` for unix with `--net=network`, or `echo.hvt` for target hvt (always our stack).
-    static func image(network: String = "direct", target: String = "unix") throws -> String {
+    /// `Examples/<example>/dist/<name>` for unix with `--net=network`, or `<name>.hvt` for
+    /// target hvt (always our stack), copied to a temporary file.
+    static func image(_ example: String, name: String? = nil, network: String = "direct", target: String = "unix") throws -> String {
         lock.lock()
         defer { lock.unlock() }
-        let variant = target == "hvt" ? "hvt" : network
+        let variant = example + "-" + (target == "hvt" ? "hvt" : network)
         if let path = built[variant] { return path }
+        let directory = repositoryRoot + "/Examples/" + example
         try swiftMirage(["configure", "-t", target] + (target == "hvt" ? [] : ["--net=\(network)"]), in: directory)
         try swiftMirage(["build"], in: directory)
-        let copy = NSTemporaryDirectory() + "mirage-echo-\(variant)-\(getpid())"
+        let copy = NSTemporaryDirectory() + "mirage-\(variant)-\(getpid())"
         try? FileManager.default.removeItem(atPath: copy)
-        try FileManager.default.copyItem(atPath: directory + "/dist/" + (target == "hvt" ? "echo.hvt" : "echo"), toPath: copy)
+        let image = (name ?? example) + (target == "hvt" ? ".hvt" : "")
+        try FileManager.default.copyItem(atPath: directory + "/dist/" + image, toPath: copy)
         built[variant] = copy
         return copy
+    }
+}
+
+/// The echo example.
+enum EchoImages {
+    static let directory = repositoryRoot + "/Examples/echo"
+
+    static func image(network: String = "direct", target: String = "unix") throws -> String {
+        try ExampleImages.image("echo", network: network, target: target)
     }
 }
 

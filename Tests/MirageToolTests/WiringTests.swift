@@ -12,6 +12,7 @@ struct WiringTests {
         ("Examples/hello", .hvt, []),
         ("Examples/block", .hvt, []),
         ("Examples/echo", .hvt, []),
+        ("Examples/static-website", .unix, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 
@@ -27,6 +28,35 @@ struct WiringTests {
             try generated.write(toFile: golden, atomically: true, encoding: .utf8)
         }
         #expect(generated == (try String(contentsOfFile: golden, encoding: .utf8)))
+    }
+
+    @Test("a crunch store: its files as byte arrays in crunched.swift, MirageKV imported, the application's own libraries in the package")
+    func crunch() throws {
+        let project = UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository)
+        let description = try project.loadDescription()
+        let generator = WiringGenerator(description: description, target: .unix, libraries: ["MirageHTTP"])
+        #expect(try generator.mainSwift().contains("let crunchHtdocs = CrunchStore(files: crunchHtdocsFiles)\n"))
+        #expect(try generator.mainSwift().contains("import MirageKV\n"))
+        let crunched = generator.crunchedSwift(["crunch:htdocs": [
+            .init(path: "b.txt", contents: Array(0..<30), modified: 5), .init(path: "a.txt", contents: [0xFF], modified: 7),
+        ]])
+        #expect(crunched.hasSuffix("""
+
+            let crunchHtdocsFiles: [CrunchStore.File] = [
+                CrunchStore.File(path: "a.txt", contents: [UInt8]([
+                    0xff,
+                ]), lastModified: WallTime(seconds: 7)),
+                CrunchStore.File(path: "b.txt", contents: [UInt8]([
+                    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+                ]), lastModified: WallTime(seconds: 5)),
+            ]
+
+            """))
+        let package = generator.packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
+        #expect(package.contains(#".product(name: "MirageKV", package: "main")"#))
+        #expect(package.contains(#".product(name: "MirageHTTP", package: "main")"#))
+        #expect(package.contains(#"sources: ["main.swift", "app", "crunched.swift"]"#))
     }
 
     @Test("an hvt image lists the devices the tender must attach")

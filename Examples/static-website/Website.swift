@@ -1,0 +1,36 @@
+import MirageHTTP
+import MirageRuntime
+
+/// A static website (as mirage.io serves its own): the files of a key-value store over HTTP/1.1
+/// on `--port`, one log line per request. The same code runs with the host's sockets or our
+/// stack, on unix and hvt, over files compiled in (crunch).
+struct Website<Stack: TCPStack, Files: KeyValueStore, Clock: MonotonicClock, Wall: WallClock>: Unikernel {
+    typealias Failure = FlowError
+
+    let log = LogSource("http", documentation: "the website's requests")
+    let stack: Stack
+    let site: HTTPStaticSite<Files>
+    let clock: Clock
+    let wallClock: Wall
+    let port: UInt16
+
+    init(_ stack: Stack, _ files: Files, _ clock: Clock, _ wallClock: Wall, port: UInt16) {
+        self.stack = stack
+        site = HTTPStaticSite(store: files)
+        self.clock = clock
+        self.wallClock = wallClock
+        self.port = port
+    }
+
+    func start() async throws(FlowError) {
+        let listener = try stack.listen(port: port)
+        log.info("serving on port \(port)")
+        let site = self.site, log = self.log
+        let server = HTTPServer(clock: clock, wallClock: wallClock) { request in
+            let response = await site.respond(to: request)
+            log.info("\(request.head.method) \(request.head.target) \(response.status.code) \(response.body.count)")
+            return response
+        }
+        await server.serve(listener)
+    }
+}
