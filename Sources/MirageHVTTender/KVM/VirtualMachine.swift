@@ -36,7 +36,7 @@ final class VirtualMachine {
         guard mirage_kvm_set_memory(vm, &region) == 0 else { throw failure("KVM_SET_USER_MEMORY_REGION failed") }
         vcpu = mirage_kvm_create_vcpu(vm)
         guard vcpu >= 0 else { throw failure("KVM_CREATE_VCPU failed") }
-        guard mirage_kvm_set_supported_cpuid(kvm, vcpu) == 0 else { throw failure("KVM_SET_CPUID2 failed") }
+        guard mirage_kvm_set_guest_cpuid(vcpu) == 0 else { throw failure("KVM_SET_CPUID2 failed") }
         runSize = Int(mirage_kvm_vcpu_mmap_size(kvm))
         guard runSize > 0, let page = mmap(nil, runSize, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0), page != MAP_FAILED else {
             throw failure("cannot map the vCPU's kvm_run page")
