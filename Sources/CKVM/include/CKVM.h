@@ -14,6 +14,12 @@ static inline int mirage_kvm_get_api_version(int kvm) { return ioctl(kvm, KVM_GE
 static inline int mirage_kvm_create_vm(int kvm) { return ioctl(kvm, KVM_CREATE_VM, 0); }
 static inline int mirage_kvm_vcpu_mmap_size(int kvm) { return ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0); }
 static inline int mirage_kvm_create_vcpu(int vm) { return ioctl(vm, KVM_CREATE_VCPU, 0); }
+/// Gives the VM's vCPUs local APICs in the kernel, with no PIC or I/O APIC and no interrupt
+/// routes (KVM_ENABLE_CAP with KVM_CAP_SPLIT_IRQCHIP, before the vCPUs are made).
+static inline int mirage_kvm_enable_split_irqchip(int vm) {
+    struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 0 } };
+    return ioctl(vm, KVM_ENABLE_CAP, &cap);
+}
 static inline int mirage_kvm_set_memory(int vm, struct kvm_userspace_memory_region *region) {
     return ioctl(vm, KVM_SET_USER_MEMORY_REGION, region);
 }
