@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/platform/x86.h>
 
 // The KVM ioctls the tender uses, as functions: ioctl is variadic and the _IO* request macros do not
 // import into Swift. Each returns what ioctl returns (-1 with errno set on failure).
@@ -31,13 +32,33 @@ static inline int mirage_kvm_run(int vcpu) { return ioctl(vcpu, KVM_RUN, 0); }
 /// The vCPU's time-stamp counter frequency in kHz (KVM_GET_TSC_KHZ), or -1 with errno set.
 static inline int mirage_kvm_get_tsc_khz(int vcpu) { return ioctl(vcpu, KVM_GET_TSC_KHZ, 0); }
 
+/// The host's CPUID leaf `leaf` (subleaf 0) as the C library read it when the tender started:
+/// glibc reads these leaves to pick its string functions, and a CPUID instruction is not cheap
+/// where the host is itself a virtual machine (each traps to the hypervisor below, some 4 us
+/// on this project's machines). Leaves the CPU does not have read as zeros. Returns the
+/// registers EAX, EBX, ECX, EDX in `registers`.
+static inline void mirage_host_cpuid(unsigned int leaf, unsigned int registers[4]) {
+    unsigned int index;
+    switch (leaf) {
+    case 1: index = CPUID_INDEX_1; break;
+    case 7: index = CPUID_INDEX_7; break;
+    case 0x80000001: index = CPUID_INDEX_80000001; break;
+    case 0x80000007: index = CPUID_INDEX_80000007; break;
+    case 0x80000008: index = CPUID_INDEX_80000008; break;
+    default:
+        __cpuid_count(leaf, 0, registers[0], registers[1], registers[2], registers[3]);
+        return;
+    }
+    const struct cpuid_feature *feature = __x86_get_cpuid_feature_leaf(index);
+    for (unsigned int i = 0; i < 4; i++) registers[i] = feature->cpuid_array[i];
+}
+
 /// Whether the host CPU's time-stamp counter is invariant: it ticks at a constant rate in every
 /// power state (CPUID leaf 0x80000007, EDX bit 8; Intel SDM vol. 3B, 18.17.1).
 static inline int mirage_host_has_invariant_tsc(void) {
-    unsigned int eax, ebx, ecx, edx;
-    if (__get_cpuid_max(0x80000000, NULL) < 0x80000007) return 0;
-    __cpuid(0x80000007, eax, ebx, ecx, edx);
-    return (edx >> 8) & 1;
+    unsigned int registers[4];
+    mirage_host_cpuid(0x80000007, registers);
+    return (registers[3] >> 8) & 1;
 }
 
 /// The CPU the guest is told it runs on: the host's CPUID, reduced to what the guest is built for
@@ -54,12 +75,13 @@ static inline int mirage_host_has_invariant_tsc(void) {
 /// - leaf 0x80000007 EDX: the invariant TSC; leaf 0x80000008 EAX: the address sizes.
 /// (Intel SDM vol. 2A, CPUID; AMD APM vol. 3, appendix E.)
 ///
-/// It is built from seven CPUID instructions rather than from KVM_GET_SUPPORTED_CPUID, which
-/// asks the host CPU about every leaf KVM knows: where the host is itself a virtual machine each
-/// CPUID traps to the hypervisor below, and that ioctl takes about 300 us, a fifth of a boot.
-/// Every feature here is one KVM supports wherever the host has it. Under PVM the guest's CPUID
-/// instruction at CPL3 is not intercepted and reports the host's CPU anyway; the table is what
-/// KVM checks the vCPU's registers against (EFER, CR4) and what hardware KVM shows the guest.
+/// It is built from the host's own leaves (two CPUID instructions and what the C library read,
+/// `mirage_host_cpuid`) rather than from KVM_GET_SUPPORTED_CPUID, which asks the host CPU about
+/// every leaf KVM knows: where the host is itself a virtual machine each CPUID traps to the
+/// hypervisor below, and that ioctl takes about 300 us, a fifth of a boot. Every feature here
+/// is one KVM supports wherever the host has it. Under PVM the guest's CPUID instruction at CPL3
+/// is not intercepted and reports the host's CPU anyway; the table is what KVM checks the
+/// vCPU's registers against (EFER, CR4) and what hardware KVM shows the guest.
 struct mirage_kvm_guest_cpuid {
     uint32_t nent;      // struct kvm_cpuid2, with room for the entries
     uint32_t padding;
@@ -68,50 +90,51 @@ struct mirage_kvm_guest_cpuid {
 _Static_assert(offsetof(struct mirage_kvm_guest_cpuid, entries) == offsetof(struct kvm_cpuid2, entries),
                "struct mirage_kvm_guest_cpuid has the layout of struct kvm_cpuid2");
 
-static inline void mirage_kvm_guest_cpuid_entry(struct kvm_cpuid_entry2 *entry, uint32_t function,
-                                                uint32_t eax_mask, uint32_t ebx_mask, uint32_t ecx_mask, uint32_t edx_mask) {
-    unsigned int eax, ebx, ecx, edx;
-    __cpuid_count(function, 0, eax, ebx, ecx, edx);
-    *entry = (struct kvm_cpuid_entry2){
+/// Appends host leaf `function` to `cpuid`, each register masked.
+static inline void mirage_kvm_guest_cpuid_add(struct mirage_kvm_guest_cpuid *cpuid, uint32_t function,
+                                              uint32_t eax_mask, uint32_t ebx_mask, uint32_t ecx_mask, uint32_t edx_mask) {
+    unsigned int registers[4];
+    mirage_host_cpuid(function, registers);
+    cpuid->entries[cpuid->nent++] = (struct kvm_cpuid_entry2){
         .function = function,
         .index = 0,
         .flags = function == 7 ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
-        .eax = eax & eax_mask, .ebx = ebx & ebx_mask, .ecx = ecx & ecx_mask, .edx = edx & edx_mask,
+        .eax = registers[0] & eax_mask, .ebx = registers[1] & ebx_mask,
+        .ecx = registers[2] & ecx_mask, .edx = registers[3] & edx_mask,
     };
 }
 
 /// Fills `cpuid` with the guest's CPU (see struct mirage_kvm_guest_cpuid).
 static inline void mirage_kvm_guest_cpuid_build(struct mirage_kvm_guest_cpuid *cpuid) {
-    unsigned int basic = __get_cpuid_max(0, NULL), extended = __get_cpuid_max(0x80000000, NULL);
-    uint32_t count = 0;
-    struct kvm_cpuid_entry2 *entries = cpuid->entries;
-    // Leaf 0: the highest basic leaf in the table, and the vendor.
-    mirage_kvm_guest_cpuid_entry(&entries[count++], 0, 0, ~0u, ~0u, ~0u);
-    entries[0].eax = basic >= 7 ? 7 : (basic >= 1 ? 1 : 0);
+    cpuid->nent = 0;
+    cpuid->padding = 0;
+    // Leaf 0: the vendor, and the highest basic leaf in the table.
+    mirage_kvm_guest_cpuid_add(cpuid, 0, ~0u, ~0u, ~0u, ~0u);
+    unsigned int basic = cpuid->entries[0].eax;
+    cpuid->entries[0].eax = basic >= 7 ? 7 : (basic >= 1 ? 1 : 0);
     if (basic >= 1) {
         // EAX: family, model, stepping; EBX: the CLFLUSH line size only.
-        mirage_kvm_guest_cpuid_entry(&entries[count++], 1, ~0u, 0x0000FF00u,
+        mirage_kvm_guest_cpuid_add(cpuid, 1, ~0u, 0x0000FF00u,
             (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) |
                 (1u << 25) | (1u << 30) | (1u << 31),
             (1u << 0) | (1u << 4) | (1u << 6) | (1u << 8) | (1u << 15) | (1u << 19) | (1u << 23) |
                 (1u << 24) | (1u << 25) | (1u << 26));
     }
-    if (basic >= 7) {
-        // EAX (the highest subleaf) 0: subleaf 0 only.
-        mirage_kvm_guest_cpuid_entry(&entries[count++], 7, 0, 1u << 0, 0, 0);
+    // EAX (the highest subleaf) 0: subleaf 0 only.
+    if (basic >= 7) mirage_kvm_guest_cpuid_add(cpuid, 7, 0, 1u << 0, 0, 0);
+    // The highest extended leaf in the table.
+    mirage_kvm_guest_cpuid_add(cpuid, 0x80000000, ~0u, ~0u, ~0u, ~0u);
+    unsigned int extended = cpuid->entries[cpuid->nent - 1].eax;
+    if (extended < 0x80000000) {
+        cpuid->nent--;  // no extended leaves
+        return;
     }
-    if (extended >= 0x80000000) {
-        mirage_kvm_guest_cpuid_entry(&entries[count++], 0x80000000, 0, ~0u, ~0u, ~0u);
-        entries[count - 1].eax = extended >= 0x80000008 ? 0x80000008 : extended;
-    }
+    cpuid->entries[cpuid->nent - 1].eax = extended >= 0x80000008 ? 0x80000008 : extended;
     if (extended >= 0x80000001) {
-        mirage_kvm_guest_cpuid_entry(&entries[count++], 0x80000001, ~0u, 0, 1u << 0,
-                                     (1u << 11) | (1u << 20) | (1u << 29));
+        mirage_kvm_guest_cpuid_add(cpuid, 0x80000001, ~0u, 0, 1u << 0, (1u << 11) | (1u << 20) | (1u << 29));
     }
-    if (extended >= 0x80000007) mirage_kvm_guest_cpuid_entry(&entries[count++], 0x80000007, 0, 0, 0, 1u << 8);
-    if (extended >= 0x80000008) mirage_kvm_guest_cpuid_entry(&entries[count++], 0x80000008, 0xFFFFu, 0, 0, 0);
-    cpuid->nent = count;
-    cpuid->padding = 0;
+    if (extended >= 0x80000007) mirage_kvm_guest_cpuid_add(cpuid, 0x80000007, 0, 0, 0, 1u << 8);
+    if (extended >= 0x80000008) mirage_kvm_guest_cpuid_add(cpuid, 0x80000008, 0xFFFFu, 0, 0, 0);
 }
 
 /// Gives `vcpu` the guest's CPU (KVM_SET_CPUID2 with struct mirage_kvm_guest_cpuid). Returns 0,
