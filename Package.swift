@@ -17,19 +17,28 @@ let embedded = Context.environment["SWIFT_EMBEDDED"].map { !$0.isEmpty && $0 != 
 
 /// The flags every Embedded Swift library target builds with (PLATFORM-NOTES.md, "Embedded Swift
 /// for the guest"). Kept in one place: examples and the hvt target reuse this manifest.
-let embeddedSwiftSettings: [SwiftSetting] = [
-    .enableExperimentalFeature("Embedded"),
-    .enableExperimentalFeature("Extern"),
-    .unsafeFlags([
-        "-wmo", "-Xfrontend", "-disable-stack-protector",
-        "-Xcc", "-mno-red-zone", "-Xfrontend", "-function-sections",
-    ]),
-]
+/// `optimizingForSize` adds `-Osize`, which the image's size wants for everything but the data
+/// path (`-Osize` halves the speed of a checksum loop).
+func embeddedSwiftSettings(optimizingForSize: Bool) -> [SwiftSetting] {
+    [
+        .enableExperimentalFeature("Embedded"),
+        .enableExperimentalFeature("Extern"),
+        .unsafeFlags((optimizingForSize ? ["-Osize"] : []) + [
+            "-wmo", "-Xfrontend", "-disable-stack-protector",
+            "-Xcc", "-mno-red-zone", "-Xfrontend", "-function-sections",
+        ]),
+    ]
+}
 
-/// Settings shared by every library target. The unikernel runs on one thread under a cooperative
+/// Settings shared by the library targets. The unikernel runs on one thread under a cooperative
 /// scheduler, so the libraries use the Swift 5 language mode: Sendable checking guards against
-/// threads that do not exist here.
-let librarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings : []
+/// threads that do not exist here. Embedded, they are optimised for size: boot, logging and
+/// configuration code runs once, and every byte is in every image.
+let librarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings(optimizingForSize: true) : []
+
+/// Settings of the libraries on the network data path (the stack and the hvt network device),
+/// optimised for speed in release builds.
+let dataPathLibrarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings(optimizingForSize: false) : []
 
 /// The C flags of the freestanding guest support code (PLATFORM-NOTES.md).
 let freestandingCFlags: [CSetting] = [
@@ -85,7 +94,7 @@ let portableTargets: [Target] = [
     .target(
         name: "MirageNet",
         dependencies: ["MirageCore", "MirageRuntime"],
-        swiftSettings: librarySettings
+        swiftSettings: dataPathLibrarySettings
     ),
     .target(
         name: "MirageTesting",
@@ -124,8 +133,17 @@ let guestTargets: [Target] = [
     .target(
         name: "MirageHVTNet",
         dependencies: ["MirageHVT", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
-        swiftSettings: librarySettings
+        swiftSettings: dataPathLibrarySettings
     ),
+]
+
+/// The tender's Swift settings. Its start is on the path of every boot, and Swift code asks the
+/// runtime for the metadata of a generic type (the storage of an array of structs) by its
+/// mangled name by default: the first such request demangles, at some 50 us on this project's
+/// machines, more than any system call the tender makes before the guest runs. Accessor functions
+/// instead find the metadata directly.
+let tenderSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
 /// Hosted-only targets: the Unix platform, the manifest DSL, the tool and the tests.
@@ -139,11 +157,13 @@ let hostedTargets: [Target] = [
     .target(name: "CKVM"),
     .target(
         name: "MirageHVTTender",
-        dependencies: ["CMirageHVTABI", "CKVM", "CLinux"]
+        dependencies: ["CMirageHVTABI", "CKVM", "CLinux"],
+        swiftSettings: tenderSwiftSettings
     ),
     .executableTarget(
         name: "mirage-hvt",
         dependencies: ["MirageHVTTender"],
+        swiftSettings: tenderSwiftSettings,
         linkerSettings: [.unsafeFlags(["-static-executable"])]
     ),
     .executableTarget(

@@ -190,7 +190,9 @@ enum EchoFailure: Error, CustomStringConvertible {
 
 /// `ADDRESS:PORT` as an endpoint.
 func parseEndpoint(_ text: String) throws(EchoFailure) -> Endpoint {
-    let parts = text.split(separator: ":")
+    // Split on the byte: splitting a String on a Character needs Unicode's grapheme-break tables,
+    // which an Embedded image then carries (about 50 KB).
+    let parts = text.utf8.split(separator: UInt8(ascii: ":")).map { String(decoding: $0, as: UTF8.self) }
     guard parts.count == 2, let address = IPv4Address(parts[0]), let port = UInt16(parts[1]) else {
         throw .badEndpoint(text)
     }

@@ -2,13 +2,16 @@
 // is a VM exit (about 25 us under PVM, PLATFORM-NOTES.md), and the network stack reads the clock
 // for every frame; so when the tender passes the frequency of an invariant time-stamp counter,
 // the clock is computed from RDTSC (native at CPL3, about 10 ns) instead, anchored to the
-// hypercall at boot and again about once a second, so it never drifts from the host's by more
-// than the counter's error over a second (parts per million). It never runs backwards.
+// hypercall at the first reading and again about once a second, so it never drifts from the
+// host's by more than the counter's error over a second (parts per million). It never runs
+// backwards. (Anchoring at the first reading rather than at boot keeps the exit off the way to
+// the application's start: a unikernel that logs first and reads the clock later boots faster.)
 #include "guest.h"
 #include "tsc.h"
 
 static struct mirage_tsc_clock tsc_clock;
 static int tsc_usable;
+static int tsc_anchored;
 
 static uint64_t host_monotonic_ns(void) {
     struct mirage_hvt_time time = { .nanoseconds = 0 };
@@ -21,17 +24,17 @@ static uint64_t anchor(void) {
     uint64_t before = __builtin_ia32_rdtsc();
     uint64_t host = host_monotonic_ns();
     uint64_t after = __builtin_ia32_rdtsc();
+    tsc_anchored = 1;
     return mirage_tsc_clock_anchor(&tsc_clock, before + (after - before) / 2, host);
 }
 
 void mirage_hvt_clock_init(uint64_t tsc_frequency) {
     tsc_usable = tsc_frequency != 0 && mirage_tsc_clock_init(&tsc_clock, tsc_frequency) == 0;
-    if (tsc_usable) anchor();
 }
 
 uint64_t mirage_hvt_monotonic_ns(void) {
     if (!tsc_usable) return host_monotonic_ns();
     uint64_t now;
-    if (mirage_tsc_clock_read(&tsc_clock, __builtin_ia32_rdtsc(), &now)) return now;
+    if (tsc_anchored && mirage_tsc_clock_read(&tsc_clock, __builtin_ia32_rdtsc(), &now)) return now;
     return anchor();
 }

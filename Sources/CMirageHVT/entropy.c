@@ -1,7 +1,8 @@
 // arc4random_buf (from OpenBSD, also in glibc 2.36 and POSIX.1-2024): random bytes for the Swift
 // standard library (hashing seeds, SystemRandomNumberGenerator) and for MirageHVT's entropy.
 //
-// The source, chosen once at boot:
+// The source, chosen at the first call (a CPUID instruction is a VM exit on hardware KVM, and
+// nested under PVM it traps to the hypervisor below: not something to spend before `start`):
 // - RDRAND, when CPUID leaf 1 reports it (ECX bit 30; Intel SDM vol. 2, RDRAND and CPUID). It is
 //   unprivileged, so it runs natively at CPL3. It clears the carry flag when its generator has no
 //   value ready; Intel's DRNG guide recommends retrying up to 10 times, and so does this code. An
@@ -22,7 +23,7 @@ static uint32_t generator_key[8];
 static uint32_t generator_counter;
 static uint8_t generator_output[32];
 static size_t generator_available;  // unused bytes at the end of generator_output
-static int has_rdrand;
+static int has_rdrand = -1;  // not known yet
 
 /// Whether CPUID.01H:ECX.RDRAND[bit 30] is set.
 static int cpu_has_rdrand(void) {
@@ -52,7 +53,6 @@ void mirage_hvt_entropy_init(const uint64_t seed[4]) {
     }
     generator_counter = 0;
     generator_available = 0;
-    has_rdrand = cpu_has_rdrand();
 }
 
 /// Computes the next block: a new key and 32 bytes to hand out.
@@ -85,6 +85,7 @@ static void generator_fill(uint8_t *buffer, size_t count) {
 
 void arc4random_buf(void *buffer, size_t count) {
     uint8_t *bytes = buffer;
+    if (has_rdrand < 0) has_rdrand = cpu_has_rdrand();
     if (!has_rdrand) {
         generator_fill(bytes, count);
         return;

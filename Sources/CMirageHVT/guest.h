@@ -14,11 +14,11 @@ void mirage_hvt_boot(struct mirage_hvt_boot_info *info) __attribute__((noreturn)
 /// Makes [start, end) the heap `malloc` and its relatives allocate from (malloc.c).
 void mirage_hvt_heap_init(uintptr_t start, uintptr_t end);
 
-/// Starts the monotonic clock: on the time-stamp counter when `tsc_frequency` (from the boot
-/// information) is not 0, else on the hypercall (clock.c).
+/// Sets up the monotonic clock: on the time-stamp counter when `tsc_frequency` (from the boot
+/// information) is not 0, anchored at the first reading, else on the hypercall (clock.c).
 void mirage_hvt_clock_init(uint64_t tsc_frequency);
 
-/// Seeds the generator behind `arc4random_buf` and notes whether the CPU has RDRAND (entropy.c).
+/// Seeds the generator behind `arc4random_buf` (entropy.c).
 void mirage_hvt_entropy_init(const uint64_t seed[4]);
 
 /// Appends one byte to the console's line buffer, which goes out at a newline, when full, or

@@ -27,7 +27,7 @@ public final class HVTBlockDevice: BlockDevice {
                 let entryName = withUnsafeBytes(of: entry.name) { bytes in
                     String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                if entryName == name {
+                if entryName.hasSameSpelling(as: name) {
                     let info = BlockInfo(sectorSize: Int(entry.sector_size), sectorCount: entry.sector_count, isWritable: entry.writable != 0)
                     return HVTBlockDevice(name: name, index: UInt32(index), info: info)
                 }

@@ -27,15 +27,15 @@ public enum Tender {
     }
 
     static func run(_ options: TenderOptions) throws(TenderError) -> Int32 {
-        let file = try readImage(options.image)
+        let file = try ImageFile(path: options.image)
         let memorySize = options.memoryMiB << 20
         let image: ELFImage
         do {
-            image = try ELFImage(bytes: file, memoryLimit: memorySize - UInt64(MIRAGE_HVT_STACK_SIZE))
+            image = try ELFImage(file: file, memoryLimit: memorySize - UInt64(MIRAGE_HVT_STACK_SIZE))
         } catch {
             throw TenderError("\(options.image): \(error)", status: TenderExitStatus.badImage)
         }
-        let manifest = image.section(named: MIRAGE_HVT_MANIFEST_SECTION).map { DeviceManifest(sectionText: file[$0]) }
+        let manifest = image.contents(ofSection: MIRAGE_HVT_MANIFEST_SECTION).map { DeviceManifest(sectionText: $0) }
             ?? DeviceManifest(ids: [])
         let devices = try manifest.match(options.devices)
         var blocks: [Int: BlockBackend] = [:]
@@ -105,24 +105,6 @@ public enum Tender {
             case let reason:
                 throw crash("unexpected KVM exit \(reason)")
             }
-        }
-    }
-
-    /// The image file's bytes.
-    static func readImage(_ path: String) throws(TenderError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw TenderError("\(path): \(String(cString: strerror(errno)))", status: TenderExitStatus.noInput)
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw TenderError("\(path): \(String(cString: strerror(errno)))", status: TenderExitStatus.noInput) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
         }
     }
 }

@@ -53,8 +53,8 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     }
 
     /// The Swift settings of the unikernel's own target. For hvt these are the Embedded flags of
-    /// PLATFORM-NOTES.md; the root Package.swift's `embeddedSwiftSettings` gives the libraries
-    /// the same ones.
+    /// PLATFORM-NOTES.md with `-Osize`, as the root Package.swift's `embeddedSwiftSettings` gives
+    /// the libraries outside the network data path.
     var executableSwiftSettings: [String] {
         switch self {
         case .unix:
@@ -63,7 +63,7 @@ public enum Target: String, CaseIterable, Codable, Sendable {
             return [
                 #".enableExperimentalFeature("Embedded")"#,
                 #".enableExperimentalFeature("Extern")"#,
-                #".unsafeFlags(["-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-mno-red-zone", "-Xfrontend", "-function-sections"])"#,
+                #".unsafeFlags(["-Osize", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-mno-red-zone", "-Xfrontend", "-function-sections"])"#,
             ]
         }
     }

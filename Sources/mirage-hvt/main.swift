@@ -2,4 +2,12 @@ import Glibc
 import MirageHVTTender
 
 // mirage-hvt: the KVM tender that runs swift-mirage's hvt unikernels. See Tender.swift.
-exit(Tender.main(Array(CommandLine.arguments.dropFirst())))
+//
+// The arguments come from argv directly: `CommandLine.arguments` builds its array in the
+// standard library, which looks the array's type up by its mangled name at every start.
+var arguments: [String] = []
+arguments.reserveCapacity(Int(CommandLine.argc))
+for index in 1..<max(1, Int(CommandLine.argc)) {
+    arguments.append(CommandLine.unsafeArgv[index].map { String(cString: $0) } ?? "")
+}
+exit(Tender.main(arguments))

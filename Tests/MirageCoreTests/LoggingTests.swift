@@ -86,6 +86,27 @@ struct LoggingTests {
         #expect(filter.threshold(for: "") == .warning)
     }
 
+    @Test("source names are matched byte for byte, not by Unicode equivalence")
+    func sourcesMatchByBytes() throws {
+        var filter = LogFilter()
+        try filter.apply("caf\u{E9}:debug")  // é precomposed
+        #expect(filter.threshold(for: "caf\u{E9}") == .debug)
+        #expect(filter.threshold(for: "cafe\u{301}") == .info)  // e and a combining acute accent
+    }
+
+    @Test("filters are equal when they name the same sources with the same thresholds, in any order")
+    func equalityIgnoresOrder() throws {
+        var first = LogFilter()
+        try first.apply("net:debug,tcp:quiet")
+        var second = LogFilter()
+        try second.apply("tcp:quiet,net:debug")
+        #expect(first == second)
+        #expect(first.hashValue == second.hashValue)
+        #expect(first.thresholds == ["net": .debug, "tcp": nil])
+        try second.apply("tcp:error")
+        #expect(first != second)
+    }
+
     @Test("a later *:LEVEL setting clears the named sources set before it")
     func starResetsNamedSources() throws {
         var filter = LogFilter()

@@ -208,6 +208,8 @@ struct ELFImageTests {
         let manifest = try #require(image.section(named: MIRAGE_HVT_MANIFEST_SECTION))
         #expect(String(decoding: bytes[manifest], as: UTF8.self) == "block:storage\n")
         #expect(image.section(named: ".text").map { Array(bytes[$0]) } == Builder.code)
+        #expect(image.contents(ofSection: MIRAGE_HVT_MANIFEST_SECTION) == Array("block:storage\n".utf8))
+        #expect(image.contents(ofSection: ".data") == nil)
         #expect(image.sections.map(\.name) == [".text", ".mirage.devices", ".bss", ".shstrtab"])
         #expect(image.sections.map(\.index) == [1, 2, 3, 4])
     }

@@ -132,6 +132,13 @@ struct BootArgumentsTests {
         #expect(parsed.value("block:storage", as: String.self) == "disk.img")
     }
 
+    @Test("a key is matched by its bytes: a name equal by Unicode equivalence but spelled otherwise is unknown")
+    func keysMatchByBytes() throws {
+        let keys = [BootKey("caf\u{E9}", of: String.self, default: "", documentation: "Precomposed.")]
+        #expect(try parse(["--caf\u{E9}=au lait"], keys: keys).value("caf\u{E9}", as: String.self) == "au lait")
+        #expect(error(["--cafe\u{301}=au lait"], keys: keys) == .unknownKey("--cafe\u{301}", suggestion: nil))
+    }
+
     @Test("arguments made directly hold the texts and filter given")
     func directInit() {
         let arguments = BootArguments(texts: ["count": "7"], logFilter: LogFilter(defaultThreshold: .debug))

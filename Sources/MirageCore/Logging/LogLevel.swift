@@ -32,15 +32,14 @@ public enum LogLevel: Int, Comparable, CaseIterable, Sendable, CustomStringConve
         }
     }
 
-    /// Parses a level name as ``name`` spells it (also `warn`); nil for anything else.
+    /// Parses a level name as ``name`` spells it (also `warn`), byte for byte; nil for anything
+    /// else.
     public init?(name: some StringProtocol) {
-        switch name {
-        case "app": self = .app
-        case "error": self = .error
-        case "warning", "warn": self = .warning
-        case "info": self = .info
-        case "debug": self = .debug
-        default: return nil
+        if name.hasSameSpelling(as: "warn") {
+            self = .warning
+            return
         }
+        guard let level = Self.allCases.first(where: { name.hasSameSpelling(as: $0.name) }) else { return nil }
+        self = level
     }
 }

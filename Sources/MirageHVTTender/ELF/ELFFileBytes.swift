@@ -3,7 +3,7 @@
 /// A reader checks a structure's whole extent once with ``extent(_:offset:length:)``; after that,
 /// its field accessors read inside the checked extent and cannot trap.
 struct ELFFileBytes {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
 
     var count: Int { bytes.count }
 

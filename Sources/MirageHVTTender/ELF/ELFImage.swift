@@ -69,18 +69,23 @@ public struct ELFImage {
     /// The sections other than `SHT_NULL` ones, in table order; empty when the file has no section
     /// header table or no section name table.
     public let sections: [Section]
-    /// The file, for ``load(into:)``.
-    private let bytes: [UInt8]
+    /// The file, for ``load(into:)`` and the bytes of ``sections``.
+    public let file: ImageFile
 
     /// Parses and checks the executable in `bytes` for a guest whose image may occupy
     /// `MIRAGE_HVT_IMAGE_BASE..<memoryLimit`.
     /// - Parameters:
-    ///   - bytes: the whole file.
+    ///   - bytes: the whole file, which is copied.
     ///   - memoryLimit: where the image's area ends; the tender passes guest memory's size minus
     ///     the stack. Taken as at most `MIRAGE_HVT_MAX_MEMORY`, where guest memory always ends.
     /// - Throws: ``ELFError`` describing the first problem found.
     public init(bytes: [UInt8], memoryLimit: UInt64) throws(ELFError) {
-        let file = ELFFileBytes(bytes: bytes)
+        try self.init(file: ImageFile(copying: bytes), memoryLimit: memoryLimit)
+    }
+
+    /// Parses and checks the executable in `file`, as ``init(bytes:memoryLimit:)`` does.
+    public init(file imageFile: ImageFile, memoryLimit: UInt64) throws(ELFError) {
+        let file = ELFFileBytes(bytes: imageFile.bytes)
         let header = try ELFHeader(file)
         guard header.programHeaderCount != ELFHeader.extendedProgramHeaderCount else {
             throw .extendedProgramHeaderCount
@@ -135,7 +140,7 @@ public struct ELFImage {
         // `end` is at most MIRAGE_HVT_MAX_MEMORY, so rounding up cannot wrap.
         self.imageEnd = (end + 0xFFF) & ~0xFFF
         self.sections = try ELFSectionHeader.sections(in: file, header: header)
-        self.bytes = bytes
+        self.file = imageFile
     }
 
     /// The file bytes of the first section called `name` (such as `MIRAGE_HVT_MANIFEST_SECTION`),
@@ -143,6 +148,11 @@ public struct ELFImage {
     /// - Returns: the range, or `nil` when no section has that name or it is `SHT_NOBITS`.
     public func section(named name: String) -> Range<Int>? {
         sections.first { $0.name == name }?.fileRange
+    }
+
+    /// A copy of the file bytes of the first section called `name`, as ``section(named:)`` finds it.
+    public func contents(ofSection name: String) -> [UInt8]? {
+        section(named: name).map { Array(file.bytes[$0]) }
     }
 
     /// Copies each segment's file bytes into `memory` and zeroes the rest of it (the bss part,
@@ -153,11 +163,9 @@ public struct ELFImage {
         guard segments.allSatisfy({ memory.contains(address: $0.address, length: $0.memorySize) }) else {
             return false
         }
-        return bytes.withUnsafeBytes { file in
-            segments.allSatisfy { segment in
-                memory.copy(UnsafeRawBufferPointer(rebasing: file[segment.fileRange]), to: segment.address)
-                    && memory.zero(at: segment.address + segment.fileSize, length: segment.memorySize - segment.fileSize)
-            }
+        return segments.allSatisfy { segment in
+            memory.copy(UnsafeRawBufferPointer(rebasing: file.bytes[segment.fileRange]), to: segment.address)
+                && memory.zero(at: segment.address + segment.fileSize, length: segment.memorySize - segment.fileSize)
         }
     }
 }

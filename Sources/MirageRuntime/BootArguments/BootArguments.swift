@@ -15,14 +15,32 @@ public struct BootArguments: Sendable {
     }
 
     /// Values by key name, given or defaulted, as written on the command line.
-    public private(set) var texts: [String: String]
+    public var texts: [String: String] {
+        var texts: [String: String] = [:]
+        for value in values { texts[value.name] = value.text }
+        return texts
+    }
     /// The log filter built from the `-l` arguments.
     public private(set) var logFilter: LogFilter
 
+    /// The values, each key at most once. Keys are matched byte for byte
+    /// (``Swift/StringProtocol/hasSameSpelling(as:)``): parsing the command line then hashes
+    /// and normalises no strings, which keeps Unicode tables out of Embedded images.
+    private var values: [(name: String, text: String)]
+
     /// Creates arguments directly, as a test does.
     public init(texts: [String: String] = [:], logFilter: LogFilter = LogFilter()) {
-        self.texts = texts
+        self.init(values: texts.map { ($0.key, $0.value) }, logFilter: logFilter)
+    }
+
+    private init(values: [(name: String, text: String)], logFilter: LogFilter) {
+        self.values = values
         self.logFilter = logFilter
+    }
+
+    /// The text given or defaulted for key `name`.
+    private func text(of name: String) -> String? {
+        values.first { $0.name.hasSameSpelling(as: name) }?.text
     }
 
     /// The value of `name`, which must be a declared key with a default or required.
@@ -35,7 +53,7 @@ public struct BootArguments: Sendable {
 
     /// The value of `name`, or nil when it was not given and has no default.
     public func optionalValue<Value: BootValue>(_ name: String, as type: Value.Type = Value.self) -> Value? {
-        guard let text = texts[name] else { return nil }
+        guard let text = text(of: name) else { return nil }
         guard let value = Value(bootArgument: text) else {
             preconditionFailure("boot argument '\(name)' was validated as another type")
         }
@@ -44,10 +62,7 @@ public struct BootArguments: Sendable {
 
     /// Parses `arguments` (the command line without the program name) against `keys`.
     public static func parse(_ arguments: [String], keys: [BootKey]) -> Outcome {
-        var keysByName: [String: BootKey] = [:]
-        for key in keys { keysByName[key.name] = key }
-        var texts: [String: String] = [:]
-        var logFilter = LogFilter()
+        var parsed = BootArguments(values: [], logFilter: LogFilter())
         var index = 0
 
         func takeValue(for spelled: String, inline: String?) throws(BootArgumentError) -> String {
@@ -55,55 +70,46 @@ public struct BootArguments: Sendable {
             // The next argument is the value, unless it is another key: `--hello --verbose` is a
             // forgotten value, not the greeting "--verbose" (write `--hello=--verbose` for that).
             index += 1
-            guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw .missingValue(key: spelled) }
+            guard index < arguments.count, !arguments[index].startsWithSpelling(of: "--") else { throw .missingValue(key: spelled) }
             return arguments[index]
         }
 
         do throws(BootArgumentError) {
             while index < arguments.count {
                 let argument = arguments[index]
-                if argument == "-h" || argument == "--help" { return .help }
-                if argument.hasPrefix("-l") && !argument.hasPrefix("--")
-                    || argument == "--logs" || argument.hasPrefix("--logs=") {
+                if argument.hasSameSpelling(as: "-h") || argument.hasSameSpelling(as: "--help") { return .help }
+                if argument.startsWithSpelling(of: "-l") && !argument.startsWithSpelling(of: "--")
+                    || argument.hasSameSpelling(as: "--logs") || argument.startsWithSpelling(of: "--logs=") {
                     let (spelled, inline) = splitLogArgument(argument)
-                    guard spelled == "-l" || spelled == "--logs" else {
+                    guard spelled.hasSameSpelling(as: "-l") || spelled.hasSameSpelling(as: "--logs") else {
                         throw .unknownKey(argument, suggestion: nil)
                     }
                     let setting = try takeValue(for: spelled, inline: inline)
-                    do { try logFilter.apply(setting) } catch {
+                    do { try parsed.logFilter.apply(setting) } catch {
                         throw .malformedValue(key: spelled, value: setting, expected: "SOURCE:LEVEL (\(error))")
                     }
                     index += 1
                     continue
                 }
-                guard argument.hasPrefix("--"), argument.utf8.count > 2 else {
+                guard argument.startsWithSpelling(of: "--"), argument.utf8.count > 2 else {
                     throw .unexpectedArgument(argument)
                 }
-                let body = argument.dropFirst(2)
-                let name: String
-                let inline: String?
-                if let equals = body.firstIndex(of: "=") {
-                    name = String(body[..<equals])
-                    inline = String(body[body.index(after: equals)...])
-                } else {
-                    name = String(body)
-                    inline = nil
-                }
+                let (name, inline) = splitKeyArgument(argument)
                 let spelled = "--" + name
-                guard let key = keysByName[name] else {
+                guard let key = keys.last(where: { $0.name.hasSameSpelling(as: name) }) else {
                     throw .unknownKey(spelled, suggestion: closestName(to: name, among: keys.map { $0.name }))
                 }
-                guard texts[name] == nil else { throw .repeatedKey(spelled) }
+                guard parsed.text(of: name) == nil else { throw .repeatedKey(spelled) }
                 let value = key.isFlag && inline == nil ? "true" : try takeValue(for: spelled, inline: inline)
                 guard key.accepts(value) else {
                     throw .malformedValue(key: spelled, value: value, expected: key.expectation)
                 }
-                texts[name] = value
+                parsed.values.append((name, value))
                 index += 1
             }
-            for key in keys where texts[key.name] == nil {
+            for key in keys where parsed.text(of: key.name) == nil {
                 if let text = key.defaultText {
-                    texts[key.name] = text
+                    parsed.values.append((key.name, text))
                 } else if key.isRequired {
                     throw .missingRequiredKey(key.name)
                 }
@@ -111,18 +117,29 @@ public struct BootArguments: Sendable {
         } catch {
             return .failure(error)
         }
-        return .success(BootArguments(texts: texts, logFilter: logFilter))
+        return .success(parsed)
+    }
+
+    /// Splits `--NAME=VALUE` into `NAME` and `VALUE` (everything after the first `=`), and
+    /// `--NAME` into `NAME` and nil.
+    private static func splitKeyArgument(_ argument: String) -> (String, String?) {
+        let body = argument.utf8.dropFirst(2)
+        guard let equals = body.firstIndex(of: UInt8(ascii: "=")) else { return (String(decoding: body, as: UTF8.self), nil) }
+        return (String(decoding: body[..<equals], as: UTF8.self),
+                String(decoding: body[body.index(after: equals)...], as: UTF8.self))
     }
 
     /// Splits `-lSETTING`, `-l=SETTING`, `--logs=SETTING` into the spelling and the inline value.
     private static func splitLogArgument(_ argument: String) -> (String, String?) {
-        if argument.hasPrefix("--") {
-            guard let equals = argument.firstIndex(of: "=") else { return (argument, nil) }
-            return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+        let bytes = argument.utf8
+        if argument.startsWithSpelling(of: "--") {
+            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return (argument, nil) }
+            return (String(decoding: bytes[..<equals], as: UTF8.self),
+                    String(decoding: bytes[bytes.index(after: equals)...], as: UTF8.self))
         }
-        let rest = argument.dropFirst(2)
+        let rest = bytes.dropFirst(2)
         if rest.isEmpty { return ("-l", nil) }
-        return ("-l", String(rest.hasPrefix("=") ? rest.dropFirst() : rest))
+        return ("-l", String(decoding: rest.first == UInt8(ascii: "=") ? rest.dropFirst() : rest, as: UTF8.self))
     }
 
     /// The declared name nearest to `name` by edit distance, when it is near enough to be a typo.

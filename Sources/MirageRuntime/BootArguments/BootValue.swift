@@ -39,10 +39,12 @@ extension UInt16: BootValue {
 
 extension Bool: BootValue {
     public init?(bootArgument text: String) {
-        switch text {
-        case "true", "yes", "on", "1": self = true
-        case "false", "no", "off", "0": self = false
-        default: return nil
+        if ["true", "yes", "on", "1"].contains(where: text.hasSameSpelling(as:)) {
+            self = true
+        } else if ["false", "no", "off", "0"].contains(where: text.hasSameSpelling(as:)) {
+            self = false
+        } else {
+            return nil
         }
     }
     public var bootArgumentText: String { self ? "true" : "false" }
