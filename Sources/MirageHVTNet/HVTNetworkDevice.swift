@@ -62,7 +62,7 @@ public final class HVTNetworkDevice: NetworkDevice {
                 let entryName = withUnsafeBytes(of: entry.name) { bytes in
                     String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                guard entryName == name else { continue }
+                guard entryName.hasSameSpelling(as: name) else { continue }
                 let mac = withUnsafeBytes(of: entry.mac) { MACAddress(bytes: Array($0.prefix(6))) }
                 return HVTNetworkDevice(name: name, index: UInt32(index), mac: mac, mtu: Int(entry.mtu),
                                         passesHeaders: entry.flags & MIRAGE_HVT_NET_HEADERS != 0, platform: platform)
