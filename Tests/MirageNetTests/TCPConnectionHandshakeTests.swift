@@ -13,7 +13,7 @@ struct TCPConnectionHandshakeTests {
         // A 256 KiB buffer needs a shift of 3 to fit 16 bits; the window in a SYN is never scaled.
         expectSegments(tcp.opening, [
             ExpectedSegment(.syn, seq: 1000, ack: 0, window: 65535, length: 0,
-                            options: [.mss(1460), .windowScale(3), .sackPermitted, .timestamps(value: 1_000_000, echo: 0)]),
+                            options: [.mss(1460), .windowScale(5), .sackPermitted, .timestamps(value: 1_000_000, echo: 0)]),
         ])
         #expect(tcp.state == .synSent)
         tcp.expectDeadline(1) // the initial RTO (RFC 6298 section 2.1)
@@ -30,7 +30,7 @@ struct TCPConnectionHandshakeTests {
         #expect(tcp.error == nil)
         tcp.expectDeadline(nil)
         #expect(tcp.connection.windowScalingEnabled && tcp.connection.sackEnabled && tcp.connection.timestampsEnabled)
-        #expect(tcp.connection.sendScale == 7 && tcp.connection.receiveScale == 3)
+        #expect(tcp.connection.sendScale == 7 && tcp.connection.receiveScale == 5)
         // min(1400, 1460) less 12 octets for the timestamps every segment now carries.
         #expect(tcp.connection.maximumSegmentSize == 1388)
     }
@@ -40,7 +40,7 @@ struct TCPConnectionHandshakeTests {
         var tcp = TCPScript.accept(ScriptPeer.segment(.syn, seq: 5000, window: 64240, options: peerOffers), at: 0)
         expectSegments(tcp.opening, [
             ExpectedSegment([.syn, .ack], seq: 1000, ack: 5001, window: 65535, length: 0,
-                            options: [.mss(1460), .windowScale(3), .sackPermitted, .timestamps(value: 1_000_000, echo: 77_777)]),
+                            options: [.mss(1460), .windowScale(5), .sackPermitted, .timestamps(value: 1_000_000, echo: 77_777)]),
         ])
         #expect(tcp.state == .synReceived)
         tcp.expectDeadline(1)

@@ -14,7 +14,7 @@ struct TCPConnectionRetransmissionTests {
         for (time, next) in retransmissions {
             expectSegments(tcp.timers(at: time), [
                 ExpectedSegment(.syn, seq: 1000, ack: 0, window: 65535, length: 0,
-                                options: [.mss(1460), .windowScale(3), .sackPermitted,
+                                options: [.mss(1460), .windowScale(5), .sackPermitted,
                                           .timestamps(value: TCPScript.timestampOffset + UInt32(time * 1000), echo: 0)]),
             ])
             #expect(tcp.state == .synSent)

@@ -103,7 +103,7 @@ struct TCPConnectionWindowTests {
     func windowScaling() {
         // The peer: window scale 7, a SYN-ACK window of 1024 octets (unscaled, as in every SYN).
         var tcp = TCPScript.established(peerWindow: 1024, peerOptions: ScriptPeer.options(mss: 1024, windowScale: 7))
-        // Our ACK: 256 KiB free, shifted right by our scale of 3.
+        // Our ACK: 1 MiB free, shifted right by our scale of 5.
         expectSegments(Array(tcp.opening.suffix(1)), [ExpectedSegment(.ack, seq: 1001, ack: 5001, window: 32768)])
 
         // The SYN-ACK's 1024 is not shifted: one segment fits.
@@ -114,16 +114,16 @@ struct TCPConnectionWindowTests {
             ExpectedSegment(.ack, seq: 4073, length: 1024),
         ])
 
-        // Our side: after 2048 octets arrive, 260096 free octets are advertised as 260096 >> 3.
+        // Our side: after 2048 octets arrive, 1046528 free octets are advertised as 1046528 >> 5.
         expectSegments(tcp.receive(ScriptPeer.data(seq: 5001, count: 1024, ack: 2025, window: 24), at: 1.2), [])
         expectSegments(tcp.receive(ScriptPeer.data(seq: 6025, count: 1024, ack: 2025, window: 24), at: 1.21),
-                       [ExpectedSegment(.ack, seq: 5097, ack: 7049, window: 32512, length: 0)])
+                       [ExpectedSegment(.ack, seq: 5097, ack: 7049, window: 32704, length: 0)])
     }
 
     @Test("without the peer's window scale option neither side shifts: we advertise at most 65535")
     func noWindowScaling() {
         var tcp = TCPScript.established(peerWindow: 1024, peerOptions: ScriptPeer.options(mss: 1024))
-        expectSegments(Array(tcp.opening.prefix(1)), [ExpectedSegment(.syn, options: [.mss(1460), .windowScale(3), .sackPermitted, .timestamps()])])
+        expectSegments(Array(tcp.opening.prefix(1)), [ExpectedSegment(.syn, options: [.mss(1460), .windowScale(5), .sackPermitted, .timestamps()])])
         expectSegments(Array(tcp.opening.suffix(1)), [ExpectedSegment(.ack, window: 65535)])
         expectSegments(tcp.write(5000, at: 1), [ExpectedSegment(.ack, seq: 1001, length: 1024)])
         // Window 2048, unshifted: two segments.
