@@ -12,16 +12,8 @@ extension EndToEnd {
         /// Starts echo.hvt under the tender in a fresh namespace and runs a peer check.
         @discardableResult
         func check(_ command: [String]) throws -> (Finished, String) {
-            let image = try EchoImages.image(target: "hvt")
-            let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let server = try namespace.start([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24", "-l", "net:debug"], log: log)
-            try waitUntilListening(log, server)
-            let result = try namespace.exec(["/usr/bin/python3", peerScript] + command)
-            let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)")
-            #expect(server.isRunning, "the unikernel exited:\n\(serverLog)")
-            return (result, serverLog)
+            try checkEchoServer([tender, "--net:service=tap0", "--", try EchoImages.image(target: "hvt"), "--ipv4=10.0.0.2/24", "-l", "net:debug"],
+                                peer: command)
         }
 
         @Test("ping: 56, 1472 and 4000 bytes (fragmented both ways)")

@@ -124,16 +124,8 @@ extension EndToEnd {
     struct EchoDirectTests {
         /// Starts the direct-stack echo server in a fresh namespace and runs a peer check.
         func check(_ command: [String], arguments: [String] = []) throws -> (Finished, String) {
-            let image = try EchoImages.image(network: "direct")
-            let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let server = try namespace.start([image, "--ipv4=10.0.0.2/24", "-l", "net:debug"] + arguments, log: log)
-            try waitUntilListening(log, server)
-            let result = try namespace.exec(["/usr/bin/python3", peerScript] + command)
-            let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)")
-            #expect(server.isRunning, "the unikernel exited:\n\(serverLog)")
-            return (result, serverLog)
+            try checkEchoServer([try EchoImages.image(network: "direct"), "--ipv4=10.0.0.2/24", "-l", "net:debug"] + arguments,
+                                peer: command)
         }
 
         @Test("ping: small, 1472-byte and 4000-byte (fragmented both ways); --pcap records it for tcpdump")
@@ -233,4 +225,20 @@ func checkEchoClient(_ command: [String], sourceLocation: SourceLocation = #_sou
     let refused = try namespace.exec(command + ["--connect=10.0.0.1:5001"])
     #expect(refused.status == 1, sourceLocation: sourceLocation)
     #expect(refused.errorOutput.contains("connection refused"), sourceLocation: sourceLocation)
+}
+
+/// Starts the echo server `server` (a command line) in a fresh namespace with tap0, runs the
+/// peer script's `peer` check against it, and expects both to succeed; returns the check's
+/// result and the server's log.
+@discardableResult
+func checkEchoServer(_ server: [String], peer: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> (Finished, String) {
+    let namespace = try NetworkNamespace()
+    let log = NSTemporaryDirectory() + namespace.name + ".log"
+    let process = try namespace.start(server, log: log)
+    try waitUntilListening(log, process)
+    let result = try namespace.exec(["/usr/bin/python3", peerScript] + peer)
+    let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)", sourceLocation: sourceLocation)
+    #expect(process.isRunning, "the unikernel exited:\n\(serverLog)", sourceLocation: sourceLocation)
+    return (result, serverLog)
 }
