@@ -66,12 +66,18 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         self.handler = handler
     }
 
-    /// Accepts connections from `listener` and serves each in a task of its own, until accepting
-    /// fails (the listener was closed).
+    /// Accepts connections from `listener` and serves each in a task of its own, until the
+    /// listener is closed. A failed accept (the host out of descriptors, say) is retried after a
+    /// pause rather than ending the server.
     public func serve<Listener: TCPListener>(_ listener: Listener) async {
         while true {
-            guard let connection = try? await listener.accept() else { return }
-            Task { await self.serveConnection(connection) }
+            do {
+                let connection = try await listener.accept()
+                Task { await self.serveConnection(connection) }
+            } catch {
+                if error == .closed { return }
+                do { try await sleep(for: .milliseconds(100)) } catch { return }
+            }
         }
     }
 
