@@ -55,9 +55,6 @@ public struct HTTPRequestParser {
         buffer.append(contentsOf: bytes)
     }
 
-    /// Whether no bytes are waiting: between requests, a connection closed here lost nothing.
-    public var isIdle: Bool { state == .requestLine && position == buffer.count }
-
     /// Whether a request has begun but not ended.
     public var isInsideRequest: Bool {
         switch state {
@@ -178,11 +175,7 @@ public struct HTTPRequestParser {
         }
         guard !lengths.isEmpty else { return .none }
         guard lengths.count == 1 else { throw .badRequest("several Content-Length fields") }
-        let text = lengths[0]
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-            throw .badRequest("invalid Content-Length")
-        }
-        let length = text.utf8.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard let length = HTTPText.decimal(Substring(lengths[0])) else { throw .badRequest("invalid Content-Length") }
         guard length <= limits.bodyLength else { throw .contentTooLarge }
         return .length(length)
     }
@@ -260,19 +253,14 @@ public struct HTTPRequestParser {
     static func parseChunkSize(_ line: [UInt8]) throws(HTTPParseError) -> Int {
         var size = 0, digits = 0
         for byte in line {
-            let value: Int
-            switch byte {
-            case 48...57: value = Int(byte - 48)
-            case 65...70: value = Int(byte - 55)
-            case 97...102: value = Int(byte - 87)
-            case UInt8(ascii: ";"), 32, 9:
-                guard digits > 0 else { throw .badRequest("a malformed chunk size") }
-                return size // a chunk extension follows; ignored (RFC 9112 section 7.1.1)
-            default: throw .badRequest("a malformed chunk size")
+            guard let value = HTTPText.hexDigit(byte) else {
+                // A chunk extension may follow the size; it is ignored (RFC 9112 section 7.1.1).
+                guard byte == UInt8(ascii: ";") || byte == 32 || byte == 9, digits > 0 else { throw .badRequest("a malformed chunk size") }
+                return size
             }
             digits += 1
             guard digits <= 15 else { throw .badRequest("a chunk size too large") }
-            size = size * 16 + value
+            size = size * 16 + Int(value)
         }
         guard digits > 0 else { throw .badRequest("a malformed chunk size") }
         return size

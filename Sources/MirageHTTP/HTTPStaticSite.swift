@@ -134,19 +134,10 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            guard let high = iterator.next().flatMap(HTTPText.hexDigit), let low = iterator.next().flatMap(HTTPText.hexDigit) else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 65...70: byte - 55
-        case 97...102: byte - 87
-        default: nil
-        }
     }
 }
 
@@ -173,10 +164,7 @@ enum HTTPRange: Equatable {
         let spec = HTTPText.trimmed(specs[0])
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .none }
-        func number(_ text: Substring) -> UInt64? {
-            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-            return text.utf8.reduce(0) { $0 * 10 + UInt64($1 - 48) }
-        }
+        func number(_ text: Substring) -> UInt64? { HTTPText.decimal(text).map(UInt64.init) }
         if parts[0].isEmpty {
             // A suffix: the last N bytes.
             guard let suffix = number(parts[1]) else { return .none }
