@@ -159,9 +159,8 @@ extension HVTNetworkDevice {
     /// Reads frames until the tender has none left or ``receiveBatchLimit`` have been read,
     /// passing each to `handler`.
     ///
-    /// Each read goes into a buffer with room for the longest frame. A frame filling at least half
-    /// of it is handed over in it; a shorter one is copied into a buffer of its size and the big
-    /// one kept for the next read.
+    /// Each read goes into a buffer with room for the longest frame, handed over or copied out as
+    /// ``PacketBuffer/takeReceivedFrame(length:after:room:headroom:)`` says.
     ///
     /// A failure after some frames were delivered ends the batch quietly; the next call meets it
     /// again and throws.
@@ -184,20 +183,8 @@ extension HVTNetworkDevice {
             }
             switch status {
             case MIRAGE_HVT_OK.rawValue where length > 0 && length <= space:
-                var frame: PacketBuffer
-                if length * 2 >= space {
-                    frame = buffer
-                } else {
-                    frame = PacketBuffer(capacity: Self.receiveHeadroom + length, headroom: Self.receiveHeadroom)
-                    buffer.withUnsafeBytes { bytes in
-                        _ = frame.append(upTo: length) { destination in
-                            destination.copyMemory(from: bytes)
-                            return length
-                        }
-                    }
-                    buffer.removeLast(length)
-                    spareFrame = buffer
-                }
+                var (frame, reusable) = buffer.takeReceivedFrame(length: length, after: 0, room: space, headroom: Self.receiveHeadroom)
+                if reusable { spareFrame = buffer }
                 if passesHeaders { frame.offload = header.receivedOffload }
                 statistics.receivedFrames += 1
                 statistics.receivedBytes += UInt64(length)

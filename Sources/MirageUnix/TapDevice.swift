@@ -198,9 +198,8 @@ extension TapDevice {
     /// Reads frames until the kernel has none left or ``receiveBatchLimit`` have been read,
     /// passing each that fits to `handler`. The corresponding C function is `read`.
     ///
-    /// Each read goes into a buffer with room for the longest frame. A frame filling at least half
-    /// of it is handed over in it; a shorter one is copied into a buffer of its size and the big
-    /// one kept for the next read.
+    /// Each read goes into a buffer with room for the longest frame, handed over or copied out as
+    /// ``PacketBuffer/takeReceivedFrame(length:after:room:headroom:)`` says.
     ///
     /// A failure after some frames were delivered ends the batch quietly; the next call meets it
     /// again and throws.
@@ -234,22 +233,9 @@ extension TapDevice {
                 continue
             }
             let offload = headerLength > 0 ? buffer.withUnsafeBytes { VirtioNetHeader($0).receivedOffload } : FrameOffload()
-            var frame: PacketBuffer
-            if length * 2 >= space {
-                frame = buffer
-                frame.removeFirst(headerLength)
-            } else {
-                frame = PacketBuffer(capacity: Self.receiveHeadroom + frameLength, headroom: Self.receiveHeadroom)
-                let offset = headerLength
-                buffer.withUnsafeBytes { bytes in
-                    _ = frame.append(upTo: frameLength) { destination in
-                        destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + frameLength]))
-                        return frameLength
-                    }
-                }
-                buffer.removeLast(length)
-                spareFrame = buffer
-            }
+            var (frame, reusable) = buffer.takeReceivedFrame(length: frameLength, after: headerLength, room: space,
+                                                             headroom: Self.receiveHeadroom)
+            if reusable { spareFrame = buffer }
             frame.offload = offload
             statistics.receivedFrames += 1
             statistics.receivedBytes += UInt64(frameLength)

@@ -314,4 +314,18 @@ struct PacketBufferTests {
         #expect(trimmed != PacketBuffer([0x01, 0x02, 0x03, 0x00]))
         #expect(PacketBuffer([]) == PacketBuffer(capacity: 8, headroom: 8))
     }
+
+    @Test("a received frame: a long one is handed over after its prefix, a short one copied out with the headroom asked, leaving the buffer empty to reuse")
+    func takeReceivedFrame() {
+        var long = PacketBuffer(capacity: 64 + 100, headroom: 54)
+        long.append(contentsOf: [UInt8](repeating: 7, count: 10) + (0..<90).map { UInt8($0) })
+        let (handed, longReusable) = long.takeReceivedFrame(length: 80, after: 10, room: 100, headroom: 64)
+        #expect(!longReusable && handed.bytes == (0..<80).map { UInt8($0) } && handed.headroom == 64)
+
+        var short = PacketBuffer(capacity: 64 + 100, headroom: 54)
+        short.append(contentsOf: [UInt8](repeating: 7, count: 10) + [1, 2, 3])
+        let (copied, shortReusable) = short.takeReceivedFrame(length: 3, after: 10, room: 100, headroom: 64)
+        #expect(shortReusable && copied.bytes == [1, 2, 3] && copied.headroom == 64 && copied.tailroom == 0)
+        #expect(short.isEmpty && short.headroom == 54 && short.tailroom == 110)
+    }
 }
