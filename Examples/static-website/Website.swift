@@ -3,7 +3,8 @@ import MirageRuntime
 
 /// A static website (as mirage.io serves its own): the files of a key-value store over HTTP/1.1
 /// on `--port`, one log line per request. The same code runs with the host's sockets or our
-/// stack, on unix and hvt, over files compiled in (crunch).
+/// stack, on unix and hvt, over files compiled in (crunch) or read from a tar archive on a block
+/// device (`configure --kv=tar`).
 struct Website<Stack: TCPStack, Files: KeyValueStore, Clock: MonotonicClock, Wall: WallClock>: Unikernel {
     typealias Failure = FlowError
 

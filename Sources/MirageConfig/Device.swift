@@ -45,6 +45,15 @@ public func crunch(_ name: String, directory: String? = nil, file: String = #fil
     Device(kind: "crunch", name: name, parameters: ["directory": directory ?? name], file: file, line: line)
 }
 
+/// A read-only key-value store called `name` of the files in `directory` (relative to
+/// config.swift; the name by default), whose kind `configure --kv=` picks (MirageOS's
+/// `generic_kv_ro`): `crunch` (the default) compiles the files into the image; `tar` has
+/// `swift-mirage build` write them to `dist/NAME.tar`, read at start from the block device
+/// `--block:NAME=FILE` (that archive unless given), so the files can change without a rebuild.
+public func keyValueStore(_ name: String, directory: String? = nil, file: String = #filePath, line: Int = #line) -> Device<KV> {
+    Device(kind: "kv", name: name, parameters: ["directory": directory ?? name], file: file, line: line)
+}
+
 /// The platform's console: standard error on unix, the tender's console on hvt.
 public func defaultConsole(file: String = #filePath, line: Int = #line) -> Device<Console> {
     Device(kind: "console", name: "default", file: file, line: line)

@@ -21,6 +21,14 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
         self.device = device
     }
 
+    /// Connects a block device with `connect` and opens the archive on it (the wiring's form: the
+    /// device's own failure becomes ``TarError/storage(_:)``).
+    public static func open(_ connect: () async throws(BlockError) -> Device) async throws(TarError) -> TarStore {
+        let device: Device
+        do { device = try await connect() } catch { throw .storage(error) }
+        return try await open(device)
+    }
+
     /// Reads every header of the archive on `device` and indexes its files and folders.
     public static func open(_ device: Device) async throws(TarError) -> TarStore {
         let store = TarStore(device: device)

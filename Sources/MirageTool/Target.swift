@@ -84,6 +84,25 @@ public enum NetworkMode: String, CaseIterable, Codable, Sendable {
     }
 }
 
+/// How a `keyValueStore` device holds its files (`configure --kv=`): compiled into the image, or
+/// in a tar archive on a block device.
+public enum KeyValueMode: String, CaseIterable, Codable, Sendable {
+    case crunch
+    case tar
+
+    /// The configure-time key that picks the mode, known to every unikernel with a
+    /// `keyValueStore` device.
+    public static let key = "kv"
+
+    /// Parses a mode name, with an error listing the modes there are.
+    public static func named(_ name: String) throws(ToolError) -> KeyValueMode {
+        guard let mode = KeyValueMode(rawValue: name) else {
+            throw ToolError("unknown key-value store kind '\(name)' for --kv (available: crunch, tar)", exitCode: 64)
+        }
+        return mode
+    }
+}
+
 /// How a target builds one device: the boot arguments it reads and the Swift that connects it.
 struct DeviceImplementation {
     /// Boot keys the device adds, as Swift `BootKey(...)` expressions.
@@ -101,12 +120,16 @@ struct DeviceImplementation {
     /// Whether the device sends and receives over a host tap interface (`--net:NAME=TAP`), which
     /// `swift-mirage run --create-tap` can make.
     var usesTap = false
+    /// A tar archive `swift-mirage build` writes from a folder of files (both relative to the
+    /// unikernel's folder), for a `keyValueStore` in tar mode.
+    var archive: (path: String, folder: String)?
 }
 
 extension Target {
     /// How this target provides `device`.
     /// - Throws: a ``ToolError`` naming the device and its line when the target cannot provide it.
-    func implementation(of device: DeviceDescription, network: NetworkMode = .socket) throws(ToolError) -> DeviceImplementation {
+    func implementation(of device: DeviceDescription, network: NetworkMode = .socket,
+                        keyValue: KeyValueMode = .crunch) throws(ToolError) -> DeviceImplementation {
         switch (self, device.kind) {
         case (.unix, "stack") where network == .socket:
             return DeviceImplementation(bootKeys: [], connect: "SocketStack(platform: platform)", errorType: nil)
@@ -152,7 +175,9 @@ extension Target {
                 errorType: "HVTNetworkError",
                 tenderDevice: "net:\(device.name)",
                 usesTap: true)
-        case (_, "crunch"):
+        case (_, "kv") where keyValue == .tar:
+            return tarStore(device)
+        case (_, "crunch"), (_, "kv"):
             // The files are compiled in: `crunched.swift` beside the wiring holds them.
             return DeviceImplementation(bootKeys: [], connect: "CrunchStore(files: \(WiringGenerator.crunchedFilesName(of: device)))",
                                         errorType: nil)
@@ -174,6 +199,32 @@ extension Target {
             return DeviceImplementation(bootKeys: [], connect: "platform.wallClock", errorType: nil)
         default:
             throw ToolError("\(device.location): error: the \(device.kind) device '\(device.name)' is not available on target '\(rawValue)'")
+        }
+    }
+}
+
+extension Target {
+    /// A `keyValueStore` in tar mode: `dist/NAME.tar`, written by the build from the device's
+    /// folder, read at start through a read-only block device (`--block:NAME=FILE` on unix, the
+    /// tender's block device on hvt).
+    func tarStore(_ device: DeviceDescription) -> DeviceImplementation {
+        let archive = "dist/\(device.name).tar"
+        let folder = device.parameters["directory"] ?? device.name
+        switch self {
+        case .unix:
+            let key = "block:\(device.name)"
+            return DeviceImplementation(
+                bootKeys: ["BootKey(\(swiftLiteral(key)), of: String.self, default: \(swiftLiteral(archive)), form: \"FILE\", documentation: \(swiftLiteral("The tar archive holding key-value store '\(device.name)'.")), group: .device)"],
+                connect: "try await TarStore.open { () throws(BlockError) in try FileBlockDevice.connect(path: arguments.value(\(swiftLiteral(key)), as: String.self), readOnly: true) }",
+                errorType: "TarError",
+                archive: (archive, folder))
+        case .hvt:
+            return DeviceImplementation(
+                bootKeys: [],
+                connect: "try await TarStore.open { () throws(BlockError) in try HVTBlockDevice.connect(name: \(swiftLiteral(device.name))) }",
+                errorType: "TarError",
+                tenderDevice: "block:\(device.name)",
+                archive: (archive, folder))
         }
     }
 }

@@ -89,8 +89,15 @@ public struct UnikernelProject {
                 guard index < arguments.count else { throw ToolError("key '--\(name)' needs a value", exitCode: 64) }
                 value = arguments[index]
             }
+            let hasKeyValueStore = description.devices.contains { $0.kind == "kv" }
+            if name == KeyValueMode.key, hasKeyValueStore, !description.keys.contains(where: { $0.name == name }) {
+                values[name] = try KeyValueMode.named(value).rawValue
+                index += 1
+                continue
+            }
             guard let key = description.keys.first(where: { $0.name == name }) else {
                 let known = description.keys.filter { $0.stage == .configure }.map { "--" + $0.name }
+                    + (hasKeyValueStore ? ["--" + KeyValueMode.key] : [])
                 throw ToolError("unknown configure-time key '--\(name)'" + (known.isEmpty ? " (this unikernel has none)" : " (known: \(known.joined(separator: ", ")))"), exitCode: 64)
             }
             guard key.stage == .configure else {
@@ -121,6 +128,8 @@ public struct UnikernelProject {
                 files[device.id] = try crunchedFiles(of: device)
             }
             try write(generator.crunchedSwift(files), to: wiringDirectory + "/crunched.swift")
+        } else {
+            try? FileManager.default.removeItem(atPath: wiringDirectory + "/crunched.swift")
         }
         try linkApplicationSources()
         let record = ConfigurationRecord(name: description.name, target: target, network: network, configureValues: values,
@@ -133,14 +142,14 @@ public struct UnikernelProject {
 
     /// The files of a crunch device's folder, recursively, with paths relative to it; hidden
     /// files (names starting with `.`) are left out.
-    func crunchedFiles(of device: DeviceDescription) throws(ToolError) -> [WiringGenerator.CrunchedFile] {
+    func crunchedFiles(of device: DeviceDescription, reading: Bool = true) throws(ToolError) -> [WiringGenerator.CrunchedFile] {
         let folder = directory + "/" + (device.parameters["directory"] ?? device.name)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ToolError("\(device.location): error: crunch device '\(device.name)': no folder \(folder)")
+            throw ToolError("\(device.location): error: key-value store '\(device.name)': no folder \(folder)")
         }
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
-            throw ToolError("\(device.location): error: crunch device '\(device.name)': cannot list \(folder)")
+            throw ToolError("\(device.location): error: key-value store '\(device.name)': cannot list \(folder)")
         }
         var files: [WiringGenerator.CrunchedFile] = []
         while let relative = enumerator.nextObject() as? String {
@@ -148,13 +157,35 @@ public struct UnikernelProject {
             let path = folder + "/" + relative
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                   attributes[.type] as? FileAttributeType == .typeRegular else { continue }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ToolError("\(device.location): error: crunch device '\(device.name)': cannot read \(path)")
+            guard let data = reading ? FileManager.default.contents(atPath: path) : Data() else {
+                throw ToolError("\(device.location): error: key-value store '\(device.name)': cannot read \(path)")
             }
             let modified = (attributes[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970) } ?? 0
             files.append(WiringGenerator.CrunchedFile(path: relative, contents: [UInt8](data), modified: modified))
         }
         return files
+    }
+
+    /// Writes the tar archives of `keyValueStore` devices configured `--kv=tar`, from their
+    /// folders (the files crunch would compile in), with GNU tar in pax format.
+    func writeArchives(record: ConfigurationRecord, log: (String) -> Void) throws(ToolError) {
+        for archive in try configuredGenerator(target: record.target).archives() {
+            let files = try crunchedFiles(of: archive.device, reading: false).map(\.path).sorted()
+            // In the build's scratch folder: beside the wiring it would be a file SwiftPM warns of.
+            let list = wiringDirectory + "/.build-\(record.target.rawValue)/\(archive.device.name).files"
+            try write(files.map { $0 + "\n" }.joined(), to: list)
+            let output = directory + "/" + archive.path
+            try? FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let tar = try Shell.capture([
+                "tar", "--create", "--format=pax", "--owner=0", "--group=0", "--numeric-owner",
+                "--file", output, "--directory", directory + "/" + archive.folder,
+                "--verbatim-files-from", "--files-from", list,
+            ])
+            guard tar.status == 0 else {
+                throw ToolError("\(archive.device.location): error: cannot write the tar archive \(archive.path): \(tar.errorOutput)")
+            }
+            log("wrote \(archive.path) (\(files.count) files) for key-value store '\(archive.device.name)'")
+        }
     }
 
     /// Links each application source into `mirage/app/`, removing links to files that are gone.
@@ -189,6 +220,7 @@ public struct UnikernelProject {
         } else {
             try linkApplicationSources()
         }
+        try writeArchives(record: record, log: log)
         let configuration = release ? "release" : "debug"
         let target = record.target
         log("building \(record.name) for target \(target.rawValue) (\(configuration))")
@@ -228,14 +260,21 @@ public struct UnikernelProject {
         return image
     }
 
+    /// The wiring generator for the configuration in effect: the manifest with the configure-time
+    /// values and network mode last configured for `target`.
+    func configuredGenerator(target: Target) throws(ToolError) -> WiringGenerator {
+        let record = readRecord().flatMap { $0.target == target ? $0 : nil }
+        return WiringGenerator(description: try loadDescription(), target: target,
+                               configureValues: record?.configureValues ?? [:], network: record?.network)
+    }
+
     /// The triple guests build for: the one whose Embedded Swift has `_Concurrency` (PLATFORM-NOTES.md).
     static let guestTriple = "x86_64-unknown-linux-gnu"
 
     /// Strips the guest ELF and adds its device manifest (the `.mirage.devices` section the tender
     /// checks its command line against).
     func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
-        let description = try loadDescription()
-        let devices = try WiringGenerator(description: description, target: target).tenderDevices()
+        let devices = try configuredGenerator(target: target).tenderDevices()
         // Inside the build's scratch folder: a file beside the wiring would be an unhandled
         // source file to SwiftPM ("found 1 file(s) which are unhandled").
         let manifest = wiringDirectory + "/.build-\(target.rawValue)/devices.txt"
@@ -254,9 +293,8 @@ public struct UnikernelProject {
 
     /// Creates the images of block devices that do not exist yet, at the sizes the manifest gives.
     func createMissingImages(target: Target) throws(ToolError) -> [String] {
-        let description = try loadDescription()
         var created: [String] = []
-        for image in try WiringGenerator(description: description, target: target).images() {
+        for image in try configuredGenerator(target: target).images() {
             let path = image.path.hasPrefix("/") ? image.path : directory + "/" + image.path
             if FileManager.default.fileExists(atPath: path) { continue }
             guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -367,14 +405,12 @@ public struct UnikernelProject {
             let isTenderOption = argument.hasPrefix("--mem=") || argument.hasPrefix("--block:") || argument.hasPrefix("--net:")
             if isTenderOption { tenderOptions.append(argument) } else { guestArguments.append(argument) }
         }
-        let description = try loadDescription()
-        for device in description.devices where device.kind == "block" {
-            let option = "--block:\(device.name)="
-            if !tenderOptions.contains(where: { $0.hasPrefix(option) }), let image = device.parameters["image"] {
-                tenderOptions.append(option + image)
-            }
+        let generator = try configuredGenerator(target: .hvt)
+        for (name, path) in try generator.tenderBlockDefaults() {
+            let option = "--block:\(name)="
+            if !tenderOptions.contains(where: { $0.hasPrefix(option) }) { tenderOptions.append(option + path) }
         }
-        for name in try WiringGenerator(description: description, target: .hvt).tapNetworks() {
+        for name in try generator.tapNetworks() {
             let option = "--net:\(name)="
             if !tenderOptions.contains(where: { $0.hasPrefix(option) }) {
                 tenderOptions.append(option + Self.defaultTap)

@@ -29,10 +29,18 @@ public struct WiringGenerator {
     var usesNetwork: Bool { description.devices.contains { $0.kind == "stack" || $0.kind == "network" } }
 
     /// Whether the unikernel has a key-value store: the wiring then imports MirageKV.
-    var usesKeyValueStores: Bool { description.devices.contains { $0.kind == "crunch" } }
+    var usesKeyValueStores: Bool { description.devices.contains { $0.kind == "crunch" || $0.kind == "kv" } }
 
-    /// The crunch devices, whose files `crunched.swift` holds.
-    public var crunchDevices: [DeviceDescription] { description.devices.filter { $0.kind == "crunch" } }
+    /// How `keyValueStore` devices hold their files: `configure --kv=`, crunch by default.
+    var keyValueMode: KeyValueMode {
+        configureValues[KeyValueMode.key].flatMap { KeyValueMode(rawValue: $0) } ?? .crunch
+    }
+
+    /// The devices whose files are compiled in (`crunched.swift` holds them): `crunch` devices, and
+    /// `keyValueStore` devices unless configured `--kv=tar`.
+    public var crunchDevices: [DeviceDescription] {
+        description.devices.filter { $0.kind == "crunch" || ($0.kind == "kv" && keyValueMode == .crunch) }
+    }
 
     /// The network mode in effect: socket on unix and direct on hvt unless configured otherwise.
     var networkMode: NetworkMode { network ?? (target == .hvt ? .direct : .socket) }
@@ -41,7 +49,7 @@ public struct WiringGenerator {
         if target == .hvt, network == .socket, device.kind == "stack" {
             throw ToolError("\(device.location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")
         }
-        return try target.implementation(of: device, network: networkMode)
+        return try target.implementation(of: device, network: networkMode, keyValue: keyValueMode)
     }
 
     /// The header of every generated file.
@@ -68,8 +76,30 @@ public struct WiringGenerator {
         return result
     }
 
+    /// The tar archives `swift-mirage build` writes, each from a folder of files.
+    public func archives() throws(ToolError) -> [(path: String, folder: String, device: DeviceDescription)] {
+        var result: [(path: String, folder: String, device: DeviceDescription)] = []
+        for device in description.devices {
+            if let archive = try implementation(of: device).archive { result.append((archive.path, archive.folder, device)) }
+        }
+        return result
+    }
+
+    /// The files the hvt tender's block devices default to (`--block:NAME=FILE` when not given):
+    /// a block device's image, a tar store's archive.
+    public func tenderBlockDefaults() throws(ToolError) -> [(name: String, path: String)] {
+        var result: [(name: String, path: String)] = []
+        for device in description.devices {
+            let implementation = try implementation(of: device)
+            guard implementation.tenderDevice == "block:\(device.name)",
+                  let path = implementation.image?.path ?? implementation.archive?.path else { continue }
+            result.append((device.name, path))
+        }
+        return result
+    }
+
     /// The images `swift-mirage run` creates when missing.
-    func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
+    public func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
         var result: [(path: String, bytes: UInt64)] = []
         for device in description.devices {
             if let image = try implementation(of: device).image { result.append(image) }

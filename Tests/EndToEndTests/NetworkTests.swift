@@ -77,14 +77,17 @@ enum ExampleImages {
     nonisolated(unsafe) static var built: [String: String] = [:]
 
     /// `Examples/<example>/dist/<name>` for unix with `--net=network`, or `<name>.hvt` for
-    /// target hvt (always our stack), copied to a temporary file.
-    static func image(_ example: String, name: String? = nil, network: String = "direct", target: String = "unix") throws -> String {
+    /// target hvt (always our stack), copied to a temporary file; `configure` adds configure-time
+    /// keys (`--kv=tar`).
+    static func image(_ example: String, name: String? = nil, network: String = "direct", target: String = "unix",
+                      configure: [String] = []) throws -> String {
         lock.lock()
         defer { lock.unlock() }
-        let variant = example + "-" + (target == "hvt" ? "hvt" : network)
+        let variant = ([example, target == "hvt" ? "hvt" : network] + configure.map { $0.replacingOccurrences(of: "=", with: "-") })
+            .joined(separator: "-")
         if let path = built[variant] { return path }
         let directory = repositoryRoot + "/Examples/" + example
-        try swiftMirage(["configure", "-t", target] + (target == "hvt" ? [] : ["--net=\(network)"]), in: directory)
+        try swiftMirage(["configure", "-t", target] + (target == "hvt" ? [] : ["--net=\(network)"]) + configure, in: directory)
         try swiftMirage(["build"], in: directory)
         let copy = NSTemporaryDirectory() + "mirage-\(variant)-\(getpid())"
         try? FileManager.default.removeItem(atPath: copy)

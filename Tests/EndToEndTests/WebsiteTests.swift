@@ -62,5 +62,43 @@ extension EndToEnd {
             let image = try ExampleImages.image("static-website", target: "hvt")
             try check([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], host: "10.0.0.2", port: 80)
         }
+
+        /// The tar archive `swift-mirage build` wrote beside the image configured `--kv=tar`, copied.
+        func websiteArchive(after image: String) throws -> String {
+            let copy = image + ".htdocs.tar"
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/Examples/static-website/dist/htdocs.tar", toPath: copy)
+            return copy
+        }
+
+        @Test("unix, the files from a tar archive on a block device (--kv=tar)")
+        func socketTar() throws {
+            let image = try ExampleImages.image("static-website", network: "socket", configure: ["--kv=tar"])
+            let archive = try websiteArchive(after: image)
+            try check([image, "--port=8080", "--block:htdocs=\(archive)"], host: "127.0.0.1", port: 8080)
+        }
+
+        @Test("hvt, the files from a tar archive on the tender's block device (--kv=tar)", .enabled(if: kvmAvailable))
+        func hvtTar() throws {
+            let image = try ExampleImages.image("static-website", target: "hvt", configure: ["--kv=tar"])
+            let archive = try websiteArchive(after: image)
+            try check([tender, "--net:service=tap0", "--block:htdocs=\(archive)", "--", image, "--ipv4=10.0.0.2/24"],
+                      host: "10.0.0.2", port: 80)
+        }
+
+        @Test("a corrupt or missing archive stops the website at start with a message naming the problem")
+        func corruptArchive() throws {
+            let image = try ExampleImages.image("static-website", network: "socket", configure: ["--kv=tar"])
+            let corrupt = NSTemporaryDirectory() + "mirage-corrupt-\(getpid()).tar"
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try websiteArchive(after: image))))
+            bytes[148] ^= 0x01 // the first header's checksum
+            try Data(bytes).write(to: URL(fileURLWithPath: corrupt))
+            let bad = try run([image, "--port=8080", "--block:htdocs=\(corrupt)"])
+            #expect(bad.status == 1)
+            #expect(bad.errorOutput.contains("cannot connect device 'kv:htdocs': a corrupt tar archive:"), "\(bad.errorOutput)")
+            let missing = try run([image, "--port=8080", "--block:htdocs=/nonexistent/htdocs.tar"])
+            #expect(missing.status == 1)
+            #expect(missing.errorOutput.contains("cannot open '/nonexistent/htdocs.tar'"), "\(missing.errorOutput)")
+        }
     }
 }

@@ -13,6 +13,7 @@ struct WiringTests {
         ("Examples/block", .hvt, []),
         ("Examples/echo", .hvt, []),
         ("Examples/static-website", .unix, []),
+        ("Examples/static-website", .hvt, ["--kv=tar"]),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 
@@ -23,26 +24,28 @@ struct WiringTests {
         let description = try project.loadDescription()
         let values = try UnikernelProject.parseConfigureValues(configure, for: description)
         let generated = try WiringGenerator(description: description, target: target, configureValues: values).mainSwift()
-        let golden = fixture("golden/\(description.name).\(target.rawValue).main.swift")
+        let variant = configure.contains("--kv=tar") ? ".tar" : ""
+        let golden = fixture("golden/\(description.name).\(target.rawValue)\(variant).main.swift")
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try generated.write(toFile: golden, atomically: true, encoding: .utf8)
         }
         #expect(generated == (try String(contentsOfFile: golden, encoding: .utf8)))
     }
 
-    @Test("a crunch store: its files as byte arrays in crunched.swift, MirageKV imported, the application's own libraries in the package")
+    @Test("a key-value store: crunch by default (its files as byte arrays in crunched.swift), MirageKV imported, the application's own libraries in the package")
     func crunch() throws {
         let project = UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository)
         let description = try project.loadDescription()
         let generator = WiringGenerator(description: description, target: .unix, libraries: ["MirageHTTP"])
-        #expect(try generator.mainSwift().contains("let crunchHtdocs = CrunchStore(files: crunchHtdocsFiles)\n"))
+        #expect(try generator.mainSwift().contains("let kvHtdocs = CrunchStore(files: kvHtdocsFiles)\n"))
         #expect(try generator.mainSwift().contains("import MirageKV\n"))
-        let crunched = generator.crunchedSwift(["crunch:htdocs": [
+        #expect(try generator.archives().isEmpty)
+        let crunched = generator.crunchedSwift(["kv:htdocs": [
             .init(path: "b.txt", contents: Array(0..<30), modified: 5), .init(path: "a.txt", contents: [0xFF], modified: 7),
         ]])
         #expect(crunched.hasSuffix("""
 
-            let crunchHtdocsFiles: [CrunchStore.File] = [
+            let kvHtdocsFiles: [CrunchStore.File] = [
                 CrunchStore.File(path: "a.txt", contents: [UInt8]([
                     0xff,
                 ]), lastModified: WallTime(seconds: 7)),
@@ -57,6 +60,35 @@ struct WiringTests {
         #expect(package.contains(#".product(name: "MirageKV", package: "main")"#))
         #expect(package.contains(#".product(name: "MirageHTTP", package: "main")"#))
         #expect(package.contains(#"sources: ["main.swift", "app", "crunched.swift"]"#))
+    }
+
+    @Test("a key-value store with --kv=tar: an archive the build writes, opened from a read-only block device")
+    func tarStore() throws {
+        let project = UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository)
+        let description = try project.loadDescription()
+        let values = try UnikernelProject.parseConfigureValues(["--kv", "tar"], for: description)
+        #expect(values == ["kv": "tar"])
+        let unix = WiringGenerator(description: description, target: .unix, configureValues: values)
+        #expect(unix.crunchDevices.isEmpty)
+        #expect(try unix.archives().map { "\($0.path) from \($0.folder)" } == ["dist/htdocs.tar from htdocs"])
+        let main = try unix.mainSwift()
+        #expect(main.contains(#"BootKey("block:htdocs", of: String.self, default: "dist/htdocs.tar""#))
+        #expect(main.contains("FileBlockDevice.connect(path: arguments.value(\"block:htdocs\", as: String.self), readOnly: true)"))
+        #expect(!unix.packageSwift(repositoryPath: "..", repositoryIdentity: "main").contains("crunched.swift"))
+        let hvt = WiringGenerator(description: description, target: .hvt, configureValues: values)
+        #expect(try hvt.tenderDevices() == ["net:service", "block:htdocs"])
+        #expect(try hvt.tenderBlockDefaults().map { "\($0.name)=\($0.path)" } == ["htdocs=dist/htdocs.tar"])
+        #expect(try hvt.images().isEmpty, "the archive is written by the build, not created empty by run")
+    }
+
+    @Test("--kv takes crunch or tar, and only where there is a keyValueStore")
+    func keyValueModeErrors() throws {
+        let website = try UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository).loadDescription()
+        #expect(throws: ToolError("unknown key-value store kind 'zip' for --kv (available: crunch, tar)", exitCode: 64)) {
+            try UnikernelProject.parseConfigureValues(["--kv=zip"], for: website)
+        }
+        let hello = try UnikernelProject(directory: repository.root + "/Examples/hello", repository: repository).loadDescription()
+        #expect(throws: ToolError.self) { try UnikernelProject.parseConfigureValues(["--kv=tar"], for: hello) }
     }
 
     @Test("an hvt image lists the devices the tender must attach")

@@ -13,9 +13,9 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
 
 Mirage.run(platform) {
     let stackService = SocketStack(platform: platform)
-    let crunchHtdocs = CrunchStore(files: crunchHtdocsFiles)
+    let kvHtdocs = CrunchStore(files: kvHtdocsFiles)
     let monotonicClockDefault = platform.monotonicClock
     let wallClockDefault = platform.wallClock
-    let unikernel = Website(stackService, crunchHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self))
+    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self))
     return await Mirage.start(unikernel)
 }
