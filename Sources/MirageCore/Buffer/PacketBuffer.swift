@@ -139,8 +139,17 @@ public struct PacketBuffer: @unchecked Sendable {
         (storage.base + lowerBound).initializeMemory(as: UInt8.self, repeating: 0, count: n)
     }
 
-    /// Appends a copy of `bytes`, growing the storage when the tailroom is too small.
+    /// Appends a copy of `bytes`, growing the storage when the tailroom is too small. Contiguous
+    /// bytes (arrays, slices, buffers, UTF-8 views of native strings) are copied with one
+    /// `memcpy`; hosted, this generic function is not specialised for its callers in other
+    /// modules, and the element-wise copy goes through value witnesses byte by byte.
     public mutating func append(contentsOf bytes: some Collection<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
+            reserveTailroom(source.count)
+            if let base = source.baseAddress { (storage.base + upperBound).copyMemory(from: base, byteCount: source.count) }
+            upperBound += source.count
+        }
+        if copied != nil { return }
         let n = bytes.count
         reserveTailroom(n)
         let destination = UnsafeMutableRawBufferPointer(start: storage.base + upperBound, count: n)
