@@ -114,8 +114,8 @@ public final class TapDevice: NetworkDevice {
     /// Each frame is a buffer of its own with ``receiveHeadroom`` free bytes in front. A frame
     /// longer than ``receiveLimit`` is dropped and counted in ``NetworkStatistics/dropped``.
     ///
-    /// Close the device only when no task waits here: the platform's epoll loop forgets a closed
-    /// descriptor, so a task waiting for it would wait for ever.
+    /// Closing the device wakes a task waiting here, which then throws
+    /// ``NetworkError/disconnected``.
     ///
     /// - Throws: ``NetworkError/disconnected`` once the device is closed or its interface deleted;
     ///   ``NetworkError/io(code:)`` with the error number when `read` fails otherwise.
@@ -167,6 +167,7 @@ public final class TapDevice: NetworkDevice {
         guard fileDescriptor >= 0 else { return }
         // A persistent interface keeps its offloads; the next user may not expect them.
         if !offloads.isEmpty { _ = mirage_tap_set_offloads(fileDescriptor, 0) }
+        platform.forget(fileDescriptor)
         // Not retried on EINTR: Linux releases the descriptor even then.
         Glibc.close(fileDescriptor)
         fileDescriptor = -1

@@ -6,7 +6,8 @@ import MirageRuntime
 /// The Linux-process platform: the unikernel as an ordinary process, for development.
 ///
 /// It idles in `epoll_wait` until the next timer deadline or until a watched file descriptor is
-/// ready (``waitUntilReadable(_:)``); SIGINT and SIGTERM arrive through a `signalfd` in the same
+/// ready (``waitUntilReadable(_:)``; descriptors stay registered, edge-triggered, until
+/// ``forget(_:)``); SIGINT and SIGTERM arrive through a `signalfd` in the same
 /// epoll set and ask the unikernel to stop. The console is standard error.
 public final class UnixPlatform: Platform {
     public let console: UnixConsole
@@ -84,16 +85,22 @@ public final class UnixPlatform: Platform {
     }
 
     /// Suspends the current task until `fd` can be read without blocking (or has hung up).
+    ///
+    /// Callers read first and wait when the descriptor says `EAGAIN`; a wake can be spurious (a
+    /// readiness seen earlier, already consumed), so they read again and wait again on `EAGAIN`.
     public func waitUntilReadable(_ fd: Int32) async {
+        if watch(fd, writing: false) { return }
         await withUnsafeContinuation { continuation in
-            watch(fd) { $0.readers.append(continuation) }
+            readinessWaiters[fd, default: FileDescriptorWaiters()].readers.append(continuation)
         }
     }
 
-    /// Suspends the current task until `fd` can be written without blocking.
+    /// Suspends the current task until `fd` can be written without blocking; a wake can be
+    /// spurious, as for ``waitUntilReadable(_:)``.
     public func waitUntilWritable(_ fd: Int32) async {
+        if watch(fd, writing: true) { return }
         await withUnsafeContinuation { continuation in
-            watch(fd) { $0.writers.append(continuation) }
+            readinessWaiters[fd, default: FileDescriptorWaiters()].writers.append(continuation)
         }
     }
 
@@ -101,9 +108,10 @@ public final class UnixPlatform: Platform {
     ///
     /// The kernel drops a closed descriptor from the epoll set by itself, but the platform's table
     /// of waiters would keep its number: the tasks waiting there would never wake, or would wake
-    /// for the events of the next descriptor that gets the same number. The resumed tasks must
-    /// find their descriptor closed and not use it again. Forgetting a descriptor nobody waits
-    /// for does nothing. The corresponding C function is `epoll_ctl` (`EPOLL_CTL_DEL`).
+    /// for the events of the next descriptor that gets the same number, which would also never be
+    /// registered. The resumed tasks must find their descriptor closed and not use it again.
+    /// Forgetting a descriptor nobody watches does nothing. The corresponding C function is
+    /// `epoll_ctl` (`EPOLL_CTL_DEL`).
     public func forget(_ fd: Int32) {
         guard let waiters = readinessWaiters.removeValue(forKey: fd) else { return }
         epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
@@ -111,27 +119,33 @@ public final class UnixPlatform: Platform {
         for continuation in waiters.writers { continuation.resume() }
     }
 
-    private func watch(_ fd: Int32, _ add: (inout FileDescriptorWaiters) -> Void) {
+    /// Registers `fd` with epoll the first time a task waits for it, edge-triggered and for good
+    /// (until ``forget(_:)``): no `epoll_ctl` per wait. Writability is added to the interest the
+    /// first time a task waits to write. Returns true, clearing it, when an edge for this
+    /// direction came while nobody waited (the wait is then over at once).
+    private func watch(_ fd: Int32, writing: Bool) -> Bool {
+        var waiters = readinessWaiters[fd] ?? FileDescriptorWaiters()
         let isNew = readinessWaiters[fd] == nil
-        add(&readinessWaiters[fd, default: FileDescriptorWaiters()])
-        updateInterest(fd, isNew: isNew)
-    }
-
-    private func updateInterest(_ fd: Int32, isNew: Bool) {
-        let waiters = readinessWaiters[fd] ?? FileDescriptorWaiters()
-        var event = epoll_event()
-        event.events = EPOLLONESHOT.rawValue
-            | (waiters.readers.isEmpty ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
-            | (waiters.writers.isEmpty ? 0 : EPOLLOUT.rawValue)
-        event.data.fd = fd
-        guard epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 else { return }
-        // EEXIST: registered already. ENOENT: closed without `forget(_:)`, so the kernel dropped
-        // the registration while the table kept the number.
-        if errno == EEXIST {
-            epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event)
-        } else if errno == ENOENT {
-            epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+        if writing ? waiters.writable : waiters.readable {
+            if writing { waiters.writable = false } else { waiters.readable = false }
+            readinessWaiters[fd] = waiters
+            return true
         }
+        if isNew || (writing && !waiters.watchesWritable) {
+            waiters.watchesWritable = waiters.watchesWritable || writing
+            var event = epoll_event()
+            event.events = EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+                | (waiters.watchesWritable ? EPOLLOUT.rawValue : 0)
+            event.data.fd = fd
+            if epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 {
+                // EEXIST: registered by a use of this number that was closed without `forget`.
+                // ENOENT: closed and reopened without `forget`, so the kernel dropped it.
+                if errno == EEXIST { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
+                else if errno == ENOENT { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+            }
+        }
+        readinessWaiters[fd] = waiters
+        return false
     }
 
     private func wakeWaiters(_ fd: Int32, events: UInt32) {
@@ -141,18 +155,12 @@ public final class UnixPlatform: Platform {
         var readers: [UnsafeContinuation<Void, Never>] = []
         var writers: [UnsafeContinuation<Void, Never>] = []
         if failed || events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
-            swap(&readers, &waiters.readers)
+            if waiters.readers.isEmpty { waiters.readable = true } else { swap(&readers, &waiters.readers) }
         }
         if failed || events & EPOLLOUT.rawValue != 0 {
-            swap(&writers, &waiters.writers)
+            if waiters.writers.isEmpty { waiters.writable = true } else { swap(&writers, &waiters.writers) }
         }
-        if waiters.readers.isEmpty && waiters.writers.isEmpty {
-            readinessWaiters[fd] = nil
-            epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
-        } else {
-            readinessWaiters[fd] = waiters
-            updateInterest(fd, isNew: false)
-        }
+        readinessWaiters[fd] = waiters
         for continuation in readers { continuation.resume() }
         for continuation in writers { continuation.resume() }
     }
@@ -166,8 +174,14 @@ public final class UnixPlatform: Platform {
     }
 }
 
-/// The tasks waiting for one file descriptor.
+/// A watched file descriptor: the tasks waiting for it, and the edges that came while none waited.
 struct FileDescriptorWaiters {
     var readers: [UnsafeContinuation<Void, Never>] = []
     var writers: [UnsafeContinuation<Void, Never>] = []
+    /// An edge came for reading (or a hang-up) while no task waited to read.
+    var readable = false
+    /// An edge came for writing while no task waited to write.
+    var writable = false
+    /// Whether epoll reports writability for the descriptor (from the first wait to write on).
+    var watchesWritable = false
 }
