@@ -1,39 +1,6 @@
 import MirageCore
 import MirageRuntime
 
-/// A request as the server hands it to the application: head and whole body.
-public struct HTTPRequest: Sendable {
-    public var head: HTTPRequestHead
-    public var body: [UInt8]
-
-    public init(head: HTTPRequestHead, body: [UInt8] = []) {
-        self.head = head
-        self.body = body
-    }
-}
-
-/// A response from the application. The server adds `Date`, `Content-Length` (unless the
-/// application set framing itself) and `Connection: close` when the connection ends, and sends no
-/// body for `HEAD` or a status that has none (RFC 9110 sections 6.4.1, 9.3.2).
-public struct HTTPResponse: Sendable {
-    public var status: HTTPStatus
-    public var headers: HTTPHeaders
-    public var body: PacketBuffer
-
-    public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: PacketBuffer = PacketBuffer(capacity: 0)) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// A short plain-text response, as for errors.
-    public static func text(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "text/plain; charset=utf-8")
-        return HTTPResponse(status: status, headers: headers, body: PacketBuffer(Array((text + "\n").utf8)))
-    }
-}
-
 /// How patient the server is (RFC 9112 section 9.5 leaves time-outs to the server).
 public struct HTTPServerConfiguration: Sendable {
     public var limits = HTTPLimits()
