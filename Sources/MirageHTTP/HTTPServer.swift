@@ -113,7 +113,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             let data: PacketBuffer?
             do { data = try await connection.read() } catch { throw .failed(error) }
             guard let data else {
-                if parser.isInsideRequest { throw .malformed(.badRequest("the connection ended inside a request")) }
+                if parser.isInsideRequest { throw .malformed(.malformed("the connection ended inside a request")) }
                 return nil
             }
             parser.append(data.bytes)
