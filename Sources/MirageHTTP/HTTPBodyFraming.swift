@@ -6,6 +6,9 @@ public enum HTTPBodyFraming: Equatable, Sendable {
     case length(Int)
     /// The chunked transfer coding (RFC 9112 section 7.1).
     case chunked
+    /// Everything until the connection closes: a response with neither `Content-Length` nor
+    /// `Transfer-Encoding` (RFC 9112 section 6.3, item 8). Never a request's.
+    case untilClose
 }
 
 extension HTTPBodyFraming {
@@ -14,7 +17,8 @@ extension HTTPBodyFraming {
     /// together with `Transfer-Encoding`, several or invalid `Content-Length` values,
     /// `Transfer-Encoding` in HTTP/1.0, and any transfer coding but one final `chunked`.
     /// - Parameters:
-    ///   - otherwise: the framing when neither field is present.
+    ///   - otherwise: the framing when neither field is present: ``none`` for a request,
+    ///     ``untilClose`` for a response.
     /// - Throws: ``HTTPParseError/malformed(_:)``, ``HTTPParseError/notImplemented(_:)`` for a
     ///   transfer coding other than `chunked`, ``HTTPParseError/contentTooLarge`` for a
     ///   `Content-Length` past the limit.

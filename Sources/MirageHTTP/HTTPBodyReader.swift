@@ -1,8 +1,8 @@
 import MirageCore
 
 /// Reads one message's body from the buffered bytes of its connection, removing the framing:
-/// `Content-Length` octets, or the chunked coding with its trailer section (RFC 9112 sections 6
-/// and 7.1). Shared by the request and response parsers, which hand it the body once they have
+/// `Content-Length` octets, the chunked coding with its trailer section, or everything until the
+/// connection ends (RFC 9112 sections 6 and 7.1). Shared by the request and response parsers, which hand it the body once they have
 /// parsed the head.
 struct HTTPBodyReader {
     /// What the reader found next.
@@ -24,6 +24,8 @@ struct HTTPBodyReader {
         case chunkDataEnd
         /// Trailer field lines, up to the empty line that ends the message (RFC 9112 section 7.1.2).
         case trailers
+        /// Every octet until the connection ends.
+        case untilClose
     }
 
     private var state: State
@@ -31,8 +33,8 @@ struct HTTPBodyReader {
     /// The bytes of the header section, so that header and trailer sections together stay within
     /// ``HTTPLimits/headerSectionLength``.
     private var sectionLength: Int
-    /// The octets of chunk data so far.
-    private var chunkedLength = 0
+    /// The octets of chunk data, or of a body read until the connection ends, so far.
+    private var decodedLength = 0
     /// The trailer fields read so far; checked against the limits, then dropped (RFC 9110
     /// section 6.5.1 lets a recipient do so).
     private var trailers = HTTPHeaders()
@@ -45,12 +47,15 @@ struct HTTPBodyReader {
         case .none: state = .length(remaining: 0)
         case let .length(length): state = .length(remaining: length)
         case .chunked: state = .chunkSize
+        case .untilClose: state = .untilClose
         }
         self.limits = limits
         sectionLength = headerSectionLength
     }
 
-    /// The next piece of the body or its end, or nil when more bytes are needed.
+    /// The next piece of the body or its end, or nil when more bytes are needed. A body read
+    /// until the connection ends ends when the buffer is finished and empty; any other stays
+    /// unfinished at the end of the connection (an incomplete message, RFC 9112 section 8).
     mutating func next(from buffer: inout HTTPMessageBuffer) throws(HTTPParseError) -> Step? {
         while true {
             switch state {
@@ -67,8 +72,8 @@ struct HTTPBodyReader {
                     state = .trailers
                     continue
                 }
-                chunkedLength += size
-                guard chunkedLength <= limits.bodyLength else { throw .contentTooLarge }
+                decodedLength += size
+                guard decodedLength <= limits.bodyLength else { throw .contentTooLarge }
                 state = .chunkData(remaining: size)
             case let .chunkData(remaining):
                 guard !buffer.isEmpty else { return nil }
@@ -83,6 +88,12 @@ struct HTTPBodyReader {
                 guard try buffer.readFieldSection(into: &trailers, length: &sectionLength, limits: limits) else { return nil }
                 state = .length(remaining: 0)
                 return .end
+            case .untilClose:
+                guard !buffer.isEmpty else { return buffer.isFinished ? .end : nil }
+                let piece = buffer.take(upTo: buffer.count)
+                decodedLength += piece.count
+                guard decodedLength <= limits.bodyLength else { throw .contentTooLarge }
+                return .data(piece)
             }
         }
     }

@@ -12,6 +12,21 @@ enum HTTPGrammar {
                                version: try parseVersion(Array(version)))
     }
 
+    /// status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4). The
+    /// space after the code may be missing when the reason is, as some servers send it. A
+    /// code is three digits from 100 (RFC 9110 section 15); one past 599 is kept as sent, for the
+    /// caller to treat as a 5xx.
+    static func parseStatusLine(_ line: [UInt8]) throws(HTTPParseError) -> HTTPResponseHead {
+        guard line.count >= 12, line[8] == 32, line.count == 12 || line[12] == 32 else { throw .malformed("a malformed status line") }
+        let version = try parseVersion(Array(line[0..<8]))
+        let digits = line[9..<12]
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), digits.first != 48 else { throw .malformed("an invalid status code") }
+        let code = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        let reason = line.dropFirst(13)
+        guard reason.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .malformed("a control character in the reason phrase") }
+        return HTTPResponseHead(status: HTTPStatus(code: code, reason: String(decoding: reason, as: UTF8.self)), version: version)
+    }
+
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 section 2.3). A major version other than
     /// 1 fails with ``HTTPParseError/versionNotSupported``; a later 1.x minor version is read as
     /// 1.1 (RFC 9110 section 2.5).

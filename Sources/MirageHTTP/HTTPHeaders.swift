@@ -45,6 +45,15 @@ public struct HTTPHeaders: Sendable, Equatable {
         }
     }
 
+    /// Whether a message of `version` with these fields leaves the connection open for another
+    /// (RFC 9112 section 9.3): HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
+    /// `Connection: keep-alive`.
+    func keepAlive(version: HTTPVersion) -> Bool {
+        let options = tokens("Connection")
+        if options.contains("close") { return false }
+        return version == .http11 || options.contains("keep-alive")
+    }
+
     /// ASCII case-insensitive equality of field names (RFC 9110 section 5.1).
     static func namesEqual(_ a: String, _ b: String) -> Bool {
         a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { HTTPText.lower($0) == HTTPText.lower($1) }

@@ -13,6 +13,14 @@ struct HTTPMessageBuffer {
 
     var isEmpty: Bool { position == bytes.count }
 
+    /// Whether the connection has ended: no more bytes will be appended.
+    private(set) var isFinished = false
+
+    /// Notes that the connection has ended.
+    mutating func finish() {
+        isFinished = true
+    }
+
     /// Adds bytes received on the connection.
     mutating func append(_ received: some Collection<UInt8>) {
         if position > 0, position * 2 >= bytes.count {

@@ -18,11 +18,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
         self.framing = framing
     }
 
-    /// Whether the connection stays open after the response (RFC 9112 section 9.3): HTTP/1.1
-    /// unless `Connection: close`, HTTP/1.0 only with `Connection: keep-alive`.
-    public var keepAlive: Bool {
-        let options = headers.tokens("Connection")
-        if options.contains("close") { return false }
-        return version == .http11 || options.contains("keep-alive")
-    }
+    /// Whether the client means to keep the connection open after the response (RFC 9112 section
+    /// 9.3): HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with `Connection: keep-alive`.
+    public var keepAlive: Bool { headers.keepAlive(version: version) }
 }
