@@ -24,10 +24,8 @@ public struct HTTPResponseHead: Equatable, Sendable {
     public var keepAlive: Bool { headers.keepAlive(version: version) && framing != .untilClose }
 
     /// The status line, the field lines and the empty line that ends them, as sent.
+    /// - Precondition: every field name is a token and no value holds CR, LF or NUL.
     public var bytes: [UInt8] {
-        var text = "\(version) \(status.code) \(status.reason)\r\n"
-        for field in headers.fields { text += field.name + ": " + field.value + "\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        HTTPMessageWriter.headBytes(startLine: "\(version) \(status.code) \(status.reason)", headers: headers)
     }
 }

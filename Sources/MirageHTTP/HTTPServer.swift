@@ -140,16 +140,10 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             head.headers.add("Content-Length", String(response.body.count))
         }
         if closing { head.headers.set("Connection", "close") }
-        let sendsBody = hasBody && request?.method != "HEAD" && !response.body.isEmpty
+        let sendsBody = hasBody && request?.method != "HEAD"
         do {
-            var bytes = head.bytes
-            if sendsBody, response.body.count <= 16 * 1024 {
-                bytes += response.body.bytes // one write for a small response
-                try await connection.write(PacketBuffer(bytes))
-            } else {
-                try await connection.write(PacketBuffer(bytes))
-                if sendsBody { try await connection.write(response.body) }
-            }
+            try await HTTPMessageWriter.write(head: head.bytes, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
+                                              chunked: false, over: connection)
             return true
         } catch {
             return false
