@@ -2,8 +2,8 @@ import MirageCore
 
 /// Reads one message's body from the buffered bytes of its connection, removing the framing:
 /// `Content-Length` octets, the chunked coding with its trailer section, or everything until the
-/// connection ends (RFC 9112 sections 6 and 7.1). Shared by the request and response parsers, which hand it the body once they have
-/// parsed the head.
+/// connection ends (RFC 9112 sections 6 and 7.1). Shared by the request and response parsers,
+/// which hand it the body once they have parsed the head.
 struct HTTPBodyReader {
     /// What the reader found next.
     enum Step: Equatable {
@@ -35,8 +35,8 @@ struct HTTPBodyReader {
     private var sectionLength: Int
     /// The octets of chunk data, or of a body read until the connection ends, so far.
     private var decodedLength = 0
-    /// The trailer fields read so far; checked against the limits, then dropped (RFC 9110
-    /// section 6.5.1 lets a recipient do so).
+    /// The trailer fields read so far; checked against the limits, then dropped (RFC 9112
+    /// section 7.1.2 lets a recipient do so).
     private var trailers = HTTPHeaders()
 
     /// - Parameters:

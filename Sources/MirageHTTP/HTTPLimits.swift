@@ -1,5 +1,5 @@
 /// Bounds on what a message may hold, so that a peer cannot make its reader buffer without end
-/// (RFC 9112 section 2.3, RFC 9110 sections 15.5.14 and 15.5.15).
+/// (RFC 9112 section 3, RFC 9110 sections 15.5.14 and 15.5.15).
 public struct HTTPLimits: Sendable {
     /// The start line (a request line or a status line), without its line ending.
     public var startLineLength = 8 * 1024

@@ -11,7 +11,7 @@ final class ConnectionCount {
 }
 
 /// An HTTP server on port 80 of the pair's server stack: `GET /hello` is "hello", `POST /echo`
-/// echoes the body and says how it was framed, `GET /chunked` comes in the chunked coding,
+/// echoes the body and says how it was framed and what `Host` it named, `GET /chunked` comes in the chunked coding,
 /// `GET /bye` answers with `Connection: close`, anything else is 404. Port 81 serves
 /// ``testSite()``.
 func startClientTestServers(_ pair: SimulatedStackPair, connections: ConnectionCount = ConnectionCount()) {
@@ -27,6 +27,7 @@ func startClientTestServers(_ pair: SimulatedStackPair, connections: ConnectionC
             case .chunked: headers.add("X-Framing", "chunked")
             case .none, .untilClose: headers.add("X-Framing", "none")
             }
+            headers.add("X-Host", request.head.headers["Host"] ?? "")
             return HTTPResponse(status: .ok, headers: headers, body: PacketBuffer(request.body))
         case ("GET", "/chunked"):
             headers.add("Transfer-Encoding", "chunked")
@@ -134,6 +135,7 @@ struct HTTPClientTests {
         }
         try? #require(results.count == 5)
         #expect(results[0].text == "name=value" && results[0].response?.headers["X-Framing"] == "length 10")
+        #expect(results[0].response?.headers["X-Host"] == "10.0.0.2") // the address, without the default port
         #expect(results[1].text == "in a chunk" && results[1].response?.headers["X-Framing"] == "chunked")
         #expect(results[2].text == large && results[2].response?.headers["X-Framing"] == "length 65536")
         #expect(results[3].text == large && results[3].response?.headers["X-Framing"] == "chunked")
@@ -147,7 +149,8 @@ struct HTTPClientTests {
         var open = false
         withClient(connections: connections) { client in
             for index in 0..<6 {
-                texts.append(await send(client, index % 2 == 0 ? "GET" : "POST", index % 2 == 0 ? "/hello" : "/echo", body: index % 2 == 0 ? "" : "\(index)").text)
+                let result = index % 2 == 0 ? await send(client, "GET", "/hello") : await send(client, "POST", "/echo", body: "\(index)")
+                texts.append(result.text)
             }
             open = client.isOpen
         }
