@@ -1,25 +1,25 @@
-/// Why a request could not be parsed, with the status the server answers it with (RFC 9110
-/// section 15.5 and 15.6). After any of these the connection is closed: the framing of what
-/// follows cannot be trusted.
+/// Why a request or response could not be parsed. For a request, ``status`` is what the server
+/// answers with (RFC 9110 sections 15.5 and 15.6). After any of these the connection is closed:
+/// the framing of what follows cannot be trusted.
 public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// 400: malformed syntax, or framing that could smuggle a request (RFC 9112 sections 6.1,
-    /// 6.3, 11.2).
-    case badRequest(String)
-    /// 413: the body is longer than the limit.
+    /// Malformed syntax, or framing that could smuggle a message past another recipient (RFC
+    /// 9112 sections 6.1, 6.3 and 11.2); a request gets 400.
+    case malformed(String)
+    /// The body is longer than ``HTTPLimits/bodyLength``; a request gets 413.
     case contentTooLarge
-    /// 414: the request line is longer than the limit.
+    /// The request line is longer than ``HTTPLimits/startLineLength``: 414.
     case uriTooLong
-    /// 431: the header section is longer, or has more fields, than the limits.
+    /// The header section is longer, or has more fields, than the limits; a request gets 431.
     case headerFieldsTooLarge
-    /// 501: a transfer coding the server does not implement (RFC 9112 section 6.1).
+    /// A transfer coding not implemented here (RFC 9112 section 6.1); a request gets 501.
     case notImplemented(String)
-    /// 505: an HTTP major version other than 1.
+    /// An HTTP major version other than 1; a request gets 505.
     case versionNotSupported
 
-    /// The status to answer with.
+    /// The status a server answers a request that failed so with.
     public var status: HTTPStatus {
         switch self {
-        case .badRequest: .badRequest
+        case .malformed: .badRequest
         case .contentTooLarge: .contentTooLarge
         case .uriTooLong: .uriTooLong
         case .headerFieldsTooLarge: .requestHeaderFieldsTooLarge
@@ -30,26 +30,12 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .badRequest(reason): "bad request: \(reason)"
-        case .contentTooLarge: "the request body is too large"
+        case let .malformed(reason): "malformed message: \(reason)"
+        case .contentTooLarge: "the body is too large"
         case .uriTooLong: "the request line is too long"
         case .headerFieldsTooLarge: "the header section is too large"
         case let .notImplemented(what): "not implemented: \(what)"
         case .versionNotSupported: "HTTP version not supported"
         }
     }
-}
-
-/// Bounds on what a request may hold, so that a client cannot make the server buffer without end
-/// (RFC 9112 section 3, RFC 9110 section 15.5.14 and 15.5.15).
-public struct HTTPLimits: Sendable {
-    /// The request line, without its line ending.
-    public var requestLineLength = 8 * 1024
-    /// The header section (field lines and trailers), without the request line.
-    public var headerSectionLength = 16 * 1024
-    public var headerFieldCount = 100
-    /// The body, after any chunked coding is removed.
-    public var bodyLength = 1024 * 1024
-
-    public init() {}
 }

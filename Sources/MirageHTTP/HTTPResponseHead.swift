@@ -1,36 +1,31 @@
-/// The status line and header section of a response (RFC 9112 section 4), serialised for the
-/// wire.
+/// The status line and header section of a response (RFC 9112 sections 4 and 5): written by the
+/// server, read by ``HTTPResponseParser``.
 public struct HTTPResponseHead: Equatable, Sendable {
+    /// The status code and reason phrase; a parsed reason is the server's, so compare
+    /// `status.code` rather than `status` with the constants of ``HTTPStatus``.
     public var status: HTTPStatus
     public var version: HTTPVersion
     public var headers: HTTPHeaders
+    /// How the body that follows is delimited, as the parser found it (RFC 9112 section 6.3).
+    /// Not written: a server frames the body by its fields.
+    public var framing: HTTPBodyFraming
 
-    public init(status: HTTPStatus, version: HTTPVersion = .http11, headers: HTTPHeaders = HTTPHeaders()) {
+    public init(status: HTTPStatus, version: HTTPVersion = .http11, headers: HTTPHeaders = HTTPHeaders(),
+                framing: HTTPBodyFraming = .none) {
         self.status = status
         self.version = version
         self.headers = headers
+        self.framing = framing
     }
+
+    /// Whether the server leaves the connection open for another request (RFC 9112 section
+    /// 9.3): HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with `Connection: keep-alive`.
+    /// A body delimited by the end of the connection ends it too (see ``framing``).
+    public var keepAlive: Bool { headers.keepAlive(version: version) && framing != .untilClose }
 
     /// The status line, the field lines and the empty line that ends them, as sent.
+    /// - Precondition: every field name is a token and no value holds CR, LF or NUL.
     public var bytes: [UInt8] {
-        var text = "\(version) \(status.code) \(status.reason)\r\n"
-        for field in headers.fields { text += field.name + ": " + field.value + "\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        HTTPMessageWriter.headBytes(startLine: "\(version) \(status.code) \(status.reason)", headers: headers)
     }
-}
-
-/// The chunked transfer coding on the sending side (RFC 9112 section 7.1).
-public enum HTTPChunkedEncoding {
-    /// What goes before `length` octets of chunk data: the size in hexadecimal and CRLF.
-    public static func chunkHeader(length: Int) -> [UInt8] {
-        precondition(length > 0, "a zero-length chunk would end the body")
-        return Array((String(length, radix: 16) + "\r\n").utf8)
-    }
-
-    /// What goes after each chunk's data.
-    public static let chunkTrailer: [UInt8] = [13, 10]
-
-    /// The last chunk and an empty trailer section: the end of the body.
-    public static let end: [UInt8] = Array("0\r\n\r\n".utf8)
 }

@@ -1,39 +1,6 @@
 import MirageCore
 import MirageRuntime
 
-/// A request as the server hands it to the application: head and whole body.
-public struct HTTPRequest: Sendable {
-    public var head: HTTPRequestHead
-    public var body: [UInt8]
-
-    public init(head: HTTPRequestHead, body: [UInt8] = []) {
-        self.head = head
-        self.body = body
-    }
-}
-
-/// A response from the application. The server adds `Date`, `Content-Length` (unless the
-/// application set framing itself) and `Connection: close` when the connection ends, and sends no
-/// body for `HEAD` or a status that has none (RFC 9110 sections 6.4.1, 9.3.2).
-public struct HTTPResponse: Sendable {
-    public var status: HTTPStatus
-    public var headers: HTTPHeaders
-    public var body: PacketBuffer
-
-    public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: PacketBuffer = PacketBuffer(capacity: 0)) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// A short plain-text response, as for errors.
-    public static func text(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "text/plain; charset=utf-8")
-        return HTTPResponse(status: status, headers: headers, body: PacketBuffer(Array((text + "\n").utf8)))
-    }
-}
-
 /// How patient the server is (RFC 9112 section 9.5 leaves time-outs to the server).
 public struct HTTPServerConfiguration: Sendable {
     public var limits = HTTPLimits()
@@ -146,7 +113,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             let data: PacketBuffer?
             do { data = try await connection.read() } catch { throw .failed(error) }
             guard let data else {
-                if parser.isInsideRequest { throw .malformed(.badRequest("the connection ended inside a request")) }
+                if parser.isInsideRequest { throw .malformed(.malformed("the connection ended inside a request")) }
                 return nil
             }
             parser.append(data.bytes)
@@ -173,16 +140,10 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             head.headers.add("Content-Length", String(response.body.count))
         }
         if closing { head.headers.set("Connection", "close") }
-        let sendsBody = hasBody && request?.method != "HEAD" && !response.body.isEmpty
+        let sendsBody = hasBody && request?.method != "HEAD"
         do {
-            var bytes = head.bytes
-            if sendsBody, response.body.count <= 16 * 1024 {
-                bytes += response.body.bytes // one write for a small response
-                try await connection.write(PacketBuffer(bytes))
-            } else {
-                try await connection.write(PacketBuffer(bytes))
-                if sendsBody { try await connection.write(response.body) }
-            }
+            try await HTTPMessageWriter.write(head: head.bytes, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
+                                              chunked: false, over: connection)
             return true
         } catch {
             return false

@@ -106,7 +106,7 @@ struct HTTPRequestParserTests {
 
     static let small: HTTPLimits = {
         var limits = HTTPLimits()
-        limits.requestLineLength = 64
+        limits.startLineLength = 64
         limits.headerSectionLength = 128
         limits.headerFieldCount = 4
         limits.bodyLength = 16

@@ -1,0 +1,61 @@
+import MirageCore
+
+/// The bytes received on a connection and not yet parsed, read a line at a time (start lines,
+/// field lines, chunk sizes) or taken as body octets: what the request and response parsers
+/// share.
+struct HTTPMessageBuffer {
+    private var bytes: [UInt8] = []
+    /// Where the unconsumed bytes start.
+    private var position = 0
+
+    /// How many bytes are buffered and not yet consumed.
+    var count: Int { bytes.count - position }
+
+    var isEmpty: Bool { position == bytes.count }
+
+    /// Whether the connection has ended: no more bytes will be appended.
+    private(set) var isFinished = false
+
+    /// Notes that the connection has ended.
+    mutating func finish() {
+        isFinished = true
+    }
+
+    /// Adds bytes received on the connection.
+    mutating func append(_ received: some Collection<UInt8>) {
+        if position > 0, position * 2 >= bytes.count {
+            bytes.removeFirst(position)
+            position = 0
+        }
+        bytes.append(contentsOf: received)
+    }
+
+    /// The next line without its ending (CRLF, or a bare LF as RFC 9112 section 2.2 allows), or
+    /// nil when it has not all arrived. A CR anywhere else fails (a bare CR, section 2.2).
+    /// - Parameters:
+    ///   - limit: the longest line allowed, without its ending.
+    ///   - tooLong: the error for a longer line, thrown as soon as the line is known to be longer.
+    mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> [UInt8]? {
+        var index = position
+        while index < bytes.count, bytes[index] != 10 { index += 1 }
+        guard index < bytes.count else {
+            if bytes.count - position > limit + 1 { throw tooLong }
+            return nil
+        }
+        var end = index
+        if end > position, bytes[end - 1] == 13 { end -= 1 }
+        guard end - position <= limit else { throw tooLong }
+        let line = Array(bytes[position..<end])
+        if line.contains(13) { throw .malformed("a bare CR") }
+        position = index + 1
+        return line
+    }
+
+    /// Up to `maximum` of the buffered bytes, consumed.
+    mutating func take(upTo maximum: Int) -> PacketBuffer {
+        let count = Swift.min(maximum, self.count)
+        let piece = PacketBuffer(bytes[position..<position + count])
+        position += count
+        return piece
+    }
+}

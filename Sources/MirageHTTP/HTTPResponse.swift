@@ -1,0 +1,23 @@
+import MirageCore
+
+/// A response from the application. The server adds `Date`, `Content-Length` (unless the
+/// application set framing itself) and `Connection: close` when the connection ends, and sends no
+/// body for `HEAD` or a status that has none (RFC 9110 sections 6.4.1, 9.3.2).
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: PacketBuffer
+
+    public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: PacketBuffer = PacketBuffer(capacity: 0)) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A short plain-text response, as for errors.
+    public static func text(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "text/plain; charset=utf-8")
+        return HTTPResponse(status: status, headers: headers, body: PacketBuffer(Array((text + "\n").utf8)))
+    }
+}
