@@ -81,6 +81,42 @@ struct DirectStackTests {
         #expect(zip(outcome.echoed, data).allSatisfy { $0 == $1 })
     }
 
+    @Test("a receiver that reads at once sends one ACK per two segments, the reopened window on it: no separate window updates")
+    func acknowledgmentsCarryTheReopenedWindow() {
+        let outcome = Outcome()
+        let data = pattern(1 << 20)
+        let pair = StackPair(seed: 5)
+        let status = pair.run { pair in
+            let listener = try! pair.server.listen(port: 9)
+            let server = Task {
+                do {
+                    let connection = try await listener.accept()
+                    outcome.received = try await receiveAll(connection)
+                    await connection.close()
+                } catch {
+                    outcome.errors.append("server: \(error)")
+                }
+            }
+            do {
+                let connection = try await pair.client.connect(to: Endpoint(.v4(StackPair.serverAddress), port: 9))
+                try await send(data, over: connection, chunk: 65536)
+                await server.value
+                await connection.close()
+            } catch {
+                outcome.errors.append("client: \(error)")
+            }
+            return 0
+        }
+        #expect(status == 0)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(outcome.received == data)
+        let received = pair.server.device.statistics.receivedFrames
+        let sent = pair.server.device.statistics.transmittedFrames
+        // About 720 data segments of 1460 bytes: an ACK every second one, plus the handshake and FIN.
+        #expect(received > 700)
+        #expect(sent <= received / 2 + 10, "\(sent) frames sent for \(received) received")
+    }
+
     /// 5% loss, 2% duplication, 5% reordering.
     static var lossy: SimulatedNetwork.Impairments {
         var impairments = SimulatedNetwork.Impairments()

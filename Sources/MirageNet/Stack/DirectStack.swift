@@ -54,11 +54,23 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         var cookies = core.statistics.synCookiesSent
         while true {
             do {
-                try await device.receive { frame in self.core.receive(frame, now: self.clock.now()) }
+                // ACKs are held from the batch's first frame (not while waiting for it: a read's
+                // window update must leave at once then).
+                try await device.receive { frame in
+                    self.core.holdAcknowledgments()
+                    self.core.receive(frame, now: self.clock.now())
+                }
             } catch {
+                core.sendHeldAcknowledgments(now: clock.now())
                 Self.log.error("network device: \(error)")
                 return
             }
+            if core.holdsAcknowledgments {
+                // Readers first: one that takes the data sends the ACK with the reopened window.
+                core.drainChanges { changes in wake(changes) }
+                await Task.yield()
+            }
+            core.sendHeldAcknowledgments(now: clock.now())
             if core.statistics.droppedInput != dropped {
                 Self.log.debug("dropped \(core.statistics.droppedInput - dropped) bad frames; so far \(core.statistics.dropSummary)")
                 dropped = core.statistics.droppedInput

@@ -136,7 +136,11 @@ extension StackCore {
     mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
         guard let index = connections.index(forKey: id) else { return }
         let wasSynchronized = connections.values[index].tcp.isSynchronized
+        connections.values[index].tcp.holdsAcknowledgment = holdingAcknowledgments
         change(&connections.values[index].tcp)
+        if holdingAcknowledgments, connections.values[index].tcp.ackNow, !heldAcknowledgments.contains(id) {
+            heldAcknowledgments.append(id)
+        }
         var segments = segmentScratch
         segmentScratch = []
         connections.values[index].tcp.moveSegments(into: &segments)
@@ -167,6 +171,23 @@ extension StackCore {
         } else if owner == .orphan, state == .closed {
             connections[id] = nil
         }
+    }
+
+    /// Stops holding ACKs and sends those still owed (reading may have sent some already).
+    public mutating func sendHeldAcknowledgments(now: Instant) {
+        holdingAcknowledgments = false
+        for id in heldAcknowledgments {
+            guard let index = connections.index(forKey: id) else { continue }
+            connections.values[index].tcp.holdsAcknowledgment = false
+            guard connections.values[index].tcp.ackNow else { continue }
+            connections.values[index].tcp.sendPending(now: now)
+            var segments = segmentScratch
+            segmentScratch = []
+            connections.values[index].tcp.moveSegments(into: &segments)
+            sendSegments(&segments, to: id.remoteAddress, now: now)
+            segmentScratch = segments
+        }
+        heldAcknowledgments.removeAll(keepingCapacity: true)
     }
 
     /// Sends the segments a connection queued.

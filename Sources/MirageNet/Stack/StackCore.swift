@@ -66,6 +66,10 @@ public struct StackCore {
     /// Segments on their way from a connection to IPv4, kept between uses for their storage.
     var segmentScratch: [TCPSegment] = []
     var changes = Changes()
+    /// Whether connections hold the ACKs they owe (see ``holdAcknowledgments()``).
+    var holdingAcknowledgments = false
+    /// Connections that held an ACK, for ``sendHeldAcknowledgments(now:)``.
+    var heldAcknowledgments: [ConnectionID] = []
 
     /// - Parameters:
     ///   - key: 16 random bytes' worth of secret for ISNs, SYN cookies and ports.
@@ -118,6 +122,19 @@ public struct StackCore {
         changes.listeners.removeAll(keepingCapacity: true)
         changes.udpPorts.removeAll(keepingCapacity: true)
     }
+
+    /// Has connections hold the ACKs without data that received segments make them owe, until
+    /// ``sendHeldAcknowledgments(now:)``. The shell holds them while it takes a batch of frames
+    /// and lets the applications read before it sends them: a read that reopens the window sends
+    /// the ACK with it, one segment where there would be an ACK and then a window update
+    /// (RFC 9293 section 3.8.6.3 lets a receiver delay its ACKs; this delays them within one
+    /// scheduler round).
+    public mutating func holdAcknowledgments() {
+        holdingAcknowledgments = true
+    }
+
+    /// Whether a connection holds an ACK.
+    public var holdsAcknowledgments: Bool { !heldAcknowledgments.isEmpty }
 
     /// Announces our address (gratuitous ARP, RFC 5227 section 3): call once at start.
     public mutating func start(now: Instant) {

@@ -12,7 +12,7 @@ extension TCPConnection {
         default:
             break
         }
-        if ackNow, state != .closed, state != .synSent {
+        if ackNow, !holdsAcknowledgment, state != .closed, state != .synSent {
             // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back, and an ACK carrying an old
             // sequence number would be unacceptable to the peer (RFC 9293 section 3.10.7.4).
             // An empty buffer with room for the headers: they go in without another allocation.

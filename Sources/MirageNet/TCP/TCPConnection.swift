@@ -105,6 +105,10 @@ public struct TCPConnection {
 
     // Acknowledgment scheduling.
     var ackNow = false
+    /// While set, an owed ACK without data waits (``ackNow`` stays set) for ``sendPending(now:)``
+    /// to be called again: the stack holds ACKs while it takes a batch of frames, so that an
+    /// application reading the data first makes it one ACK with the reopened window.
+    var holdsAcknowledgment = false
     /// Full-sized segments taken in order since our last ACK (RFC 9293 section 3.8.6.3).
     var segmentsSinceACK = 0
 
