@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Static website benchmark: Examples/static-website against nginx (one worker) serving the same
+files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchmarks").
+
+  sudo python3 Benchmarks/http/run.py [--seconds 5] [--connections 10]
+
+Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
+sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
+release; the guest runs under a release mirage-hvt), then, in fresh network namespaces:
+  * host sockets: our website and nginx on 127.0.0.1 in one namespace;
+  * our stack: the website on a tap device (10.0.0.2), as a process and as a KVM guest, against
+    nginx in a second namespace behind a veth pair (10.0.1.2), wrk in the first namespace.
+wrk runs one thread with N keep-alive connections for S seconds per row, fetching `/` (the
+279-byte index.html). Our per-request log line is turned off (`-l http:warning`), as nginx's
+access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
+short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
+test: no thresholds."""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SITE = os.path.join(ROOT, "Examples/static-website")
+QUIET = ["-l", "http:warning"]
+
+
+def sh(*command, check=True, **options):
+    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
+
+
+def ensure_tools():
+    missing = [package for tool, package in (("wrk", "wrk"), ("nginx", "nginx-light")) if not shutil.which(tool)
+               and not os.path.exists("/usr/sbin/" + tool)]
+    if missing:
+        print(f"installing {' '.join(missing)} with apt-get", file=sys.stderr)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
+
+
+def namespace(name):
+    sh("ip", "netns", "add", name)
+    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+
+
+def wrk(ns, url, seconds, connections):
+    """Requests/s, median and p99 latency (seconds) and errors of one wrk run."""
+    output = sh("ip", "netns", "exec", ns, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {}
+    for percentile in ("50", "99"):
+        match = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output)
+        latency[percentile] = float(match.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[match.group(2)] if match else float("nan")
+    errors = 0
+    for match in re.finditer(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        errors += sum(int(x) for x in match.groups())
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    return {"rate": rate, "p50": latency["50"], "p99": latency["99"], "errors": errors}
+
+
+def wait_for(ns, host, port, process, seconds=20):
+    for _ in range(seconds * 20):
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on {host}:{port} exited with {process.returncode}")
+        probe = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "-o", "/dev/null", "-m", "1",
+                                f"http://{host}:{port}/"], capture_output=True)
+        if probe.returncode == 0:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing answered on {host}:{port}")
+
+
+def start(ns, command, host, port):
+    process = subprocess.Popen(["ip", "netns", "exec", ns, *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(ns, host, port, process)
+    return process
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def nginx_config(directory, port):
+    """A one-worker nginx serving the website's folder, access log off, keep-alive unlimited."""
+    path = os.path.join(directory, f"nginx-{port}.conf")
+    with open(path, "w") as file:
+        file.write(f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {directory}/nginx-{port}.pid;
+error_log stderr error;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    server {{
+        listen {port};
+        root {SITE}/htdocs;
+        index index.html;
+    }}
+}}
+""")
+    return ["nginx", "-c", path, "-p", directory]
+
+
+def build(tool, target, network, scratch, kv=None):
+    """Builds the website and copies the image (and its tar archive) into `scratch`."""
+    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else []) + ([f"--kv={kv}"] if kv else [])
+    sh(*arguments, SITE)
+    sh(tool, "build", SITE)
+    name = "static-website" + (".hvt" if target == "hvt" else "")
+    copy = os.path.join(scratch, f"{target}-{network}-{kv or 'crunch'}-{name}")
+    shutil.copy(os.path.join(SITE, "dist", name), copy)
+    return copy
+
+
+def host_sockets(image, scratch, seconds, connections):
+    ns = f"mirage-http-{os.getpid()}"
+    namespace(ns)
+    try:
+        ours = start(ns, [image, "--port=8080", *QUIET], "127.0.0.1", 8080)
+        theirs = start(ns, nginx_config(scratch, 8081), "127.0.0.1", 8081)
+        try:
+            return (wrk(ns, "http://127.0.0.1:8080/", seconds, connections),
+                    wrk(ns, "http://127.0.0.1:8081/", seconds, connections))
+        finally:
+            stop(ours)
+            stop(theirs)
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+
+
+def on_tap(command, seconds, connections):
+    """Runs `command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; its wrk figures."""
+    ns = f"mirage-http-tap-{os.getpid()}"
+    namespace(ns)
+    try:
+        for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
+                     ["ip", "link", "set", "tap0", "up"]):
+            sh("ip", "netns", "exec", ns, *step)
+        server = start(ns, command + ["--ipv4=10.0.0.2/24", *QUIET], "10.0.0.2", 80)
+        try:
+            return wrk(ns, "http://10.0.0.2/", seconds, connections)
+        finally:
+            stop(server)
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+
+
+def nginx_on_veth(scratch, seconds, connections):
+    a, b = f"mirage-http-a-{os.getpid()}", f"mirage-http-b-{os.getpid()}"
+    namespace(a)
+    namespace(b)
+    try:
+        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
+        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
+        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
+        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
+        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+        server = subprocess.Popen(["ip", "netns", "exec", b, *nginx_config(scratch, 80)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(a, "10.0.1.2", 80, server)
+            return wrk(a, "http://10.0.1.2/", seconds, connections)
+        finally:
+            stop(server)
+    finally:
+        sh("ip", "netns", "delete", a, check=False)
+        sh("ip", "netns", "delete", b, check=False)
+
+
+def smallest_memory(tender, guest, connections):
+    """The smallest --mem (MiB) with which the guest serves a 2-second wrk run without errors."""
+    def serves(mebibytes):
+        try:
+            result = on_tap([tender, f"--mem={mebibytes}", "--net:service=tap0", "--", guest], 2, connections)
+            return result["errors"] == 0 and result["rate"] > 0
+        except (RuntimeError, AttributeError, subprocess.CalledProcessError):
+            return False
+    low, high = 1, 64
+    if not serves(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if serves(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
+def row(label, mine, theirs):
+    ratio = mine["rate"] / theirs["rate"] if theirs["rate"] else float("nan")
+    errors = f"{mine['errors']} / {theirs['errors']}"
+    return (f"| {label} | {mine['rate']:.0f} | {theirs['rate']:.0f} | {ratio:.2f}x | "
+            f"{mine['p50'] * 1e6:.0f} / {theirs['p50'] * 1e6:.0f} | {mine['p99'] * 1e6:.0f} / {theirs['p99'] * 1e6:.0f} | {errors} |")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=10)
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: the benchmark makes network namespaces and tap devices")
+    ensure_tools()
+    tool = os.path.join(ROOT, ".build/debug/swift-mirage")
+    sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
+    scratch = tempfile.mkdtemp(prefix="mirage-http-")
+    try:
+        socket_image = build(tool, "unix", "socket", scratch)
+        direct_image = build(tool, "unix", "direct", scratch)
+        guest = tender = None
+        if os.access("/dev/kvm", os.W_OK):
+            sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
+            tender = os.path.join(ROOT, ".build/release/mirage-hvt")
+            guest = build(tool, "hvt", "direct", scratch)
+        else:
+            print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
+        seconds, connections = options.seconds, options.connections
+        mine_socket, nginx_socket = host_sockets(socket_image, scratch, seconds, connections)
+        mine_tap = on_tap([direct_image], seconds, connections)
+        nginx_veth = nginx_on_veth(scratch, seconds, connections)
+        mine_guest = on_tap([tender, "--net:service=tap0", "--", guest], seconds, connections) if guest else None
+
+        print(f"wrk -t1 -c{connections} -d{seconds}s, GET / (279 bytes), keep-alive\n")
+        print("| path | ours, requests/s | nginx, requests/s | ours/nginx | median latency µs, ours / nginx | p99 µs, ours / nginx | errors, ours / nginx |")
+        print("|---|---|---|---|---|---|---|")
+        print(row("host sockets, 127.0.0.1 (unix --net=socket)", mine_socket, nginx_socket))
+        print(row("our stack on tap (unix --net=direct) / nginx on Linux over veth", mine_tap, nginx_veth))
+        if mine_guest:
+            print(row("our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", mine_guest, nginx_veth))
+        if guest:
+            memory = smallest_memory(tender, guest, connections)
+            print(f"\nsmallest --mem for the hvt website to serve wrk -c{connections} for 2 s without errors: "
+                  + (f"{memory} MiB" if memory else "more than 64 MiB"))
+        print("\n| image | bytes |\n|---|---|")
+        images = [("static-website, unix --net=socket", socket_image), ("static-website, unix --net=direct", direct_image)]
+        if guest:
+            images.append(("static-website.hvt (stripped, crunch)", guest))
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        images.append(("nginx binary (peer; plus its shared libraries)", nginx))
+        for label, path in images:
+            print(f"| {label} | {os.path.getsize(path)} |")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
