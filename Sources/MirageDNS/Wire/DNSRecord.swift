@@ -1,0 +1,52 @@
+/// A resource record (RFC 1035 section 3.2.1, 4.1.3): an owner name, a class, a TTL and data
+/// of some type.
+public struct DNSRecord: Hashable, Sendable {
+    /// The owner name.
+    public var name: DNSName
+    public var recordClass: DNSClass
+    /// Seconds the record may be cached (RFC 2181 section 8: 0 to 2^31 - 1).
+    public var ttl: UInt32
+    public var data: DNSRecordData
+
+    public init(name: DNSName, recordClass: DNSClass = .in, ttl: UInt32, data: DNSRecordData) {
+        self.name = name
+        self.recordClass = recordClass
+        self.ttl = ttl
+        self.data = data
+    }
+
+    /// The TYPE, from the data.
+    public var type: DNSRecordType { data.type }
+}
+
+/// An entry of the question section (RFC 1035 section 4.1.2): the name, type and class asked for.
+public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
+    public var name: DNSName
+    public var type: DNSRecordType
+    public var recordClass: DNSClass
+
+    public init(name: DNSName, type: DNSRecordType, recordClass: DNSClass = .in) {
+        self.name = name
+        self.type = type
+        self.recordClass = recordClass
+    }
+
+    /// `name class type`, as dig shows a question.
+    public var description: String {
+        name.description + " " + recordClass.description + " " + type.description
+    }
+}
+
+/// The sections of a message (RFC 1035 section 4.1), for errors that say where.
+public enum DNSSection: Hashable, Sendable, CustomStringConvertible {
+    case question, answer, authority, additional
+
+    public var description: String {
+        switch self {
+        case .question: "question"
+        case .answer: "answer"
+        case .authority: "authority"
+        case .additional: "additional"
+        }
+    }
+}
