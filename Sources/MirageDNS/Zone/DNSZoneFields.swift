@@ -63,8 +63,9 @@ struct DNSZoneFields {
         var number: UInt64? = nil
         for byte in token.bytes {
             if DNSName.isDigit(byte) {
-                number = (number ?? 0) * 10 + UInt64(byte - 48)
-                guard number! <= maximum else { return nil }
+                let value = (number ?? 0) * 10 + UInt64(byte - 48)
+                guard value <= maximum else { return nil }
+                number = value
                 continue
             }
             let unit: UInt64
