@@ -111,6 +111,11 @@ let portableTargets: [Target] = [
         dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
+    .target(
+        name: "MirageDNS",
+        dependencies: ["MirageCore"],
+        swiftSettings: librarySettings
+    ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
@@ -213,6 +218,10 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageHTTP", "MirageKV", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
+        name: "MirageDNSTests",
+        dependencies: ["MirageDNS", "MirageCore", "MirageTesting"]
+    ),
+    .testTarget(
         name: "MirageHVTTenderTests",
         dependencies: ["MirageHVTTender", "CMirageHVTABI"]
     ),
@@ -232,6 +241,7 @@ let package = Package(
         .library(name: "MirageNet", targets: ["MirageNet"]),
         .library(name: "MirageHTTP", targets: ["MirageHTTP"]),
         .library(name: "MirageKV", targets: ["MirageKV"]),
+        .library(name: "MirageDNS", targets: ["MirageDNS"]),
     ] + (embedded ? [
         .library(name: "MirageHVT", targets: ["MirageHVT"]),
         .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),

@@ -1,0 +1,35 @@
+/// The additional section being built (RFC 1035 section 4.3.2 step 6): address records of the
+/// names the answer and authority lead to, each RRset once and none already in the answer.
+struct DNSAdditionalSection {
+    private(set) var records: [DNSRecord] = []
+    /// How many of the first records are required glue (RFC 9471 section 3).
+    private(set) var requiredCount = 0
+    private var present: Set<DNSRRSetKey> = []
+
+    init(excluding answers: [DNSRecord]) {
+        for record in answers { present.insert(DNSRRSetKey(name: record.name, type: record.type)) }
+    }
+
+    mutating func add(_ rrsets: [DNSRRSet]) {
+        for rrset in rrsets where present.insert(DNSRRSetKey(name: rrset.name, type: rrset.type)).inserted {
+            records += rrset.records()
+        }
+    }
+
+    /// The glue of a referral (RFC 1034 section 4.3.2 step 3b): addresses of the name servers
+    /// named inside the zone. Those at or below the cut (in-domain) come first and are required:
+    /// without them the referral cannot be followed (RFC 9471 section 3); the others (sibling
+    /// glue) are added while they fit.
+    mutating func addGlue(for cut: DNSRRSet, from zone: DNSZone) {
+        let targets = cut.data.compactMap { $0.additionalTarget }.filter { $0.isSubdomain(of: zone.origin) }
+        for target in targets where target.isSubdomain(of: cut.name) { add(zone.addressRRsets(at: target)) }
+        requiredCount = records.count
+        for target in targets where !target.isSubdomain(of: cut.name) { add(zone.addressRRsets(at: target)) }
+    }
+}
+
+/// An RRset's identity within a response: owner and type.
+struct DNSRRSetKey: Hashable {
+    var name: DNSName
+    var type: DNSRecordType
+}

@@ -1,0 +1,98 @@
+extension DNSAuthority {
+    /// The response to `query`; a zone transfer is refused. See
+    /// ``responses(to:transport:allowingZoneTransfer:)``.
+    public func answer(_ query: DNSMessage, transport: DNSTransport = .udp) -> DNSMessage {
+        responses(to: query, transport: transport, allowingZoneTransfer: false)[0].message
+    }
+
+    /// The responses to a decoded query: one, or the messages of a zone transfer.
+    ///
+    /// In order: a response (QR set) gets FORMERR; an opcode other than QUERY NOTIMP; an EDNS
+    /// version above 0 BADVERS (RFC 6891 section 6.1.3); other than one question, or records
+    /// in the answer or authority section, FORMERR; QTYPE OPT FORMERR, MAILA, MAILB and the
+    /// other meta types but ANY NOTIMP; a name outside every zone REFUSED. AXFR and IXFR go to
+    /// the zone transfer. Anything else is answered from the zone (RFC 1034 section 4.3.2).
+    ///
+    /// Responses repeat the id, opcode, question, RD and CD, and carry an OPT record with
+    /// ``udpPayloadSize`` and the DO bit copied when the query had one (RFC 6891 section 7,
+    /// RFC 3225 section 3).
+    public func responses(to query: DNSMessage, transport: DNSTransport, allowingZoneTransfer: Bool = false) -> [DNSResponse] {
+        var response = DNSMessage(
+            id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
+            checkingDisabled: query.checkingDisabled, questions: query.questions)
+        if let edns = query.edns { response.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+        func failure(_ code: DNSResponseCode) -> [DNSResponse] {
+            response.responseCode = code
+            return [DNSResponse(message: response)]
+        }
+        guard !query.isResponse else { return failure(.formatError) }
+        guard query.opcode == .query else { return failure(.notImplemented) }
+        if let edns = query.edns, edns.version > 0 { return failure(.badVersion) }
+        guard let question = query.question, query.answers.isEmpty, query.authorities.isEmpty else {
+            return failure(.formatError)
+        }
+        switch question.type {
+        case .axfr, .ixfr:
+            return zoneTransfer(question: question, response: response, transport: transport, allowed: allowingZoneTransfer)
+        case .opt:
+            return failure(.formatError)
+        case _ where question.type.isMetaType && question.type != .any:
+            return failure(.notImplemented)
+        default:
+            break
+        }
+        guard let zone = zone(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
+        return [answer(question, from: zone, into: response)]
+    }
+
+    /// Fills `response` from `zone` (RFC 1034 section 4.3.2 steps 3 and 6).
+    ///
+    /// Answer owners are spelled as the query spelled its name, a CNAME's target as the CNAME
+    /// spells it. The response code is that of the last name of a CNAME chain (RFC 6604 section
+    /// 2). The SOA of a negative answer has the TTL of RFC 2308 section 3.
+    private func answer(_ question: DNSQuestion, from zone: DNSZone, into response: DNSMessage) -> DNSResponse {
+        var response = response
+        response.isAuthoritative = true
+        var owner = question.name
+        var visited: Set<DNSName> = [owner]
+        var referral: DNSRRSet?
+        chase: while true {
+            switch zone.lookup(owner, type: question.type) {
+            case let .answer(rrsets):
+                for rrset in rrsets { response.answers += rrset.records(owner: owner) }
+                break chase
+            case let .alias(cname):
+                response.answers += cname.records(owner: owner)
+                guard case let .cname(target) = cname.data[0], target.isSubdomain(of: zone.origin),
+                      visited.insert(target).inserted, visited.count <= Self.maximumCNAMEChain
+                else { break chase }
+                owner = target
+            case .noData:
+                response.authorities.append(zone.negativeAnswerSOA)
+                break chase
+            case .nameError:
+                response.responseCode = .nameError
+                response.authorities.append(zone.negativeAnswerSOA)
+                break chase
+            case let .delegation(cut):
+                // A referral is not authoritative, unless CNAMEs of ours led to it.
+                if response.answers.isEmpty { response.isAuthoritative = false }
+                response.authorities += cut.records()
+                referral = cut
+                break chase
+            }
+        }
+        var additional = DNSAdditionalSection(excluding: response.answers)
+        if let referral { additional.addGlue(for: referral, from: zone) }
+        for record in response.answers {
+            guard let target = record.data.additionalTarget else { continue }
+            if record.type == .ns, target.isSubdomain(of: zone.origin) {
+                additional.add(zone.addressRRsets(at: target))
+            } else if let targetZone = self.zone(for: target, recordClass: zone.recordClass) {
+                additional.add(targetZone.authoritativeAddressRRsets(at: target))
+            }
+        }
+        response.additionals = additional.records
+        return DNSResponse(message: response, requiredAdditionalCount: additional.requiredCount)
+    }
+}

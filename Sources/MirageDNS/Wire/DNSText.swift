@@ -1,0 +1,48 @@
+/// ASCII helpers for the presentation format (RFC 1035 section 5.1), comparing bytes rather
+/// than Unicode text (see `UTF8Spelling.swift` in MirageCore for why).
+enum DNSText {
+    /// Whether `a` and `b` are the same bytes but for ASCII case.
+    static func equalIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { DNSName.lower($0) == DNSName.lower($1) }
+    }
+
+    /// The decimal number made of all of `bytes`: digits only, at most `maximum`; nil otherwise.
+    static func decimal(_ bytes: some Collection<UInt8>, maximum: UInt64) -> UInt64? {
+        guard !bytes.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard DNSName.isDigit(byte) else { return nil }
+            value = value * 10 + UInt64(byte - 48)
+            guard value <= maximum else { return nil }
+        }
+        return value
+    }
+
+    /// The number `nnn` of a word `PREFIXnnn`, the prefix in either case (RFC 3597 section 5).
+    static func number(afterPrefix prefix: String, in word: some Collection<UInt8>, maximum: UInt64) -> UInt64? {
+        let prefixLength = prefix.utf8.count
+        guard word.count > prefixLength, equalIgnoringCase(word.prefix(prefixLength), prefix.utf8) else { return nil }
+        return decimal(word.dropFirst(prefixLength), maximum: maximum)
+    }
+
+    /// The value of the hexadecimal digit `byte`, or nil.
+    static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: byte - 48
+        case 65...70: byte - 55
+        case 97...102: byte - 87
+        default: nil
+        }
+    }
+
+    /// `bytes` as two lowercase hexadecimal digits each.
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

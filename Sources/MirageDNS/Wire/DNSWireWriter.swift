@@ -1,0 +1,93 @@
+/// Builds a message's bytes, compressing names (RFC 1035 section 4.1.4).
+///
+/// Every name written with compression allowed is looked up suffix by suffix among the names
+/// written before; the longest suffix found becomes a pointer. The suffixes of such names are
+/// remembered while their offsets fit a pointer's fourteen bits. A ``Checkpoint`` lets the
+/// encoder take back a record that does not fit, pointers to it included.
+struct DNSWireWriter {
+    private(set) var bytes: [UInt8] = []
+    /// Where each remembered suffix starts; names compare without regard to case.
+    private var suffixOffsets: [DNSName: Int] = [:]
+    /// The suffixes remembered, in order, so that a rollback can forget the later ones.
+    private var rememberedSuffixes: [DNSName] = []
+
+    init() {
+        bytes.reserveCapacity(512)
+    }
+
+    var count: Int { bytes.count }
+
+    mutating func write(_ byte: UInt8) {
+        bytes.append(byte)
+    }
+
+    mutating func write(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    mutating func write(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+        }
+    }
+
+    mutating func write(bytes more: some Collection<UInt8>) {
+        bytes.append(contentsOf: more)
+    }
+
+    /// Overwrites the two bytes at `offset`, for counts and RDLENGTH known only afterwards.
+    mutating func patch(_ value: UInt16, at offset: Int) {
+        bytes[offset] = UInt8(truncatingIfNeeded: value >> 8)
+        bytes[offset + 1] = UInt8(truncatingIfNeeded: value)
+    }
+
+    /// A character-string: its length byte, then its bytes (RFC 1035 section 3.3).
+    ///
+    /// - Precondition: `string.count <= 255`.
+    mutating func writeCharacterString(_ string: [UInt8]) {
+        precondition(string.count <= 255, "a character-string has at most 255 bytes")
+        write(UInt8(string.count))
+        write(bytes: string)
+    }
+
+    /// Writes `name`, ending in a pointer to an earlier copy of its longest known suffix when
+    /// `compressing`, and remembers its suffixes for later names.
+    mutating func writeName(_ name: DNSName, compressing: Bool) {
+        let storage = name.storage
+        var labelStart = 0
+        while labelStart < storage.count {
+            let suffix = DNSName(storage: Array(storage[labelStart...]))
+            if compressing, let target = suffixOffsets[suffix] {
+                write(0xc000 | UInt16(target))
+                return
+            }
+            if compressing, bytes.count < 0x4000 {
+                suffixOffsets[suffix] = bytes.count
+                rememberedSuffixes.append(suffix)
+            }
+            let labelEnd = labelStart + 1 + Int(storage[labelStart])
+            write(bytes: storage[labelStart..<labelEnd])
+            labelStart = labelEnd
+        }
+        write(UInt8(0))
+    }
+
+    /// The state to return to if what follows must be taken back.
+    struct Checkpoint {
+        fileprivate let count: Int
+        fileprivate let remembered: Int
+    }
+
+    var checkpoint: Checkpoint {
+        Checkpoint(count: bytes.count, remembered: rememberedSuffixes.count)
+    }
+
+    /// Takes back everything written since `checkpoint`, with the suffixes it remembered.
+    mutating func rollBack(to checkpoint: Checkpoint) {
+        bytes.removeLast(bytes.count - checkpoint.count)
+        while rememberedSuffixes.count > checkpoint.remembered {
+            suffixOffsets[rememberedSuffixes.removeLast()] = nil
+        }
+    }
+}

@@ -1,0 +1,130 @@
+/// The data of one zone (RFC 1034 section 4.2): its origin, its SOA and its records grouped by
+/// owner name and type into RRsets, checked to make a zone.
+///
+/// Checks: exactly one SOA, at the origin; every owner at or below the origin; one class, the
+/// SOA's; at a CNAME's owner no other data and no second CNAME (RFC 1034 section 3.6.2, RFC 2181
+/// section 10.1); no meta types. Data below a delegation (NS records at a name other than the
+/// origin) is kept: the addresses there are glue.
+public struct DNSZone: Sendable {
+    /// The name of the apex.
+    public let origin: DNSName
+    /// The class of every record, the SOA's.
+    public let recordClass: DNSClass
+    /// The SOA RRset at the origin.
+    public let soa: DNSRRSet
+    /// The RRsets at each owner, in the order their types first appear.
+    private var nodes: [DNSName: [DNSRRSet]] = [:]
+    /// The owner names in the order they first appear, the origin first.
+    public private(set) var ownerNames: [DNSName] = []
+    /// Every name that exists in the zone (RFC 4592 section 2.2.2): the owners and every name
+    /// between an owner and the origin, the empty non-terminals.
+    private var existingNames: Set<DNSName> = []
+
+    /// A zone of `records`, whose origin is `origin`.
+    ///
+    /// - Throws: ``DNSZoneError`` without a line for records that do not make a zone.
+    public init(origin: DNSName, records: [DNSRecord]) throws(DNSZoneError) {
+        try self.init(origin: origin, numberedRecords: records.map { ($0, nil) })
+    }
+
+    /// Reads a master file (RFC 1035 section 5) and makes a zone of its records.
+    ///
+    /// - Parameters:
+    ///   - text: the file, in UTF-8.
+    ///   - origin: the zone's name and the initial origin of relative names; when nil, the file
+    ///     must set one with `$ORIGIN` before its first relative name, and the zone is that of
+    ///     the SOA record's owner.
+    /// - Throws: ``DNSZoneError`` with the line of the problem.
+    public init(parsing text: some StringProtocol, origin: DNSName? = nil) throws(DNSZoneError) {
+        var parser = DNSZoneParser(origin: origin)
+        try parser.parse(Array(text.utf8))
+        let soaOwner = parser.records.first { $0.record.type == .soa }?.record.name
+        guard let apex = origin ?? soaOwner else { throw DNSZoneError(line: nil, .missingSOA) }
+        try self.init(origin: apex, numberedRecords: parser.records.map { ($0.record, $0.line) })
+    }
+
+    private init(origin: DNSName, numberedRecords: [(record: DNSRecord, line: Int?)]) throws(DNSZoneError) {
+        self.origin = origin
+        guard let soaRecord = numberedRecords.first(where: { $0.record.type == .soa }) else {
+            throw DNSZoneError(line: nil, .missingSOA)
+        }
+        recordClass = soaRecord.record.recordClass
+        soa = DNSRRSet(soaRecord.record)
+        for (record, line) in numberedRecords {
+            do {
+                try add(record)
+            } catch {
+                throw DNSZoneError(line: line, error)
+            }
+        }
+    }
+
+    /// Adds a record to its RRset, checking it belongs in this zone.
+    private mutating func add(_ record: DNSRecord) throws(DNSZoneError.Problem) {
+        let name = record.name
+        guard name.isSubdomain(of: origin) else { throw .outsideZone(name) }
+        guard !record.type.isMetaType else { throw .metaType(record.type) }
+        guard record.recordClass == recordClass else { throw .classMismatch(expected: recordClass, found: record.recordClass) }
+        if record.type == .soa {
+            guard name == origin else { throw .soaNotAtApex(name) }
+            guard nodes[name]?.contains(where: { $0.type == .soa }) != true else { throw .multipleSOA }
+        }
+        var rrsets = nodes[name] ?? []
+        if let index = rrsets.firstIndex(where: { $0.type == record.type }) {
+            if record.type == .cname, !rrsets[index].data.contains(record.data) { throw .multipleCNAMEs(name) }
+            rrsets[index].add(record)
+        } else {
+            let hasCNAME = rrsets.contains { $0.type == .cname }
+            guard rrsets.isEmpty || (record.type != .cname && !hasCNAME) else { throw .cnameAndOtherData(name) }
+            rrsets.append(DNSRRSet(record))
+        }
+        if nodes[name] == nil {
+            ownerNames.append(name)
+            var ancestor: DNSName? = name
+            while let current = ancestor, current.labelCount >= origin.labelCount {
+                guard existingNames.insert(current).inserted else { break }
+                ancestor = current.parent
+            }
+        }
+        nodes[name] = rrsets
+    }
+
+    /// The RRsets at `name`, in the order their types first appeared; empty for a name without
+    /// data.
+    public func rrsets(at name: DNSName) -> [DNSRRSet] {
+        nodes[name] ?? []
+    }
+
+    /// The RRset of `type` at `name`, or nil.
+    public func rrset(at name: DNSName, type: DNSRecordType) -> DNSRRSet? {
+        nodes[name]?.first { $0.type == type }
+    }
+
+    /// Whether `name` exists in the zone: it owns records, or names below it do (an empty
+    /// non-terminal, RFC 4592 section 2.2.2).
+    public func contains(_ name: DNSName) -> Bool {
+        existingNames.contains(name)
+    }
+
+    /// The SOA's data.
+    public var soaData: DNSSOA {
+        guard case let .soa(data) = soa.data[0] else { preconditionFailure("the SOA RRset holds SOA data") }
+        return data
+    }
+
+    /// The SOA record that goes in the authority section of a negative answer, with the TTL
+    /// of RFC 2308 section 3: the smaller of the SOA's TTL and its minimum field.
+    public var negativeAnswerSOA: DNSRecord {
+        DNSRecord(name: origin, recordClass: recordClass, ttl: Swift.min(soa.ttl, soaData.minimum), data: soa.data[0])
+    }
+
+    /// Every record of the zone: the SOA first, then the others by owner in the order they
+    /// first appeared, an owner's RRsets in the order their types first appeared.
+    public var records: [DNSRecord] {
+        var records = soa.records()
+        for name in ownerNames {
+            for rrset in nodes[name] ?? [] where rrset.type != .soa { records += rrset.records() }
+        }
+        return records
+    }
+}
