@@ -47,3 +47,18 @@ public enum HTTPDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 }
+
+/// The `Date` field's value of the current second, formatted once a second: a server answers
+/// many requests in one.
+final class HTTPDateCache {
+    private var second: Int64 = .min
+    private var text = ""
+
+    func value(secondsSinceEpoch: Int64) -> String {
+        if secondsSinceEpoch != second {
+            second = secondsSinceEpoch
+            text = HTTPDate.format(secondsSinceEpoch: secondsSinceEpoch)
+        }
+        return text
+    }
+}

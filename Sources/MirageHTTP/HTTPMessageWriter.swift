@@ -12,16 +12,25 @@ enum HTTPMessageWriter {
     /// `startLine`, then each field line, each ended by CRLF, then the empty line that ends the
     /// header section.
     static func headBytes(startLine: String, headers: HTTPHeaders) -> [UInt8] {
-        var text = startLine + "\r\n"
+        // Bytes appended to one array sized once: no intermediate strings.
+        var length = startLine.utf8.count + 4
+        for field in headers.fields { length += field.name.utf8.count + field.value.utf8.count + 4 }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        bytes += startLine.utf8
+        bytes += [13, 10]
         for field in headers.fields {
             // RFC 9110 section 5.5: no CR, LF or NUL in a value; a field name is a token (5.1).
             precondition(!field.name.isEmpty && field.name.utf8.allSatisfy(HTTPText.isTokenCharacter)
                 && !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }),
                 "a field that cannot be written")
-            text += field.name + ": " + field.value + "\r\n"
+            bytes += field.name.utf8
+            bytes += [58, 32] // ": "
+            bytes += field.value.utf8
+            bytes += [13, 10]
         }
-        text += "\r\n"
-        return Array(text.utf8)
+        bytes += [13, 10]
+        return bytes
     }
 
     /// What goes before and after a body of `length` octets: nothing, or in the chunked coding

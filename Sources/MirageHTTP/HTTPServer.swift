@@ -23,6 +23,8 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     public let configuration: HTTPServerConfiguration
     let clock: Clock
     let wallClock: Wall
+    /// The `Date` value of the current second.
+    let dates = HTTPDateCache()
     let handler: Handler
 
     public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), clock: Clock, wallClock: Wall,
@@ -134,7 +136,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     private func send<Connection: Flow>(_ response: HTTPResponse, for request: HTTPRequestHead?, over connection: Connection,
                                          closing: Bool) async -> Bool {
         var head = HTTPResponseHead(status: response.status, version: .http11, headers: response.headers)
-        head.headers.set("Date", HTTPDate.format(secondsSinceEpoch: wallClock.now().seconds))
+        head.headers.set("Date", dates.value(secondsSinceEpoch: wallClock.now().seconds))
         let hasBody = !response.status.forbidsBody
         if hasBody, head.headers["Content-Length"] == nil, head.headers["Transfer-Encoding"] == nil {
             head.headers.add("Content-Length", String(response.body.count))

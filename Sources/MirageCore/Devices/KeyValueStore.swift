@@ -15,7 +15,8 @@ public struct KeyValueKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The key one segment below this one.
     public func appending(_ segment: String) -> KeyValueKey {
-        KeyValueKey(segments: segments + KeyValueKey(segment).segments)
+        if !segment.isEmpty, !segment.utf8.contains(UInt8(ascii: "/")) { return KeyValueKey(segments: segments + [segment]) }
+        return KeyValueKey(segments: segments + KeyValueKey(segment).segments)
     }
 
     /// The key one segment up, or nil for the root.
