@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Checks the static-website example from the client side (Tests/EndToEndTests/WebsiteTests.swift):
 curl for the everyday requests, raw sockets for keep-alive and for malformed and smuggling
-requests. Usage: client.py HOST PORT. Exits non-zero with a message on the first failure."""
+requests, wrk for a short load. Usage: client.py HOST PORT. Exits non-zero with a message on the
+first failure."""
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,7 +160,23 @@ def malformed():
     print(f"malformed: {len(MALFORMED)} requests answered with their status; the server still serves")
 
 
+def load():
+    """wrk for two seconds over eight keep-alive connections: no socket errors, only 200s."""
+    if not shutil.which("wrk"):
+        print("SKIP: the wrk load: wrk is not installed")
+        return
+    result = subprocess.run(["wrk", "-t1", "-c8", "-d2s", BASE + "/"], capture_output=True, text=True, timeout=30)
+    requests = re.search(r"(\d+) requests in", result.stdout)
+    if result.returncode != 0 or not requests or int(requests.group(1)) == 0:
+        fail(f"wrk did not run: {result.stdout}{result.stderr}")
+    for problem in ("Socket errors", "Non-2xx or 3xx responses"):
+        if problem in result.stdout:
+            fail(f"wrk: {problem}:\n{result.stdout}")
+    print(f"wrk: {requests.group(1)} requests in 2 s over 8 connections, no errors")
+
+
 if __name__ == "__main__":
     everyday()
     keep_alive()
     malformed()
+    load()
