@@ -24,13 +24,13 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # nothing written beside the shared module
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from netns import namespace, sh, tap_namespace, veth_namespaces  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
 QUIET = ["-l", "http:warning"]
-
-
-def sh(*command, check=True, **options):
-    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
 
 
 def ensure_tools():
@@ -42,11 +42,6 @@ def ensure_tools():
         if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
             subprocess.run(["apt-get", "update"], env=env, capture_output=True)
             subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
-
-
-def namespace(name):
-    sh("ip", "netns", "add", name)
-    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
 
 
 def wrk(ns, url, seconds, connections):
@@ -153,40 +148,22 @@ def host_sockets(image, scratch, seconds, connections):
 
 def on_tap(command, seconds, connections):
     """Runs `command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; its wrk figures."""
-    ns = f"mirage-http-tap-{os.getpid()}"
-    namespace(ns)
-    try:
-        for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
-                     ["ip", "link", "set", "tap0", "up"]):
-            sh("ip", "netns", "exec", ns, *step)
+    with tap_namespace("mirage-http-tap") as ns:
         server = start(ns, command + ["--ipv4=10.0.0.2/24", *QUIET], "10.0.0.2", 80)
         try:
             return wrk(ns, "http://10.0.0.2/", seconds, connections)
         finally:
             stop(server)
-    finally:
-        sh("ip", "netns", "delete", ns, check=False)
 
 
 def nginx_on_veth(scratch, seconds, connections):
-    a, b = f"mirage-http-a-{os.getpid()}", f"mirage-http-b-{os.getpid()}"
-    namespace(a)
-    namespace(b)
-    try:
-        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
-        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
-        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
-        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
-        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+    with veth_namespaces("mirage-http") as (a, b):
         server = subprocess.Popen(["ip", "netns", "exec", b, *nginx_config(scratch, 80)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(a, "10.0.1.2", 80, server)
             return wrk(a, "http://10.0.1.2/", seconds, connections)
         finally:
             stop(server)
-    finally:
-        sh("ip", "netns", "delete", a, check=False)
-        sh("ip", "netns", "delete", b, check=False)
 
 
 def smallest_memory(tender, guest, connections):

@@ -16,11 +16,13 @@ when perf is there, the allocations per frame received during "bulk in". Prints 
 ratios ours/kernel. Not a test: no thresholds."""
 import argparse
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # nothing written beside the shared module
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from netns import sh, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
@@ -46,15 +48,6 @@ else:
         times.append(time.perf_counter() - start)
     times.sort(); print(times[len(times) // 2], times[int(len(times) * 0.99)])
 '''
-
-
-def sh(*command, check=True, **options):
-    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
-
-
-def namespace(name):
-    sh("ip", "netns", "add", name)
-    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
 
 
 def client(ns, mode, host, amount):
@@ -112,12 +105,7 @@ def malloc_counter(ns, pid):
 
 
 def ours(image, megabytes, round_trips, tender=None):
-    ns = f"mirage-bench-{os.getpid()}"
-    namespace(ns)
-    try:
-        for command in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
-                        ["ip", "link", "set", "tap0", "up"]):
-            sh("ip", "netns", "exec", ns, *command)
+    with tap_namespace("mirage-bench") as ns:
         command = [tender, "--net:service=tap0", "--", image] if tender else [image]
         server = subprocess.Popen(["ip", "netns", "exec", ns, *command, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
         time.sleep(0.5 if not tender else 1.0)
@@ -128,20 +116,10 @@ def ours(image, megabytes, round_trips, tender=None):
         finally:
             server.terminate()
             server.wait()
-    finally:
-        sh("ip", "netns", "delete", ns, check=False)
 
 
 def kernel(megabytes, round_trips):
-    a, b = f"mirage-bench-a-{os.getpid()}", f"mirage-bench-b-{os.getpid()}"
-    namespace(a)
-    namespace(b)
-    try:
-        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
-        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
-        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
-        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
-        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+    with veth_namespaces("mirage-bench") as (a, b):
         servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "TCP-LISTEN:9,reuseaddr,fork", "OPEN:/dev/null"]),
                    subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "OPEN:/dev/zero", "TCP-LISTEN:19,reuseaddr,fork"]),
                    subprocess.Popen(["ip", "netns", "exec", b, "socat", "TCP-LISTEN:7,reuseaddr,fork", "PIPE"])]
@@ -152,9 +130,6 @@ def kernel(megabytes, round_trips):
             for server in servers:
                 server.terminate()
                 server.wait()
-    finally:
-        sh("ip", "netns", "delete", a, check=False)
-        sh("ip", "netns", "delete", b, check=False)
 
 
 def main():
