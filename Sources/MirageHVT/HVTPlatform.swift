@@ -18,6 +18,11 @@ public final class HVTPlatform: Platform {
     private var frameWaiters: [[UnsafeContinuation<Void, Never>]] = Array(repeating: [], count: Int(MIRAGE_HVT_MAX_DEVICES))
     /// Bit n set while a task waits for frames on device n: the poll hypercall's interest.
     private var waitingDevices: UInt64 = 0
+    /// When the last check-only poll hypercall was made.
+    private var lastCheck = Instant(nanoseconds: 0)
+    /// The least time between two check-only polls while tasks keep the guest busy: each is a VM
+    /// exit, and the scheduler checks after every round.
+    static let checkInterval = Duration.microseconds(50)
 
     /// Reads the boot information the tender wrote.
     public init() {
@@ -40,6 +45,12 @@ public final class HVTPlatform: Platform {
             // request, which can wait for idling. `.zero`, the scheduler's "only check", is
             // recognised without reading the clock (another VM exit).
             if deadline == .zero || deadline <= monotonicClock.now() { return }
+        } else if deadline == .zero {
+            // Tasks are ready to run: frames that came meanwhile can wait a few microseconds,
+            // checked at most every `checkInterval` (the clock is the TSC: no exit).
+            let now = monotonicClock.now()
+            if now - lastCheck < Self.checkInterval { return }
+            lastCheck = now
         }
         var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
         mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
@@ -85,13 +96,28 @@ public final class HVTMonotonicClock: MonotonicClock {
     public func now() -> Instant { Instant(nanoseconds: mirage_hvt_monotonic_ns()) }
 }
 
-/// The host's CLOCK_REALTIME, through the wall-clock hypercall.
+/// The host's CLOCK_REALTIME: read with the wall-clock hypercall (a VM exit) at most every
+/// ``resynchronisationInterval``, and in between carried forward on the monotonic TSC clock, so
+/// that a server stamping every response with the time makes no exit for it.
 public final class HVTWallClock: WallClock {
+    /// How long the wall clock runs on the TSC before it is read from the host again.
+    public static let resynchronisationInterval = Duration.seconds(1)
+    private let monotonic = HVTMonotonicClock()
+    /// The host's wall time in nanoseconds at `readAt`, and when it was read.
+    private var hostTime: UInt64 = 0
+    private var readAt: Instant?
+
     public init() {}
 
     public func now() -> WallTime {
-        let nanoseconds = mirage_hvt_wall_clock_ns()
-        return WallTime(seconds: Int64(nanoseconds / 1_000_000_000), nanoseconds: UInt32(nanoseconds % 1_000_000_000))
+        let current = monotonic.now()
+        if let readAt, current - readAt < Self.resynchronisationInterval {
+            let nanoseconds = hostTime + UInt64(current.nanoseconds - readAt.nanoseconds)
+            return WallTime(seconds: Int64(nanoseconds / 1_000_000_000), nanoseconds: UInt32(nanoseconds % 1_000_000_000))
+        }
+        hostTime = mirage_hvt_wall_clock_ns()
+        readAt = current
+        return WallTime(seconds: Int64(hostTime / 1_000_000_000), nanoseconds: UInt32(hostTime % 1_000_000_000))
     }
 }
 
