@@ -39,6 +39,9 @@ public final class HVTNetworkDevice: NetworkDevice {
     private var spareFrame: PacketBuffer?
     /// Set once the tender reported a failure of the tap: the device stays disconnected.
     private var failed = false
+    /// The last read found no frame: the next receive waits for the poll to report some first
+    /// (the tender's readiness is level-triggered) instead of spending a VM exit on another read.
+    private var drained = false
 
     private init(name: String, index: UInt32, mac: MACAddress, mtu: Int, passesHeaders: Bool, platform: HVTPlatform) {
         self.name = name
@@ -86,9 +89,13 @@ public final class HVTNetworkDevice: NetworkDevice {
     /// - Throws: ``NetworkError/disconnected`` once the tender has reported the tap failed.
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
         while true {
+            if drained, !failed {
+                await platform.waitForFrames(device: Int(index))
+                drained = false
+            }
             let batch = try readBatch(handler)
+            drained = batch.drained
             if batch.delivered > 0 { return }
-            if batch.drained { await platform.waitForFrames(device: Int(index)) }
         }
     }
 
