@@ -3,7 +3,8 @@
 wrote), run inside the test's network namespace.
 
     client.py differential OURS PEER ZONEFILE ORIGIN   # ours against a reference server
-    client.py malformed OURS                            # hostile messages, UDP and TCP
+    client.py malformed OURS ORIGIN                     # hostile messages, UDP and TCP
+    client.py pipelined OURS ORIGIN                     # many queries on one TCP connection
     client.py axfr OURS ZONEFILE ORIGIN                 # a zone transfer against the file
 
 OURS and PEER are HOST:PORT. Each prints what it checked and exits non-zero on a failure.
@@ -26,6 +27,7 @@ server legitimately differs, the difference is normalised explicitly, below, wit
 import socket
 import struct
 import sys
+import time
 
 import dns.flags
 import dns.message
@@ -258,6 +260,48 @@ def malformed(ours, origin):
     return ok
 
 
+def read_frames(sock, count):
+    """`count` length-framed messages from a TCP socket."""
+    data = b""
+    messages = []
+    while len(messages) < count:
+        while len(data) >= 2 and len(data) >= 2 + struct.unpack("!H", data[:2])[0]:
+            length = struct.unpack("!H", data[:2])[0]
+            messages.append(dns.message.from_wire(data[2:2 + length]))
+            data = data[2 + length:]
+        if len(messages) >= count:
+            break
+        chunk = sock.recv(65535)
+        if not chunk:
+            break
+        data += chunk
+    return messages
+
+
+def pipelined(ours, origin):
+    """Queries written at once on one connection are answered in order, each as it would be
+    alone; the connection then takes more queries a while later (RFC 7766 sections 6.2.1.1, 7)."""
+    names = ["www", "mail", "nonexistent", "anything.users", "sub", "big", "ftp", "_sip._tcp"] * 4
+    queries = []
+    for index, text in enumerate(names):
+        query = dns.message.make_query(dns.name.from_text(text, dns.name.from_text(origin)), "ANY" if text == "big" else "A")
+        query.id = index + 1
+        queries.append(query)
+    with socket.create_connection(ours, timeout=5) as sock:
+        sock.sendall(b"".join(struct.pack("!H", len(w)) + w for w in (q.to_wire() for q in queries)))
+        answers = read_frames(sock, len(queries))
+        time.sleep(1)
+        sock.sendall(struct.pack("!H", len(queries[0].to_wire())) + queries[0].to_wire())
+        answers += read_frames(sock, 1)
+    ok = [a.id for a in answers] == [q.id for q in queries] + [1]
+    for query, answer in zip(queries, answers):
+        alone = dns.query.tcp(query, ours[0], port=ours[1], timeout=TIMEOUT)
+        ok = ok and summary(answer) == summary(alone)
+    print(f"pipelined: {len(queries)} queries in one write, {len(answers) - 1} answers "
+          f"{'in order, as alone' if ok else 'WRONG'}, and one more a second later")
+    return ok
+
+
 def axfr(ours, zonefile, origin):
     zone = load_zone(zonefile, origin)
     expected = set()
@@ -289,6 +333,8 @@ def main():
         ok = differential(endpoint(sys.argv[2]), endpoint(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif command == "malformed":
         ok = malformed(endpoint(sys.argv[2]), sys.argv[3])
+    elif command == "pipelined":
+        ok = pipelined(endpoint(sys.argv[2]), sys.argv[3])
     elif command == "axfr":
         ok = axfr(endpoint(sys.argv[2]), sys.argv[3], sys.argv[4])
     else:
