@@ -113,7 +113,7 @@ let portableTargets: [Target] = [
     ),
     .target(
         name: "MirageDNS",
-        dependencies: ["MirageCore"],
+        dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
 ]
@@ -219,7 +219,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageDNSTests",
-        dependencies: ["MirageDNS", "MirageCore", "MirageTesting"]
+        dependencies: ["MirageDNS", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
         name: "MirageHVTTenderTests",

@@ -14,7 +14,7 @@ public struct WiringGenerator {
     public let libraries: [String]
 
     /// The protocol libraries an application may import beyond those its devices bring.
-    public static let applicationLibraries = ["MirageNet", "MirageHTTP", "MirageKV"]
+    public static let applicationLibraries = ["MirageNet", "MirageHTTP", "MirageKV", "MirageDNS"]
 
     public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
                 network: NetworkMode? = nil, libraries: [String] = []) {

@@ -14,6 +14,7 @@ struct WiringTests {
         ("Examples/echo", .hvt, []),
         ("Examples/static-website", .unix, []),
         ("Examples/static-website", .hvt, ["--kv=tar"]),
+        ("Examples/dns-server", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 

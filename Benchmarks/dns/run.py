@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Name server benchmark: Examples/dns-server against Knot and NSD serving the same zone, measured
+with dnsperf in the same run, on the same paths (DESIGN.md, "Benchmarks").
+
+  sudo python3 Benchmarks/dns/run.py [--seconds 5] [--outstanding 100] [--transports udp,tcp]
+
+Installs dnsperf, knot and nsd with apt-get when missing. Builds the example for unix with the
+host's sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is
+usable (the guest under a release mirage-hvt), then, in fresh network namespaces:
+  * host sockets: ours, knotd and nsd on 127.0.0.1 (ports 5353, 5354, 5355) in one namespace;
+  * our stack: the example on a tap device (10.0.0.2), as a process and as a KVM guest, against
+    knotd and nsd in a second namespace behind a veth pair (10.0.1.2), dnsperf in the first.
+Each server has one worker (ours is single-threaded): Knot with one UDP, one TCP and one
+background worker, NSD with `server-count: 1` and response rate limiting off (Debian builds it in,
+200 answers/s per client network by default, which one dnsperf client hits at once). dnsperf runs one client with N queries
+outstanding for S seconds per row, cycling through a mix of queries of the example zone
+(answers, CNAME chains, a wildcard, a referral, NODATA, NXDOMAIN). Prints a table with the
+ratios ours/Knot and ours/NSD. Not a test: no thresholds."""
+import argparse
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(ROOT, "Examples/dns-server")
+ZONE = os.path.join(EXAMPLE, "zones/example.com.zone")
+
+# What dnsperf asks, in turn: mostly answers, as a busy authoritative server sees.
+QUERIES = """example.com SOA
+example.com NS
+example.com MX
+www.example.com A
+www.example.com AAAA
+ftp.example.com A
+mail.example.com A
+mail.example.com AAAA
+anything.users.example.com A
+a.b.users.example.com TXT
+_sip._tcp.example.com SRV
+example.com CAA
+www.sub.example.com A
+mail.example.com TXT
+nonexistent.example.com A
+host.rack1.dc.example.com A
+"""
+
+
+def sh(*command, check=True, **options):
+    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
+
+
+def ensure_tools():
+    wanted = (("dnsperf", "dnsperf"), ("knotd", "knot"), ("nsd", "nsd"))
+    missing = [package for tool, package in wanted if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool)]
+    if missing:
+        print(f"installing {' '.join(missing)} with apt-get", file=sys.stderr)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
+
+
+def namespace(name):
+    sh("ip", "netns", "add", name)
+    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+
+
+def dnsperf(ns, host, port, transport, queries, seconds, outstanding):
+    """Queries/s, lost queries and average latency (seconds) of one dnsperf run."""
+    output = sh("ip", "netns", "exec", ns, "dnsperf", "-s", host, "-p", str(port), "-m", transport, "-d", queries,
+                "-l", str(seconds), "-c", "1", "-q", str(outstanding), "-t", "2").stdout
+    rate = float(re.search(r"Queries per second:\s+([\d.]+)", output).group(1))
+    lost = int(re.search(r"Queries lost:\s+(\d+)", output).group(1))
+    latency = float(re.search(r"Average Latency \(s\):\s+([\d.]+)", output).group(1))
+    return {"rate": rate, "lost": lost, "latency": latency}
+
+
+def answers(ns, host, port):
+    """Whether HOST:PORT answers a query for the zone's SOA over UDP, asked from namespace `ns`."""
+    probe = ("import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(0.3)\n"
+             "q=bytes.fromhex('abcd00000001000000000000076578616d706c6503636f6d0000060001')\n"
+             f"s.sendto(q,('{host}',{port}))\ntry:\n  sys.exit(0 if s.recv(512)[:2]==q[:2] else 1)\n"
+             "except OSError:\n  sys.exit(1)\n")
+    return subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def start(ns, command, host, port, log, seconds=20):
+    process = subprocess.Popen(["ip", "netns", "exec", ns, *command], stdout=log, stderr=log)
+    for _ in range(seconds * 10):
+        if process.poll() is not None:
+            raise RuntimeError(f"the server for {host}:{port} exited with {process.returncode}: {' '.join(command)}")
+        if answers(ns, host, port):
+            return process
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on {host}:{port}")
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def knot(directory, address, port):
+    """knotd in the foreground with one worker of each kind, serving the zone on ADDRESS@PORT."""
+    folder = os.path.join(directory, f"knot-{address}-{port}")
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(ZONE, folder)
+    path = os.path.join(folder, "knot.conf")
+    with open(path, "w") as file:
+        file.write(f"""server:
+    listen: {address}@{port}
+    rundir: {folder}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: {folder}
+log:
+  - target: stderr
+    any: warning
+zone:
+  - domain: example.com.
+    file: {folder}/example.com.zone
+    storage: {folder}
+""")
+    return ["knotd", "-c", path]
+
+
+def nsd(directory, address, port):
+    """nsd in the foreground with one server process, serving the zone on ADDRESS@PORT."""
+    folder = os.path.join(directory, f"nsd-{address}-{port}")
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(ZONE, folder)
+    path = os.path.join(folder, "nsd.conf")
+    with open(path, "w") as file:
+        file.write(f"""server:
+    ip-address: {address}@{port}
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "{folder}"
+    database: ""
+    pidfile: "{folder}/nsd.pid"
+    xfrdfile: "{folder}/xfrd.state"
+    zonelistfile: "{folder}/zone.list"
+    xfrdir: "{folder}"
+    verbosity: 0
+    rrl-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: example.com
+    zonefile: "{folder}/example.com.zone"
+""")
+    return ["nsd", "-d", "-c", path]
+
+
+def build(tool, target, network, scratch):
+    """Builds the example and copies the image into `scratch`."""
+    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else [])
+    sh(*arguments, EXAMPLE)
+    sh(tool, "build", EXAMPLE)
+    name = "dns-server" + (".hvt" if target == "hvt" else "")
+    copy = os.path.join(scratch, f"{target}-{network}-{name}")
+    shutil.copy(os.path.join(EXAMPLE, "dist", name), copy)
+    return copy
+
+
+def host_sockets(image, scratch, queries, options, log):
+    """Ours, Knot and NSD on 127.0.0.1 of one namespace, dnsperf there too."""
+    ns = f"mirage-dns-{os.getpid()}"
+    namespace(ns)
+    results = {}
+    try:
+        for name, command, port in (("ours", [image, "--port=5353"], 5353),
+                                    ("knot", knot(scratch, "127.0.0.1", 5354), 5354),
+                                    ("nsd", nsd(scratch, "127.0.0.1", 5355), 5355)):
+            server = start(ns, command, "127.0.0.1", port, log)
+            try:
+                results[name] = {transport: dnsperf(ns, "127.0.0.1", port, transport, queries, options.seconds,
+                                                    options.outstanding) for transport in options.transports}
+            finally:
+                stop(server)
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+    return results
+
+
+def on_tap(command, queries, options, log):
+    """`command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; dnsperf figures."""
+    ns = f"mirage-dns-tap-{os.getpid()}"
+    namespace(ns)
+    try:
+        for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
+                     ["ip", "link", "set", "tap0", "up"]):
+            sh("ip", "netns", "exec", ns, *step)
+        server = start(ns, command + ["--ipv4=10.0.0.2/24"], "10.0.0.2", 53, log)
+        try:
+            return {transport: dnsperf(ns, "10.0.0.2", 53, transport, queries, options.seconds, options.outstanding)
+                    for transport in options.transports}
+        finally:
+            stop(server)
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+
+
+def peers_on_veth(scratch, queries, options, log):
+    """Knot, then NSD, in a second namespace behind a veth pair (10.0.1.2); dnsperf in the first."""
+    a, b = f"mirage-dns-a-{os.getpid()}", f"mirage-dns-b-{os.getpid()}"
+    namespace(a)
+    namespace(b)
+    results = {}
+    try:
+        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
+        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
+        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
+        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
+        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+        for name, command in (("knot", knot(scratch, "10.0.1.2", 53)), ("nsd", nsd(scratch, "10.0.1.2", 53))):
+            server = subprocess.Popen(["ip", "netns", "exec", b, *command], stdout=log, stderr=log)
+            try:
+                for _ in range(200):
+                    if answers(a, "10.0.1.2", 53):
+                        break
+                    if server.poll() is not None:
+                        raise RuntimeError(f"{name} exited with {server.returncode}")
+                    time.sleep(0.1)
+                results[name] = {transport: dnsperf(a, "10.0.1.2", 53, transport, queries, options.seconds,
+                                                    options.outstanding) for transport in options.transports}
+            finally:
+                stop(server)
+    finally:
+        sh("ip", "netns", "delete", a, check=False)
+        sh("ip", "netns", "delete", b, check=False)
+    return results
+
+
+def row(label, transport, mine, knot_result, nsd_result):
+    def ratio(other):
+        return f"{mine['rate'] / other['rate']:.2f}x" if other["rate"] else "n/a"
+    return (f"| {label} | {transport} | {mine['rate']:.0f} | {knot_result['rate']:.0f} | {nsd_result['rate']:.0f} | "
+            f"{ratio(knot_result)} | {ratio(nsd_result)} | "
+            f"{mine['latency'] * 1e6:.0f} / {knot_result['latency'] * 1e6:.0f} / {nsd_result['latency'] * 1e6:.0f} | "
+            f"{mine['lost']} / {knot_result['lost']} / {nsd_result['lost']} |")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--outstanding", type=int, default=100)
+    parser.add_argument("--transports", default="udp,tcp")
+    options = parser.parse_args()
+    options.transports = options.transports.split(",")
+    if os.geteuid() != 0:
+        sys.exit("run as root: the benchmark makes network namespaces and tap devices")
+    ensure_tools()
+    tool = os.path.join(ROOT, ".build/debug/swift-mirage")
+    sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
+    scratch = tempfile.mkdtemp(prefix="mirage-dns-")
+    queries = os.path.join(scratch, "queries.txt")
+    with open(queries, "w") as file:
+        file.write(QUERIES)
+    log = open(os.path.join(scratch, "servers.log"), "w")
+    try:
+        socket_image = build(tool, "unix", "socket", scratch)
+        direct_image = build(tool, "unix", "direct", scratch)
+        guest = tender = None
+        if os.access("/dev/kvm", os.W_OK):
+            sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
+            tender = os.path.join(ROOT, ".build/release/mirage-hvt")
+            guest = build(tool, "hvt", "direct", scratch)
+        else:
+            print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
+        on_host = host_sockets(socket_image, scratch, queries, options, log)
+        mine_tap = on_tap([direct_image], queries, options, log)
+        veth = peers_on_veth(scratch, queries, options, log)
+        mine_guest = on_tap([tender, "--net:service=tap0", "--", guest], queries, options, log) if guest else None
+
+        print(f"dnsperf -c1 -q{options.outstanding} -l{options.seconds}, {len(QUERIES.splitlines())} queries of the "
+              "example zone in turn; one worker each\n")
+        print("| path | transport | ours, queries/s | Knot | NSD | ours/Knot | ours/NSD "
+              "| mean latency µs, ours / Knot / NSD | lost, ours / Knot / NSD |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for transport in options.transports:
+            print(row("host sockets, 127.0.0.1 (unix --net=socket)", transport, on_host["ours"][transport],
+                      on_host["knot"][transport], on_host["nsd"][transport]))
+        for transport in options.transports:
+            print(row("our stack on tap (unix --net=direct) / peers on Linux over veth", transport, mine_tap[transport],
+                      veth["knot"][transport], veth["nsd"][transport]))
+        if mine_guest:
+            for transport in options.transports:
+                print(row("our stack in a KVM guest on tap (hvt) / peers on Linux over veth", transport,
+                          mine_guest[transport], veth["knot"][transport], veth["nsd"][transport]))
+    finally:
+        log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+import MirageConfig
+
+let port = Key<UInt16>.boot("port", default: 53, documentation: "The UDP and TCP port to answer DNS queries on.")
+let transfers = Key<Bool>.boot("transfers", default: true,
+                               documentation: "Whether any client may have the zones by AXFR or IXFR over TCP.")
+
+let main = Main("NameServer", needs: Stack.self, KV.self, MonotonicTime.self, keys: [port, transfers])
+
+register("dns-server", main(stack(), keyValueStore("zones"), defaultMonotonicClock()))

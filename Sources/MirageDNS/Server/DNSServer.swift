@@ -1,0 +1,208 @@
+import MirageCore
+import MirageRuntime
+
+let dnsLog = LogSource("dns", documentation: "the DNS server: failures and, at debug, each connection")
+
+/// An authoritative DNS server over any stack with UDP and TCP (host sockets or our own): the
+/// async shell around ``DNSAuthority``.
+///
+/// Over UDP each datagram is answered with one datagram to its source, or dropped when the
+/// authority drops it. Over TCP (RFC 7766) each connection is a task reading length-framed
+/// messages, several per connection, pipelined ones answered in the order they came; zone
+/// transfers when ``DNSServerConfiguration/allowsZoneTransfers``; a watchdog closes a connection
+/// idle for ``DNSServerConfiguration/idleTimeout``, and connections beyond
+/// ``DNSServerConfiguration/maximumTCPConnections`` are closed at once. Nothing a client sends
+/// stops the server: failures are logged and counted in ``statistics``.
+///
+/// ```swift
+/// let server = DNSServer(authority: DNSAuthority(zones: zones), stack: stack, clock: clock)
+/// await server.serve(udp: try stack.bind(port: 53), tcp: try stack.listen(port: 53))
+/// ```
+public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> {
+    public let authority: DNSAuthority
+    public let configuration: DNSServerConfiguration
+    /// What the server has done so far.
+    public private(set) var statistics = DNSServerStatistics()
+    /// The TCP connections being served.
+    public private(set) var openConnections = 0
+    let stack: Stack
+    let clock: Clock
+
+    /// Room in front of a UDP answer for the headers below it (Ethernet, IPv4 with options,
+    /// UDP), so that our stack sends it without copying.
+    static var udpHeadroom: Int { 64 }
+    /// The most bytes of answers gathered into one write over TCP.
+    static var tcpWriteSize: Int { 65536 }
+
+    public init(authority: DNSAuthority, stack: Stack, clock: Clock,
+                configuration: DNSServerConfiguration = DNSServerConfiguration()) {
+        self.authority = authority
+        self.stack = stack
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// Serves UDP on `udp` and TCP on `tcp` until both are closed.
+    public func serve(udp: Stack.Socket, tcp: Stack.Listener) async {
+        let udpTask = Task { await self.serveUDP(udp) }
+        await serveTCP(tcp)
+        await udpTask.value
+    }
+
+    // MARK: UDP
+
+    /// Answers the datagrams arriving at `socket`, one at a time, until it is closed.
+    public func serveUDP(_ socket: Stack.Socket) async {
+        while true {
+            let datagram: Datagram
+            do {
+                datagram = try await socket.receive()
+            } catch {
+                if error == .closed { return }
+                dnsLog.error("udp: receive failed: \(error)")
+                do { try await sleep(for: .milliseconds(100)) } catch { return }
+                continue
+            }
+            statistics.udpQueries += 1
+            let answer = datagram.payload.withUnsafeBytes { bytes in
+                authority.respond(to: bytes, transport: .udp)
+            }
+            guard let answer else {
+                statistics.udpDropped += 1
+                continue
+            }
+            statistics.udpAnswered += 1
+            do {
+                try await socket.send(PacketBuffer(answer, headroom: Self.udpHeadroom), to: datagram.source)
+            } catch {
+                statistics.sendFailures += 1
+                dnsLog.debug("udp: cannot answer \(datagram.source): \(error)")
+            }
+        }
+    }
+
+    // MARK: TCP
+
+    /// Accepts connections from `listener` and serves each in a task of its own, until the
+    /// listener is closed. A failed accept (the host out of descriptors, say) is retried after a
+    /// pause rather than ending the server.
+    public func serveTCP(_ listener: Stack.Listener) async {
+        while true {
+            let connection: Stack.Connection
+            do {
+                connection = try await listener.accept()
+            } catch {
+                if error == .closed { return }
+                dnsLog.error("tcp: accept failed: \(error)")
+                do { try await sleep(for: .milliseconds(100)) } catch { return }
+                continue
+            }
+            guard openConnections < configuration.maximumTCPConnections else {
+                statistics.tcpConnectionsOverLimit += 1
+                dnsLog.debug("tcp: \(connection.remote) closed: \(openConnections) connections open")
+                Task { await connection.close() }
+                continue
+            }
+            openConnections += 1
+            statistics.tcpConnections += 1
+            Task {
+                await self.serveConnection(connection)
+                self.openConnections -= 1
+            }
+        }
+    }
+
+    /// Serves the queries on one connection until the client closes it, it fails, or it is idle
+    /// for too long; then closes it.
+    public func serveConnection(_ connection: Stack.Connection) async {
+        dnsLog.debug("tcp: connection from \(connection.remote)")
+        let watchdog = DNSConnectionWatchdog(deadline: clock.now() + configuration.idleTimeout)
+        let guardTask = Task { await self.watch(connection, watchdog) }
+        await serveMessages(connection, watchdog)
+        watchdog.finished = true
+        guardTask.cancel()
+        await connection.close()
+    }
+
+    /// Reads messages and writes their answers, in order, until the connection ends.
+    private func serveMessages(_ connection: Stack.Connection, _ watchdog: DNSConnectionWatchdog) async {
+        var framer = DNSStreamFramer()
+        while true {
+            let data: PacketBuffer?
+            do {
+                data = try await connection.read()
+            } catch {
+                if !watchdog.finished { dnsLog.debug("tcp: \(connection.remote): \(error)") }
+                return
+            }
+            guard let data else {
+                if framer.isInsideMessage { statistics.tcpDropped += 1 }
+                return
+            }
+            data.withUnsafeBytes { framer.append($0) }
+            // Everything answerable from what arrived goes out in as few writes as it takes.
+            var output: [UInt8] = []
+            while let message = framer.nextMessage() {
+                watchdog.deadline = clock.now() + configuration.idleTimeout
+                statistics.tcpQueries += 1
+                let answers = authority.responses(
+                    to: message, transport: .tcp, allowingZoneTransfer: configuration.allowsZoneTransfers)
+                guard !answers.isEmpty else {
+                    statistics.tcpDropped += 1
+                    continue
+                }
+                statistics.tcpAnswered += 1
+                for answer in answers {
+                    output += DNSStreamFramer.frame(answer)
+                    if output.count >= Self.tcpWriteSize {
+                        guard await write(output, to: connection, watchdog) else { return }
+                        output.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !output.isEmpty {
+                guard await write(output, to: connection, watchdog) else { return }
+            }
+        }
+    }
+
+    /// Writes `bytes`; a client that takes them restarts the idle time.
+    /// - Returns: whether the connection is still good.
+    private func write(_ bytes: [UInt8], to connection: Stack.Connection, _ watchdog: DNSConnectionWatchdog) async -> Bool {
+        do {
+            try await connection.write(PacketBuffer(bytes))
+            watchdog.deadline = clock.now() + configuration.idleTimeout
+            return true
+        } catch {
+            statistics.sendFailures += 1
+            if !watchdog.finished { dnsLog.debug("tcp: cannot answer \(connection.remote): \(error)") }
+            return false
+        }
+    }
+
+    /// Closes the connection when its deadline passes without a query arriving or an answer
+    /// being taken.
+    private func watch(_ connection: Stack.Connection, _ watchdog: DNSConnectionWatchdog) async {
+        while !watchdog.finished {
+            let deadline = watchdog.deadline
+            if clock.now() >= deadline {
+                watchdog.finished = true
+                statistics.tcpIdleTimeouts += 1
+                dnsLog.debug("tcp: \(connection.remote) idle, closed")
+                await connection.close()
+                return
+            }
+            do { try await sleep(until: deadline) } catch { return }
+        }
+    }
+}
+
+/// What a connection's task and its watchdog share.
+final class DNSConnectionWatchdog {
+    /// When the connection is closed unless a query arrives or an answer is taken first.
+    var deadline: Instant
+    /// Whether the connection is done with, by either.
+    var finished = false
+
+    init(deadline: Instant) { self.deadline = deadline }
+}
