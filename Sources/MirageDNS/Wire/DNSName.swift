@@ -165,7 +165,19 @@ public struct DNSName: Hashable, Sendable {
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage.count)
-        for byte in storage { hasher.combine(DNSName.lower(byte)) }
+        // Eight lowercased bytes a word: one combine for each, not one a byte.
+        var word: UInt64 = 0
+        var filled = 0
+        for byte in storage {
+            word = word << 8 | UInt64(DNSName.lower(byte))
+            filled += 1
+            if filled == 8 {
+                hasher.combine(word)
+                word = 0
+                filled = 0
+            }
+        }
+        if filled > 0 { hasher.combine(word) }
     }
 
     /// `byte` with ASCII `A`-`Z` made `a`-`z`; every other byte as it is.

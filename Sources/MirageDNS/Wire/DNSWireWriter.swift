@@ -4,12 +4,21 @@
 /// written before; the longest suffix found becomes a pointer. The suffixes of such names are
 /// remembered while their offsets fit a pointer's fourteen bits. A ``Checkpoint`` lets the
 /// encoder take back a record that does not fit, pointers to it included.
+///
+/// A message has a few dozen suffixes at most: they are searched in a list, by length first and
+/// then bytes without regard to case, which costs less than hashing each one.
 struct DNSWireWriter {
+    /// A suffix written: where it starts in the message, and the name it ends (its wire bytes,
+    /// shared with the name, from `start`).
+    private struct Suffix {
+        let name: [UInt8]
+        let start: Int
+        let offset: Int
+    }
+
     private(set) var bytes: [UInt8] = []
-    /// Where each remembered suffix starts; names compare without regard to case.
-    private var suffixOffsets: [DNSName: Int] = [:]
-    /// The suffixes remembered, in order, so that a rollback can forget the later ones.
-    private var rememberedSuffixes: [DNSName] = []
+    /// The suffixes remembered, in the order written, so that a rollback can forget the later ones.
+    private var suffixes: [Suffix] = []
 
     init() {
         bytes.reserveCapacity(512)
@@ -57,14 +66,12 @@ struct DNSWireWriter {
         let storage = name.storage
         var labelStart = 0
         while labelStart < storage.count {
-            let suffix = DNSName(storage: Array(storage[labelStart...]))
-            if compressing, let target = suffixOffsets[suffix] {
+            if compressing, let target = offset(ofSuffix: storage[labelStart...]) {
                 write(0xc000 | UInt16(target))
                 return
             }
             if compressing, bytes.count < 0x4000 {
-                suffixOffsets[suffix] = bytes.count
-                rememberedSuffixes.append(suffix)
+                suffixes.append(Suffix(name: storage, start: labelStart, offset: bytes.count))
             }
             let labelEnd = labelStart + 1 + Int(storage[labelStart])
             write(bytes: storage[labelStart..<labelEnd])
@@ -80,14 +87,20 @@ struct DNSWireWriter {
     }
 
     var checkpoint: Checkpoint {
-        Checkpoint(count: bytes.count, remembered: rememberedSuffixes.count)
+        Checkpoint(count: bytes.count, remembered: suffixes.count)
     }
 
     /// Takes back everything written since `checkpoint`, with the suffixes it remembered.
     mutating func rollBack(to checkpoint: Checkpoint) {
         bytes.removeLast(bytes.count - checkpoint.count)
-        while rememberedSuffixes.count > checkpoint.remembered {
-            suffixOffsets[rememberedSuffixes.removeLast()] = nil
+        suffixes.removeLast(suffixes.count - checkpoint.remembered)
+    }
+
+    /// Where an earlier copy of `suffix` (wire labels ending with the root) starts, if any.
+    private func offset(ofSuffix suffix: ArraySlice<UInt8>) -> Int? {
+        for remembered in suffixes where remembered.name.count - remembered.start == suffix.count {
+            if DNSName.bytesEqualIgnoringCase(remembered.name[remembered.start...], suffix) { return remembered.offset }
         }
+        return nil
     }
 }
