@@ -20,12 +20,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True  # nothing written beside the shared module
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "Examples/dns-server")
@@ -49,26 +51,6 @@ mail.example.com TXT
 nonexistent.example.com A
 host.rack1.dc.example.com A
 """
-
-
-def sh(*command, check=True, **options):
-    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
-
-
-def ensure_tools():
-    wanted = (("dnsperf", "dnsperf"), ("knotd", "knot"), ("nsd", "nsd"))
-    missing = [package for tool, package in wanted if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool)]
-    if missing:
-        print(f"installing {' '.join(missing)} with apt-get", file=sys.stderr)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
-            subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
-
-
-def namespace(name):
-    sh("ip", "netns", "add", name)
-    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
 
 
 def dnsperf(ns, host, port, transport, queries, seconds, outstanding):
@@ -99,15 +81,6 @@ def start(ns, command, host, port, log, seconds=20):
             return process
         time.sleep(0.1)
     raise RuntimeError(f"nothing answered on {host}:{port}")
-
-
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def knot(directory, address, port):
@@ -165,17 +138,6 @@ zone:
     return ["nsd", "-d", "-c", path]
 
 
-def build(tool, target, network, scratch):
-    """Builds the example and copies the image into `scratch`."""
-    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else [])
-    sh(*arguments, EXAMPLE)
-    sh(tool, "build", EXAMPLE)
-    name = "dns-server" + (".hvt" if target == "hvt" else "")
-    copy = os.path.join(scratch, f"{target}-{network}-{name}")
-    shutil.copy(os.path.join(EXAMPLE, "dist", name), copy)
-    return copy
-
-
 def host_sockets(image, scratch, queries, options, log):
     """Ours, Knot and NSD on 127.0.0.1 of one namespace, dnsperf there too."""
     ns = f"mirage-dns-{os.getpid()}"
@@ -198,34 +160,19 @@ def host_sockets(image, scratch, queries, options, log):
 
 def on_tap(command, queries, options, log):
     """`command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; dnsperf figures."""
-    ns = f"mirage-dns-tap-{os.getpid()}"
-    namespace(ns)
-    try:
-        for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
-                     ["ip", "link", "set", "tap0", "up"]):
-            sh("ip", "netns", "exec", ns, *step)
+    with tap_namespace("mirage-dns-tap") as ns:
         server = start(ns, command + ["--ipv4=10.0.0.2/24"], "10.0.0.2", 53, log)
         try:
             return {transport: dnsperf(ns, "10.0.0.2", 53, transport, queries, options.seconds, options.outstanding)
                     for transport in options.transports}
         finally:
             stop(server)
-    finally:
-        sh("ip", "netns", "delete", ns, check=False)
 
 
 def peers_on_veth(scratch, queries, options, log):
     """Knot, then NSD, in a second namespace behind a veth pair (10.0.1.2); dnsperf in the first."""
-    a, b = f"mirage-dns-a-{os.getpid()}", f"mirage-dns-b-{os.getpid()}"
-    namespace(a)
-    namespace(b)
     results = {}
-    try:
-        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
-        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
-        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
-        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
-        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+    with veth_namespaces("mirage-dns") as (a, b):
         for name, command in (("knot", knot(scratch, "10.0.1.2", 53)), ("nsd", nsd(scratch, "10.0.1.2", 53))):
             server = subprocess.Popen(["ip", "netns", "exec", b, *command], stdout=log, stderr=log)
             try:
@@ -239,9 +186,6 @@ def peers_on_veth(scratch, queries, options, log):
                                                     options.outstanding) for transport in options.transports}
             finally:
                 stop(server)
-    finally:
-        sh("ip", "netns", "delete", a, check=False)
-        sh("ip", "netns", "delete", b, check=False)
     return results
 
 
@@ -263,7 +207,7 @@ def main():
     options.transports = options.transports.split(",")
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
-    ensure_tools()
+    ensure_tools((("dnsperf", "dnsperf"), ("knotd", "knot"), ("nsd", "nsd")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-dns-")
@@ -272,13 +216,13 @@ def main():
         file.write(QUERIES)
     log = open(os.path.join(scratch, "servers.log"), "w")
     try:
-        socket_image = build(tool, "unix", "socket", scratch)
-        direct_image = build(tool, "unix", "direct", scratch)
+        socket_image = build_example(tool, EXAMPLE, "unix", "socket", scratch)
+        direct_image = build_example(tool, EXAMPLE, "unix", "direct", scratch)
         guest = tender = None
         if os.access("/dev/kvm", os.W_OK):
             sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
             tender = os.path.join(ROOT, ".build/release/mirage-hvt")
-            guest = build(tool, "hvt", "direct", scratch)
+            guest = build_example(tool, EXAMPLE, "hvt", "direct", scratch)
         else:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         on_host = host_sockets(socket_image, scratch, queries, options, log)

@@ -26,22 +26,11 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from netns import namespace, sh, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
 QUIET = ["-l", "http:warning"]
-
-
-def ensure_tools():
-    missing = [package for tool, package in (("wrk", "wrk"), ("nginx", "nginx-light")) if not shutil.which(tool)
-               and not os.path.exists("/usr/sbin/" + tool)]
-    if missing:
-        print(f"installing {' '.join(missing)} with apt-get", file=sys.stderr)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
-            subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
 
 
 def wrk(ns, url, seconds, connections):
@@ -78,15 +67,6 @@ def start(ns, command, host, port):
     return process
 
 
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def nginx_config(directory, port):
     """A one-worker nginx serving the website's folder, access log off, keep-alive unlimited."""
     path = os.path.join(directory, f"nginx-{port}.conf")
@@ -117,17 +97,6 @@ http {{
 }}
 """)
     return ["nginx", "-c", path, "-p", directory]
-
-
-def build(tool, target, network, scratch, kv=None):
-    """Builds the website and copies the image (and its tar archive) into `scratch`."""
-    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else []) + ([f"--kv={kv}"] if kv else [])
-    sh(*arguments, SITE)
-    sh(tool, "build", SITE)
-    name = "static-website" + (".hvt" if target == "hvt" else "")
-    copy = os.path.join(scratch, f"{target}-{network}-{kv or 'crunch'}-{name}")
-    shutil.copy(os.path.join(SITE, "dist", name), copy)
-    return copy
 
 
 def host_sockets(image, scratch, seconds, connections):
@@ -200,18 +169,18 @@ def main():
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
-    ensure_tools()
+    ensure_tools((("wrk", "wrk"), ("nginx", "nginx-light")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-http-")
     try:
-        socket_image = build(tool, "unix", "socket", scratch)
-        direct_image = build(tool, "unix", "direct", scratch)
+        socket_image = build_example(tool, SITE, "unix", "socket", scratch)
+        direct_image = build_example(tool, SITE, "unix", "direct", scratch)
         guest = tender = None
         if os.access("/dev/kvm", os.W_OK):
             sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
             tender = os.path.join(ROOT, ".build/release/mirage-hvt")
-            guest = build(tool, "hvt", "direct", scratch)
+            guest = build_example(tool, SITE, "hvt", "direct", scratch)
         else:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         seconds, connections = options.seconds, options.connections

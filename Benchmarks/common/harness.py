@@ -1,0 +1,84 @@
+"""What the benchmarks share: installing their peers, building an example for a target, stopping
+a server, and network-namespace plumbing (fresh namespaces, a tap device for our stack, a veth
+pair for the Linux kernel's, each deleted after use). Run as root."""
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+
+
+def sh(*command, check=True, **options):
+    return subprocess.run(command, check=check, capture_output=True, text=True, **options)
+
+
+def ensure_tools(wanted):
+    """Installs with apt-get the packages of the `(program, package)` pairs whose program is missing."""
+    missing = [package for program, package in wanted
+               if not shutil.which(program) and not os.path.exists("/usr/sbin/" + program)]
+    if missing:
+        print(f"installing {' '.join(missing)} with apt-get", file=sys.stderr)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if subprocess.run(["apt-get", "install", "-y", *missing], env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
+
+
+def build_example(tool, example, target, network, scratch, configure=()):
+    """Configures and builds the example folder `example` for `target` (unix with `--net=network`),
+    and copies its image into `scratch`; returns the copy's path."""
+    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else []) + list(configure)
+    sh(*arguments, example)
+    sh(tool, "build", example)
+    name = os.path.basename(example) + (".hvt" if target == "hvt" else "")
+    copy = os.path.join(scratch, "-".join([target, network, *configure, name]).replace("=", "-"))
+    shutil.copy(os.path.join(example, "dist", name), copy)
+    return copy
+
+
+def stop(process):
+    """Ends a server: SIGTERM, then SIGKILL after ten seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def namespace(name):
+    sh("ip", "netns", "add", name)
+    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+
+
+@contextlib.contextmanager
+def tap_namespace(prefix):
+    """A namespace with tap0 at 10.0.0.1/24 (our stack takes 10.0.0.2); yields its name."""
+    ns = f"{prefix}-{os.getpid()}"
+    namespace(ns)
+    try:
+        for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
+                     ["ip", "link", "set", "tap0", "up"]):
+            sh("ip", "netns", "exec", ns, *step)
+        yield ns
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+
+
+@contextlib.contextmanager
+def veth_namespaces(prefix):
+    """Two namespaces joined by a veth pair, 10.0.1.1 (client side) and 10.0.1.2 (server side);
+    yields (client, server)."""
+    a, b = f"{prefix}-a-{os.getpid()}", f"{prefix}-b-{os.getpid()}"
+    namespace(a)
+    namespace(b)
+    try:
+        sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
+        sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
+        sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
+        sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
+        sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
+        yield a, b
+    finally:
+        sh("ip", "netns", "delete", a, check=False)
+        sh("ip", "netns", "delete", b, check=False)
