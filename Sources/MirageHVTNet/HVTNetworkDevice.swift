@@ -134,19 +134,21 @@ public final class HVTNetworkDevice: NetworkDevice {
 
     /// Makes one net hypercall; with headers, `header` goes with a write and comes back from a
     /// read.
+    /// - Returns: the status, the length, and for a read with headers whether the tender has
+    ///   another frame (without headers: true, so the caller reads on until `AGAIN`).
     private func call(_ number: mirage_hvt_hypercall, address: UInt64, length: Int,
-                      header: inout VirtioNetHeader) -> (status: UInt32, length: Int) {
+                      header: inout VirtioNetHeader) -> (status: UInt32, length: Int, more: Bool) {
         guard passesHeaders else {
             var io = mirage_hvt_net_io(device: index, status: 0, data: address, length: UInt64(length))
             mirage_hvt_hypercall(number, &io)
-            return (io.status, Int(io.length))
+            return (io.status, Int(io.length), true)
         }
         var call = mirage_hvt_net_io_with_header()
         call.io = mirage_hvt_net_io(device: index | MIRAGE_HVT_NET_HEADER, status: 0, data: address, length: UInt64(length))
         withUnsafeMutableBytes(of: &call.header) { header.write(into: $0) }
         mirage_hvt_hypercall(number, &call)
         header = withUnsafeBytes(of: call.header) { VirtioNetHeader($0) }
-        return (call.io.status, Int(call.io.length))
+        return (call.io.status, Int(call.io.length), call.more != 0)
     }
 }
 
@@ -182,10 +184,12 @@ extension HVTNetworkDevice {
             var buffer = spareFrame.take() ?? PacketBuffer(capacity: Self.receiveHeadroom + space, headroom: Self.receiveHeadroom)
             var header = VirtioNetHeader()
             var status: UInt32 = 0
+            var more = true
             let length = buffer.append(upTo: space) { bytes in
                 let result = call(MIRAGE_HVT_NET_READ, address: UInt64(UInt(bitPattern: bytes.baseAddress)), length: bytes.count,
                                   header: &header)
                 status = result.status
+                more = result.more
                 return status == MIRAGE_HVT_OK.rawValue ? result.length : 0
             }
             switch status {
@@ -197,6 +201,11 @@ extension HVTNetworkDevice {
                 statistics.receivedBytes += UInt64(length)
                 batch.delivered += 1
                 handler(frame)
+                if !more {
+                    // The tender has no other frame: no call to hear AGAIN.
+                    batch.drained = true
+                    return batch
+                }
             case MIRAGE_HVT_AGAIN.rawValue:
                 spareFrame = buffer
                 batch.drained = true

@@ -57,16 +57,25 @@ struct NetHypercallTests {
         /// ``argument``; returns the outcome, `io` and the header as the tender left them.
         func callWithHeader(_ number: mirage_hvt_hypercall, _ io: mirage_hvt_net_io, header: [UInt8])
             -> (HypercallHandler.Outcome, mirage_hvt_net_io, [UInt8]) {
+            let (outcome, after, returned, _) = callWithHeaderAndMore(number, io, header: header)
+            return (outcome, after, returned)
+        }
+
+        /// ``callWithHeader(_:_:header:)``, also returning the `more` byte the tender left (the
+        /// argument starts with it at 0xEE).
+        func callWithHeaderAndMore(_ number: mirage_hvt_hypercall, _ io: mirage_hvt_net_io, header: [UInt8])
+            -> (HypercallHandler.Outcome, mirage_hvt_net_io, [UInt8], UInt8) {
             var argument = mirage_hvt_net_io_with_header()
             argument.io = io
             argument.io.device |= MIRAGE_HVT_NET_HEADER
+            argument.more = 0xEE
             withUnsafeMutableBytes(of: &argument.header) { bytes in
                 for (index, byte) in header.enumerated() { bytes[index] = byte }
             }
             _ = memory.withStruct(mirage_hvt_net_io_with_header.self, at: Self.argument) { $0.pointee = argument }
             let outcome = handler.handle(UInt64(number.rawValue), argument: Self.argument)
             let after = memory.withStruct(mirage_hvt_net_io_with_header.self, at: Self.argument) { $0.pointee }!
-            return (outcome, after.io, withUnsafeBytes(of: after.header) { Array($0.prefix(10)) })
+            return (outcome, after.io, withUnsafeBytes(of: after.header) { Array($0.prefix(10)) }, after.more)
         }
 
         /// The host sends `frame` to the guest.
@@ -293,6 +302,23 @@ struct NetHypercallTests {
         let (_, plain) = fixture.read(capacity: 2000)
         #expect(plain.status == MIRAGE_HVT_OK.rawValue && plain.length == 100)
         #expect(fixture.guestBytes(at: Fixture.buffer, count: 100) == frame.map { $0 ^ 0xFF })
+    }
+
+    @Test("a read with headers says whether another frame is waiting: 1 while one is, 0 for the last")
+    func readSaysWhetherMoreWait() {
+        let fixture = Fixture(headerLength: 10)
+        let header: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        fixture.send(header + Self.frame(60, seed: 1))
+        fixture.send(header + Self.frame(70, seed: 2))
+        let io = mirage_hvt_net_io(device: 0, status: 99, data: Fixture.buffer, length: 2000)
+        let (_, first, _, moreAfterFirst) = fixture.callWithHeaderAndMore(MIRAGE_HVT_NET_READ, io, header: header)
+        #expect(first.status == MIRAGE_HVT_OK.rawValue && first.length == 60)
+        #expect(moreAfterFirst == 1)
+        let (_, second, _, moreAfterSecond) = fixture.callWithHeaderAndMore(MIRAGE_HVT_NET_READ, io, header: header)
+        #expect(second.status == MIRAGE_HVT_OK.rawValue && second.length == 70)
+        #expect(moreAfterSecond == 0)
+        let (_, none, _, _) = fixture.callWithHeaderAndMore(MIRAGE_HVT_NET_READ, io, header: header)
+        #expect(none.status == MIRAGE_HVT_AGAIN.rawValue)
     }
 
     @Test("a call with headers to a device that cannot pass them is refused with UNSUPPORTED, and its entry does not offer them")

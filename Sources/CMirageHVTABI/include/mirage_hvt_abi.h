@@ -146,10 +146,14 @@ struct mirage_hvt_net_io {
 
 /// A net read or write with the frame's `struct virtio_net_hdr` (virtio 1.2 section 5.1.6: 10
 /// bytes, little-endian): filled in by a read, given with a write. A write asking for
-/// segmentation may be up to 65,535 + 14 bytes long.
+/// segmentation may be up to 65,535 + 14 bytes long. A read that returns a frame also says
+/// whether another is waiting, so the guest need not spend a call finding none (a guest that
+/// stops reading on 0 then waits in poll, whose readiness is level-triggered).
 struct mirage_hvt_net_io_with_header {
     struct mirage_hvt_net_io io;
-    uint8_t header[16];            // the first 10 bytes are the header
+    uint8_t header[10];            // struct virtio_net_hdr
+    uint8_t more;                  // out (read, status OK): 1 when another frame is waiting, else 0
+    uint8_t reserved[5];
 };
 
 struct mirage_hvt_halt {

@@ -146,6 +146,13 @@ final class NetBackend {
     /// Reads one frame into `buffer`, and its virtio-net header into `header` when given (which
     /// needs ``passesHeaders``). A frame longer than `buffer` is dropped and counted in
     /// ``droppedFrames``, never cut short silently. The corresponding C function is `readv`.
+    /// Whether a frame is waiting to be read. The corresponding C function is `poll`, with no
+    /// timeout.
+    var hasWaitingFrame: Bool {
+        var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return Glibc.poll(&descriptor, 1, 0) > 0 && descriptor.revents & Int16(POLLIN) != 0
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer, header: UnsafeMutableRawBufferPointer? = nil) -> ReadResult {
         if header != nil { startOffloading() }
         let headerTarget = header ?? discardedHeader

@@ -123,7 +123,10 @@ final class HypercallHandler {
         let outcome = memory.withStruct(mirage_hvt_net_io_with_header.self, at: argument) { call in
             withUnsafeMutableBytes(of: &call.pointee.header) { header in
                 withUnsafeMutablePointer(to: &call.pointee.io) { io in
-                    transferFrame(io, isWrite: isWrite, header: UnsafeMutableRawBufferPointer(rebasing: header[0..<NetBackend.virtioHeaderLength]))
+                    withUnsafeMutablePointer(to: &call.pointee.more) { more in
+                        transferFrame(io, isWrite: isWrite, header: UnsafeMutableRawBufferPointer(rebasing: header[0..<NetBackend.virtioHeaderLength]),
+                                      more: more)
+                    }
                 }
             }
         }
@@ -131,9 +134,10 @@ final class HypercallHandler {
     }
 
     /// Serves one net read or write; `header` is where the frame's virtio-net header comes from
-    /// or goes to, when the guest passes one.
+    /// or goes to, and `more` where a read says whether another frame waits, when the guest
+    /// passes them.
     private func transferFrame(_ io: UnsafeMutablePointer<mirage_hvt_net_io>, isWrite: Bool,
-                               header: UnsafeMutableRawBufferPointer?) -> Outcome {
+                               header: UnsafeMutableRawBufferPointer?, more: UnsafeMutablePointer<UInt8>? = nil) -> Outcome {
         let index = Int(io.pointee.device & ~MIRAGE_HVT_NET_HEADER)
         guard let backend = nets[index], header == nil || backend.passesHeaders else {
             io.pointee.status = (nets[index] == nil ? MIRAGE_HVT_INVALID : MIRAGE_HVT_UNSUPPORTED).rawValue
@@ -154,6 +158,7 @@ final class HypercallHandler {
         case let .frame(length):
             status = MIRAGE_HVT_OK
             received = length
+            more?.pointee = backend.hasWaitingFrame ? 1 : 0
         case .none: status = MIRAGE_HVT_AGAIN
         case .tooLong: status = MIRAGE_HVT_DROPPED
         case .failed: status = MIRAGE_HVT_IO_ERROR
