@@ -133,10 +133,7 @@ extension DNSName: CustomStringConvertible, LosslessStringConvertible {
             case 0x21...0x7e:
                 text.append(byte)
             default:
-                text.append(UInt8(ascii: "\\"))
-                text.append(48 + byte / 100)
-                text.append(48 + byte / 10 % 10)
-                text.append(48 + byte % 10)
+                DNSText.appendDecimalEscape(byte, to: &text)
             }
         }
     }

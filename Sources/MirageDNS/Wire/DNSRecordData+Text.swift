@@ -36,10 +36,7 @@ extension DNSRecordData: CustomStringConvertible {
             case 0x20...0x7e:
                 text.append(byte)
             default:
-                text.append(UInt8(ascii: "\\"))
-                text.append(48 + byte / 100)
-                text.append(48 + byte / 10 % 10)
-                text.append(48 + byte % 10)
+                DNSText.appendDecimalEscape(byte, to: &text)
             }
         }
         text.append(UInt8(ascii: "\""))

@@ -25,6 +25,14 @@ enum DNSText {
         return decimal(word.dropFirst(prefixLength), maximum: maximum)
     }
 
+    /// Appends `byte` as the escape `\DDD`, three decimal digits (RFC 1035 section 5.1).
+    static func appendDecimalEscape(_ byte: UInt8, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "\\"))
+        text.append(48 + byte / 100)
+        text.append(48 + byte / 10 % 10)
+        text.append(48 + byte % 10)
+    }
+
     /// The value of the hexadecimal digit `byte`, or nil.
     static func hexDigit(_ byte: UInt8) -> UInt8? {
         switch byte {
