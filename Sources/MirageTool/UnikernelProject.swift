@@ -227,13 +227,16 @@ public struct UnikernelProject {
         var swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
         var environment: [String: String] = [:]
         let binPath: String
+        // SwiftPM 6.3.1 reuses `<configuration>.yaml`, its build plan, without noticing source
+        // files added to the library (a path dependency): after an update the build fails on
+        // the missing declarations. With --triple equal to the host's it also writes its
+        // plugin-tools plan over that file, and the next build fails with "unknown build
+        // description". Removing the plan makes it plan again, which takes well under a second.
+        let scratch = wiringDirectory + (target.isEmbedded ? "/.build-\(target.rawValue)" : "/.build")
+        try? FileManager.default.removeItem(atPath: scratch + "/" + configuration + ".yaml")
         if target.isEmbedded {
-            // With --triple equal to the host's, SwiftPM 6.3.1 writes its plugin-tools build
-            // description over `<configuration>.yaml`, and the next build fails with "unknown build
-            // description"; removing the stale file makes it plan again. For the same reason the
-            // bin path is computed rather than asked of `swift build --show-bin-path`.
-            let scratch = wiringDirectory + "/.build-\(target.rawValue)"
-            try? FileManager.default.removeItem(atPath: scratch + "/" + configuration + ".yaml")
+            // For the reason above the bin path is computed rather than asked of
+            // `swift build --show-bin-path`.
             swiftBuild += ["--triple", Self.guestTriple, "--scratch-path", scratch]
             environment["SWIFT_EMBEDDED"] = "1"
             binPath = scratch + "/" + Self.guestTriple + "/" + configuration
