@@ -28,7 +28,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
     ///   that was waiting when another task closed it.
     public func read() async throws(FlowError) -> PacketBuffer? {
         while true {
-            guard !released, let tcp = stack.core.connection(id) else { throw .closed }
+            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
             if tcp.readableCount > 0 {
                 let data = stack.core.read(from: id, maximum: Int.max, now: stack.clock.now())
                 await stack.flush()
@@ -44,7 +44,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
     public func write(_ data: PacketBuffer) async throws(FlowError) {
         var remaining = data
         while !remaining.isEmpty {
-            guard !released, let tcp = stack.core.connection(id) else { throw .closed }
+            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
             if let error = tcp.error { throw error }
             guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
             if tcp.sendSpace > 0 {

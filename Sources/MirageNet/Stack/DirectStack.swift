@@ -169,7 +169,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         let id = try core.connect(to: address, port: remote.port, now: clock.now())
         await flush()
         while true {
-            guard let tcp = core.connection(id) else { throw .refused }
+            guard let tcp = core.status(of: id) else { throw .refused }
             if tcp.state == .closed {
                 core.abort(id, now: clock.now())
                 throw tcp.error ?? .refused

@@ -135,18 +135,22 @@ extension StackCore {
     /// headers go into its headroom.
     mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
         guard let index = connections.index(forKey: id) else { return }
-        let wasSynchronized = connections.values[index].tcp.isSynchronized
-        connections.values[index].tcp.holdsAcknowledgment = holdingAcknowledgments
-        change(&connections.values[index].tcp)
-        if holdingAcknowledgments, connections.values[index].tcp.ackNow, !heldAcknowledgments.contains(id) {
-            heldAcknowledgments.append(id)
-        }
         var segments = segmentScratch
         segmentScratch = []
-        connections.values[index].tcp.moveSegments(into: &segments)
-        let owner = connections.values[index].owner
-        let state = connections.values[index].tcp.state
-        let isSynchronized = connections.values[index].tcp.isSynchronized
+        let holding = holdingAcknowledgments
+        // Every access is in place: reading a field through the dictionary's getter would copy
+        // the whole entry, retaining each buffer the connection holds.
+        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized) = Self.inPlace(&connections.values[index]) { entry in
+            let wasSynchronized = entry.tcp.isSynchronized
+            entry.tcp.holdsAcknowledgment = holding
+            change(&entry.tcp)
+            let owesAcknowledgment = entry.tcp.ackNow
+            entry.tcp.moveSegments(into: &segments)
+            return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized)
+        }
+        if holding, owesAcknowledgment, !heldAcknowledgments.contains(id) {
+            heldAcknowledgments.append(id)
+        }
         sendSegments(&segments, to: id.remoteAddress, now: now)
         segmentScratch = segments
         changes.connections.insert(id)
@@ -178,12 +182,14 @@ extension StackCore {
         holdingAcknowledgments = false
         for id in heldAcknowledgments {
             guard let index = connections.index(forKey: id) else { continue }
-            connections.values[index].tcp.holdsAcknowledgment = false
-            guard connections.values[index].tcp.ackNow else { continue }
-            connections.values[index].tcp.sendPending(now: now)
             var segments = segmentScratch
             segmentScratch = []
-            connections.values[index].tcp.moveSegments(into: &segments)
+            Self.inPlace(&connections.values[index].tcp) { tcp in
+                tcp.holdsAcknowledgment = false
+                guard tcp.ackNow else { return }
+                tcp.sendPending(now: now)
+                tcp.moveSegments(into: &segments)
+            }
             sendSegments(&segments, to: id.remoteAddress, now: now)
             segmentScratch = segments
         }
@@ -310,6 +316,19 @@ extension StackCore {
     /// The connection's state machine, for the shell to read.
     public func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
 
+    /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
+    /// the whole state machine, retaining every buffer it holds).
+    public mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
+        guard let index = connections.index(forKey: id) else { return nil }
+        return Self.inPlace(&connections.values[index].tcp) { $0.status }
+    }
+
+    /// Runs `body` on `value` through an inout access, so a dictionary's element is neither
+    /// copied out nor written back.
+    static func inPlace<Value, Result>(_ value: inout Value, _ body: (inout Value) -> Result) -> Result {
+        body(&value)
+    }
+
     /// Queues `data` on the connection; see ``TCPConnection/write(_:corked:now:)``.
     public mutating func write(_ data: PacketBuffer, to id: ConnectionID, corked: Bool = false, now: Instant) -> Int {
         var accepted = 0
@@ -325,8 +344,9 @@ extension StackCore {
     /// Whether a write to the connection had better be corked: the device cuts large segments,
     /// and data in flight means an ACK, or the end of this scheduler round, comes soon to send it,
     /// so small writes then gather into large segments (Linux's autocorking).
-    public func shouldCork(_ id: ConnectionID) -> Bool {
-        offloadedSegmentLimit > 0 && (connections[id]?.tcp.hasDataInFlight ?? false)
+    public mutating func shouldCork(_ id: ConnectionID) -> Bool {
+        guard offloadedSegmentLimit > 0, let index = connections.index(forKey: id) else { return false }
+        return Self.inPlace(&connections.values[index].tcp) { $0.hasDataInFlight }
     }
 
     public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {

@@ -148,17 +148,34 @@ public struct StackCore {
             for action in arp.tick(now: now) { perform(action) }
         }
         if let deadline = reassembler.nextDeadline, deadline <= now { reassembler.tick(now: now) }
-        let due = connections.compactMap { id, entry in entry.tcp.nextDeadline.flatMap { $0 <= now ? id : nil } }
+        var due: [ConnectionID] = []
+        forEachConnectionInPlace { id, entry in
+            if let deadline = entry.tcp.nextDeadline, deadline <= now { due.append(id) }
+        }
         for id in due {
             updateConnection(id, now: now) { $0.handleTimers(now: now) }
         }
     }
 
     /// When ``handleTimers(now:)`` next has work.
+    /// (A mutating getter: the connections are read in place, where iterating over them would
+    /// copy each one and retain every buffer it holds.)
     public var nextDeadline: Instant? {
-        var earliest = arp.nextDeadline.earliest(reassembler.nextDeadline)
-        for entry in connections.values { earliest = earliest.earliest(entry.tcp.nextDeadline) }
-        return earliest
+        mutating get {
+            var earliest = arp.nextDeadline.earliest(reassembler.nextDeadline)
+            forEachConnectionInPlace { _, entry in earliest = earliest.earliest(entry.tcp.nextDeadline) }
+            return earliest
+        }
+    }
+
+    /// Calls `body` with each connection through an inout access, so that none is copied.
+    private mutating func forEachConnectionInPlace(_ body: (ConnectionID, inout ConnectionEntry) -> Void) {
+        var index = connections.startIndex
+        while index != connections.endIndex {
+            let id = connections.keys[index]
+            Self.inPlace(&connections.values[index]) { body(id, &$0) }
+            connections.formIndex(after: &index)
+        }
     }
 
     /// Takes one received Ethernet frame.
