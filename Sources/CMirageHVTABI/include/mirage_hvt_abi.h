@@ -35,7 +35,8 @@ enum mirage_hvt_hypercall {
     MIRAGE_HVT_NET_READ = 8,     // struct mirage_hvt_net_io
     MIRAGE_HVT_NET_WRITE = 9,    // struct mirage_hvt_net_io
     MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
-    MIRAGE_HVT_HYPERCALL_COUNT = 11,
+    MIRAGE_HVT_NET_POLL = 11,    // struct mirage_hvt_net_poll
+    MIRAGE_HVT_HYPERCALL_COUNT = 12,
 };
 
 /// Results a hypercall leaves in its `status` field.
@@ -154,6 +155,50 @@ struct mirage_hvt_net_io_with_header {
     uint8_t header[10];            // struct virtio_net_hdr
     uint8_t more;                  // out (read, status OK): 1 when another frame is waiting, else 0
     uint8_t reserved[5];
+};
+
+/// MIRAGE_HVT_NET_POLL: the poll hypercall with frames on the way, so that one VM exit sends what
+/// the guest queued, waits, and brings back what arrived (under PVM each exit costs tens of
+/// microseconds; with the one-frame calls above a request and its response cost two or three).
+///
+/// For each queue, the tender first sends the `send_count` frames described at `frames`, in order,
+/// each with its status. Then it puts the frames waiting on the tap into the receive area, one
+/// after another (each starting at a multiple of 16 bytes), and describes them in the
+/// `receive_count` descriptions that follow: at most that many, and only whole frames (a frame that
+/// does not fit in the room left waits for the next call, and `more` says so). When no queue
+/// received a frame, it then waits as MIRAGE_HVT_POLL does and, for the devices that became ready,
+/// receives again before returning. `poll.ready` comes back as from MIRAGE_HVT_POLL, with the bits
+/// of the devices that received frames added.
+struct mirage_hvt_net_frame {
+    uint64_t data;                 // guest address: send: in; receive: out, inside the area
+    uint32_t length;               // send: in, the frame's size; receive: out
+    uint32_t status;               // send: out, as MIRAGE_HVT_NET_WRITE's; receive: out, OK
+    uint8_t header[10];            // struct virtio_net_hdr, for a device with MIRAGE_HVT_NET_HEADERS:
+                                   // send: in; receive: out (zero for other devices)
+    uint8_t reserved[6];
+};
+
+/// At most this many frames to send, and as many to receive, per queue and call.
+#define MIRAGE_HVT_NET_QUEUE_MAX 256u
+
+struct mirage_hvt_net_queue {
+    uint32_t device;               // index in boot_info.devices
+    uint32_t status;               // out: OK; INVALID for a device that is not a net device or a
+                                   // count over MIRAGE_HVT_NET_QUEUE_MAX (nothing was done);
+                                   // IO_ERROR when the tap failed
+    uint64_t frames;               // guest address of send_count + receive_count descriptions
+    uint16_t send_count;           // in
+    uint16_t receive_count;        // in: room for this many received frames (0: receive none)
+    uint16_t received;             // out: descriptions filled, after the send_count first
+    uint16_t more;                 // out: 1 when frames still wait on the tap, else 0
+    uint64_t area;                 // in: guest address of the receive area
+    uint64_t area_length;          // in: its size in bytes; a 64 KiB segment needs 65,553
+};
+
+struct mirage_hvt_net_poll {
+    struct mirage_hvt_poll poll;   // as for MIRAGE_HVT_POLL
+    uint64_t queues;               // guest address of queue_count struct mirage_hvt_net_queue
+    uint64_t queue_count;          // at most MIRAGE_HVT_MAX_DEVICES
 };
 
 struct mirage_hvt_halt {

@@ -51,6 +51,18 @@ final class NetBackend {
     private let emptyHeader = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 16)
     /// Frames dropped because they did not fit the guest's buffer.
     private(set) var droppedFrames: UInt64 = 0
+    /// Where a frame is read when a guest's receive area has less room than the longest frame,
+    /// with its virtio-net header; allocated at the first such read.
+    private var heldBuffers: (header: UnsafeMutableRawBufferPointer, frame: UnsafeMutableRawBufferPointer)?
+    private var held: (header: UnsafeMutableRawBufferPointer, frame: UnsafeMutableRawBufferPointer) {
+        if let heldBuffers { return heldBuffers }
+        let buffers = (header: UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 16),
+                       frame: UnsafeMutableRawBufferPointer.allocate(byteCount: Self.largestReadableFrame, alignment: 16))
+        heldBuffers = buffers
+        return buffers
+    }
+    /// The length of the frame in ``held`` that did not fit the room the guest gave, if any.
+    private var heldLength: Int?
 
     /// Where a read puts the bytes of a frame beyond the guest's buffer: if any land here, the
     /// frame was too long. Tap reads truncate a frame to the buffers given, so one byte would
@@ -116,6 +128,10 @@ final class NetBackend {
         overflow.deallocate()
         discardedHeader.deallocate()
         emptyHeader.deallocate()
+        if let heldBuffers {
+            heldBuffers.header.deallocate()
+            heldBuffers.frame.deallocate()
+        }
         // A persistent interface keeps its offloads; the next user may not expect them.
         if offloading { _ = mirage_tap_set_offloads(fileDescriptor, 0) }
         close(fileDescriptor)
@@ -205,6 +221,55 @@ final class NetBackend {
         if count >= 0 { return MIRAGE_HVT_OK } // a tap interface takes a frame whole or not at all
         return errno == EAGAIN || errno == EWOULDBLOCK ? MIRAGE_HVT_AGAIN : MIRAGE_HVT_IO_ERROR
     }
+
+    /// The longest frame a read may return: a 64 KiB TCP segment from the kernel, in a frame with
+    /// an 802.1Q tag (as the guest's receive limit).
+    static let largestReadableFrame = largestOffloadedFrame + 4
+
+    /// What receiving into a guest's receive area found.
+    enum AreaResult: Equatable {
+        /// A frame of this many bytes is at the start of the room.
+        case frame(length: Int)
+        /// No frame is waiting.
+        case none
+        /// The next frame is longer than the room left; it is kept for the next call.
+        case noRoom
+        /// The read failed with this error number.
+        case failed(Int32)
+    }
+
+    /// Receives the next frame into `room`, the free part of a guest's receive area, and its
+    /// virtio-net header into `header` when given (which needs ``passesHeaders``).
+    ///
+    /// With room for any frame the read goes straight into guest memory. With less, the frame is
+    /// read into a buffer of the tender's and copied when it fits; when it does not it stays
+    /// there, the next call's first (a tap read cannot be undone, and a frame is never cut short).
+    func receive(into room: UnsafeMutableRawBufferPointer, header: UnsafeMutableRawBufferPointer?) -> AreaResult {
+        if heldLength == nil {
+            while true {
+                let direct = room.count >= Self.largestReadableFrame
+                let result = direct ? read(into: room, header: header)
+                    : read(into: held.frame, header: header == nil ? nil : held.header)
+                switch result {
+                case let .frame(length) where direct: return .frame(length: length)
+                case let .frame(length): heldLength = length
+                case .none: return .none
+                case .tooLong: continue  // dropped and counted; the next frame may do
+                case let .failed(code): return .failed(code)
+                }
+                break
+            }
+        }
+        guard let length = heldLength else { return .none }
+        guard length <= room.count else { return .noRoom }
+        room.baseAddress!.copyMemory(from: held.frame.baseAddress!, byteCount: length)
+        if let header { header.copyMemory(from: UnsafeRawBufferPointer(rebasing: held.header[0..<header.count])) }
+        heldLength = nil
+        return .frame(length: length)
+    }
+
+    /// Whether a frame read for a receive area with too little room waits for the next call.
+    var holdsFrame: Bool { heldLength != nil }
 
     /// A random unicast, locally administered MAC address (IEEE 802-2014, 8.2: bit 0 of the
     /// first byte clear, bit 1 set).

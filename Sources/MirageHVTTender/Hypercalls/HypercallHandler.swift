@@ -45,6 +45,8 @@ final class HypercallHandler {
             return block(number, argument: argument)
         case UInt64(MIRAGE_HVT_NET_READ.rawValue), UInt64(MIRAGE_HVT_NET_WRITE.rawValue):
             return net(number, argument: argument)
+        case UInt64(MIRAGE_HVT_NET_POLL.rawValue):
+            return netPoll(argument)
         case UInt64(MIRAGE_HVT_HALT.rawValue):
             guard let status = memory.withStruct(mirage_hvt_halt.self, at: argument, { $0.pointee.status }) else {
                 return .crash(badArgument("halt", argument))
@@ -59,7 +61,7 @@ final class HypercallHandler {
         memory.withStruct(type, at: address, body) == nil ? .crash(badArgument("\(type)", address)) : .resume
     }
 
-    private func badArgument(_ call: String, _ address: UInt64) -> String {
+    func badArgument(_ call: String, _ address: UInt64) -> String {
         "the guest passed a \(call) hypercall argument at 0x\(String(address, radix: 16)), outside its memory or misaligned"
     }
 
