@@ -18,6 +18,10 @@ public final class HVTPlatform: Platform {
     private var frameWaiters: [[UnsafeContinuation<Void, Never>]] = Array(repeating: [], count: Int(MIRAGE_HVT_MAX_DEVICES))
     /// Bit n set while a task waits for frames on device n: the poll hypercall's interest.
     private var waitingDevices: UInt64 = 0
+    /// The net devices whose frames travel in the net poll hypercall, and the array of their
+    /// queues handed to the tender.
+    private var frameQueues: [HVTFrameQueue] = []
+    private let queueArray = UnsafeMutablePointer<mirage_hvt_net_queue>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES))
     /// When the last check-only poll hypercall was made.
     private var lastCheck = Instant(nanoseconds: 0)
     /// The least time between two check-only polls while tasks keep the guest busy: each is a VM
@@ -39,7 +43,9 @@ public final class HVTPlatform: Platform {
     }
 
     public func poll(until deadline: Instant) {
-        if waitingDevices == 0 {
+        if frameQueues.contains(where: { $0.hasFramesToSend }) {
+            // Frames queued in this round go now, in the call that also checks or waits.
+        } else if waitingDevices == 0 {
             // A check without waiting costs a VM exit, and the scheduler checks after every
             // round: with no task waiting for frames there is nothing to check but a stop
             // request, which can wait for idling. `.zero`, the scheduler's "only check", is
@@ -52,10 +58,47 @@ public final class HVTPlatform: Platform {
             if now - lastCheck < Self.checkInterval { return }
             lastCheck = now
         }
-        var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
-        mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
-        if request.ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
-        let ready = request.ready & waitingDevices
+        exchange(until: deadline)
+    }
+
+    /// Attaches net device `queue` (its index in the device table): from now on its frames go
+    /// and come in the net poll hypercall, which every poll makes.
+    public func attach(_ queue: HVTFrameQueue) {
+        precondition(frameQueues.count < Int(MIRAGE_HVT_MAX_DEVICES), "more net devices than the device table holds")
+        frameQueues.append(queue)
+    }
+
+    /// Sends the frames queued and takes those waiting now, without waiting: for a device whose
+    /// queue is full, or that knows frames wait in the tender.
+    public func exchangeFrames() {
+        exchange(until: .zero)
+    }
+
+    /// One poll hypercall, the net poll when devices are attached: queued frames go first, frames
+    /// that wait come back, and only when none came does the tender wait for the devices tasks
+    /// wait for, until `deadline`. Then the tasks of the devices with frames are resumed.
+    private func exchange(until deadline: Instant) {
+        var ready: UInt64
+        if frameQueues.isEmpty {
+            var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
+            mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
+            ready = request.ready
+        } else {
+            for (slot, queue) in frameQueues.enumerated() {
+                queueArray[slot] = mirage_hvt_net_queue()
+                queueArray[slot].device = UInt32(queue.deviceIndex)
+                queue.prepare(&queueArray[slot])
+            }
+            var request = mirage_hvt_net_poll(poll: mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices),
+                                              queues: UInt64(UInt(bitPattern: queueArray)), queue_count: UInt64(frameQueues.count))
+            mirage_hvt_hypercall(MIRAGE_HVT_NET_POLL, &request)
+            ready = request.poll.ready
+            for (slot, queue) in frameQueues.enumerated() where queue.complete(queueArray[slot]) {
+                ready |= 1 << UInt64(queue.deviceIndex)
+            }
+        }
+        if ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
+        ready &= waitingDevices
         guard ready != 0 else { return }
         waitingDevices &= ~ready
         for index in frameWaiters.indices where ready & (1 << UInt64(index)) != 0 {
@@ -75,9 +118,28 @@ public final class HVTPlatform: Platform {
         }
     }
 
+    /// Sends the frames still queued (a last response, a FIN), then halts.
     public func exit(_ status: Int32) -> Never {
+        if frameQueues.contains(where: { $0.hasFramesToSend }) { exchange(until: .zero) }
         mirage_hvt_halt(status)
     }
+}
+
+/// A net device whose frames travel in the net poll hypercall (`MIRAGE_HVT_NET_POLL`): it queues
+/// the frames to send and offers a receive area, and ``HVTPlatform`` makes the call when the
+/// scheduler polls, so that one VM exit carries a whole round's frames both ways.
+public protocol HVTFrameQueue: AnyObject {
+    /// The device's index in the tender's device table.
+    var deviceIndex: Int { get }
+    /// Whether frames wait to be sent: then the next poll makes the call even if it would only
+    /// have checked.
+    var hasFramesToSend: Bool { get }
+    /// Fills in the device's part of the next call (`device` is set). What it points to must
+    /// stay valid and unchanged until ``complete(_:)``.
+    func prepare(_ queue: inout mirage_hvt_net_queue)
+    /// Takes the tender's answer to the call `prepare` was for.
+    /// - Returns: whether the device now has frames for its reader (or a failure to report).
+    func complete(_ queue: mirage_hvt_net_queue) -> Bool
 }
 
 /// The tender's console: what the guest writes appears on the tender's standard error.

@@ -2,18 +2,22 @@ import CMirageHVT
 import MirageHVT
 import MirageRuntime
 
-/// A network device the tender serves from a host tap interface (`mirage-hvt --net:NAME=TAP`),
-/// through the net hypercalls: each read is one frame the host sent to the interface, each write
-/// one frame the host receives from it (MirageOS's `mirage-net-solo5`).
+/// A network device the tender serves from a host tap interface (`mirage-hvt --net:NAME=TAP`)
+/// (MirageOS's `mirage-net-solo5`).
+///
+/// Frames travel in ``HVTPlatform``'s poll, the net poll hypercall (`MIRAGE_HVT_NET_POLL`):
+/// ``transmit(_:)`` queues a frame and returns, and at the end of the scheduler's round one VM
+/// exit sends every frame queued and brings back the frames that arrived, into a receive area the
+/// device owns. A full queue, or frames known to wait in the tender, make the call at once. So a
+/// busy server spends one exit per round of work, not one per frame each way.
 ///
 /// The tender chose the address (``mac``, random and locally administered) and read the
-/// interface's ``mtu``. Waiting for frames goes through ``HVTPlatform``'s poll, so the device
-/// suits the platform's single-threaded scheduler and no other.
+/// interface's ``mtu``. The device suits the platform's single-threaded scheduler and no other.
 ///
 /// When the tender passes virtio-net headers (`MIRAGE_HVT_NET_HEADERS`), the device takes the
 /// kernel's offloads as a tap device on unix does: TCP segments of up to 64 KiB each way and
-/// checksums left partial, so one VM exit moves up to 64 KiB instead of one MTU.
-public final class HVTNetworkDevice: NetworkDevice {
+/// checksums left partial.
+public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
     /// The device's name, as in `--net:NAME=TAP`.
     public let name: String
     public let mac: MACAddress
@@ -23,25 +27,35 @@ public final class HVTNetworkDevice: NetworkDevice {
     /// An IPv4 packet's largest size, in an untagged Ethernet frame.
     public var largestOffloadedFrame: Int { 65535 + 14 }
 
-    /// At most this many frames are read per ``receive(_:)``, so that a busy interface cannot keep
-    /// other tasks from running.
+    /// At most this many frames are passed per ``receive(_:)``, so that a busy interface cannot
+    /// keep other tasks from running; as many are taken per call.
     public static let receiveBatchLimit = 64
+    /// At most this many frames wait to be sent; the next one makes the call first.
+    public static let sendBatchLimit = 64
     /// Free bytes in front of every received frame, so an upper layer can turn a request into a
     /// reply in place, even one with longer headers.
     public static let receiveHeadroom = 64
 
+    public var deviceIndex: Int { Int(index) }
     private let index: UInt32
     /// Whether frames travel with their virtio-net headers.
     private let passesHeaders: Bool
     private let platform: HVTPlatform
-    /// A receive buffer that the last read did not fill (it found no frame, or dropped one), kept
-    /// for the next, so that waiting for frames allocates nothing.
-    private var spareFrame: PacketBuffer?
+    /// Frames queued to send, and how many of the first went in the call under way.
+    private var outgoing: [PacketBuffer] = []
+    private var sending = 0
+    /// Frames received and not yet passed to the reader, from `arrivedHead` on.
+    private var arrived: [PacketBuffer] = []
+    private var arrivedHead = 0
+    /// The last call left frames in the tender (the area or the descriptions ran out).
+    private var moreWaiting = false
     /// Set once the tender reported a failure of the tap: the device stays disconnected.
     private var failed = false
-    /// The last read found no frame: the next receive waits for the poll to report some first
-    /// (the tender's readiness is level-triggered) instead of spending a VM exit on another read.
-    private var drained = false
+    /// The descriptions of a call: ``sendBatchLimit`` for frames sent, then
+    /// ``receiveBatchLimit`` for frames received.
+    private let descriptions: UnsafeMutablePointer<mirage_hvt_net_frame>
+    /// Where the tender puts received frames, which are copied out of it into buffers of their own.
+    private let area: UnsafeMutableRawBufferPointer
 
     private init(name: String, index: UInt32, mac: MACAddress, mtu: Int, passesHeaders: Bool, platform: HVTPlatform) {
         self.name = name
@@ -51,9 +65,13 @@ public final class HVTNetworkDevice: NetworkDevice {
         self.mac = mac
         self.mtu = mtu
         self.platform = platform
+        descriptions = .allocate(capacity: Self.sendBatchLimit + Self.receiveBatchLimit)
+        // Room for two of the longest frames: a bulk transfer takes two 64 KiB segments per exit.
+        let longest = passesHeaders ? 65535 + 14 + 4 : mtu + 18
+        area = .allocate(byteCount: (2 * longest + 15) & ~15, alignment: 16)
     }
 
-    /// The net device the tender attached as `name`.
+    /// The net device the tender attached as `name`, attached to `platform`'s poll.
     /// - Throws: ``HVTNetworkError/notAttached(name:)`` when the tender attached none of that name.
     public static func connect(name: String, platform: HVTPlatform) throws(HVTNetworkError) -> HVTNetworkDevice {
         let boot = bootInfo()
@@ -73,37 +91,51 @@ public final class HVTNetworkDevice: NetworkDevice {
             return nil
         }
         guard let found else { throw .notAttached(name: name) }
+        platform.attach(found)
         return found
     }
 
-    /// The longest frame the device sends or accepts: ``mtu`` bytes of payload after an Ethernet
-    /// header with an 802.1Q tag (14 + 4 bytes), as the tender computes it.
+    /// The longest frame the device sends: ``mtu`` bytes of payload after an Ethernet header with
+    /// an 802.1Q tag (14 + 4 bytes), as the tender computes it.
     public var frameLimit: Int { mtu + 18 }
 
     /// Waits until frames have arrived, then passes each to `handler` in order of arrival: up to
-    /// ``receiveBatchLimit`` of them, as many as the tender has.
+    /// ``receiveBatchLimit`` of them.
     ///
-    /// Each frame is a fresh buffer with ``receiveHeadroom`` free bytes in front. A frame longer
-    /// than ``frameLimit`` is dropped by the tender and counted in ``NetworkStatistics/dropped``.
+    /// Each frame is a fresh buffer with ``receiveHeadroom`` free bytes in front.
     ///
     /// - Throws: ``NetworkError/disconnected`` once the tender has reported the tap failed.
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
         while true {
-            if drained, !failed {
-                await platform.waitForFrames(device: Int(index))
-                drained = false
+            if arrivedHead < arrived.count {
+                let end = min(arrived.count, arrivedHead + Self.receiveBatchLimit)
+                for position in arrivedHead..<end { handler(arrived[position]) }
+                arrivedHead = end
+                if arrivedHead == arrived.count {
+                    arrived.removeAll(keepingCapacity: true)
+                    arrivedHead = 0
+                }
+                return
             }
-            let batch = try readBatch(handler)
-            drained = batch.drained
-            if batch.delivered > 0 { return }
+            if failed { throw .disconnected }
+            if moreWaiting {
+                // The tender has more: fetch them now rather than wait for the round's end.
+                moreWaiting = false
+                platform.exchangeFrames()
+                continue
+            }
+            await platform.waitForFrames(device: Int(index))
         }
     }
 
-    /// Sends one frame: one write hypercall.
+    /// Queues one frame; it goes with the scheduler's next poll, or at once when
+    /// ``sendBatchLimit`` frames wait.
+    ///
+    /// A frame the tender refuses or has no room for is counted in
+    /// ``NetworkStatistics/dropped`` (the protocols above recover from a lost frame).
     ///
     /// - Throws: ``NetworkError/frameTooLarge(length:limit:)`` for a frame longer than
-    ///   ``frameLimit``; ``NetworkError/io(code:)`` with the tender's status when it refused the
-    ///   frame or had no room for it (counted in ``NetworkStatistics/dropped``);
+    ///   ``frameLimit`` (or, asking for segmentation, than ``largestOffloadedFrame``);
     ///   ``NetworkError/disconnected`` once the tap has failed.
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
         guard !failed else { throw .disconnected }
@@ -112,115 +144,82 @@ public final class HVTNetworkDevice: NetworkDevice {
             statistics.dropped += 1
             throw .frameTooLarge(length: frame.count, limit: limit)
         }
-        let status = frame.withUnsafeBytes { bytes in
-            var header = VirtioNetHeader(transmitting: frame.offload)
-            return call(MIRAGE_HVT_NET_WRITE, address: UInt64(UInt(bitPattern: bytes.baseAddress)), length: bytes.count,
-                        header: &header).status
-        }
-        switch status {
-        case MIRAGE_HVT_OK.rawValue:
-            statistics.transmittedFrames += 1
-            statistics.transmittedBytes += UInt64(frame.count)
-        case MIRAGE_HVT_IO_ERROR.rawValue:
-            failed = true
-            throw .disconnected
-        default:
-            // MIRAGE_HVT_AGAIN (the host had no room: a lost frame, which the protocols above
-            // recover from) or MIRAGE_HVT_INVALID (a frame shorter than an Ethernet header).
-            statistics.dropped += 1
-            throw .io(code: Int32(status))
-        }
+        outgoing.append(frame)
+        if outgoing.count >= Self.sendBatchLimit { platform.exchangeFrames() }
     }
 
-    /// Makes one net hypercall; with headers, `header` goes with a write and comes back from a
-    /// read.
-    /// - Returns: the status, the length, and for a read with headers whether the tender has
-    ///   another frame (without headers: true, so the caller reads on until `AGAIN`).
-    private func call(_ number: mirage_hvt_hypercall, address: UInt64, length: Int,
-                      header: inout VirtioNetHeader) -> (status: UInt32, length: Int, more: Bool) {
-        guard passesHeaders else {
-            var io = mirage_hvt_net_io(device: index, status: 0, data: address, length: UInt64(length))
-            mirage_hvt_hypercall(number, &io)
-            return (io.status, Int(io.length), true)
-        }
-        var call = mirage_hvt_net_io_with_header()
-        call.io = mirage_hvt_net_io(device: index | MIRAGE_HVT_NET_HEADER, status: 0, data: address, length: UInt64(length))
-        withUnsafeMutableBytes(of: &call.header) { header.write(into: $0) }
-        mirage_hvt_hypercall(number, &call)
-        header = withUnsafeBytes(of: call.header) { VirtioNetHeader($0) }
-        return (call.io.status, Int(call.io.length), call.more != 0)
-    }
-}
+    // MARK: HVTFrameQueue
 
-extension HVTNetworkDevice {
-    /// How one round of reading ended.
-    struct Batch {
-        /// Frames passed to the handler.
-        var delivered = 0
-        /// Whether the tender had no frame left, rather than the batch being full.
-        var drained = false
-    }
+    public var hasFramesToSend: Bool { !outgoing.isEmpty }
 
-    /// The longest frame a read may return: ``frameLimit``, or with offloads a coalesced TCP
-    /// segment as long as an IPv4 packet can be.
-    var receiveLimit: Int { passesHeaders ? largestOffloadedFrame + 4 : frameLimit }
-
-    /// Reads frames until the tender has none left or ``receiveBatchLimit`` have been read,
-    /// passing each to `handler`.
-    ///
-    /// Each read goes into a buffer with room for the longest frame, handed over or copied out as
-    /// ``PacketBuffer/takeReceivedFrame(length:after:room:headroom:)`` says.
-    ///
-    /// A failure after some frames were delivered ends the batch quietly; the next call meets it
-    /// again and throws.
-    func readBatch(_ handler: (PacketBuffer) -> Void) throws(NetworkError) -> Batch {
-        var batch = Batch()
-        let space = receiveLimit
-        for _ in 0..<Self.receiveBatchLimit {
-            if failed {
-                if batch.delivered > 0 { return batch }
-                throw .disconnected
+    public func prepare(_ queue: inout mirage_hvt_net_queue) {
+        sending = min(outgoing.count, Self.sendBatchLimit)
+        for position in 0..<sending {
+            let frame = outgoing[position]
+            var description = mirage_hvt_net_frame()
+            // The buffer stays in `outgoing`, unchanged, until the call completes, so its bytes
+            // stay where they are.
+            frame.withUnsafeBytes { bytes in
+                description.data = UInt64(UInt(bitPattern: bytes.baseAddress))
+                description.length = UInt32(bytes.count)
             }
-            var buffer = spareFrame.take() ?? PacketBuffer(capacity: Self.receiveHeadroom + space, headroom: Self.receiveHeadroom)
-            var header = VirtioNetHeader()
-            var status: UInt32 = 0
-            var more = true
-            let length = buffer.append(upTo: space) { bytes in
-                let result = call(MIRAGE_HVT_NET_READ, address: UInt64(UInt(bitPattern: bytes.baseAddress)), length: bytes.count,
-                                  header: &header)
-                status = result.status
-                more = result.more
-                return status == MIRAGE_HVT_OK.rawValue ? result.length : 0
+            if passesHeaders {
+                withUnsafeMutableBytes(of: &description.header) { VirtioNetHeader(transmitting: frame.offload).write(into: $0) }
             }
-            switch status {
-            case MIRAGE_HVT_OK.rawValue where length > 0 && length <= space:
-                var (frame, reusable) = buffer.takeReceivedFrame(length: length, after: 0, room: space, headroom: Self.receiveHeadroom)
-                if reusable { spareFrame = buffer }
-                if passesHeaders { frame.offload = header.receivedOffload }
-                statistics.receivedFrames += 1
-                statistics.receivedBytes += UInt64(length)
-                batch.delivered += 1
-                handler(frame)
-                if !more {
-                    // The tender has no other frame: no call to hear AGAIN.
-                    batch.drained = true
-                    return batch
-                }
-            case MIRAGE_HVT_AGAIN.rawValue:
-                spareFrame = buffer
-                batch.drained = true
-                return batch
-            case MIRAGE_HVT_DROPPED.rawValue:
-                spareFrame = buffer
-                statistics.dropped += 1
+            descriptions[position] = description
+        }
+        // Room to receive only once the reader has taken what came before: a slow reader leaves
+        // frames in the tap's queue, not in guest memory.
+        let receiving = failed || arrivedHead < arrived.count ? 0 : Self.receiveBatchLimit
+        queue.frames = UInt64(UInt(bitPattern: descriptions))
+        queue.send_count = UInt16(sending)
+        queue.receive_count = UInt16(receiving)
+        queue.area = UInt64(UInt(bitPattern: area.baseAddress))
+        queue.area_length = UInt64(area.count)
+    }
+
+    public func complete(_ queue: mirage_hvt_net_queue) -> Bool {
+        for position in 0..<sending {
+            switch descriptions[position].status {
+            case MIRAGE_HVT_OK.rawValue:
+                statistics.transmittedFrames += 1
+                statistics.transmittedBytes += UInt64(descriptions[position].length)
             default:
-                // MIRAGE_HVT_IO_ERROR (the tap failed, or its interface was deleted), or an
-                // answer the ABI does not allow: the device is done.
-                spareFrame = buffer
-                failed = true
+                // AGAIN (the host had no room), INVALID, or IO_ERROR (the tap failed: the queue
+                // says so too).
+                statistics.dropped += 1
             }
         }
-        return batch
+        outgoing.removeFirst(sending)
+        sending = 0
+        guard queue.status == MIRAGE_HVT_OK.rawValue else {
+            // IO_ERROR (the tap failed, or its interface was deleted), or INVALID, which a
+            // correct guest never sees: the device is done.
+            failed = true
+            outgoing.removeAll()
+            return true
+        }
+        let areaStart = UInt64(UInt(bitPattern: area.baseAddress))
+        let received = min(Int(queue.received), Self.receiveBatchLimit)
+        for position in 0..<received {
+            let description = descriptions[Int(queue.send_count) + position]
+            let length = Int(description.length)
+            let offset = Int(truncatingIfNeeded: description.data &- areaStart)
+            guard offset >= 0, length > 0, offset + length <= area.count else {
+                statistics.dropped += 1  // the tender broke the ABI; never seen
+                continue
+            }
+            var frame = PacketBuffer(capacity: Self.receiveHeadroom + length, headroom: Self.receiveHeadroom)
+            frame.append(contentsOf: UnsafeRawBufferPointer(rebasing: area[offset..<offset + length]))
+            if passesHeaders {
+                frame.offload = withUnsafeBytes(of: description.header) { VirtioNetHeader($0).receivedOffload }
+            }
+            statistics.receivedFrames += 1
+            statistics.receivedBytes += UInt64(length)
+            arrived.append(frame)
+        }
+        moreWaiting = queue.more != 0
+        return arrivedHead < arrived.count
     }
 }
 
