@@ -20,7 +20,7 @@ extension HypercallHandler {
             return .crash("the guest passed \(request.queue_count) net queues at 0x\(String(request.queues, radix: 16)): "
                 + "more than \(MIRAGE_HVT_MAX_DEVICES), or outside its memory")
         }
-        let queues = (0..<request.queue_count).map { request.queues + $0 * stride }
+        let queues = (0..<request.queue_count).lazy.map { request.queues + $0 * stride }  // no array per exit
         var received: UInt64 = 0
         for address in queues {
             let outcome = memory.withStruct(mirage_hvt_net_queue.self, at: address) { queue -> Outcome in
