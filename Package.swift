@@ -48,13 +48,19 @@ let freestandingCFlags: [CSetting] = [
     ]),
 ]
 
+/// The folders of the guest's C support (`Sources/CMirageHVTGuest`), one per role: the entry point
+/// and linker script, the devices over hypercalls (console, clocks, entropy), the C library
+/// subset, the allocator, and what the Swift runtime needs (executor hooks, C++ and compiler
+/// runtime shims). Each is on the header search path, so a file includes another's header by name.
+let guestSupportRoles = ["boot", "devices", "libc", "allocator", "runtime"]
+
 /// How the hvt guest links: freestanding, at 0x100000 by the linker script, with the Embedded
-/// concurrency runtime. Carried by `MirageHVT`, so every unikernel that uses it links this way.
+/// concurrency runtime. Carried by `MirageHVTGuest`, so every unikernel that uses it links this way.
 let hvtGuestLinkerSettings: [LinkerSetting] = [
     .unsafeFlags([
         "-Xclang-linker", "-nostdlib", "-Xclang-linker", "-static", "-Xclang-linker", "-fuse-ld=lld",
         "-Xlinker", "--gc-sections", "-Xlinker", "-z", "-Xlinker", "max-page-size=4096",
-        "-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/Sources/CMirageHVT/link.ld",
+        "-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/Sources/CMirageHVTGuest/boot/link.ld",
         "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswift_Concurrency.a",
         // Strings are hashed and compared (boot arguments, log sources): Unicode normalisation data.
         "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a",
@@ -121,14 +127,14 @@ let portableTargets: [Target] = [
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
 let guestTargets: [Target] = [
     .target(
-        name: "CMirageHVT",
+        name: "CMirageHVTGuest",
         dependencies: ["CMirageHVTABI"],
-        exclude: ["link.ld"],
-        cSettings: freestandingCFlags
+        exclude: ["boot/link.ld"],
+        cSettings: freestandingCFlags + guestSupportRoles.map { .headerSearchPath($0) }
     ),
     .target(
-        name: "MirageHVT",
-        dependencies: ["MirageCore", "MirageRuntime", "CMirageHVT", "CMirageHVTABI"],
+        name: "MirageHVTGuest",
+        dependencies: ["MirageCore", "MirageRuntime", "CMirageHVTGuest", "CMirageHVTABI"],
         swiftSettings: librarySettings,
         linkerSettings: hvtGuestLinkerSettings
     ),
@@ -136,8 +142,8 @@ let guestTargets: [Target] = [
     // a network link none of MirageNet (the compiler keeps public functions of every module a
     // guest imports).
     .target(
-        name: "MirageHVTNet",
-        dependencies: ["MirageHVT", "MirageNet", "CMirageHVT", "CMirageHVTABI"],
+        name: "MirageHVTGuestNet",
+        dependencies: ["MirageHVTGuest", "MirageNet", "CMirageHVTGuest", "CMirageHVTABI"],
         swiftSettings: dataPathLibrarySettings
     ),
 ]
@@ -161,13 +167,13 @@ let hostedTargets: [Target] = [
     ),
     .target(name: "CKVM"),
     .target(
-        name: "MirageHVTTender",
+        name: "MirageHVTHost",
         dependencies: ["CMirageHVTABI", "CKVM", "CLinux"],
         swiftSettings: tenderSwiftSettings
     ),
     .executableTarget(
         name: "mirage-hvt",
-        dependencies: ["MirageHVTTender"],
+        dependencies: ["MirageHVTHost"],
         swiftSettings: tenderSwiftSettings,
         linkerSettings: [.unsafeFlags(["-static-executable"])]
     ),
@@ -222,8 +228,8 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageDNS", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
-        name: "MirageHVTTenderTests",
-        dependencies: ["MirageHVTTender", "CMirageHVTABI"]
+        name: "MirageHVTHostTests",
+        dependencies: ["MirageHVTHost", "CMirageHVTABI"]
     ),
     .testTarget(
         name: "EndToEndTests",
@@ -243,8 +249,8 @@ let package = Package(
         .library(name: "MirageKV", targets: ["MirageKV"]),
         .library(name: "MirageDNS", targets: ["MirageDNS"]),
     ] + (embedded ? [
-        .library(name: "MirageHVT", targets: ["MirageHVT"]),
-        .library(name: "MirageHVTNet", targets: ["MirageHVTNet"]),
+        .library(name: "MirageHVTGuest", targets: ["MirageHVTGuest"]),
+        .library(name: "MirageHVTGuestNet", targets: ["MirageHVTGuestNet"]),
     ] : [
         .executable(name: "mirage-hvt", targets: ["mirage-hvt"]),
         .library(name: "MirageUnix", targets: ["MirageUnix"]),

@@ -20,7 +20,7 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     var platformModule: String {
         switch self {
         case .unix: "MirageUnix"
-        case .hvt: "MirageHVT"
+        case .hvt: "MirageHVTGuest"
         }
     }
 
@@ -29,7 +29,7 @@ public enum Target: String, CaseIterable, Codable, Sendable {
     var networkModule: String? {
         switch self {
         case .unix: nil
-        case .hvt: "MirageHVTNet"
+        case .hvt: "MirageHVTGuestNet"
         }
     }
 

@@ -1,5 +1,5 @@
 import Glibc
-import MirageHVTTender
+import MirageHVTHost
 
 // mirage-hvt: the KVM tender that runs swift-mirage's hvt unikernels. See Tender.swift.
 //

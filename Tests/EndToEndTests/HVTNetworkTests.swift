@@ -121,7 +121,7 @@ extension EndToEnd {
     }
 
     /// The tender with net devices: taps it cannot use, devices that do not match the image, and
-    /// guests that misuse the net hypercalls.
+    /// guests that misuse the net poll hypercall.
     @Suite("mirage-hvt net devices", .serialized, .enabled(if: kvmAvailable))
     struct TenderNetworkTests {
         static let hostileNet = repositoryRoot + "/Tests/EndToEndTests/Fixtures/hostile-net"
@@ -159,8 +159,8 @@ extension EndToEnd {
             #expect(misnamed.errorOutput == "mirage-hvt: the image needs --net:service=TAP\nmirage-hvt: the image has no device net:uplink (it needs: net:service)\n")
         }
 
-        @Test("a guest passing memory outside itself to a net hypercall is stopped: exit 70",
-              .enabled(if: networkTestsAvailable), arguments: ["read-pointer", "write-pointer", "read-wrap", "argument"])
+        @Test("a guest passing memory outside itself to the net poll hypercall is stopped: exit 70",
+              .enabled(if: networkTestsAvailable), arguments: ["receive-pointer", "send-pointer", "receive-wrap", "argument"])
         func hostilePointer(attack: String) throws {
             let image = try HVTTests.buildGuest(Self.hostileNet)
             let namespace = try NetworkNamespace()
@@ -171,19 +171,19 @@ extension EndToEnd {
             #expect(!result.errorOutput.contains("survived"))
         }
 
-        @Test("a frame longer than the guest's buffer is dropped, with the bytes past the buffer intact",
+        @Test("a frame longer than the guest's receive area waits in the tender, with the bytes past the area intact",
               .enabled(if: networkTestsAvailable))
-        func smallBuffer() throws {
+        func smallArea() throws {
             let image = try HVTTests.buildGuest(Self.hostileNet)
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=small-buffer"], log: log)
+            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=small-area"], log: log)
             // Pings make the kernel ask for 10.0.0.2 with ARP requests (42 bytes) on tap0.
             _ = try namespace.exec(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.0.0.2"])
             guest.waitUntilExit()
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(guest.terminationStatus == 0, "\(text)")
-            #expect(text.contains("[INFO] [application] a frame longer than 20 bytes was dropped; the bytes past the buffer are intact"), "\(text)")
+            #expect(text.contains("[INFO] [application] a frame longer than the 20-byte area waits in the tender; the bytes past the area are intact"), "\(text)")
         }
     }
 }

@@ -108,6 +108,32 @@ extension EndToEnd {
             #expect(result.errorOutput.hasPrefix("mirage-hvt: \(cut): "))
         }
 
+        @Test("--help prints the usage and the options on standard output: exit 0")
+        func help() throws {
+            let result = try run([tender, "--help"])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.output.hasPrefix("usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--] IMAGE [BOOT ARGUMENTS]\n"), "\(result.output)")
+            #expect(result.output.contains("--net:NAME=TAP"))
+            #expect(result.errorOutput.isEmpty)
+        }
+
+        @Test("an image built for another hvt ABI version is refused, naming both versions: exit 65")
+        func otherABIVersion() throws {
+            let image = try HVTTests.buildGuest(HVTTests.hello)
+            let old = NSTemporaryDirectory() + "mirage-abi1-\(getpid()).hvt"
+            let section = NSTemporaryDirectory() + "mirage-abi1-\(getpid()).bin"
+            defer {
+                try? FileManager.default.removeItem(atPath: old)
+                try? FileManager.default.removeItem(atPath: section)
+            }
+            FileManager.default.createFile(atPath: section, contents: Data([1, 0, 0, 0, 0, 0, 0, 0]))
+            let objcopy = try run(["/usr/bin/env", "llvm-objcopy", "--update-section", ".mirage.abi=" + section, image, old])
+            #expect(objcopy.status == 0, "\(objcopy.errorOutput)")
+            let result = try run([tender, "--", old])
+            #expect(result.status == 65)
+            #expect(result.errorOutput == "mirage-hvt: \(old): it was built for hvt ABI version 1, and this tender speaks version 2; rebuild it with this checkout's swift-mirage build\n")
+        }
+
         @Test("segments outside guest memory are refused: exit 65")
         func segmentsOutsideMemory() throws {
             let image = try HVTTests.buildGuest(HVTTests.hello)

@@ -112,8 +112,8 @@ struct WiringTests {
         #expect(main.contains("import MirageNet\n"))
         let package = hvt.packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
         #expect(package.contains(#".product(name: "MirageNet", package: "main")"#))
-        #expect(package.contains(#".product(name: "MirageHVTNet", package: "main")"#))
-        #expect(main.contains("import MirageHVTNet\n"))
+        #expect(package.contains(#".product(name: "MirageHVTGuestNet", package: "main")"#))
+        #expect(main.contains("import MirageHVTGuestNet\n"))
         // --net=direct is hvt's default and its only stack.
         #expect(try WiringGenerator(description: description, target: .hvt, network: .direct).mainSwift() == main)
         #expect(throws: ToolError("\(description.devices[0].location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")) {
@@ -146,7 +146,7 @@ struct WiringTests {
     func hvtPackage() throws {
         let description = try UnikernelProject(directory: repository.root + "/Examples/hello", repository: repository).loadDescription()
         let package = WiringGenerator(description: description, target: .hvt).packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
-        #expect(package.contains(#".product(name: "MirageHVT", package: "main")"#))
+        #expect(package.contains(#".product(name: "MirageHVTGuest", package: "main")"#))
         #expect(package.contains(#".enableExperimentalFeature("Embedded")"#))
     }
 

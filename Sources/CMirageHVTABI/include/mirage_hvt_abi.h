@@ -12,7 +12,15 @@
 
 #include <stdint.h>
 
-#define MIRAGE_HVT_ABI_VERSION 1
+/// Version 2 removed the one-frame net calls (8 and 9, MIRAGE_HVT_NET_READ and _WRITE): frames
+/// travel only in MIRAGE_HVT_NET_POLL. A guest carries the version it speaks in its
+/// MIRAGE_HVT_ABI_SECTION, which the tender checks before it runs the image; the tender also
+/// writes its own into the boot information, which the guest checks.
+#define MIRAGE_HVT_ABI_VERSION 2
+
+/// The name of the ELF section holding the ABI version an image speaks: one little-endian
+/// uint64_t, MIRAGE_HVT_ABI_VERSION when it was built. The guest's C support defines it.
+#define MIRAGE_HVT_ABI_SECTION ".mirage.abi"
 
 // Guest-physical layout, identity-mapped (virtual = physical).
 #define MIRAGE_HVT_PAGE_TABLES 0x1000ULL      // PML4, PDPT, then four page directories (2 MiB pages)
@@ -32,8 +40,7 @@ enum mirage_hvt_hypercall {
     MIRAGE_HVT_BLOCK_READ = 5,   // struct mirage_hvt_block_io
     MIRAGE_HVT_BLOCK_WRITE = 6,  // struct mirage_hvt_block_io
     MIRAGE_HVT_BLOCK_FLUSH = 7,  // struct mirage_hvt_block_io (device only)
-    MIRAGE_HVT_NET_READ = 8,     // struct mirage_hvt_net_io
-    MIRAGE_HVT_NET_WRITE = 9,    // struct mirage_hvt_net_io
+                                 // 8 and 9: the one-frame net calls of ABI version 1, gone
     MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
     MIRAGE_HVT_NET_POLL = 11,    // struct mirage_hvt_net_poll
     MIRAGE_HVT_HYPERCALL_COUNT = 12,
@@ -42,12 +49,10 @@ enum mirage_hvt_hypercall {
 /// Results a hypercall leaves in its `status` field.
 enum mirage_hvt_status {
     MIRAGE_HVT_OK = 0,
-    MIRAGE_HVT_AGAIN = 1,        // nothing to read now
+    MIRAGE_HVT_AGAIN = 1,        // net send: the host had no room (the frame was not sent)
     MIRAGE_HVT_INVALID = 2,      // a bad device, range or length
     MIRAGE_HVT_IO_ERROR = 3,     // the host's file or tap failed
     MIRAGE_HVT_UNSUPPORTED = 4,  // e.g. writing a read-only block device
-    MIRAGE_HVT_DROPPED = 5,      // net read: the next frame was longer than the buffer; the
-                                 // tender dropped it (the buffer's bytes are unspecified)
 };
 
 enum mirage_hvt_device_kind {
@@ -64,7 +69,7 @@ struct mirage_hvt_device {
     union {
         uint32_t writable;         // block: 1 when writes are allowed
         uint32_t flags;            // net: MIRAGE_HVT_NET_HEADERS when the tender passes
-                                   // virtio-net headers (struct mirage_hvt_net_io_with_header)
+                                   // virtio-net headers (in struct mirage_hvt_net_frame)
     };
     char name[MIRAGE_HVT_DEVICE_NAME_MAX]; // NUL-terminated, as in --block:NAME=FILE
     uint64_t sector_size;          // block
@@ -121,45 +126,16 @@ struct mirage_hvt_block_io {
     uint64_t length;               // bytes, a whole number of sectors
 };
 
-/// One Ethernet frame (no frame check sequence) to or from a net device's tap interface.
-/// Read: status OK and the frame in the buffer, AGAIN when none is waiting, DROPPED when the next
-/// one did not fit (it is gone; read again), IO_ERROR when the tap failed. Write: OK, AGAIN when
-/// the host had no room (the frame was not sent), INVALID for a frame shorter than an Ethernet
-/// header or longer than mtu + 18 bytes, IO_ERROR when the tap failed.
-struct mirage_hvt_net_io {
-    uint32_t device;               // index in boot_info.devices
-    uint32_t status;               // out: enum mirage_hvt_status
-    uint64_t data;                 // guest address
-    uint64_t length;               // in: capacity (read) or frame size (write); out: frame size
-                                   // (read; 0 unless the status is OK)
-};
-
 /// A net device's flag in its table entry: the tender exchanges frames with the tap interface
 /// together with their virtio-net headers, so the guest may take and give the kernel's offloads.
+/// The first MIRAGE_HVT_NET_POLL for such a device has the tender offer the kernel's offloads on
+/// the tap (TUNSETOFFLOAD with partial checksums and TCP/IPv4 segmentation): received frames may
+/// then be TCP segments of up to 64 KiB, and frames sent may ask for segmentation.
 #define MIRAGE_HVT_NET_HEADERS 1u
-
-/// Set in mirage_hvt_net_io.device (only for a device whose entry has MIRAGE_HVT_NET_HEADERS):
-/// the argument is a struct mirage_hvt_net_io_with_header, and the frame's header travels in it.
-/// The first such call has the tender offer the kernel's offloads on the tap (TUNSETOFFLOAD with
-/// partial checksums and TCP/IPv4 segmentation): reads may then return TCP segments of up to
-/// 64 KiB, which a buffer must have room for, and writes may ask for segmentation.
-#define MIRAGE_HVT_NET_HEADER 0x80000000u
-
-/// A net read or write with the frame's `struct virtio_net_hdr` (virtio 1.2 section 5.1.6: 10
-/// bytes, little-endian): filled in by a read, given with a write. A write asking for
-/// segmentation may be up to 65,535 + 14 bytes long. A read that returns a frame also says
-/// whether another is waiting, so the guest need not spend a call finding none (a guest that
-/// stops reading on 0 then waits in poll, whose readiness is level-triggered).
-struct mirage_hvt_net_io_with_header {
-    struct mirage_hvt_net_io io;
-    uint8_t header[10];            // struct virtio_net_hdr
-    uint8_t more;                  // out (read, status OK): 1 when another frame is waiting, else 0
-    uint8_t reserved[5];
-};
 
 /// MIRAGE_HVT_NET_POLL: the poll hypercall with frames on the way, so that one VM exit sends what
 /// the guest queued, waits, and brings back what arrived (under PVM each exit costs tens of
-/// microseconds; with the one-frame calls above a request and its response cost two or three).
+/// microseconds; with one call per frame a request and its response would cost two or three).
 ///
 /// For each queue, the tender first sends the `send_count` frames described at `frames`, in order,
 /// each with its status. Then it puts the frames waiting on the tap into the receive area, one
@@ -172,7 +148,11 @@ struct mirage_hvt_net_io_with_header {
 struct mirage_hvt_net_frame {
     uint64_t data;                 // guest address: send: in; receive: out, inside the area
     uint32_t length;               // send: in, the frame's size; receive: out
-    uint32_t status;               // send: out, as MIRAGE_HVT_NET_WRITE's; receive: out, OK
+    uint32_t status;               // send: out: OK; AGAIN when the host had no room (the frame
+                                   // was not sent); INVALID for a frame shorter than an Ethernet
+                                   // header or longer than mtu + 18 bytes (65,535 + 14 when its
+                                   // header asks for segmentation); IO_ERROR when the tap failed.
+                                   // receive: out, OK
     uint8_t header[10];            // struct virtio_net_hdr, for a device with MIRAGE_HVT_NET_HEADERS:
                                    // send: in; receive: out (zero for other devices)
     uint8_t reserved[6];

@@ -1,4 +1,4 @@
-import CMirageHVT
+import CMirageHVTGuest
 import MirageRuntime
 
 /// A guest made to misbehave, for the tender's robustness tests: each attack must end with the

@@ -2,7 +2,7 @@
 // Do not edit: change config.swift and configure again.
 
 import MirageRuntime
-import MirageHVT
+import MirageHVTGuest
 
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "block", keys: [])

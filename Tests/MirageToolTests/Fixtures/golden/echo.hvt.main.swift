@@ -3,8 +3,8 @@
 
 import MirageRuntime
 import MirageNet
-import MirageHVT
-import MirageHVTNet
+import MirageHVTGuest
+import MirageHVTGuestNet
 
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "echo", keys: [

@@ -4,8 +4,8 @@
 import MirageRuntime
 import MirageNet
 import MirageKV
-import MirageHVT
-import MirageHVTNet
+import MirageHVTGuest
+import MirageHVTGuestNet
 
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [

@@ -1,0 +1,38 @@
+// What the guest's C files share that is neither the public API (include/CMirageHVTGuest.h) nor the
+// C library (libc.h): the boot steps and the console's internals.
+#ifndef MIRAGE_HVT_GUEST_H
+#define MIRAGE_HVT_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "CMirageHVTGuest.h"
+
+/// Called by `_start` with the address the tender passed in RDI; does not return.
+void mirage_hvt_boot(struct mirage_hvt_boot_info *info) __attribute__((noreturn));
+
+/// Makes [start, end) the heap `malloc` and its relatives allocate from (malloc.c).
+void mirage_hvt_heap_init(uintptr_t start, uintptr_t end);
+
+/// Sets up the monotonic clock: on the time-stamp counter when `tsc_frequency` (from the boot
+/// information) is not 0, anchored at the first reading, else on the hypercall (clock.c).
+void mirage_hvt_clock_init(uint64_t tsc_frequency);
+
+/// Seeds the generator behind `arc4random_buf` (entropy.c).
+void mirage_hvt_entropy_init(const uint64_t seed[4]);
+
+/// Appends one byte to the console's line buffer, which goes out at a newline, when full, or
+/// before any other console output (console.c).
+void mirage_hvt_console_put_byte(unsigned char byte);
+
+/// Writes out what the console's line buffer holds.
+void mirage_hvt_console_flush(void);
+
+/// Writes a NUL-terminated string to the console.
+void mirage_hvt_console_print(const char *string);
+
+/// Formats like printf and writes the result to the console, in one write when it fits 256
+/// bytes. For the guest's own messages (out of memory, abort): it does not allocate.
+void mirage_hvt_console_printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

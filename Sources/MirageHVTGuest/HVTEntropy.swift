@@ -1,0 +1,15 @@
+import MirageRuntime
+
+/// Random bytes from the guest's generator (`arc4random_buf` in CMirageHVTGuest): RDRAND where the CPU
+/// has it, else a generator seeded with the entropy the tender passes at boot.
+public final class HVTEntropy: EntropySource {
+    public init() {}
+
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        guestRandomBytes(base, buffer.count)
+    }
+}
+
+@_extern(c, "arc4random_buf")
+func guestRandomBytes(_ buffer: UnsafeMutableRawPointer, _ count: Int)

@@ -1,0 +1,18 @@
+import MirageHVTGuest
+import MirageNet
+import MirageRuntime
+
+/// The direct stack of an hvt unikernel: our TCP/IP over the tender's net device, which it serves
+/// from a host tap interface (`mirage-hvt --net:NAME=TAP`).
+public typealias HVTDirectStack = DirectStack<HVTNetworkDevice, HVTMonotonicClock>
+
+extension DirectStack where Device == HVTNetworkDevice, Clock == HVTMonotonicClock {
+    /// Connects the tender's net device `name` and starts the stack on it with `--ipv4` and
+    /// `--ipv4-gateway`, as ``UnixDirectStack``'s `overTap` does on unix. The tap interface is
+    /// the tender's business (`--net:NAME=TAP` on its command line), not a boot argument.
+    public static func overTender(network name: String, platform: HVTPlatform, arguments: BootArguments) throws(HVTNetworkError) -> HVTDirectStack {
+        let device = try HVTNetworkDevice.connect(name: name, platform: platform)
+        return HVTDirectStack(device: device, clock: platform.monotonicClock, entropy: HVTEntropy(),
+                              configuration: StackBootKeys.configuration(arguments))
+    }
+}

@@ -1,0 +1,117 @@
+import CLinux
+import CMirageHVTABI
+import Glibc
+
+/// Serves the guest's hypercalls (mirage_hvt_abi.h). Every guest address and length goes through
+/// ``GuestMemory``'s checks; a call that names memory outside the guest, an unknown call or a bad
+/// argument address ends the guest as crashed, with the reason.
+final class HypercallHandler {
+    /// What the run loop does after a hypercall.
+    enum Outcome: Equatable {
+        case resume
+        case halt(status: Int32)
+        case crash(String)
+    }
+
+    let memory: GuestMemory
+    let blocks: [Int: BlockBackend]
+    let nets: [Int: NetBackend]
+    let events: HostEvents
+
+    /// A handler serving `blocks` and `nets` (by device index); the nets' descriptors join
+    /// `events`, where the poll hypercall waits.
+    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents) {
+        self.memory = memory
+        self.blocks = blocks
+        self.nets = nets
+        self.events = events
+        for (index, net) in nets { events.watch(device: index, fileDescriptor: net.fileDescriptor) }
+    }
+
+    /// Serves hypercall `number` with its argument structure at guest address `argument`.
+    func handle(_ number: UInt64, argument: UInt64) -> Outcome {
+        switch number {
+        case UInt64(MIRAGE_HVT_WALL_CLOCK.rawValue):
+            return withArgument(mirage_hvt_time.self, at: argument) { $0.pointee.nanoseconds = Self.clock(CLOCK_REALTIME) }
+        case UInt64(MIRAGE_HVT_MONOTONIC.rawValue):
+            return withArgument(mirage_hvt_time.self, at: argument) { $0.pointee.nanoseconds = Self.clock(CLOCK_MONOTONIC) }
+        case UInt64(MIRAGE_HVT_CONSOLE.rawValue):
+            return console(argument)
+        case UInt64(MIRAGE_HVT_POLL.rawValue):
+            return withArgument(mirage_hvt_poll.self, at: argument) { poll in
+                poll.pointee.ready = events.wait(until: poll.pointee.deadline, interest: poll.pointee.ready & ~MIRAGE_HVT_POLL_STOP_REQUESTED)
+            }
+        case UInt64(MIRAGE_HVT_BLOCK_READ.rawValue), UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue), UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue):
+            return block(number, argument: argument)
+        case UInt64(MIRAGE_HVT_NET_POLL.rawValue):
+            return netPoll(argument)
+        case UInt64(MIRAGE_HVT_HALT.rawValue):
+            guard let status = memory.withStruct(mirage_hvt_halt.self, at: argument, { $0.pointee.status }) else {
+                return .crash(badArgument("halt", argument))
+            }
+            return .halt(status: status)
+        default:
+            return .crash("the guest made hypercall \(number), which does not exist")
+        }
+    }
+
+    private func withArgument<T>(_ type: T.Type, at address: UInt64, _ body: (UnsafeMutablePointer<T>) -> Void) -> Outcome {
+        memory.withStruct(type, at: address, body) == nil ? .crash(badArgument("\(type)", address)) : .resume
+    }
+
+    func badArgument(_ call: String, _ address: UInt64) -> String {
+        "the guest passed a \(call) hypercall argument at 0x\(String(address, radix: 16)), outside its memory or misaligned"
+    }
+
+    private func console(_ argument: UInt64) -> Outcome {
+        guard let (data, length) = memory.withStruct(mirage_hvt_console_write.self, at: argument, { ($0.pointee.data, $0.pointee.length) }) else {
+            return .crash(badArgument("console", argument))
+        }
+        guard let bytes = memory.range(at: data, length: length) else {
+            return .crash("the guest asked to print \(length) bytes at 0x\(String(data, radix: 16)), outside its memory")
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }
+            offset += written
+        }
+        return .resume
+    }
+
+    private func block(_ number: UInt64, argument: UInt64) -> Outcome {
+        let outcome = memory.withStruct(mirage_hvt_block_io.self, at: argument) { io -> Outcome in
+            guard let backend = blocks[Int(io.pointee.device)] else {
+                io.pointee.status = MIRAGE_HVT_INVALID.rawValue
+                return .resume
+            }
+            if number == UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue) {
+                io.pointee.status = fsync(backend.fileDescriptor) == 0 ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
+                return .resume
+            }
+            let isWrite = number == UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue)
+            guard backend.fits(sector: io.pointee.sector, length: io.pointee.length) else {
+                io.pointee.status = MIRAGE_HVT_INVALID.rawValue
+                return .resume
+            }
+            if isWrite && !backend.writable {
+                io.pointee.status = MIRAGE_HVT_UNSUPPORTED.rawValue
+                return .resume
+            }
+            guard let bytes = memory.range(at: io.pointee.data, length: io.pointee.length) else {
+                return .crash("the guest asked to \(isWrite ? "write" : "read") \(io.pointee.length) bytes at 0x\(String(io.pointee.data, radix: 16)), outside its memory")
+            }
+            io.pointee.status = backend.transfer(bytes, at: io.pointee.sector, write: isWrite) ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
+            return .resume
+        }
+        return outcome ?? .crash(badArgument("block", argument))
+    }
+
+    /// Nanoseconds on a host clock.
+    static func clock(_ id: clockid_t) -> UInt64 {
+        var time = timespec()
+        clock_gettime(id, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}

@@ -1,0 +1,117 @@
+import CKVM
+import CMirageHVTABI
+import Glibc
+
+/// The mirage-hvt tender: loads a guest image into a new KVM virtual machine, attaches the devices
+/// the command line names, runs the vCPU and serves its hypercalls until it halts.
+public enum Tender {
+    /// Runs the tender with `arguments` (without the program name); returns its exit status: the
+    /// guest's halt status, or a ``TenderExitStatus`` after printing what went wrong.
+    public static func main(_ arguments: [String]) -> Int32 {
+        do {
+            let options = try TenderOptions.parse(arguments)
+            guard !options.helpRequested else {
+                var bytes = Array(TenderOptions.help.utf8)
+                _ = write(STDOUT_FILENO, &bytes, bytes.count)
+                return 0
+            }
+            return try run(options)
+        } catch {
+            report(error.description)
+            return error.status
+        }
+    }
+
+    /// Prints `message` on standard error, each line prefixed with `mirage-hvt: `.
+    static func report(_ message: String) {
+        var text = ""
+        for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += line.hasPrefix("usage:") ? line + "\n" : "mirage-hvt: " + line + "\n"
+        }
+        var bytes = Array(text.utf8)
+        _ = write(STDERR_FILENO, &bytes, bytes.count)
+    }
+
+    static func run(_ options: TenderOptions) throws(TenderError) -> Int32 {
+        let file = try ImageFile(path: options.image)
+        let memorySize = options.memoryMiB << 20
+        let image: ELFImage
+        do {
+            image = try ELFImage(file: file, memoryLimit: memorySize - UInt64(MIRAGE_HVT_STACK_SIZE))
+        } catch {
+            throw TenderError("\(options.image): \(error)", status: TenderExitStatus.badImage)
+        }
+        try GuestABIVersion(of: image).check(image: options.image)
+        let manifest = image.contents(ofSection: MIRAGE_HVT_MANIFEST_SECTION).map { DeviceManifest(sectionText: $0) }
+            ?? DeviceManifest(ids: [])
+        let devices = try manifest.match(options.devices)
+        var blocks: [Int: BlockBackend] = [:]
+        var nets: [Int: NetBackend] = [:]
+        var table: [DeviceTableEntry] = []
+        for (index, device) in devices.enumerated() {
+            switch device.kind {
+            case .block:
+                let backend = try BlockBackend(name: device.name, path: device.backing)
+                blocks[index] = backend
+                table.append(backend.tableEntry)
+            case .net:
+                let backend = try NetBackend(name: device.name, interface: device.backing)
+                nets[index] = backend
+                table.append(backend.tableEntry)
+            }
+        }
+        let events = HostEvents()
+        let vm = try VirtualMachine(memorySize: Int(memorySize))
+        guard image.load(into: vm.memory) else {
+            throw TenderError("\(options.image): its segments do not fit guest memory", status: TenderExitStatus.badImage)
+        }
+        let pageTables = try PageTables.build(in: vm.memory)
+        let bootInfo = try BootInfo.write(
+            into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
+            arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
+        try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
+        let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events)
+        return try runLoop(vm, handler)
+    }
+
+    /// Runs the vCPU until the guest halts or crashes.
+    static func runLoop(_ vm: VirtualMachine, _ handler: HypercallHandler) throws(TenderError) -> Int32 {
+        let hypercallEnd = UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_HYPERCALL_COUNT.rawValue)
+        func crash(_ reason: String) -> TenderError {
+            TenderError("the guest crashed: \(reason) (rip 0x\(String(vm.instructionPointer, radix: 16)))", status: TenderExitStatus.guestCrashed)
+        }
+        while true {
+            if mirage_kvm_run(vm.vcpu) != 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw TenderError("KVM_RUN failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+            }
+            let run = vm.run
+            switch Int32(run.pointee.exit_reason) {
+            case KVM_EXIT_MMIO:
+                let address = mirage_kvm_mmio_address(run)
+                guard address >= UInt64(MIRAGE_HVT_HYPERCALL_BASE), address < hypercallEnd,
+                      address % 8 == 0, mirage_kvm_mmio_is_write(run) != 0, mirage_kvm_mmio_length(run) == 8 else {
+                    throw crash("it accessed 0x\(String(address, radix: 16)), outside its memory")
+                }
+                let number = (address - UInt64(MIRAGE_HVT_HYPERCALL_BASE)) / 8
+                switch handler.handle(number, argument: mirage_kvm_mmio_data(run)) {
+                case .resume: continue
+                case let .halt(status): return status
+                case let .crash(reason): throw crash(reason)
+                }
+            case KVM_EXIT_SHUTDOWN:
+                throw crash("a fault it could not handle (triple fault), such as a Swift runtime trap")
+            case KVM_EXIT_HLT:
+                throw crash("it executed hlt")
+            case KVM_EXIT_IO:
+                throw crash("it used port I/O")
+            case KVM_EXIT_INTERNAL_ERROR:
+                throw crash("KVM internal error \(mirage_kvm_internal_suberror(run)) (instructions KVM cannot emulate, such as SSE at CPL0)")
+            case KVM_EXIT_FAIL_ENTRY:
+                throw TenderError("KVM could not enter the guest (hardware reason 0x\(String(mirage_kvm_fail_entry_reason(run), radix: 16)))", status: TenderExitStatus.hostFailure)
+            case let reason:
+                throw crash("unexpected KVM exit \(reason)")
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+/// The tender's command line:
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--] IMAGE [BOOT ARGUMENTS]`.
+public struct TenderOptions: Equatable {
+    /// A device given on the command line.
+    public struct DeviceOption: Equatable {
+        public enum Kind: String, Equatable { case block, net }
+        public var kind: Kind
+        public var name: String
+        /// The file (block) or tap interface (net) behind it.
+        public var backing: String
+
+        public init(kind: Kind, name: String, backing: String) {
+            self.kind = kind
+            self.name = name
+            self.backing = backing
+        }
+
+        /// `block:NAME`, as the image's device manifest spells it.
+        public var id: String { "\(kind.rawValue):\(name)" }
+    }
+
+    /// Guest memory in MiB.
+    public var memoryMiB: UInt64 = 32
+    public var devices: [DeviceOption] = []
+    public var image = ""
+    /// Everything after the image, given to the guest as its boot arguments.
+    public var bootArguments: [String] = []
+    /// Whether `--help` (or `-h`) came before the image: the tender prints ``help`` and exits 0.
+    public var helpRequested = false
+
+    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--] IMAGE [BOOT ARGUMENTS]"
+
+    /// What `mirage-hvt --help` prints.
+    public static let help = usage + """
+
+
+        Runs a swift-mirage hvt unikernel (IMAGE, from `swift-mirage build` after
+        `swift-mirage configure -t hvt`) as a KVM virtual machine.
+
+        options:
+          --mem=MiB          guest memory in MiB, from 2 to \(maximumMemoryMiB) (default 32)
+          --net:NAME=TAP     attach the image's network device NAME to the tap interface TAP,
+                             which must exist (the tender never creates one)
+          --block:NAME=FILE  attach the image's block device NAME to FILE
+          -h, --help         print this help and exit
+
+        The image names the devices it needs: each must be given, and no other. The arguments after
+        the image are the guest's boot arguments (IMAGE --help lists them). Exit status: the guest's,
+        or 64 for a bad command line, 65 a bad image, 66 a file or tap that cannot be opened, 70 a
+        crashed guest, 71 a host failure.
+
+        """
+
+    /// The largest guest: memory must end below the hypercall addresses.
+    static let maximumMemoryMiB: UInt64 = 3072
+
+    /// Parses `arguments` (without the program name).
+    public static func parse(_ arguments: [String]) throws(TenderError) -> TenderOptions {
+        var options = TenderOptions()
+        var index = 0
+        func fail(_ message: String) -> TenderError {
+            TenderError(message + "\n" + usage, status: TenderExitStatus.usage)
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                index += 1
+                break
+            }
+            if argument == "--help" || argument == "-h" {
+                options.helpRequested = true
+                return options
+            }
+            guard argument.hasPrefix("--") else { break }
+            guard let equals = argument.firstIndex(of: "=") else {
+                throw fail("option '\(argument)' needs a value: \(argument)=VALUE")
+            }
+            let name = String(argument[argument.index(argument.startIndex, offsetBy: 2)..<equals])
+            let value = String(argument[argument.index(after: equals)...])
+            if name == "mem" {
+                guard let megabytes = UInt64(value), megabytes >= 2, megabytes <= maximumMemoryMiB else {
+                    throw fail("--mem=\(value): give the guest's memory in MiB, from 2 to \(maximumMemoryMiB)")
+                }
+                options.memoryMiB = megabytes
+            } else if name.hasPrefix("block:") || name.hasPrefix("net:") {
+                let kind: DeviceOption.Kind = name.hasPrefix("block:") ? .block : .net
+                let deviceName = String(name.dropFirst(kind.rawValue.count + 1))
+                guard !deviceName.isEmpty, deviceName.utf8.count < 40 else {
+                    throw fail("--\(name): a device name has 1 to 39 characters")
+                }
+                guard !value.isEmpty else { throw fail("--\(name)= needs a \(kind == .block ? "file" : "tap interface")") }
+                guard !options.devices.contains(where: { $0.kind == kind && $0.name == deviceName }) else {
+                    throw fail("--\(name) is given twice")
+                }
+                options.devices.append(DeviceOption(kind: kind, name: deviceName, backing: value))
+            } else {
+                throw fail("unknown option '--\(name)'")
+            }
+            index += 1
+        }
+        guard index < arguments.count else { throw fail("no image given") }
+        options.image = arguments[index]
+        options.bootArguments = Array(arguments[(index + 1)...])
+        return options
+    }
+}

@@ -1,0 +1,140 @@
+import CMirageHVTABI
+import Foundation
+import Glibc
+@testable import MirageHVTHost
+import Testing
+
+/// The net backend and the poll hypercall against a backend whose "tap" is one end of a datagram
+/// socket pair: each datagram is one frame, as on a tap descriptor, and the test plays the host on
+/// the other end. Guest memory is a 64 KiB buffer of the test's. The frames themselves travel in
+/// `MIRAGE_HVT_NET_POLL` (``NetPollHypercallTests``).
+@Suite("Net devices and poll")
+struct NetHypercallTests {
+    /// Guest memory, a handler serving net device 0 over a socket pair, and the host's end.
+    final class Fixture {
+        static let memorySize = 1 << 16
+        static let argument: UInt64 = 0x100  // where the argument structure goes
+        static let buffer: UInt64 = 0x1000   // where frames go
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: memorySize, alignment: 4096)
+        let memory: GuestMemory
+        let handler: HypercallHandler
+        let backend: NetBackend
+        let host: Int32
+
+        init(mtu: Int = 1500, headerLength: Int = 0) {
+            raw.initializeMemory(as: UInt8.self, repeating: 0xCC)
+            memory = GuestMemory(bytes: raw)
+            var pair: [Int32] = [0, 0]
+            precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
+            host = pair[1]
+            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
+                                 headerLength: headerLength)
+            handler = HypercallHandler(memory: memory, blocks: [:], nets: [0: backend], events: HostEvents(handlesSignals: false))
+        }
+
+        deinit {
+            close(host)
+            raw.deallocate()
+        }
+
+        /// The host sends `frame` to the guest.
+        func send(_ frame: [UInt8]) {
+            #expect(frame.withUnsafeBytes { Glibc.send(host, $0.baseAddress, $0.count, 0) } == frame.count)
+        }
+
+        /// The frames the guest sent, as the host reads them.
+        func received() -> [[UInt8]] {
+            var frames: [[UInt8]] = []
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = recv(host, &buffer, buffer.count, 0)
+                if count < 0 { return frames }
+                frames.append(Array(buffer[0..<count]))
+            }
+        }
+
+        func guestBytes(at address: UInt64, count: Int) -> [UInt8] {
+            Array(memory.range(at: address, length: UInt64(count))!)
+        }
+
+        func poll(deadline: UInt64, interest: UInt64) -> UInt64 {
+            var request = mirage_hvt_poll(deadline: deadline, ready: interest)
+            _ = memory.withStruct(mirage_hvt_poll.self, at: Self.argument) { $0.pointee = request }
+            #expect(handler.handle(UInt64(MIRAGE_HVT_POLL.rawValue), argument: Self.argument) == .resume)
+            request = memory.withStruct(mirage_hvt_poll.self, at: Self.argument) { $0.pointee }!
+            return request.ready
+        }
+    }
+
+    static func frame(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+    }
+
+    static var now: UInt64 { HypercallHandler.clock(CLOCK_MONOTONIC) }
+
+    @Test("poll reports a device with frames when the guest waits for it, and only then")
+    func pollReadiness() {
+        let fixture = Fixture()
+        #expect(fixture.poll(deadline: 0, interest: 1) == 0)
+        fixture.send(Self.frame(60))
+        #expect(fixture.poll(deadline: 0, interest: 1) == 1)
+        // Not waited for: the deadline is kept, and the frame does not end the wait early.
+        let start = Self.now
+        #expect(fixture.poll(deadline: start + 30_000_000, interest: 0) == 0)
+        #expect(Self.now - start >= 30_000_000)
+        // Waited for again: at once.
+        let again = Self.now
+        #expect(fixture.poll(deadline: again + 5_000_000_000, interest: 1) == 1)
+        #expect(Self.now - again < 1_000_000_000)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1518, alignment: 16)
+        defer { buffer.deallocate() }
+        #expect(fixture.backend.read(into: buffer) == .frame(length: 60))
+        #expect(fixture.poll(deadline: Self.now + 20_000_000, interest: 1) == 0)
+    }
+
+    @Test("a frame arriving during a poll ends it early")
+    func pollWakesForFrames() {
+        let fixture = Fixture()
+        let host = fixture.host
+        let frame = Self.frame(60)
+        // A thread of its own: the poll blocks this one, and the test's executor may have no other.
+        let sender = Thread {
+            usleep(50_000)
+            _ = frame.withUnsafeBytes { send(host, $0.baseAddress, $0.count, 0) }
+        }
+        let start = Self.now
+        sender.start()
+        #expect(fixture.poll(deadline: start + 10_000_000_000, interest: 1) == 1)
+        #expect(Self.now - start < 5_000_000_000)
+        while !sender.isFinished { usleep(1000) }
+    }
+
+    @Test("a tap interface that does not exist is named with the reason: exit 66")
+    func missingTap() {
+        #expect(throws: TenderError("--net:service=mirage-none9: cannot open tap interface mirage-none9: No such device; create it with 'ip tuntap add dev mirage-none9 mode tap' (or use 'swift-mirage run --create-tap')", status: TenderExitStatus.noInput)) {
+            try NetBackend(name: "service", interface: "mirage-none9")
+        }
+    }
+
+    @Test("interface names the kernel would expand or refuse are not tried", arguments: ["tap%d", "a/b", "sixteen-bytes-xx"])
+    func badTapName(interface: String) {
+        #expect(throws: TenderError("--net:service=\(interface): cannot open tap interface \(interface): not an interface name (1 to 15 bytes, no '%' or '/')", status: TenderExitStatus.noInput)) {
+            try NetBackend(name: "service", interface: interface)
+        }
+    }
+
+    @Test("the guest's MAC is random, unicast and locally administered, and the table entry carries it, the MTU and whether headers pass")
+    func tableEntry() {
+        let macs = (0..<32).map { _ in NetBackend.randomLocalMAC() }
+        #expect(macs.allSatisfy { $0.count == 6 && $0[0] & 0x03 == 0x02 })
+        #expect(Set(macs).count == macs.count)
+        let fixture = Fixture(mtu: 9000)
+        let entry = fixture.backend.tableEntry.abiEntry
+        #expect(entry.kind == MIRAGE_HVT_DEVICE_NET.rawValue)
+        #expect(entry.mtu == 9000)
+        #expect(withUnsafeBytes(of: entry.mac) { Array($0.prefix(6)) } == [2, 0, 0, 0, 0, 1])
+        #expect(withUnsafeBytes(of: entry.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } == "service")
+        #expect(entry.flags == 0)
+        #expect(Fixture(headerLength: 10).backend.tableEntry.abiEntry.flags == MIRAGE_HVT_NET_HEADERS)
+    }
+}
