@@ -161,14 +161,17 @@ let tenderSwiftSettings: [SwiftSetting] = [
 let hostedTargets: [Target] = [
     .target(name: "CMirageExecutorHooks"),
     .target(name: "CLinux"),
+    // Linux system calls behind Swift names, EINTR retried and errno typed in one place, for the
+    // unix platform, the tender and the tool.
+    .target(name: "MirageHostSystem", dependencies: ["CLinux"]),
     .target(
         name: "MirageUnix",
-        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "CLinux"]
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHostSystem", "CLinux"]
     ),
     .target(name: "CKVM"),
     .target(
         name: "MirageHVTHost",
-        dependencies: ["CMirageHVTABI", "CKVM", "CLinux"],
+        dependencies: ["CMirageHVTABI", "CKVM", "CLinux", "MirageHostSystem"],
         swiftSettings: tenderSwiftSettings
     ),
     .executableTarget(
@@ -185,7 +188,7 @@ let hostedTargets: [Target] = [
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",
-        dependencies: ["MirageConfig"]
+        dependencies: ["MirageConfig", "MirageHostSystem"]
     ),
     .executableTarget(
         name: "swift-mirage",

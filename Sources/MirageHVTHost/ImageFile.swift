@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 
 /// An image file's bytes: mapped read-only from the file, so that reading a guest image costs
 /// a few page faults rather than a copy into growing buffers; read into memory when the file
@@ -24,12 +25,12 @@ public final class ImageFile {
     /// - Throws: a ``TenderError`` with ``TenderExitStatus/noInput`` naming the file and the C
     ///   library's reason when it cannot be opened or read.
     public init(path: String) throws(TenderError) {
-        func failure() -> TenderError {
-            TenderError("\(path): \(String(cString: strerror(errno)))", status: TenderExitStatus.noInput)
+        func failure(_ error: ErrorNumber = .last) -> TenderError {
+            TenderError("\(path): \(error)", status: TenderExitStatus.noInput)
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure() }
-        defer { close(fd) }
+        let fd: Int32
+        do throws(ErrorNumber) { fd = try SystemCall.open(path, O_RDONLY | O_CLOEXEC) } catch { throw failure(error) }
+        defer { SystemCall.close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw failure() }
         if status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
@@ -48,12 +49,12 @@ public final class ImageFile {
                 buffer.deallocate()
                 buffer = larger
             }
-            let read = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
-            if read < 0 && errno == EINTR { continue }
-            if read < 0 {
-                let error = failure()
+            let read: Int
+            do throws(ErrorNumber) {
+                read = try SystemCall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
+            } catch {
                 buffer.deallocate()
-                throw error
+                throw failure(error)
             }
             if read == 0 { break }
             count += read

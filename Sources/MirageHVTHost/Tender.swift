@@ -1,6 +1,7 @@
 import CKVM
 import CMirageHVTABI
 import Glibc
+import MirageHostSystem
 
 /// The mirage-hvt tender: loads a guest image into a new KVM virtual machine, attaches the devices
 /// the command line names, runs the vCPU and serves its hypercalls until it halts.
@@ -11,8 +12,7 @@ public enum Tender {
         do {
             let options = try TenderOptions.parse(arguments)
             guard !options.helpRequested else {
-                var bytes = Array(TenderOptions.help.utf8)
-                _ = write(STDOUT_FILENO, &bytes, bytes.count)
+                Array(TenderOptions.help.utf8).withUnsafeBytes { try? SystemCall.writeAll(STDOUT_FILENO, $0) }
                 return 0
             }
             return try run(options)
@@ -28,8 +28,8 @@ public enum Tender {
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
             text += line.hasPrefix("usage:") ? line + "\n" : "mirage-hvt: " + line + "\n"
         }
-        var bytes = Array(text.utf8)
-        _ = write(STDERR_FILENO, &bytes, bytes.count)
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { try? SystemCall.writeAll(STDERR_FILENO, $0) }
     }
 
     static func run(_ options: TenderOptions) throws(TenderError) -> Int32 {
@@ -81,9 +81,12 @@ public enum Tender {
             TenderError("the guest crashed: \(reason) (rip 0x\(String(vm.instructionPointer, radix: 16)))", status: TenderExitStatus.guestCrashed)
         }
         while true {
-            if mirage_kvm_run(vm.vcpu) != 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw TenderError("KVM_RUN failed: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+            do throws(ErrorNumber) {
+                _ = try SystemCall.checked { mirage_kvm_run(vm.vcpu) }
+            } catch where error.wouldBlock {
+                continue
+            } catch {
+                throw TenderError("KVM_RUN failed: \(error)", status: TenderExitStatus.hostFailure)
             }
             let run = vm.run
             switch Int32(run.pointee.exit_reason) {

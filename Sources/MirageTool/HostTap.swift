@@ -1,4 +1,5 @@
 import Foundation
+import MirageHostSystem
 
 /// A tap interface `swift-mirage run --create-tap` makes for one run: created with an address for
 /// the host's side and set up before the unikernel starts, deleted once it has ended.
@@ -126,22 +127,14 @@ enum ChildProcess {
         guard spawned == 0 else {
             throw ToolError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
-        var status: Int32 = 0
         while true {
             let signal = receivedSignal
             if signal != 0 {
                 receivedSignal = 0
                 kill(pid, signal)
             }
-            let waited = waitpid(pid, &status, WNOHANG)
-            if waited == pid { break }
-            if waited < 0 && errno != EINTR {
-                throw ToolError("cannot wait for \(arguments[0]): \(String(cString: strerror(errno)))")
-            }
+            if let status = try Shell.wait(for: pid, arguments[0], blocking: false) { return status }
             usleep(20_000)
         }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, which do not import into Swift.
-        let terminatingSignal = status & 0x7F
-        return terminatingSignal == 0 ? (status >> 8) & 0xFF : 128 + terminatingSignal
     }
 }

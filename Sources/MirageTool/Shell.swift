@@ -1,4 +1,5 @@
 import Foundation
+import MirageHostSystem
 
 /// Runs programs for the tool.
 ///
@@ -39,15 +40,15 @@ enum Shell {
                            pollfd(fd: errorPipe[0], events: Int16(POLLIN), revents: 0)]
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while descriptors.contains(where: { $0.fd >= 0 }) {
-            if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
-                if errno == EINTR { continue }
-                break
+            let ready = descriptors.withUnsafeMutableBufferPointer { descriptors -> Int? in
+                do throws(ErrorNumber) { return try SystemCall.poll(descriptors, timeout: -1) } catch { return -1 }
             }
+            guard let ready else { continue }  // interrupted
+            if ready < 0 { break }
             for index in descriptors.indices where descriptors[index].fd >= 0 && descriptors[index].revents != 0 {
-                let count = read(descriptors[index].fd, &chunk, chunk.count)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 {
-                    close(descriptors[index].fd)
+                let count = chunk.withUnsafeMutableBytes { (try? SystemCall.read(descriptors[index].fd, into: $0)) ?? 0 }
+                if count == 0 {
+                    SystemCall.close(descriptors[index].fd)
                     descriptors[index].fd = -1
                 } else if index == 0 {
                     output += chunk[0..<count]
@@ -56,15 +57,15 @@ enum Shell {
                 }
             }
         }
-        for descriptor in descriptors where descriptor.fd >= 0 { close(descriptor.fd) }
-        return Result(status: try wait(for: pid, arguments[0]),
+        for descriptor in descriptors where descriptor.fd >= 0 { SystemCall.close(descriptor.fd) }
+        return Result(status: try wait(for: pid, arguments[0])!,
                       output: String(decoding: output, as: UTF8.self),
                       errorOutput: String(decoding: errors, as: UTF8.self))
     }
 
     /// Runs `arguments` with the tool's own standard output and error, so its progress shows.
     static func stream(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws(ToolError) -> Int32 {
-        try wait(for: try spawn(arguments, in: directory, environment: environment, output: nil, errors: nil), arguments[0])
+        try wait(for: try spawn(arguments, in: directory, environment: environment, output: nil, errors: nil), arguments[0])!
     }
 
     /// Starts `arguments` through `/usr/bin/env` (which looks the program up on PATH and, with
@@ -90,13 +91,11 @@ enum Shell {
     }
 
     /// Waits for `pid` to end; returns its exit status, or 128 + the signal that ended it.
-    private static func wait(for pid: pid_t, _ program: String) throws(ToolError) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw ToolError("cannot wait for \(program): \(String(cString: strerror(errno)))") }
+    static func wait(for pid: pid_t, _ program: String, blocking: Bool = true) throws(ToolError) -> Int32? {
+        do throws(ErrorNumber) {
+            return try SystemCall.wait(for: pid, blocking: blocking)?.shellStatus
+        } catch {
+            throw ToolError("cannot wait for \(program): \(error)")
         }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, which do not import into Swift.
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 import MirageNet
 
@@ -39,12 +40,19 @@ public final class PcapFileSink: PacketCaptureSink {
     ///
     /// - Throws: ``PcapFileError/cannotCreate(path:reason:)`` naming the file.
     public init(path: String) throws(PcapFileError) {
-        let fd = SystemCall.retryingInterrupts { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(-fd))) }
-        let failure = PcapFormat.fileHeader().withUnsafeBytes { SystemCall.writeAll(fd, $0) }
-        guard failure == 0 else {
-            Glibc.close(fd)
-            throw .cannotCreate(path: path, reason: String(cString: strerror(failure)))
+        let fd: Int32
+        do throws(ErrorNumber) {
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644)
+        } catch {
+            throw .cannotCreate(path: path, reason: error.description)
+        }
+        var failure: ErrorNumber?
+        PcapFormat.fileHeader().withUnsafeBytes { bytes in
+            do throws(ErrorNumber) { try SystemCall.writeAll(fd, bytes) } catch { failure = error }
+        }
+        if let failure {
+            SystemCall.close(fd)
+            throw .cannotCreate(path: path, reason: failure.description)
         }
         self.path = path
         self.fileDescriptor = fd
@@ -57,16 +65,21 @@ public final class PcapFileSink: PacketCaptureSink {
         guard fileDescriptor >= 0 else { return }
         let captured = PcapFormat.capturedLength(ofFrameLength: frame.count)
         let header = PcapFormat.recordHeader(at: time, capturedLength: captured, originalLength: frame.count)
-        let failure = header.withUnsafeBytes { headerBytes in
+        var failure: ErrorNumber?
+        header.withUnsafeBytes { headerBytes in
             frame.withUnsafeBytes { frameBytes in
-                Self.writeAll(fileDescriptor, headerBytes, UnsafeRawBufferPointer(rebasing: frameBytes.prefix(captured)))
+                do throws(ErrorNumber) {
+                    try Self.writeAll(fileDescriptor, headerBytes, UnsafeRawBufferPointer(rebasing: frameBytes.prefix(captured)))
+                } catch {
+                    failure = error
+                }
             }
         }
-        if failure == 0 {
-            frameCount += 1
-        } else {
-            writeError = failure
+        if let failure {
+            writeError = failure.code
             close()
+        } else {
+            frameCount += 1
         }
     }
 
@@ -74,23 +87,19 @@ public final class PcapFileSink: PacketCaptureSink {
     /// The corresponding C function is `close`.
     public func close() {
         guard fileDescriptor >= 0 else { return }
-        Glibc.close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
         fileDescriptor = -1
     }
 
     /// Writes `first` then `second` to `fd` with `writev`, finishing a short write with `write`.
-    /// - Returns: 0, or the error number of the failure.
-    static func writeAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Int32 {
+    static func writeAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) throws(ErrorNumber) {
         var vectors = [
             iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
             iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
         ]
-        let written = SystemCall.retryingInterrupts { writev(fd, &vectors, 2) }
-        if written < 0 { return Int32(-written) }
+        let written = try SystemCall.writev(fd, &vectors, count: 2)
         // A short write (the disk filling up, mostly): write the rest, or learn why not.
-        let firstRest = UnsafeRawBufferPointer(rebasing: first[min(written, first.count)...])
-        let secondRest = UnsafeRawBufferPointer(rebasing: second[max(0, written - first.count)...])
-        let failure = SystemCall.writeAll(fd, firstRest)
-        return failure != 0 ? failure : SystemCall.writeAll(fd, secondRest)
+        try SystemCall.writeAll(fd, UnsafeRawBufferPointer(rebasing: first[min(written, first.count)...]))
+        try SystemCall.writeAll(fd, UnsafeRawBufferPointer(rebasing: second[max(0, written - first.count)...]))
     }
 }

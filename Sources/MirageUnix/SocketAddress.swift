@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// An IPv4 socket address, the C library's `struct sockaddr_in` (`<netinet/in.h>`): the one place

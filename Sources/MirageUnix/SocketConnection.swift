@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// A TCP connection of a ``SocketStack``: a connected host socket, as a ``Flow``.

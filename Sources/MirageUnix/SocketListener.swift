@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// A listening TCP socket of a ``SocketStack``.

@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// TCP and UDP over the host's sockets (`configure --net=socket`; MirageOS's `Tcpip_stack_socket`).

@@ -1,22 +1,10 @@
 import Glibc
 import MirageCore
+import MirageHostSystem
 
-/// The error number (errno) of a failed system call.
-struct ErrorNumber: Error, Equatable {
-    var code: Int32
-
-    /// Whether the call would have blocked: `EAGAIN` (which is `EWOULDBLOCK` on Linux).
-    var wouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
-}
-
+/// The socket calls of the unix platform's host-socket stack (``SocketStack``), beside the file
+/// and process calls of `MirageHostSystem`.
 extension SystemCall {
-    /// Calls `body` as ``retryingInterrupts(_:)`` does and throws the error number of a failure.
-    static func checked<Result: FixedWidthInteger & SignedInteger>(_ body: () -> Result) throws(ErrorNumber) -> Result {
-        let result = retryingInterrupts(body)
-        if result < 0 { throw ErrorNumber(code: Int32(-result)) }
-        return result
-    }
-
     /// Opens a nonblocking IPv4 socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) that is closed
     /// on `exec`. The corresponding C function is `socket`, with `SOCK_NONBLOCK | SOCK_CLOEXEC`.
     /// - Throws: the error number, such as `EMFILE` when the process has no descriptors left.

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// A network device over a Linux tap interface: each `read` of the descriptor is one Ethernet frame
@@ -75,13 +76,17 @@ public final class TapDevice: NetworkDevice {
         guard !name.isEmpty, name.utf8.count < Int(IFNAMSIZ), !name.utf8.contains(0) else {
             throw .io(code: EINVAL)
         }
-        let fd = SystemCall.retryingInterrupts { open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC) }
-        guard fd >= 0 else { throw .io(code: -fd) }
+        let fd: Int32
+        do throws(ErrorNumber) {
+            fd = try SystemCall.open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        } catch {
+            throw .io(code: error.code)
+        }
         let attached: String
         do throws(NetworkError) {
             attached = try Self.attach(fd, to: name, withHeader: offloading)
         } catch {
-            Glibc.close(fd)
+            SystemCall.close(fd)
             throw error
         }
         self.name = attached
@@ -144,19 +149,17 @@ public final class TapDevice: NetworkDevice {
         while true {
             guard fileDescriptor >= 0 else { throw .disconnected }
             let fd = fileDescriptor
-            let written = write(frame)
-            if written >= 0 {
+            do throws(ErrorNumber) {
+                try write(frame)
                 // A tap interface takes a frame whole or not at all.
                 statistics.transmittedFrames += 1
                 statistics.transmittedBytes += UInt64(frame.count)
                 return
-            }
-            let code = Int32(-written)
-            if code == EAGAIN || code == EWOULDBLOCK {
+            } catch where error.wouldBlock {
                 await platform.waitUntilWritable(fd)
-                continue
+            } catch {
+                throw Self.error(error.code)
             }
-            throw Self.error(code)
         }
     }
 
@@ -168,8 +171,7 @@ public final class TapDevice: NetworkDevice {
         // A persistent interface keeps its offloads; the next user may not expect them.
         if !offloads.isEmpty { _ = mirage_tap_set_offloads(fileDescriptor, 0) }
         platform.forget(fileDescriptor)
-        // Not retried on EINTR: Linux releases the descriptor even then.
-        Glibc.close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
         fileDescriptor = -1
     }
 
@@ -211,10 +213,14 @@ extension TapDevice {
             var buffer = spareFrame.take()
                 ?? PacketBuffer(capacity: Self.receiveHeadroom + space, headroom: Self.receiveHeadroom - headerLength)
             let fd = fileDescriptor
+            var failure: ErrorNumber?
             let length = buffer.append(upTo: space) { bytes in
-                SystemCall.retryingInterrupts { Glibc.read(fd, bytes.baseAddress, bytes.count) }
+                do throws(ErrorNumber) { return try SystemCall.read(fd, into: bytes) } catch {
+                    failure = error
+                    return -1
+                }
             }
-            if length < 0 && (-length == Int(EAGAIN) || -length == Int(EWOULDBLOCK)) {
+            if let failure, failure.wouldBlock {
                 spareFrame = buffer
                 batch.drained = true
                 return batch
@@ -222,7 +228,7 @@ extension TapDevice {
             if length <= 0 {
                 // No frame is empty: a read of nothing means the descriptor has reached its end.
                 if batch.delivered > 0 { return batch }
-                throw length == 0 ? .disconnected : Self.error(Int32(-length))
+                throw failure.map { Self.error($0.code) } ?? .disconnected
             }
             let frameLength = length - headerLength
             guard frameLength > 0, frameLength <= limit else {
@@ -248,24 +254,22 @@ extension TapDevice {
 
     /// Writes `frame`, behind its virtio-net header when the descriptor takes one. The
     /// corresponding C functions are `write` and `writev`.
-    /// - Returns: what the call returned: the bytes written, or the negated error number.
-    private func write(_ frame: PacketBuffer) -> Int {
+    /// - Throws: the error number; `EAGAIN` when the kernel has no room for it now.
+    private func write(_ frame: PacketBuffer) throws(ErrorNumber) {
         let fd = fileDescriptor
         guard headerLength > 0 else {
-            return frame.withUnsafeBytes { bytes in
-                SystemCall.retryingInterrupts { Glibc.write(fd, bytes.baseAddress, bytes.count) }
-            }
+            _ = try frame.withUnsafeBytes { bytes throws(ErrorNumber) in try SystemCall.write(fd, bytes) }
+            return
         }
         var header: (UInt64, UInt64) = (0, 0)
-        return withUnsafeMutableBytes(of: &header) { headerBytes in
+        try withUnsafeMutableBytes(of: &header) { headerBytes throws(ErrorNumber) in
             VirtioNetHeader(transmitting: frame.offload).write(into: headerBytes)
-            return frame.withUnsafeBytes { bytes in
+            try frame.withUnsafeBytes { bytes throws(ErrorNumber) in
                 // A tuple, not an array: nothing to allocate per frame.
                 var vectors = (iovec(iov_base: headerBytes.baseAddress, iov_len: VirtioNetHeader.length),
                                iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
-                return withUnsafeMutableBytes(of: &vectors) { raw in
-                    let pointer = raw.baseAddress!.assumingMemoryBound(to: iovec.self)
-                    return SystemCall.retryingInterrupts { Glibc.writev(fd, pointer, 2) }
+                _ = try withUnsafeMutableBytes(of: &vectors) { raw throws(ErrorNumber) in
+                    try SystemCall.writev(fd, raw.baseAddress!.assumingMemoryBound(to: iovec.self), count: 2)
                 }
             }
         }
@@ -282,10 +286,13 @@ extension TapDevice {
     /// - Throws: ``NetworkError/io(code:)`` with the ioctl's error number.
     static func attach(_ fd: Int32, to name: String, withHeader: Bool) throws(NetworkError) -> String {
         var assigned = [CChar](repeating: 0, count: Int(IFNAMSIZ))
-        let result = SystemCall.retryingInterrupts {
-            withHeader ? mirage_tap_attach_with_header(fd, name, &assigned) : mirage_tap_attach(fd, name, &assigned)
+        do throws(ErrorNumber) {
+            _ = try SystemCall.checked {
+                withHeader ? mirage_tap_attach_with_header(fd, name, &assigned) : mirage_tap_attach(fd, name, &assigned)
+            }
+        } catch {
+            throw .io(code: error.code)
         }
-        guard result == 0 else { throw .io(code: -result) }
         let bytes = assigned.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -295,7 +302,7 @@ extension TapDevice {
     static func interfaceMTU(_ name: String) -> Int? {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return nil }
-        defer { Glibc.close(socket) }
+        defer { SystemCall.close(socket) }
         var mtu: Int32 = 0
         guard mirage_interface_mtu(socket, name, &mtu) == 0, mtu > 0 else { return nil }
         return Int(mtu)

@@ -1,4 +1,5 @@
 import Glibc
+import MirageHostSystem
 import MirageCore
 
 /// A console on a file descriptor: standard error by default, where a unikernel's log goes.
@@ -8,7 +9,9 @@ public final class UnixConsole: Console {
 
     public init(fileDescriptor: Int32 = STDERR_FILENO) { self.fileDescriptor = fileDescriptor }
 
+    /// Writes all of `bytes`; a failure (standard error closed) loses them, as nothing else can
+    /// be done with a log line.
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        SystemCall.writeAll(fileDescriptor, bytes)
+        try? SystemCall.writeAll(fileDescriptor, bytes)
     }
 }

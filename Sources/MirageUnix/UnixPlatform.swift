@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import MirageHostSystem
 import MirageCore
 import MirageRuntime
 
@@ -68,9 +69,9 @@ public final class UnixPlatform: Platform {
             let milliseconds = (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
             timeout = Int32(clamping: milliseconds)
         }
-        let count = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeout)
-        guard count > 0 else { return }
-        for event in events[0..<Int(count)] {
+        // Interrupted (or failed: the descriptor is ours, so never): the scheduler polls again.
+        guard let count = try? SystemCall.waitForEvents(epoll, into: events, timeout: timeout), count > 0 else { return }
+        for event in events[0..<count] {
             let fd = event.data.fd
             if fd == signals {
                 drainSignals()

@@ -1,5 +1,6 @@
 import CMirageHVTABI
 import Glibc
+import MirageHostSystem
 
 /// A block device the tender serves from a host file: sector `n` at byte `n * sectorSize`.
 final class BlockBackend {
@@ -15,18 +16,21 @@ final class BlockBackend {
     init(name: String, path: String) throws(TenderError) {
         self.name = name
         self.path = path
-        var fd = open(path, O_RDWR | O_CLOEXEC)
+        let fd: Int32
         var writable = true
-        if fd < 0 && (errno == EACCES || errno == EROFS) {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            writable = false
-        }
-        guard fd >= 0 else {
-            throw TenderError("--block:\(name)=\(path): \(String(cString: strerror(errno)))", status: TenderExitStatus.noInput)
+        do throws(ErrorNumber) {
+            do throws(ErrorNumber) {
+                fd = try SystemCall.open(path, O_RDWR | O_CLOEXEC)
+            } catch where error.code == EACCES || error.code == EROFS {
+                fd = try SystemCall.open(path, O_RDONLY | O_CLOEXEC)
+                writable = false
+            }
+        } catch {
+            throw TenderError("--block:\(name)=\(path): \(error)", status: TenderExitStatus.noInput)
         }
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
+            SystemCall.close(fd)
             throw TenderError("--block:\(name)=\(path): not a regular file", status: TenderExitStatus.noInput)
         }
         fileDescriptor = fd
@@ -34,7 +38,7 @@ final class BlockBackend {
         self.writable = writable
     }
 
-    deinit { close(fileDescriptor) }
+    deinit { SystemCall.close(fileDescriptor) }
 
     var tableEntry: DeviceTableEntry {
         DeviceTableEntry(kind: MIRAGE_HVT_DEVICE_BLOCK, name: name, writable: writable,
@@ -50,16 +54,11 @@ final class BlockBackend {
 
     /// Reads or writes all of `bytes` at `sector`; returns false on a host error.
     func transfer(_ bytes: UnsafeMutableRawBufferPointer, at sector: UInt64, write: Bool) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let offset = off_t(sector * Self.sectorSize) + off_t(done)
-            let count = write
-                ? pwrite(fileDescriptor, bytes.baseAddress! + done, bytes.count - done, offset)
-                : pread(fileDescriptor, bytes.baseAddress! + done, bytes.count - done, offset)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return false }
-            done += count
-        }
-        return true
+        (try? SystemCall.transferAll(fileDescriptor, bytes, at: off_t(sector * Self.sectorSize), writing: write)) != nil
+    }
+
+    /// Flushes the file to its device; returns false on a host error.
+    func flush() -> Bool {
+        (try? SystemCall.fsync(fileDescriptor)) != nil
     }
 }

@@ -1,6 +1,7 @@
 import CLinux
 import CMirageHVTABI
 import Glibc
+import MirageHostSystem
 
 /// A network device the tender serves from a host tap interface (`--net:NAME=TAP`): in each
 /// `MIRAGE_HVT_NET_POLL`, every frame the guest sends is one `write` to the interface, and every
@@ -90,21 +91,23 @@ final class NetBackend {
         guard if_nametoindex(interface) != 0 else {
             throw failure("\(String(cString: strerror(ENODEV))); create it with 'ip tuntap add dev \(interface) mode tap' (or use 'swift-mirage run --create-tap')")
         }
-        let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("/dev/net/tun: \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        do throws(ErrorNumber) { fd = try SystemCall.open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC) } catch {
+            throw failure("/dev/net/tun: \(error)")
+        }
         var assigned = [CChar](repeating: 0, count: Int(IFNAMSIZ))
-        var result: Int32
-        repeat { result = mirage_tap_attach_with_header(fd, interface, &assigned) } while result < 0 && errno == EINTR
-        guard result == 0 else {
-            let code = errno
-            close(fd)
+        do throws(ErrorNumber) {
+            _ = try SystemCall.checked { mirage_tap_attach_with_header(fd, interface, &assigned) }
+        } catch {
+            let code = error.code
+            SystemCall.close(fd)
             let hint = switch code {
             case EINVAL: " (is it a tun interface rather than a tap interface?)"
             case EBUSY: " (another process has it open)"
             case EPERM, EACCES: " (the tender needs CAP_NET_ADMIN, or the interface must belong to its user)"
             default: ""
             }
-            throw failure(String(cString: strerror(code)) + hint)
+            throw failure(error.description + hint)
         }
         self.init(name: name, interface: interface, fileDescriptor: fd,
                   mtu: Self.interfaceMTU(interface) ?? 1500, mac: Self.randomLocalMAC(), headerLength: NetBackend.virtioHeaderLength)
@@ -134,7 +137,7 @@ final class NetBackend {
         }
         // A persistent interface keeps its offloads; the next user may not expect them.
         if offloading { _ = mirage_tap_set_offloads(fileDescriptor, 0) }
-        close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
     }
 
     var tableEntry: DeviceTableEntry {
@@ -175,15 +178,14 @@ final class NetBackend {
         var vectors = (iovec(iov_base: headerTarget.baseAddress, iov_len: headerLength),
                        iovec(iov_base: buffer.baseAddress, iov_len: buffer.count),
                        iovec(iov_base: overflow.baseAddress, iov_len: overflow.count))
-        var count: Int
-        repeat {
-            count = withUnsafeMutableBytes(of: &vectors) { raw in
+        let count: Int
+        do throws(ErrorNumber) {
+            count = try withUnsafeMutableBytes(of: &vectors) { raw throws(ErrorNumber) in
                 // Without a header the first vector is empty: readv skips it.
-                readv(fileDescriptor, raw.baseAddress!.assumingMemoryBound(to: iovec.self), 3)
+                try SystemCall.readv(fileDescriptor, raw.baseAddress!.assumingMemoryBound(to: iovec.self), count: 3)
             }
-        } while count < 0 && errno == EINTR
-        if count < 0 {
-            return errno == EAGAIN || errno == EWOULDBLOCK ? .none : .failed(errno)
+        } catch {
+            return error.wouldBlock ? .none : .failed(error.code)
         }
         let frameLength = count - headerLength
         if frameLength > buffer.count {
@@ -212,14 +214,14 @@ final class NetBackend {
         let headerSource = header ?? UnsafeRawBufferPointer(emptyHeader)
         var vectors = (iovec(iov_base: UnsafeMutableRawPointer(mutating: headerSource.baseAddress), iov_len: headerLength),
                        iovec(iov_base: UnsafeMutableRawPointer(mutating: frame.baseAddress), iov_len: frame.count))
-        var count: Int
-        repeat {
-            count = withUnsafeMutableBytes(of: &vectors) { raw in
-                writev(fileDescriptor, raw.baseAddress!.assumingMemoryBound(to: iovec.self), 2)
+        do throws(ErrorNumber) {
+            _ = try withUnsafeMutableBytes(of: &vectors) { raw throws(ErrorNumber) in
+                try SystemCall.writev(fileDescriptor, raw.baseAddress!.assumingMemoryBound(to: iovec.self), count: 2)
             }
-        } while count < 0 && errno == EINTR
-        if count >= 0 { return MIRAGE_HVT_OK } // a tap interface takes a frame whole or not at all
-        return errno == EAGAIN || errno == EWOULDBLOCK ? MIRAGE_HVT_AGAIN : MIRAGE_HVT_IO_ERROR
+            return MIRAGE_HVT_OK // a tap interface takes a frame whole or not at all
+        } catch {
+            return error.wouldBlock ? MIRAGE_HVT_AGAIN : MIRAGE_HVT_IO_ERROR
+        }
     }
 
     /// The longest frame a read may return: a 64 KiB TCP segment from the kernel, in a frame with
@@ -275,10 +277,10 @@ final class NetBackend {
     /// first byte clear, bit 1 set).
     static func randomLocalMAC() -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 6)
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, $0.count - filled, 0) }
-            if count > 0 { filled += count }
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(ErrorNumber) { try SystemCall.fillRandom(buffer) } catch {
+                preconditionFailure("getrandom failed: \(error)")
+            }
         }
         bytes[0] = bytes[0] & 0xFC | 0x02
         return bytes
@@ -289,7 +291,7 @@ final class NetBackend {
     static func interfaceMTU(_ name: String) -> Int? {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return nil }
-        defer { close(socket) }
+        defer { SystemCall.close(socket) }
         var mtu: Int32 = 0
         guard mirage_interface_mtu(socket, name, &mtu) == 0, mtu > 0 else { return nil }
         return Int(mtu)

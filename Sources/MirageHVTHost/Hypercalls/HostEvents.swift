@@ -1,6 +1,7 @@
 import CLinux
 import CMirageHVTABI
 import Glibc
+import MirageHostSystem
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
 /// through a signalfd), and frames arriving on the tap interfaces of net devices.
@@ -43,8 +44,8 @@ final class HostEvents {
 
     deinit {
         events.deallocate()
-        close(epoll)
-        if signals >= 0 { close(signals) }
+        SystemCall.close(epoll)
+        if signals >= 0 { SystemCall.close(signals) }
     }
 
     /// Watches `fileDescriptor`, the tap of net device `index`, for frames.
@@ -67,9 +68,10 @@ final class HostEvents {
             if stopRequested { return ready | MIRAGE_HVT_POLL_STOP_REQUESTED }
             let now = HypercallHandler.clock(CLOCK_MONOTONIC)
             let timeout: Int32 = deadline <= now ? 0 : Int32(clamping: (deadline - now + 999_999) / 1_000_000)
-            let count = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeout)
-            if count < 0 && errno == EINTR { continue }
-            for event in events.prefix(max(Int(count), 0)) {
+            let waited: Int?
+            do throws(ErrorNumber) { waited = try SystemCall.waitForEvents(epoll, into: events, timeout: timeout) } catch { waited = 0 }
+            guard let count = waited else { continue }  // a signal: look again
+            for event in events.prefix(count) {
                 if event.data.u64 == Self.signalMarker {
                     drainSignals()
                     continue

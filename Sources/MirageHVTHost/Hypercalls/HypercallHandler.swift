@@ -1,6 +1,7 @@
 import CLinux
 import CMirageHVTABI
 import Glibc
+import MirageHostSystem
 
 /// Serves the guest's hypercalls (mirage_hvt_abi.h). Every guest address and length goes through
 /// ``GuestMemory``'s checks; a call that names memory outside the guest, an unknown call or a bad
@@ -70,13 +71,8 @@ final class HypercallHandler {
         guard let bytes = memory.range(at: data, length: length) else {
             return .crash("the guest asked to print \(length) bytes at 0x\(String(data, radix: 16)), outside its memory")
         }
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }
-            offset += written
-        }
+        // Standard error closed or full: the guest's output is lost, and the guest runs on.
+        try? SystemCall.writeAll(STDERR_FILENO, UnsafeRawBufferPointer(bytes))
         return .resume
     }
 
@@ -87,7 +83,7 @@ final class HypercallHandler {
                 return .resume
             }
             if number == UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue) {
-                io.pointee.status = fsync(backend.fileDescriptor) == 0 ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
+                io.pointee.status = backend.flush() ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
                 return .resume
             }
             let isWrite = number == UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue)

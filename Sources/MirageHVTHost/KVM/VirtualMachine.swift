@@ -1,5 +1,6 @@
 import CKVM
 import Glibc
+import MirageHostSystem
 
 /// A KVM virtual machine with one vCPU and one region of guest memory at guest-physical address 0.
 ///
@@ -18,8 +19,8 @@ final class VirtualMachine {
     /// Creates the VM with `memorySize` bytes of zeroed guest memory.
     init(memorySize: Int) throws(TenderError) {
         let failure = Self.hostFailure
-        kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)
-        guard kvm >= 0 else { throw failure("cannot open /dev/kvm") }
+        guard let kvm = try? SystemCall.open("/dev/kvm", O_RDWR | O_CLOEXEC) else { throw failure("cannot open /dev/kvm") }
+        self.kvm = kvm
         guard mirage_kvm_get_api_version(kvm) == KVM_API_VERSION else {
             throw TenderError("/dev/kvm speaks KVM API version \(mirage_kvm_get_api_version(kvm)), not \(KVM_API_VERSION)", status: TenderExitStatus.hostFailure)
         }
@@ -55,9 +56,9 @@ final class VirtualMachine {
     deinit {
         munmap(run, runSize)
         munmap(memoryBase, memorySize)
-        close(vcpu)
-        close(vm)
-        close(kvm)
+        SystemCall.close(vcpu)
+        SystemCall.close(vm)
+        SystemCall.close(kvm)
     }
 
     /// Puts the vCPU in 64-bit long mode at CPL3 (PLATFORM-NOTES.md: PVM runs CPL3 code natively),
