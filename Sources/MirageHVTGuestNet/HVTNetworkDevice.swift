@@ -24,17 +24,13 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
     public let mtu: Int
     public private(set) var statistics = NetworkStatistics()
     public let offloads: NetworkOffloads
-    /// An IPv4 packet's largest size, in an untagged Ethernet frame.
-    public var largestOffloadedFrame: Int { 65535 + 14 }
+    public var largestOffloadedFrame: Int { NetworkDeviceLimits.largestOffloadedFrame }
 
-    /// At most this many frames are passed per ``receive(_:)``, so that a busy interface cannot
-    /// keep other tasks from running; as many are taken per call.
-    public static let receiveBatchLimit = 64
+    /// At most this many frames are taken per call, as many as ``receive(_:)`` passes on
+    /// (``NetworkDeviceLimits/receiveBatchLimit``).
+    static let receiveBatchLimit = NetworkDeviceLimits.receiveBatchLimit
     /// At most this many frames wait to be sent; the next one makes the call first.
     public static let sendBatchLimit = 64
-    /// Free bytes in front of every received frame, so an upper layer can turn a request into a
-    /// reply in place, even one with longer headers.
-    public static let receiveHeadroom = 64
 
     public var deviceIndex: Int { Int(index) }
     private let index: UInt32
@@ -67,7 +63,7 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
         self.platform = platform
         descriptions = .allocate(capacity: Self.sendBatchLimit + Self.receiveBatchLimit)
         // Room for two of the longest frames: a bulk transfer takes two 64 KiB segments per exit.
-        let longest = passesHeaders ? 65535 + 14 + 4 : mtu + 18
+        let longest = passesHeaders ? NetworkDeviceLimits.largestReceivedFrame : mtu + NetworkDeviceLimits.framingOverhead
         area = .allocate(byteCount: (2 * longest + 15) & ~15, alignment: 16)
     }
 
@@ -95,14 +91,10 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
         return found
     }
 
-    /// The longest frame the device sends: ``mtu`` bytes of payload after an Ethernet header with
-    /// an 802.1Q tag (14 + 4 bytes), as the tender computes it.
-    public var frameLimit: Int { mtu + 18 }
-
     /// Waits until frames have arrived, then passes each to `handler` in order of arrival: up to
     /// ``receiveBatchLimit`` of them.
     ///
-    /// Each frame is a fresh buffer with ``receiveHeadroom`` free bytes in front.
+    /// Each frame is a fresh buffer with ``NetworkDeviceLimits/receiveHeadroom`` free bytes in front.
     ///
     /// - Throws: ``NetworkError/disconnected`` once the tender has reported the tap failed.
     public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
@@ -209,7 +201,7 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
                 statistics.dropped += 1  // the tender broke the ABI; never seen
                 continue
             }
-            var frame = PacketBuffer(capacity: Self.receiveHeadroom + length, headroom: Self.receiveHeadroom)
+            var frame = PacketBuffer(capacity: NetworkDeviceLimits.receiveHeadroom + length, headroom: NetworkDeviceLimits.receiveHeadroom)
             frame.append(contentsOf: UnsafeRawBufferPointer(rebasing: area[offset..<offset + length]))
             if passesHeaders {
                 frame.offload = withUnsafeBytes(of: description.header) { VirtioNetHeader($0).receivedOffload }

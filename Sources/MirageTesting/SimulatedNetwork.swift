@@ -76,7 +76,7 @@ public final class SimulatedNetworkDevice: NetworkDevice {
     public let mac: MACAddress
     public let mtu: Int
     public let offloads: NetworkOffloads
-    public var largestOffloadedFrame: Int { 65535 + 14 }
+    public var largestOffloadedFrame: Int { NetworkDeviceLimits.largestOffloadedFrame }
     /// Frames the stack handed over for the device to cut (``FrameOffload/tcpSegmentSize``).
     public private(set) var segmentedFrames = 0
     public private(set) var statistics = NetworkStatistics()
@@ -113,7 +113,7 @@ public final class SimulatedNetworkDevice: NetworkDevice {
         let segmenting = frame.offload.tcpSegmentSize != 0
         precondition(!segmenting || offloads.contains(.tcpSegmentation), "segmentation asked of a device without it")
         precondition(frame.offload.checksumStart == 0 || offloads.contains(.transmitChecksum), "a partial checksum for a device that does not complete it")
-        let limit = segmenting ? largestOffloadedFrame : mtu + 18
+        let limit = segmenting ? largestOffloadedFrame : frameLimit
         guard frame.count <= limit else { throw .frameTooLarge(length: frame.count, limit: limit) }
         if segmenting { segmentedFrames += 1 }
         for piece in SoftwareOffload.apply(frame) {

@@ -29,15 +29,8 @@ public final class TapDevice: NetworkDevice {
     public let mtu: Int
     public private(set) var statistics = NetworkStatistics()
     public let offloads: NetworkOffloads
-    /// An IPv4 packet's largest size, in an untagged Ethernet frame.
-    public var largestOffloadedFrame: Int { 65535 + 14 }
+    public var largestOffloadedFrame: Int { NetworkDeviceLimits.largestOffloadedFrame }
 
-    /// At most this many frames are read per ``receive(_:)``, so that a busy interface cannot keep
-    /// other tasks from running.
-    public static let receiveBatchLimit = 64
-    /// Free bytes in front of every received frame, so an upper layer can turn a request into a
-    /// reply in place, even one with longer headers.
-    public static let receiveHeadroom = 64
     /// Bytes read beyond ``frameLimit``: a longer frame then shows as too long and is dropped,
     /// instead of being cut silently to the buffer's size.
     static let receiveSlack = 64
@@ -106,17 +99,13 @@ public final class TapDevice: NetworkDevice {
 
     deinit { close() }
 
-    /// The longest frame the device sends or accepts: ``mtu`` bytes of payload after an Ethernet
-    /// header with an 802.1Q tag (14 + 4 bytes).
-    public var frameLimit: Int { mtu + 18 }
-
     /// Whether ``close()`` has been called.
     public var isClosed: Bool { fileDescriptor < 0 }
 
     /// Waits until frames have arrived, then passes each to `handler` in order of arrival: up to
-    /// ``receiveBatchLimit`` of them, as many as the kernel has queued.
+    /// ``NetworkDeviceLimits/receiveBatchLimit`` of them, as many as the kernel has queued.
     ///
-    /// Each frame is a buffer of its own with ``receiveHeadroom`` free bytes in front. A frame
+    /// Each frame is a buffer of its own with ``NetworkDeviceLimits/receiveHeadroom`` free bytes in front. A frame
     /// longer than ``receiveLimit`` is dropped and counted in ``NetworkStatistics/dropped``.
     ///
     /// Closing the device wakes a task waiting here, which then throws
@@ -196,9 +185,9 @@ extension TapDevice {
 
     /// The longest frame ``receive(_:)`` passes on: ``frameLimit``, or with offloads a coalesced
     /// TCP segment as long as an IPv4 packet can be.
-    var receiveLimit: Int { offloads.isEmpty ? frameLimit : largestOffloadedFrame + 4 }
+    var receiveLimit: Int { offloads.isEmpty ? frameLimit : NetworkDeviceLimits.largestReceivedFrame }
 
-    /// Reads frames until the kernel has none left or ``receiveBatchLimit`` have been read,
+    /// Reads frames until the kernel has none left or ``NetworkDeviceLimits/receiveBatchLimit`` have been read,
     /// passing each that fits to `handler`. The corresponding C function is `read`.
     ///
     /// Each read goes into a buffer with room for the longest frame, handed over or copied out as
@@ -209,9 +198,10 @@ extension TapDevice {
     func readBatch(_ handler: (PacketBuffer) -> Void) throws(NetworkError) -> Batch {
         var batch = Batch()
         let limit = receiveLimit, space = headerLength + limit + Self.receiveSlack
-        for _ in 0..<Self.receiveBatchLimit {
+        for _ in 0..<NetworkDeviceLimits.receiveBatchLimit {
             var buffer = spareFrame.take()
-                ?? PacketBuffer(capacity: Self.receiveHeadroom + space, headroom: Self.receiveHeadroom - headerLength)
+                ?? PacketBuffer(capacity: NetworkDeviceLimits.receiveHeadroom + space,
+                                headroom: NetworkDeviceLimits.receiveHeadroom - headerLength)
             let fd = fileDescriptor
             var failure: ErrorNumber?
             let length = buffer.append(upTo: space) { bytes in
@@ -241,7 +231,7 @@ extension TapDevice {
             }
             let offload = headerLength > 0 ? buffer.withUnsafeBytes { VirtioNetHeader($0).receivedOffload } : FrameOffload()
             var (frame, reusable) = buffer.takeReceivedFrame(length: frameLength, after: headerLength, room: space,
-                                                             headroom: Self.receiveHeadroom)
+                                                             headroom: NetworkDeviceLimits.receiveHeadroom)
             if reusable { spareFrame = buffer }
             frame.offload = offload
             statistics.receivedFrames += 1

@@ -111,7 +111,7 @@ struct TapDeviceTests {
         #expect(outcome == .finished)
         #expect(batches.map(\.count) == [64, 36])
         #expect(Array(batches.joined()) == (1...100).map { "\($0)\n" })
-        #expect(headrooms == [TapDevice.receiveHeadroom])
+        #expect(headrooms == [NetworkDeviceLimits.receiveHeadroom])
         #expect(device.statistics.receivedFrames == 100)
     }
 

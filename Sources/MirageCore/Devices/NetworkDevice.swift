@@ -62,4 +62,8 @@ public protocol NetworkDevice: AnyObject {
 extension NetworkDevice {
     public var offloads: NetworkOffloads { [] }
     public var largestOffloadedFrame: Int { mtu + 14 }
+
+    /// The longest frame the device sends or passes on without offloads: ``mtu`` bytes after an
+    /// Ethernet header with an 802.1Q tag (``NetworkDeviceLimits/framingOverhead``).
+    public var frameLimit: Int { mtu + NetworkDeviceLimits.framingOverhead }
 }
