@@ -23,12 +23,7 @@ public enum HTTPDate {
         let bytes = Array(text.utf8)
         guard bytes.count == 29, bytes[3] == UInt8(ascii: ","), Array(bytes[25...]) == Array(" GMT".utf8) else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for byte in bytes[range] {
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int64(byte - 48)
-            }
-            return value
+            ASCIIDigit.decimalNumber(bytes[range], maximum: UInt64(Int64.max)).map(Int64.init)
         }
         let monthName = String(decoding: bytes[8..<11], as: UTF8.self)
         guard let day = number(5..<7), let month = months.firstIndex(of: monthName), let year = number(12..<16),

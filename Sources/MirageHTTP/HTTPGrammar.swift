@@ -1,3 +1,5 @@
+import MirageCore
+
 /// The grammar of HTTP/1.1 messages (RFC 9112), shared by the request and response parsers: start
 /// lines, versions, field lines and chunk sizes. Each function takes one line without its ending.
 enum HTTPGrammar {
@@ -20,8 +22,9 @@ enum HTTPGrammar {
         guard line.count >= 12, line[8] == 32, line.count == 12 || line[12] == 32 else { throw .malformed("a malformed status line") }
         let version = try parseVersion(Array(line[0..<8]))
         let digits = line[9..<12]
-        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), digits.first != 48 else { throw .malformed("an invalid status code") }
-        let code = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard digits.first != 48, let code = ASCIIDigit.decimalNumber(digits, maximum: 999).map(Int.init) else {
+            throw .malformed("an invalid status code")
+        }
         let reason = line.dropFirst(13)
         guard reason.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .malformed("a control character in the reason phrase") }
         return HTTPResponseHead(status: HTTPStatus(code: code, reason: String(decoding: reason, as: UTF8.self)), version: version)
@@ -32,10 +35,9 @@ enum HTTPGrammar {
     /// 1.1 (RFC 9110 section 2.5).
     static func parseVersion(_ text: [UInt8]) throws(HTTPParseError) -> HTTPVersion {
         guard text.count == 8, Array(text.prefix(5)) == Array("HTTP/".utf8), text[6] == UInt8(ascii: "."),
-              (48...57).contains(text[5]), (48...57).contains(text[7]) else {
+              let major = ASCIIDigit.decimalValue(text[5]), let minor = ASCIIDigit.decimalValue(text[7]) else {
             throw .malformed("a malformed HTTP version")
         }
-        let major = Int(text[5] - 48), minor = Int(text[7] - 48)
         guard major == 1 else { throw .versionNotSupported }
         return minor == 0 ? .http10 : .http11
     }
@@ -63,7 +65,7 @@ enum HTTPGrammar {
     static func parseChunkSize(_ line: [UInt8]) throws(HTTPParseError) -> Int {
         var size = 0, digits = 0
         for byte in line {
-            guard let value = HTTPText.hexDigit(byte) else {
+            guard let value = ASCIIDigit.hexadecimalValue(byte) else {
                 // A chunk extension may follow the size; it is ignored (RFC 9112 section 7.1.1).
                 guard byte == UInt8(ascii: ";") || byte == 32 || byte == 9, digits > 0 else { throw .malformed("a malformed chunk size") }
                 return size

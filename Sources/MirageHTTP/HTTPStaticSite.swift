@@ -134,7 +134,7 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(HTTPText.hexDigit), let low = iterator.next().flatMap(HTTPText.hexDigit) else { return nil }
+            guard let high = iterator.next().flatMap(ASCIIDigit.hexadecimalValue), let low = iterator.next().flatMap(ASCIIDigit.hexadecimalValue) else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)

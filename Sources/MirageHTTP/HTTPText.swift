@@ -1,3 +1,5 @@
+import MirageCore
+
 /// ASCII helpers for HTTP's grammar (RFC 9110 section 5.6, RFC 5234 appendix B).
 enum HTTPText {
     static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
@@ -17,18 +19,8 @@ enum HTTPText {
     /// A run of 1 to 18 decimal digits as a number (so it cannot overflow), as in
     /// `Content-Length` and byte ranges; nil for anything else, signs and spaces included.
     static func decimal(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return text.utf8.reduce(0) { $0 * 10 + Int($1 - 48) }
-    }
-
-    /// The value of a hexadecimal digit (HEXDIG, RFC 5234 appendix B.1, either case), or nil.
-    static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 65...70: byte - 55
-        case 97...102: byte - 87
-        default: nil
-        }
+        guard text.utf8.count <= 18 else { return nil }
+        return ASCIIDigit.decimalNumber(text.utf8, maximum: UInt64(Int.max)).map(Int.init)
     }
 
     /// tchar (RFC 9110 section 5.6.2): the characters of a token, such as a method or field name.

@@ -113,19 +113,3 @@ struct AddressScanner<Text: Collection> where Text.Element == UInt8 {
         }
     }
 }
-
-/// ASCII digit values of bytes, without `Character` and its Unicode tables.
-private enum ASCIIDigit {
-    /// The value of `0`–`9`, or `nil`.
-    static func decimalValue(_ byte: UInt8) -> UInt8? {
-        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : nil
-    }
-
-    /// The value of `0`–`9`, `a`–`f` or `A`–`F`, or `nil`.
-    static func hexadecimalValue(_ byte: UInt8) -> UInt8? {
-        if let value = decimalValue(byte) { return value }
-        let lowercased = byte | 0x20
-        guard lowercased >= UInt8(ascii: "a") && lowercased <= UInt8(ascii: "f") else { return nil }
-        return lowercased - UInt8(ascii: "a") + 10
-    }
-}

@@ -1,3 +1,5 @@
+import MirageCore
+
 /// The presentation form of names (RFC 1035 section 5.1; RFC 4343 section 2.1): labels
 /// separated by `.`, `\c` for a character `c` taken literally and `\DDD` for the byte of
 /// decimal value `DDD`.
@@ -80,18 +82,16 @@ extension DNSName: CustomStringConvertible, LosslessStringConvertible {
     /// - Parameter index: the index after the backslash; moved past the escape.
     static func unescape(_ bytes: [UInt8], at index: inout Int) throws(DNSNameError) -> UInt8 {
         guard index < bytes.count else { throw .badEscape }
-        guard isDigit(bytes[index]) else {
+        guard ASCIIDigit.isDecimal(bytes[index]) else {
             index += 1
             return bytes[index - 1]
         }
-        guard index + 3 <= bytes.count, isDigit(bytes[index + 1]), isDigit(bytes[index + 2]) else { throw .badEscape }
-        let value = Int(bytes[index] - 48) * 100 + Int(bytes[index + 1] - 48) * 10 + Int(bytes[index + 2] - 48)
-        guard value <= 255 else { throw .badEscape }
+        guard index + 3 <= bytes.count, let value = ASCIIDigit.decimalNumber(bytes[index..<index + 3], maximum: 255) else {
+            throw .badEscape
+        }
         index += 3
         return UInt8(value)
     }
-
-    static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
 
     /// The absolute presentation form, ending in `.`, with `\c` for the characters special in
     /// master files and `\DDD` for bytes that are not printable ASCII.

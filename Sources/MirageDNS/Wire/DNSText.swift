@@ -1,3 +1,5 @@
+import MirageCore
+
 /// ASCII helpers for the presentation format (RFC 1035 section 5.1), comparing bytes rather
 /// than Unicode text (see `UTF8Spelling.swift` in MirageCore for why).
 enum DNSText {
@@ -6,23 +8,11 @@ enum DNSText {
         a.count == b.count && zip(a, b).allSatisfy { DNSName.lower($0) == DNSName.lower($1) }
     }
 
-    /// The decimal number made of all of `bytes`: digits only, at most `maximum`; nil otherwise.
-    static func decimal(_ bytes: some Collection<UInt8>, maximum: UInt64) -> UInt64? {
-        guard !bytes.isEmpty else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            guard DNSName.isDigit(byte) else { return nil }
-            value = value * 10 + UInt64(byte - 48)
-            guard value <= maximum else { return nil }
-        }
-        return value
-    }
-
     /// The number `nnn` of a word `PREFIXnnn`, the prefix in either case (RFC 3597 section 5).
     static func number(afterPrefix prefix: String, in word: some Collection<UInt8>, maximum: UInt64) -> UInt64? {
         let prefixLength = prefix.utf8.count
         guard word.count > prefixLength, equalIgnoringCase(word.prefix(prefixLength), prefix.utf8) else { return nil }
-        return decimal(word.dropFirst(prefixLength), maximum: maximum)
+        return ASCIIDigit.decimalNumber(word.dropFirst(prefixLength), maximum: maximum)
     }
 
     /// Appends `byte` as the escape `\DDD`, three decimal digits (RFC 1035 section 5.1).
@@ -31,16 +21,6 @@ enum DNSText {
         text.append(48 + byte / 100)
         text.append(48 + byte / 10 % 10)
         text.append(48 + byte % 10)
-    }
-
-    /// The value of the hexadecimal digit `byte`, or nil.
-    static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 65...70: byte - 55
-        case 97...102: byte - 87
-        default: nil
-        }
     }
 
     /// `bytes` as two lowercase hexadecimal digits each.

@@ -56,7 +56,7 @@ extension DNSRecordData {
             let flags = UInt8(try fields.number("CAA flags", maximum: 255))
             let tagToken = try fields.next("a CAA tag")
             let tag = tagToken.bytes
-            let isAlphanumeric = tag.allSatisfy { DNSName.isDigit($0) || DNSName.lower($0) &- 97 < 26 }
+            let isAlphanumeric = tag.allSatisfy { ASCIIDigit.isDecimal($0) || DNSName.lower($0) &- 97 < 26 }
             guard !tagToken.isQuoted, (1...15).contains(tag.count), isAlphanumeric else { throw .badCAATag(tagToken.text) }
             data = .caa(DNSCAA(flags: flags, tag: tag, value: try fields.characterString("a CAA value", maximumLength: 65000)))
         default:
@@ -70,14 +70,14 @@ extension DNSRecordData {
     /// hexadecimal, split into words anywhere (RFC 3597 section 5).
     private static func parseGeneric(type: DNSRecordType, from fields: inout DNSZoneFields) throws(DNSZoneError.Problem) -> DNSRecordData {
         let lengthToken = try fields.next("the generic data length")
-        guard !lengthToken.isQuoted, let length = DNSText.decimal(lengthToken.bytes, maximum: 65535) else {
+        guard !lengthToken.isQuoted, let length = ASCIIDigit.decimalNumber(lengthToken.bytes, maximum: 65535) else {
             throw .badGenericData("'" + lengthToken.text + "' is not a length from 0 to 65535")
         }
         var digits: [UInt8] = []
         while !fields.isAtEnd {
             let word = try fields.next("hexadecimal data")
             for byte in word.bytes {
-                guard !word.isQuoted, let digit = DNSText.hexDigit(byte) else {
+                guard !word.isQuoted, let digit = ASCIIDigit.hexadecimalValue(byte) else {
                     throw .badGenericData("'" + word.text + "' is not hexadecimal")
                 }
                 digits.append(digit)

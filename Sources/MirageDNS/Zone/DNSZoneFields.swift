@@ -1,3 +1,5 @@
+import MirageCore
+
 /// The words of an entry still to be read, with the readers of the presentation format's field
 /// kinds (RFC 1035 section 5.1): names, numbers, TTLs and character-strings. Errors are
 /// problems without a line; the parser adds the entry's line.
@@ -45,7 +47,7 @@ struct DNSZoneFields {
     /// A decimal number of at most `maximum`.
     mutating func number(_ field: String, maximum: UInt64) throws(DNSZoneError.Problem) -> UInt64 {
         let token = try next(field)
-        guard !token.isQuoted, let value = DNSText.decimal(token.bytes, maximum: maximum) else { throw .badNumber(token.text) }
+        guard !token.isQuoted, let value = ASCIIDigit.decimalNumber(token.bytes, maximum: maximum) else { throw .badNumber(token.text) }
         return value
     }
 
@@ -62,8 +64,8 @@ struct DNSZoneFields {
         var total: UInt64 = 0
         var number: UInt64? = nil
         for byte in token.bytes {
-            if DNSName.isDigit(byte) {
-                let value = (number ?? 0) * 10 + UInt64(byte - 48)
+            if let digit = ASCIIDigit.decimalValue(byte) {
+                let value = (number ?? 0) * 10 + UInt64(digit)
                 guard value <= maximum else { return nil }
                 number = value
                 continue

@@ -1,3 +1,5 @@
+import MirageCore
+
 /// Reads the records of a master file (RFC 1035 section 5.1; RFC 2308 section 4 for `$TTL`;
 /// RFC 3597 section 5 for unknown types).
 ///
@@ -53,7 +55,7 @@ struct DNSZoneParser {
         var type: DNSRecordType?
         while type == nil {
             let token = try fields.next("a type")
-            if let first = token.bytes.first, DNSName.isDigit(first), !token.isQuoted, ttl == nil {
+            if let first = token.bytes.first, ASCIIDigit.isDecimal(first), !token.isQuoted, ttl == nil {
                 guard let value = DNSZoneFields.duration(token, maximum: Self.maximumTTL) else { throw .badTTL(token.text) }
                 ttl = value
             } else if !token.isQuoted, recordClass == nil, let value = DNSClass(mnemonic: token.bytes) {
