@@ -13,6 +13,24 @@ public struct ARPPacket: Hashable, Sendable {
     public var targetHardware: MACAddress
     public var targetProtocol: IPv4Address
 
+    /// Byte offsets of the packet's fields (RFC 826, "Packet format").
+    enum Field {
+        static let hardwareType = 0
+        static let protocolType = 2
+        static let hardwareLength = 4
+        static let protocolLength = 5
+        static let operation = 6
+        static let senderHardware = 8
+        static let senderProtocol = 14
+        static let targetHardware = 18
+        static let targetProtocol = 24
+    }
+
+    /// The hardware type of Ethernet, and the lengths of its and IPv4's addresses.
+    static let ethernetHardware: UInt16 = 1
+    static let ethernetAddressLength: UInt8 = 6
+    static let ipv4AddressLength: UInt8 = 4
+
     /// The length of an Ethernet/IPv4 ARP packet.
     public static let length = 28
 
@@ -32,31 +50,38 @@ public struct ARPPacket: Hashable, Sendable {
     ///   operation other than request (1) and reply (2).
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> ARPPacket {
         guard bytes.count >= length else { throw .truncated(needed: length, available: bytes.count) }
-        let hardware = bytes.bigEndian(UInt16.self, at: 0)
-        guard hardware == 1 else { throw .unsupported(field: "ARP hardware type", value: UInt32(hardware)) }
-        let proto = bytes.bigEndian(UInt16.self, at: 2)
+        let hardware = bytes.bigEndian(UInt16.self, at: Field.hardwareType)
+        guard hardware == ethernetHardware else { throw .unsupported(field: "ARP hardware type", value: UInt32(hardware)) }
+        let proto = bytes.bigEndian(UInt16.self, at: Field.protocolType)
         guard proto == EtherType.ipv4.rawValue else { throw .unsupported(field: "ARP protocol type", value: UInt32(proto)) }
-        guard bytes[4] == 6 else { throw .malformed(field: "ARP hardware address length", value: UInt32(bytes[4])) }
-        guard bytes[5] == 4 else { throw .malformed(field: "ARP protocol address length", value: UInt32(bytes[5])) }
-        let code = bytes.bigEndian(UInt16.self, at: 6)
+        let hardwareLength = bytes[Field.hardwareLength], protocolLength = bytes[Field.protocolLength]
+        guard hardwareLength == ethernetAddressLength else {
+            throw .malformed(field: "ARP hardware address length", value: UInt32(hardwareLength))
+        }
+        guard protocolLength == ipv4AddressLength else {
+            throw .malformed(field: "ARP protocol address length", value: UInt32(protocolLength))
+        }
+        let code = bytes.bigEndian(UInt16.self, at: Field.operation)
         guard let operation = Operation(rawValue: code) else { throw .malformed(field: "ARP operation", value: UInt32(code)) }
         return ARPPacket(
             operation: operation,
-            senderHardware: bytes.macAddress(at: 8), senderProtocol: bytes.ipv4Address(at: 14),
-            targetHardware: bytes.macAddress(at: 18), targetProtocol: bytes.ipv4Address(at: 24))
+            senderHardware: bytes.macAddress(at: Field.senderHardware),
+            senderProtocol: bytes.ipv4Address(at: Field.senderProtocol),
+            targetHardware: bytes.macAddress(at: Field.targetHardware),
+            targetProtocol: bytes.ipv4Address(at: Field.targetProtocol))
     }
 
     /// Writes the packet at the start of `bytes`, which must hold ``length`` bytes.
     public func emit(into bytes: UnsafeMutableRawBufferPointer) {
         precondition(bytes.count >= Self.length, "no room for the ARP packet")
-        bytes.storeBigEndian(UInt16(1), at: 0)
-        bytes.storeBigEndian(EtherType.ipv4.rawValue, at: 2)
-        bytes[4] = 6
-        bytes[5] = 4
-        bytes.storeBigEndian(operation.rawValue, at: 6)
-        bytes.store(senderHardware, at: 8)
-        bytes.store(senderProtocol, at: 14)
-        bytes.store(targetHardware, at: 18)
-        bytes.store(targetProtocol, at: 24)
+        bytes.storeBigEndian(Self.ethernetHardware, at: Field.hardwareType)
+        bytes.storeBigEndian(EtherType.ipv4.rawValue, at: Field.protocolType)
+        bytes[Field.hardwareLength] = Self.ethernetAddressLength
+        bytes[Field.protocolLength] = Self.ipv4AddressLength
+        bytes.storeBigEndian(operation.rawValue, at: Field.operation)
+        bytes.store(senderHardware, at: Field.senderHardware)
+        bytes.store(senderProtocol, at: Field.senderProtocol)
+        bytes.store(targetHardware, at: Field.targetHardware)
+        bytes.store(targetProtocol, at: Field.targetProtocol)
     }
 }

@@ -1,28 +1,5 @@
 import MirageCore
 
-/// The protocol of an Ethernet frame's payload (IEEE 802 EtherType; values below 0x0600 are 802.3
-/// lengths, not types).
-public struct EtherType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-
-    public static let ipv4 = EtherType(rawValue: 0x0800)
-    public static let arp = EtherType(rawValue: 0x0806)
-    /// An IEEE 802.1Q VLAN tag follows.
-    public static let vlan = EtherType(rawValue: 0x8100)
-    public static let ipv6 = EtherType(rawValue: 0x86DD)
-
-    public var description: String {
-        switch self {
-        case .ipv4: "IPv4"
-        case .arp: "ARP"
-        case .vlan: "802.1Q"
-        case .ipv6: "IPv6"
-        default: "0x" + String(rawValue, radix: 16)
-        }
-    }
-}
-
 /// An Ethernet II header (RFC 894; IEEE 802.3 clause 3): destination, source, an optional IEEE
 /// 802.1Q tag, and the EtherType. Frames carry no frame check sequence here: devices strip it.
 public struct EthernetHeader: Hashable, Sendable {
@@ -32,9 +9,21 @@ public struct EthernetHeader: Hashable, Sendable {
     public var vlanTag: UInt16?
     public var etherType: EtherType
 
+    /// Byte offsets of the header's fields (IEEE 802.3 clause 3.1.1; IEEE 802.1Q clause 9.3).
+    enum Field {
+        static let destination = 0
+        static let source = 6
+        /// The EtherType, or with a tag the Tag Protocol Identifier ``EtherType/vlan``.
+        static let etherType = 12
+        /// With a tag: the tag control information, then the payload's EtherType.
+        static let vlanTag = 14
+        static let taggedEtherType = 16
+    }
+
     /// Bytes before the payload: 14, or 18 with a VLAN tag.
     public static let untaggedLength = 14
-    public var length: Int { vlanTag == nil ? 14 : 18 }
+    static let taggedLength = 18
+    public var length: Int { vlanTag == nil ? Self.untaggedLength : Self.taggedLength }
 
     /// The VLAN id (the tag's low 12 bits), when tagged.
     public var vlanID: UInt16? { vlanTag.map { $0 & 0x0FFF } }
@@ -52,31 +41,31 @@ public struct EthernetHeader: Hashable, Sendable {
     ///   second VLAN tag (802.1ad), which this stack does not handle.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> EthernetHeader {
         guard bytes.count >= untaggedLength else { throw .truncated(needed: untaggedLength, available: bytes.count) }
-        var type = bytes.bigEndian(UInt16.self, at: 12)
+        var type = bytes.bigEndian(UInt16.self, at: Field.etherType)
         var tag: UInt16?
         if type == EtherType.vlan.rawValue {
-            guard bytes.count >= 18 else { throw .truncated(needed: 18, available: bytes.count) }
-            tag = bytes.bigEndian(UInt16.self, at: 14)
-            type = bytes.bigEndian(UInt16.self, at: 16)
+            guard bytes.count >= taggedLength else { throw .truncated(needed: taggedLength, available: bytes.count) }
+            tag = bytes.bigEndian(UInt16.self, at: Field.vlanTag)
+            type = bytes.bigEndian(UInt16.self, at: Field.taggedEtherType)
             if type == EtherType.vlan.rawValue { throw .unsupported(field: "EtherType", value: UInt32(type)) }
         }
         guard type >= 0x0600 else { throw .unsupported(field: "EtherType", value: UInt32(type)) }
         return EthernetHeader(
-            destination: bytes.macAddress(at: 0), source: bytes.macAddress(at: 6),
+            destination: bytes.macAddress(at: Field.destination), source: bytes.macAddress(at: Field.source),
             vlanTag: tag, etherType: EtherType(rawValue: type))
     }
 
     /// Writes the header at the start of `bytes`, which must hold ``length`` bytes.
     public func emit(into bytes: UnsafeMutableRawBufferPointer) {
         precondition(bytes.count >= length, "no room for the Ethernet header")
-        bytes.store(destination, at: 0)
-        bytes.store(source, at: 6)
+        bytes.store(destination, at: Field.destination)
+        bytes.store(source, at: Field.source)
         if let vlanTag {
-            bytes.storeBigEndian(EtherType.vlan.rawValue, at: 12)
-            bytes.storeBigEndian(vlanTag, at: 14)
-            bytes.storeBigEndian(etherType.rawValue, at: 16)
+            bytes.storeBigEndian(EtherType.vlan.rawValue, at: Field.etherType)
+            bytes.storeBigEndian(vlanTag, at: Field.vlanTag)
+            bytes.storeBigEndian(etherType.rawValue, at: Field.taggedEtherType)
         } else {
-            bytes.storeBigEndian(etherType.rawValue, at: 12)
+            bytes.storeBigEndian(etherType.rawValue, at: Field.etherType)
         }
     }
 }

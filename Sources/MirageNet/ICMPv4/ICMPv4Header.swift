@@ -16,6 +16,17 @@ public struct ICMPv4Header: Hashable, Sendable {
 
     public static let headerLength = 8
 
+    /// Byte offsets of the header's fields (RFC 792): type, code and checksum, then four bytes
+    /// whose meaning depends on the type, read as two 16-bit halves (echo: identifier and sequence
+    /// number; destination unreachable: unused and the next-hop MTU of RFC 1191 section 4).
+    enum Field {
+        static let type = 0
+        static let code = 1
+        static let checksum = 2
+        static let first = 4
+        static let second = 6
+    }
+
     public init(_ message: Message) { self.message = message }
 
     /// Reads the message `bytes` (the whole IP payload) and checks its checksum.
@@ -23,8 +34,8 @@ public struct ICMPv4Header: Hashable, Sendable {
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> ICMPv4Header {
         guard bytes.count >= headerLength else { throw .truncated(needed: headerLength, available: bytes.count) }
         guard InternetChecksum.of(bytes) == 0 else { throw .badChecksum }
-        let type = bytes[0], code = bytes[1]
-        let first = bytes.bigEndian(UInt16.self, at: 4), second = bytes.bigEndian(UInt16.self, at: 6)
+        let type = bytes[Field.type], code = bytes[Field.code]
+        let first = bytes.bigEndian(UInt16.self, at: Field.first), second = bytes.bigEndian(UInt16.self, at: Field.second)
         switch (type, code) {
         case (0, 0): return ICMPv4Header(.echoReply(identifier: first, sequence: second))
         case (3, _): return ICMPv4Header(.destinationUnreachable(code: code, nextHopMTU: second))
@@ -45,11 +56,11 @@ public struct ICMPv4Header: Hashable, Sendable {
         case let .timeExceeded(code): (11, code, 0, 0)
         case let .other(type, code, rest): (type, code, UInt16(truncatingIfNeeded: rest >> 16), UInt16(truncatingIfNeeded: rest))
         }
-        bytes[0] = type
-        bytes[1] = code
-        bytes.storeBigEndian(UInt16(0), at: 2)
-        bytes.storeBigEndian(first, at: 4)
-        bytes.storeBigEndian(second, at: 6)
-        bytes.storeBigEndian(InternetChecksum.of(UnsafeRawBufferPointer(bytes)), at: 2)
+        bytes[Field.type] = type
+        bytes[Field.code] = code
+        bytes.storeBigEndian(UInt16(0), at: Field.checksum)
+        bytes.storeBigEndian(first, at: Field.first)
+        bytes.storeBigEndian(second, at: Field.second)
+        bytes.storeBigEndian(InternetChecksum.of(UnsafeRawBufferPointer(bytes)), at: Field.checksum)
     }
 }

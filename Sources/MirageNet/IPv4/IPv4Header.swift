@@ -1,24 +1,5 @@
 import MirageCore
 
-/// The protocol in an IP packet's payload (IANA "Assigned Internet Protocol Numbers").
-public struct IPProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    public static let icmp = IPProtocol(rawValue: 1)
-    public static let tcp = IPProtocol(rawValue: 6)
-    public static let udp = IPProtocol(rawValue: 17)
-
-    public var description: String {
-        switch self {
-        case .icmp: "ICMP"
-        case .tcp: "TCP"
-        case .udp: "UDP"
-        default: String(rawValue)
-        }
-    }
-}
-
 /// An IPv4 header (RFC 791 section 3.1). Options are parsed only to be skipped (``length`` covers
 /// them); headers this stack emits have none.
 public struct IPv4Header: Hashable, Sendable {
@@ -40,6 +21,29 @@ public struct IPv4Header: Hashable, Sendable {
 
     public static let minimumLength = 20
 
+    /// Byte offsets of the header's fields (RFC 791 section 3.1).
+    enum Field {
+        /// Version (high 4 bits) and IHL, the header length in 32-bit words (low 4 bits).
+        static let versionAndLength = 0
+        static let typeOfService = 1
+        static let totalLength = 2
+        static let identification = 4
+        /// Flags (high 3 bits) and the fragment offset in 8-byte units (low 13 bits).
+        static let flagsAndFragmentOffset = 6
+        static let timeToLive = 8
+        static let `protocol` = 9
+        static let checksum = 10
+        static let source = 12
+        static let destination = 16
+    }
+
+    /// The bits of ``Field/flagsAndFragmentOffset`` (RFC 791 section 3.1, "Flags").
+    enum Flag {
+        static let dontFragment: UInt16 = 0x4000
+        static let moreFragments: UInt16 = 0x2000
+        static let fragmentOffsetMask: UInt16 = 0x1FFF
+    }
+
     public init(totalLength: UInt16, protocol: IPProtocol, source: IPv4Address, destination: IPv4Address) {
         self.totalLength = totalLength
         self.protocol = `protocol`
@@ -60,25 +64,25 @@ public struct IPv4Header: Hashable, Sendable {
     ///   length below 20 or a total length shorter than the header, ``WireError/badChecksum``.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> IPv4Header {
         guard bytes.count >= minimumLength else { throw .truncated(needed: minimumLength, available: bytes.count) }
-        let version = bytes[0] >> 4
+        let version = bytes[Field.versionAndLength] >> 4
         guard version == 4 else { throw .malformed(field: "IP version", value: UInt32(version)) }
-        let headerLength = Int(bytes[0] & 0x0F) * 4
+        let headerLength = Int(bytes[Field.versionAndLength] & 0x0F) * 4
         guard headerLength >= minimumLength else { throw .malformed(field: "IPv4 header length", value: UInt32(headerLength)) }
         guard bytes.count >= headerLength else { throw .truncated(needed: headerLength, available: bytes.count) }
-        let total = bytes.bigEndian(UInt16.self, at: 2)
+        let total = bytes.bigEndian(UInt16.self, at: Field.totalLength)
         guard Int(total) >= headerLength else { throw .malformed(field: "IPv4 total length", value: UInt32(total)) }
         guard bytes.count >= Int(total) else { throw .truncated(needed: Int(total), available: bytes.count) }
         guard InternetChecksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<headerLength])) == 0 else { throw .badChecksum }
-        let flagsAndOffset = bytes.bigEndian(UInt16.self, at: 6)
+        let flagsAndOffset = bytes.bigEndian(UInt16.self, at: Field.flagsAndFragmentOffset)
         var header = IPv4Header(
-            totalLength: total, protocol: IPProtocol(rawValue: bytes[9]),
-            source: bytes.ipv4Address(at: 12), destination: bytes.ipv4Address(at: 16))
-        header.typeOfService = bytes[1]
-        header.identification = bytes.bigEndian(UInt16.self, at: 4)
-        header.dontFragment = flagsAndOffset & 0x4000 != 0
-        header.moreFragments = flagsAndOffset & 0x2000 != 0
-        header.fragmentOffset = flagsAndOffset & 0x1FFF
-        header.timeToLive = bytes[8]
+            totalLength: total, protocol: IPProtocol(rawValue: bytes[Field.`protocol`]),
+            source: bytes.ipv4Address(at: Field.source), destination: bytes.ipv4Address(at: Field.destination))
+        header.typeOfService = bytes[Field.typeOfService]
+        header.identification = bytes.bigEndian(UInt16.self, at: Field.identification)
+        header.dontFragment = flagsAndOffset & Flag.dontFragment != 0
+        header.moreFragments = flagsAndOffset & Flag.moreFragments != 0
+        header.fragmentOffset = flagsAndOffset & Flag.fragmentOffsetMask
+        header.timeToLive = bytes[Field.timeToLive]
         header.length = headerLength
         return header
     }
@@ -86,19 +90,19 @@ public struct IPv4Header: Hashable, Sendable {
     /// Writes a 20-byte header without options at the start of `bytes`, with its checksum.
     public func emit(into bytes: UnsafeMutableRawBufferPointer) {
         precondition(bytes.count >= Self.minimumLength, "no room for the IPv4 header")
-        bytes[0] = 0x45
-        bytes[1] = typeOfService
-        bytes.storeBigEndian(totalLength, at: 2)
-        bytes.storeBigEndian(identification, at: 4)
-        let flags: UInt16 = (dontFragment ? 0x4000 : 0) | (moreFragments ? 0x2000 : 0)
-        bytes.storeBigEndian(flags | (fragmentOffset & 0x1FFF), at: 6)
-        bytes[8] = timeToLive
-        bytes[9] = self.protocol.rawValue
-        bytes.storeBigEndian(UInt16(0), at: 10)
-        bytes.store(source, at: 12)
-        bytes.store(destination, at: 16)
+        bytes[Field.versionAndLength] = 0x45
+        bytes[Field.typeOfService] = typeOfService
+        bytes.storeBigEndian(totalLength, at: Field.totalLength)
+        bytes.storeBigEndian(identification, at: Field.identification)
+        let flags: UInt16 = (dontFragment ? Flag.dontFragment : 0) | (moreFragments ? Flag.moreFragments : 0)
+        bytes.storeBigEndian(flags | (fragmentOffset & Flag.fragmentOffsetMask), at: Field.flagsAndFragmentOffset)
+        bytes[Field.timeToLive] = timeToLive
+        bytes[Field.`protocol`] = self.protocol.rawValue
+        bytes.storeBigEndian(UInt16(0), at: Field.checksum)
+        bytes.store(source, at: Field.source)
+        bytes.store(destination, at: Field.destination)
         let checksum = InternetChecksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<Self.minimumLength]))
-        bytes.storeBigEndian(checksum, at: 10)
+        bytes.storeBigEndian(checksum, at: Field.checksum)
     }
 
     /// The checksum sum of the pseudo-header UDP and TCP cover (RFC 768; RFC 9293 section 3.1):

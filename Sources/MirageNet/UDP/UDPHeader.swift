@@ -8,6 +8,14 @@ public struct UDPHeader: Hashable, Sendable {
 
     public static let headerLength = 8
 
+    /// Byte offsets of the header's fields (RFC 768, "Format").
+    enum Field {
+        static let sourcePort = 0
+        static let destinationPort = 2
+        static let length = 4
+        static let checksum = 6
+    }
+
     public init(sourcePort: UInt16, destinationPort: UInt16, length: UInt16) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
@@ -25,28 +33,28 @@ public struct UDPHeader: Hashable, Sendable {
     public static func parse(_ bytes: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum,
                              checksumVerified: Bool = false) throws(WireError) -> UDPHeader {
         guard bytes.count >= headerLength else { throw .truncated(needed: headerLength, available: bytes.count) }
-        let length = bytes.bigEndian(UInt16.self, at: 4)
+        let length = bytes.bigEndian(UInt16.self, at: Field.length)
         guard Int(length) >= headerLength else { throw .malformed(field: "UDP length", value: UInt32(length)) }
         guard Int(length) <= bytes.count else { throw .truncated(needed: Int(length), available: bytes.count) }
-        if bytes.bigEndian(UInt16.self, at: 6) != 0, !checksumVerified {
+        if bytes.bigEndian(UInt16.self, at: Field.checksum) != 0, !checksumVerified {
             var sum = pseudoHeader
             sum.add(UnsafeRawBufferPointer(rebasing: bytes[0..<Int(length)]))
             guard sum.checksum == 0 else { throw .badChecksum }
         }
-        return UDPHeader(sourcePort: bytes.bigEndian(UInt16.self, at: 0), destinationPort: bytes.bigEndian(UInt16.self, at: 2), length: length)
+        return UDPHeader(sourcePort: bytes.bigEndian(UInt16.self, at: Field.sourcePort), destinationPort: bytes.bigEndian(UInt16.self, at: Field.destinationPort), length: length)
     }
 
     /// Writes the header at the start of `datagram` (which already holds the payload after it) and
     /// the checksum over `pseudoHeader`, header and payload.
     public func emit(into datagram: UnsafeMutableRawBufferPointer, pseudoHeader: InternetChecksum) {
         precondition(datagram.count >= Int(length) && Int(length) >= Self.headerLength, "the datagram does not hold the length")
-        datagram.storeBigEndian(sourcePort, at: 0)
-        datagram.storeBigEndian(destinationPort, at: 2)
-        datagram.storeBigEndian(length, at: 4)
-        datagram.storeBigEndian(UInt16(0), at: 6)
+        datagram.storeBigEndian(sourcePort, at: Field.sourcePort)
+        datagram.storeBigEndian(destinationPort, at: Field.destinationPort)
+        datagram.storeBigEndian(length, at: Field.length)
+        datagram.storeBigEndian(UInt16(0), at: Field.checksum)
         var sum = pseudoHeader
         sum.add(UnsafeRawBufferPointer(rebasing: datagram[0..<Int(length)]))
         // A computed checksum of zero is sent as all ones: zero means "no checksum" (RFC 768).
-        datagram.storeBigEndian(sum.checksum == 0 ? 0xFFFF : sum.checksum, at: 6)
+        datagram.storeBigEndian(sum.checksum == 0 ? 0xFFFF : sum.checksum, at: Field.checksum)
     }
 }

@@ -18,20 +18,3 @@ extension UnsafeRawBufferPointer {
         IPv4Address(value: bigEndian(UInt32.self, at: offset))
     }
 }
-
-extension UnsafeMutableRawBufferPointer {
-    @inlinable
-    func storeBigEndian<Value: FixedWidthInteger>(_ value: Value, at offset: Int) {
-        storeBytes(of: value.bigEndian, toByteOffset: offset, as: Value.self)
-    }
-
-    @inlinable
-    func store(_ address: MACAddress, at offset: Int) {
-        address.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: self[offset..<offset + 6]))
-    }
-
-    @inlinable
-    func store(_ address: IPv4Address, at offset: Int) {
-        storeBigEndian(address.value, at: offset)
-    }
-}

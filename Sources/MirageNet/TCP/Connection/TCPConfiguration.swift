@@ -1,12 +1,3 @@
-/// The congestion control algorithm a connection uses.
-public enum CongestionAlgorithm: Sendable {
-    /// Slow start, congestion avoidance, fast retransmit and NewReno fast recovery
-    /// (RFC 5681, RFC 6582).
-    case newReno
-    /// CUBIC (RFC 9438) with NewReno's slow start and recovery.
-    case cubic
-}
-
 /// Tunables of the TCP implementation. The defaults follow the RFCs and common practice (Linux's
 /// where the RFCs leave a range).
 public struct TCPConfiguration: Sendable {

@@ -1,21 +1,5 @@
 import MirageCore
 
-/// The four values naming a connection from our side: the peer's address and port, and our port
-/// (the stack has one local address).
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
-    public var remoteAddress: IPv4Address
-    public var remotePort: UInt16
-    public var localPort: UInt16
-
-    public init(remoteAddress: IPv4Address, remotePort: UInt16, localPort: UInt16) {
-        self.remoteAddress = remoteAddress
-        self.remotePort = remotePort
-        self.localPort = localPort
-    }
-
-    public var description: String { "\(localPort)<->\(remoteAddress):\(remotePort)" }
-}
-
 /// The keyed functions that make a connection's numbers unguessable: initial sequence numbers
 /// (RFC 6528), timestamp offsets (RFC 7323 section 7.1), ephemeral ports (RFC 6056 algorithm 3)
 /// and SYN cookies (RFC 4987 section 3.6). The key comes from the entropy source once, at start.

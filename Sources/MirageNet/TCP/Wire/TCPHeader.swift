@@ -1,18 +1,3 @@
-/// The control bits of a TCP header (RFC 9293 section 3.1; ECE and CWR from RFC 3168).
-public struct TCPFlags: OptionSet, Hashable, Sendable {
-    public var rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-    public static let ece = TCPFlags(rawValue: 0x40)
-    public static let cwr = TCPFlags(rawValue: 0x80)
-}
-
 /// A TCP header (RFC 9293 section 3.1) with its options.
 public struct TCPHeader: Hashable, Sendable {
     public var sourcePort: UInt16
@@ -26,6 +11,21 @@ public struct TCPHeader: Hashable, Sendable {
     public var options = TCPOptions()
 
     public static let minimumLength = 20
+
+    /// Byte offsets of the header's fields (RFC 9293 section 3.1); options follow at
+    /// ``minimumLength``.
+    enum Field {
+        static let sourcePort = 0
+        static let destinationPort = 2
+        static let sequenceNumber = 4
+        static let acknowledgmentNumber = 8
+        /// The data offset, the header length in 32-bit words, in the high 4 bits.
+        static let dataOffset = 12
+        static let flags = 13
+        static let window = 14
+        static let checksum = 16
+        static let urgentPointer = 18
+    }
 
     public init(sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32,
                 acknowledgmentNumber: UInt32, flags: TCPFlags, window: UInt16) {
@@ -49,7 +49,7 @@ public struct TCPHeader: Hashable, Sendable {
     public static func parse(_ segment: UnsafeRawBufferPointer, pseudoHeader: InternetChecksum,
                              checksumVerified: Bool = false) throws(WireError) -> (header: TCPHeader, payloadOffset: Int) {
         guard segment.count >= minimumLength else { throw .truncated(needed: minimumLength, available: segment.count) }
-        let headerLength = Int(segment[12] >> 4) * 4
+        let headerLength = Int(segment[Field.dataOffset] >> 4) * 4
         guard headerLength >= minimumLength else { throw .malformed(field: "TCP data offset", value: UInt32(headerLength / 4)) }
         guard headerLength <= segment.count else { throw .truncated(needed: headerLength, available: segment.count) }
         if !checksumVerified {
@@ -58,10 +58,10 @@ public struct TCPHeader: Hashable, Sendable {
             guard sum.checksum == 0 else { throw .badChecksum }
         }
         var header = TCPHeader(
-            sourcePort: segment.bigEndian(UInt16.self, at: 0), destinationPort: segment.bigEndian(UInt16.self, at: 2),
-            sequenceNumber: segment.bigEndian(UInt32.self, at: 4), acknowledgmentNumber: segment.bigEndian(UInt32.self, at: 8),
-            flags: TCPFlags(rawValue: segment[13]), window: segment.bigEndian(UInt16.self, at: 14))
-        header.urgentPointer = segment.bigEndian(UInt16.self, at: 18)
+            sourcePort: segment.bigEndian(UInt16.self, at: Field.sourcePort), destinationPort: segment.bigEndian(UInt16.self, at: Field.destinationPort),
+            sequenceNumber: segment.bigEndian(UInt32.self, at: Field.sequenceNumber), acknowledgmentNumber: segment.bigEndian(UInt32.self, at: Field.acknowledgmentNumber),
+            flags: TCPFlags(rawValue: segment[Field.flags]), window: segment.bigEndian(UInt16.self, at: Field.window))
+        header.urgentPointer = segment.bigEndian(UInt16.self, at: Field.urgentPointer)
         header.options = try TCPOptions.parse(UnsafeRawBufferPointer(rebasing: segment[minimumLength..<headerLength]))
         return (header, headerLength)
     }
@@ -72,22 +72,22 @@ public struct TCPHeader: Hashable, Sendable {
     public func emit(into segment: UnsafeMutableRawBufferPointer, pseudoHeader: InternetChecksum,
                      partialChecksum: Bool = false) {
         precondition(segment.count >= length, "no room for the TCP header")
-        segment.storeBigEndian(sourcePort, at: 0)
-        segment.storeBigEndian(destinationPort, at: 2)
-        segment.storeBigEndian(sequenceNumber, at: 4)
-        segment.storeBigEndian(acknowledgmentNumber, at: 8)
-        segment[12] = UInt8(length / 4) << 4
-        segment[13] = flags.rawValue
-        segment.storeBigEndian(window, at: 14)
-        segment.storeBigEndian(UInt16(0), at: 16)
-        segment.storeBigEndian(urgentPointer, at: 18)
+        segment.storeBigEndian(sourcePort, at: Field.sourcePort)
+        segment.storeBigEndian(destinationPort, at: Field.destinationPort)
+        segment.storeBigEndian(sequenceNumber, at: Field.sequenceNumber)
+        segment.storeBigEndian(acknowledgmentNumber, at: Field.acknowledgmentNumber)
+        segment[Field.dataOffset] = UInt8(length / 4) << 4
+        segment[Field.flags] = flags.rawValue
+        segment.storeBigEndian(window, at: Field.window)
+        segment.storeBigEndian(UInt16(0), at: Field.checksum)
+        segment.storeBigEndian(urgentPointer, at: Field.urgentPointer)
         options.emit(into: UnsafeMutableRawBufferPointer(rebasing: segment[Self.minimumLength..<length]))
         if partialChecksum {
-            segment.storeBigEndian(pseudoHeader.sum, at: 16)
+            segment.storeBigEndian(pseudoHeader.sum, at: Field.checksum)
             return
         }
         var sum = pseudoHeader
         sum.add(UnsafeRawBufferPointer(segment))
-        segment.storeBigEndian(sum.checksum, at: 16)
+        segment.storeBigEndian(sum.checksum, at: Field.checksum)
     }
 }
