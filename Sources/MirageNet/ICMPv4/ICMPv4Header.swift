@@ -12,6 +12,14 @@ public struct ICMPv4Header: Hashable, Sendable {
         case other(type: UInt8, code: UInt8, rest: UInt32)
     }
 
+    /// The codes of destination unreachable this stack sends or reads (RFC 792; RFC 1191 section 4).
+    public enum UnreachableCode {
+        public static let `protocol`: UInt8 = 2
+        public static let port: UInt8 = 3
+        /// Fragmentation needed and DF set.
+        public static let fragmentationNeeded: UInt8 = 4
+    }
+
     public var message: Message
 
     public static let headerLength = 8

@@ -39,4 +39,10 @@ public struct ConnectionSecrets: Sendable {
     func portOffset(remote: IPv4Address, remotePort: UInt16) -> UInt32 {
         UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: remote, remotePort: remotePort, localPort: 0), purpose: 3))
     }
+
+    /// The offset the search for an ephemeral UDP port starts from: one for all peers, since a
+    /// bound port serves every peer.
+    func datagramPortOffset() -> UInt32 {
+        UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 5))
+    }
 }
