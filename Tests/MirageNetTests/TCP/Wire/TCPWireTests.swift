@@ -28,7 +28,7 @@ func emitTCP(_ header: TCPHeader, payload: [UInt8] = []) -> [UInt8] {
 }
 
 @Suite("TCP header and options (RFC 9293, 7323, 2018)")
-struct TCPTests {
+struct TCPWireTests {
     @Test("golden SYN: fields and every option Linux sends")
     func goldenSYNFields() throws {
         let (header, payloadOffset) = try parseTCP(goldenSYN)
