@@ -37,7 +37,7 @@ public struct IPv4Interface {
 
     /// Where a datagram goes: its header (without total length), the next hop, the MTU towards
     /// the destination, and whether the link's broadcast address is the next hop.
-    public struct Route {
+    public struct Route: Hashable {
         public var header: IPv4Header
         public var hop: IPv4Address
         public var mtu: Int

@@ -32,7 +32,7 @@ struct TCPDemultiplexer {
     }
 
     /// What a segment that no connection holds asks of the stack.
-    enum Arrival {
+    enum Arrival: Equatable {
         /// A SYN made a half-open connection, whose SYN-ACK waits in it to be sent.
         case opened
         /// The listener's half-open queue is full: send `synACK`, a SYN cookie's SYN-ACK; no state
