@@ -57,15 +57,13 @@ extension StackCore {
 
     private mutating func updateConnection(_ id: ConnectionID, at index: Dictionary<ConnectionID, TCPDemultiplexer.Entry>.Index,
                                            now: Instant, _ change: (inout TCPConnection) -> Void) {
-        var segments = segmentScratch
-        segmentScratch = []
         let holding = holdingAcknowledgments
-        let update = tcp.update(id, at: index, holdingAcknowledgment: holding, now: now, segments: &segments, change)
+        let update = sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+            tcp.update(id, at: index, holdingAcknowledgment: holding, now: now, segments: &segments, change)
+        }
         if holding, update.owesAcknowledgment, !heldAcknowledgments.contains(id) {
             heldAcknowledgments.append(id)
         }
-        sendSegments(&segments, to: id.remoteAddress, now: now)
-        segmentScratch = segments
         changes.connections.insert(id)
         switch update.outcome {
         case .kept, .forgotten: break
@@ -78,27 +76,34 @@ extension StackCore {
     public mutating func sendHeldAcknowledgments(now: Instant) {
         holdingAcknowledgments = false
         for id in heldAcknowledgments {
-            var segments = segmentScratch
-            segmentScratch = []
-            tcp.releaseHeldAcknowledgment(of: id, now: now, segments: &segments)
-            sendSegments(&segments, to: id.remoteAddress, now: now)
-            segmentScratch = segments
+            sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+                tcp.releaseHeldAcknowledgment(of: id, now: now, segments: &segments)
+            }
         }
         heldAcknowledgments.removeAll(keepingCapacity: true)
     }
 
     /// Sends the segments a connection queued.
     mutating func flushSegments(of id: ConnectionID, now: Instant) {
+        sendSegments(to: id.remoteAddress, now: now) { tcp, segments in tcp.moveSegments(of: id, into: &segments) }
+    }
+
+    /// Lends the demultiplexer and the scratch buffer to `fill`, then sends the segments it put
+    /// there to `destination`, in order; the buffer keeps its storage for the next use.
+    @discardableResult
+    mutating func sendSegments<Result>(to destination: IPv4Address, now: Instant,
+                                       _ fill: (inout TCPDemultiplexer, inout [TCPSegment]) -> Result) -> Result {
         var segments = segmentScratch
         segmentScratch = []
-        tcp.moveSegments(of: id, into: &segments)
-        sendSegments(&segments, to: id.remoteAddress, now: now)
+        let result = fill(&tcp, &segments)
+        sendSegments(&segments, to: destination, now: now)
         segmentScratch = segments
+        return result
     }
 
     /// Sends `segments` in order, each moved out of the array so that its payload's buffer is
     /// uniquely referenced; leaves the array empty, with its storage.
-    mutating func sendSegments(_ segments: inout [TCPSegment], to destination: IPv4Address, now: Instant) {
+    private mutating func sendSegments(_ segments: inout [TCPSegment], to destination: IPv4Address, now: Instant) {
         guard !segments.isEmpty else { return }
         segments.reverse()
         while let segment = segments.popLast() { sendSegment(segment, to: destination, now: now) }

@@ -12,11 +12,9 @@ extension StackCore {
     public mutating func closeListener(port: UInt16, now: Instant) {
         guard let pending = tcp.closeListener(port: port) else { return }
         for id in pending {
-            var segments = segmentScratch
-            segmentScratch = []
-            tcp.abortAndForget(id, now: now, segments: &segments)
-            sendSegments(&segments, to: id.remoteAddress, now: now)
-            segmentScratch = segments
+            sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+                tcp.abortAndForget(id, now: now, segments: &segments)
+            }
         }
         changes.listeners.insert(port)
     }

@@ -18,6 +18,11 @@ import MirageCore
 /// - TCP (`TCP/`: the wire format, the ``TCPConnection`` state machine and the
 ///   `TCPDemultiplexer` of connections, listeners and SYN cookies): segments in and out in
 ///   `StackCore+TCP.swift`, the application's calls in `StackCore+TCPApplication.swift`.
+///
+/// The wire formats share `Wire/` (the Internet checksum, big-endian field access, ``WireError``);
+/// `Capture/` records frames as pcap around any device; `Stack/` also holds the async shell
+/// ``DirectStack`` with its sockets, ``StackConfiguration``, ``StackStatistics`` and
+/// ``StackBootKeys``.
 public struct StackCore {
     public let configuration: StackConfiguration
     public let mac: MACAddress

@@ -18,6 +18,13 @@ struct TCPDemultiplexerTests {
                                      acknowledgmentNumber: 0, flags: .syn, window: 65535))
     }
 
+    /// The ACK from `port` completing the handshake that `synACK` answered (the SYN's sequence
+    /// number was 1000).
+    func ack(from port: UInt16, answering synACK: TCPSegment) -> TCPSegment {
+        TCPSegment(header: TCPHeader(sourcePort: port, destinationPort: 7, sequenceNumber: 1001,
+                                     acknowledgmentNumber: (synACK.sequenceNumber + 1).rawValue, flags: .ack, window: 65535))
+    }
+
     /// Sends the SYN from `port` and the ACK of the SYN-ACK it draws.
     /// - Returns: where the connection went.
     func handshake(_ tcp: inout TCPDemultiplexer, from port: UInt16) throws -> TCPDemultiplexer.Outcome {
@@ -26,13 +33,11 @@ struct TCPDemultiplexerTests {
         tcp.moveSegments(of: id(port), into: &segments)
         let synACK = try #require(segments.first)
         #expect(synACK.flags == [.syn, .ack] && synACK.acknowledgmentNumber.rawValue == 1001)
-        let ack = TCPSegment(header: TCPHeader(sourcePort: port, destinationPort: 7, sequenceNumber: 1001,
-                                               acknowledgmentNumber: (synACK.sequenceNumber + 1).rawValue,
-                                               flags: .ack, window: 65535))
+        let completing = ack(from: port, answering: synACK)
         let index = try #require(tcp.index(of: id(port)))
         segments.removeAll()
         return tcp.update(id(port), at: index, holdingAcknowledgment: false, now: now, segments: &segments) {
-            $0.receive(ack, now: now)
+            $0.receive(completing, now: now)
         }.outcome
     }
 
@@ -87,12 +92,11 @@ struct TCPDemultiplexerTests {
         var segments: [TCPSegment] = []
         tcp.moveSegments(of: id(40001), into: &segments)
         let synACK = try #require(segments.first)
-        let ack = TCPSegment(header: TCPHeader(sourcePort: 40001, destinationPort: 7, sequenceNumber: 1001,
-                                               acknowledgmentNumber: (synACK.sequenceNumber + 1).rawValue, flags: .ack, window: 65535))
+        let completing = ack(from: 40001, answering: synACK)
         segments.removeAll()
         let index = try #require(tcp.index(of: id(40001)))
         let update = tcp.update(id(40001), at: index, holdingAcknowledgment: false, now: now, segments: &segments) {
-            $0.receive(ack, now: now)
+            $0.receive(completing, now: now)
         }
         #expect(update.outcome == .listenOverflow)
         #expect(segments.last?.flags.contains(.rst) == true)
