@@ -1,15 +1,5 @@
 import MirageCore
 
-/// What the ARP layer asks the Ethernet layer to do.
-public enum ARPAction: Equatable {
-    /// Send `packet` (an IP packet) in a frame to `destination`, now that its address is known.
-    case transmit(PacketBuffer, to: MACAddress)
-    /// Broadcast a request for `address`.
-    case request(IPv4Address)
-    /// Send `packet` (a reply or an announcement) to `destination`.
-    case send(ARPPacket, to: MACAddress)
-}
-
 /// The ARP cache and resolver (RFC 826; RFC 1122 section 2.3.2): a pure core that takes packets,
 /// the time and the packets waiting for an address, and returns what to send. It never reads a
 /// clock; ``nextDeadline`` says when ``tick(now:)`` must run.

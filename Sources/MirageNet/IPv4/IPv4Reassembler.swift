@@ -1,47 +1,5 @@
 import MirageCore
 
-/// What became of a packet given to ``IPv4Reassembler/receive(_:payload:now:)``.
-public enum IPv4Reassembly: Equatable {
-    /// A whole datagram: the packet itself when it was not a fragment, or the reassembled one.
-    case complete(IPv4Header, PacketBuffer)
-    /// The fragment was kept (or was an exact duplicate) and its datagram still has holes.
-    case incomplete
-    /// The fragment was refused. For a malformed or overlapping fragment its datagram is forgotten
-    /// too; a fragment refused for a limit leaves its datagram as it was.
-    case dropped(IPv4ReassemblyDrop)
-}
-
-/// Why the reassembler refused a fragment.
-public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
-    /// It overlaps another fragment without being an exact duplicate of it; the whole datagram is
-    /// forgotten (RFC 5722 section 4 asks this of IPv6; overlaps have no honest use in IPv4 either,
-    /// and are how the "teardrop" attacks and filter evasions of RFC 1858 work).
-    case overlap
-    /// Its data would end past the 65,535 bytes a datagram may hold (the "ping of death").
-    case oversized
-    /// It is not the last fragment but its payload is not a multiple of 8 bytes (RFC 791 section
-    /// 3.2), or it carries no data at all.
-    case misaligned
-    /// It disagrees with the datagram's known end: a second last fragment with another total, data
-    /// past the end, or a last fragment ending before data already received.
-    case conflictingEnd
-    /// ``IPv4Reassembler/Configuration/maximumDatagrams`` are already being reassembled.
-    case tooManyDatagrams
-    /// Keeping it would exceed ``IPv4Reassembler/Configuration/memoryLimit``.
-    case memoryLimit
-
-    public var description: String {
-        switch self {
-        case .overlap: "overlapping fragment"
-        case .oversized: "fragment ends past 65535 bytes"
-        case .misaligned: "fragment length not a multiple of 8"
-        case .conflictingEnd: "fragment disagrees with the datagram's end"
-        case .tooManyDatagrams: "too many datagrams in reassembly"
-        case .memoryLimit: "reassembly memory limit reached"
-        }
-    }
-}
-
 /// IPv4 reassembly (RFC 791 section 3.2, "An Example Reassembly Procedure"; RFC 815 for the idea
 /// of tracking what is still missing; RFC 1122 section 3.3.2): a pure core that takes fragments and
 /// the time and hands back whole datagrams. It never reads a clock; ``nextDeadline`` says when
@@ -116,7 +74,7 @@ public struct IPv4Reassembler {
     }
 
     /// A datagram in reassembly.
-    struct Datagram {
+    struct PartialDatagram {
         /// When it is forgotten if still incomplete.
         var expires: Instant
         /// Its fragments, sorted by offset, never overlapping.
@@ -137,7 +95,7 @@ public struct IPv4Reassembler {
     }
 
     public let configuration: Configuration
-    private var datagrams: [DatagramKey: Datagram] = [:]
+    private var datagrams: [DatagramKey: PartialDatagram] = [:]
     public private(set) var statistics = Statistics()
 
     public init(configuration: Configuration = Configuration()) {
@@ -160,7 +118,7 @@ public struct IPv4Reassembler {
         let fragment = Fragment(offset: Int(header.fragmentOffset) * 8, payload: payload)
         // Taken out of the table while it changes, so that inserting does not copy its fragment
         // list; its bytes stay counted in `statistics.bufferedBytes` until it is kept or released.
-        var datagram = datagrams.removeValue(forKey: key) ?? Datagram(expires: now + configuration.timeout)
+        var datagram = datagrams.removeValue(forKey: key) ?? PartialDatagram(expires: now + configuration.timeout)
         if let reason = problem(with: fragment, header: header, in: datagram) {
             statistics.bufferedBytes -= datagram.bufferedBytes
             return refuse(reason)
@@ -198,7 +156,7 @@ public struct IPv4Reassembler {
     // MARK: - Checks
 
     /// Why `fragment` cannot belong to `datagram` at all, if it cannot.
-    func problem(with fragment: Fragment, header: IPv4Header, in datagram: Datagram) -> IPv4ReassemblyDrop? {
+    func problem(with fragment: Fragment, header: IPv4Header, in datagram: PartialDatagram) -> IPv4ReassemblyDrop? {
         if header.length + fragment.end > Int(UInt16.max) { return .oversized }
         if fragment.payload.isEmpty { return .misaligned }
         if header.moreFragments {
@@ -213,7 +171,7 @@ public struct IPv4Reassembler {
     }
 
     /// The index of the first fragment of `datagram` that starts at or after `offset`.
-    func insertionIndex(of offset: Int, in datagram: Datagram) -> Int {
+    func insertionIndex(of offset: Int, in datagram: PartialDatagram) -> Int {
         if datagram.highestEnd <= offset { return datagram.fragments.count }
         var low = 0
         var high = datagram.fragments.count
@@ -225,7 +183,7 @@ public struct IPv4Reassembler {
     }
 
     /// Whether `fragment` has the same offset and length as one already held.
-    func isExactDuplicate(_ fragment: Fragment, in datagram: Datagram) -> Bool {
+    func isExactDuplicate(_ fragment: Fragment, in datagram: PartialDatagram) -> Bool {
         let index = insertionIndex(of: fragment.offset, in: datagram)
         guard index < datagram.fragments.count else { return false }
         let held = datagram.fragments[index]
@@ -233,7 +191,7 @@ public struct IPv4Reassembler {
     }
 
     /// Whether `fragment` shares bytes with a held fragment without being its exact duplicate.
-    func overlapsOtherThanDuplicate(_ fragment: Fragment, in datagram: Datagram) -> Bool {
+    func overlapsOtherThanDuplicate(_ fragment: Fragment, in datagram: PartialDatagram) -> Bool {
         if isExactDuplicate(fragment, in: datagram) { return false }
         let index = insertionIndex(of: fragment.offset, in: datagram)
         if index > 0, datagram.fragments[index - 1].end > fragment.offset { return true }
@@ -250,7 +208,7 @@ public struct IPv4Reassembler {
     /// Datagrams already in reassembly are never evicted to make room: whoever can send fragments
     /// could then flush every real datagram by sending fragments of fake ones. Refusing the new
     /// fragment costs at most the datagrams an attacker starts, and those time out.
-    mutating func limitReached(adding fragment: Fragment, header: IPv4Header, to datagram: Datagram,
+    mutating func limitReached(adding fragment: Fragment, header: IPv4Header, to datagram: PartialDatagram,
                                now: Instant) -> IPv4ReassemblyDrop? {
         let isNew = datagram.fragments.isEmpty
         if isNew, datagrams.count >= configuration.maximumDatagrams {
@@ -266,7 +224,7 @@ public struct IPv4Reassembler {
     }
 
     /// Whether adding `fragment` (already checked against `datagram`) leaves it complete.
-    func completes(_ datagram: Datagram, with fragment: Fragment, header: IPv4Header) -> Bool {
+    func completes(_ datagram: PartialDatagram, with fragment: Fragment, header: IPv4Header) -> Bool {
         let total = header.moreFragments ? datagram.totalLength : fragment.end
         let hasFirst = datagram.firstHeader != nil || fragment.offset == 0
         return hasFirst && total == datagram.bufferedBytes + fragment.payload.count
@@ -275,7 +233,7 @@ public struct IPv4Reassembler {
     // MARK: - Changes
 
     /// Adds `fragment`, already checked, to `datagram`.
-    func insert(_ fragment: Fragment, header: IPv4Header, into datagram: inout Datagram) {
+    func insert(_ fragment: Fragment, header: IPv4Header, into datagram: inout PartialDatagram) {
         datagram.fragments.insert(fragment, at: insertionIndex(of: fragment.offset, in: datagram))
         datagram.bufferedBytes += fragment.payload.count
         if !header.moreFragments { datagram.totalLength = fragment.end }
@@ -284,7 +242,7 @@ public struct IPv4Reassembler {
 
     /// The whole datagram, its fragments copied into one buffer, or nil when its header would not
     /// fit a 16-bit total length (a first fragment with options longer than the last one's).
-    func reassembled(_ datagram: Datagram) -> (header: IPv4Header, payload: PacketBuffer)? {
+    func reassembled(_ datagram: PartialDatagram) -> (header: IPv4Header, payload: PacketBuffer)? {
         guard var header = datagram.firstHeader, let total = datagram.totalLength,
               header.length + total <= Int(UInt16.max) else { return nil }
         var payload = PacketBuffer(capacity: total)
@@ -304,7 +262,7 @@ public struct IPv4Reassembler {
     }
 
     /// Puts `datagram` back in the table under `key`, unless it holds nothing.
-    mutating func keep(_ datagram: Datagram, _ key: DatagramKey) -> IPv4Reassembly {
+    mutating func keep(_ datagram: PartialDatagram, _ key: DatagramKey) -> IPv4Reassembly {
         if !datagram.fragments.isEmpty { datagrams[key] = datagram }
         statistics.datagramsInProgress = datagrams.count
         return .incomplete

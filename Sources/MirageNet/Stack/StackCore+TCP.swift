@@ -3,8 +3,8 @@ import MirageCore
 extension StackCore {
     // MARK: Input
 
-    /// TCP input: checksum, then the connection, else a listener (with SYN cookies when its
-    /// half-open queue is full), else a reset (RFC 9293 section 3.10.7.1).
+    /// TCP input: checksum, then the connection, else the demultiplexer's listeners (with SYN
+    /// cookies when a half-open queue is full), else a reset (RFC 9293 section 3.10.7.1).
     mutating func receiveTCP(_ header: IPv4Header, payload: PacketBuffer, now: Instant) {
         let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
                                                      protocol: .tcp, length: UInt16(truncatingIfNeeded: payload.count))
@@ -20,160 +20,55 @@ extension StackCore {
         let segment = TCPSegment(header: parsed.header, payload: payload.slice(parsed.payloadOffset..<payload.count))
         let id = ConnectionID(remoteAddress: header.source, remotePort: parsed.header.sourcePort,
                               localPort: parsed.header.destinationPort)
-        if connections[id] != nil {
-            updateConnection(id, now: now) { $0.receive(segment, now: now) }
+        if let index = tcp.index(of: id) {
+            updateConnection(id, at: index, now: now) { $0.receive(segment, now: now) }
             return
         }
-        let flags = segment.flags
-        if listeners[id.localPort] != nil, !flags.contains(.rst) {
-            if flags.contains(.syn), !flags.contains(.ack) {
-                acceptSYN(segment, id: id, now: now)
-                return
-            }
-            if flags.contains(.ack), !flags.contains(.syn), acceptCookie(segment, id: id, now: now) { return }
-        }
-        statistics.tcpSegmentsToClosedPorts += 1
-        sendReset(answering: segment, id: id, now: now)
-    }
-
-    /// A reset for a segment no connection wants (RFC 9293 section 3.10.7.1); never for a reset.
-    private mutating func sendReset(answering segment: TCPSegment, id: ConnectionID, now: Instant) {
-        guard !segment.flags.contains(.rst) else { return }
-        var header: TCPHeader
-        if segment.flags.contains(.ack) {
-            header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort,
-                               sequenceNumber: segment.header.acknowledgmentNumber, acknowledgmentNumber: 0,
-                               flags: .rst, window: 0)
-        } else {
-            header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort, sequenceNumber: 0,
-                               acknowledgmentNumber: (segment.sequenceNumber + segment.sequenceLength).rawValue,
-                               flags: [.rst, .ack], window: 0)
-        }
-        statistics.tcpResetsSent += 1
-        sendSegment(TCPSegment(header: header), to: id.remoteAddress, now: now)
-    }
-
-    private mutating func acceptSYN(_ syn: TCPSegment, id: ConnectionID, now: Instant) {
-        guard var listener = listeners[id.localPort] else { return }
-        guard listener.acceptQueue.count < configuration.listenBacklog else {
+        switch tcp.arrive(segment, id: id, mtu: ipv4.mtu(towards: id.remoteAddress), now: now) {
+        case .opened:
+            flushSegments(of: id, now: now)
+        case let .cookie(synACK):
+            statistics.synCookiesSent += 1
+            sendSegment(synACK, to: id.remoteAddress, now: now)
+        case let .cookieAccepted(port):
+            statistics.synCookiesAccepted += 1
+            changes.listeners.insert(port)
+            if !segment.payload.isEmpty { updateConnection(id, now: now) { $0.receive(segment, now: now) } }
+        case .listenOverflow:
             statistics.listenOverflows += 1 // the peer retries its SYN (as Linux does)
-            return
-        }
-        let linkMTU = mtu(towards: id.remoteAddress)
-        if listener.halfOpen >= configuration.halfOpenLimit {
-            sendCookie(answering: syn, id: id, mtu: linkMTU, now: now)
-            return
-        }
-        listener.halfOpen += 1
-        listeners[id.localPort] = listener
-        let connection = TCPConnection.accept(syn, localPort: id.localPort,
-                                              initialSequence: secrets.initialSequence(for: id, now: now),
-                                              mtu: linkMTU, timestampOffset: secrets.timestampOffset(for: id),
-                                              now: now, configuration: configuration.tcp)
-        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .listener(id.localPort))
-        flushSegments(of: id, now: now)
-    }
-
-    /// The stateless SYN-ACK of RFC 4987 section 3.6.
-    private mutating func sendCookie(answering syn: TCPSegment, id: ConnectionID, mtu: Int, now: Instant) {
-        let peerMSS = Int(syn.header.options.maximumSegmentSize ?? 536)
-        let cookie = SYNCookie.make(id, peerISN: syn.sequenceNumber, peerMSS: Swift.min(peerMSS, mtu - 40),
-                                    now: now, secrets: secrets)
-        var header = TCPHeader(sourcePort: id.localPort, destinationPort: id.remotePort,
-                               sequenceNumber: cookie.sequence.rawValue,
-                               acknowledgmentNumber: (syn.sequenceNumber + 1).rawValue, flags: [.syn, .ack],
-                               window: UInt16(Swift.min(configuration.tcp.receiveBufferSize, 65535)))
-        header.options.maximumSegmentSize = UInt16(mtu - 40)
-        if let peerTimestamps = syn.header.options.timestamps, configuration.tcp.offersTimestamps {
-            let offset = secrets.timestampOffset(for: id)
-            let value = (UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset) & ~0x1F
-                | SYNCookie.options(scale: syn.header.options.windowScale, sack: syn.header.options.sackPermitted)
-            header.options.timestamps = TCPTimestamps(value: value, echoReply: peerTimestamps.value)
-            if syn.header.options.windowScale != nil, configuration.tcp.offersWindowScale {
-                header.options.windowScale = configuration.tcp.receiveWindowScale
+        case let .closedPort(reset):
+            statistics.tcpSegmentsToClosedPorts += 1
+            if let reset {
+                statistics.tcpResetsSent += 1
+                sendSegment(reset, to: id.remoteAddress, now: now)
             }
-            if syn.header.options.sackPermitted, configuration.tcp.offersSACK { header.options.sackPermitted = true }
         }
-        statistics.synCookiesSent += 1
-        sendSegment(TCPSegment(header: header), to: id.remoteAddress, now: now)
-    }
-
-    /// An ACK that may complete a SYN-cookie handshake.
-    private mutating func acceptCookie(_ ack: TCPSegment, id: ConnectionID, now: Instant) -> Bool {
-        let cookie = ack.acknowledgmentNumber - 1
-        guard let mss = SYNCookie.check(id, cookie: cookie, peerISN: ack.sequenceNumber - 1, now: now, secrets: secrets),
-              var listener = listeners[id.localPort] else { return false }
-        guard listener.acceptQueue.count < configuration.listenBacklog else {
-            statistics.listenOverflows += 1
-            return true
-        }
-        var scale: UInt8?
-        var sack = false
-        if let echo = ack.header.options.timestamps?.echoReply {
-            (scale, sack) = SYNCookie.decodeOptions(echo & 0x1F)
-        }
-        let connection = TCPConnection.fromCookie(ack, localPort: id.localPort, initialSequence: cookie,
-                                                  mtu: mtu(towards: id.remoteAddress), peerMSS: mss, peerScale: scale,
-                                                  peerSACK: sack, timestampOffset: secrets.timestampOffset(for: id),
-                                                  now: now, configuration: configuration.tcp)
-        statistics.synCookiesAccepted += 1
-        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .application)
-        listener.acceptQueue.append(id)
-        listeners[id.localPort] = listener
-        changes.listeners.insert(id.localPort)
-        if !ack.payload.isEmpty { updateConnection(id, now: now) { $0.receive(ack, now: now) } }
-        return true
     }
 
     // MARK: Connections
 
-    /// Applies `change` to a connection, sends what it produced, moves it between listener,
-    /// application and nobody as its state demands, and notes it for the shell.
-    ///
-    /// The connection is changed in place in the table: no copy of it, or of the segments it
-    /// queued, stays behind, so each segment's buffer reaches IPv4 and Ethernet unshared and their
-    /// headers go into its headroom.
+    /// Applies `change` to a connection in place (``TCPDemultiplexer/update(_:at:holdingAcknowledgment:now:segments:_:)``),
+    /// sends what it produced, and notes the connection, and its listener when it moved, for the
+    /// shell.
     mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
-        guard let index = connections.index(forKey: id) else { return }
-        var segments = segmentScratch
-        segmentScratch = []
+        guard let index = tcp.index(of: id) else { return }
+        updateConnection(id, at: index, now: now, change)
+    }
+
+    private mutating func updateConnection(_ id: ConnectionID, at index: Dictionary<ConnectionID, TCPDemultiplexer.Entry>.Index,
+                                           now: Instant, _ change: (inout TCPConnection) -> Void) {
         let holding = holdingAcknowledgments
-        // Every access is in place: reading a field through the dictionary's getter would copy
-        // the whole entry, retaining each buffer the connection holds.
-        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized) = Self.inPlace(&connections.values[index]) { entry in
-            let wasSynchronized = entry.tcp.isSynchronized
-            entry.tcp.holdsAcknowledgment = holding
-            change(&entry.tcp)
-            let owesAcknowledgment = entry.tcp.ackNow
-            entry.tcp.moveSegments(into: &segments)
-            return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized)
+        let update = sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+            tcp.update(id, at: index, holdingAcknowledgment: holding, now: now, segments: &segments, change)
         }
-        if holding, owesAcknowledgment, !heldAcknowledgments.contains(id) {
+        if holding, update.owesAcknowledgment, !heldAcknowledgments.contains(id) {
             heldAcknowledgments.append(id)
         }
-        sendSegments(&segments, to: id.remoteAddress, now: now)
-        segmentScratch = segments
         changes.connections.insert(id)
-        if case let .listener(port) = owner {
-            if state == .closed {
-                connections[id] = nil
-                if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
-            } else if isSynchronized, !wasSynchronized {
-                listeners[port]?.halfOpen -= 1
-                if var listener = listeners[port], listener.acceptQueue.count < configuration.listenBacklog {
-                    listener.acceptQueue.append(id)
-                    listeners[port] = listener
-                    connections[id]?.owner = .application
-                    changes.listeners.insert(port)
-                } else {
-                    statistics.listenOverflows += 1
-                    connections[id]?.tcp.abort(now: now)
-                    flushSegments(of: id, now: now)
-                    connections[id] = nil
-                }
-            }
-        } else if owner == .orphan, state == .closed {
-            connections[id] = nil
+        switch update.outcome {
+        case .kept, .forgotten: break
+        case let .queuedForAccept(port): changes.listeners.insert(port)
+        case .listenOverflow: statistics.listenOverflows += 1
         }
     }
 
@@ -181,25 +76,29 @@ extension StackCore {
     public mutating func sendHeldAcknowledgments(now: Instant) {
         holdingAcknowledgments = false
         for id in heldAcknowledgments {
-            guard let index = connections.index(forKey: id) else { continue }
-            var segments = segmentScratch
-            segmentScratch = []
-            Self.inPlace(&connections.values[index].tcp) { tcp in
-                tcp.holdsAcknowledgment = false
-                guard tcp.ackNow else { return }
-                tcp.sendPending(now: now)
-                tcp.moveSegments(into: &segments)
+            sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+                tcp.releaseHeldAcknowledgment(of: id, now: now, segments: &segments)
             }
-            sendSegments(&segments, to: id.remoteAddress, now: now)
-            segmentScratch = segments
         }
         heldAcknowledgments.removeAll(keepingCapacity: true)
     }
 
     /// Sends the segments a connection queued.
     mutating func flushSegments(of id: ConnectionID, now: Instant) {
-        guard var segments = connections[id]?.tcp.takeSegments() else { return }
-        sendSegments(&segments, to: id.remoteAddress, now: now)
+        sendSegments(to: id.remoteAddress, now: now) { tcp, segments in tcp.moveSegments(of: id, into: &segments) }
+    }
+
+    /// Lends the demultiplexer and the scratch buffer to `fill`, then sends the segments it put
+    /// there to `destination`, in order; the buffer keeps its storage for the next use.
+    @discardableResult
+    mutating func sendSegments<Result>(to destination: IPv4Address, now: Instant,
+                                       _ fill: (inout TCPDemultiplexer, inout [TCPSegment]) -> Result) -> Result {
+        var segments = segmentScratch
+        segmentScratch = []
+        let result = fill(&tcp, &segments)
+        sendSegments(&segments, to: destination, now: now)
+        segmentScratch = segments
+        return result
     }
 
     /// Sends `segments` in order, each moved out of the array so that its payload's buffer is
@@ -209,14 +108,6 @@ extension StackCore {
         segments.reverse()
         while let segment = segments.popLast() { sendSegment(segment, to: destination, now: now) }
     }
-
-    /// `connection`, allowed to make segments for the device to cut when it can.
-    private func offloading(_ connection: TCPConnection) -> TCPConnection {
-        var connection = connection
-        connection.offloadedSegmentLimit = offloadedSegmentLimit
-        return connection
-    }
-
 
     /// Adds the TCP header and checksum (RFC 9293 section 3.1) and hands the segment to IPv4, with
     /// DF set (path MTU discovery, RFC 1191). When the device completes checksums, the checksum
@@ -246,7 +137,7 @@ extension StackCore {
             // Our frames have an untagged Ethernet header and an IPv4 header without options.
             let transportStart = EthernetHeader.untaggedLength + IPv4Header.minimumLength
             buffer.offload.checksumStart = UInt16(transportStart)
-            buffer.offload.checksumOffset = 16
+            buffer.offload.checksumOffset = UInt16(TCPHeader.Field.checksum)
             if pieceSize > 0 {
                 buffer.offload.tcpSegmentSize = UInt16(pieceSize)
                 buffer.offload.headerLength = UInt16(transportStart + headerLength)
@@ -254,125 +145,4 @@ extension StackCore {
         }
         sendIPv4(consume buffer, protocol: .tcp, to: destination, dontFragment: true, now: now)
     }
-
-    // MARK: Application calls
-
-    /// Starts listening on `port`. - Throws: ``FlowError/addressInUse(port:)``.
-    public mutating func listen(port: UInt16) throws(FlowError) {
-        guard listeners[port] == nil else { throw .addressInUse(port: port) }
-        listeners[port] = Listener()
-    }
-
-    /// Stops listening; connections not yet accepted are reset.
-    public mutating func closeListener(port: UInt16, now: Instant) {
-        guard let listener = listeners.removeValue(forKey: port) else { return }
-        let pending = listener.acceptQueue + connections.compactMap { $0.value.owner == .listener(port) ? $0.key : nil }
-        for id in pending {
-            connections[id]?.tcp.abort(now: now)
-            flushSegments(of: id, now: now)
-            connections[id] = nil
-        }
-        changes.listeners.insert(port)
-    }
-
-    public func isListening(port: UInt16) -> Bool { listeners[port] != nil }
-
-    /// The next established connection on `port`, now the application's.
-    public mutating func accept(port: UInt16) -> ConnectionID? {
-        guard var listener = listeners[port], !listener.acceptQueue.isEmpty else { return nil }
-        let id = listener.acceptQueue.removeFirst()
-        listeners[port] = listener
-        return id
-    }
-
-    /// Opens a connection to `remote`:`port` from an ephemeral port; the SYN goes out at once.
-    /// - Throws: ``FlowError/unreachable`` without a route, ``FlowError/addressInUse(port:)`` when
-    ///   no ephemeral port is free.
-    public mutating func connect(to remote: IPv4Address, port: UInt16, now: Instant) throws(FlowError) -> ConnectionID {
-        guard nextHop(for: remote) != nil, remote != .broadcast, remote != configuration.address.broadcast else {
-            throw .unreachable
-        }
-        let offset = secrets.portOffset(remote: remote, remotePort: port)
-        var chosen: ConnectionID?
-        for step in 0..<UInt32(16384) {
-            let local = UInt16(49152 + (offset &+ nextEphemeralProbe &+ step) % 16384)
-            let id = ConnectionID(remoteAddress: remote, remotePort: port, localPort: local)
-            if connections[id] == nil, listeners[local] == nil {
-                chosen = id
-                nextEphemeralProbe &+= step + 1
-                break
-            }
-        }
-        guard let id = chosen else { throw .addressInUse(port: 0) }
-        let connection = TCPConnection.connect(localPort: id.localPort, remotePort: port,
-                                               initialSequence: secrets.initialSequence(for: id, now: now),
-                                               mtu: mtu(towards: remote), timestampOffset: secrets.timestampOffset(for: id),
-                                               now: now, configuration: configuration.tcp)
-        connections[id] = ConnectionEntry(tcp: offloading(connection), owner: .application)
-        flushSegments(of: id, now: now)
-        return id
-    }
-
-    /// The connection's state machine, for the shell to read.
-    public func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
-
-    /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
-    /// the whole state machine, retaining every buffer it holds).
-    public mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
-        guard let index = connections.index(forKey: id) else { return nil }
-        return Self.inPlace(&connections.values[index].tcp) { $0.status }
-    }
-
-    /// Runs `body` on `value` through an inout access, so a dictionary's element is neither
-    /// copied out nor written back.
-    static func inPlace<Value, Result>(_ value: inout Value, _ body: (inout Value) -> Result) -> Result {
-        body(&value)
-    }
-
-    /// Queues `data` on the connection; see ``TCPConnection/write(_:corked:now:)``.
-    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, corked: Bool = false, now: Instant) -> Int {
-        var accepted = 0
-        updateConnection(id, now: now) { accepted = $0.write(data, corked: corked, now: now) }
-        return accepted
-    }
-
-    /// Sends what corked writes left queued on the connection.
-    public mutating func push(_ id: ConnectionID, now: Instant) {
-        updateConnection(id, now: now) { $0.push(now: now) }
-    }
-
-    /// Whether a write to the connection had better be corked: the device cuts large segments,
-    /// and data in flight means an ACK, or the end of this scheduler round, comes soon to send it,
-    /// so small writes then gather into large segments (Linux's autocorking).
-    public mutating func shouldCork(_ id: ConnectionID) -> Bool {
-        guard offloadedSegmentLimit > 0, let index = connections.index(forKey: id) else { return false }
-        return Self.inPlace(&connections.values[index].tcp) { $0.hasDataInFlight }
-    }
-
-    public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {
-        var data: PacketBuffer?
-        updateConnection(id, now: now) { data = $0.read(maximum: maximum, now: now) }
-        return data
-    }
-
-    public mutating func shutdownWrite(_ id: ConnectionID, now: Instant) {
-        updateConnection(id, now: now) { $0.shutdownWrite(now: now) }
-    }
-
-    /// The application is done with the connection: it closes (or resets, with unread data) and
-    /// is forgotten once finished.
-    public mutating func release(_ id: ConnectionID, now: Instant) {
-        guard connections[id] != nil else { return }
-        connections[id]?.owner = .orphan
-        updateConnection(id, now: now) { if $0.state != .closed { $0.close(now: now) } }
-    }
-
-    /// Resets the connection and forgets it.
-    public mutating func abort(_ id: ConnectionID, now: Instant) {
-        connections[id]?.owner = .orphan
-        updateConnection(id, now: now) { $0.abort(now: now) }
-    }
-
-    /// Connections in the table (any state), for tests and statistics.
-    public var connectionCount: Int { connections.count }
 }

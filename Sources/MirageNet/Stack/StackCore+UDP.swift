@@ -1,40 +1,26 @@
 import MirageCore
 
 extension StackCore {
-    /// UDP input (RFC 768; RFC 1122 section 4.1.3): checksum checked, datagrams queued per bound
-    /// port (bounded), closed ports answered with ICMP port unreachable unless broadcast.
+    /// UDP input (RFC 768; RFC 1122 section 4.1.3): the port table checks the datagram and queues
+    /// it for its bound port (bounded); a closed port is answered with ICMP port unreachable unless
+    /// the datagram came to a broadcast address or in fragments.
     mutating func receiveUDP(_ header: IPv4Header, payload: PacketBuffer, packet: PacketBuffer?,
                              isBroadcast: Bool, now: Instant) {
-        let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
-                                                     protocol: .udp, length: UInt16(truncatingIfNeeded: payload.count))
-        let udp: UDPHeader
-        do {
-            udp = try payload.withUnsafeBytes { (bytes) throws(WireError) in 
-                try UDPHeader.parse(bytes, pseudoHeader: pseudo, checksumVerified: payload.offload.checksumVerified)
-            }
-        } catch {
-            count(error)
-            return
-        }
-        guard var port = udpPorts[udp.destinationPort] else {
+        switch udp.receive(payload, from: header) {
+        case let .queued(port):
+            statistics.udpDatagramsReceived += 1
+            changes.udpPorts.insert(port)
+        case .portUnreachable:
             statistics.udpNoPort += 1
             if !isBroadcast, let packet {
-                sendICMPError(.destinationUnreachable(code: 3, nextHopMTU: 0), about: packet, to: header.source, now: now)
+                sendICMPError(.destinationUnreachable(code: ICMPv4Header.UnreachableCode.port, nextHopMTU: 0),
+                              about: packet, to: header.source, now: now)
             }
-            return
-        }
-        guard port.count < configuration.udpQueueLimit else {
+        case .queueFull:
             statistics.udpQueueFull += 1
-            return
+        case let .invalid(error):
+            count(error)
         }
-        statistics.udpDatagramsReceived += 1
-        let datagram = Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
-                                destination: Endpoint(.v4(header.destination), port: udp.destinationPort),
-                                payload: payload.slice(udp.payloadRange))
-        udpPorts[udp.destinationPort] = nil // keep the array uniquely referenced while appending
-        port.queue.append(datagram)
-        udpPorts[udp.destinationPort] = port
-        changes.udpPorts.insert(udp.destinationPort)
     }
 
     /// Binds `port`, or an unused ephemeral port when 0 (RFC 6056's range 49152-65535).
@@ -42,34 +28,27 @@ extension StackCore {
     public mutating func bindUDP(port: UInt16) throws(FlowError) -> UInt16 {
         var chosen = port
         if port == 0 {
-            guard let free = ephemeralPort(isFree: { udpPorts[$0] == nil }) else { throw .addressInUse(port: 0) }
-            chosen = free
+            let start = tcp.secrets.datagramPortOffset() &+ nextEphemeralProbe
+            guard let free = EphemeralPorts.search(from: start, isFree: { !udp.isBound($0) }) else {
+                throw .addressInUse(port: 0)
+            }
+            chosen = free.port
         }
-        guard udpPorts[chosen] == nil else { throw .addressInUse(port: chosen) }
-        udpPorts[chosen] = UDPPort()
+        try udp.bind(chosen)
         return chosen
     }
 
     public mutating func unbindUDP(port: UInt16) {
-        udpPorts[port] = nil
+        udp.unbind(port)
         changes.udpPorts.insert(port)
     }
 
     /// Whether `port` is bound.
-    public func isBound(udpPort port: UInt16) -> Bool { udpPorts[port] != nil }
+    public func isBound(udpPort port: UInt16) -> Bool { udp.isBound(port) }
 
     /// The next queued datagram for `port`.
     public mutating func receiveUDP(port: UInt16) -> Datagram? {
-        guard var state = udpPorts[port], state.head < state.queue.count else { return nil }
-        udpPorts[port] = nil
-        let datagram = state.queue[state.head]
-        state.head += 1
-        if state.head == state.queue.count {
-            state.queue.removeAll(keepingCapacity: true)
-            state.head = 0
-        }
-        udpPorts[port] = state
-        return datagram
+        udp.nextDatagram(on: port)
     }
 
     /// Sends one datagram from `port` (fragmented when larger than the MTU).
@@ -93,17 +72,5 @@ extension StackCore {
         guard sendIPv4(datagram, protocol: .udp, to: destination, dontFragment: false, now: now) else {
             throw .unreachable
         }
-    }
-
-    /// An ephemeral port for which `isFree` holds, searched from a random offset (RFC 6056
-    /// section 3.3.3, algorithm 3, simplified to one offset per stack).
-    func ephemeralPort(isFree: (UInt16) -> Bool) -> UInt16? {
-        let first: UInt32 = 49152, count: UInt32 = 16384
-        let offset = UInt32(truncatingIfNeeded: secrets.hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 5))
-        for step in 0..<count {
-            let port = UInt16(first + (offset &+ nextEphemeralProbe &+ step) % count)
-            if isFree(port) { return port }
-        }
-        return nil
     }
 }

@@ -3,64 +3,40 @@ import MirageCore
 /// The whole IPv4 stack of one interface as a pure core: Ethernet frames and the time go in
 /// (``receive(_:now:)``, ``handleTimers(now:)``, and the socket calls), frames to transmit come
 /// out of ``takeFrames()``, and ``drainChanges(_:)`` names the connections, listeners and ports whose
-/// waiters the shell (``DirectStack``) should wake. It owns the ARP cache, the reassembler, the TCP
-/// connections and the UDP queues; it reads no clock and draws no randomness (the secret key comes
-/// in at creation).
+/// waiters the shell (``DirectStack``) should wake. It reads no clock and draws no randomness (the
+/// secret key comes in at creation).
 ///
-/// The layers are in extensions: `StackCore+IPv4.swift` (Ethernet, ARP, IPv4, routing),
-/// `+ICMP.swift`, `+UDP.swift`, `+TCP.swift`.
+/// It composes one pure core per protocol, each a stored property changed in place, and carries
+/// out what they ask for:
+/// - Ethernet (`Ethernet/`, wire format only) and ARP (`ARP/`, ``ARPCache``): frames in and out,
+///   in `StackCore+Ethernet.swift`;
+/// - IPv4 (`IPv4/`, ``IPv4Interface`` with its reassembler and fragmenter): input, routing and
+///   output, in `StackCore+IPv4.swift`;
+/// - ICMPv4 (`ICMPv4/`, ``ICMPv4Responder``): echo replies, path MTU, errors, in
+///   `StackCore+ICMPv4.swift`;
+/// - UDP (`UDP/`, ``UDPPortTable``): bound ports and their queues, in `StackCore+UDP.swift`;
+/// - TCP (`TCP/`: the wire format, the ``TCPConnection`` state machine and the
+///   `TCPDemultiplexer` of connections, listeners and SYN cookies): segments in and out in
+///   `StackCore+TCP.swift`, the application's calls in `StackCore+TCPApplication.swift`.
+///
+/// The wire formats share `Wire/` (the Internet checksum, big-endian field access, ``WireError``);
+/// `Capture/` records frames as pcap around any device; `Stack/` also holds the async shell
+/// ``DirectStack`` with its sockets, ``StackConfiguration``, ``StackStatistics`` and
+/// ``StackBootKeys``.
 public struct StackCore {
-    /// What the shell must look at after a call.
-    public struct Changes {
-        public var connections: Set<ConnectionID> = []
-        public var listeners: Set<UInt16> = []
-        public var udpPorts: Set<UInt16> = []
-        public var isEmpty: Bool { connections.isEmpty && listeners.isEmpty && udpPorts.isEmpty }
-    }
-
-    /// Who holds a connection: a listener until it is accepted, the application, or nobody (the
-    /// application closed it; it finishes on its own and is then forgotten).
-    enum Owner: Equatable {
-        case listener(UInt16)
-        case application
-        case orphan
-    }
-
-    struct ConnectionEntry {
-        var tcp: TCPConnection
-        var owner: Owner
-    }
-
-    struct Listener {
-        var acceptQueue: [ConnectionID] = []
-        var halfOpen = 0
-    }
-
-    struct UDPPort {
-        var queue: [Datagram] = []
-        var head = 0
-        var count: Int { queue.count - head }
-    }
-
     public let configuration: StackConfiguration
     public let mac: MACAddress
     public let mtu: Int
     /// The work the network device does for us: completing checksums, cutting large TCP segments.
     public let offloads: NetworkOffloads
-    /// With ``NetworkOffloads/tcpSegmentation``, the most payload one TCP segment may carry.
-    let offloadedSegmentLimit: Int
     public internal(set) var statistics = StackStatistics()
     var arp: ARPCache
-    var reassembler: IPv4Reassembler
-    var secrets: ConnectionSecrets
-    var nextIdentification: UInt16
-    /// Path MTUs learnt from ICMP "fragmentation needed" (RFC 1191), per destination.
-    var pathMTU: [IPv4Address: Int] = [:]
-    var icmpTokens: Double
-    var icmpTokensUpdated: Instant
-    var connections: [ConnectionID: ConnectionEntry] = [:]
-    var listeners: [UInt16: Listener] = [:]
-    var udpPorts: [UInt16: UDPPort] = [:]
+    var ipv4: IPv4Interface
+    var icmp: ICMPv4Responder
+    var udp: UDPPortTable
+    var tcp: TCPDemultiplexer
+    /// Where the next search for an ephemeral port starts, past the offset (RFC 6056 section
+    /// 3.3.3's counter).
     var nextEphemeralProbe: UInt32 = 0
     var frames: [PacketBuffer] = []
     /// Segments on their way from a connection to IPv4, kept between uses for their storage.
@@ -84,15 +60,17 @@ public struct StackCore {
         self.offloads = offloads
         // Room for the largest headers: Ethernet, IPv4 without options and TCP with 40 octets of
         // options; and an IPv4 packet ends at 65,535 octets.
-        offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
+        let offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
             ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv4Header.minimumLength - 60, 0)
             : 0
         arp = ARPCache(address: configuration.address.address, mac: mac, configuration: configuration.arp)
-        reassembler = IPv4Reassembler(configuration: configuration.reassembly)
-        secrets = ConnectionSecrets(key: key, local: configuration.address.address)
-        nextIdentification = UInt16(truncatingIfNeeded: key.0 >> 48)
-        icmpTokens = Double(configuration.icmpErrorBurst)
-        icmpTokensUpdated = now
+        ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu,
+                             reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48))
+        icmp = ICMPv4Responder(errorBurst: configuration.icmpErrorBurst, errorsPerSecond: configuration.icmpErrorsPerSecond, now: now)
+        udp = UDPPortTable(queueLimit: configuration.udpQueueLimit)
+        tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,
+                               halfOpenLimit: configuration.halfOpenLimit, offloadedSegmentLimit: offloadedSegmentLimit,
+                               secrets: ConnectionSecrets(key: key, local: configuration.address.address))
     }
 
     public var address: IPv4Address { configuration.address.address }
@@ -147,12 +125,8 @@ public struct StackCore {
         if let deadline = arp.nextDeadline, deadline <= now {
             for action in arp.tick(now: now) { perform(action) }
         }
-        if let deadline = reassembler.nextDeadline, deadline <= now { reassembler.tick(now: now) }
-        var due: [ConnectionID] = []
-        forEachConnectionInPlace { id, entry in
-            if let deadline = entry.tcp.nextDeadline, deadline <= now { due.append(id) }
-        }
-        for id in due {
+        ipv4.handleTimers(now: now)
+        for id in tcp.connectionsDue(at: now) {
             updateConnection(id, now: now) { $0.handleTimers(now: now) }
         }
     }
@@ -161,21 +135,7 @@ public struct StackCore {
     /// (A mutating getter: the connections are read in place, where iterating over them would
     /// copy each one and retain every buffer it holds.)
     public var nextDeadline: Instant? {
-        mutating get {
-            var earliest = arp.nextDeadline.earliest(reassembler.nextDeadline)
-            forEachConnectionInPlace { _, entry in earliest = earliest.earliest(entry.tcp.nextDeadline) }
-            return earliest
-        }
-    }
-
-    /// Calls `body` with each connection through an inout access, so that none is copied.
-    private mutating func forEachConnectionInPlace(_ body: (ConnectionID, inout ConnectionEntry) -> Void) {
-        var index = connections.startIndex
-        while index != connections.endIndex {
-            let id = connections.keys[index]
-            Self.inPlace(&connections.values[index]) { body(id, &$0) }
-            connections.formIndex(after: &index)
-        }
+        mutating get { arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline) }
     }
 
     /// Takes one received Ethernet frame.

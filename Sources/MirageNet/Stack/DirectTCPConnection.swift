@@ -1,0 +1,82 @@
+import MirageCore
+import MirageRuntime
+
+/// A TCP connection of a ``DirectStack``, as a ``Flow``.
+public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicClock>: Flow {
+    let stack: DirectStack<Device, Clock>
+    public let id: ConnectionID
+    private var released = false
+
+    init(stack: DirectStack<Device, Clock>, id: ConnectionID) {
+        self.stack = stack
+        self.id = id
+    }
+
+    deinit {
+        if !released {
+            stack.core.release(id, now: stack.clock.now())
+            stack.requestFlush()
+        }
+    }
+
+    public var remote: Endpoint { Endpoint(.v4(id.remoteAddress), port: id.remotePort) }
+
+    /// The connection's state machine, for tests and statistics.
+    public var state: TCPConnection? { stack.core.connection(id) }
+
+    /// - Throws: ``FlowError/closed`` as well once this side closed the flow, also for a read
+    ///   that was waiting when another task closed it.
+    public func read() async throws(FlowError) -> PacketBuffer? {
+        while true {
+            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
+            if tcp.readableCount > 0 {
+                let data = stack.core.read(from: id, maximum: Int.max, now: stack.clock.now())
+                await stack.flush()
+                return data
+            }
+            if tcp.isAtEndOfStream { return nil }
+            if let error = tcp.error { throw error }
+            if tcp.state == .closed { throw .closed }
+            await stack.waitForChange(of: id)
+        }
+    }
+
+    public func write(_ data: PacketBuffer) async throws(FlowError) {
+        var remaining = data
+        while !remaining.isEmpty {
+            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
+            if let error = tcp.error { throw error }
+            guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
+            if tcp.sendSpace > 0 {
+                // With data in flight and a device that segments, writes gather until the writer
+                // waits or the round ends, then leave as large segments.
+                let corked = stack.core.shouldCork(id)
+                let accepted = stack.core.write(remaining, to: id, corked: corked, now: stack.clock.now())
+                remaining.removeFirst(accepted)
+                if corked { stack.cork(id) } else { await stack.flush() }
+            } else {
+                await stack.waitForChange(of: id)
+            }
+        }
+    }
+
+    public func shutdownWrite() async {
+        stack.core.shutdownWrite(id, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    public func close() async {
+        guard !released else { return }
+        released = true
+        stack.core.release(id, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    /// Resets the connection (RFC 9293 section 3.10.5).
+    public func abort() async {
+        guard !released else { return }
+        released = true
+        stack.core.abort(id, now: stack.clock.now())
+        await stack.flush()
+    }
+}

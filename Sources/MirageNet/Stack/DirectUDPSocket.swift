@@ -1,0 +1,32 @@
+import MirageCore
+import MirageRuntime
+
+/// A bound UDP port of a ``DirectStack``.
+public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>: UDPSocket {
+    let stack: DirectStack<Device, Clock>
+    public let port: UInt16
+
+    init(stack: DirectStack<Device, Clock>, port: UInt16) {
+        self.stack = stack
+        self.port = port
+    }
+
+    public func receive() async throws(FlowError) -> Datagram {
+        while true {
+            if let datagram = stack.core.receiveUDP(port: port) { return datagram }
+            guard stack.core.isBound(udpPort: port) else { throw .closed }
+            await stack.waitForDatagram(port)
+        }
+    }
+
+    public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
+        guard case let .v4(address) = destination.address else { throw .unreachable }
+        try stack.core.sendUDP(payload, from: port, to: address, port: destination.port, now: stack.clock.now())
+        await stack.flush()
+    }
+
+    public func close() {
+        stack.core.unbindUDP(port: port)
+        stack.requestFlush()
+    }
+}

@@ -1,0 +1,36 @@
+import MirageCore
+
+extension StackCore {
+    /// ICMP input (RFC 792; RFC 1122 section 3.2.2): the responder answers echo requests, and
+    /// "fragmentation needed" lowers the path MTU (RFC 1191 section 4) and with it the MSS of the
+    /// TCP connections to that destination (section 6.4).
+    mutating func receiveICMP(_ header: IPv4Header, payload: PacketBuffer, isBroadcast: Bool, now: Instant) {
+        switch icmp.receive(payload, isBroadcast: isBroadcast) {
+        case let .reply(reply):
+            statistics.echoRepliesSent += 1
+            sendIPv4(reply, protocol: .icmp, to: header.source, dontFragment: false, now: now)
+        case let .fragmentationNeeded(destination, nextHopMTU):
+            guard ipv4.learnPathMTU(nextHopMTU, towards: destination) else { return }
+            statistics.pathMTUUpdates += 1
+            for id in tcp.connections(to: destination) {
+                updateConnection(id, now: now) { $0.reducePathMTU(nextHopMTU, now: now) }
+            }
+        case .none:
+            break
+        case let .invalid(error):
+            count(error)
+        }
+    }
+
+    /// Sends an ICMP error about `packet` (the whole offending IP packet), when the responder's
+    /// rate limit allows (``ICMPv4Responder/error(_:about:now:)``).
+    mutating func sendICMPError(_ message: ICMPv4Header.Message, about packet: PacketBuffer,
+                                to destination: IPv4Address, now: Instant) {
+        guard let error = icmp.error(message, about: packet, now: now) else {
+            statistics.icmpErrorsRateLimited += 1
+            return
+        }
+        statistics.icmpErrorsSent += 1
+        sendIPv4(error, protocol: .icmp, to: destination, dontFragment: false, now: now)
+    }
+}

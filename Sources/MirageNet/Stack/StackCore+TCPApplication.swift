@@ -1,0 +1,103 @@
+import MirageCore
+
+extension StackCore {
+    // MARK: Listeners
+
+    /// Starts listening on `port`. - Throws: ``FlowError/addressInUse(port:)``.
+    public mutating func listen(port: UInt16) throws(FlowError) {
+        try tcp.listen(port: port)
+    }
+
+    /// Stops listening; connections not yet accepted are reset.
+    public mutating func closeListener(port: UInt16, now: Instant) {
+        guard let pending = tcp.closeListener(port: port) else { return }
+        for id in pending {
+            sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
+                tcp.abortAndForget(id, now: now, segments: &segments)
+            }
+        }
+        changes.listeners.insert(port)
+    }
+
+    public func isListening(port: UInt16) -> Bool { tcp.isListening(port: port) }
+
+    /// The next established connection on `port`, now the application's.
+    public mutating func accept(port: UInt16) -> ConnectionID? {
+        tcp.accept(port: port)
+    }
+
+    // MARK: Connections
+
+    /// Opens a connection to `remote`:`port` from an ephemeral port; the SYN goes out at once.
+    /// - Throws: ``FlowError/unreachable`` without a route, ``FlowError/addressInUse(port:)`` when
+    ///   no ephemeral port is free.
+    public mutating func connect(to remote: IPv4Address, port: UInt16, now: Instant) throws(FlowError) -> ConnectionID {
+        guard ipv4.nextHop(for: remote) != nil, !ipv4.isBroadcast(remote) else {
+            throw .unreachable
+        }
+        let start = tcp.secrets.portOffset(remote: remote, remotePort: port) &+ nextEphemeralProbe
+        guard let free = EphemeralPorts.search(from: start, isFree: {
+            tcp.isFree(ConnectionID(remoteAddress: remote, remotePort: port, localPort: $0))
+        }) else { throw .addressInUse(port: 0) }
+        nextEphemeralProbe &+= free.step + 1
+        let id = ConnectionID(remoteAddress: remote, remotePort: port, localPort: free.port)
+        tcp.open(id, mtu: ipv4.mtu(towards: remote), now: now)
+        flushSegments(of: id, now: now)
+        return id
+    }
+
+    /// The connection's state machine, for the shell to read.
+    public func connection(_ id: ConnectionID) -> TCPConnection? { tcp.connection(id) }
+
+    /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
+    /// the whole state machine, retaining every buffer it holds).
+    public mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
+        tcp.status(of: id)
+    }
+
+    /// Queues `data` on the connection; see ``TCPConnection/write(_:corked:now:)``.
+    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, corked: Bool = false, now: Instant) -> Int {
+        var accepted = 0
+        updateConnection(id, now: now) { accepted = $0.write(data, corked: corked, now: now) }
+        return accepted
+    }
+
+    /// Sends what corked writes left queued on the connection.
+    public mutating func push(_ id: ConnectionID, now: Instant) {
+        updateConnection(id, now: now) { $0.push(now: now) }
+    }
+
+    /// Whether a write to the connection had better be corked: the device cuts large segments,
+    /// and data in flight means an ACK, or the end of this scheduler round, comes soon to send it,
+    /// so small writes then gather into large segments (Linux's autocorking).
+    public mutating func shouldCork(_ id: ConnectionID) -> Bool {
+        guard tcp.offloadedSegmentLimit > 0 else { return false }
+        return tcp.hasDataInFlight(id)
+    }
+
+    public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {
+        var data: PacketBuffer?
+        updateConnection(id, now: now) { data = $0.read(maximum: maximum, now: now) }
+        return data
+    }
+
+    public mutating func shutdownWrite(_ id: ConnectionID, now: Instant) {
+        updateConnection(id, now: now) { $0.shutdownWrite(now: now) }
+    }
+
+    /// The application is done with the connection: it closes (or resets, with unread data) and
+    /// is forgotten once finished.
+    public mutating func release(_ id: ConnectionID, now: Instant) {
+        guard tcp.orphan(id) else { return }
+        updateConnection(id, now: now) { if $0.state != .closed { $0.close(now: now) } }
+    }
+
+    /// Resets the connection and forgets it.
+    public mutating func abort(_ id: ConnectionID, now: Instant) {
+        tcp.orphan(id)
+        updateConnection(id, now: now) { $0.abort(now: now) }
+    }
+
+    /// Connections in the table (any state), for tests and statistics.
+    public var connectionCount: Int { tcp.connectionCount }
+}

@@ -1,0 +1,40 @@
+import MirageCore
+
+/// What a direct stack counted: drops by reason, and the work it did.
+public struct StackStatistics: Hashable, Sendable {
+    public var framesReceived: UInt64 = 0
+    public var framesSent: UInt64 = 0
+    /// Frames or packets that failed to parse: too short, bad lengths, bad fields.
+    public var malformed: UInt64 = 0
+    public var badChecksums: UInt64 = 0
+    /// Valid frames of kinds we do not handle (802.3 lengths, IPv6, VLAN-tagged, other protocols).
+    public var unsupported: UInt64 = 0
+    /// Frames or packets addressed to someone else.
+    public var notForUs: UInt64 = 0
+    public var fragmentsDropped: UInt64 = 0
+    public var echoRepliesSent: UInt64 = 0
+    public var icmpErrorsSent: UInt64 = 0
+    public var icmpErrorsRateLimited: UInt64 = 0
+    public var pathMTUUpdates: UInt64 = 0
+    public var udpDatagramsReceived: UInt64 = 0
+    public var udpNoPort: UInt64 = 0
+    public var udpQueueFull: UInt64 = 0
+    public var tcpResetsSent: UInt64 = 0
+    public var tcpSegmentsToClosedPorts: UInt64 = 0
+    public var synCookiesSent: UInt64 = 0
+    public var synCookiesAccepted: UInt64 = 0
+    public var listenOverflows: UInt64 = 0
+    /// Packets we had no route for.
+    public var unroutable: UInt64 = 0
+
+    public init() {}
+
+    /// The drop counters in one line, for the log.
+    public var dropSummary: String {
+        "malformed \(malformed), bad checksums \(badChecksums), unsupported \(unsupported), "
+            + "fragments \(fragmentsDropped), not for us \(notForUs)"
+    }
+
+    /// Everything dropped as malformed, corrupt or unsupported.
+    public var droppedInput: UInt64 { malformed + badChecksums + unsupported + fragmentsDropped }
+}

@@ -1,0 +1,50 @@
+/// Tunables of the TCP implementation. The defaults follow the RFCs and common practice (Linux's
+/// where the RFCs leave a range).
+public struct TCPConfiguration: Sendable {
+    /// Octets the receive buffer holds; the advertised window never exceeds it. Nothing is
+    /// allocated for it ahead: it bounds what a connection keeps while the application has not
+    /// read. A megabyte keeps a fast sender on this host busy (measured with Benchmarks/tcp: a
+    /// quarter of it costs about 15% of bulk receiving).
+    public var receiveBufferSize = 1024 * 1024
+    /// Octets the send buffer holds; writers wait while it is full. Its memory grows with use, so
+    /// this is a bound, not what every connection takes. A megabyte keeps a device that cuts
+    /// 64 KiB segments busy (measured with Benchmarks/tcp: a quarter of it halves bulk sending).
+    public var sendBufferSize = 1024 * 1024
+    /// The MSS assumed when the peer sends none (RFC 9293 section 3.7.1: 536 for IPv4).
+    public var defaultMSS = 536
+    public var congestionAlgorithm = CongestionAlgorithm.cubic
+    /// Whether to offer SACK (RFC 2018), timestamps and window scaling (RFC 7323).
+    public var offersSACK = true
+    public var offersTimestamps = true
+    public var offersWindowScale = true
+    /// The smallest and largest retransmission timeout (RFC 6298 section 2.4 asks for at least one
+    /// second; like Linux we allow 200 ms, which RFC 6298 section 4 permits for fine clocks).
+    public var minimumRTO = Duration.milliseconds(200)
+    public var maximumRTO = Duration.seconds(60)
+    /// The RTO before any RTT sample (RFC 6298 section 2.1).
+    public var initialRTO = Duration.seconds(1)
+    /// Consecutive timeouts after which a connection is given up (RFC 9293 section 3.8.3's R2),
+    /// and the count for SYNs (R2 for SYN).
+    public var maximumRetransmissions = 12
+    public var maximumSYNRetransmissions = 6
+    /// How long an ACK may be delayed (RFC 9293 section 3.8.6.3: less than 0.5 s).
+    public var delayedACKTimeout = Duration.milliseconds(40)
+    /// The maximum segment lifetime; TIME-WAIT lasts twice this (RFC 9293 section 3.4.2).
+    public var maximumSegmentLifetime = Duration.seconds(30)
+    /// Disables Nagle's algorithm (RFC 9293 section 3.7.4) when true.
+    public var noDelay = false
+    /// Keepalive (RFC 9293 section 3.8.4): off unless set; idle time, interval and probe count.
+    public var keepAliveIdle: Duration? = nil
+    public var keepAliveInterval = Duration.seconds(75)
+    public var keepAliveProbes = 9
+
+    public init() {}
+
+    /// The window scale shift that lets the receive buffer be advertised whole (RFC 7323 section
+    /// 2.3: at most 14).
+    var receiveWindowScale: UInt8 {
+        var scale: UInt8 = 0
+        while scale < 14, receiveBufferSize >> Int(scale) > 65535 { scale += 1 }
+        return scale
+    }
+}

@@ -1,0 +1,16 @@
+import MirageCore
+
+/// What a connection counted.
+public struct TCPConnectionStatistics: Hashable, Sendable {
+    public var segmentsSent = 0
+    public var segmentsReceived = 0
+    public var retransmissions = 0
+    public var timeouts = 0
+    public var fastRetransmits = 0
+    /// Segments dropped by PAWS (RFC 7323 section 5).
+    public var pawsRejected = 0
+    /// Challenge ACKs sent (RFC 5961).
+    public var challengeACKs = 0
+    public var outOfOrderSegments = 0
+    public init() {}
+}

@@ -1,0 +1,48 @@
+import MirageCore
+
+/// The keyed functions that make a connection's numbers unguessable: initial sequence numbers
+/// (RFC 6528), timestamp offsets (RFC 7323 section 7.1), ephemeral ports (RFC 6056 algorithm 3)
+/// and SYN cookies (RFC 4987 section 3.6). The key comes from the entropy source once, at start.
+public struct ConnectionSecrets: Sendable {
+    let key: (UInt64, UInt64)
+    let local: IPv4Address
+
+    public init(key: (UInt64, UInt64), local: IPv4Address) {
+        self.key = key
+        self.local = local
+    }
+
+    func hash(_ id: ConnectionID, purpose: UInt16, extra: UInt32 = 0) -> UInt64 {
+        var hasher = SipHasher(key: key)
+        hasher.combine(purpose)
+        hasher.combine(local.value)
+        hasher.combine(id.localPort)
+        hasher.combine(id.remoteAddress.value)
+        hasher.combine(id.remotePort)
+        hasher.combine(extra)
+        return hasher.finalize()
+    }
+
+    /// ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs timer
+    /// (RFC 6528 section 3).
+    func initialSequence(for id: ConnectionID, now: Instant) -> SequenceNumber {
+        let timer = UInt32(truncatingIfNeeded: now.nanoseconds / 4000)
+        return SequenceNumber(timer &+ UInt32(truncatingIfNeeded: hash(id, purpose: 1)))
+    }
+
+    /// A per-connection offset for TSval, so timestamps reveal no uptime (RFC 7323 section 7.1).
+    func timestampOffset(for id: ConnectionID) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash(id, purpose: 2))
+    }
+
+    /// The offset RFC 6056's algorithm 3 starts its ephemeral-port search from for a peer.
+    func portOffset(remote: IPv4Address, remotePort: UInt16) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: remote, remotePort: remotePort, localPort: 0), purpose: 3))
+    }
+
+    /// The offset the search for an ephemeral UDP port starts from: one for all peers, since a
+    /// bound port serves every peer.
+    func datagramPortOffset() -> UInt32 {
+        UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 5))
+    }
+}

@@ -1,0 +1,84 @@
+import MirageCore
+
+extension TCPDemultiplexer {
+    /// Applies `change` to connection `id` in place, moves the segments it made to the end of
+    /// `segments`, and moves the connection between listener, application and nobody as its state
+    /// demands: a listener's connection that completes its handshake joins the accept queue (or,
+    /// with the queue full, is reset: its reset follows in `segments`), and a closed connection
+    /// that no application holds is forgotten.
+    ///
+    /// No copy of the connection, or of the segments it queued, stays behind, so each segment's
+    /// buffer leaves unshared and the lower layers' headers go into its headroom.
+    /// - Parameters:
+    ///   - index: where `id` is in the table (``index(of:)``).
+    ///   - holding: whether the connection is to hold the ACKs it owes
+    ///     (``TCPConnection/holdsAcknowledgment``).
+    /// - Returns: whether it holds an ACK, and where it went.
+    mutating func update(_ id: ConnectionID, at index: Dictionary<ConnectionID, Entry>.Index,
+                         holdingAcknowledgment holding: Bool, now: Instant, segments: inout [TCPSegment],
+                         _ change: (inout TCPConnection) -> Void) -> Update {
+        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized) = connections.modifyValue(at: index) { entry in
+            let wasSynchronized = entry.tcp.isSynchronized
+            entry.tcp.holdsAcknowledgment = holding
+            change(&entry.tcp)
+            let owesAcknowledgment = entry.tcp.ackNow
+            entry.tcp.moveSegments(into: &segments)
+            return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized)
+        }
+        var outcome = Outcome.kept
+        if case let .listener(port) = owner {
+            if state == .closed {
+                connections.remove(at: index)
+                if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
+                outcome = .forgotten
+            } else if isSynchronized, !wasSynchronized {
+                listeners[port]?.halfOpen -= 1
+                if let listener = listeners.index(forKey: port), listeners.values[listener].acceptQueue.count < listenBacklog {
+                    listeners.values[listener].acceptQueue.append(id)
+                    connections.values[index].owner = .application
+                    outcome = .queuedForAccept(port: port)
+                } else {
+                    connections.modifyValue(at: index) { entry in
+                        entry.tcp.abort(now: now)
+                        entry.tcp.moveSegments(into: &segments)
+                    }
+                    connections.remove(at: index)
+                    outcome = .listenOverflow
+                }
+            }
+        } else if owner == .orphan, state == .closed {
+            connections.remove(at: index)
+            outcome = .forgotten
+        }
+        return Update(owesAcknowledgment: owesAcknowledgment, outcome: outcome)
+    }
+
+    /// Has connection `id` stop holding ACKs and send the one it still owes, if any, moving the
+    /// segment to the end of `segments`.
+    mutating func releaseHeldAcknowledgment(of id: ConnectionID, now: Instant, segments: inout [TCPSegment]) {
+        guard let index = connections.index(forKey: id) else { return }
+        connections.modifyValue(at: index) { entry in
+            entry.tcp.holdsAcknowledgment = false
+            guard entry.tcp.ackNow else { return }
+            entry.tcp.sendPending(now: now)
+            entry.tcp.moveSegments(into: &segments)
+        }
+    }
+
+    /// Moves the segments connection `id` queued to the end of `segments`.
+    mutating func moveSegments(of id: ConnectionID, into segments: inout [TCPSegment]) {
+        guard let index = connections.index(forKey: id) else { return }
+        connections.modifyValue(at: index) { $0.tcp.moveSegments(into: &segments) }
+    }
+
+    /// Resets connection `id` (RFC 9293 section 3.10.5), moves its reset to the end of
+    /// `segments`, and forgets it.
+    mutating func abortAndForget(_ id: ConnectionID, now: Instant, segments: inout [TCPSegment]) {
+        guard let index = connections.index(forKey: id) else { return }
+        connections.modifyValue(at: index) { entry in
+            entry.tcp.abort(now: now)
+            entry.tcp.moveSegments(into: &segments)
+        }
+        connections.remove(at: index)
+    }
+}

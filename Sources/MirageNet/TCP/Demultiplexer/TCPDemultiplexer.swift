@@ -1,0 +1,156 @@
+import MirageCore
+
+/// TCP above the connections (RFC 9293 sections 3.5 and 3.10.7.1) as a pure core: the table of
+/// connections and who holds each, the listeners with their accept queues and half-open counts,
+/// SYN cookies once a listener's half-open queue is full (RFC 4987 section 3.6), and the resets
+/// that answer segments no one wants. It reads no clock; the secret that keys sequence numbers
+/// and cookies comes in at creation.
+///
+/// A received segment goes to its connection when one exists (``index(of:)``, then
+/// ``update(_:at:holdingAcknowledgment:now:segments:_:)``); otherwise ``arrive(_:id:mtu:now:)``
+/// says what it asks for (``Arrival``). Every change to a connection goes through
+/// ``update(_:at:holdingAcknowledgment:now:segments:_:)``, which changes it in place in the
+/// table, moves the segments it made into the caller's buffer, and moves it between listener,
+/// application and nobody as its state demands (``Outcome``).
+///
+/// The parts: `TCPDemultiplexer+Arrival.swift` (segments for no connection: SYNs, cookies,
+/// resets), `+Update.swift` (changing connections in place), `+Application.swift` (listen,
+/// accept, open, close).
+struct TCPDemultiplexer {
+    /// Who holds a connection: a listener until it is accepted, the application, or nobody (the
+    /// application closed it; it finishes on its own and is then forgotten).
+    enum Owner: Equatable {
+        case listener(UInt16)
+        case application
+        case orphan
+    }
+
+    /// A connection in the table.
+    struct Entry {
+        var tcp: TCPConnection
+        var owner: Owner
+    }
+
+    /// What a segment that no connection holds asks of the stack.
+    enum Arrival: Equatable {
+        /// A SYN made a half-open connection, whose SYN-ACK waits in it to be sent.
+        case opened
+        /// The listener's half-open queue is full: send `synACK`, a SYN cookie's SYN-ACK; no state
+        /// was kept (RFC 4987 section 3.6).
+        case cookie(synACK: TCPSegment)
+        /// The ACK of a SYN cookie made an established connection, queued for `accept` on `port`;
+        /// a segment carrying data is then for the connection to take.
+        case cookieAccepted(port: UInt16)
+        /// The listener's accept queue is full: the segment is dropped (the peer retries, as with
+        /// Linux).
+        case listenOverflow
+        /// No connection or listener wants the segment: send `reset`, unless nil (the segment was
+        /// a reset itself; RFC 9293 section 3.10.7.1).
+        case closedPort(reset: TCPSegment?)
+    }
+
+    /// What a change did to a connection besides the segments it made.
+    struct Update {
+        /// Whether the connection owes an ACK that it holds (``TCPConnection/holdsAcknowledgment``).
+        var owesAcknowledgment: Bool
+        var outcome: Outcome
+    }
+
+    /// Where a connection went after a change.
+    enum Outcome: Equatable {
+        /// Nowhere: it stays with its owner.
+        case kept
+        /// Its handshake completed and it waits for `accept` on `port`.
+        case queuedForAccept(port: UInt16)
+        /// Its handshake completed but the listener's accept queue was full: it was reset and
+        /// forgotten.
+        case listenOverflow
+        /// It closed and, held by a listener or by nobody, was forgotten.
+        case forgotten
+    }
+
+    let configuration: TCPConfiguration
+    /// Established connections waiting for `accept` per listener.
+    let listenBacklog: Int
+    /// Connections in SYN-RECEIVED per listener before SYN cookies answer.
+    let halfOpenLimit: Int
+    /// With TCP segmentation offload, the most payload one segment may carry (0 without).
+    let offloadedSegmentLimit: Int
+    let secrets: ConnectionSecrets
+    var connections: [ConnectionID: Entry] = [:]
+    var listeners: [UInt16: TCPListenQueue] = [:]
+
+    init(configuration: TCPConfiguration, listenBacklog: Int, halfOpenLimit: Int, offloadedSegmentLimit: Int,
+         secrets: ConnectionSecrets) {
+        self.configuration = configuration
+        self.listenBacklog = listenBacklog
+        self.halfOpenLimit = halfOpenLimit
+        self.offloadedSegmentLimit = offloadedSegmentLimit
+        self.secrets = secrets
+    }
+
+    /// Where connection `id` is in the table, if it is there.
+    func index(of id: ConnectionID) -> Dictionary<ConnectionID, Entry>.Index? { connections.index(forKey: id) }
+
+    /// Connections in the table, in any state.
+    var connectionCount: Int { connections.count }
+
+    /// The connection's state machine, copied out of the table (with every buffer it holds).
+    func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
+
+    /// What a socket needs to know of connection `id`, read in place.
+    mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
+        guard let index = connections.index(forKey: id) else { return nil }
+        return connections.modifyValue(at: index) { $0.tcp.status }
+    }
+
+    /// Whether connection `id` has data in flight, read in place.
+    mutating func hasDataInFlight(_ id: ConnectionID) -> Bool {
+        guard let index = connections.index(forKey: id) else { return false }
+        return connections.modifyValue(at: index) { $0.tcp.hasDataInFlight }
+    }
+
+    /// The connections to `remote`, for a path MTU that shrank.
+    func connections(to remote: IPv4Address) -> [ConnectionID] {
+        connections.keys.filter { $0.remoteAddress == remote }
+    }
+
+    /// `connection`, allowed to make segments for the device to cut when it can.
+    func offloading(_ connection: TCPConnection) -> TCPConnection {
+        var connection = connection
+        connection.offloadedSegmentLimit = offloadedSegmentLimit
+        return connection
+    }
+
+    // MARK: Timers
+
+    /// When a connection's timers next have work.
+    /// (A mutating getter: the connections are read in place, where iterating over them would
+    /// copy each one and retain every buffer it holds.)
+    var nextDeadline: Instant? {
+        mutating get {
+            var earliest: Instant?
+            forEachConnectionInPlace { _, entry in earliest = earliest.earliest(entry.tcp.nextDeadline) }
+            return earliest
+        }
+    }
+
+    /// The connections whose timers are due at `now`.
+    mutating func connectionsDue(at now: Instant) -> [ConnectionID] {
+        var due: [ConnectionID] = []
+        forEachConnectionInPlace { id, entry in
+            if let deadline = entry.tcp.nextDeadline, deadline <= now { due.append(id) }
+        }
+        return due
+    }
+
+    /// Calls `body` with each connection through an inout access, so that none is copied.
+    private mutating func forEachConnectionInPlace(_ body: (ConnectionID, inout Entry) -> Void) {
+        var index = connections.startIndex
+        while index != connections.endIndex {
+            let id = connections.keys[index]
+            connections.modifyValue(at: index) { body(id, &$0) }
+            connections.formIndex(after: &index)
+        }
+    }
+}

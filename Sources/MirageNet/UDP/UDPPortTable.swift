@@ -1,0 +1,104 @@
+import MirageCore
+
+/// UDP's side of a stack (RFC 768; RFC 1122 section 4.1.3) as a pure core: the bound ports and,
+/// per port, a bounded queue of the datagrams that arrived for it.
+///
+/// A received datagram goes in through ``receive(_:from:)``, which checks it and says what became
+/// of it (``Delivery``): queued for a bound port, refused because no one is bound (the stack then
+/// answers with ICMP port unreachable, RFC 1122 section 4.1.3.1), dropped because the port's queue
+/// is full, or invalid. Sockets take datagrams with ``nextDatagram(on:)``. The table keeps no
+/// time: UDP has no timers.
+///
+/// Queues are changed in place in the table, so a queue's array stays uniquely referenced and
+/// appending to it allocates only when it grows.
+public struct UDPPortTable {
+    /// A bound port's queue: datagrams are taken from ``head`` on, and the array keeps its
+    /// storage once emptied.
+    struct Port {
+        var queue: [Datagram] = []
+        var head = 0
+        var count: Int { queue.count - head }
+    }
+
+    /// What became of a received datagram.
+    public enum Delivery: Hashable, Sendable {
+        /// Queued on the bound `port`: its readers may wake.
+        case queued(port: UInt16)
+        /// No socket is bound to its destination port (RFC 1122 section 4.1.3.1: answer with ICMP
+        /// port unreachable, unless it came to a broadcast address).
+        case portUnreachable
+        /// The port's queue already holds ``queueLimit`` datagrams; this one is dropped.
+        case queueFull
+        /// The datagram did not parse or its checksum is wrong; it is dropped.
+        case invalid(WireError)
+    }
+
+    /// Datagrams queued per port before new ones are dropped.
+    public let queueLimit: Int
+    private var ports: [UInt16: Port] = [:]
+
+    public init(queueLimit: Int) {
+        self.queueLimit = queueLimit
+    }
+
+    /// Takes a received datagram: checks its header and checksum (RFC 768, over the pseudo-header
+    /// of `header`), then queues it for its destination port.
+    /// - Parameters:
+    ///   - payload: the IP payload, the UDP header first; a network device may have checked its
+    ///     checksum (``FrameOffload/checksumVerified``).
+    ///   - header: the IPv4 header it came under, for the pseudo-header and the addresses.
+    /// - Returns: what became of it.
+    public mutating func receive(_ payload: PacketBuffer, from header: IPv4Header) -> Delivery {
+        let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
+                                                     protocol: .udp, length: UInt16(truncatingIfNeeded: payload.count))
+        let udp: UDPHeader
+        do {
+            udp = try payload.withUnsafeBytes { (bytes) throws(WireError) in
+                try UDPHeader.parse(bytes, pseudoHeader: pseudo, checksumVerified: payload.offload.checksumVerified)
+            }
+        } catch {
+            return .invalid(error)
+        }
+        guard let index = ports.index(forKey: udp.destinationPort) else { return .portUnreachable }
+        // In place: the queue's array stays uniquely referenced while it grows.
+        return ports.modifyValue(at: index) { port in
+            guard port.count < queueLimit else { return .queueFull }
+            port.queue.append(Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
+                                       destination: Endpoint(.v4(header.destination), port: udp.destinationPort),
+                                       payload: payload.slice(udp.payloadRange)))
+            return .queued(port: udp.destinationPort)
+        }
+    }
+
+    /// Binds `port` (not 0: the stack chooses ephemeral ports, ``isBound(_:)`` tells which are
+    /// free).
+    /// - Throws: ``FlowError/addressInUse(port:)`` when it is bound already.
+    public mutating func bind(_ port: UInt16) throws(FlowError) {
+        precondition(port != 0, "port 0 is not a port: choose an ephemeral one")
+        guard ports[port] == nil else { throw .addressInUse(port: port) }
+        ports[port] = Port()
+    }
+
+    /// Unbinds `port`, dropping the datagrams still queued on it.
+    public mutating func unbind(_ port: UInt16) {
+        ports[port] = nil
+    }
+
+    /// Whether `port` is bound.
+    public func isBound(_ port: UInt16) -> Bool { ports[port] != nil }
+
+    /// Takes the oldest datagram queued on `port`, if any.
+    public mutating func nextDatagram(on port: UInt16) -> Datagram? {
+        guard let index = ports.index(forKey: port) else { return nil }
+        return ports.modifyValue(at: index) { port in
+            guard port.head < port.queue.count else { return nil }
+            let datagram = port.queue[port.head]
+            port.head += 1
+            if port.head == port.queue.count {
+                port.queue.removeAll(keepingCapacity: true)
+                port.head = 0
+            }
+            return datagram
+        }
+    }
+}

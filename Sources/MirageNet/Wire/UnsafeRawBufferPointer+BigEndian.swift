@@ -1,0 +1,20 @@
+import MirageCore
+
+/// Big-endian field access over raw bytes, for the wire formats. Callers check the length first
+/// (each format's `parse` does), so these trap only on a bug, never on network input.
+extension UnsafeRawBufferPointer {
+    @inlinable
+    func bigEndian<Value: FixedWidthInteger>(_: Value.Type, at offset: Int) -> Value {
+        Value(bigEndian: loadUnaligned(fromByteOffset: offset, as: Value.self))
+    }
+
+    @inlinable
+    func macAddress(at offset: Int) -> MACAddress {
+        MACAddress(self[offset], self[offset + 1], self[offset + 2], self[offset + 3], self[offset + 4], self[offset + 5])
+    }
+
+    @inlinable
+    func ipv4Address(at offset: Int) -> IPv4Address {
+        IPv4Address(value: bigEndian(UInt32.self, at: offset))
+    }
+}

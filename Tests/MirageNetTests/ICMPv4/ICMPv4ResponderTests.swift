@@ -1,0 +1,74 @@
+import MirageCore
+import MirageNet
+import Testing
+
+@Suite("ICMPv4 responder (RFC 792, RFC 1191, RFC 1812 section 4.3.2)")
+struct ICMPv4ResponderTests {
+    func at(_ seconds: Double) -> Instant { Instant(nanoseconds: UInt64(seconds * 1e9)) }
+
+    /// The golden ping's ICMP message: an echo request, id 0x1234, sequence 1, data 0...7.
+    let echoRequest = Array(goldenPing[20...])
+
+    @Test("an echo request is answered with an echo reply carrying the same data")
+    func echo() throws {
+        let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        guard case let .reply(reply) = responder.receive(PacketBuffer(echoRequest), isBroadcast: false) else {
+            Issue.record("no reply")
+            return
+        }
+        let header = try reply.withUnsafeBytes { try ICMPv4Header.parse($0) }
+        #expect(header == ICMPv4Header(.echoReply(identifier: 0x1234, sequence: 1)))
+        #expect(Array(reply.bytes[8...]) == Array(echoRequest[8...]))
+    }
+
+    @Test("an echo request to a broadcast address is ignored (RFC 1122 section 3.2.2.6)")
+    func broadcastEcho() {
+        let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        #expect(responder.receive(PacketBuffer(echoRequest), isBroadcast: true) == .none)
+    }
+
+    @Test("fragmentation needed names the quoted packet's destination and the next-hop MTU")
+    func fragmentationNeeded() {
+        let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        var bytes = [UInt8](repeating: 0, count: 8) + Array(goldenPing.prefix(28))
+        bytes.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
+        #expect(responder.receive(PacketBuffer(bytes), isBroadcast: false) == .fragmentationNeeded(destination: hostB, nextHopMTU: 1400))
+        // One quoting less than an IPv4 header names nothing.
+        var short = [UInt8](repeating: 0, count: 8 + 19)
+        short.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
+        #expect(responder.receive(PacketBuffer(short), isBroadcast: false) == .none)
+    }
+
+    @Test("a message with a bad checksum is invalid")
+    func badChecksum() {
+        let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        var bytes = echoRequest
+        bytes[10] ^= 1
+        #expect(responder.receive(PacketBuffer(bytes), isBroadcast: false) == .invalid(.badChecksum))
+    }
+
+    @Test("errors leave in a burst, then at the refill rate (token bucket)")
+    func rateLimited() {
+        var responder = ICMPv4Responder(errorBurst: 2, errorsPerSecond: 1, now: at(0))
+        let packet = PacketBuffer(goldenPing)
+        let message = ICMPv4Header.Message.destinationUnreachable(code: 3, nextHopMTU: 0)
+        #expect(responder.error(message, about: packet, now: at(0)) != nil)
+        #expect(responder.error(message, about: packet, now: at(0)) != nil)
+        #expect(responder.error(message, about: packet, now: at(0.5)) == nil)
+        #expect(responder.error(message, about: packet, now: at(1)) != nil)
+        #expect(responder.error(message, about: packet, now: at(1)) == nil)
+    }
+
+    @Test("an error quotes the offending packet, at most up to 576 octets of IP packet (RFC 1812 section 4.3.2.3)")
+    func quoting() throws {
+        var responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        let message = ICMPv4Header.Message.destinationUnreachable(code: 3, nextHopMTU: 0)
+        let quotingPing = responder.error(message, about: PacketBuffer(goldenPing), now: at(0))
+        let small = try #require(quotingPing)
+        #expect(try small.withUnsafeBytes { try ICMPv4Header.parse($0) } == ICMPv4Header(message))
+        #expect(Array(small.bytes[8...]) == goldenPing)
+        let quotingLarge = responder.error(message, about: PacketBuffer([UInt8](repeating: 7, count: 1500)), now: at(0))
+        let large = try #require(quotingLarge)
+        #expect(large.count == 576 - 20)
+    }
+}
