@@ -89,7 +89,7 @@ public struct UnikernelProject {
                 guard index < arguments.count else { throw ToolError("key '--\(name)' needs a value", exitCode: 64) }
                 value = arguments[index]
             }
-            let hasKeyValueStore = description.devices.contains { $0.kind == "kv" }
+            let hasKeyValueStore = description.devices.contains { $0.kind == DeviceKind.keyValueStore.name }
             if name == KeyValueMode.key, hasKeyValueStore, !description.keys.contains(where: { $0.name == name }) {
                 values[name] = try KeyValueMode.named(value).rawValue
                 index += 1
@@ -124,8 +124,8 @@ public struct UnikernelProject {
         try write(package, to: wiringDirectory + "/Package.swift")
         if !generator.crunchDevices.isEmpty {
             var files: [String: [WiringGenerator.CrunchedFile]] = [:]
-            for device in generator.crunchDevices {
-                files[device.id] = try crunchedFiles(of: device)
+            for store in generator.crunchStores {
+                files[store.device.id] = try crunchedFiles(in: store.folder, of: store.device)
             }
             try write(generator.crunchedSwift(files), to: wiringDirectory + "/crunched.swift")
         } else {
@@ -140,10 +140,10 @@ public struct UnikernelProject {
         return description
     }
 
-    /// The files of a crunch device's folder, recursively, with paths relative to it; hidden
-    /// files (names starting with `.`) are left out.
-    func crunchedFiles(of device: DeviceDescription, reading: Bool = true) throws(ToolError) -> [WiringGenerator.CrunchedFile] {
-        let folder = directory + "/" + (device.parameters["directory"] ?? device.name)
+    /// The files of a key-value store's folder (relative to the unikernel's), recursively, with
+    /// paths relative to it; hidden files (names starting with `.`) are left out.
+    func crunchedFiles(in storeFolder: String, of device: DeviceDescription, reading: Bool = true) throws(ToolError) -> [WiringGenerator.CrunchedFile] {
+        let folder = directory + "/" + storeFolder
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ToolError("\(device.location): error: key-value store '\(device.name)': no folder \(folder)")
@@ -170,7 +170,7 @@ public struct UnikernelProject {
     /// folders (the files crunch would compile in), with GNU tar in pax format.
     func writeArchives(record: ConfigurationRecord, log: (String) -> Void) throws(ToolError) {
         for archive in try configuredGenerator(target: record.target).archives() {
-            let files = try crunchedFiles(of: archive.device, reading: false).map(\.path).sorted()
+            let files = try crunchedFiles(in: archive.folder, of: archive.device, reading: false).map(\.path).sorted()
             // In the build's scratch folder: beside the wiring it would be a file SwiftPM warns of.
             let list = wiringDirectory + "/.build-\(record.target.rawValue)/\(archive.device.name).files"
             try write(files.map { $0 + "\n" }.joined(), to: list)
@@ -374,7 +374,7 @@ public struct UnikernelProject {
         let description = try loadDescription()
         let names = try WiringGenerator(description: description, target: target, network: network).tapNetworks()
         guard let name = names.first else {
-            let reason = description.devices.contains { $0.kind == "stack" }
+            let reason = description.devices.contains { $0.kind == DeviceKind.stack.name }
                 ? "it uses the host's sockets (configure --net=direct for our stack over a tap device)"
                 : "it has no network device"
             throw ToolError("--create-tap: \(description.name) on \(target.rawValue) needs no tap device: \(reason)", exitCode: 64)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MirageConfig
 import MirageTool
 
 @main
