@@ -55,6 +55,16 @@ public struct WiringGenerator {
         }
     }
 
+    /// What implements `device` on the target, for `describe`: the kind's summary of it, such as
+    /// `SocketStack over the host's sockets`, or why there is none.
+    func implementationSummary(of device: DeviceDescription) -> String {
+        do {
+            return try DeviceKind.implementation(of: device, on: target, choices: choices).summary
+        } catch {
+            return "none: \(error.reason)"
+        }
+    }
+
     /// The library modules the devices' kinds need on every target (MirageNet for a stack), and
     /// those the target adds for them (MirageHVTNet for a stack on hvt), in ``MirageModule``'s order.
     var deviceModules: (libraries: [MirageModule], target: [MirageModule]) {
