@@ -5,8 +5,8 @@ public func defaultConsole(file: String = #filePath, line: Int = #line) -> Devic
 
 extension DeviceKind {
     /// ``defaultConsole(file:line:)``: the platform's own.
-    package static let console = DeviceKind("console", signature: Console.self, targets: [
-        .unix: OnTarget { _, _ in DeviceImplementation(summary: "UnixConsole, standard error", connect: "platform.console") },
-        .hvt: OnTarget { _, _ in DeviceImplementation(summary: "HVTConsole, the tender's console", connect: "platform.console") },
+    package static let console = providedByPlatform("console", signature: Console.self, property: "console", summaries: [
+        .unix: "UnixConsole, standard error",
+        .hvt: "HVTConsole, the tender's console",
     ])
 }

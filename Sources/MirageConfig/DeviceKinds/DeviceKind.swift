@@ -39,6 +39,15 @@ package struct DeviceKind: Sendable {
         self.targets = targets
     }
 
+    /// A kind the platform object of every target provides itself, as `platform.PROPERTY`.
+    /// - Parameter summaries: what implements it on each target, for `describe`.
+    static func providedByPlatform<S: Signature>(_ name: String, signature: S.Type, property: String,
+                                                 summaries: [Target: String]) -> DeviceKind {
+        DeviceKind(name, signature: signature, targets: summaries.mapValues { summary in
+            OnTarget { _, _ in DeviceImplementation(summary: summary, connect: "platform." + property) }
+        })
+    }
+
     /// Every device kind there is.
     package static let all: [DeviceKind] = [
         .block, .crunch, .keyValueStore, .console, .entropy, .monotonicClock, .wallClock, .network, .stack,

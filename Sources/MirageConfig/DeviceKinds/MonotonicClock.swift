@@ -5,8 +5,9 @@ public func defaultMonotonicClock(file: String = #filePath, line: Int = #line) -
 
 extension DeviceKind {
     /// ``defaultMonotonicClock(file:line:)``: the platform's own.
-    package static let monotonicClock = DeviceKind("monotonic-clock", signature: MonotonicTime.self, targets: [
-        .unix: OnTarget { _, _ in DeviceImplementation(summary: "UnixMonotonicClock, the platform's", connect: "platform.monotonicClock") },
-        .hvt: OnTarget { _, _ in DeviceImplementation(summary: "HVTMonotonicClock, the platform's", connect: "platform.monotonicClock") },
-    ])
+    package static let monotonicClock = providedByPlatform(
+        "monotonic-clock", signature: MonotonicTime.self, property: "monotonicClock", summaries: [
+            .unix: "UnixMonotonicClock, the platform's",
+            .hvt: "HVTMonotonicClock, the platform's",
+        ])
 }

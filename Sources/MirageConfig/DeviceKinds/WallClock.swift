@@ -5,8 +5,8 @@ public func defaultWallClock(file: String = #filePath, line: Int = #line) -> Dev
 
 extension DeviceKind {
     /// ``defaultWallClock(file:line:)``: the platform's own.
-    package static let wallClock = DeviceKind("wall-clock", signature: WallTime.self, targets: [
-        .unix: OnTarget { _, _ in DeviceImplementation(summary: "UnixWallClock, the platform's", connect: "platform.wallClock") },
-        .hvt: OnTarget { _, _ in DeviceImplementation(summary: "HVTWallClock, the platform's", connect: "platform.wallClock") },
+    package static let wallClock = providedByPlatform("wall-clock", signature: WallTime.self, property: "wallClock", summaries: [
+        .unix: "UnixWallClock, the platform's",
+        .hvt: "HVTWallClock, the platform's",
     ])
 }
