@@ -193,6 +193,7 @@ let hostedTargets: [Target] = [
     .executableTarget(
         name: "swift-mirage",
         dependencies: [
+            "MirageConfig",
             "MirageTool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]

@@ -58,7 +58,8 @@ public struct ManifestLoader {
     /// Compiles `MirageConfig` into a shared library when its sources changed; returns its folder.
     func configLibrary() throws(ToolError) -> String {
         let sourceDirectory = repository.root + "/Sources/MirageConfig"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: sourceDirectory)) ?? [])
+        // Its folders too: the device kinds (`DeviceKinds/`) and what the wiring needs (`Wiring/`).
+        let names = ((try? FileManager.default.subpathsOfDirectory(atPath: sourceDirectory)) ?? [])
             .filter { $0.hasSuffix(".swift") }.sorted()
         guard !names.isEmpty else { throw ToolError("no MirageConfig sources in \(sourceDirectory)") }
         let sources = names.map { sourceDirectory + "/" + $0 }
@@ -69,7 +70,10 @@ public struct ManifestLoader {
         let partial = directory + Self.partialSuffix()
         try createDirectory(partial)
         let compile = try Shell.capture([
-            "swiftc", "-emit-library", "-emit-module", "-module-name", "MirageConfig", "-parse-as-library",
+            // The package name lets the library compile its `package` declarations, which the
+            // tool uses and a manifest, compiled without it, does not see.
+            "swiftc", "-emit-library", "-emit-module", "-module-name", "MirageConfig", "-package-name", "swift_mirage",
+            "-parse-as-library",
             "-emit-module-path", partial + "/MirageConfig.swiftmodule",
             "-o", partial + "/libMirageConfig.so",
         ] + sources)

@@ -23,6 +23,14 @@ public enum ManifestValidator {
         }
         var devicesByID: [String: DeviceDescription] = [:]
         for device in description.devices {
+            if let kind = DeviceKind.named(device.kind) {
+                if device.signature != kind.signature {
+                    report(device.location, "the \(device.kind) device '\(device.name)' has the signature \(device.signature), but \(device.kind) devices are \(kind.signature)")
+                }
+            } else {
+                let known = DeviceKind.all.map(\.name).joined(separator: ", ")
+                report(device.location, "unknown device kind '\(device.kind)' for device '\(device.name)' (known: \(known)); is MirageConfig newer than the tool?")
+            }
             if !isLowercaseName(device.name) {
                 report(device.location, "device name '\(device.name)' must start with a lowercase letter and hold only lowercase letters, digits and '-'")
             }
@@ -60,12 +68,5 @@ public enum ManifestValidator {
     static func isSwiftTypeName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
         return name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" }
-    }
-
-    /// `block-size` as a Swift label: `blockSize`.
-    static func lowerCamelCase(_ name: String) -> String {
-        let parts = name.split(whereSeparator: { $0 == "-" || $0 == ":" || $0 == "_" })
-        guard let first = parts.first else { return name }
-        return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

@@ -14,7 +14,7 @@ public struct WiringGenerator {
     public let libraries: [String]
 
     /// The protocol libraries an application may import beyond those its devices bring.
-    public static let applicationLibraries = ["MirageNet", "MirageHTTP", "MirageKV", "MirageDNS"]
+    public static let applicationLibraries = [MirageModule.net, .http, .kv, .dns].map(\.name)
 
     public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
                 network: NetworkMode? = nil, libraries: [String] = []) {
@@ -25,31 +25,53 @@ public struct WiringGenerator {
         self.libraries = libraries
     }
 
-    /// Whether the unikernel has a network: the wiring then imports MirageNet.
-    var usesNetwork: Bool { description.devices.contains { $0.kind == "stack" || $0.kind == "network" } }
-
-    /// Whether the unikernel has a key-value store: the wiring then imports MirageKV.
-    var usesKeyValueStores: Bool { description.devices.contains { $0.kind == "crunch" || $0.kind == "kv" } }
-
     /// How `keyValueStore` devices hold their files: `configure --kv=`, crunch by default.
     var keyValueMode: KeyValueMode {
         configureValues[KeyValueMode.key].flatMap { KeyValueMode(rawValue: $0) } ?? .crunch
     }
 
+    /// What `configure` chose besides the target, as the device kinds read it.
+    var choices: ConfigureChoices { ConfigureChoices(network: network, keyValue: keyValueMode) }
+
     /// The devices whose files are compiled in (`crunched.swift` holds them): `crunch` devices, and
-    /// `keyValueStore` devices unless configured `--kv=tar`.
-    public var crunchDevices: [DeviceDescription] {
-        description.devices.filter { $0.kind == "crunch" || ($0.kind == "kv" && keyValueMode == .crunch) }
+    /// `keyValueStore` devices unless configured `--kv=tar`. A device the target cannot provide is
+    /// left out: ``mainSwift()`` reports it.
+    public var crunchDevices: [DeviceDescription] { crunchStores.map(\.device) }
+
+    /// The devices whose files are compiled in, each with its folder (relative to the unikernel's).
+    var crunchStores: [(device: DeviceDescription, folder: String)] {
+        description.devices.compactMap { device in
+            (try? implementation(of: device))?.compiledFolder.map { (device, $0) }
+        }
     }
 
-    /// The network mode in effect: socket on unix and direct on hvt unless configured otherwise.
-    var networkMode: NetworkMode { network ?? (target == .hvt ? .direct : .socket) }
-
+    /// How the target provides `device`, as its kind declares.
+    /// - Throws: a ``ToolError`` naming the device and its line when the target cannot provide it.
     func implementation(of device: DeviceDescription) throws(ToolError) -> DeviceImplementation {
-        if target == .hvt, network == .socket, device.kind == "stack" {
-            throw ToolError("\(device.location): error: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct")
+        do {
+            return try DeviceKind.implementation(of: device, on: target, choices: choices)
+        } catch {
+            throw ToolError("\(device.location): error: \(error.reason)")
         }
-        return try target.implementation(of: device, network: networkMode, keyValue: keyValueMode)
+    }
+
+    /// What implements `device` on the target, for `describe`: the kind's summary of it, such as
+    /// `SocketStack over the host's sockets`, or why there is none.
+    func implementationSummary(of device: DeviceDescription) -> String {
+        do {
+            return try DeviceKind.implementation(of: device, on: target, choices: choices).summary
+        } catch {
+            return "none: \(error.reason)"
+        }
+    }
+
+    /// The library modules the devices' kinds need on every target (MirageNet for a stack), and
+    /// those the target adds for them (MirageHVTGuestNet for a stack on hvt), in ``MirageModule``'s order.
+    var deviceModules: (libraries: [MirageModule], target: [MirageModule]) {
+        let kinds = description.devices.compactMap { DeviceKind.named($0.kind) }
+        let libraries = Set(kinds.flatMap(\.modules))
+        let targetModules = Set(kinds.flatMap { $0.modules(on: target) })
+        return (MirageModule.allCases.filter(libraries.contains), MirageModule.allCases.filter(targetModules.contains))
     }
 
     /// The header of every generated file.
@@ -61,7 +83,7 @@ public struct WiringGenerator {
     public func tenderDevices() throws(ToolError) -> [String] {
         var result: [String] = []
         for device in description.devices {
-            if let id = try implementation(of: device).tenderDevice { result.append(id) }
+            if let tenderDevice = try implementation(of: device).tenderDevice { result.append(tenderDevice.id) }
         }
         return result
     }
@@ -91,7 +113,7 @@ public struct WiringGenerator {
         var result: [(name: String, path: String)] = []
         for device in description.devices {
             let implementation = try implementation(of: device)
-            guard implementation.tenderDevice == "block:\(device.name)",
+            guard implementation.tenderDevice?.kind == .block,
                   let path = implementation.image?.path ?? implementation.archive?.path else { continue }
             result.append((device.name, path))
         }
@@ -119,7 +141,7 @@ public struct WiringGenerator {
         for device in description.devices {
             let implementation = try implementation(of: device)
             bootKeys += implementation.bootKeys
-            let variable = Self.variableName(of: device)
+            let variable = device.wiringVariable
             if let errorType = implementation.errorType {
                 connections.append("""
                     guard let \(variable) = await Mirage.connect(\(swiftLiteral(device.id)), { () throws(\(errorType)) in
@@ -131,11 +153,11 @@ public struct WiringGenerator {
             }
         }
         var initializerArguments = description.main.devices.map { id in
-            Self.variableName(of: description.devices.first { $0.id == id }!)
+            description.devices.first { $0.id == id }!.wiringVariable
         }
         for name in description.main.keys {
             guard let key = description.keys.first(where: { $0.name == name }) else { continue }
-            let label = ManifestValidator.lowerCamelCase(key.name)
+            let label = lowerCamelCase(key.name)
             switch key.stage {
             case .boot:
                 initializerArguments.append("\(label): arguments.value(\(swiftLiteral(key.name)), as: \(key.type).self)")
@@ -143,10 +165,9 @@ public struct WiringGenerator {
                 initializerArguments.append("\(label): \(try literal(configureValues[key.name] ?? key.defaultValue ?? "", of: key))")
             }
         }
-        var imports = ["MirageRuntime"] + (usesNetwork ? ["MirageNet"] : []) + (usesKeyValueStores ? ["MirageKV"] : [])
-            + [target.platformModule]
-        if usesNetwork, let module = target.networkModule { imports.append(module) }
-        var text = banner + "\n" + imports.map { "import \($0)\n" }.joined() + "\n"
+        let modules = deviceModules
+        let imports = [.runtime] + modules.libraries + [target.platformModule] + modules.target
+        var text = banner + "\n" + imports.map { "import \($0.name)\n" }.joined() + "\n"
         text += "let platform = \(target.platformType)()\n"
         text += "let arguments = Mirage.boot(platform, unikernel: \(swiftLiteral(description.name)), keys: ["
         text += bootKeys.isEmpty ? "])\n" : "\n" + bootKeys.map { "    \($0),\n" }.joined() + "])\n"
@@ -162,12 +183,12 @@ public struct WiringGenerator {
     public func packageSwift(repositoryPath: String, repositoryIdentity: String) -> String {
         let module = description.name
         let settings = target.executableSwiftSettings
-        let networkModules = usesNetwork ? ["MirageNet"] + (target.networkModule.map { [$0] } ?? []) : []
-        var libraryModules = networkModules + (usesKeyValueStores ? ["MirageKV"] : [])
+        let modules = deviceModules
+        var libraryModules = MirageModule.allCases.filter { modules.libraries.contains($0) || modules.target.contains($0) }.map(\.name)
         for library in Self.applicationLibraries where libraries.contains(library) && !libraryModules.contains(library) {
             libraryModules.append(library)
         }
-        let networkProduct = libraryModules.map {
+        let libraryProducts = libraryModules.map {
             ".product(name: \"\($0)\", package: \(swiftLiteral(repositoryIdentity))),\n                            "
         }.joined()
         let swiftSettings = settings.isEmpty ? "" : ",\n            swiftSettings: [\n" + settings.map { "                \($0),\n" }.joined() + "            ]"
@@ -183,8 +204,8 @@ public struct WiringGenerator {
                     .executableTarget(
                         name: \(swiftLiteral(module)),
                         dependencies: [
-                            .product(name: "MirageRuntime", package: \(swiftLiteral(repositoryIdentity))),
-                            \(networkProduct).product(name: \(swiftLiteral(target.platformModule)), package: \(swiftLiteral(repositoryIdentity))),
+                            .product(name: \(swiftLiteral(MirageModule.runtime.name)), package: \(swiftLiteral(repositoryIdentity))),
+                            \(libraryProducts).product(name: \(swiftLiteral(target.platformModule.name)), package: \(swiftLiteral(repositoryIdentity))),
                         ],
                         path: ".",
                         exclude: ["configuration.json"],
@@ -213,9 +234,9 @@ public struct WiringGenerator {
     /// `mirage/crunched.swift`: for each crunch device, its files as a `[CrunchStore.File]`
     /// constant, byte arrays with their element type given so that they type-check quickly.
     public func crunchedSwift(_ files: [String: [CrunchedFile]]) -> String {
-        var text = banner + "\nimport MirageCore\nimport MirageKV\n"
+        var text = banner + "\n" + [MirageModule.core, .kv].map { "import \($0.name)\n" }.joined()
         for device in crunchDevices {
-            text += "\nlet \(Self.crunchedFilesName(of: device)): [CrunchStore.File] = [\n"
+            text += "\nlet \(device.crunchedFilesConstant): [CrunchStore.File] = [\n"
             for file in (files[device.id] ?? []).sorted(by: { $0.path < $1.path }) {
                 text += "    CrunchStore.File(path: \(swiftLiteral(file.path)), contents: [UInt8]([\n"
                 var index = 0
@@ -229,11 +250,6 @@ public struct WiringGenerator {
             text += "]\n"
         }
         return text
-    }
-
-    /// The constant in `crunched.swift` holding a crunch device's files.
-    static func crunchedFilesName(of device: DeviceDescription) -> String {
-        variableName(of: device) + "Files"
     }
 
     /// The Swift expression for a key's value, checked against the key's type.
@@ -253,10 +269,5 @@ public struct WiringGenerator {
         default:
             throw ToolError("\(key.location): error: key '\(key.name)' has the unsupported type \(key.type)")
         }
-    }
-
-    /// A device's variable in the wiring: `block:storage` is `blockStorage`.
-    static func variableName(of device: DeviceDescription) -> String {
-        ManifestValidator.lowerCamelCase(device.kind + "-" + device.name)
     }
 }

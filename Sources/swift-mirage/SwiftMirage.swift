@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MirageConfig
 import MirageTool
 
 @main
@@ -147,7 +148,10 @@ struct Run: ParsableCommand {
 
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the unikernel's device graph.")
+        abstract: "Show the unikernel's device graph: each device's signature and what implements it on the target.")
+
+    @Option(name: .shortAndLong, help: "The target; by default the configured one (with its --net, --kv and keys), or unix.")
+    var target: String?
 
     @Flag(help: "Print the graph in Graphviz's dot language.")
     var dot = false
@@ -156,8 +160,9 @@ struct Describe: ParsableCommand {
 
     func run() throws {
         let project = try unikernel.project()
-        let description = try report { () throws(ToolError) in try project.loadDescription() }
-        print(dot ? GraphPrinter.dot(description) : GraphPrinter.text(description), terminator: "")
+        let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
+        let graph = try report { () throws(ToolError) in try project.describe(target: target, dot: dot) }
+        print(graph, terminator: "")
     }
 }
 

@@ -48,11 +48,12 @@ extension EndToEnd {
 
         @Test("describe prints the device graph, as text and as dot")
         func describe() throws {
-            let text = try swiftMirage(["describe"], in: Self.directory).output
-            #expect(text == "unikernel block\n  main: BlockTest(block:storage)\n  devices:\n    block:storage: BlockDevice (image=disk.img, size=1048576)\n")
-            let dot = try swiftMirage(["describe", "--dot"], in: Self.directory).output
+            let text = try swiftMirage(["describe", "-t", "unix"], in: Self.directory).output
+            #expect(text == "unikernel block\n  target: unix\n  main: BlockTest(block:storage)\n  devices:\n    block:storage: BlockDevice (image=disk.img, size=1048576)\n      implementation: FileBlockDevice over the file --block:storage=FILE (default disk.img)\n")
+            let dot = try swiftMirage(["describe", "-t", "unix", "--dot"], in: Self.directory).output
             #expect(dot.hasPrefix("digraph \"block\" {"))
             #expect(dot.contains("\"block:storage\" -> \"main\";"))
+            #expect(dot.contains("\"block:storage implementation\" [label=\"FileBlockDevice over the file --block:storage=FILE (default disk.img)\", shape=note];"))
         }
 
         @Test("clean removes mirage/ and dist/")

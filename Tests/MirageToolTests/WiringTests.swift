@@ -1,4 +1,5 @@
 import Foundation
+import MirageConfig
 import MirageTool
 import Testing
 

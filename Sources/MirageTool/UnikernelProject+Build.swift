@@ -1,0 +1,85 @@
+import Foundation
+import MirageConfig
+
+/// `swift-mirage build`: `dist/<name>`, or `dist/<name>.hvt` finished for the tender.
+extension UnikernelProject {
+    /// Builds `dist/<name>`, configuring first when never configured or when `config.swift` changed.
+    /// - Returns: the image's path.
+    @discardableResult
+    public func build(release: Bool = true, log: (String) -> Void = { _ in }) throws(ToolError) -> String {
+        guard var record = readRecord() else {
+            throw ToolError("\(relativeDirectory) is not configured: run 'swift-mirage configure -t unix' there first")
+        }
+        if record.manifestFingerprint != manifestFingerprint {
+            log("config.swift changed since configure: configuring again for target \(record.target.rawValue)")
+            let arguments = record.configureValues.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
+            try configure(target: record.target, network: record.network, configureArguments: arguments)
+            record = readRecord() ?? record
+        } else {
+            try linkApplicationSources()
+        }
+        try writeArchives(record: record, log: log)
+        let configuration = release ? "release" : "debug"
+        let target = record.target
+        log("building \(record.name) for target \(target.rawValue) (\(configuration))")
+        var swiftBuild = ["swift", "build", "--package-path", wiringDirectory, "-c", configuration]
+        var environment: [String: String] = [:]
+        let binPath: String
+        // SwiftPM 6.3.1 reuses `<configuration>.yaml`, its build plan, without noticing source
+        // files added to the library (a path dependency): after an update the build fails on
+        // the missing declarations. With --triple equal to the host's it also writes its
+        // plugin-tools plan over that file, and the next build fails with "unknown build
+        // description". Removing the plan makes it plan again, which takes well under a second.
+        let scratch = wiringDirectory + (target.isEmbedded ? "/.build-\(target.rawValue)" : "/.build")
+        try? FileManager.default.removeItem(atPath: scratch + "/" + configuration + ".yaml")
+        if target.isEmbedded {
+            // For the reason above the bin path is computed rather than asked of
+            // `swift build --show-bin-path`.
+            swiftBuild += ["--triple", Self.guestTriple, "--scratch-path", scratch]
+            environment["SWIFT_EMBEDDED"] = "1"
+            binPath = scratch + "/" + Self.guestTriple + "/" + configuration
+        } else {
+            binPath = wiringDirectory + "/.build/" + configuration
+        }
+        let status = try Shell.stream(swiftBuild + ["--product", record.name], environment: environment)
+        guard status == 0 else { throw ToolError("error: building \(record.name) failed (swift build exited \(status))") }
+        let image = distDirectory + "/" + target.imageName(record.name)
+        do {
+            try FileManager.default.createDirectory(atPath: distDirectory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: image)
+            if target.isEmbedded {
+                try finishGuestImage(binPath + "/" + record.name, into: image, target: target)
+            } else {
+                try FileManager.default.copyItem(atPath: binPath + "/" + record.name, toPath: image)
+            }
+        } catch let error as ToolError {
+            throw error
+        } catch {
+            throw ToolError("cannot copy the image to \(image): \(error)")
+        }
+        log("built \(relative(image))")
+        return image
+    }
+    /// The triple guests build for: the one whose Embedded Swift has `_Concurrency` (PLATFORM-NOTES.md).
+    static let guestTriple = "x86_64-unknown-linux-gnu"
+
+    /// Strips the guest ELF and adds its device manifest (the `.mirage.devices` section the tender
+    /// checks its command line against).
+    func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
+        let devices = try configuredGenerator(target: target).tenderDevices()
+        // Inside the build's scratch folder: a file beside the wiring would be an unhandled
+        // source file to SwiftPM ("found 1 file(s) which are unhandled").
+        let manifest = wiringDirectory + "/.build-\(target.rawValue)/devices.txt"
+        guard FileManager.default.createFile(atPath: manifest, contents: Data(devices.map { $0 + "\n" }.joined().utf8)) else {
+            throw ToolError("cannot write \(manifest)")
+        }
+        let objcopy = try Shell.capture([
+            "llvm-objcopy", "--strip-all", "--remove-section=.swift_ast",
+            "--add-section", ".mirage.devices=" + manifest,
+            linked, image,
+        ])
+        guard objcopy.status == 0 else {
+            throw ToolError("llvm-objcopy could not finish \(image):\n\(objcopy.errorOutput)")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import MirageConfig
+import MirageTool
+import Testing
+
+/// `swift-mirage describe`: the device graph with each device's signature and the implementation
+/// the target gives it.
+@Suite("describe: signatures and implementations", .serialized)
+struct DescribeTests {
+    static let website = UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository)
+
+    @Test("text: each device's line, then the implementation the target gives it")
+    func textOnHVT() throws {
+        let wiring = WiringGenerator(description: try Self.website.loadDescription(), target: .hvt)
+        #expect(GraphPrinter.text(wiring) == """
+            unikernel static-website
+              target: hvt
+              main: Website(stack:service, kv:htdocs, monotonic-clock:default, wall-clock:default)
+              keys:
+                --port: UInt16 = "80", boot time. The TCP port to serve HTTP on.
+              devices:
+                stack:service: TCPStack & UDPStack
+                  implementation: HVTDirectStack, our stack over the tender's net device --net:service=TAP
+                kv:htdocs: KeyValueStore (directory=htdocs)
+                  implementation: CrunchStore of the files in htdocs/, compiled in
+                monotonic-clock:default: MonotonicClock
+                  implementation: HVTMonotonicClock, the platform's
+                wall-clock:default: WallClock
+                  implementation: HVTWallClock, the platform's
+
+            """)
+    }
+
+    @Test("text: --net and --kv choose the implementations, and the target line shows them")
+    func textWithChoices() throws {
+        let description = try Self.website.loadDescription()
+        let socket = GraphPrinter.text(WiringGenerator(description: description, target: .unix))
+        #expect(socket.contains("  target: unix\n"))
+        #expect(socket.contains("    stack:service: TCPStack & UDPStack\n      implementation: SocketStack over the host's sockets\n"))
+        let direct = GraphPrinter.text(WiringGenerator(description: description, target: .unix, configureValues: ["kv": "tar"], network: .direct))
+        #expect(direct.contains("  target: unix --net=direct --kv=tar\n"))
+        #expect(direct.contains("      implementation: UnixDirectStack, our stack over the tap device --net:service=TAP\n"))
+        #expect(direct.contains("""
+                kv:htdocs: KeyValueStore (directory=htdocs)
+                  implementation: TarStore over FileBlockDevice, the archive --block:htdocs=FILE (default dist/htdocs.tar) of htdocs/
+
+            """))
+    }
+
+    @Test("text: a device the target cannot provide is shown with the reason")
+    func unavailable() throws {
+        let description = try UnikernelProject(directory: fixture("network-on-unix"), repository: repository).loadDescription()
+        #expect(GraphPrinter.text(WiringGenerator(description: description, target: .unix)).hasSuffix("""
+                network:service: NetworkDevice
+                  implementation: none: the network device 'service' is not available on target 'unix'
+
+            """))
+        let echo = try UnikernelProject(directory: repository.root + "/Examples/echo", repository: repository).loadDescription()
+        #expect(GraphPrinter.text(WiringGenerator(description: echo, target: .hvt, network: .socket)).contains(
+            "      implementation: none: the host-socket stack (--net=socket) is not available on target hvt: a VM has no host sockets; use --net=direct\n"))
+    }
+
+    @Test("dot: the graph as before, each device's implementation in a note below it, the target as the label")
+    func dot() throws {
+        let description = try UnikernelProject(directory: repository.root + "/Examples/block", repository: repository).loadDescription()
+        #expect(GraphPrinter.dot(WiringGenerator(description: description, target: .hvt)) == #"""
+            digraph "block" {
+              rankdir=BT;
+              label="target: hvt";
+              "main" [label="BlockTest", shape=box, style=bold];
+              "block:storage" [label="block:storage\nBlockDevice"];
+              "block:storage implementation" [label="HVTBlockDevice over the tender's block device --block:storage=FILE (default disk.img)", shape=note];
+              "block:storage implementation" -> "block:storage" [style=dashed, arrowhead=none];
+              "block:storage" -> "main";
+            }
+
+            """#)
+    }
+
+    @Test("a configured unikernel is described for its target and choices; -t describes another target")
+    func configuredProject() throws {
+        let project = UnikernelProject(directory: fixture("keys"), repository: repository)
+        defer { _ = try? project.clean() }
+        #expect(try project.describe().contains("  target: unix\n"), "unconfigured: unix")
+        #expect(try project.describe(target: .hvt).contains("      implementation: HVTBlockDevice over the tender's block device --block:data=FILE (required)\n"))
+        try project.configure(target: .hvt, configureArguments: ["--count=7"])
+        let text = try project.describe()
+        #expect(text.contains("  target: hvt --count=7\n"))
+        #expect(text.contains("    console:default: Console\n      implementation: HVTConsole, the tender's console\n"))
+        let unix = try project.describe(target: .unix)
+        #expect(unix.contains("  target: unix\n"))
+        #expect(unix.contains("      implementation: FileBlockDevice over the file --block:data=FILE (required)\n"))
+        let dot = try project.describe(dot: true)
+        #expect(dot.contains(#"  label="target: hvt --count=7";"#))
+        #expect(dot.contains(#"  "console:default implementation" [label="HVTConsole, the tender's console", shape=note];"#))
+    }
+}
