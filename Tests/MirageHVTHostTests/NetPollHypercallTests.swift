@@ -276,4 +276,36 @@ struct NetPollHypercallTests {
         let fixture = Fixture()
         #expect(fixture.handler.handle(number, argument: Self.argument) == .crash("the guest made hypercall \(number), which does not exist"))
     }
+
+    @Test("frames received over a later queue's description are checked when it is read again: a crash report, not a trap")
+    func receiveAreaOverALaterQueue() {
+        let fixture = Fixture()
+        let stride = UInt64(MemoryLayout<mirage_hvt_net_queue>.stride)
+        let second = Self.queueAddress + stride
+        // Queue A receives into an area that starts at queue B's description.
+        let a = mirage_hvt_net_queue(device: 0, status: 0, frames: 0x2000, send_count: 0, receive_count: 1, received: 0, more: 0,
+                                     area: second, area_length: 0x1000)
+        let b = mirage_hvt_net_queue(device: 0, status: 0, frames: 0x3000, send_count: 0, receive_count: 1, received: 0, more: 0,
+                                     area: 0x6000, area_length: 0x1000)
+        _ = fixture.memory.withStruct(mirage_hvt_net_queue.self, at: Self.queueAddress) { $0.pointee = a }
+        _ = fixture.memory.withStruct(mirage_hvt_net_queue.self, at: second) { $0.pointee = b }
+        // The frame that arrives while the call waits rewrites B: device 0, status OK, and frame
+        // descriptions near the top of the address space, where adding to the address wraps.
+        var forged = mirage_hvt_net_queue(device: 0, status: 0, frames: 0xFFFF_FFFF_FFFF_FF00, send_count: 0xFFFF, receive_count: 1,
+                                          received: 0, more: 0, area: 0x6000, area_length: 0x1000)
+        let frame = withUnsafeBytes(of: &forged) { Array($0) } + [UInt8](repeating: 0, count: 20)
+        let host = fixture.host
+        let sender = Thread {
+            usleep(50_000)
+            _ = frame.withUnsafeBytes { send(host, $0.baseAddress, $0.count, 0) }
+        }
+        sender.start()
+        let request = mirage_hvt_net_poll(poll: mirage_hvt_poll(deadline: NetHypercallTests.now + 10_000_000_000, ready: 1),
+                                          queues: Self.queueAddress, queue_count: 2)
+        _ = fixture.memory.withStruct(mirage_hvt_net_poll.self, at: Self.argument) { $0.pointee = request }
+        let outcome = fixture.handler.handle(UInt64(MIRAGE_HVT_NET_POLL.rawValue), argument: Self.argument)
+        while !sender.isFinished { usleep(1000) }
+        #expect(outcome == .crash("the guest described 65535 + 1 net frames at 0xffffffffffffff00: more than \(MIRAGE_HVT_NET_QUEUE_MAX) either way, or outside its memory"))
+        #expect(fixture.guestBytes(at: second, count: frame.count) == frame)
+    }
 }

@@ -96,16 +96,27 @@ extension HypercallHandler {
     /// at multiples of 16 bytes, describing each after the frames sent; sets `more` when frames
     /// still wait, and the device's bit in `receivedDevices` when one came. (Called a second time
     /// only when the first found nothing.)
+    ///
+    /// Every field of the queue is read again and checked again here: the queue lies in guest
+    /// memory, and frames received for an earlier queue may have been written over it (a guest
+    /// can make its receive area overlap a later queue's description).
     private func receiveFrames(into queue: UnsafeMutablePointer<mirage_hvt_net_queue>, receivedDevices: inout UInt64) -> Outcome {
         let limit = Int(queue.pointee.receive_count)
         var count = 0
         guard limit > 0, let backend = nets[Int(queue.pointee.device)] else { return .resume }
+        let size = UInt64(MemoryLayout<mirage_hvt_net_frame>.stride)
+        let (frames, sendCount) = (queue.pointee.frames, UInt64(queue.pointee.send_count))
+        guard limit <= Int(MIRAGE_HVT_NET_QUEUE_MAX), sendCount <= UInt64(MIRAGE_HVT_NET_QUEUE_MAX),
+              memory.contains(address: frames, length: (sendCount + UInt64(limit)) * size) else {
+            return .crash("the guest described \(sendCount) + \(limit) net frames at 0x\(String(frames, radix: 16)): "
+                + "more than \(MIRAGE_HVT_NET_QUEUE_MAX) either way, or outside its memory")
+        }
         let (areaAddress, areaLength) = (queue.pointee.area, queue.pointee.area_length)
         guard let area = memory.range(at: areaAddress, length: areaLength) else {
             return .crash("the guest gave a receive area of \(areaLength) bytes at 0x\(String(areaAddress, radix: 16)), outside its memory")
         }
-        let size = UInt64(MemoryLayout<mirage_hvt_net_frame>.stride)
-        let first = queue.pointee.frames + UInt64(queue.pointee.send_count) * size
+        // Inside guest memory, which ends below 2^64 by far: no sum below can wrap.
+        let first = frames + sendCount * size
         var offset = 0
         var more = false
         while count < limit {
