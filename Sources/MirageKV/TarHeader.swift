@@ -82,7 +82,7 @@ struct TarHeader: Equatable {
             if data[index] == 0 { break }
             guard let space = data[index...].firstIndex(of: 32),
                   let length = Int(String(decoding: data[index..<space], as: UTF8.self)), length > 0,
-                  index + length <= data.count, data[index + length - 1] == 10,
+                  length <= data.count - index, data[index + length - 1] == 10,
                   let equals = data[(space + 1)..<(index + length)].firstIndex(of: UInt8(ascii: "=")) else {
                 throw .malformed(offset: offset, "a malformed pax record")
             }

@@ -41,7 +41,8 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
             guard let header = try TarHeader.parse(block[...], at: offset) else { break }
             let size = pax["size"].flatMap { UInt64($0) } ?? header.size
             let dataStart = offset + UInt64(TarHeader.blockSize)
-            guard dataStart + size <= end else { throw .truncated(offset: offset) }
+            // Not `dataStart + size <= end`: a pax size can be anything up to UInt64.max.
+            guard size <= end - dataStart else { throw .truncated(offset: offset) }
             switch header.kind {
             case .extendedHeader:
                 guard size <= 64 * 1024 else { throw .malformed(offset: offset, "a pax header over 64 KiB") }
