@@ -10,37 +10,67 @@ import MirageCore
 /// - At most ``queueLimit`` packets wait per address; older ones are dropped and counted
 ///   (RFC 1122 2.3.2.2 asks to keep at least the latest).
 /// - Entries expire ``entryLifetime`` after they were last confirmed by a packet from the host.
+/// - Only hosts on our network are learnt (a sender off it could never be reached without the
+///   gateway), and the cache holds at most ``Configuration/entryLimit`` entries, so that forged
+///   senders cannot grow it. A sender learnt only because it asked for us ranks below a host we
+///   resolved or sent to: when the cache is full, a new entry replaces the least recently
+///   confirmed of the lowest rank, and a host that merely asked is not learnt when only
+///   higher-ranked entries are left.
 public struct ARPCache {
     public struct Configuration: Sendable {
         public var entryLifetime: Duration = .seconds(60)
         public var retryInterval: Duration = .seconds(1)
         public var maximumRequests = 3
         public var queueLimit = 4
+        /// Entries held at most, resolved and pending (RFC 1122 section 2.3.2.1 leaves the size to
+        /// the implementation). 1,024 entries of about 100 bytes each.
+        public var entryLimit = 1024
         public init() {}
     }
 
     enum Entry {
-        case resolved(MACAddress, expires: Instant)
+        /// `used`: we resolved it or sent to it, rather than learnt it from its request alone.
+        case resolved(MACAddress, expires: Instant, used: Bool)
         case pending(nextRequest: Instant, requestsSent: Int, waiting: [PacketBuffer])
     }
 
     public let configuration: Configuration
     public let address: IPv4Address
+    /// Our network: only senders on it are learnt.
+    public let network: IPv4Prefix
     public let mac: MACAddress
     private var entries: [IPv4Address: Entry] = [:]
     /// Packets dropped because their address did not resolve or too many were waiting.
     public private(set) var droppedPackets: UInt64 = 0
+    /// Entries replaced because the cache was full.
+    public private(set) var evictedEntries: UInt64 = 0
+    /// Packets from senders off our network, which were not learnt.
+    public private(set) var offLinkSenders: UInt64 = 0
 
-    public init(address: IPv4Address, mac: MACAddress, configuration: Configuration = Configuration()) {
-        self.address = address
+    /// A cache for the interface with address and network `interface`.
+    public init(interface: IPv4Prefix, mac: MACAddress, configuration: Configuration = Configuration()) {
+        precondition(configuration.entryLimit > 0, "an ARP cache needs room for one entry")
+        self.address = interface.address
+        self.network = interface
         self.mac = mac
         self.configuration = configuration
     }
 
+    /// How many entries the cache holds, resolved and pending.
+    public var count: Int { entries.count }
+
     /// The hardware address known for `ip`, if resolved and not expired.
     public func lookup(_ ip: IPv4Address, now: Instant) -> MACAddress? {
-        if case let .resolved(mac, expires) = entries[ip], now < expires { return mac }
+        if case let .resolved(mac, expires, _) = entries[ip], now < expires { return mac }
         return nil
+    }
+
+    /// The hardware address to send to `ip` with, as ``lookup(_:now:)`` finds it; marks the entry
+    /// as one we use, which a flood of requests from other senders then does not replace.
+    public mutating func use(_ ip: IPv4Address, now: Instant) -> MACAddress? {
+        guard case let .resolved(mac, expires, used) = entries[ip], now < expires else { return nil }
+        if !used { entries[ip] = .resolved(mac, expires: expires, used: true) }
+        return mac
     }
 
     /// The gratuitous ARP a host announces its address with at start-up (RFC 5227 section 3):
@@ -53,7 +83,7 @@ public struct ARPCache {
     /// Sends `packet` to `ip` once its hardware address is known: at once when it is, else after
     /// resolving (a request goes out when none is under way).
     public mutating func send(_ packet: PacketBuffer, to ip: IPv4Address, now: Instant) -> [ARPAction] {
-        if let mac = lookup(ip, now: now) { return [.transmit(packet, to: mac)] }
+        if let mac = use(ip, now: now) { return [.transmit(packet, to: mac)] }
         if case .pending(let next, let sent, var waiting) = entries[ip] {
             waiting.append(packet)
             if waiting.count > configuration.queueLimit {
@@ -63,8 +93,34 @@ public struct ARPCache {
             entries[ip] = .pending(nextRequest: next, requestsSent: sent, waiting: waiting)
             return []
         }
+        _ = makeRoom(for: ip, rank: 3)
         entries[ip] = .pending(nextRequest: now + configuration.retryInterval, requestsSent: 1, waiting: [packet])
         return [.request(ip)]
+    }
+
+    /// Before `ip` is added: when the cache is full, forgets the lowest-ranked entry (learnt from
+    /// a request only, then resolved or used, then pending), the least recently confirmed (or
+    /// asked about) of that rank, dropping any packets that waited for it; but only entries
+    /// ranked below `rank`. Linear in the entries, which are at most
+    /// ``Configuration/entryLimit``.
+    /// - Returns: whether there is room for `ip`.
+    private mutating func makeRoom(for ip: IPv4Address, rank: Int) -> Bool {
+        guard entries[ip] == nil, entries.count >= configuration.entryLimit else { return true }
+        var victim: (ip: IPv4Address, rank: Int, time: Instant)?
+        for (candidate, entry) in entries {
+            let (candidateRank, time): (Int, Instant) = switch entry {
+            case let .resolved(_, expires, used): (used ? 1 : 0, expires)
+            case let .pending(next, _, _): (2, next)
+            }
+            if candidateRank < rank, victim.map({ (candidateRank, time) < ($0.rank, $0.time) }) ?? true {
+                victim = (candidate, candidateRank, time)
+            }
+        }
+        guard let victim else { return false }
+        if case let .pending(_, _, waiting) = entries[victim.ip] { droppedPackets += UInt64(waiting.count) }
+        entries[victim.ip] = nil
+        evictedEntries += 1
+        return true
     }
 
     /// Takes a received ARP packet: learns or refreshes the sender (RFC 826's merge: an entry is
@@ -75,11 +131,20 @@ public struct ARPCache {
         let sender = packet.senderProtocol
         let forUs = packet.targetProtocol == address
         let valid = sender != .any && !packet.senderHardware.isMulticast && sender != address
-        if valid, entries[sender] != nil || forUs {
-            if case let .pending(_, _, waiting) = entries[sender] {
+        let onLink = network.contains(sender) && sender != network.broadcast && sender != network.network
+        if valid, !onLink, forUs { offLinkSenders += 1 }
+        if valid, onLink, entries[sender] != nil || forUs {
+            let used: Bool
+            switch entries[sender] {
+            case let .pending(_, _, waiting):
                 actions += waiting.map { .transmit($0, to: packet.senderHardware) }
+                used = true
+            case let .resolved(_, _, wasUsed): used = wasUsed
+            case nil: used = false
             }
-            entries[sender] = .resolved(packet.senderHardware, expires: now + configuration.entryLifetime)
+            if makeRoom(for: sender, rank: 1) {
+                entries[sender] = .resolved(packet.senderHardware, expires: now + configuration.entryLifetime, used: used)
+            }
         }
         if forUs, packet.operation == .request, valid {
             let reply = ARPPacket(operation: .reply, senderHardware: mac, senderProtocol: address,
@@ -95,7 +160,7 @@ public struct ARPCache {
         var actions: [ARPAction] = []
         for (ip, entry) in entries {
             switch entry {
-            case let .resolved(_, expires) where expires <= now:
+            case let .resolved(_, expires, _) where expires <= now:
                 entries[ip] = nil
             case let .pending(next, sent, waiting) where next <= now:
                 if sent >= configuration.maximumRequests {
@@ -117,7 +182,7 @@ public struct ARPCache {
         var earliest: Instant?
         for entry in entries.values {
             switch entry {
-            case let .resolved(_, expires): earliest = earliest.earliest(expires)
+            case let .resolved(_, expires, _): earliest = earliest.earliest(expires)
             case let .pending(next, _, _): earliest = earliest.earliest(next)
             }
         }

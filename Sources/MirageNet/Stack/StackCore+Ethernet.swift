@@ -41,9 +41,16 @@ extension StackCore {
         do {
             let packet = try payload.withUnsafeBytes { (bytes) throws(WireError) in try ARPPacket.parse(bytes) }
             for action in arp.receive(packet, now: now) { perform(action) }
+            countARP()
         } catch {
             count(error)
         }
+    }
+
+    /// Copies the ARP cache's counters into ``statistics``.
+    mutating func countARP() {
+        statistics.arpEntriesEvicted = arp.evictedEntries
+        statistics.arpOffLinkSenders = arp.offLinkSenders
     }
 
     /// Carries out what the ARP cache asks for.

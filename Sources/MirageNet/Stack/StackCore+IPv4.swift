@@ -74,10 +74,11 @@ extension StackCore {
     private mutating func transmitIPv4(_ packet: consuming PacketBuffer, hop: IPv4Address, isBroadcast: Bool, now: Instant) {
         if isBroadcast {
             sendFrame(consume packet, etherType: .ipv4, to: .broadcast)
-        } else if let destination = arp.lookup(hop, now: now) {
+        } else if let destination = arp.use(hop, now: now) {
             sendFrame(consume packet, etherType: .ipv4, to: destination)
         } else {
             for action in arp.send(consume packet, to: hop, now: now) { perform(action) }
+            countARP()
         }
     }
 }

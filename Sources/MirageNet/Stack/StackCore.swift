@@ -63,7 +63,7 @@ public struct StackCore {
         let offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
             ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv4Header.minimumLength - 60, 0)
             : 0
-        arp = ARPCache(address: configuration.address.address, mac: mac, configuration: configuration.arp)
+        arp = ARPCache(interface: configuration.address, mac: mac, configuration: configuration.arp)
         ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu,
                              reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48))
         icmp = ICMPv4Responder(errorBurst: configuration.icmpErrorBurst, errorsPerSecond: configuration.icmpErrorsPerSecond, now: now)

@@ -26,6 +26,10 @@ public struct StackStatistics: Hashable, Sendable {
     public var listenOverflows: UInt64 = 0
     /// Packets we had no route for.
     public var unroutable: UInt64 = 0
+    /// ARP entries replaced because the cache was full (``ARPCache/Configuration/entryLimit``).
+    public var arpEntriesEvicted: UInt64 = 0
+    /// ARP requests for us from senders off our network, answered but not learnt.
+    public var arpOffLinkSenders: UInt64 = 0
 
     public init() {}
 

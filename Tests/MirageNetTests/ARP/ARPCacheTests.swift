@@ -7,7 +7,7 @@ struct ARPCacheTests {
     let ourMAC = MACAddress(0x02, 0, 0, 0, 0, 2)
     let peerMAC = MACAddress(0x02, 0, 0, 0, 0, 1)
 
-    func cache() -> ARPCache { ARPCache(address: hostB, mac: ourMAC) }
+    func cache() -> ARPCache { ARPCache(interface: IPv4Prefix(address: hostB, length: 24), mac: ourMAC) }
     func at(_ seconds: Double) -> Instant { Instant(nanoseconds: UInt64(seconds * 1e9)) }
     func packet(_ tag: UInt8) -> PacketBuffer { PacketBuffer([tag]) }
 
@@ -96,5 +96,78 @@ struct ARPCacheTests {
         #expect(cache().announcement == .send(
             ARPPacket(operation: .request, senderHardware: ourMAC, senderProtocol: hostB, targetHardware: .zero, targetProtocol: hostB),
             to: .broadcast))
+    }
+
+    func request(from ip: IPv4Address, mac: MACAddress) -> ARPPacket {
+        ARPPacket(operation: .request, senderHardware: mac, senderProtocol: ip, targetHardware: .zero, targetProtocol: hostB)
+    }
+
+    func limited(_ entries: Int) -> ARPCache {
+        var configuration = ARPCache.Configuration()
+        configuration.entryLimit = entries
+        return ARPCache(interface: IPv4Prefix(address: hostB, length: 16), mac: ourMAC, configuration: configuration)
+    }
+
+    @Test("a request from a sender off our network is answered but not learnt, and counted")
+    func offLinkSendersAreNotLearnt() {
+        var arp = cache()
+        let stranger = IPv4Address(192, 0, 2, 7)
+        let actions = arp.receive(request(from: stranger, mac: peerMAC), now: at(0))
+        #expect(actions.count == 1)
+        #expect(arp.lookup(stranger, now: at(0.1)) == nil)
+        #expect(arp.count == 0 && arp.offLinkSenders == 1)
+        // Our network's own broadcast and network addresses are no hosts either.
+        _ = arp.receive(request(from: IPv4Address(10, 0, 0, 255), mac: peerMAC), now: at(0))
+        _ = arp.receive(request(from: IPv4Address(10, 0, 0, 0), mac: peerMAC), now: at(0))
+        #expect(arp.count == 0)
+    }
+
+    @Test("forged senders flooding requests for us never pass the entry limit, and hosts we resolved or wait for stay")
+    func floodStaysBounded() {
+        var arp = limited(8)
+        // A host we resolved, and one we are resolving.
+        _ = arp.send(packet(1), to: hostA, now: at(0))
+        _ = arp.receive(reply(from: hostA, mac: peerMAC), now: at(0))
+        let waitedFor = IPv4Address(10, 0, 99, 9)
+        #expect(arp.send(packet(2), to: waitedFor, now: at(0)) == [.request(waitedFor)])
+        for index in 0..<10_000 {
+            let forged = IPv4Address(10, 0, UInt8(1 + index / 250), UInt8(1 + index % 250))
+            let answered = arp.receive(request(from: forged, mac: MACAddress(0x02, 0xAA, 0, 0, UInt8(index / 256 % 256), UInt8(index % 256))), now: at(0.5))
+            #expect(answered.count == 1, "each request for us is still answered")
+            #expect(arp.count <= 8)
+        }
+        #expect(arp.count == 8)
+        #expect(arp.evictedEntries == 10_000 - 6)
+        #expect(arp.lookup(hostA, now: at(1)) == peerMAC)
+        #expect(arp.receive(reply(from: waitedFor, mac: peerMAC), now: at(1)) == [.transmit(packet(2), to: peerMAC)])
+    }
+
+    @Test("when only hosts we resolved fill the cache, a sender that merely asks is answered but not learnt; a new resolution replaces the least recently confirmed")
+    func fullOfUsedEntries() {
+        var arp = limited(2)
+        let hostC = IPv4Address(10, 0, 0, 3), hostD = IPv4Address(10, 0, 0, 4), hostE = IPv4Address(10, 0, 0, 5)
+        for (ip, time) in [(hostA, 0.0), (hostC, 1.0)] {
+            _ = arp.send(packet(1), to: ip, now: at(time))
+            _ = arp.receive(reply(from: ip, mac: peerMAC), now: at(time))
+        }
+        #expect(arp.receive(request(from: hostD, mac: peerMAC), now: at(2)).count == 1)
+        #expect(arp.lookup(hostD, now: at(2)) == nil && arp.count == 2)
+        #expect(arp.send(packet(3), to: hostE, now: at(3)) == [.request(hostE)])
+        #expect(arp.lookup(hostA, now: at(3)) == nil, "the least recently confirmed went")
+        #expect(arp.lookup(hostC, now: at(3)) == peerMAC)
+        #expect(arp.count == 2 && arp.evictedEntries == 1)
+    }
+
+    @Test("a sender learnt from its request that we then send to is kept through a flood of requests")
+    func usedEntriesSurviveAFlood() {
+        var arp = limited(4)
+        let client = IPv4Address(10, 0, 0, 7)
+        _ = arp.receive(request(from: client, mac: peerMAC), now: at(0))
+        #expect(arp.use(client, now: at(0.1)) == peerMAC)
+        for index in 0..<100 {
+            _ = arp.receive(request(from: IPv4Address(10, 0, 1, UInt8(1 + index)), mac: MACAddress(0x02, 0xBB, 0, 0, 0, UInt8(index))), now: at(1))
+        }
+        #expect(arp.count == 4)
+        #expect(arp.lookup(client, now: at(2)) == peerMAC)
     }
 }
