@@ -9,10 +9,10 @@ public struct ICMPv4Responder {
     public enum Reaction: Equatable {
         /// Send `reply`, an echo reply made from the request in place, back to its source.
         case reply(PacketBuffer)
-        /// A router could not forward a packet we sent to `destination` without fragmenting it:
-        /// its next hop takes at most `nextHopMTU` octets (RFC 1191 section 4; 0 when the router
-        /// did not say). The stack decides whether to believe it.
-        case fragmentationNeeded(destination: IPv4Address, nextHopMTU: Int)
+        /// A router could not forward the `quoted` packet without fragmenting it: its next hop
+        /// takes at most `nextHopMTU` octets (RFC 1191 section 4; 0 when the router did not say).
+        /// The stack decides whether to believe it (RFC 5927).
+        case fragmentationNeeded(quoted: ICMPv4QuotedPacket, nextHopMTU: Int)
         /// Nothing to do: a message this stack notes no further, or an echo request to a
         /// broadcast address.
         case none
@@ -59,12 +59,12 @@ public struct ICMPv4Responder {
             reply.withUnsafeMutableBytes { ICMPv4Header(.echoReply(identifier: identifier, sequence: sequence)).emit(into: $0) }
             return .reply(reply)
         case let .destinationUnreachable(code, nextHopMTU) where code == ICMPv4Header.UnreachableCode.fragmentationNeeded:
-            // The quoted packet's header names the destination whose path MTU shrank.
-            guard payload.count >= ICMPv4Header.headerLength + IPv4Header.minimumLength else { return .none }
-            let destination = payload.withUnsafeBytes {
-                $0.ipv4Address(at: ICMPv4Header.headerLength + IPv4Header.Field.destination)
+            // The quoted packet names the destination whose path MTU shrank and the sender.
+            let quoted = payload.withUnsafeBytes { bytes in
+                ICMPv4QuotedPacket(UnsafeRawBufferPointer(rebasing: bytes[Swift.min(ICMPv4Header.headerLength, bytes.count)...]))
             }
-            return .fragmentationNeeded(destination: destination, nextHopMTU: Int(nextHopMTU))
+            guard let quoted else { return .none }
+            return .fragmentationNeeded(quoted: quoted, nextHopMTU: Int(nextHopMTU))
         default:
             return .none
         }

@@ -51,14 +51,20 @@ public struct IPv4Interface {
     /// The link's MTU.
     public let mtu: Int
     var reassembler: IPv4Reassembler
-    /// Path MTUs learnt from ICMP "fragmentation needed" (RFC 1191), per destination.
-    private var pathMTU: [IPv4Address: Int] = [:]
+    /// Path MTUs learnt from ICMP "fragmentation needed" (RFC 1191), per destination, until
+    /// they expire.
+    private var pathMTU: [IPv4Address: (mtu: Int, expires: Instant)] = [:]
+    /// Destinations with a learnt path MTU held at most.
+    public let pathMTUEntryLimit: Int
     private var nextIdentification: UInt16
 
     /// - Parameter firstIdentification: the identification of the first datagram sent; from the
     ///   stack's secret, so that identifications do not reveal how much it sent.
+    ///   - pathMTUEntryLimit: destinations with a learnt path MTU held at most.
     public init(network: IPv4Prefix, gateway: IPv4Address?, mtu: Int, reassembly: IPv4Reassembler.Configuration,
-                firstIdentification: UInt16) {
+                firstIdentification: UInt16, pathMTUEntryLimit: Int = 256) {
+        precondition(pathMTUEntryLimit > 0, "a path MTU table needs room for one entry")
+        self.pathMTUEntryLimit = pathMTUEntryLimit
         self.network = network
         self.gateway = gateway
         self.mtu = mtu
@@ -113,7 +119,7 @@ public struct IPv4Interface {
     }
 
     /// The MTU towards `destination`: the path MTU when one was learnt, else the link's.
-    public func mtu(towards destination: IPv4Address) -> Int { pathMTU[destination] ?? mtu }
+    public func mtu(towards destination: IPv4Address) -> Int { pathMTU[destination]?.mtu ?? mtu }
 
     /// Where a datagram of `protocol` to `destination` goes, with its header (the next
     /// identification taken); nil when there is no route.
@@ -126,23 +132,47 @@ public struct IPv4Interface {
         return Route(header: header, hop: hop, mtu: mtu(towards: destination), isBroadcast: isBroadcast(destination))
     }
 
-    /// Takes a next-hop MTU from ICMP "fragmentation needed" about a packet to `destination`
-    /// (RFC 1191 section 4). A missing or implausible MTU (below 68, or not below the current
-    /// one) is ignored.
-    /// - Returns: whether the path MTU shrank.
-    public mutating func learnPathMTU(_ nextHopMTU: Int, towards destination: IPv4Address) -> Bool {
-        guard nextHopMTU >= 68, nextHopMTU < mtu(towards: destination) else { return false }
-        pathMTU[destination] = nextHopMTU
-        return true
+    /// The least path MTU believed, whatever a message says: Linux's `min_pmtu`. A forged
+    /// "fragmentation needed" cannot push segments to a peer below it (RFC 5927 section 4.1 warns
+    /// of tiny MTUs).
+    public static let minimumPathMTU = 552
+    /// How long a learnt path MTU holds before the link's is tried again (RFC 1191 section 6.3:
+    /// "no less than 10 minutes").
+    public static let pathMTULifetime = Duration.seconds(600)
+
+    /// Takes a next-hop MTU from an ICMP "fragmentation needed" that the stack has checked
+    /// against a connection to `destination` (RFC 1191 section 4), raised to
+    /// ``minimumPathMTU``. A missing MTU (0) or one not below the current one is ignored. At
+    /// ``Configuration/pathMTUEntryLimit`` entries, the one that expires first makes room.
+    /// - Returns: the new path MTU, or nil when it did not shrink.
+    public mutating func learnPathMTU(_ nextHopMTU: Int, towards destination: IPv4Address, now: Instant) -> Int? {
+        guard nextHopMTU > 0 else { return nil }
+        let mtu = Swift.max(nextHopMTU, Self.minimumPathMTU)
+        guard mtu < self.mtu(towards: destination) else { return nil }
+        if pathMTU[destination] == nil, pathMTU.count >= pathMTUEntryLimit,
+           let oldest = pathMTU.min(by: { $0.value.expires < $1.value.expires })?.key {
+            pathMTU[oldest] = nil
+        }
+        pathMTU[destination] = (mtu, now + Self.pathMTULifetime)
+        return mtu
     }
+
+    /// How many destinations have a learnt path MTU.
+    public var pathMTUCount: Int { pathMTU.count }
 
     // MARK: Timers
 
-    /// When ``handleTimers(now:)`` next has work: the earliest reassembly timeout.
-    public var nextDeadline: Instant? { reassembler.nextDeadline }
+    /// When ``handleTimers(now:)`` next has work: the earliest reassembly timeout or path MTU
+    /// expiry.
+    public var nextDeadline: Instant? {
+        pathMTU.values.reduce(reassembler.nextDeadline) { $0.earliest($1.expires) }
+    }
 
-    /// Forgets datagrams whose reassembly timed out.
+    /// Forgets datagrams whose reassembly timed out and path MTUs that expired.
     public mutating func handleTimers(now: Instant) {
         if let deadline = reassembler.nextDeadline, deadline <= now { reassembler.tick(now: now) }
+        if let expiry = pathMTU.values.lazy.map({ $0.expires }).min(), expiry <= now {
+            pathMTU = pathMTU.filter { $0.value.expires > now }
+        }
     }
 }

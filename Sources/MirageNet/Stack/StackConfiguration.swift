@@ -15,6 +15,9 @@ public struct StackConfiguration: Sendable {
     public var listenBacklog = 128
     /// Connections in SYN-RECEIVED per listener; beyond this, SYN cookies answer (RFC 4987).
     public var halfOpenLimit = 256
+    /// Destinations whose path MTU is remembered (RFC 1191), at most; only connections in flight
+    /// teach one, and each expires after 10 minutes.
+    public var pathMTUEntryLimit = 256
     /// Datagrams queued per UDP port before new ones are dropped.
     public var udpQueueLimit = 256
     /// ICMP errors we send: a token bucket of this many, refilled at ``icmpErrorsPerSecond``

@@ -3,17 +3,24 @@ import MirageCore
 extension StackCore {
     /// ICMP input (RFC 792; RFC 1122 section 3.2.2): the responder answers echo requests, and
     /// "fragmentation needed" lowers the path MTU (RFC 1191 section 4) and with it the MSS of the
-    /// TCP connections to that destination (section 6.4).
+    /// TCP connections to that destination (section 6.4), but only when it quotes a segment one
+    /// of our connections has in flight (RFC 5927 section 4.1): off-path messages are ignored.
     mutating func receiveICMP(_ header: IPv4Header, payload: PacketBuffer, isBroadcast: Bool, now: Instant) {
         switch icmp.receive(payload, isBroadcast: isBroadcast) {
         case let .reply(reply):
             statistics.echoRepliesSent += 1
             sendIPv4(reply, protocol: .icmp, to: header.source, dontFragment: false, now: now)
-        case let .fragmentationNeeded(destination, nextHopMTU):
-            guard ipv4.learnPathMTU(nextHopMTU, towards: destination) else { return }
+        case let .fragmentationNeeded(quoted, nextHopMTU):
+            guard quoted.source == address, let segment = quoted.tcp,
+                  tcp.hasInFlight(ConnectionID(remoteAddress: quoted.destination, remotePort: segment.destinationPort,
+                                               localPort: segment.sourcePort), sequence: segment.sequence),
+                  let pathMTU = ipv4.learnPathMTU(nextHopMTU, towards: quoted.destination, now: now) else {
+                statistics.pathMTUReportsIgnored += 1
+                return
+            }
             statistics.pathMTUUpdates += 1
-            for id in tcp.connections(to: destination) {
-                updateConnection(id, now: now) { $0.reducePathMTU(nextHopMTU, now: now) }
+            for id in tcp.connections(to: quoted.destination) {
+                updateConnection(id, now: now) { $0.reducePathMTU(pathMTU, now: now) }
             }
         case .none:
             break

@@ -65,7 +65,8 @@ public struct StackCore {
             : 0
         arp = ARPCache(interface: configuration.address, mac: mac, configuration: configuration.arp)
         ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu,
-                             reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48))
+                             reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48),
+                             pathMTUEntryLimit: configuration.pathMTUEntryLimit)
         icmp = ICMPv4Responder(errorBurst: configuration.icmpErrorBurst, errorsPerSecond: configuration.icmpErrorsPerSecond, now: now)
         udp = UDPPortTable(queueLimit: configuration.udpQueueLimit)
         tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,

@@ -16,6 +16,9 @@ public struct StackStatistics: Hashable, Sendable {
     public var icmpErrorsSent: UInt64 = 0
     public var icmpErrorsRateLimited: UInt64 = 0
     public var pathMTUUpdates: UInt64 = 0
+    /// ICMP "fragmentation needed" messages not believed: they quote no connection of ours, or
+    /// data it does not have in flight (RFC 5927 section 4.1).
+    public var pathMTUReportsIgnored: UInt64 = 0
     public var udpDatagramsReceived: UInt64 = 0
     public var udpNoPort: UInt64 = 0
     public var udpQueueFull: UInt64 = 0

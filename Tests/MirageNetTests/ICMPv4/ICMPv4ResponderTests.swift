@@ -27,13 +27,31 @@ struct ICMPv4ResponderTests {
         #expect(responder.receive(PacketBuffer(echoRequest), isBroadcast: true) == .none)
     }
 
-    @Test("fragmentation needed names the quoted packet's destination and the next-hop MTU")
+    @Test("fragmentation needed gives the quoted packet (addresses, protocol, first 8 octets) and the next-hop MTU")
     func fragmentationNeeded() {
         let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
         var bytes = [UInt8](repeating: 0, count: 8) + Array(goldenPing.prefix(28))
         bytes.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
-        #expect(responder.receive(PacketBuffer(bytes), isBroadcast: false) == .fragmentationNeeded(destination: hostB, nextHopMTU: 1400))
-        // One quoting less than an IPv4 header names nothing.
+        guard case let .fragmentationNeeded(quoted, nextHopMTU) = responder.receive(PacketBuffer(bytes), isBroadcast: false) else {
+            Issue.record("not read as fragmentation needed")
+            return
+        }
+        #expect(nextHopMTU == 1400)
+        #expect(quoted.source == hostA && quoted.destination == hostB && quoted.protocol == .icmp && quoted.tcp == nil)
+        // A quoted TCP segment gives its ports and sequence number.
+        var tcp = bytes
+        tcp[8 + 9] = 6
+        tcp.replaceSubrange(28..<36, with: [0x1F, 0x90, 0xC3, 0x50, 0x01, 0x02, 0x03, 0x04])
+        tcp.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
+        if case let .fragmentationNeeded(segment, _) = responder.receive(PacketBuffer(tcp), isBroadcast: false), let fields = segment.tcp {
+            #expect(fields.sourcePort == 8080 && fields.destinationPort == 50000 && fields.sequence == SequenceNumber(0x0102_0304))
+        } else {
+            Issue.record("a quoted TCP segment was not read")
+        }
+        // One quoting less than an IPv4 header and 8 octets after it names nothing.
+        var noPorts = [UInt8](repeating: 0, count: 8) + Array(goldenPing.prefix(27))
+        noPorts.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
+        #expect(responder.receive(PacketBuffer(noPorts), isBroadcast: false) == .none)
         var short = [UInt8](repeating: 0, count: 8 + 19)
         short.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
         #expect(responder.receive(PacketBuffer(short), isBroadcast: false) == .none)

@@ -63,14 +63,41 @@ struct IPv4InterfaceTests {
         #expect(isolated.route(.udp, to: IPv4Address(192, 0, 2, 1), dontFragment: false) == nil)
     }
 
-    @Test("a next-hop MTU lowers the path MTU towards its destination; larger or implausible ones are ignored")
+    @Test("a next-hop MTU lowers the path MTU towards its destination; a larger or missing one is ignored, a tiny one raised to 552")
     func pathMTU() {
         var ipv4 = interface()
         let far = IPv4Address(192, 0, 2, 1)
-        #expect(ipv4.learnPathMTU(1400, towards: far) == true)
+        #expect(ipv4.learnPathMTU(1400, towards: far, now: now) == 1400)
         #expect(ipv4.mtu(towards: far) == 1400 && ipv4.mtu(towards: hostA) == 1500)
-        #expect(ipv4.learnPathMTU(1450, towards: far) == false)
-        #expect(ipv4.learnPathMTU(67, towards: far) == false)
+        #expect(ipv4.learnPathMTU(1450, towards: far, now: now) == nil)
+        #expect(ipv4.learnPathMTU(0, towards: far, now: now) == nil)
         #expect(ipv4.route(.tcp, to: far, dontFragment: true)?.mtu == 1400)
+        #expect(ipv4.learnPathMTU(68, towards: far, now: now) == IPv4Interface.minimumPathMTU)
+        #expect(ipv4.learnPathMTU(300, towards: far, now: now) == nil)
+        #expect(ipv4.mtu(towards: far) == 552)
+    }
+
+    @Test("a learnt path MTU expires after 10 minutes (RFC 1191 section 6.3)")
+    func pathMTUExpires() {
+        var ipv4 = interface()
+        let far = IPv4Address(192, 0, 2, 1)
+        _ = ipv4.learnPathMTU(1400, towards: far, now: now)
+        #expect(ipv4.nextDeadline == now + .seconds(600))
+        ipv4.handleTimers(now: now + .seconds(599))
+        #expect(ipv4.mtu(towards: far) == 1400)
+        ipv4.handleTimers(now: now + .seconds(600))
+        #expect(ipv4.mtu(towards: far) == 1500 && ipv4.pathMTUCount == 0 && ipv4.nextDeadline == nil)
+    }
+
+    @Test("the path MTU table holds at most its limit: the entry that expires first makes room")
+    func pathMTUTableIsBounded() {
+        var ipv4 = IPv4Interface(network: IPv4Prefix(address: hostB, length: 24), gateway: Self.gateway, mtu: 1500,
+                                 reassembly: IPv4Reassembler.Configuration(), firstIdentification: 100, pathMTUEntryLimit: 2)
+        for index in 0..<1000 {
+            _ = ipv4.learnPathMTU(1400, towards: IPv4Address(192, 0, UInt8(index / 250), UInt8(1 + index % 250)), now: now + .seconds(Int64(index)))
+            #expect(ipv4.pathMTUCount <= 2)
+        }
+        #expect(ipv4.mtu(towards: IPv4Address(192, 0, 3, 250)) == 1400 && ipv4.mtu(towards: IPv4Address(192, 0, 3, 249)) == 1400)
+        #expect(ipv4.mtu(towards: IPv4Address(192, 0, 0, 1)) == 1500)
     }
 }

@@ -124,6 +124,13 @@ extension TCPConnection {
 extension TCPConnection {
     /// The path MTU towards the peer shrank (RFC 1191 section 6.4): smaller segments from now on,
     /// and what was in flight is sent again at the new size, without a congestion response.
+    /// Whether `sequence` numbers data this side sent and the peer has not acknowledged
+    /// (SND.UNA <= sequence < SND.MAX): an ICMP error quoting it can be about this connection
+    /// (RFC 5927 section 4.1).
+    public func hasInFlight(_ sequence: SequenceNumber) -> Bool {
+        sequence.isWithin(sendUnacknowledged, sendMaximum)
+    }
+
     public mutating func reducePathMTU(_ mtu: Int, now: Instant) {
         let optionLength = timestampsEnabled ? 12 : 0
         let newMSS = Swift.max(mtu - 40 - optionLength, 64)

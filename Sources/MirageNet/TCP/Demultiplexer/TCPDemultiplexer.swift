@@ -104,6 +104,13 @@ struct TCPDemultiplexer {
         return connections.modifyValue(at: index) { $0.tcp.status }
     }
 
+    /// Whether connection `id` has `sequence` in flight (``TCPConnection/hasInFlight(_:)``),
+    /// read in place; false when there is no such connection.
+    mutating func hasInFlight(_ id: ConnectionID, sequence: SequenceNumber) -> Bool {
+        guard let index = connections.index(forKey: id) else { return false }
+        return connections.modifyValue(at: index) { $0.tcp.hasInFlight(sequence) }
+    }
+
     /// Whether connection `id` has data in flight, read in place.
     mutating func hasDataInFlight(_ id: ConnectionID) -> Bool {
         guard let index = connections.index(forKey: id) else { return false }
