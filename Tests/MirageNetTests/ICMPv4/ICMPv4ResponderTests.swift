@@ -1,5 +1,6 @@
 import MirageCore
 import MirageNet
+import MirageTesting
 import Testing
 
 @Suite("ICMPv4 responder (RFC 792, RFC 1191, RFC 1812 section 4.3.2)")
@@ -88,5 +89,26 @@ struct ICMPv4ResponderTests {
         let quotingLarge = responder.error(message, about: PacketBuffer([UInt8](repeating: 7, count: 1500)), now: at(0))
         let large = try #require(quotingLarge)
         #expect(large.count == 576 - 20)
+    }
+
+    @Test("fragmentation needed quoting random bytes of every length never traps, and reads only what is there")
+    func randomQuotesNeverTrap() {
+        let seed: UInt64 = 5927
+        print("ICMPv4 random quotes: seed \(seed)")
+        let random = SeededEntropy(seed: seed)
+        let responder = ICMPv4Responder(errorBurst: 10, errorsPerSecond: 100, now: at(0))
+        for _ in 0..<20_000 {
+            var bytes = [UInt8](repeating: 0, count: 8) + random.bytes(count: Int(random.next() % 80))
+            if bytes.count > 8, random.next() % 2 == 0 { bytes[8] = 0x40 | UInt8(random.next() % 16) }  // a version 4 header of any length
+            bytes.withUnsafeMutableBytes { ICMPv4Header(.destinationUnreachable(code: 4, nextHopMTU: 1400)).emit(into: $0) }
+            switch responder.receive(PacketBuffer(bytes), isBroadcast: false) {
+            case let .fragmentationNeeded(quoted, _):
+                let headerLength = Int(bytes[8] & 0x0F) * 4
+                #expect(headerLength >= 20 && bytes.count >= 8 + headerLength + 8)
+                #expect(quoted.destination == IPv4Address(bytes[24], bytes[25], bytes[26], bytes[27]))
+            case .none: break
+            case let other: Issue.record("unexpected \(other)")
+            }
+        }
     }
 }
