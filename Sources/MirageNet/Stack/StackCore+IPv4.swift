@@ -43,7 +43,9 @@ extension StackCore {
     /// then ARP resolution of the next hop (or the broadcast address).
     /// - Parameter transport: the transport segment, ideally with 34 octets of headroom.
     /// - Returns: false when there is no route.
-    @discardableResult
+    ///
+    /// Out of line: it has a dozen callers, and inlined into each it cost the image kilobytes.
+    @discardableResult @inline(never)
     mutating func sendIPv4(_ transport: consuming PacketBuffer, protocol: IPProtocol, to destination: IPv4Address,
                            dontFragment: Bool, now: Instant) -> Bool {
         guard let route = ipv4.route(`protocol`, to: destination, dontFragment: dontFragment) else {

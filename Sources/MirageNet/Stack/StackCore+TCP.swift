@@ -89,8 +89,9 @@ extension StackCore {
     }
 
     /// Lends the demultiplexer and the scratch buffer to `fill`, then sends the segments it put
-    /// there to `destination`, in order; the buffer keeps its storage for the next use.
-    @discardableResult
+    /// there to `destination`, in order; the buffer keeps its storage for the next use. Out of
+    /// line: inlined into each of its callers it cost the image 8 KB.
+    @discardableResult @inline(never)
     mutating func sendSegments<Result>(to destination: IPv4Address, now: Instant,
                                        _ fill: (inout TCPDemultiplexer, inout [TCPSegment]) -> Result) -> Result {
         var segments = segmentScratch
