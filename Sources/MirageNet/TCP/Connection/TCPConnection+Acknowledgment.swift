@@ -19,6 +19,8 @@ extension TCPConnection {
         if sackEnabled, !header.options.sackBlocks.isEmpty {
             let blocks = header.options.sackBlocks.map { (SequenceNumber($0.left), SequenceNumber($0.right)) }
             scoreboard.add(blocks, unacknowledged: sendUnacknowledged, next: sendMaximum)
+            statistics.sackBlocksIgnored = scoreboard.blocksIgnored
+            statistics.sackRangesForgotten = scoreboard.rangesForgotten
         }
         let windowUnchanged = Int(header.window) << Int(sendScale) == sendWindow
         if sendUnacknowledged < ack {

@@ -45,15 +45,26 @@ extension TCPConnection {
             }
         }
         guard sackEnabled, recoveryPoint != nil else { return }
-        // RFC 6675 section 5, NextSeg rule 1: holes below the loss boundary, while the pipe allows.
+        // RFC 6675 section 5, NextSeg rule 1: holes below the loss boundary, while the pipe allows
+        // and at most retransmissionBurstLimit segments for this event. Each goes out a whole MSS
+        // long from the start of its hole, SACKed octets after a short hole included (as Linux
+        // resends whole segments): a peer reporting one-octet holes gets full segments, as many
+        // as for real loss, never one per hole.
         let boundary = earlier(scoreboard.lossBoundary(mss: sendMSS, unacknowledged: sendUnacknowledged), sendNext)
-        while congestion.window - inFlight >= sendMSS {
+        var burst = 0
+        while burst < Self.retransmissionBurstLimit, congestion.window - inFlight >= sendMSS {
             let from = later(scoreboard.highestRetransmitted ?? sendUnacknowledged, sendUnacknowledged)
-            guard let (start, length) = scoreboard.nextHole(from: from, limit: boundary, maximum: sendMSS) else { break }
-            guard let sent = retransmit(from: start, maximum: length, now: now), sent > 0 else { break }
+            guard let (start, _) = scoreboard.nextHole(from: from, limit: boundary, maximum: sendMSS) else { break }
+            guard let sent = retransmit(from: start, maximum: sendMSS, now: now), sent > 0 else { break }
             scoreboard.highestRetransmitted = start + sent
+            burst += 1
         }
     }
+
+    /// Segments SACK recovery sends again for one event (an ACK or a timer) at most, whatever the
+    /// congestion window allows: the ACKs those segments bring clock out the rest (RFC 6675
+    /// section 5 sends per ACK what the pipe allows; the cap bounds the work a forged ACK buys).
+    static let retransmissionBurstLimit = 16
 
     /// Sends again up to `maximum` octets from `start` (which must be below SND.NXT), with the FIN
     /// when they reach it. - Returns: the sequence space sent again (payload and FIN), or nil when

@@ -12,5 +12,10 @@ public struct TCPConnectionStatistics: Hashable, Sendable {
     /// Challenge ACKs sent (RFC 5961).
     public var challengeACKs = 0
     public var outOfOrderSegments = 0
+    /// SACK blocks ignored for lying outside SND.UNA ..< SND.MAX (RFC 2018 section 3).
+    public var sackBlocksIgnored = 0
+    /// SACKed ranges the scoreboard forgot, or did not take, to stay within its limit
+    /// (64 ranges per connection).
+    public var sackRangesForgotten = 0
     public init() {}
 }
