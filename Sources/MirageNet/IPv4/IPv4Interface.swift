@@ -119,7 +119,9 @@ public struct IPv4Interface {
     }
 
     /// The MTU towards `destination`: the path MTU when one was learnt, else the link's.
-    public func mtu(towards destination: IPv4Address) -> Int { pathMTU[destination]?.mtu ?? mtu }
+    public func mtu(towards destination: IPv4Address) -> Int {
+        pathMTU.isEmpty ? mtu : pathMTU[destination]?.mtu ?? mtu // every segment asks: skip the hash when empty
+    }
 
     /// Where a datagram of `protocol` to `destination` goes, with its header (the next
     /// identification taken); nil when there is no route.

@@ -113,8 +113,25 @@ extension StackCore {
     /// Adds the TCP header and checksum (RFC 9293 section 3.1) and hands the segment to IPv4, with
     /// DF set (path MTU discovery, RFC 1191). When the device completes checksums, the checksum
     /// is left partial for it, and a segment longer than one MSS is marked for it to cut.
+    ///
+    /// A segment too long for the path MTU (``IPv4Interface/mtu(towards:)``) is never dropped: the
+    /// device cuts it when it can, else it is cut here (RFC 1191 section 6.5's "the TCP layer must
+    /// not send segments larger than the path MTU allows"), and counted.
     mutating func sendSegment(_ segment: consuming TCPSegment, to destination: IPv4Address, now: Instant) {
-        let header = segment.header, pieceSize = segment.pieceSize
+        let header = segment.header
+        var pieceSize = segment.pieceSize
+        let fitting = ipv4.mtu(towards: destination) - IPv4Header.minimumLength - header.length
+        if pieceSize == 0 || pieceSize > fitting, segment.payload.count > fitting, fitting > 0 {
+            statistics.segmentsCutToPathMTU += 1
+            if offloads.contains(.tcpSegmentation), !header.flags.contains(.syn) {
+                pieceSize = fitting
+            } else {
+                for piece in segment.cut(toPayload: fitting, headroom: TCPConnection.headroom) {
+                    sendSegment(piece, to: destination, now: now)
+                }
+                return
+            }
+        }
         // Taken out of the consumed segment, the payload's buffer is ours alone: the headers go
         // into its headroom without a copy.
         var buffer = (consume segment).payload

@@ -19,6 +19,8 @@ public struct StackStatistics: Hashable, Sendable {
     /// ICMP "fragmentation needed" messages not believed: they quote no connection of ours, or
     /// data it does not have in flight (RFC 5927 section 4.1).
     public var pathMTUReportsIgnored: UInt64 = 0
+    /// TCP segments longer than the path MTU allows, cut to fit before sending (never dropped).
+    public var segmentsCutToPathMTU: UInt64 = 0
     public var udpDatagramsReceived: UInt64 = 0
     public var udpNoPort: UInt64 = 0
     public var udpQueueFull: UInt64 = 0

@@ -73,7 +73,8 @@ extension TCPConnection {
     private mutating func retransmit(from start: SequenceNumber, maximum: Int, now: Instant) -> Int? {
         guard start < sendNext else { return nil }
         let offset = start - sendUnacknowledged
-        let length = Swift.min(maximum, sendQueue.count - offset, sendNext - start)
+        // SACK blocks this segment carries take room from its payload, as in new segments.
+        let length = Swift.min(maximum, sendMSS - sackOptionLength, sendQueue.count - offset, sendNext - start)
         let withFIN = finSequence.map { start + Swift.max(length, 0) == $0 && $0 < sendNext } ?? false
         guard length > 0 || withFIN else { return nil }
         statistics.retransmissions += 1

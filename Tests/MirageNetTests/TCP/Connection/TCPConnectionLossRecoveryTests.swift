@@ -94,4 +94,16 @@ struct TCPConnectionLossRecoveryTests {
         #expect(tcp.read(at: 2).data == scriptBytes(600))
         #expect(tcp.statistics.outOfOrderSegments == 4)
     }
+
+    @Test("a retransmission carrying SACK blocks leaves them room: header and payload never pass the MSS")
+    func retransmissionMakesRoomForSACKBlocks() {
+        var tcp = tenSegmentsInFlight(sack: true)
+        // The peer's data arrives out of order: our segments now carry a SACK block (12 octets).
+        let ack = tcp.receive(ScriptPeer.data(seq: 5101, count: 100, ack: start(2)), at: 1.05)
+        expectSegments(ack, [ExpectedSegment(.ack, ack: 5001, length: 0, options: [.sack([5101..<5201])])])
+        expectSegments(tcp.receive(dupACK(start(2)), at: 1.1), [])
+        expectSegments(tcp.receive(dupACK(start(2)), at: 1.11), [])
+        expectSegments(tcp.receive(dupACK(start(2)), at: 1.12),
+                       [ExpectedSegment(.ack, seq: start(2), ack: 5001, length: 1024 - 12, options: [.sack([5101..<5201])])])
+    }
 }
