@@ -328,4 +328,21 @@ struct PacketBufferTests {
         #expect(shortReusable && copied.bytes == [1, 2, 3] && copied.headroom == 64 && copied.tailroom == 0)
         #expect(short.isEmpty && short.headroom == 54 && short.tailroom == 110)
     }
+
+    // MARK: - Memory
+
+    @Test("trueSize is the storage's capacity and overhead, for the buffer and every slice of it; compacted() holds only the bytes")
+    func trueSizeAndCompaction() {
+        #expect(PacketBuffer(capacity: 0).trueSize == 0)
+        var buffer = PacketBuffer(capacity: 2048, headroom: 64)
+        buffer.append(contentsOf: [UInt8](repeating: 7, count: 1500))
+        buffer.offload.checksumStart = 34
+        #expect(buffer.trueSize == 2048 + PacketBuffer.storageOverhead)
+        #expect(!buffer.isWasteful)
+        let slice = buffer.slice(10..<20)
+        #expect(slice.trueSize == buffer.trueSize && slice.isWasteful)
+        let compact = slice.compacted()
+        #expect(compact.bytes == slice.bytes && compact.offload == slice.offload)
+        #expect(compact.trueSize == 10 + PacketBuffer.storageOverhead && !compact.isWasteful)
+    }
 }

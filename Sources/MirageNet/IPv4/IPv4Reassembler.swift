@@ -15,19 +15,32 @@ import MirageCore
 /// - Data past 65,535 bytes, misaligned middle fragments and disagreeing ends forget it too.
 /// - A datagram not complete within ``Configuration/timeout`` of its first fragment is forgotten
 ///   (RFC 1122 section 3.3.2 suggests 60 to 120 s; 30 s, as Linux uses, frees memory sooner).
+/// - A fragment other than the last carrying fewer than ``Configuration/minimumFragmentPayload``
+///   octets forgets its datagram (the tiny fragments of RFC 1858 section 3.1 have no honest use:
+///   every real path carries at least 576-octet packets), and so does one past
+///   ``Configuration/maximumFragmentsPerDatagram``.
 /// - At most ``Configuration/maximumDatagrams`` datagrams and ``Configuration/memoryLimit`` bytes
-///   of payload are held; past them new fragments are refused.
+///   of memory are held; past them new fragments are refused.
 ///
-/// Fragments are kept as slices of the buffers they arrived in, so a small fragment keeps its
-/// whole receive buffer alive; ``Configuration/memoryLimit`` counts payload bytes only.
+/// Memory is charged at its real size (``PacketBuffer/trueSize``, the whole buffer a fragment
+/// keeps alive, plus the bookkeeping of each fragment and datagram), not by payload: a fragment
+/// that would keep much more than its payload alive (a small slice of a large receive buffer) is
+/// copied into a buffer of its own first. Inserting a fragment costs a binary search and a shift
+/// of at most ``Configuration/maximumFragmentsPerDatagram`` entries, in whatever order they come.
 public struct IPv4Reassembler {
     public struct Configuration: Sendable {
         /// How long a datagram may take to arrive whole, from its first fragment.
         public var timeout: Duration = .seconds(30)
         /// How many datagrams may be in reassembly at once.
         public var maximumDatagrams = 64
-        /// How many bytes of fragment payload may be held at once.
+        /// How many bytes of memory fragments may hold at once, charged at their real size.
         public var memoryLimit = 1 << 20
+        /// The fewest payload octets a fragment other than the last may carry (a multiple of 8).
+        /// 256 is half what a 576-octet path carries per fragment (552).
+        public var minimumFragmentPayload = 256
+        /// The most fragments one datagram may arrive in: 64 carry 94,720 octets at MTU 1500, more
+        /// than a datagram holds, and 35,328 at MTU 576.
+        public var maximumFragmentsPerDatagram = 64
         public init() {}
     }
 
@@ -39,12 +52,15 @@ public struct IPv4Reassembler {
         public var timedOut: UInt64 = 0
         /// Fragments that overlapped another and made their datagram be forgotten.
         public var overlapsDropped: UInt64 = 0
-        /// Fragments refused as oversized, misaligned or disagreeing on the end, with their datagram.
+        /// Fragments refused as oversized, misaligned, too small or disagreeing on the end, with
+        /// their datagram.
         public var malformedDropped: UInt64 = 0
-        /// Fragments refused because the datagram or memory limit was reached.
+        /// Fragments refused because the datagram, fragment or memory limit was reached.
         public var limitDropped: UInt64 = 0
-        /// Bytes of fragment payload held now.
-        public var bufferedBytes = 0
+        /// Fragments copied out of a receive buffer much larger than themselves before being kept.
+        public var fragmentsCompacted: UInt64 = 0
+        /// Bytes of memory held now: fragments' buffers at their real size and the bookkeeping.
+        public var chargedBytes = 0
         /// Datagrams in reassembly now.
         public var datagramsInProgress = 0
         /// All zero, as a new reassembler starts.
@@ -85,6 +101,9 @@ public struct IPv4Reassembler {
         var totalLength: Int?
         /// The sum of the fragments' lengths.
         var bufferedBytes = 0
+        /// The memory it holds: ``IPv4Reassembler/datagramCharge`` and each fragment's
+        /// ``IPv4Reassembler/charge(of:)``.
+        var chargedBytes = IPv4Reassembler.datagramCharge
 
         /// The end of the data received so far.
         var highestEnd: Int { fragments.last?.end ?? 0 }
@@ -102,6 +121,13 @@ public struct IPv4Reassembler {
         self.configuration = configuration
     }
 
+    /// The memory a held fragment costs: its buffer's real size and its entry in the list.
+    static func charge(of payload: PacketBuffer) -> Int { payload.trueSize + MemoryLayout<Fragment>.stride }
+
+    /// The memory a datagram in reassembly costs besides its fragments: its key and state in the
+    /// table, and its fragment list's header.
+    static let datagramCharge = MemoryLayout<DatagramKey>.stride + MemoryLayout<PartialDatagram>.stride + 32
+
     /// Takes a received packet. A packet that is not a fragment comes straight back as
     /// ``IPv4Reassembly/complete(_:_:)``; a fragment is kept until its datagram is whole, then the
     /// datagram is returned in one contiguous buffer, under the first fragment's header with
@@ -115,12 +141,13 @@ public struct IPv4Reassembler {
         guard header.isFragment else { return .complete(header, payload) }
         let key = DatagramKey(header)
         forgetIfExpired(key, now: now)
-        let fragment = Fragment(offset: Int(header.fragmentOffset) * 8, payload: payload)
+        var fragment = Fragment(offset: Int(header.fragmentOffset) * 8, payload: payload)
         // Taken out of the table while it changes, so that inserting does not copy its fragment
-        // list; its bytes stay counted in `statistics.bufferedBytes` until it is kept or released.
-        var datagram = datagrams.removeValue(forKey: key) ?? PartialDatagram(expires: now + configuration.timeout)
+        // list; its memory stays counted in `statistics.chargedBytes` until it is kept or released.
+        let held = datagrams.removeValue(forKey: key)
+        var datagram = held ?? PartialDatagram(expires: now + configuration.timeout)
         if let reason = problem(with: fragment, header: header, in: datagram) {
-            statistics.bufferedBytes -= datagram.bufferedBytes
+            if held != nil { statistics.chargedBytes -= datagram.chargedBytes }
             return refuse(reason)
         }
         if isExactDuplicate(fragment, in: datagram) { return keep(datagram, key) }
@@ -128,10 +155,15 @@ public struct IPv4Reassembler {
             _ = keep(datagram, key)
             return refuse(reason)
         }
+        if fragment.payload.isWasteful {
+            fragment.payload = fragment.payload.compacted()
+            statistics.fragmentsCompacted += 1
+        }
+        let charge = Self.charge(of: fragment.payload) + (held == nil ? Self.datagramCharge : 0)
         insert(fragment, header: header, into: &datagram)
-        statistics.bufferedBytes += fragment.payload.count
+        statistics.chargedBytes += charge
         guard datagram.isComplete else { return keep(datagram, key) }
-        statistics.bufferedBytes -= datagram.bufferedBytes
+        statistics.chargedBytes -= datagram.chargedBytes
         statistics.datagramsInProgress = datagrams.count
         guard let whole = reassembled(datagram) else { return refuse(.oversized) }
         statistics.reassembled += 1
@@ -161,12 +193,15 @@ public struct IPv4Reassembler {
         if fragment.payload.isEmpty { return .misaligned }
         if header.moreFragments {
             if fragment.payload.count % 8 != 0 { return .misaligned }
+            if fragment.payload.count < configuration.minimumFragmentPayload { return .tooSmall }
             if let total = datagram.totalLength, fragment.end > total { return .conflictingEnd }
         } else {
             if let total = datagram.totalLength, total != fragment.end { return .conflictingEnd }
             if datagram.highestEnd > fragment.end { return .conflictingEnd }
         }
         if overlapsOtherThanDuplicate(fragment, in: datagram) { return .overlap }
+        if datagram.fragments.count >= configuration.maximumFragmentsPerDatagram,
+           !isExactDuplicate(fragment, in: datagram) { return .tooManyFragments }
         return nil
     }
 
@@ -216,9 +251,13 @@ public struct IPv4Reassembler {
             if datagrams.count >= configuration.maximumDatagrams { return .tooManyDatagrams }
         }
         if completes(datagram, with: fragment, header: header) { return nil }
-        if statistics.bufferedBytes + fragment.payload.count > configuration.memoryLimit {
+        // Charged as it will be kept: in a buffer of its own when its own is wasteful.
+        let payloadSize = fragment.payload.isWasteful ? fragment.payload.count + PacketBuffer.storageOverhead
+                                                      : fragment.payload.trueSize
+        let charge = payloadSize + MemoryLayout<Fragment>.stride + (isNew ? Self.datagramCharge : 0)
+        if statistics.chargedBytes + charge > configuration.memoryLimit {
             tick(now: now)
-            if statistics.bufferedBytes + fragment.payload.count > configuration.memoryLimit { return .memoryLimit }
+            if statistics.chargedBytes + charge > configuration.memoryLimit { return .memoryLimit }
         }
         return nil
     }
@@ -236,6 +275,7 @@ public struct IPv4Reassembler {
     func insert(_ fragment: Fragment, header: IPv4Header, into datagram: inout PartialDatagram) {
         datagram.fragments.insert(fragment, at: insertionIndex(of: fragment.offset, in: datagram))
         datagram.bufferedBytes += fragment.payload.count
+        datagram.chargedBytes += Self.charge(of: fragment.payload)
         if !header.moreFragments { datagram.totalLength = fragment.end }
         if fragment.offset == 0 { datagram.firstHeader = header }
     }
@@ -272,8 +312,8 @@ public struct IPv4Reassembler {
     mutating func refuse(_ reason: IPv4ReassemblyDrop) -> IPv4Reassembly {
         switch reason {
         case .overlap: statistics.overlapsDropped += 1
-        case .oversized, .misaligned, .conflictingEnd: statistics.malformedDropped += 1
-        case .tooManyDatagrams, .memoryLimit: statistics.limitDropped += 1
+        case .oversized, .misaligned, .tooSmall, .conflictingEnd: statistics.malformedDropped += 1
+        case .tooManyDatagrams, .tooManyFragments, .memoryLimit: statistics.limitDropped += 1
         }
         statistics.datagramsInProgress = datagrams.count
         return .dropped(reason)
@@ -290,7 +330,7 @@ public struct IPv4Reassembler {
     /// Forgets the datagram under `key`, releasing its bytes.
     mutating func forget(_ key: DatagramKey) {
         if let datagram = datagrams.removeValue(forKey: key) {
-            statistics.bufferedBytes -= datagram.bufferedBytes
+            statistics.chargedBytes -= datagram.chargedBytes
         }
         statistics.datagramsInProgress = datagrams.count
     }

@@ -11,6 +11,12 @@ public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
     /// It is not the last fragment but its payload is not a multiple of 8 bytes (RFC 791 section
     /// 3.2), or it carries no data at all.
     case misaligned
+    /// It is not the last fragment but carries fewer than
+    /// ``IPv4Reassembler/Configuration/minimumFragmentPayload`` octets; the datagram is forgotten.
+    case tooSmall
+    /// Its datagram already holds ``IPv4Reassembler/Configuration/maximumFragmentsPerDatagram``
+    /// fragments; the datagram is forgotten.
+    case tooManyFragments
     /// It disagrees with the datagram's known end: a second last fragment with another total, data
     /// past the end, or a last fragment ending before data already received.
     case conflictingEnd
@@ -24,6 +30,8 @@ public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
         case .overlap: "overlapping fragment"
         case .oversized: "fragment ends past 65535 bytes"
         case .misaligned: "fragment length not a multiple of 8"
+        case .tooSmall: "non-final fragment too small"
+        case .tooManyFragments: "too many fragments in one datagram"
         case .conflictingEnd: "fragment disagrees with the datagram's end"
         case .tooManyDatagrams: "too many datagrams in reassembly"
         case .memoryLimit: "reassembly memory limit reached"
