@@ -18,6 +18,12 @@ public struct StackConfiguration: Sendable {
     /// Destinations whose path MTU is remembered (RFC 1191), at most; only connections in flight
     /// teach one, and each expires after 10 minutes.
     public var pathMTUEntryLimit = 256
+    /// Bytes of memory all TCP connections' receive queues may hold together, at the buffers'
+    /// real size: a quarter of a 32 MiB guest. Each connection also keeps to its own
+    /// ``TCPConfiguration/receiveMemoryLimit``; as the total nears this limit every connection's
+    /// window shrinks, and past it segments are dropped (``TCPConnectionStatistics/receiveMemoryDrops``),
+    /// except into a connection's ``TCPConfiguration/receiveMemoryGuaranteed``.
+    public var tcpReceiveMemoryLimit = 8 * 1024 * 1024
     /// Datagrams queued per UDP port before new ones are dropped.
     public var udpQueueLimit = 256
     /// ICMP errors we send: a token bucket of this many, refilled at ``icmpErrorsPerSecond``

@@ -71,7 +71,8 @@ public struct StackCore {
         udp = UDPPortTable(queueLimit: configuration.udpQueueLimit)
         tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,
                                halfOpenLimit: configuration.halfOpenLimit, offloadedSegmentLimit: offloadedSegmentLimit,
-                               secrets: ConnectionSecrets(key: key, local: configuration.address.address))
+                               secrets: ConnectionSecrets(key: key, local: configuration.address.address),
+                               receiveMemoryLimit: configuration.tcpReceiveMemoryLimit)
     }
 
     public var address: IPv4Address { configuration.address.address }

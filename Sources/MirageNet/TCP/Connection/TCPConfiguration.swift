@@ -6,6 +6,21 @@ public struct TCPConfiguration: Sendable {
     /// read. A megabyte keeps a fast sender on this host busy (measured with Benchmarks/tcp: a
     /// quarter of it costs about 15% of bulk receiving).
     public var receiveBufferSize = 1024 * 1024
+    /// Bytes of memory the receive queue may hold, counted at the buffers' real size
+    /// (``MirageCore/PacketBuffer/trueSize``), not by payload: by default twice
+    /// ``receiveBufferSize`` and 64 KiB, room for a full buffer of segments kept as they came. The
+    /// advertised window shrinks as memory fills (``TCPConnection/receiveSpace``), and a segment
+    /// that would pass the limit is dropped, out-of-order data first.
+    public var receiveMemoryLimit: Int {
+        get { receiveMemoryLimitOverride ?? 2 * receiveBufferSize + 64 * 1024 }
+        set { receiveMemoryLimitOverride = newValue }
+    }
+    private var receiveMemoryLimitOverride: Int?
+    /// Bytes of receive memory a connection may hold however full the stack's budget
+    /// (``StackConfiguration/tcpReceiveMemoryLimit``) is, as Linux guarantees `tcp_rmem[0]`: a
+    /// connection whose application reads is never starved by others that do not. The stack's
+    /// total may pass its budget by at most this much per connection.
+    public var receiveMemoryGuaranteed = 16 * 1024
     /// Octets the send buffer holds; writers wait while it is full. Its memory grows with use, so
     /// this is a bound, not what every connection takes. A megabyte keeps a device that cuts
     /// 64 KiB segments busy (measured with Benchmarks/tcp: a quarter of it halves bulk sending).

@@ -253,6 +253,11 @@ extension TCPConnection {
         if room < data.count { data = data.slice(0..<Swift.max(room, 0)) }
         let end = start + data.count
         guard !data.isEmpty else { return end }
+        guard makeRoom(for: data, inOrder: start <= receiveNext) else {
+            statistics.receiveMemoryDrops += 1
+            ackNow = true // tells the peer the window, and where to resume
+            return start
+        }
         let hadGap = !receiveQueue.outOfOrder.isEmpty
         let advanced = receiveQueue.insert(data, at: start, next: receiveNext)
         if advanced == 0 {
@@ -277,6 +282,18 @@ extension TCPConnection {
             takeFIN(now: now)
         }
         return end
+    }
+
+    /// Whether `data` may be kept under ``TCPConfiguration/receiveMemoryLimit``, charged at the
+    /// most it can cost (its buffer's real size, or a new gathering buffer). In-order data first
+    /// drops the out-of-order runs to make room, as Linux prunes its out-of-order queue: the peer
+    /// still has them.
+    private mutating func makeRoom(for data: PacketBuffer, inOrder: Bool) -> Bool {
+        let limit = receiveMemoryLimit
+        let cost = ReceiveQueue.worstCharge(of: data)
+        if receiveQueue.chargedBytes + cost <= limit { return true }
+        guard inOrder, receiveQueue.dropOutOfOrder() else { return false }
+        return receiveQueue.chargedBytes + cost <= limit
     }
 
     /// The peer's FIN, in order (RFC 9293 section 3.10.7.4, eighth step).

@@ -206,13 +206,22 @@ extension TCPConnection {
     /// The receive window to advertise, never moving the right edge left and moving it right only
     /// by at least min(buffer/2, MSS) (receiver silly-window avoidance, RFC 9293 section 3.8.6.2.2).
     func receiveWindowToAdvertise(initial: Bool = false) -> Int {
-        let free = Swift.max(configuration.receiveBufferSize - receiveQueue.readableCount, 0)
+        let free = receiveSpace
         let maximum = 65535 << Int(receiveScale)
         let candidate = (Swift.min(free, maximum) >> Int(receiveScale)) << Int(receiveScale)
         if initial { return Swift.min(candidate, 65535) }
         let promised = Swift.max(advertisedEdge - receiveNext, 0)
         let step = Swift.min(configuration.receiveBufferSize / 2, announcedMSS)
         return candidate - promised >= step ? candidate : promised
+    }
+
+    /// Octets the connection can still take: what the receive buffer has free, and no more than
+    /// half the memory left under ``TCPConfiguration/receiveMemoryLimit`` (what is kept costs at
+    /// most about twice its payload: ``ReceiveQueue``), so the window follows memory, not payload.
+    var receiveSpace: Int {
+        let buffer = configuration.receiveBufferSize - receiveQueue.readableCount
+        let memory = (receiveMemoryLimit - receiveQueue.chargedBytes - ReceiveQueue.largestCharge) / 2
+        return Swift.max(Swift.min(buffer, memory), 0)
     }
 
     /// TSval: milliseconds on the monotonic clock plus the connection's offset (RFC 7323 section

@@ -109,6 +109,12 @@ public struct TCPConnection {
     /// to be called again: the stack holds ACKs while it takes a batch of frames, so that an
     /// application reading the data first makes it one ACK with the reopened window.
     var holdsAcknowledgment = false
+    /// The receive memory this connection may hold given what the others hold, set by the stack
+    /// before each change (``TCPDemultiplexer/receiveMemoryLimit``); the smaller of it and
+    /// ``TCPConfiguration/receiveMemoryLimit`` applies.
+    var receiveMemoryAllowance = Int.max
+    /// The receive memory limit in force: this connection's own, or its share of the stack's.
+    var receiveMemoryLimit: Int { Swift.min(configuration.receiveMemoryLimit, receiveMemoryAllowance) }
     /// Full-sized segments taken in order since our last ACK (RFC 9293 section 3.8.6.3).
     var segmentsSinceACK = 0
 
@@ -204,6 +210,9 @@ public struct TCPConnection {
     public var isSynchronized: Bool { state != .synSent && state != .synReceived }
     /// In-order octets the application may read now.
     public var readableCount: Int { receiveQueue.readableCount }
+    /// The memory the receive queue holds for the peer, at the buffers' real size (in-order and
+    /// out-of-order data alike); at most ``TCPConfiguration/receiveMemoryLimit``.
+    public var receiveMemoryCharged: Int { receiveQueue.chargedBytes }
     /// Whether the peer has closed its side and everything before its FIN has been read.
     public var isAtEndOfStream: Bool { finReceived && receiveQueue.readableCount == 0 }
     /// Octets ``write(_:now:)`` would accept now (0 once writing is shut down or the connection ended).
@@ -252,7 +261,7 @@ public struct TCPConnection {
     public mutating func read(maximum: Int, now: Instant) -> PacketBuffer? {
         guard let data = receiveQueue.read(maximum: maximum) else { return nil }
         let promised = Swift.max(advertisedEdge - receiveNext, 0)
-        let possible = configuration.receiveBufferSize - receiveQueue.readableCount
+        let possible = receiveSpace
         let threshold = Swift.min(configuration.receiveBufferSize / 2, 2 * announcedMSS)
         if isSynchronized, !finReceived, possible - promised >= threshold {
             ackNow = true

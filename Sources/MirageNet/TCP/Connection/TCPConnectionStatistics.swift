@@ -12,6 +12,8 @@ public struct TCPConnectionStatistics: Hashable, Sendable {
     /// Challenge ACKs sent (RFC 5961).
     public var challengeACKs = 0
     public var outOfOrderSegments = 0
+    /// Segments dropped because keeping them would pass ``TCPConfiguration/receiveMemoryLimit``.
+    public var receiveMemoryDrops = 0
     /// SACK blocks ignored for lying outside SND.UNA ..< SND.MAX (RFC 2018 section 3).
     public var sackBlocksIgnored = 0
     /// SACKed ranges the scoreboard forgot, or did not take, to stay within its limit

@@ -17,18 +17,23 @@ extension TCPDemultiplexer {
     mutating func update(_ id: ConnectionID, at index: Dictionary<ConnectionID, Entry>.Index,
                          holdingAcknowledgment holding: Bool, now: Instant, segments: inout [TCPSegment],
                          _ change: (inout TCPConnection) -> Void) -> Update {
-        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized) = connections.modifyValue(at: index) { entry in
+        let othersCharged = receiveMemoryCharged - connections.values[index].tcp.receiveMemoryCharged
+        let allowance = Swift.max(receiveMemoryLimit - othersCharged, configuration.receiveMemoryGuaranteed)
+        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged) = connections.modifyValue(at: index) { entry in
             let wasSynchronized = entry.tcp.isSynchronized
             entry.tcp.holdsAcknowledgment = holding
+            entry.tcp.receiveMemoryAllowance = allowance
             change(&entry.tcp)
             let owesAcknowledgment = entry.tcp.ackNow
             entry.tcp.moveSegments(into: &segments)
-            return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized)
+            return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized,
+                    entry.tcp.receiveMemoryCharged)
         }
+        receiveMemoryCharged = othersCharged + charged
         var outcome = Outcome.kept
         if case let .listener(port) = owner {
             if state == .closed {
-                connections.remove(at: index)
+                remove(at: index)
                 if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
                 outcome = .forgotten
             } else if isSynchronized, !wasSynchronized {
@@ -38,16 +43,12 @@ extension TCPDemultiplexer {
                     connections.values[index].owner = .application
                     outcome = .queuedForAccept(port: port)
                 } else {
-                    connections.modifyValue(at: index) { entry in
-                        entry.tcp.abort(now: now)
-                        entry.tcp.moveSegments(into: &segments)
-                    }
-                    connections.remove(at: index)
+                    abortAndRemove(at: index, now: now, segments: &segments)
                     outcome = .listenOverflow
                 }
             }
         } else if owner == .orphan, state == .closed {
-            connections.remove(at: index)
+            remove(at: index)
             outcome = .forgotten
         }
         return Update(owesAcknowledgment: owesAcknowledgment, outcome: outcome)
@@ -75,6 +76,20 @@ extension TCPDemultiplexer {
     /// `segments`, and forgets it.
     mutating func abortAndForget(_ id: ConnectionID, now: Instant, segments: inout [TCPSegment]) {
         guard let index = connections.index(forKey: id) else { return }
+        abortAndRemove(at: index, now: now, segments: &segments)
+    }
+
+    /// Forgets the connection at `index`, and the receive memory it was charged.
+    mutating func remove(at index: Dictionary<ConnectionID, Entry>.Index) {
+        receiveMemoryCharged -= connections.values[index].tcp.receiveMemoryCharged
+        connections.remove(at: index)
+    }
+
+    /// Resets the connection at `index`, moves its reset to the end of `segments`, and forgets
+    /// it with the receive memory it was charged.
+    private mutating func abortAndRemove(at index: Dictionary<ConnectionID, Entry>.Index, now: Instant,
+                                         segments: inout [TCPSegment]) {
+        receiveMemoryCharged -= connections.values[index].tcp.receiveMemoryCharged
         connections.modifyValue(at: index) { entry in
             entry.tcp.abort(now: now)
             entry.tcp.moveSegments(into: &segments)

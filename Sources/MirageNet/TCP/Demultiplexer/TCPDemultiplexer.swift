@@ -79,10 +79,15 @@ struct TCPDemultiplexer {
     let secrets: ConnectionSecrets
     var connections: [ConnectionID: Entry] = [:]
     var listeners: [UInt16: TCPListenQueue] = [:]
+    /// Bytes of receive memory every connection together may hold (``StackConfiguration/tcpReceiveMemoryLimit``).
+    let receiveMemoryLimit: Int
+    /// Bytes of receive memory the connections hold together (``TCPConnection/receiveMemoryCharged``).
+    var receiveMemoryCharged = 0
 
     init(configuration: TCPConfiguration, listenBacklog: Int, halfOpenLimit: Int, offloadedSegmentLimit: Int,
-         secrets: ConnectionSecrets) {
+         secrets: ConnectionSecrets, receiveMemoryLimit: Int = .max) {
         self.configuration = configuration
+        self.receiveMemoryLimit = receiveMemoryLimit
         self.listenBacklog = listenBacklog
         self.halfOpenLimit = halfOpenLimit
         self.offloadedSegmentLimit = offloadedSegmentLimit

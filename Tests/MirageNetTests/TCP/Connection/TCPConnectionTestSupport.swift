@@ -245,6 +245,9 @@ struct TCPScript {
     }
 
     var state: TCPConnection.State { connection.state }
+
+    /// Sets what the stack would: the receive memory the connection may hold given the others.
+    mutating func setReceiveMemoryAllowance(_ bytes: Int) { connection.receiveMemoryAllowance = bytes }
     var error: FlowError? { connection.error }
     var statistics: TCPConnectionStatistics { connection.statistics }
     var nextDeadline: Instant? { connection.nextDeadline }
