@@ -32,6 +32,14 @@ public struct ARPCache {
         /// `used`: we resolved it or sent to it, rather than learnt it from its request alone.
         case resolved(MACAddress, expires: Instant, used: Bool)
         case pending(nextRequest: Instant, requestsSent: Int, waiting: [PacketBuffer])
+
+        /// When ``tick(now:)`` has work for it.
+        var deadline: Instant {
+            switch self {
+            case let .resolved(_, expires, _): expires
+            case let .pending(next, _, _): next
+            }
+        }
     }
 
     public let configuration: Configuration
@@ -40,6 +48,9 @@ public struct ARPCache {
     public let network: IPv4Prefix
     public let mac: MACAddress
     private var entries: [IPv4Address: Entry] = [:]
+    /// Each entry's expiry or next request, earliest first; an item is current while it equals
+    /// its entry's ``Entry/deadline`` (stale ones are swept lazily).
+    private var deadlines = DeadlineHeap<IPv4Address>()
     /// Packets dropped because their address did not resolve or too many were waiting.
     public private(set) var droppedPackets: UInt64 = 0
     /// Entries replaced because the cache was full.
@@ -69,7 +80,7 @@ public struct ARPCache {
     /// as one we use, which a flood of requests from other senders then does not replace.
     public mutating func use(_ ip: IPv4Address, now: Instant) -> MACAddress? {
         guard case let .resolved(mac, expires, used) = entries[ip], now < expires else { return nil }
-        if !used { entries[ip] = .resolved(mac, expires: expires, used: true) }
+        if !used { entries[ip] = .resolved(mac, expires: expires, used: true) } // same deadline
         return mac
     }
 
@@ -90,11 +101,11 @@ public struct ARPCache {
                 waiting.removeFirst()
                 droppedPackets += 1
             }
-            entries[ip] = .pending(nextRequest: next, requestsSent: sent, waiting: waiting)
+            entries[ip] = .pending(nextRequest: next, requestsSent: sent, waiting: waiting) // same deadline
             return []
         }
         _ = makeRoom(for: ip, rank: 3)
-        entries[ip] = .pending(nextRequest: now + configuration.retryInterval, requestsSent: 1, waiting: [packet])
+        store(.pending(nextRequest: now + configuration.retryInterval, requestsSent: 1, waiting: [packet]), for: ip)
         return [.request(ip)]
     }
 
@@ -118,7 +129,7 @@ public struct ARPCache {
         }
         guard let victim else { return false }
         if case let .pending(_, _, waiting) = entries[victim.ip] { droppedPackets += UInt64(waiting.count) }
-        entries[victim.ip] = nil
+        store(nil, for: victim.ip)
         evictedEntries += 1
         return true
     }
@@ -143,7 +154,7 @@ public struct ARPCache {
             case nil: used = false
             }
             if makeRoom(for: sender, rank: 1) {
-                entries[sender] = .resolved(packet.senderHardware, expires: now + configuration.entryLifetime, used: used)
+                store(.resolved(packet.senderHardware, expires: now + configuration.entryLifetime, used: used), for: sender)
             }
         }
         if forUs, packet.operation == .request, valid {
@@ -156,36 +167,47 @@ public struct ARPCache {
 
     /// Retries requests that are due, gives up on addresses that did not answer, and forgets
     /// expired entries.
+    ///
+    /// Only the entries due are visited, taken from the deadline heap.
     public mutating func tick(now: Instant) -> [ARPAction] {
         var actions: [ARPAction] = []
-        for (ip, entry) in entries {
+        while let (deadline, ip) = deadlines.first, deadline <= now {
+            deadlines.removeFirst()
+            guard let entry = entries[ip], entry.deadline == deadline else { continue }
             switch entry {
-            case let .resolved(_, expires, _) where expires <= now:
+            case .resolved:
                 entries[ip] = nil
-            case let .pending(next, sent, waiting) where next <= now:
+            case let .pending(_, sent, waiting):
                 if sent >= configuration.maximumRequests {
                     droppedPackets += UInt64(waiting.count)
                     entries[ip] = nil
                 } else {
-                    entries[ip] = .pending(nextRequest: now + configuration.retryInterval, requestsSent: sent + 1, waiting: waiting)
+                    store(.pending(nextRequest: now + configuration.retryInterval, requestsSent: sent + 1, waiting: waiting), for: ip)
                     actions.append(.request(ip))
                 }
-            default:
-                break
             }
         }
+        dropStaleDeadlines()
         return actions
     }
 
-    /// When ``tick(now:)`` next has work: the earliest retry or expiry.
-    public var nextDeadline: Instant? {
-        var earliest: Instant?
-        for entry in entries.values {
-            switch entry {
-            case let .resolved(_, expires, _): earliest = earliest.earliest(expires)
-            case let .pending(next, _, _): earliest = earliest.earliest(next)
-            }
+    /// When ``tick(now:)`` next has work: the earliest retry or expiry, from the top of the heap.
+    public var nextDeadline: Instant? { deadlines.first?.deadline }
+
+    /// Sets (or, with nil, removes) the entry for `ip`, and puts its deadline on the heap.
+    private mutating func store(_ entry: Entry?, for ip: IPv4Address) {
+        let old = entries[ip]?.deadline
+        entries[ip] = entry
+        if let deadline = entry?.deadline, deadline != old { deadlines.push(deadline, ip) }
+        dropStaleDeadlines()
+        if deadlines.count > 2 * entries.count + 64 {
+            let table = entries
+            deadlines.compact { deadline, ip in table[ip]?.deadline == deadline }
         }
-        return earliest
+    }
+
+    /// Pops items that are no longer current off the top, so that ``nextDeadline`` is exact.
+    private mutating func dropStaleDeadlines() {
+        while let (deadline, ip) = deadlines.first, entries[ip]?.deadline != deadline { deadlines.removeFirst() }
     }
 }

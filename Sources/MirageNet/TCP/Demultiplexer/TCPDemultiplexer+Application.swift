@@ -41,7 +41,7 @@ extension TCPDemultiplexer {
                                                initialSequence: secrets.initialSequence(for: id, now: now),
                                                mtu: mtu, timestampOffset: secrets.timestampOffset(for: id),
                                                now: now, configuration: configuration)
-        connections[id] = Entry(tcp: offloading(connection), owner: .application)
+        insert(connection, for: id, owner: .application)
     }
 
     /// The application is done with connection `id`: no one holds it any more, and it is

@@ -36,7 +36,7 @@ extension TCPDemultiplexer {
                                               initialSequence: secrets.initialSequence(for: id, now: now),
                                               mtu: mtu, timestampOffset: secrets.timestampOffset(for: id),
                                               now: now, configuration: configuration)
-        connections[id] = Entry(tcp: offloading(connection), owner: .listener(id.localPort))
+        insert(connection, for: id, owner: .listener(id.localPort))
         return .opened
     }
 
@@ -82,7 +82,7 @@ extension TCPDemultiplexer {
                                                   mtu: mtu, peerMSS: mss, peerScale: scale,
                                                   peerSACK: sack, timestampOffset: secrets.timestampOffset(for: id),
                                                   now: now, configuration: configuration)
-        connections[id] = Entry(tcp: offloading(connection), owner: .application)
+        insert(connection, for: id, owner: .application)
         listeners.values[listener].acceptQueue.append(id)
         return .cookieAccepted(port: id.localPort)
     }

@@ -30,6 +30,7 @@ extension TCPDemultiplexer {
                     entry.tcp.receiveMemoryCharged)
         }
         receiveMemoryCharged = othersCharged + charged
+        reschedule(at: index)
         var outcome = Outcome.kept
         if case let .listener(port) = owner {
             if state == .closed {
@@ -64,6 +65,7 @@ extension TCPDemultiplexer {
             entry.tcp.sendPending(now: now)
             entry.tcp.moveSegments(into: &segments)
         }
+        reschedule(at: index)
     }
 
     /// Moves the segments connection `id` queued to the end of `segments`.

@@ -29,6 +29,9 @@ struct TCPDemultiplexer {
     struct Entry {
         var tcp: TCPConnection
         var owner: Owner
+        /// The deadline the timer heap holds for it (``TCPConnection/nextDeadline`` when last
+        /// changed); nil when none.
+        var scheduled: Instant? = nil
     }
 
     /// What a segment that no connection holds asks of the stack.
@@ -79,6 +82,9 @@ struct TCPDemultiplexer {
     let secrets: ConnectionSecrets
     var connections: [ConnectionID: Entry] = [:]
     var listeners: [UInt16: TCPListenQueue] = [:]
+    /// Every connection's next deadline, earliest first (each entry current while it matches
+    /// ``Entry/scheduled``).
+    var timers = DeadlineHeap<ConnectionID>()
     /// Bytes of receive memory every connection together may hold (``StackConfiguration/tcpReceiveMemoryLimit``).
     let receiveMemoryLimit: Int
     /// Bytes of receive memory the connections hold together (``TCPConnection/receiveMemoryCharged``).
@@ -139,30 +145,55 @@ struct TCPDemultiplexer {
     /// When a connection's timers next have work.
     /// (A mutating getter: the connections are read in place, where iterating over them would
     /// copy each one and retain every buffer it holds.)
+    /// The earliest deadline of any connection, from the timer heap: O(1) but for the stale
+    /// entries it drops on the way.
     var nextDeadline: Instant? {
         mutating get {
-            var earliest: Instant?
-            forEachConnectionInPlace { _, entry in earliest = earliest.earliest(entry.tcp.nextDeadline) }
-            return earliest
+            while let (deadline, id) = timers.first {
+                if isCurrent(deadline, id) { return deadline }
+                timers.removeFirst()
+            }
+            return nil
         }
     }
 
-    /// The connections whose timers are due at `now`.
+    /// The connections whose timers are due at `now`, each once, taken off the timer heap: the
+    /// caller runs their timers through ``update(_:at:holdingAcknowledgment:now:segments:_:)``,
+    /// which schedules them again.
     mutating func connectionsDue(at now: Instant) -> [ConnectionID] {
         var due: [ConnectionID] = []
-        forEachConnectionInPlace { id, entry in
-            if let deadline = entry.tcp.nextDeadline, deadline <= now { due.append(id) }
+        while let (deadline, id) = timers.first, deadline <= now {
+            timers.removeFirst()
+            guard let index = connections.index(forKey: id), connections.values[index].scheduled == deadline else { continue }
+            connections.values[index].scheduled = nil
+            due.append(id)
         }
         return due
     }
 
-    /// Calls `body` with each connection through an inout access, so that none is copied.
-    private mutating func forEachConnectionInPlace(_ body: (ConnectionID, inout Entry) -> Void) {
-        var index = connections.startIndex
-        while index != connections.endIndex {
-            let id = connections.keys[index]
-            connections.modifyValue(at: index) { body(id, &$0) }
-            connections.formIndex(after: &index)
+    /// Whether the heap's entry `deadline` for `id` is the connection's current one.
+    private func isCurrent(_ deadline: Instant, _ id: ConnectionID) -> Bool {
+        guard let index = connections.index(forKey: id) else { return false }
+        return connections.values[index].scheduled == deadline
+    }
+
+    /// Puts the connection at `index` on the timer heap again when its next deadline moved;
+    /// sweeps the heap when stale entries outnumber the connections.
+    mutating func reschedule(at index: Dictionary<ConnectionID, Entry>.Index) {
+        let deadline = connections.modifyValue(at: index) { $0.tcp.nextDeadline }
+        guard deadline != connections.values[index].scheduled else { return }
+        connections.values[index].scheduled = deadline
+        guard let deadline else { return }
+        timers.push(deadline, connections.keys[index])
+        if timers.count > 2 * connections.count + 64 {
+            let table = connections
+            timers.compact { deadline, id in table[id]?.scheduled == deadline }
         }
+    }
+
+    /// Adds connection `id` to the table and its timers to the heap.
+    mutating func insert(_ connection: TCPConnection, for id: ConnectionID, owner: Owner) {
+        connections[id] = Entry(tcp: offloading(connection), owner: owner)
+        if let index = connections.index(forKey: id) { reschedule(at: index) }
     }
 }

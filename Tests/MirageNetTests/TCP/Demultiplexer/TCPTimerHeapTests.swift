@@ -1,0 +1,33 @@
+import MirageCore
+@testable import MirageNet
+import Testing
+
+/// The stack's TCP timers come from a heap: the next deadline without visiting every connection.
+@Suite("TCP timers on a heap: the next deadline and the connections due, among thousands")
+struct TCPTimerHeapTests {
+    func at(_ milliseconds: Int) -> Instant { Instant(nanoseconds: UInt64(milliseconds) * 1_000_000) }
+
+    @Test("2,000 connections opened 1 ms apart: each SYN times out at its own deadline, in order, each once; the heap stays bounded")
+    func manyConnections() throws {
+        var core = StackCore(configuration: StackConfiguration(address: IPv4Prefix(address: hostB, length: 24)),
+                             mac: MACAddress(2, 0, 0, 0, 0, 2), mtu: 1500, key: (1, 2), now: .zero)
+        var ids: [ConnectionID] = []
+        for index in 0..<2000 {
+            ids.append(try core.connect(to: hostA, port: 80, now: at(index)))
+        }
+        // The initial RTO is 1 s: the first SYN is due at 1 s.
+        #expect(core.tcp.nextDeadline == at(1000))
+        var fired: [ConnectionID] = []
+        for millisecond in 1000..<3000 {
+            let due = core.tcp.connectionsDue(at: at(millisecond))
+            fired += due
+            for id in due { core.updateConnection(id, now: at(millisecond)) { $0.handleTimers(now: at(millisecond)) } }
+            #expect(core.tcp.timers.count <= 2 * core.tcp.connectionCount + 64)
+        }
+        // Each connection's timer fired once, in the order of its deadline.
+        #expect(fired.count == ids.count)
+        #expect(fired == ids)
+        // Each SYN was sent again with a doubled RTO: the next deadline is the first one's 3 s.
+        #expect(core.tcp.nextDeadline == at(3000))
+    }
+}
