@@ -52,6 +52,14 @@ public struct TCPConfiguration: Sendable {
     public var keepAliveIdle: Duration? = nil
     public var keepAliveInterval = Duration.seconds(75)
     public var keepAliveProbes = 9
+    /// How long the peer may keep its window closed while data waits to be sent before the
+    /// connection is given up with ``MirageCore/FlowError/timedOut``: RFC 9293 section 3.8.6.1
+    /// lets a sender probe a zero window forever, which lets a peer pin the data (and the
+    /// connection) for good; RFC 5482's user timeout bounds it, as Linux bounds its probes.
+    public var zeroWindowTimeout = Duration.seconds(120)
+    /// How long a connection the application has closed may take to send what it still holds
+    /// and its FIN (FIN-WAIT-1, CLOSING, LAST-ACK) before it is reset (Linux's orphan retries).
+    public var orphanTimeout = Duration.seconds(60)
 
     public init() {}
 

@@ -44,6 +44,7 @@ extension TCPConnection {
         if sendWindow > 0 {
             persistDeadline = nil
             persistBackoffs = 0
+            zeroWindowSince = nil
         }
     }
 

@@ -6,7 +6,15 @@ extension TCPConnection {
     /// orphaned FIN-WAIT-2 limit.
     public mutating func handleTimers(now: Instant) {
         if let deadline = closeDeadline, deadline <= now {
-            enterClosed(error: nil)
+            switch state {
+            case .finWait1, .closing, .lastAck:
+                // An orphan that could not finish in time (TCPConfiguration.orphanTimeout).
+                statistics.orphansExpired += 1
+                abort(now: now)
+                error = .timedOut
+            default:
+                enterClosed(error: nil)
+            }
             return
         }
         if let deadline = retransmissionDeadline, deadline <= now {
@@ -17,6 +25,12 @@ extension TCPConnection {
         if let deadline = persistDeadline, deadline <= now {
             persistDeadline = nil
             persistBackoffs += 1
+            if let since = zeroWindowSince, now - since >= configuration.zeroWindowTimeout {
+                statistics.zeroWindowTimeouts += 1
+                abort(now: now)
+                error = .timedOut
+                return
+            }
             if sendUnacknowledged + sendWindow - sendNext > 0 {
                 overrideSWS = true // a window too small to fill: send into it anyway
             } else {
@@ -100,11 +114,21 @@ extension TCPConnection {
             // is too small to send into without silly windows (the override timer); both need a
             // timer, or nothing would ever happen unless the peer spoke.
             if waiting {
+                if sendUnacknowledged + sendWindow - sendNext <= 0 {
+                    if zeroWindowSince == nil { zeroWindowSince = now }
+                } else {
+                    zeroWindowSince = nil
+                }
                 if persistDeadline == nil {
                     persistDeadline = now + persistInterval
+                    // The zero window's time limit falls on a probe, however far backed off.
+                    if let since = zeroWindowSince {
+                        persistDeadline = Swift.min(persistDeadline!, since + configuration.zeroWindowTimeout)
+                    }
                 }
             } else {
                 persistDeadline = nil
+                zeroWindowSince = nil
             }
         }
         if let idle = configuration.keepAliveIdle, state == .established || state == .closeWait {

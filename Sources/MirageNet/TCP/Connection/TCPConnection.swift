@@ -94,6 +94,8 @@ public struct TCPConnection {
     var keepAliveProbesSent = 0
     /// TIME-WAIT's end, or the end of an orphaned FIN-WAIT-2.
     var closeDeadline: Instant?
+    /// Since when the peer's window has been closed with data waiting (``TCPConfiguration/zeroWindowTimeout``).
+    var zeroWindowSince: Instant?
 
     // Congestion control and loss recovery.
     var congestion: CongestionControl
@@ -292,7 +294,11 @@ public struct TCPConnection {
             abort(now: now)
         } else {
             shutdownWrite(now: now)
-            if state == .finWait2 { closeDeadline = now + configuration.maximumSegmentLifetime * 2 }
+            switch state {
+            case .finWait2: closeDeadline = now + configuration.maximumSegmentLifetime * 2
+            case .finWait1, .closing, .lastAck: closeDeadline = now + configuration.orphanTimeout
+            default: break
+            }
         }
     }
 
