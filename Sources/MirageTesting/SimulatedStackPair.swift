@@ -13,18 +13,21 @@ public final class SimulatedStackPair {
     public let network: SimulatedNetwork
     public let tcp: TCPConfiguration
     public let offloads: NetworkOffloads
-    /// Changes to both stacks' configurations beyond ``tcp``.
+    /// Changes to both stacks' configurations beyond ``tcp``, then to the server's alone.
     public let configure: (inout StackConfiguration) -> Void
+    public let configureServer: (inout StackConfiguration) -> Void
     public private(set) var client: DirectStack<SimulatedNetworkDevice, ManualClock>!
     public private(set) var server: DirectStack<SimulatedNetworkDevice, ManualClock>!
 
     public init(seed: UInt64, impairments: SimulatedNetwork.Impairments = SimulatedNetwork.Impairments(),
                 tcp: TCPConfiguration = TCPConfiguration(), offloads: NetworkOffloads = [],
-                configure: @escaping (inout StackConfiguration) -> Void = { _ in }) {
+                configure: @escaping (inout StackConfiguration) -> Void = { _ in },
+                configureServer: @escaping (inout StackConfiguration) -> Void = { _ in }) {
         network = SimulatedNetwork(seed: seed, impairments: impairments)
         self.tcp = tcp
         self.offloads = offloads
         self.configure = configure
+        self.configureServer = configureServer
     }
 
     /// Creates the stacks (inside the scheduler) and runs `body`; returns its status.
@@ -43,6 +46,7 @@ public final class SimulatedStackPair {
             serverConfiguration.tcp = tcp
             configure(&clientConfiguration)
             configure(&serverConfiguration)
+            configureServer(&serverConfiguration)
             client = DirectStack(device: network.attach(mac: MACAddress(2, 0, 0, 0, 0, 1), offloads: offloads),
                                  clock: platform.monotonicClock, entropy: SeededEntropy(seed: 11), configuration: clientConfiguration)
             server = DirectStack(device: network.attach(mac: MACAddress(2, 0, 0, 0, 0, 2), offloads: offloads),

@@ -14,6 +14,8 @@ public enum FlowError: Error, Hashable, Sendable, CustomStringConvertible {
     case addressInUse(port: UInt16)
     /// The platform reported an error; `code` is its error number (errno on unix).
     case io(code: Int32)
+    /// The stack holds as many connections as it may (its connection limit).
+    case tooManyConnections
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum FlowError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreachable: "network unreachable"
         case let .addressInUse(port): "port \(port) is already in use"
         case let .io(code): "input/output error (error number \(code))"
+        case .tooManyConnections: "too many connections"
         }
     }
 }

@@ -15,6 +15,8 @@ public struct StackConfiguration: Sendable {
     public var listenBacklog = 128
     /// Connections in SYN-RECEIVED per listener; beyond this, SYN cookies answer (RFC 4987).
     public var halfOpenLimit = 256
+    /// The caps on connections by state: all but TIME-WAIT, TIME-WAIT, orphans.
+    public var connectionLimits = ConnectionLimits()
     /// Destinations whose path MTU is remembered (RFC 1191), at most; only connections in flight
     /// teach one, and each expires after 10 minutes.
     public var pathMTUEntryLimit = 256

@@ -36,6 +36,8 @@ extension StackCore {
             if !segment.payload.isEmpty { updateConnection(id, now: now) { $0.receive(segment, now: now) } }
         case .listenOverflow:
             statistics.listenOverflows += 1 // the peer retries its SYN (as Linux does)
+        case .connectionLimit:
+            statistics.connectionLimitRefusals += 1 // the peer retries its SYN
         case let .closedPort(reset):
             statistics.tcpSegmentsToClosedPorts += 1
             if let reset {
@@ -69,6 +71,7 @@ extension StackCore {
         case .kept, .forgotten: break
         case let .queuedForAccept(port): changes.listeners.insert(port)
         case .listenOverflow: statistics.listenOverflows += 1
+        case .timeWaitDropped: statistics.timeWaitDropped += 1
         }
     }
 

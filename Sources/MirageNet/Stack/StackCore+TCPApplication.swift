@@ -41,7 +41,12 @@ extension StackCore {
         }) else { throw .addressInUse(port: 0) }
         nextEphemeralProbe &+= free.step + 1
         let id = ConnectionID(remoteAddress: remote, remotePort: port, localPort: free.port)
-        tcp.open(id, mtu: ipv4.mtu(towards: remote), now: now)
+        do {
+            try tcp.open(id, mtu: ipv4.mtu(towards: remote), now: now)
+        } catch {
+            statistics.connectionLimitRefusals += 1
+            throw error
+        }
         flushSegments(of: id, now: now)
         return id
     }
@@ -88,6 +93,12 @@ extension StackCore {
     /// The application is done with the connection: it closes (or resets, with unread data) and
     /// is forgotten once finished.
     public mutating func release(_ id: ConnectionID, now: Instant) {
+        guard let status = tcp.status(of: id) else { return }
+        if status.state != .closed, status.state != .timeWait, !tcp.mayOrphan {
+            statistics.orphanLimitResets += 1
+            abort(id, now: now)
+            return
+        }
         guard tcp.orphan(id) else { return }
         updateConnection(id, now: now) { if $0.state != .closed { $0.close(now: now) } }
     }

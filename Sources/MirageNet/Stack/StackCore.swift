@@ -72,7 +72,8 @@ public struct StackCore {
         tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,
                                halfOpenLimit: configuration.halfOpenLimit, offloadedSegmentLimit: offloadedSegmentLimit,
                                secrets: ConnectionSecrets(key: key, local: configuration.address.address),
-                               receiveMemoryLimit: configuration.tcpReceiveMemoryLimit)
+                               receiveMemoryLimit: configuration.tcpReceiveMemoryLimit,
+                               limits: configuration.connectionLimits)
     }
 
     public var address: IPv4Address { configuration.address.address }

@@ -29,6 +29,12 @@ public struct StackStatistics: Hashable, Sendable {
     public var synCookiesSent: UInt64 = 0
     public var synCookiesAccepted: UInt64 = 0
     public var listenOverflows: UInt64 = 0
+    /// SYNs left unanswered and active opens refused at ``ConnectionLimits/connections``.
+    public var connectionLimitRefusals: UInt64 = 0
+    /// Connections forgotten on entering TIME-WAIT past ``ConnectionLimits/timeWait``.
+    public var timeWaitDropped: UInt64 = 0
+    /// Closes that reset the connection at once past ``ConnectionLimits/orphans``.
+    public var orphanLimitResets: UInt64 = 0
     /// Packets we had no route for.
     public var unroutable: UInt64 = 0
     /// ARP entries replaced because the cache was full (``ARPCache/Configuration/entryLimit``).

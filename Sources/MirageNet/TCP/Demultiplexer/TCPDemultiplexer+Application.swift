@@ -35,8 +35,10 @@ extension TCPDemultiplexer {
     /// Opens connection `id` (RFC 9293 section 3.5, active open): its SYN waits in it to be sent
     /// (``moveSegments(of:into:)``).
     /// - Parameter mtu: the MTU towards the peer, for the MSS it announces.
-    mutating func open(_ id: ConnectionID, mtu: Int, now: Instant) {
+    /// - Throws: ``FlowError/tooManyConnections`` at ``ConnectionLimits/connections``.
+    mutating func open(_ id: ConnectionID, mtu: Int, now: Instant) throws(FlowError) {
         precondition(connections[id] == nil, "a connection with this id exists")
+        guard mayOpenConnection else { throw .tooManyConnections }
         let connection = TCPConnection.connect(localPort: id.localPort, remotePort: id.remotePort,
                                                initialSequence: secrets.initialSequence(for: id, now: now),
                                                mtu: mtu, timestampOffset: secrets.timestampOffset(for: id),
@@ -50,7 +52,15 @@ extension TCPDemultiplexer {
     @discardableResult
     mutating func orphan(_ id: ConnectionID) -> Bool {
         guard let index = connections.index(forKey: id) else { return false }
-        connections.values[index].owner = .orphan
+        connections.modifyValue(at: index) { entry in
+            census.count(entry, -1)
+            entry.owner = .orphan
+            census.count(entry, 1)
+        }
         return true
     }
+
+    /// Whether a connection the application closes may stay as an orphan to finish: false at
+    /// ``ConnectionLimits/orphans``, and the close is then a reset.
+    var mayOrphan: Bool { census.orphans < limits.orphans }
 }

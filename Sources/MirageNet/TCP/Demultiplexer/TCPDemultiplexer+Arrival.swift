@@ -28,6 +28,7 @@ extension TCPDemultiplexer {
     private mutating func acceptSYN(_ syn: TCPSegment, id: ConnectionID, listener: Dictionary<UInt16, TCPListenQueue>.Index,
                                     mtu: Int, now: Instant) -> Arrival {
         guard listeners.values[listener].acceptQueue.count < listenBacklog else { return .listenOverflow }
+        guard mayOpenConnection else { return .connectionLimit }
         if listeners.values[listener].halfOpen >= halfOpenLimit {
             return .cookie(synACK: cookieSYNACK(answering: syn, id: id, mtu: mtu, now: now))
         }
@@ -73,6 +74,7 @@ extension TCPDemultiplexer {
             return nil
         }
         guard listeners.values[listener].acceptQueue.count < listenBacklog else { return .listenOverflow }
+        guard mayOpenConnection else { return .connectionLimit }
         var scale: UInt8?
         var sack = false
         if let echo = ack.header.options.timestamps?.echoReply {

@@ -17,7 +17,10 @@ extension TCPDemultiplexer {
     mutating func update(_ id: ConnectionID, at index: Dictionary<ConnectionID, Entry>.Index,
                          holdingAcknowledgment holding: Bool, now: Instant, segments: inout [TCPSegment],
                          _ change: (inout TCPConnection) -> Void) -> Update {
-        let othersCharged = receiveMemoryCharged - connections.values[index].tcp.receiveMemoryCharged
+        let (ownCharged, before) = connections.modifyValue(at: index) { entry in
+            (entry.tcp.receiveMemoryCharged, ConnectionCensus.category(state: entry.tcp.state, owner: entry.owner))
+        }
+        let othersCharged = receiveMemoryCharged - ownCharged
         let allowance = Swift.max(receiveMemoryLimit - othersCharged, configuration.receiveMemoryGuaranteed)
         let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged) = connections.modifyValue(at: index) { entry in
             let wasSynchronized = entry.tcp.isSynchronized
@@ -30,6 +33,16 @@ extension TCPDemultiplexer {
                     entry.tcp.receiveMemoryCharged)
         }
         receiveMemoryCharged = othersCharged + charged
+        let after = ConnectionCensus.category(state: state, owner: owner)
+        if after != before {
+            census.count(before, -1)
+            census.count(after, 1)
+        }
+        if after == .timeWait, before != .timeWait, census.timeWait > limits.timeWait {
+            // Past the TIME-WAIT cap: forgotten at once rather than kept waiting.
+            remove(at: index)
+            return Update(owesAcknowledgment: owesAcknowledgment, outcome: .timeWaitDropped)
+        }
         reschedule(at: index)
         var outcome = Outcome.kept
         if case let .listener(port) = owner {
@@ -83,7 +96,10 @@ extension TCPDemultiplexer {
 
     /// Forgets the connection at `index`, and the receive memory it was charged.
     mutating func remove(at index: Dictionary<ConnectionID, Entry>.Index) {
-        receiveMemoryCharged -= connections.values[index].tcp.receiveMemoryCharged
+        receiveMemoryCharged -= connections.modifyValue(at: index) { entry in
+            census.count(entry, -1)
+            return entry.tcp.receiveMemoryCharged
+        }
         connections.remove(at: index)
     }
 
@@ -91,10 +107,12 @@ extension TCPDemultiplexer {
     /// it with the receive memory it was charged.
     private mutating func abortAndRemove(at index: Dictionary<ConnectionID, Entry>.Index, now: Instant,
                                          segments: inout [TCPSegment]) {
-        receiveMemoryCharged -= connections.values[index].tcp.receiveMemoryCharged
-        connections.modifyValue(at: index) { entry in
+        receiveMemoryCharged -= connections.modifyValue(at: index) { entry in
+            census.count(entry, -1)
+            let charged = entry.tcp.receiveMemoryCharged
             entry.tcp.abort(now: now)
             entry.tcp.moveSegments(into: &segments)
+            return charged
         }
         connections.remove(at: index)
     }

@@ -47,6 +47,9 @@ struct TCPDemultiplexer {
         /// The listener's accept queue is full: the segment is dropped (the peer retries, as with
         /// Linux).
         case listenOverflow
+        /// The stack holds ``ConnectionLimits/connections``: the segment is dropped (the peer
+        /// retries).
+        case connectionLimit
         /// No connection or listener wants the segment: send `reset`, unless nil (the segment was
         /// a reset itself; RFC 9293 section 3.10.7.1).
         case closedPort(reset: TCPSegment?)
@@ -70,6 +73,8 @@ struct TCPDemultiplexer {
         case listenOverflow
         /// It closed and, held by a listener or by nobody, was forgotten.
         case forgotten
+        /// It entered TIME-WAIT past ``ConnectionLimits/timeWait`` and was forgotten at once.
+        case timeWaitDropped
     }
 
     let configuration: TCPConfiguration
@@ -87,13 +92,19 @@ struct TCPDemultiplexer {
     var timers = DeadlineHeap<ConnectionID>()
     /// Bytes of receive memory every connection together may hold (``StackConfiguration/tcpReceiveMemoryLimit``).
     let receiveMemoryLimit: Int
+    /// The caps on connections by state.
+    let limits: ConnectionLimits
+    /// The connections held, by state.
+    var census = ConnectionCensus()
+
     /// Bytes of receive memory the connections hold together (``TCPConnection/receiveMemoryCharged``).
     var receiveMemoryCharged = 0
 
     init(configuration: TCPConfiguration, listenBacklog: Int, halfOpenLimit: Int, offloadedSegmentLimit: Int,
-         secrets: ConnectionSecrets, receiveMemoryLimit: Int = .max) {
+         secrets: ConnectionSecrets, receiveMemoryLimit: Int = .max, limits: ConnectionLimits = ConnectionLimits()) {
         self.configuration = configuration
         self.receiveMemoryLimit = receiveMemoryLimit
+        self.limits = limits
         self.listenBacklog = listenBacklog
         self.halfOpenLimit = halfOpenLimit
         self.offloadedSegmentLimit = offloadedSegmentLimit
@@ -164,36 +175,55 @@ struct TCPDemultiplexer {
         var due: [ConnectionID] = []
         while let (deadline, id) = timers.first, deadline <= now {
             timers.removeFirst()
-            guard let index = connections.index(forKey: id), connections.values[index].scheduled == deadline else { continue }
-            connections.values[index].scheduled = nil
+            guard let index = connections.index(forKey: id),
+                  connections.modifyValue(at: index, { entry in
+                      guard entry.scheduled == deadline else { return false }
+                      entry.scheduled = nil
+                      return true
+                  }) else { continue }
             due.append(id)
         }
         return due
     }
 
     /// Whether the heap's entry `deadline` for `id` is the connection's current one.
-    private func isCurrent(_ deadline: Instant, _ id: ConnectionID) -> Bool {
+    private mutating func isCurrent(_ deadline: Instant, _ id: ConnectionID) -> Bool {
         guard let index = connections.index(forKey: id) else { return false }
-        return connections.values[index].scheduled == deadline
+        return connections.modifyValue(at: index) { $0.scheduled == deadline }
     }
 
     /// Puts the connection at `index` on the timer heap again when its next deadline moved;
     /// sweeps the heap when stale entries outnumber the connections.
     mutating func reschedule(at index: Dictionary<ConnectionID, Entry>.Index) {
-        let deadline = connections.modifyValue(at: index) { $0.tcp.nextDeadline }
-        guard deadline != connections.values[index].scheduled else { return }
-        connections.values[index].scheduled = deadline
-        guard let deadline else { return }
+        let moved: Instant?? = connections.modifyValue(at: index) { entry in
+            let deadline = entry.tcp.nextDeadline
+            guard deadline != entry.scheduled else { return .none }
+            entry.scheduled = deadline
+            return .some(deadline)
+        }
+        guard case let .some(.some(deadline)) = moved else { return }
         timers.push(deadline, connections.keys[index])
         if timers.count > 2 * connections.count + 64 {
-            let table = connections
-            timers.compact { deadline, id in table[id]?.scheduled == deadline }
+            var current = Set<ConnectionID>() // (deadline, id) pairs, as ids: one per connection
+            var scheduled: [ConnectionID: Instant] = [:]
+            scheduled.reserveCapacity(connections.count)
+            for index in connections.indices {
+                if let deadline = connections.modifyValue(at: index, { $0.scheduled }) {
+                    scheduled[connections.keys[index]] = deadline
+                }
+            }
+            timers.compact { deadline, id in scheduled[id] == deadline && current.insert(id).inserted }
         }
     }
 
-    /// Adds connection `id` to the table and its timers to the heap.
+    /// Adds connection `id` to the table, counted, and its timers to the heap.
     mutating func insert(_ connection: TCPConnection, for id: ConnectionID, owner: Owner) {
-        connections[id] = Entry(tcp: offloading(connection), owner: owner)
+        let entry = Entry(tcp: offloading(connection), owner: owner)
+        census.count(entry, 1)
+        connections[id] = entry
         if let index = connections.index(forKey: id) { reschedule(at: index) }
     }
+
+    /// Whether a new connection may be made: ``ConnectionLimits/connections`` not reached.
+    var mayOpenConnection: Bool { census.active + census.orphans < limits.connections }
 }

@@ -9,8 +9,9 @@ struct TCPTimerHeapTests {
 
     @Test("2,000 connections opened 1 ms apart: each SYN times out at its own deadline, in order, each once; the heap stays bounded")
     func manyConnections() throws {
-        var core = StackCore(configuration: StackConfiguration(address: IPv4Prefix(address: hostB, length: 24)),
-                             mac: MACAddress(2, 0, 0, 0, 0, 2), mtu: 1500, key: (1, 2), now: .zero)
+        var configuration = StackConfiguration(address: IPv4Prefix(address: hostB, length: 24))
+        configuration.connectionLimits.connections = 4096
+        var core = StackCore(configuration: configuration, mac: MACAddress(2, 0, 0, 0, 0, 2), mtu: 1500, key: (1, 2), now: .zero)
         var ids: [ConnectionID] = []
         for index in 0..<2000 {
             ids.append(try core.connect(to: hostA, port: 80, now: at(index)))
