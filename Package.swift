@@ -14,6 +14,9 @@ import Glibc
 #endif
 
 let embedded = Context.environment["SWIFT_EMBEDDED"].map { !$0.isEmpty && $0 != "0" } ?? false
+/// `MIRAGE_FUZZ=1` adds `mirage-fuzz`, the libFuzzer harness over `MirageFuzzTargets`, which
+/// `scripts/fuzz` builds with `-sanitize=fuzzer,address` in a scratch path of its own.
+let fuzzing = Context.environment["MIRAGE_FUZZ"].map { !$0.isEmpty && $0 != "0" } ?? false
 
 /// The flags every Embedded Swift library target builds with (PLATFORM-NOTES.md, "Embedded Swift
 /// for the guest"). Kept in one place: examples and the hvt target reuse this manifest.
@@ -235,11 +238,28 @@ let hostedTargets: [Target] = [
         name: "MirageHVTHostTests",
         dependencies: ["MirageHVTHost", "CMirageHVTABI"]
     ),
+    .target(
+        name: "MirageFuzzTargets",
+        dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHTTP", "MirageDNS", "MirageKV",
+                       "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
+        path: "Fuzz/Sources/MirageFuzzTargets",
+        swiftSettings: tenderSwiftSettings
+    ),
+    .testTarget(
+        name: "MirageFuzzTargetTests",
+        dependencies: ["MirageFuzzTargets"],
+        path: "Tests/MirageFuzzTargetTests"
+    ),
     .testTarget(
         name: "EndToEndTests",
         dependencies: [],
         exclude: ["Fixtures"]
     ),
+]
+
+/// The libFuzzer harness (``fuzzing``): entry points only; the targets are `MirageFuzzTargets`.
+let fuzzTargets: [Target] = [
+    .executableTarget(name: "mirage-fuzz", dependencies: ["MirageFuzzTargets"], path: "Fuzz/Sources/mirage-fuzz"),
 ]
 
 let package = Package(
@@ -260,10 +280,10 @@ let package = Package(
         .library(name: "MirageUnix", targets: ["MirageUnix"]),
         .library(name: "MirageConfig", targets: ["MirageConfig"]),
         .executable(name: "swift-mirage", targets: ["swift-mirage"]),
-    ]),
+    ] + (fuzzing ? [.executable(name: "mirage-fuzz", targets: ["mirage-fuzz"])] : [])),
     dependencies: embedded ? [] : [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: portableTargets + (embedded ? guestTargets : hostedTargets),
+    targets: portableTargets + (embedded ? guestTargets : hostedTargets + (fuzzing ? fuzzTargets : [])),
     swiftLanguageModes: [.v5]
 )

@@ -54,6 +54,19 @@ public enum ManifestValidator {
                 report(key.location, "configure-time key '\(key.name)' needs a default")
             }
         }
+        // References: the description is JSON from another process, so every name it uses must
+        // name something it declares (the wiring generator relies on it).
+        for id in description.main.devices where devicesByID[id] == nil {
+            report(description.main.location, "the unikernel uses device '\(id)', which is not declared")
+        }
+        for name in description.main.keys where keyLocations[name] == nil {
+            report(description.main.location, "the unikernel uses key '\(name)', which is not declared")
+        }
+        for device in description.devices {
+            for id in device.dependencies where devicesByID[id] == nil {
+                report(device.location, "device '\(device.name)' depends on device '\(id)', which is not declared")
+            }
+        }
         return problems
     }
 

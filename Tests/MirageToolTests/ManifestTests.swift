@@ -115,6 +115,19 @@ struct ValidationTests {
         #expect(ManifestValidator.diagnose(description(name: name)).map(\.message) == [message])
     }
 
+    @Test("every device and key the description names must be declared (found by fuzzing: the wiring generator trapped)")
+    func undeclaredReferences() {
+        var broken = description(devices: [DeviceDescription(id: "net", kind: "network", signature: "NetworkDevice", name: "service",
+                                                             parameters: [:], dependencies: ["phantom"], location: Self.location)])
+        broken.main.devices = ["stack"]
+        broken.main.keys = ["port"]
+        #expect(ManifestValidator.diagnose(broken).map(\.message) == [
+            "the unikernel uses device 'stack', which is not declared",
+            "the unikernel uses key 'port', which is not declared",
+            "device 'service' depends on device 'phantom', which is not declared",
+        ])
+    }
+
     @Test("the main type must be a Swift type name")
     func typeName() {
         #expect(ManifestValidator.diagnose(description(typeName: "Not a type")).map(\.message) == ["'Not a type' is not a Swift type name"])

@@ -3,7 +3,7 @@ import Glibc
 import MirageHostSystem
 
 /// A block device the tender serves from a host file: sector `n` at byte `n * sectorSize`.
-final class BlockBackend {
+public final class BlockBackend {
     static let sectorSize: UInt64 = 512
 
     let name: String
@@ -13,7 +13,7 @@ final class BlockBackend {
     let writable: Bool
 
     /// Opens `path` read-write, or read-only when the file does not allow writing.
-    init(name: String, path: String) throws(TenderError) {
+    public init(name: String, path: String) throws(TenderError) {
         self.name = name
         self.path = path
         let fd: Int32

@@ -10,7 +10,7 @@ import MirageHostSystem
 /// frames nobody waits for leaves the epoll set when it next reports (it is level-triggered and
 /// would otherwise end every wait at once) and comes back when the guest waits for it again, so
 /// the steady states (waiting, or busy and checking) cost no `epoll_ctl` calls.
-final class HostEvents {
+public final class HostEvents {
     private let epoll: Int32
     private let signals: Int32
     /// The net devices' descriptors by device index, and whether each is in the epoll set.
@@ -24,7 +24,7 @@ final class HostEvents {
     /// Creates the epoll set.
     /// - Parameter handlesSignals: whether SIGINT and SIGTERM stop the guest: they are blocked
     ///   for the calling thread and read from a signalfd instead.
-    init(handlesSignals: Bool = true) {
+    public init(handlesSignals: Bool = true) {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard handlesSignals else {
             signals = -1

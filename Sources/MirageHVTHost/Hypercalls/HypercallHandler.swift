@@ -6,9 +6,9 @@ import MirageHostSystem
 /// Serves the guest's hypercalls (mirage_hvt_abi.h). Every guest address and length goes through
 /// ``GuestMemory``'s checks; a call that names memory outside the guest, an unknown call or a bad
 /// argument address ends the guest as crashed, with the reason.
-final class HypercallHandler {
+public final class HypercallHandler {
     /// What the run loop does after a hypercall.
-    enum Outcome: Equatable {
+    public enum Outcome: Equatable {
         case resume
         case halt(status: Int32)
         case crash(String)
@@ -29,8 +29,14 @@ final class HypercallHandler {
         for (index, net) in nets { events.watch(device: index, fileDescriptor: net.fileDescriptor) }
     }
 
+    /// A handler serving `blocks` and no network device (for tests and the fuzzer, which drive
+    /// it over a buffer as guest memory).
+    public convenience init(memory: GuestMemory, blocks: [Int: BlockBackend], events: HostEvents) {
+        self.init(memory: memory, blocks: blocks, nets: [:], events: events)
+    }
+
     /// Serves hypercall `number` with its argument structure at guest address `argument`.
-    func handle(_ number: UInt64, argument: UInt64) -> Outcome {
+    public func handle(_ number: UInt64, argument: UInt64) -> Outcome {
         switch number {
         case UInt64(MIRAGE_HVT_WALL_CLOCK.rawValue):
             return withArgument(mirage_hvt_time.self, at: argument) { $0.pointee.nanoseconds = Self.clock(CLOCK_REALTIME) }

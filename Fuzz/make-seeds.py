@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target into Fuzz/Corpus/TARGET/ (run from anywhere).
+
+Each seed is a small valid input in the form the target reads (FuzzInput programs for the
+structured targets), so that the fuzzer starts from inputs that reach deep into each parser.
+"""
+import io, json, os, struct, tarfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
+
+def write(target, name, data):
+    folder = os.path.join(ROOT, target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+def u16(v): return struct.pack(">H", v & 0xFFFF)
+def u32(v): return struct.pack(">I", v & 0xFFFFFFFF)
+def piece(data): return u16(len(data)) + data
+
+# stack: a program (StackFuzzRun.step). Step 6: ARP from 10.0.0.1; steps 1: TCP segments.
+def arp_from_first_peer(): return bytes([6, 1, 1, 0, 1, 0])  # sender 10.0.0.1 (not %4==0), target ours, MAC, request
+def tcp(flags, mode, seq=0, payload=b"", options=0, extra=b""):
+    # peer 0, peer port 0 (40000), our port byte 1 (-> 80), mode, delta bytes, seq/ack as mode says
+    out = bytes([1, 0, 0, 1, mode, 0, 0])
+    if mode & 1 == 0: out += u32(seq)
+    if mode & 2 == 0: out += u32(0)
+    out += bytes([flags]) + u16(65535) + bytes([options]) + extra
+    return out + u16(len(payload)) + payload
+syn = tcp(0x02, 2, seq=1000, options=0x05, extra=u16(1460))
+ack = tcp(0x10, 3)
+request = tcp(0x18, 3, payload=b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+write("stack", "handshake", arp_from_first_peer() + syn + ack + request + bytes([8, 0]) + bytes([8, 1, 0x10, 0]))
+write("stack", "handshake-close", arp_from_first_peer() + syn + ack + request + bytes([8, 0, 8, 2, 0, 10]) + b"0123456789"
+      + bytes([8, 3, 0]) + bytes([7, 0, 200]) + tcp(0x11, 3))
+write("stack", "udp-icmp-fragments", bytes([3, 0]) + u16(12) + b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + bytes([1, 0, 0])
+      + bytes([4, 0, 0]) + u16(8) + b"pingping" + bytes([5, 0]) + u16(0x2000) + bytes([0, 1]) + u16(16) + b"A" * 16 + bytes([0]))
+write("stack", "raw", bytes([0]) + piece(bytes.fromhex("02000000000202000000000108004500001c000100004001f66e0a0000010a000002080000000000000000")))
+
+# reassembly: protocol, source, id, offset, more, length, inline-or-slice, bytes, time, tick
+def fragment(offset, more, data, id=1):
+    return bytes([0, 0, id]) + u16(offset // 8) + bytes([1 if more else 0]) + u16(len(data)) + bytes([0]) + data + bytes([1, 1])
+write("reassembly", "two-fragments", fragment(0, True, b"a" * 256) + fragment(256, False, b"b" * 40))
+write("reassembly", "reversed", fragment(512, False, b"c" * 10) + fragment(256, True, b"b" * 256) + fragment(0, True, b"a" * 256))
+
+# tcp-header: a SYN with MSS, window scale, SACK permitted, timestamps; an ACK with SACK blocks.
+def tcp_header(flags, options):
+    options += b"\x00" * (-len(options) % 4)
+    return u16(40000) + u16(80) + u32(1) + u32(2) + bytes([(5 + len(options) // 4) << 4, flags]) + u16(65535) + u16(0) + u16(0) + options
+write("tcp-header", "syn", tcp_header(0x02, b"\x02\x04\x05\xb4\x01\x03\x03\x07\x04\x02\x08\x0a" + u32(1) + u32(0)))
+write("tcp-header", "sack", tcp_header(0x10, b"\x01\x01\x05\x12" + u32(100) + u32(200) + u32(300) + u32(400)))
+
+# HTTP: pieces of at most 64 bytes, each length-prefixed.
+def pieces(text, size=20):
+    return b"".join(piece(text[i:i + size]) for i in range(0, len(text), size))
+write("http-request", "get", pieces(b"GET /index.html HTTP/1.1\r\nHost: example.org\r\nConnection: keep-alive\r\n\r\n"))
+write("http-request", "post-chunked", pieces(b"POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
+write("http-request", "content-length", pieces(b"PUT /b HTTP/1.1\r\nHost: b\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.0\r\n\r\n"))
+def response_pieces(text):
+    return b"".join(bytes([0]) + piece(text[i:i + 20]) for i in range(0, len(text), 20))
+write("http-response", "ok", bytes([0, 0]) + response_pieces(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))
+write("http-response", "chunked-then-close", bytes([1, 0, 1]) + response_pieces(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.0 200 OK\r\n\r\nbody") + bytes([0xFF]))
+
+# DNS: a query with EDNS, and an answer with compression.
+query = bytes.fromhex("123401200001000000000001076578616d706c65036f72670000010001" + "0000291000000000000000")
+answer = bytes.fromhex("1234818000010001000000000377777707" + "6578616d706c65036f72670000010001c00c000100010000012c00045db8d822")
+write("dns-message", "query", query)
+write("dns-message", "answer", answer)
+write("dns-zone", "zone", b"""$ORIGIN example.org.
+$TTL 3600
+@ IN SOA ns1 hostmaster ( 2024010101 7200 3600 1209600 300 )
+  IN NS ns1
+  IN MX 10 mail
+ns1 IN A 192.0.2.1
+www IN AAAA 2001:db8::1
+txt IN TXT "a \\"quoted\\" string" other
+*.wild IN CNAME www
+srv IN SRV 0 5 5060 sip
+""")
+
+# tar: ustar and pax archives.
+def tar_bytes(pax):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT if pax else tarfile.USTAR_FORMAT) as archive:
+        for name, data in [("index.html", b"<html>hello</html>"), ("css/site.css", b"body{}"), ("a/" + "long" * 30 if pax else "a/b", b"x")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1700000000
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+write("tar", "ustar", tar_bytes(False))
+write("tar", "pax", tar_bytes(True))
+
+# elf: an ELF64 executable with one PT_LOAD segment at 1 MiB and a .mirage.abi section.
+def elf():
+    code = b"\xf4" * 16
+    abi = u32(2)[::-1]  # little-endian version 2
+    shstrtab = b"\x00.mirage.abi\x00.shstrtab\x00"
+    header_size, ph_size, sh_size = 64, 56, 64
+    code_offset = header_size + ph_size
+    abi_offset = code_offset + len(code)
+    shstr_offset = abi_offset + len(abi)
+    sh_offset = (shstr_offset + len(shstrtab) + 7) // 8 * 8
+    base = 0x100000
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\x00" * 8
+    header = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, base, header_size, sh_offset, 0, header_size, ph_size, 1, sh_size, 3, 2)
+    program = struct.pack("<IIQQQQQQ", 1, 5, code_offset, base, base, len(code) + len(abi), len(code) + len(abi), 0x1000)
+    body = header + program + code + abi + shstrtab
+    body += b"\x00" * (sh_offset - len(body))
+    sections = b"\x00" * sh_size
+    sections += struct.pack("<IIQQQQIIQQ", 1, 1, 2, base + len(code), abi_offset, len(abi), 0, 0, 4, 0)
+    sections += struct.pack("<IIQQQQIIQQ", 12, 3, 0, 0, shstr_offset, len(shstrtab), 0, 0, 1, 0)
+    return body + sections
+write("elf", "minimal", elf())
+
+write("boot-arguments", "network", b"--ipv4=10.0.0.2/24\x00--ipv4-gateway=10.0.0.1\x00--name=fuzz\x00--port\x008080\x00--verbose")
+write("boot-arguments", "help", b"--help")
+write("boot-arguments", "logs", b"-l\x00*:debug\x00--name=a\x00--count=-12\x00--peer=192.168.1.1")
+
+location = {"file": "config.swift", "line": 1}
+description = {
+    "version": 1, "name": "website",
+    "main": {"typeName": "Website", "signatures": ["TCPStack", "KeyValueStore"], "devices": ["stack", "htdocs"],
+             "keys": ["port"], "location": location},
+    "devices": [
+        {"id": "net", "kind": "network", "signature": "NetworkDevice", "name": "service", "parameters": {}, "dependencies": [], "location": location},
+        {"id": "stack", "kind": "stack", "signature": "TCPStack", "name": "stack", "parameters": {}, "dependencies": ["net"], "location": location},
+        {"id": "htdocs", "kind": "keyValueStore", "signature": "KeyValueStore", "name": "htdocs", "parameters": {"path": "htdocs"}, "dependencies": [], "location": location},
+    ],
+    "keys": [{"name": "port", "stage": "boot", "type": "UInt16", "defaultValue": "80", "documentation": "The port.", "location": location}],
+    "location": location,
+}
+write("manifest", "website.json", json.dumps(description, indent=1).encode())
+
+# hypercalls: guest memory (a piece), then calls: number, address form, address.
+memory = bytearray(4096)
+struct.pack_into("<QQ", memory, 0x100, 0x1000, 16)        # console: address, length
+memory[0x1000:0x1010] = b"hello, tender!\n\x00"
+struct.pack_into("<QQQQ", memory, 0x200, 0, 0, 0x1000, 512)  # block io: device, sector, address, length (a guess)
+calls = bytes([3, 0]) + u16(0x100) + bytes([2, 0]) + u16(0x300) + bytes([5, 0]) + u16(0x200) + bytes([11, 0]) + u16(0x400) + bytes([13, 0xFF]) + u32(0xFFFFFFFF) + u32(0)
+write("hypercalls", "calls", piece(bytes(memory)) + calls)
+print("seeds written to", ROOT)
