@@ -79,6 +79,9 @@ status=0
 run_tests "$build/c.log" "$build/hvt-c-tests" "$@" || status=1
 
 : > "$build/cxx.log"
+if [ $# -eq 0 ] && ! command -v "$CXX" >/dev/null 2>&1; then
+    echo "SKIP: red-black tree against libstdc++: $CXX is not installed"
+fi
 if [ $# -eq 0 ] && command -v "$CXX" >/dev/null 2>&1; then
     "$CXX" -std=c++17 -O2 -g $warnings $sanitize $includes "$here/rbtree_libstdcxx.cpp" \
         "$build/rbtree.o" -o "$build/rbtree-libstdcxx"
@@ -134,7 +137,7 @@ if [ $# -eq 0 ] && [ -x "$tender" ] && [ -w /dev/kvm ] && command -v clang >/dev
     echo "$guest_passed passed, $guest_failed failed" | tee "$build/guest.log"
     [ "$guest_failed" -eq 0 ] || status=1
 elif [ $# -eq 0 ]; then
-    echo "skipped: the guest smoke test (needs $tender, a writable /dev/kvm, clang and ld.lld)"
+    echo "SKIP: hvt guest smoke test: needs $tender, a writable /dev/kvm, clang and ld.lld"
 fi
 
 # The total over all programs.
