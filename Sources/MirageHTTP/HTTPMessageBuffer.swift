@@ -7,6 +7,11 @@ struct HTTPMessageBuffer {
     private var bytes: [UInt8] = []
     /// Where the unconsumed bytes start.
     private var position = 0
+    /// Where the search for the next line's end resumes: the bytes from ``position`` to here hold
+    /// no LF, so a line dribbled in one byte at a time is scanned once, not once per byte.
+    private var scanned = 0
+    /// Bytes the line search has looked at, for tests of the work a client can cause.
+    private(set) var bytesScanned = 0
 
     /// How many bytes are buffered and not yet consumed.
     var count: Int { bytes.count - position }
@@ -25,6 +30,7 @@ struct HTTPMessageBuffer {
     mutating func append(_ received: some Collection<UInt8>) {
         if position > 0, position * 2 >= bytes.count {
             bytes.removeFirst(position)
+            scanned -= position
             position = 0
         }
         bytes.append(contentsOf: received)
@@ -36,9 +42,12 @@ struct HTTPMessageBuffer {
     ///   - limit: the longest line allowed, without its ending.
     ///   - tooLong: the error for a longer line, thrown as soon as the line is known to be longer.
     mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> [UInt8]? {
-        var index = position
+        let start = Swift.max(position, scanned)
+        var index = start
         while index < bytes.count, bytes[index] != 10 { index += 1 }
+        bytesScanned += index - start
         guard index < bytes.count else {
+            scanned = index
             if bytes.count - position > limit + 1 { throw tooLong }
             return nil
         }
@@ -48,6 +57,7 @@ struct HTTPMessageBuffer {
         let line = Array(bytes[position..<end])
         if line.contains(13) { throw .malformed("a bare CR") }
         position = index + 1
+        scanned = position
         return line
     }
 
@@ -56,6 +66,7 @@ struct HTTPMessageBuffer {
         let count = Swift.min(maximum, self.count)
         let piece = PacketBuffer(bytes[position..<position + count])
         position += count
+        scanned = Swift.max(scanned, position)
         return piece
     }
 }

@@ -35,6 +35,8 @@ public struct HTTPRequestParser {
     public let limits: HTTPLimits
     private var state = State.requestLine
     private var buffer = HTTPMessageBuffer()
+    /// Bytes the line search has looked at (``HTTPMessageBuffer/bytesScanned``), for tests.
+    var bytesScanned: Int { buffer.bytesScanned }
     private var head = HTTPRequestHead(method: "", target: "")
     private var headerSectionLength = 0
     private var body = HTTPBodyReader(framing: .none, limits: HTTPLimits(), headerSectionLength: 0)

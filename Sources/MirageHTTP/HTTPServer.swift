@@ -9,8 +9,27 @@ public struct HTTPServerConfiguration: Sendable {
     public var requestTimeout = Duration.seconds(10)
     /// How long a connection may sit idle between requests before it is closed.
     public var idleTimeout = Duration.seconds(60)
+    /// How long writing one response may take: a client that stops reading (its window stays
+    /// closed) is dropped then, rather than holding the connection and what is queued for it.
+    public var writeTimeout = Duration.seconds(30)
+    /// The most connections served at once; one beyond them is closed at once (as the DNS server
+    /// does, RFC 7766 section 6.2.2), so a flood of connections cannot take all the memory.
+    public var maximumConnections = 256
 
     public init() {}
+}
+
+/// What an ``HTTPServer`` counts, shared by its connection tasks.
+public final class HTTPServerCounters {
+    /// Connections being served now.
+    public internal(set) var open = 0
+    /// Connections closed at once because ``HTTPServerConfiguration/maximumConnections`` were open.
+    public internal(set) var refusedOverLimit = 0
+    /// Connections dropped because a response took longer than
+    /// ``HTTPServerConfiguration/writeTimeout`` to write.
+    public internal(set) var writeTimeouts = 0
+
+    init() {}
 }
 
 /// An HTTP/1.1 server (RFC 9112) over any ``TCPListener``: the async shell around
@@ -26,6 +45,8 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     /// The `Date` value of the current second.
     let dates = HTTPDateCache()
     let handler: Handler
+    /// What the server counts.
+    public let counters = HTTPServerCounters()
 
     public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), clock: Clock, wallClock: Wall,
                 handler: @escaping Handler) {
@@ -42,7 +63,16 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         while true {
             do {
                 let connection = try await listener.accept()
-                Task { await self.serveConnection(connection) }
+                guard counters.open < configuration.maximumConnections else {
+                    counters.refusedOverLimit += 1
+                    Task { await connection.close() }
+                    continue
+                }
+                counters.open += 1
+                Task {
+                    await self.serveConnection(connection)
+                    self.counters.open -= 1
+                }
             } catch {
                 if error == .closed { return }
                 do { try await sleep(for: .milliseconds(100)) } catch { return }
@@ -81,7 +111,11 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             watchdog.inRequest = false
             let response = await handler(request)
             let keepAlive = request.head.keepAlive
-            guard await send(response, for: request.head, over: connection, closing: !keepAlive), keepAlive else { return }
+            watchdog.deadline = clock.now() + configuration.writeTimeout
+            watchdog.writing = true
+            let sent = await send(response, for: request.head, over: connection, closing: !keepAlive)
+            watchdog.writing = false
+            guard sent, keepAlive, !watchdog.finished else { return }
             watchdog.deadline = clock.now() + configuration.idleTimeout
             noteRequestStart(parser, watchdog) // a pipelined request may be waiting already
         }
@@ -153,7 +187,8 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     }
 
     /// Closes the connection when its deadline passes: with 408 when a request was under way
-    /// (RFC 9110 section 15.5.9), silently when it was idle.
+    /// (RFC 9110 section 15.5.9), silently when it was idle or a response could not be written
+    /// in time (the client stopped reading).
     private func watch<Connection: Flow>(_ connection: Connection, _ watchdog: ConnectionWatchdog) async {
         while !watchdog.finished {
             guard let deadline = watchdog.deadline else {
@@ -162,6 +197,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             }
             if clock.now() >= deadline {
                 watchdog.finished = true
+                if watchdog.writing { counters.writeTimeouts += 1 }
                 if watchdog.inRequest {
                     await send(.text(.requestTimeout, "the request took too long"), for: nil, over: connection, closing: true)
                 }
@@ -180,5 +216,7 @@ final class ConnectionWatchdog {
     var deadline: Instant?
     /// Whether a request has begun and not been answered.
     var inRequest = false
+    /// Whether a response is being written.
+    var writing = false
     var finished = false
 }
