@@ -28,6 +28,9 @@ public struct StackConfiguration: Sendable {
     public var tcpReceiveMemoryLimit = 8 * 1024 * 1024
     /// Datagrams queued per UDP port before new ones are dropped.
     public var udpQueueLimit = 256
+    /// Bytes of memory queued per UDP port (the buffers' real size) before new datagrams are
+    /// dropped.
+    public var udpQueueMemoryLimit = 256 * 1024
     /// ICMP errors we send: a token bucket of this many, refilled at ``icmpErrorsPerSecond``
     /// (RFC 1812 section 4.3.2.8 asks for rate limiting).
     public var icmpErrorBurst = 10

@@ -68,7 +68,7 @@ public struct StackCore {
                              reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48),
                              pathMTUEntryLimit: configuration.pathMTUEntryLimit)
         icmp = ICMPv4Responder(errorBurst: configuration.icmpErrorBurst, errorsPerSecond: configuration.icmpErrorsPerSecond, now: now)
-        udp = UDPPortTable(queueLimit: configuration.udpQueueLimit)
+        udp = UDPPortTable(queueLimit: configuration.udpQueueLimit, queueMemoryLimit: configuration.udpQueueMemoryLimit)
         tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,
                                halfOpenLimit: configuration.halfOpenLimit, offloadedSegmentLimit: offloadedSegmentLimit,
                                secrets: ConnectionSecrets(key: key, local: configuration.address.address),

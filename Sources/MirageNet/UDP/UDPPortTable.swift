@@ -17,6 +17,8 @@ public struct UDPPortTable {
     struct Port {
         var queue: [Datagram] = []
         var head = 0
+        /// The memory the queued datagrams hold (``UDPPortTable/charge(of:)``).
+        var charged = 0
         var count: Int { queue.count - head }
     }
 
@@ -27,7 +29,8 @@ public struct UDPPortTable {
         /// No socket is bound to its destination port (RFC 1122 section 4.1.3.1: answer with ICMP
         /// port unreachable, unless it came to a broadcast address).
         case portUnreachable
-        /// The port's queue already holds ``queueLimit`` datagrams; this one is dropped.
+        /// The port's queue already holds ``queueLimit`` datagrams, or
+        /// ``queueMemoryLimit`` bytes of memory; this one is dropped.
         case queueFull
         /// The datagram did not parse or its checksum is wrong; it is dropped.
         case invalid(WireError)
@@ -35,10 +38,20 @@ public struct UDPPortTable {
 
     /// Datagrams queued per port before new ones are dropped.
     public let queueLimit: Int
+    /// Bytes of memory queued per port, at the buffers' real size, before new datagrams are
+    /// dropped: a count alone would let large datagrams (up to 64 KiB after reassembly) pin
+    /// sixteen megabytes on one port.
+    public let queueMemoryLimit: Int
     private var ports: [UInt16: Port] = [:]
 
-    public init(queueLimit: Int) {
+    public init(queueLimit: Int, queueMemoryLimit: Int = 256 * 1024) {
         self.queueLimit = queueLimit
+        self.queueMemoryLimit = queueMemoryLimit
+    }
+
+    /// The memory a queued datagram holds: its buffer's real size and its slot.
+    static func charge(of datagram: Datagram) -> Int {
+        datagram.payload.trueSize + MemoryLayout<Datagram>.stride
     }
 
     /// Takes a received datagram: checks its header and checksum (RFC 768, over the pseudo-header
@@ -61,11 +74,15 @@ public struct UDPPortTable {
         }
         guard let index = ports.index(forKey: udp.destinationPort) else { return .portUnreachable }
         // In place: the queue's array stays uniquely referenced while it grows.
+        var data = payload.slice(udp.payloadRange)
+        if data.isWasteful { data = data.compacted() } // a small datagram in a large buffer
+        let datagram = Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
+                                destination: Endpoint(.v4(header.destination), port: udp.destinationPort), payload: data)
+        let charge = Self.charge(of: datagram)
         return ports.modifyValue(at: index) { port in
-            guard port.count < queueLimit else { return .queueFull }
-            port.queue.append(Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
-                                       destination: Endpoint(.v4(header.destination), port: udp.destinationPort),
-                                       payload: payload.slice(udp.payloadRange)))
+            guard port.count < queueLimit, port.charged + charge <= queueMemoryLimit else { return .queueFull }
+            port.queue.append(datagram)
+            port.charged += charge
             return .queued(port: udp.destinationPort)
         }
     }
@@ -93,6 +110,8 @@ public struct UDPPortTable {
         return ports.modifyValue(at: index) { port in
             guard port.head < port.queue.count else { return nil }
             let datagram = port.queue[port.head]
+            port.queue[port.head].payload = PacketBuffer(capacity: 0) // let the buffer go now
+            port.charged -= Self.charge(of: datagram)
             port.head += 1
             if port.head == port.queue.count {
                 port.queue.removeAll(keepingCapacity: true)

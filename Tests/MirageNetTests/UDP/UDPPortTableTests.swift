@@ -40,6 +40,32 @@ struct UDPPortTableTests {
         #expect(table.nextDatagram(on: 7) == nil)
     }
 
+    /// A datagram of `count` payload bytes from 10.0.0.1:5000 to port 7, in a buffer of its own
+    /// size, with a zero checksum (none, RFC 768).
+    func datagram(_ count: Int) -> PacketBuffer {
+        let length = 8 + count
+        return PacketBuffer([0x13, 0x88, 0, 7, UInt8(length >> 8), UInt8(length & 0xFF), 0, 0] + [UInt8](repeating: 0x61, count: count))
+    }
+
+    @Test("the queue is bounded by memory too: 64 KiB datagrams stop at the 256 KiB limit however few; a one-byte datagram in a frame buffer is copied out and charged small")
+    func boundedByMemory() throws {
+        var table = UDPPortTable(queueLimit: 256)
+        try table.bind(7)
+        let big = IPv4Header(totalLength: UInt16(20 + 8 + 65000), protocol: .udp, source: hostA, destination: hostB)
+        var queued = 0
+        while table.receive(datagram(65000), from: big) == .queued(port: 7) { queued += 1 }
+        #expect(queued == 4) // a fifth (65,008 bytes and overhead each) would pass 256 KiB
+        while table.nextDatagram(on: 7) != nil {}
+        // One payload byte at the end of a 2 KiB frame buffer.
+        var frame = PacketBuffer(capacity: 2048)
+        frame.append(contentsOf: [UInt8](repeating: 0, count: 34) + datagram(1).bytes)
+        let small = IPv4Header(totalLength: UInt16(20 + 9), protocol: .udp, source: hostA, destination: hostB)
+        var smallQueued = 0
+        while smallQueued < 256, table.receive(frame.slice(34..<frame.count), from: small) == .queued(port: 7) { smallQueued += 1 }
+        #expect(smallQueued == 256, "one-byte datagrams are charged their own size, so the count limit is reached first")
+        #expect(table.nextDatagram(on: 7)?.payload.trueSize == 1 + PacketBuffer.storageOverhead)
+    }
+
     @Test("a bad checksum is invalid, and nothing is queued")
     func badChecksum() throws {
         var table = UDPPortTable(queueLimit: 4)
