@@ -108,6 +108,19 @@ extension EndToEnd {
             #expect(result.errorOutput.hasPrefix("mirage-hvt: \(cut): "))
         }
 
+        @Test("once the guest runs, the tender is under its seccomp filter (Seccomp: 2 in /proc), and a call outside it ends the tender with SIGSYS")
+        func seccomp() throws {
+            let image = try HVTTests.buildGuest(HVTTests.hello)
+            var status = ""
+            let running = try run([tender, "--", image], signal: SIGTERM, signalAfterLines: 1) { pid in
+                status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            }
+            #expect(running.status == 0, "\(running.errorOutput)")
+            #expect(status.split(separator: "\n").contains("Seccomp:\t2"), "\(status)")
+            let forbidden = try run([tender, "--", image], environment: ["MIRAGE_HVT_TEST_FORBIDDEN_CALL": "1"])
+            #expect(forbidden.status == SIGSYS, "exit status \(forbidden.status): \(forbidden.errorOutput)")
+        }
+
         @Test("--help prints the usage and the options on standard output: exit 0")
         func help() throws {
             let result = try run([tender, "--help"])

@@ -26,9 +26,15 @@ struct Finished {
 }
 
 /// Runs `arguments` in `directory`, recording when each line of standard error arrives; sends
-/// `signal` once `signalAfterLines` lines have arrived, when given.
-func run(_ arguments: [String], in directory: String = repositoryRoot, signal: Int32? = nil, signalAfterLines: Int = 1) throws -> Finished {
+/// `signal` once `signalAfterLines` lines have arrived, when given, after calling `inspect` with
+/// the process identifier then (once the first line has arrived, without a signal). `environment`
+/// adds variables to the inherited ones.
+func run(_ arguments: [String], in directory: String = repositoryRoot, signal: Int32? = nil, signalAfterLines: Int = 1,
+         environment: [String: String] = [:], inspect: ((Int32) -> Void)? = nil) throws -> Finished {
     let process = Process()
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.executableURL = URL(fileURLWithPath: arguments[0])
     process.arguments = Array(arguments.dropFirst())
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -51,7 +57,10 @@ func run(_ arguments: [String], in directory: String = repositoryRoot, signal: I
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
             pending = pending[pending.index(after: newline)...]
             times.append(Date().timeIntervalSince(start))
-            if let signal, times.count == signalAfterLines { kill(process.processIdentifier, signal) }
+            if times.count == signalAfterLines {
+                inspect?(process.processIdentifier)
+                if let signal { kill(process.processIdentifier, signal) }
+            }
         }
     }
     process.waitUntilExit()

@@ -29,6 +29,9 @@ static inline int mirage_kvm_set_regs(int vcpu, struct kvm_regs *regs) { return 
 static inline int mirage_kvm_get_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_GET_SREGS, sregs); }
 static inline int mirage_kvm_set_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_SET_SREGS, sregs); }
 static inline int mirage_kvm_run(int vcpu) { return ioctl(vcpu, KVM_RUN, 0); }
+/// The request numbers of the vCPU ioctls the run loop makes, for the seccomp filter.
+static inline unsigned long mirage_kvm_run_request(void) { return KVM_RUN; }
+static inline unsigned long mirage_kvm_get_regs_request(void) { return KVM_GET_REGS; }
 /// The vCPU's time-stamp counter frequency in kHz (KVM_GET_TSC_KHZ), or -1 with errno set.
 static inline int mirage_kvm_get_tsc_khz(int vcpu) { return ioctl(vcpu, KVM_GET_TSC_KHZ, 0); }
 

@@ -3,9 +3,15 @@
 #define C_LINUX_H
 
 #include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "CLinuxNetwork.h"
 
@@ -15,6 +21,18 @@
 /// on success, 0 on failure.
 static inline int mirage_keep_freed_memory(int bytes) {
     return mallopt(M_TRIM_THRESHOLD, bytes);
+}
+
+/// AUDIT_ARCH_X86_64, the architecture a seccomp filter checks (a macro Swift cannot import).
+static inline unsigned int mirage_audit_arch_x86_64(void) { return AUDIT_ARCH_X86_64; }
+
+/// Installs the classic BPF `filter` of `count` instructions as the process's seccomp filter
+/// (seccomp(2) with SECCOMP_SET_MODE_FILTER, after PR_SET_NO_NEW_PRIVS, which an unprivileged
+/// process needs and which keeps the filter across execve). Returns 0, or -1 with errno set.
+static inline int mirage_install_seccomp_filter(struct sock_filter *filter, unsigned short count) {
+    struct sock_fprog program = { .len = count, .filter = filter };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
 }
 
 #endif

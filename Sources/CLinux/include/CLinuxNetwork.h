@@ -51,6 +51,9 @@ static inline int mirage_tap_set_offloads(int fd, int offloading) {
     return ioctl(fd, TUNSETOFFLOAD, flags);
 }
 
+/// The request number of TUNSETOFFLOAD, for the tender's seccomp filter.
+static inline unsigned long mirage_tap_set_offloads_request(void) { return TUNSETOFFLOAD; }
+
 /// Reads the MTU of the interface `name` into `mtu`: `SIOCGIFMTU` on `socket`, any socket of the
 /// network namespace the interface is in. `name` must be shorter than `IFNAMSIZ`.
 static inline int mirage_interface_mtu(int socket, const char *name, int *mtu) {

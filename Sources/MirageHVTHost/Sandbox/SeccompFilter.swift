@@ -1,0 +1,85 @@
+import CKVM
+import CLinux
+import Glibc
+
+/// The tender's seccomp filter (seccomp(2), classic BPF), installed once the VM is set up, as
+/// Firecracker does: from then on the tender may make only the system calls its run loop needs,
+/// and `ioctl` only with the requests it makes (running the vCPU, reading its registers for a
+/// crash report, resetting a tap device's offloads). Any other call kills the process
+/// (`SECCOMP_RET_KILL_PROCESS`, SIGSYS), so a guest that found a bug in the tender could not make
+/// it open files, sockets or processes.
+public enum SeccompFilter {
+    /// One classic BPF instruction, laid out as `struct sock_filter`.
+    public typealias Instruction = sock_filter
+
+    /// The system calls the run loop makes after set-up: hypercalls (console and tap writes, tap
+    /// and block reads and writes, flushes, waits), the memory allocator, clocks where the vDSO
+    /// falls back to a call, the exit path (reports, closing devices, unmapping guest memory).
+    public static let allowedSystemCalls: [Int32] = [
+        SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev,
+        SYS_fsync, SYS_fdatasync, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl,
+        SYS_clock_gettime, SYS_clock_nanosleep, SYS_nanosleep, SYS_gettimeofday,
+        SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_madvise, SYS_mprotect, SYS_futex,
+        SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_getpid, SYS_gettid,
+        SYS_close, SYS_exit, SYS_exit_group,
+    ]
+
+    /// The ioctl requests allowed (the second argument's low 32 bits).
+    public static var allowedIoctls: [UInt32] {
+        [UInt32(truncatingIfNeeded: mirage_kvm_run_request()), UInt32(truncatingIfNeeded: mirage_kvm_get_regs_request()),
+         UInt32(truncatingIfNeeded: mirage_tap_set_offloads_request())]
+    }
+
+    /// Offsets in `struct seccomp_data`.
+    static let numberOffset: UInt32 = 0
+    static let architectureOffset: UInt32 = 4
+    static let secondArgumentLowOffset: UInt32 = 16 + 8
+    static let secondArgumentHighOffset: UInt32 = 16 + 8 + 4
+
+    static let load = UInt16(BPF_LD | BPF_W | BPF_ABS)
+    static let jumpIfEqual = UInt16(BPF_JMP | BPF_JEQ | BPF_K)
+    static let `return` = UInt16(BPF_RET | BPF_K)
+    public static let allow = UInt32(SECCOMP_RET_ALLOW)
+    public static let kill = UInt32(SECCOMP_RET_KILL_PROCESS)
+
+    /// The filter: the architecture must be x86-64; an allowed call returns ALLOW; `ioctl` with an
+    /// allowed request (its high 32 bits zero) returns ALLOW; everything else KILL_PROCESS.
+    public static func program(systemCalls: [Int32] = allowedSystemCalls, ioctls: [UInt32] = allowedIoctls) -> [Instruction] {
+        var program: [Instruction] = [
+            Instruction(code: load, jt: 0, jf: 0, k: architectureOffset),
+            Instruction(code: jumpIfEqual, jt: 1, jf: 0, k: mirage_audit_arch_x86_64()),
+            Instruction(code: `return`, jt: 0, jf: 0, k: kill),
+            Instruction(code: load, jt: 0, jf: 0, k: numberOffset),
+        ]
+        for call in systemCalls {
+            program.append(Instruction(code: jumpIfEqual, jt: 0, jf: 1, k: UInt32(call)))
+            program.append(Instruction(code: `return`, jt: 0, jf: 0, k: allow))
+        }
+        // ioctl: the request's high half must be zero and its low half one of the allowed.
+        program.append(Instruction(code: jumpIfEqual, jt: 1, jf: 0, k: UInt32(SYS_ioctl)))
+        program.append(Instruction(code: `return`, jt: 0, jf: 0, k: kill))
+        program.append(Instruction(code: load, jt: 0, jf: 0, k: secondArgumentHighOffset))
+        program.append(Instruction(code: jumpIfEqual, jt: 1, jf: 0, k: 0))
+        program.append(Instruction(code: `return`, jt: 0, jf: 0, k: kill))
+        program.append(Instruction(code: load, jt: 0, jf: 0, k: secondArgumentLowOffset))
+        for request in ioctls {
+            program.append(Instruction(code: jumpIfEqual, jt: 0, jf: 1, k: request))
+            program.append(Instruction(code: `return`, jt: 0, jf: 0, k: allow))
+        }
+        program.append(Instruction(code: `return`, jt: 0, jf: 0, k: kill))
+        return program
+    }
+
+    /// Installs ``program(systemCalls:ioctls:)`` for this process.
+    /// - Throws: a host failure when the kernel refuses it (no seccomp support).
+    public static func install() throws(TenderError) {
+        var filter = program()
+        let installed = filter.withUnsafeMutableBufferPointer { buffer in
+            mirage_install_seccomp_filter(buffer.baseAddress, UInt16(buffer.count))
+        }
+        guard installed == 0 else {
+            throw TenderError("cannot install the seccomp filter: \(String(cString: strerror(errno)))",
+                              status: TenderExitStatus.hostFailure)
+        }
+    }
+}
