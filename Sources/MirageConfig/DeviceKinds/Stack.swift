@@ -12,6 +12,12 @@ public enum NetworkMode: String, CaseIterable, Codable, Sendable {
     case direct
 }
 
+/// The boot keys of our stack on every target: its addresses and its limits (`StackBootKeys`).
+let directStackBootKeys = ["StackBootKeys.ipv4", "StackBootKeys.gateway"] + [
+    "tcpConnections", "tcpTimeWait", "tcpOrphans", "tcpHalfOpen", "tcpReceiveMemory", "reassemblyMemory", "arpEntries",
+    "pathMTUEntries", "udpQueueMemory",
+].map { "StackBootKeys." + $0 }
+
 extension DeviceKind {
     /// ``stack(network:file:line:)``: on unix the host's sockets or, `--net=direct`, our stack over
     /// a tap device; on hvt our stack over the tender's net device.
@@ -22,8 +28,7 @@ extension DeviceKind {
             }
             return DeviceImplementation(
                 summary: "UnixDirectStack, our stack over the tap device --net:\(device.name)=TAP",
-                bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway",
-                           "TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
+                bootKeys: directStackBootKeys + ["TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
                 connect: "try UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
                 errorType: "UnixNetworkError",
                 usesTap: true)
@@ -36,7 +41,7 @@ extension DeviceKind {
             }
             return DeviceImplementation(
                 summary: "HVTDirectStack, our stack over the tender's net device --net:\(device.name)=TAP",
-                bootKeys: ["StackBootKeys.ipv4", "StackBootKeys.gateway"],
+                bootKeys: directStackBootKeys,
                 connect: "try HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
                 errorType: "HVTNetworkError",
                 tenderDevice: TenderDevice(kind: .net, name: device.name),

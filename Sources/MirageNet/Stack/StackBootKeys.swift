@@ -15,7 +15,9 @@ public enum StackBootKeys {
 
     /// The stack configuration the boot arguments describe.
     public static func configuration(_ arguments: BootArguments) -> StackConfiguration {
-        StackConfiguration(address: arguments.value("ipv4", as: IPv4Prefix.self),
-                           gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
+        var configuration = StackConfiguration(address: arguments.value("ipv4", as: IPv4Prefix.self),
+                                               gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
+        applyLimits(arguments, to: &configuration)
+        return configuration
     }
 }

@@ -37,6 +37,16 @@ extension UInt16: BootValue {
     public static var bootArgumentExpectation: String { "an integer from 0 to 65535" }
 }
 
+extension UInt32: BootValue {
+    public init?(bootArgument text: String) {
+        guard let value = UInt32(text) else { return nil }
+        self = value
+    }
+    public var bootArgumentText: String { String(self) }
+    public static var bootArgumentForm: String { "COUNT" }
+    public static var bootArgumentExpectation: String { "an integer from 0 to 4294967295" }
+}
+
 extension Bool: BootValue {
     public init?(bootArgument text: String) {
         if ["true", "yes", "on", "1"].contains(where: text.hasSameSpelling(as:)) {

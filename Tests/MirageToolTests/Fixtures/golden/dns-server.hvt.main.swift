@@ -13,6 +13,15 @@ let arguments = Mirage.boot(platform, unikernel: "dns-server", keys: [
     BootKey("transfers", of: Bool.self, default: true, documentation: "Whether any client may have the zones by AXFR or IXFR over TCP."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.tcpConnections,
+    StackBootKeys.tcpTimeWait,
+    StackBootKeys.tcpOrphans,
+    StackBootKeys.tcpHalfOpen,
+    StackBootKeys.tcpReceiveMemory,
+    StackBootKeys.reassemblyMemory,
+    StackBootKeys.arpEntries,
+    StackBootKeys.pathMTUEntries,
+    StackBootKeys.udpQueueMemory,
 ])
 
 Mirage.run(platform) {

@@ -12,6 +12,15 @@ let arguments = Mirage.boot(platform, unikernel: "echo", keys: [
     BootKey("bytes", of: Int.self, default: 1048576, documentation: "How many bytes the client sends."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.tcpConnections,
+    StackBootKeys.tcpTimeWait,
+    StackBootKeys.tcpOrphans,
+    StackBootKeys.tcpHalfOpen,
+    StackBootKeys.tcpReceiveMemory,
+    StackBootKeys.reassemblyMemory,
+    StackBootKeys.arpEntries,
+    StackBootKeys.pathMTUEntries,
+    StackBootKeys.udpQueueMemory,
 ])
 
 Mirage.run(platform) {

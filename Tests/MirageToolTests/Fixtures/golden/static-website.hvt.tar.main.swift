@@ -12,6 +12,15 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("port", of: UInt16.self, default: 80, documentation: "The TCP port to serve HTTP on."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.tcpConnections,
+    StackBootKeys.tcpTimeWait,
+    StackBootKeys.tcpOrphans,
+    StackBootKeys.tcpHalfOpen,
+    StackBootKeys.tcpReceiveMemory,
+    StackBootKeys.reassemblyMemory,
+    StackBootKeys.arpEntries,
+    StackBootKeys.pathMTUEntries,
+    StackBootKeys.udpQueueMemory,
 ])
 
 Mirage.run(platform) {
