@@ -26,6 +26,12 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     private var udpWaiters: [UInt16: WaitQueue] = [:]
     /// Frames the device refused to send.
     public private(set) var transmitErrors: UInt64 = 0
+    /// What the debug log last said (drops, SYN cookies, holdings) and when: it says what
+    /// changed at most once a second, so that a flood does not become a flood of log lines.
+    private var logged = (dropped: UInt64(0), cookies: UInt64(0), holdings: StackHoldings())
+    private var loggedAt: Instant? = nil
+    /// When the timer task must run to log changes held back by the once-a-second rule.
+    private var pendingLogAt: Instant? = nil
 
     /// Creates the stack and starts it: announces the address and starts receiving.
     public init(device: Device, clock: Clock, entropy: any EntropySource, configuration: StackConfiguration) {
@@ -45,13 +51,13 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
 
     /// Counters of the whole stack.
     public var statistics: StackStatistics { core.statistics }
+    /// What the stack holds on its peers' behalf now, each beside its cap.
+    public var holdings: StackHoldings { core.holdings }
     public var address: IPv4Address { core.address }
 
     // MARK: Tasks
 
     private func receiveLoop() async {
-        var dropped = core.statistics.droppedInput
-        var cookies = core.statistics.synCookiesSent
         while true {
             do {
                 // ACKs are held from the batch's first frame (not while waiting for it: a read's
@@ -71,14 +77,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
                 await Task.yield()
             }
             core.sendHeldAcknowledgments(now: clock.now())
-            if core.statistics.droppedInput != dropped {
-                Self.log.debug("dropped \(core.statistics.droppedInput - dropped) bad frames; so far \(core.statistics.dropSummary)")
-                dropped = core.statistics.droppedInput
-            }
-            if core.statistics.synCookiesSent != cookies {
-                Self.log.debug("answered \(core.statistics.synCookiesSent - cookies) SYNs with SYN cookies: a half-open queue is full")
-                cookies = core.statistics.synCookiesSent
-            }
+            logChanges()
             await flush()
         }
     }
@@ -87,8 +86,35 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         while true {
             await alarm.wait()
             core.handleTimers(now: clock.now())
+            logChanges()
             await flush()
         }
+    }
+
+    /// At debug level, logs what changed since the last time: bad frames dropped, SYNs answered
+    /// with cookies, ``holdings``; at most once a second (a flood changes them with every frame),
+    /// the changes held back meanwhile logged when the second is up.
+    private func logChanges() {
+        guard Self.log.isEnabled(.debug) else { return }
+        let now = clock.now()
+        let statistics = core.statistics
+        let holdings = core.holdings
+        guard statistics.droppedInput != logged.dropped || statistics.synCookiesSent != logged.cookies
+            || holdings != logged.holdings else { return }
+        if let last = loggedAt, now < last + .seconds(1) {
+            pendingLogAt = last + .seconds(1)
+            return
+        }
+        if statistics.droppedInput != logged.dropped {
+            Self.log.debug("dropped \(statistics.droppedInput - logged.dropped) bad frames; so far \(statistics.dropSummary)")
+        }
+        if statistics.synCookiesSent != logged.cookies {
+            Self.log.debug("answered \(statistics.synCookiesSent - logged.cookies) SYNs with SYN cookies: a half-open queue is full")
+        }
+        if holdings != logged.holdings { Self.log.debug(holdings.summary) }
+        logged = (statistics.droppedInput, statistics.synCookiesSent, holdings)
+        loggedAt = now
+        pendingLogAt = nil
     }
 
     /// Wakes the tasks whose connections, listeners or ports changed, transmits the frames the
@@ -101,7 +127,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         }
         core.drainChanges { changes in wake(changes) }
         core.moveFrames(into: &pendingFrames)
-        alarm.set(core.nextDeadline)
+        alarm.set(core.nextDeadline.earliest(pendingLogAt))
         guard !transmitting else { return }
         transmitting = true
         while pendingHead < pendingFrames.count {

@@ -43,6 +43,9 @@ public struct UDPPortTable {
     /// sixteen megabytes on one port.
     public let queueMemoryLimit: Int
     private var ports: [UInt16: Port] = [:]
+    /// The memory queued on every port together (``charge(of:)``): what the table holds on
+    /// senders' behalf.
+    public private(set) var chargedBytes = 0
 
     public init(queueLimit: Int, queueMemoryLimit: Int = 256 * 1024) {
         self.queueLimit = queueLimit
@@ -79,12 +82,15 @@ public struct UDPPortTable {
         let datagram = Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
                                 destination: Endpoint(.v4(header.destination), port: udp.destinationPort), payload: data)
         let charge = Self.charge(of: datagram)
-        return ports.modifyValue(at: index) { port in
-            guard port.count < queueLimit, port.charged + charge <= queueMemoryLimit else { return .queueFull }
+        let queued = ports.modifyValue(at: index) { port in
+            guard port.count < queueLimit, port.charged + charge <= queueMemoryLimit else { return false }
             port.queue.append(datagram)
             port.charged += charge
-            return .queued(port: udp.destinationPort)
+            return true
         }
+        guard queued else { return .queueFull }
+        chargedBytes += charge
+        return .queued(port: udp.destinationPort)
     }
 
     /// Binds `port` (not 0: the stack chooses ephemeral ports, ``isBound(_:)`` tells which are
@@ -98,7 +104,7 @@ public struct UDPPortTable {
 
     /// Unbinds `port`, dropping the datagrams still queued on it.
     public mutating func unbind(_ port: UInt16) {
-        ports[port] = nil
+        chargedBytes -= ports.removeValue(forKey: port)?.charged ?? 0
     }
 
     /// Whether `port` is bound.
@@ -107,7 +113,7 @@ public struct UDPPortTable {
     /// Takes the oldest datagram queued on `port`, if any.
     public mutating func nextDatagram(on port: UInt16) -> Datagram? {
         guard let index = ports.index(forKey: port) else { return nil }
-        return ports.modifyValue(at: index) { port in
+        let taken: Datagram? = ports.modifyValue(at: index) { port in
             guard port.head < port.queue.count else { return nil }
             let datagram = port.queue[port.head]
             port.queue[port.head].payload = PacketBuffer(capacity: 0) // let the buffer go now
@@ -119,5 +125,7 @@ public struct UDPPortTable {
             }
             return datagram
         }
+        if let taken { chargedBytes -= Self.charge(of: taken) }
+        return taken
     }
 }
