@@ -20,7 +20,8 @@ import MirageCore
 ///   every real path carries at least 576-octet packets), and so does one past
 ///   ``Configuration/maximumFragmentsPerDatagram``.
 /// - At most ``Configuration/maximumDatagrams`` datagrams and ``Configuration/memoryLimit`` bytes
-///   of memory are held; past them new fragments are refused.
+///   of memory are held; past them the datagram started earliest is evicted to make room
+///   (``limitReached(adding:header:to:now:)`` says why evicting, not refusing).
 ///
 /// Memory is charged at its real size (``PacketBuffer/trueSize``, the whole buffer a fragment
 /// keeps alive, plus the bookkeeping of each fragment and datagram), not by payload: a fragment
@@ -55,8 +56,12 @@ public struct IPv4Reassembler {
         /// Fragments refused as oversized, misaligned, too small or disagreeing on the end, with
         /// their datagram.
         public var malformedDropped: UInt64 = 0
-        /// Fragments refused because the datagram, fragment or memory limit was reached.
+        /// Fragments refused because a limit was reached that evicting could not make room under
+        /// (the fragment limit of a datagram, or a fragment larger than the memory limit alone).
         public var limitDropped: UInt64 = 0
+        /// Datagrams forgotten, started earliest first, to make room for a new one under the
+        /// datagram or memory limit.
+        public var evicted: UInt64 = 0
         /// Fragments copied out of a receive buffer much larger than themselves before being kept.
         public var fragmentsCompacted: UInt64 = 0
         /// Bytes of memory held now: fragments' buffers at their real size and the bookkeeping.
@@ -234,21 +239,27 @@ public struct IPv4Reassembler {
         return false
     }
 
-    /// Why keeping `fragment` would break a limit, if it would. Expired datagrams are forgotten
-    /// first, so only live ones count.
+    /// Makes room for `fragment` under the limits, or says why it cannot be kept. Expired
+    /// datagrams are forgotten first; then, while a new datagram would pass
+    /// ``Configuration/maximumDatagrams`` or the fragment would pass ``Configuration/memoryLimit``,
+    /// the datagram whose first fragment came earliest is evicted (and counted in
+    /// ``Statistics/evicted``). A fragment that completes its datagram is let in past the memory
+    /// limit: the datagram leaves at once, freeing more than the fragment holds.
     ///
-    /// A fragment that completes its datagram is let in past the memory limit: the datagram leaves
-    /// at once, freeing more than the fragment holds.
-    ///
-    /// Datagrams already in reassembly are never evicted to make room: whoever can send fragments
-    /// could then flush every real datagram by sending fragments of fake ones. Refusing the new
-    /// fragment costs at most the datagrams an attacker starts, and those time out.
+    /// Evicting rather than refusing: a real datagram's fragments arrive within about a round trip
+    /// of each other, so an attacker would have to start ``Configuration/maximumDatagrams`` new
+    /// datagrams within that time to flush one; refusing new fragments instead let 64 forged first
+    /// fragments stop all reassembly for the 30 s of their timeout (measured over tap, issue 13).
+    /// The work per fragment stays bounded: each eviction is a scan of at most
+    /// ``Configuration/maximumDatagrams`` entries, and a fragment evicts at most that many.
     mutating func limitReached(adding fragment: Fragment, header: IPv4Header, to datagram: PartialDatagram,
                                now: Instant) -> IPv4ReassemblyDrop? {
         let isNew = datagram.fragments.isEmpty
         if isNew, datagrams.count >= configuration.maximumDatagrams {
             tick(now: now)
-            if datagrams.count >= configuration.maximumDatagrams { return .tooManyDatagrams }
+            while datagrams.count >= configuration.maximumDatagrams {
+                guard evictOldest() else { return .tooManyDatagrams }
+            }
         }
         if completes(datagram, with: fragment, header: header) { return nil }
         // Charged as it will be kept: in a buffer of its own when its own is wasteful.
@@ -257,9 +268,19 @@ public struct IPv4Reassembler {
         let charge = payloadSize + MemoryLayout<Fragment>.stride + (isNew ? Self.datagramCharge : 0)
         if statistics.chargedBytes + charge > configuration.memoryLimit {
             tick(now: now)
-            if statistics.chargedBytes + charge > configuration.memoryLimit { return .memoryLimit }
+            while statistics.chargedBytes + charge > configuration.memoryLimit {
+                guard evictOldest() else { return .memoryLimit }
+            }
         }
         return nil
+    }
+
+    /// Forgets the held datagram whose first fragment came earliest; false when none is held.
+    mutating func evictOldest() -> Bool {
+        guard let oldest = datagrams.min(by: { $0.value.expires < $1.value.expires })?.key else { return false }
+        forget(oldest)
+        statistics.evicted += 1
+        return true
     }
 
     /// Whether adding `fragment` (already checked against `datagram`) leaves it complete.
