@@ -152,6 +152,249 @@ def syn_flood(count=3000):
     print(f"sent {count} SYNs from {ghost}; a real connection was still served")
 
 
+# Attacks with crafted frames (issue 13): each sends one class of hostile input over tap0 from
+# hosts that exist only on the wire, counts what the unikernel sends back where that is the
+# bound, and ends by checking that a real client is still served. The bounds on what the
+# unikernel holds are checked by the test from its debug log ("holding ..." lines).
+
+GHOST, GHOST_MAC = "10.0.0.77", "02:00:00:00:00:77"
+
+
+def scapy_setup():
+    from scapy.all import conf, getmacbyip
+    conf.verb = 0
+    mac = getmacbyip(TARGET)
+    if mac is None:
+        fail("no ARP answer from the unikernel")
+    return mac
+
+
+def announce_ghost():
+    """Has the unikernel learn the ghost's address (an ARP request for it from the ghost)."""
+    from scapy.all import Ether, ARP, sendp
+    sendp(Ether(src=GHOST_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=GHOST_MAC, psrc=GHOST, pdst=TARGET), iface="tap0")
+
+
+class GhostConnection:
+    """A TCP connection to the unikernel from the ghost, driven frame by frame with scapy, which
+    never acknowledges what it is sent unless told to. Offers SACK, no timestamps."""
+
+    def __init__(self, mac, port, sport, window=65535):
+        from scapy.all import Ether, IP, TCP, srp1
+        self.mac, self.port, self.sport, self.window = mac, port, sport, window
+        self.seq = 1000
+        syn = self.frame(flags="S", options=[("MSS", 1460), ("SAckOK", b"")])
+        answer = None
+        for _ in range(3):
+            answer = srp1(syn, iface="tap0", timeout=2)
+            if answer is not None and answer.haslayer(TCP) and answer[TCP].flags & 0x12 == 0x12:
+                break
+        if answer is None or not answer.haslayer(TCP):
+            fail(f"no SYN-ACK from the unikernel to the ghost's port {sport}")
+        self.iss = answer[TCP].seq
+        self.ack = self.iss + 1
+        self.seq += 1
+        from scapy.all import sendp
+        sendp(self.frame(flags="A"), iface="tap0")
+
+    def frame(self, flags="A", payload=b"", seq=None, ack=None, window=None, options=None):
+        from scapy.all import Ether, IP, TCP, Raw
+        tcp = TCP(sport=self.sport, dport=self.port, flags=flags, seq=self.seq if seq is None else seq,
+                  ack=(getattr(self, "ack", 0) if ack is None else ack) if "A" in flags else 0,
+                  window=self.window if window is None else window, options=options or [])
+        packet = Ether(src=GHOST_MAC, dst=self.mac) / IP(src=GHOST, dst=TARGET) / tcp
+        return packet / Raw(payload) if payload else packet
+
+    def data_frames(self, data, size=1460):
+        """Frames carrying `data` in order from the next sequence number, advancing it."""
+        frames = []
+        for offset in range(0, len(data), size):
+            frames.append(self.frame(flags="PA", payload=data[offset:offset + size]))
+            self.seq += len(data[offset:offset + size])
+        return frames
+
+    def reset(self):
+        from scapy.all import sendp
+        sendp(self.frame(flags="R"), iface="tap0")
+
+
+def from_unikernel_to_ghost(sport):
+    return f"tcp and src host {TARGET} and dst host {GHOST} and dst port {sport}"
+
+
+def attack_sack(acks=300):
+    """Class 1: duplicate ACKs whose SACK blocks name alternating 1-byte islands of the data in
+    flight, and blocks outside it. The unikernel must send at most 16 retransmissions per ACK,
+    never one shorter than an MSS except at the tail of what it sent."""
+    from scapy.all import AsyncSniffer, sendp, TCP
+    mac = scapy_setup()
+    announce_ghost()
+    ghost = GhostConnection(mac, 7, 40001)
+    sniffer = AsyncSniffer(iface="tap0", filter=from_unikernel_to_ghost(40001), store=True)
+    sniffer.start()
+    time.sleep(0.3)
+    sendp(ghost.data_frames(os.urandom(40 * 1460)), iface="tap0")  # echoed back: data in flight
+    time.sleep(1.0)
+    sent = [p for p in sniffer.stop() if p.haslayer(TCP) and len(p[TCP].payload) > 0]
+    if not sent:
+        fail("the unikernel echoed nothing to the ghost")
+    base = ghost.iss + 1
+    highest = max((p[TCP].seq - base) % (1 << 32) + len(p[TCP].payload) for p in sent)
+    print(f"the unikernel has {highest} bytes in flight to the ghost")
+    frames = []
+    for index in range(acks):
+        start = 2 + 8 * (index % max(1, (highest - 40) // 8))
+        blocks = [(base + start + 2 * k, base + start + 2 * k + 1) for k in range(3)]
+        blocks.append((base + highest + 100000, base + highest + 100001))  # beyond SND.MAX
+        frames.append(ghost.frame(flags="A", ack=base, options=[("SAck", tuple(x % (1 << 32) for b in blocks for x in b))]))
+    sniffer = AsyncSniffer(iface="tap0", filter=from_unikernel_to_ghost(40001), store=True)
+    sniffer.start()
+    time.sleep(0.3)
+    sendp(frames, iface="tap0")
+    time.sleep(1.5)
+    retransmitted = [p for p in sniffer.stop() if p.haslayer(TCP) and len(p[TCP].payload) > 0]
+    tiny = [p for p in retransmitted
+            if len(p[TCP].payload) < 1460 and (p[TCP].seq - base) % (1 << 32) + len(p[TCP].payload) < highest]
+    print(f"{acks} SACK-island ACKs drew {len(retransmitted)} segments, {len(tiny)} shorter than an MSS before the tail")
+    if len(retransmitted) > 16 * acks:
+        fail(f"{len(retransmitted)} segments for {acks} ACKs: more than 16 per ACK")
+    if tiny:
+        fail(f"tiny retransmissions: {[(p[TCP].seq - base, len(p[TCP].payload)) for p in tiny[:5]]}")
+    ghost.reset()
+    echo_round_trip(1 << 20)
+    print("a real connection was still served")
+
+
+def attack_tiny_segments(count=20000):
+    """Class 2: a connection whose reader never reads (its window to the unikernel is zero, so
+    the echo's writes stop and it stops reading), then 1-byte segments in order. What the
+    connection holds is checked from the log against its memory limit."""
+    from scapy.all import sendp
+    mac = scapy_setup()
+    announce_ghost()
+    ghost = GhostConnection(mac, 7, 40002, window=0)
+    # 3 MiB in full segments: fills the echo's 1 MiB send buffer and then its receive queue.
+    sendp(ghost.data_frames(os.urandom(3 << 20)), iface="tap0")
+    frames = []
+    for _ in range(count):
+        frames.append(ghost.frame(flags="PA", payload=b"x"))
+        ghost.seq += 1
+    sendp(frames, iface="tap0")
+    time.sleep(1.2)  # a holdings line is logged at most once a second
+    sendp(ghost.frame(flags="PA", payload=b"y"), iface="tap0")
+    time.sleep(0.3)
+    echo_round_trip(1 << 20)
+    ghost.reset()
+    print(f"sent 3 MiB and {count} 1-byte segments to a connection that does not read; a real connection was still served")
+
+
+def attack_arp(on_link=250, off_link=2000):
+    """Class 6: ARP requests for the unikernel from hundreds of senders on its subnet and
+    thousands off it. The table's size is checked from the log."""
+    from scapy.all import Ether, ARP, sendp
+    scapy_setup()
+    frames = []
+    for index in range(on_link):
+        ip, mac = f"10.0.0.{3 + index}", "02:00:00:01:%02x:%02x" % (index >> 8, index & 255)
+        frames.append(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac, psrc=ip, pdst=TARGET))
+    for index in range(off_link):
+        ip, mac = f"172.16.{index >> 8}.{index & 255}", "02:00:00:02:%02x:%02x" % (index >> 8, index & 255)
+        frames.append(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac, psrc=ip, pdst=TARGET))
+    sendp(frames, iface="tap0")
+    time.sleep(1.2)
+    ping()
+    echo_round_trip(1 << 20)
+    print(f"{on_link} on-link and {off_link} off-link ARP senders; a real client was still served")
+
+
+def attack_fragments(tiny=3000, incomplete=2000):
+    """Class 5: non-final fragments of 8 bytes, and first fragments of datagrams that never
+    complete, each with its own identification. What reassembly holds is checked from the log."""
+    from scapy.all import Ether, IP, ICMP, Raw, sendp
+    mac = scapy_setup()
+    ether = Ether(dst=mac)
+    frames = []
+    for index in range(tiny):
+        frames.append(ether / IP(src="10.0.0.1", dst=TARGET, id=index, flags="MF", frag=0, proto=1) / Raw(b"\x08\x00" + b"A" * 6))
+    for index in range(incomplete):
+        frames.append(ether / IP(src="10.0.0.1", dst=TARGET, id=10000 + index, flags="MF", frag=0, proto=1) / Raw(b"\x08\x00" + b"B" * 1478))
+    sendp(frames, iface="tap0")
+    time.sleep(1.2)
+    sendp(ether / IP(src="10.0.0.1", dst=TARGET, id=60000, flags="MF", frag=0, proto=1) / Raw(b"\x08\x00" + b"C" * 1478), iface="tap0")
+    ping()
+    print(f"{tiny} 8-byte fragments and {incomplete} datagrams never completed; fragmented pings still answered")
+
+
+def attack_path_mtu(count=2000):
+    """Class 4: ICMP "fragmentation needed" with MTU 68, quoting destinations with no connection
+    and a real connection with a sequence number not in flight: none may be believed (the log's
+    path MTU entries stay 0) and the real connection keeps full-size segments."""
+    from scapy.all import Ether, IP, ICMP, TCP, UDP, sendp
+    mac = scapy_setup()
+    ether = Ether(dst=mac)
+    frames = []
+    for index in range(count):
+        quoted = IP(src=TARGET, dst=f"192.0.2.{index % 250 + 1}", flags="DF") / TCP(sport=7, dport=10000 + index, seq=index)
+        frames.append(ether / IP(src="10.0.0.1", dst=TARGET) / ICMP(type=3, code=4, nexthopmtu=68) / bytes(quoted)[:28])
+    s = socket.create_connection((TARGET, 7), timeout=10)
+    local = s.getsockname()[1]
+    for index in range(200):
+        quoted = IP(src=TARGET, dst="10.0.0.1", flags="DF") / TCP(sport=7, dport=local, seq=(index * 7919) << 8)
+        frames.append(ether / IP(src="10.0.0.1", dst=TARGET) / ICMP(type=3, code=4, nexthopmtu=68) / bytes(quoted)[:28])
+    sendp(frames, iface="tap0")
+    data = os.urandom(1 << 20)
+    s.sendall(data)
+    received = b""
+    while len(received) < len(data):
+        block = s.recv(65536)
+        if not block:
+            break
+        received += block
+    s.close()
+    if received != data:
+        fail(f"the connection quoted by forged ICMP echoed {len(received)} of {len(data)} bytes")
+    time.sleep(1.2)
+    sendp(ether / IP(src="10.0.0.1", dst=TARGET) / ICMP(type=3, code=4, nexthopmtu=68) / bytes(quoted)[:28], iface="tap0")
+    echo_round_trip(1 << 20)
+    print(f"{count + 200} forged fragmentation-needed messages; real connections still served")
+
+
+def attack_connections(count=150):
+    """Class 3: connections from the ghost completed and left idle, past the unikernel's cap
+    (the test starts it with --tcp-connections=64): the log's connection count stays under the
+    cap; once the ghost resets them, a real client is served."""
+    from scapy.all import AsyncSniffer, sendp, TCP
+    mac = scapy_setup()
+    announce_ghost()
+    sniffer = AsyncSniffer(iface="tap0", filter=f"tcp and src host {TARGET} and dst host {GHOST}", store=True)
+    sniffer.start()
+    time.sleep(0.3)
+    template = GhostConnection.__new__(GhostConnection)
+    template.mac, template.port, template.window, template.seq = mac, 7, 65535, 1000
+    syns = []
+    for index in range(count):
+        template.sport = 30000 + index
+        syns.append(template.frame(flags="S", options=[("MSS", 1460)]))
+    sendp(syns, iface="tap0")
+    time.sleep(1.0)
+    answers = {p[TCP].dport: p[TCP].seq for p in sniffer.stop() if p.haslayer(TCP) and p[TCP].flags & 0x12 == 0x12}
+    acks = []
+    for sport, iss in answers.items():
+        template.sport, template.seq, template.ack = sport, 1001, iss + 1
+        acks.append(template.frame(flags="A"))
+    sendp(acks, iface="tap0")
+    time.sleep(1.2)
+    print(f"{len(answers)} of {count} SYNs answered and completed")
+    resets = []
+    for sport, iss in answers.items():
+        template.sport, template.seq, template.ack = sport, 1001, iss + 1
+        resets.append(template.frame(flags="R"))
+    sendp(resets, iface="tap0")
+    time.sleep(0.3)
+    echo_round_trip(1 << 20)
+    print("after the ghost's resets, a real connection was served")
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "ping":
@@ -170,5 +413,9 @@ if __name__ == "__main__":
         malformed()
     elif command == "syn-flood":
         syn_flood()
+    elif command.startswith("attack-"):
+        {"attack-sack": attack_sack, "attack-tiny-segments": attack_tiny_segments, "attack-arp": attack_arp,
+         "attack-fragments": attack_fragments, "attack-path-mtu": attack_path_mtu,
+         "attack-connections": attack_connections}[command]()
     else:
         fail("unknown command " + command)
