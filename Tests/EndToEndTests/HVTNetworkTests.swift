@@ -185,5 +185,20 @@ extension EndToEnd {
             #expect(guest.terminationStatus == 0, "\(text)")
             #expect(text.contains("[INFO] [application] a frame longer than the 20-byte area waits in the tender; the bytes past the area are intact"), "\(text)")
         }
+
+        @Test("receiving one frame at a time while more wait: the tender asks the tap and says so, its seccomp filter allowing the call (it once killed the tender under a SYN flood)",
+              .enabled(if: networkTestsAvailable))
+        func batchOfOne() throws {
+            let image = try HVTTests.buildGuest(Self.hostileNet)
+            let namespace = try NetworkNamespace()
+            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=batch-of-one"], log: log)
+            // Broadcast pings: frames on tap0 every 2 ms without waiting for ARP.
+            _ = try namespace.exec(["ping", "-b", "-c", "200", "-i", "0.002", "-W", "1", "10.0.0.255"])
+            guest.waitUntilExit()
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(guest.terminationStatus == 0, "\(text)")
+            #expect(text.contains("[INFO] [application] a batch of one frame was received and more were said to wait"), "\(text)")
+        }
     }
 }

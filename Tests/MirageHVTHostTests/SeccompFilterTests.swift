@@ -47,7 +47,7 @@ struct SeccompFilterTests {
 
     @Test("the run loop's calls are allowed: reads and writes, waits, memory, clocks, exit")
     func allowed() {
-        for call in [SYS_read, SYS_write, SYS_writev, SYS_pread64, SYS_pwrite64, SYS_epoll_wait, SYS_mmap, SYS_exit_group, SYS_close] {
+        for call in [SYS_read, SYS_write, SYS_writev, SYS_pread64, SYS_pwrite64, SYS_epoll_wait, SYS_poll, SYS_mmap, SYS_exit_group, SYS_close] {
             #expect(Self.decide(program, call: call) == SeccompFilter.allow, "system call \(call)")
         }
     }

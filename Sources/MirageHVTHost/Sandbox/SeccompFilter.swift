@@ -13,11 +13,12 @@ public enum SeccompFilter {
     public typealias Instruction = sock_filter
 
     /// The system calls the run loop makes after set-up: hypercalls (console and tap writes, tap
-    /// and block reads and writes, flushes, waits), the memory allocator, clocks where the vDSO
+    /// and block reads and writes, flushes, waits, and the `poll` that asks a tap whether more
+    /// frames wait when a guest's receive batch is full), the memory allocator, clocks where the vDSO
     /// falls back to a call, the exit path (reports, closing devices, unmapping guest memory).
     public static let allowedSystemCalls: [Int32] = [
         SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev,
-        SYS_fsync, SYS_fdatasync, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl,
+        SYS_fsync, SYS_fdatasync, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_poll, SYS_ppoll,
         SYS_clock_gettime, SYS_clock_nanosleep, SYS_nanosleep, SYS_gettimeofday,
         SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_madvise, SYS_mprotect, SYS_futex,
         SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_getpid, SYS_gettid,

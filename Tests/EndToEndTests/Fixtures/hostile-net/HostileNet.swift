@@ -40,6 +40,9 @@ struct HostileNet<Net: NetworkDevice>: Unikernel {
         case "small-area":
             await smallArea()
             return
+        case "batch-of-one":
+            await batchOfOne()
+            return
         default:
             break
         }
@@ -92,5 +95,22 @@ struct HostileNet<Net: NetworkDevice>: Unikernel {
             try? await sleep(for: .milliseconds(10))
         }
         log.error("no frame arrived")
+    }
+
+    /// Receives one frame at a time while several wait: the tender fills the batch and must ask
+    /// the tap whether more wait (a `poll`, which its seccomp filter must allow), and say so.
+    private func batchOfOne() async {
+        var bytes = [UInt8](repeating: 0, count: 2048)
+        for _ in 0..<100 {
+            try? await sleep(for: .milliseconds(100)) // frames gather in the tap's queue
+            let queue = bytes.withUnsafeMutableBytes { buffer in
+                netPoll(send: nil, area: UInt64(UInt(bitPattern: buffer.baseAddress)), areaLength: UInt64(buffer.count))
+            }
+            if queue.received == 1, queue.more == 1 {
+                log.info("a batch of one frame was received and more were said to wait")
+                return
+            }
+        }
+        log.error("never more than one frame waiting")
     }
 }
