@@ -187,8 +187,9 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     }
 
     /// Closes the connection when its deadline passes: with 408 when a request was under way
-    /// (RFC 9110 section 15.5.9), silently when it was idle or a response could not be written
-    /// in time (the client stopped reading).
+    /// (RFC 9110 section 15.5.9), silently when it was idle, and with a reset when a response
+    /// could not be written in time (the client stopped reading: a close would keep the unsent
+    /// response for it until the stack's zero-window or orphan timeout).
     private func watch<Connection: Flow>(_ connection: Connection, _ watchdog: ConnectionWatchdog) async {
         while !watchdog.finished {
             guard let deadline = watchdog.deadline else {
@@ -201,7 +202,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
                 if watchdog.inRequest {
                     await send(.text(.requestTimeout, "the request took too long"), for: nil, over: connection, closing: true)
                 }
-                await connection.close()
+                if watchdog.writing { await connection.abort() } else { await connection.close() }
                 return
             }
             do { try await sleep(until: deadline) } catch { return }

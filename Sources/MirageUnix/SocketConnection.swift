@@ -88,6 +88,15 @@ public final class SocketConnection: Flow {
         release()
     }
 
+    /// Resets the connection (RST, RFC 9293 section 3.10.5) and closes the socket: what was not
+    /// sent is dropped. The corresponding C functions are `setsockopt` (`SO_LINGER`, zero) and
+    /// `close`.
+    public func abort() async {
+        guard fileDescriptor >= 0 else { return }
+        SystemCall.resetOnClose(fileDescriptor)
+        release()
+    }
+
     private func release() {
         guard fileDescriptor >= 0 else { return }
         SystemCall.closeSocket(fileDescriptor, on: platform)

@@ -114,6 +114,14 @@ extension SystemCall {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// Has closing `fd` reset the connection (RST) and drop what was not sent, instead of
+    /// sending it first. The corresponding C function is `setsockopt` (`SO_LINGER` with a zero
+    /// timeout).
+    static func resetOnClose(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Stops `platform` watching `fd` and closes it; tasks waiting for `fd` resume and must find it
     /// closed. The corresponding C function is `close`, not retried on EINTR (Linux releases the
     /// descriptor even then).

@@ -48,6 +48,11 @@ public protocol Flow: AnyObject {
 
     /// Closes both directions and releases the flow.
     func close() async
+
+    /// Resets the connection and releases the flow at once, dropping what was not sent or read
+    /// (RFC 9293 section 3.10.5, ABORT): for a peer that stopped reading, whose unsent data a
+    /// close would keep for it.
+    func abort() async
 }
 
 /// Accepts incoming connections on one port.
