@@ -9,10 +9,12 @@ public typealias HVTDirectStack = DirectStack<HVTNetworkDevice, HVTMonotonicCloc
 extension DirectStack where Device == HVTNetworkDevice, Clock == HVTMonotonicClock {
     /// Connects the tender's net device `name` and starts the stack on it with `--ipv4` and
     /// `--ipv4-gateway`, as ``UnixDirectStack``'s `overTap` does on unix. The tap interface is
-    /// the tender's business (`--net:NAME=TAP` on its command line), not a boot argument.
+    /// the tender's business (`--net:NAME=TAP` on its command line), not a boot argument. The
+    /// stack's caps not given as boot arguments are scaled to the guest's memory (`--mem` of the
+    /// tender).
     public static func overTender(network name: String, platform: HVTPlatform, arguments: BootArguments) throws(HVTNetworkError) -> HVTDirectStack {
         let device = try HVTNetworkDevice.connect(name: name, platform: platform)
         return HVTDirectStack(device: device, clock: platform.monotonicClock, entropy: HVTEntropy(),
-                              configuration: StackBootKeys.configuration(arguments))
+                              configuration: StackBootKeys.configuration(arguments, memory: Int(bootInfo().pointee.memory_size)))
     }
 }

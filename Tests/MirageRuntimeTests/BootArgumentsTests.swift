@@ -34,6 +34,15 @@ struct BootArgumentsTests {
         throw Refused()
     }
 
+    @Test("wasGiven tells a value from the command line from a default")
+    func wasGiven() throws {
+        let parsed = try parse(["--count=4", "--name", "Ada"])
+        #expect(parsed.wasGiven("count") && parsed.wasGiven("name"))
+        #expect(!parsed.wasGiven("hello") && !parsed.wasGiven("port"))
+        #expect(parsed.value("hello", as: String.self) == "Hello World!")
+        #expect(!parsed.wasGiven("unknown"))
+    }
+
     /// The error parsing `arguments` gives, or nil (and a recorded issue) when it does not fail.
     func error(_ arguments: [String], keys: [BootKey] = keys) -> BootArgumentError? {
         switch BootArguments.parse(arguments, keys: keys) {

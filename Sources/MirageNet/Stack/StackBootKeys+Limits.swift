@@ -4,7 +4,9 @@ import MirageRuntime
 extension StackBootKeys {
     /// The stack's caps on what peers can make it hold (docs/ARCHITECTURE.md, "What a peer can
     /// make the stack hold"), each a boot argument with the default ``StackConfiguration`` has:
-    /// sized for a 32 MiB guest, to be raised or lowered with the guest's memory.
+    /// sized for a 32 MiB guest. On hvt the caps not given are scaled to the guest's memory
+    /// (``StackConfiguration/scaleLimits(toMemory:)``), so the defaults shown are a 32 MiB
+    /// guest's.
     public static let limits: [BootKey] = [
         tcpConnections, tcpTimeWait, tcpOrphans, tcpHalfOpen, tcpReceiveMemory, reassemblyMemory, arpEntries,
         pathMTUEntries, udpQueueMemory,
@@ -38,11 +40,14 @@ extension StackBootKeys {
     public static let udpQueueMemory = countKey("udp-queue-memory-kib", default: defaults.udpQueueMemoryLimit / 1024,
                                                 documentation: "KiB of memory the datagrams queued on one UDP port may hold.")
 
-    /// Applies the limits given as boot arguments to `configuration` (a count of 0 is taken as
-    /// 1: every table needs room for one). Keys not declared leave the defaults.
-    static func applyLimits(_ arguments: BootArguments, to configuration: inout StackConfiguration) {
+    /// Applies the limits of the boot arguments to `configuration` (a count of 0 is taken as 1:
+    /// every table needs room for one): with `givenOnly`, only those given on the command line,
+    /// leaving scaled caps alone where the key only has its default. Keys not declared leave the
+    /// configuration's caps.
+    static func applyLimits(_ arguments: BootArguments, to configuration: inout StackConfiguration, givenOnly: Bool = false) {
         func count(_ key: BootKey) -> Int? {
-            arguments.optionalValue(key.name, as: UInt32.self).map { Swift.max(Int($0), 1) }
+            if givenOnly, !arguments.wasGiven(key.name) { return nil }
+            return arguments.optionalValue(key.name, as: UInt32.self).map { Swift.max(Int($0), 1) }
         }
         if let value = count(tcpConnections) { configuration.connectionLimits.connections = value }
         if let value = count(tcpTimeWait) { configuration.connectionLimits.timeWait = value }

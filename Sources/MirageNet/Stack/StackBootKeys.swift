@@ -14,10 +14,13 @@ public enum StackBootKeys {
                                         group: .network)
 
     /// The stack configuration the boot arguments describe.
-    public static func configuration(_ arguments: BootArguments) -> StackConfiguration {
+    /// - Parameter memory: the guest's memory in bytes, when the caps should be scaled to it
+    ///   (``StackConfiguration/scaleLimits(toMemory:)``); a cap given as a boot argument wins.
+    public static func configuration(_ arguments: BootArguments, memory: Int? = nil) -> StackConfiguration {
         var configuration = StackConfiguration(address: arguments.value("ipv4", as: IPv4Prefix.self),
                                                gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
-        applyLimits(arguments, to: &configuration)
+        if let memory { configuration.scaleLimits(toMemory: memory) }
+        applyLimits(arguments, to: &configuration, givenOnly: memory != nil)
         return configuration
     }
 }

@@ -27,6 +27,9 @@ public struct BootArguments: Sendable {
     /// (``Swift/StringProtocol/hasSameSpelling(as:)``): parsing the command line then hashes
     /// and normalises no strings, which keeps Unicode tables out of Embedded images.
     private var values: [(name: String, text: String)]
+    /// How many of ``values``, from the first, were given on the command line: the defaults come
+    /// after them.
+    private var givenCount: Int
 
     /// Creates arguments directly, as a test does.
     public init(texts: [String: String] = [:], logFilter: LogFilter = LogFilter()) {
@@ -35,12 +38,20 @@ public struct BootArguments: Sendable {
 
     private init(values: [(name: String, text: String)], logFilter: LogFilter) {
         self.values = values
+        givenCount = values.count
         self.logFilter = logFilter
     }
 
     /// The text given or defaulted for key `name`.
     private func text(of name: String) -> String? {
         values.first { $0.name.hasSameSpelling(as: name) }?.text
+    }
+
+    /// Whether `name` was given on the command line, rather than taking its default: for a
+    /// default that depends on the machine (a cap scaled to the guest's memory) where the key's
+    /// declared default is only typical.
+    public func wasGiven(_ name: String) -> Bool {
+        values[..<givenCount].contains { $0.name.hasSameSpelling(as: name) }
     }
 
     /// The value of `name`, which must be a declared key with a default or required.
@@ -107,6 +118,7 @@ public struct BootArguments: Sendable {
                 parsed.values.append((name, value))
                 index += 1
             }
+            parsed.givenCount = parsed.values.count
             for key in keys where parsed.text(of: key.name) == nil {
                 if let text = key.defaultText {
                     parsed.values.append((key.name, text))

@@ -9,11 +9,35 @@ import Testing
 struct StackBootKeyLimitTests {
     static let keys = [StackBootKeys.ipv4, StackBootKeys.gateway] + StackBootKeys.limits
 
-    func configuration(_ arguments: [String]) throws -> StackConfiguration {
+    func configuration(_ arguments: [String], memory: Int? = nil) throws -> StackConfiguration {
         guard case let .success(parsed) = BootArguments.parse(arguments, keys: Self.keys) else {
             throw FlowError.closed
         }
-        return StackBootKeys.configuration(parsed)
+        return StackBootKeys.configuration(parsed, memory: memory)
+    }
+
+    @Test("scaled to the guest's memory: 32 MiB keeps the defaults, 8 MiB a quarter, 256 MiB eight times; given caps win")
+    func scaledToMemory() throws {
+        let defaults = try configuration([])
+        #expect(try configuration([], memory: 32 << 20).connectionLimits == defaults.connectionLimits)
+        #expect(try configuration([], memory: 32 << 20).tcpReceiveMemoryLimit == defaults.tcpReceiveMemoryLimit)
+        let small = try configuration([], memory: 8 << 20)
+        #expect(small.tcpReceiveMemoryLimit == defaults.tcpReceiveMemoryLimit / 4)
+        #expect(small.reassembly.memoryLimit == defaults.reassembly.memoryLimit / 4)
+        #expect(small.connectionLimits.connections == defaults.connectionLimits.connections / 4)
+        #expect(small.arp.entryLimit == defaults.arp.entryLimit / 4)
+        #expect(small.udpQueueMemoryLimit == defaults.udpQueueMemoryLimit / 4)
+        let large = try configuration([], memory: 256 << 20)
+        #expect(large.tcpReceiveMemoryLimit == defaults.tcpReceiveMemoryLimit * 8)
+        #expect(large.connectionLimits.timeWait == defaults.connectionLimits.timeWait * 8)
+        // A tiny guest keeps the floors; absurd sizes do not overflow.
+        let tiny = try configuration([], memory: 1 << 20)
+        #expect(tiny.connectionLimits.connections == 64 && tiny.reassembly.memoryLimit == 64 * 1024)
+        #expect(try configuration([], memory: .max).tcpReceiveMemoryLimit > 0)
+        // A cap given on the command line is taken as given, scaled or not.
+        let given = try configuration(["--tcp-connections=100", "--reassembly-memory-kib=512"], memory: 8 << 20)
+        #expect(given.connectionLimits.connections == 100 && given.reassembly.memoryLimit == 512 * 1024)
+        #expect(given.arp.entryLimit == defaults.arp.entryLimit / 4)
     }
 
     @Test("without them the defaults hold")
