@@ -2,7 +2,7 @@ import MirageDNS
 import MirageRuntime
 
 /// An authoritative name server: every `*.zone` master file of a key-value store, answered over
-/// UDP and TCP on `--port`. The same code runs with the host's sockets or our stack, on unix and
+/// UDP and TCP on `--port`, at most `--dns-tcp-connections` TCP connections at once. The same code runs with the host's sockets or our stack, on unix and
 /// hvt, over files compiled in (crunch) or read from a tar archive on a block device
 /// (`configure --kv=tar`).
 ///
@@ -18,19 +18,22 @@ struct NameServer<Stack: TCPStack & UDPStack, Zones: KeyValueStore, Clock: Monot
     let clock: Clock
     let port: UInt16
     let transfers: Bool
+    let tcpConnections: Int
 
-    init(_ stack: Stack, _ store: Zones, _ clock: Clock, port: UInt16, transfers: Bool) {
+    init(_ stack: Stack, _ store: Zones, _ clock: Clock, port: UInt16, transfers: Bool, dnsTcpConnections: Int) {
         self.stack = stack
         self.store = store
         self.clock = clock
         self.port = port
         self.transfers = transfers
+        tcpConnections = Swift.max(dnsTcpConnections, 1)
     }
 
     func start() async throws(Failure) {
         let zones = try await loadZones()
         var configuration = DNSServerConfiguration()
         configuration.allowsZoneTransfers = transfers
+        configuration.maximumTCPConnections = tcpConnections
         let server = DNSServer(authority: DNSAuthority(zones: zones), stack: stack, clock: clock,
                                configuration: configuration)
         let udp: Stack.Socket

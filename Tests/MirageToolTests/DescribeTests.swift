@@ -18,6 +18,7 @@ struct DescribeTests {
               main: Website(stack:service, kv:htdocs, monotonic-clock:default, wall-clock:default)
               keys:
                 --port: UInt16 = "80", boot time. The TCP port to serve HTTP on.
+                --http-connections: Int = "256", boot time. HTTP connections served at once; past it a new one is closed at once.
               devices:
                 stack:service: TCPStack & UDPStack
                   implementation: HVTDirectStack, our stack over the tender's net device --net:service=TAP

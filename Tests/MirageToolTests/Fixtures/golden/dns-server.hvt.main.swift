@@ -11,6 +11,7 @@ let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "dns-server", keys: [
     BootKey("port", of: UInt16.self, default: 53, documentation: "The UDP and TCP port to answer DNS queries on."),
     BootKey("transfers", of: Bool.self, default: true, documentation: "Whether any client may have the zones by AXFR or IXFR over TCP."),
+    BootKey("dns-tcp-connections", of: Int.self, default: 100, documentation: "DNS connections over TCP served at once; past it a new one is closed at once."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
     StackBootKeys.tcpConnections,
@@ -30,6 +31,6 @@ Mirage.run(platform) {
     }) else { return 1 }
     let kvZones = CrunchStore(files: kvZonesFiles)
     let monotonicClockDefault = platform.monotonicClock
-    let unikernel = NameServer(stackService, kvZones, monotonicClockDefault, port: arguments.value("port", as: UInt16.self), transfers: arguments.value("transfers", as: Bool.self))
+    let unikernel = NameServer(stackService, kvZones, monotonicClockDefault, port: arguments.value("port", as: UInt16.self), transfers: arguments.value("transfers", as: Bool.self), dnsTcpConnections: arguments.value("dns-tcp-connections", as: Int.self))
     return await Mirage.start(unikernel)
 }

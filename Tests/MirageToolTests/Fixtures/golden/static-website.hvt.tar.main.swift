@@ -10,6 +10,7 @@ import MirageHVTGuestNet
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("port", of: UInt16.self, default: 80, documentation: "The TCP port to serve HTTP on."),
+    BootKey("http-connections", of: Int.self, default: 256, documentation: "HTTP connections served at once; past it a new one is closed at once."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
     StackBootKeys.tcpConnections,
@@ -32,6 +33,6 @@ Mirage.run(platform) {
     }) else { return 1 }
     let monotonicClockDefault = platform.monotonicClock
     let wallClockDefault = platform.wallClock
-    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self))
+    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self), httpConnections: arguments.value("http-connections", as: Int.self))
     return await Mirage.start(unikernel)
 }

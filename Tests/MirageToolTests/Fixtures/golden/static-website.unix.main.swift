@@ -9,6 +9,7 @@ import MirageUnix
 let platform = UnixPlatform()
 let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("port", of: UInt16.self, default: 80, documentation: "The TCP port to serve HTTP on."),
+    BootKey("http-connections", of: Int.self, default: 256, documentation: "HTTP connections served at once; past it a new one is closed at once."),
 ])
 
 Mirage.run(platform) {
@@ -16,6 +17,6 @@ Mirage.run(platform) {
     let kvHtdocs = CrunchStore(files: kvHtdocsFiles)
     let monotonicClockDefault = platform.monotonicClock
     let wallClockDefault = platform.wallClock
-    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self))
+    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self), httpConnections: arguments.value("http-connections", as: Int.self))
     return await Mirage.start(unikernel)
 }
