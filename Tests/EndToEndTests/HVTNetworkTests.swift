@@ -48,6 +48,20 @@ extension EndToEnd {
             try checkEchoClient([tender, "--net:service=tap0", "--", try EchoImages.image(target: "hvt"), "--ipv4=10.0.0.2/24"])
         }
 
+        @Test("the stack's caps follow the guest's memory: a quarter of the defaults with --mem=8, a cap given as a boot argument as given")
+        func capsScaledToMemory() throws {
+            let image = try EchoImages.image(target: "hvt")
+            let namespace = try NetworkNamespace()
+            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let server = try namespace.start([tender, "--mem=8", "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24",
+                                              "--arp-entries=100", "-l", "net:debug"], log: log)
+            try waitUntilListening(log, server)
+            server.terminate()
+            server.waitUntilExit()
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("caps: TCP 256 connections, 256 in TIME-WAIT, 64 orphans, 64 half-open per listener, 2048 KiB received unread; reassembly 256 KiB; UDP 64 KiB per port; ARP 100 entries; path MTU 64 entries"), "\(text)")
+        }
+
         @Test("SIGTERM to the tender stops the serving guest cleanly with status 0")
         func sigterm() throws {
             let image = try EchoImages.image(target: "hvt")

@@ -46,6 +46,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         Self.log.info("IPv4 \(configuration.address) on \(device.mac), MTU \(device.mtu)"
             + (configuration.gateway.map { ", gateway \($0)" } ?? "")
             + (device.offloads.contains(.tcpSegmentation) ? ", TCP segmentation offload" : ""))
+        Self.log.debug(configuration.capsSummary)
         requestFlush()
     }
 

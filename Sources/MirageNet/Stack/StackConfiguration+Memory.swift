@@ -26,4 +26,12 @@ extension StackConfiguration {
         arp.entryLimit = scaled(arp.entryLimit, floor: 64)
         pathMTUEntryLimit = scaled(pathMTUEntryLimit, floor: 16)
     }
+
+    /// The caps in one line, for the debug log at start.
+    public var capsSummary: String {
+        "caps: TCP \(connectionLimits.connections) connections, \(connectionLimits.timeWait) in TIME-WAIT, "
+            + "\(connectionLimits.orphans) orphans, \(halfOpenLimit) half-open per listener, "
+            + "\(tcpReceiveMemoryLimit / 1024) KiB received unread; reassembly \(reassembly.memoryLimit / 1024) KiB; "
+            + "UDP \(udpQueueMemoryLimit / 1024) KiB per port; ARP \(arp.entryLimit) entries; path MTU \(pathMTUEntryLimit) entries"
+    }
 }
