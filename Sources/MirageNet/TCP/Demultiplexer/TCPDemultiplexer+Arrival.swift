@@ -53,9 +53,14 @@ extension TCPDemultiplexer {
                                window: UInt16(Swift.min(configuration.receiveBufferSize, 65535)))
         header.options.maximumSegmentSize = UInt16(mtu - 40)
         if let peerTimestamps = syn.header.options.timestamps, configuration.offersTimestamps {
-            let offset = secrets.timestampOffset(for: id)
-            let value = (UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset) & ~0x1F
-                | SYNCookie.options(scale: syn.header.options.windowScale, sack: syn.header.options.sackPermitted)
+            // The connection's clock (TCPConnection.timestampValue) with its low bits replaced by
+            // the options; when that puts it ahead of the clock it goes back one step of 32, as
+            // Linux's cookie_init_timestamp does: the connection's later TSvals must not be older
+            // than this one, or the peer's PAWS check (RFC 7323 section 5) drops them until the
+            // clock catches up, and the first response waits for a retransmission.
+            let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ secrets.timestampOffset(for: id)
+            var value = clock & ~0x1F | SYNCookie.options(scale: syn.header.options.windowScale, sack: syn.header.options.sackPermitted)
+            if value > clock { value &-= 0x20 }
             header.options.timestamps = TCPTimestamps(value: value, echoReply: peerTimestamps.value)
             if syn.header.options.windowScale != nil, configuration.offersWindowScale {
                 header.options.windowScale = configuration.receiveWindowScale

@@ -82,6 +82,27 @@ struct TCPDemultiplexerTests {
         #expect(tcp.connectionCount == 1)
     }
 
+    @Test("a cookie's TSval never runs ahead of the connection's timestamp clock, whatever the options in its low bits: the peer's PAWS check would drop the first response")
+    func cookieTimestampNotAhead() throws {
+        var tcp = demultiplexer(halfOpenLimit: 0)
+        try tcp.listen(port: 7)
+        for millisecond in 0..<64 {
+            let at = now + .milliseconds(millisecond)
+            var header = syn(from: 40000).header
+            header.options.timestamps = TCPTimestamps(value: 77, echoReply: 0)
+            header.options.windowScale = 10
+            header.options.sackPermitted = true
+            guard case let .cookie(synACK) = tcp.arrive(TCPSegment(header: header), id: id(40000), mtu: 1500, now: at) else {
+                Issue.record("no cookie")
+                return
+            }
+            let value = try #require(synACK.header.options.timestamps).value
+            let clock = UInt32(truncatingIfNeeded: at.nanoseconds / 1_000_000) &+ tcp.secrets.timestampOffset(for: id(40000))
+            #expect(Int32(bitPattern: clock &- value) >= 0 && clock &- value < 32, "TSval \(value) against the clock \(clock)")
+            #expect(value & 0x1F == SYNCookie.options(scale: 10, sack: true))
+        }
+    }
+
     @Test("with the accept queue full, SYNs are dropped and a completed handshake is reset and forgotten")
     func listenOverflow() throws {
         var tcp = demultiplexer(listenBacklog: 1)
