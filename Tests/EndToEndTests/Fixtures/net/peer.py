@@ -378,18 +378,19 @@ def attack_connections(count=150):
     sendp(syns, iface="tap0")
     time.sleep(1.0)
     answers = {p[TCP].dport: p[TCP].seq for p in sniffer.stop() if p.haslayer(TCP) and p[TCP].flags & 0x12 == 0x12}
-    acks = []
-    for sport, iss in answers.items():
-        template.sport, template.seq, template.ack = sport, 1001, iss + 1
-        acks.append(template.frame(flags="A"))
-    sendp(acks, iface="tap0")
+
+    def answering(flags):
+        """A segment with `flags` on each answered connection, acknowledging its SYN-ACK."""
+        frames = []
+        for sport, iss in answers.items():
+            template.sport, template.seq, template.ack = sport, 1001, iss + 1
+            frames.append(template.frame(flags=flags))
+        return frames
+
+    sendp(answering("A"), iface="tap0")
     time.sleep(1.2)
     print(f"{len(answers)} of {count} SYNs answered and completed")
-    resets = []
-    for sport, iss in answers.items():
-        template.sport, template.seq, template.ack = sport, 1001, iss + 1
-        resets.append(template.frame(flags="R"))
-    sendp(resets, iface="tap0")
+    sendp(answering("R"), iface="tap0")
     time.sleep(0.3)
     echo_round_trip(1 << 20)
     print("after the ghost's resets, a real connection was served")
