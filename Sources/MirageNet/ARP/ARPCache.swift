@@ -40,6 +40,15 @@ public struct ARPCache {
             case let .pending(next, _, _): next
             }
         }
+
+        /// How much the entry is worth keeping when the cache is full: 0 for a host learnt from
+        /// its request alone, 1 for one we resolved or sent to, 2 for one we are resolving.
+        var rank: Int {
+            switch self {
+            case let .resolved(_, _, used): used ? 1 : 0
+            case .pending: 2
+            }
+        }
     }
 
     public let configuration: Configuration
@@ -51,6 +60,10 @@ public struct ARPCache {
     /// Each entry's expiry or next request, earliest first; an item is current while it equals
     /// its entry's ``Entry/deadline`` (stale ones are swept lazily).
     private var deadlines = DeadlineHeap<IPv4Address>()
+    /// For each ``Entry/rank``, its entries by deadline, least recently confirmed (or asked
+    /// about) first: the order in which a full cache gives them up. Stale items are swept lazily,
+    /// as in ``deadlines``; an item is current while its entry has that rank and deadline.
+    private var evictionOrder = [DeadlineHeap<IPv4Address>](repeating: DeadlineHeap(), count: 3)
     /// Packets dropped because their address did not resolve or too many were waiting.
     public private(set) var droppedPackets: UInt64 = 0
     /// Entries replaced because the cache was full.
@@ -80,7 +93,7 @@ public struct ARPCache {
     /// as one we use, which a flood of requests from other senders then does not replace.
     public mutating func use(_ ip: IPv4Address, now: Instant) -> MACAddress? {
         guard case let .resolved(mac, expires, used) = entries[ip], now < expires else { return nil }
-        if !used { entries[ip] = .resolved(mac, expires: expires, used: true) } // same deadline
+        if !used { store(.resolved(mac, expires: expires, used: true), for: ip) } // same deadline, new rank
         return mac
     }
 
@@ -112,26 +125,20 @@ public struct ARPCache {
     /// Before `ip` is added: when the cache is full, forgets the lowest-ranked entry (learnt from
     /// a request only, then resolved or used, then pending), the least recently confirmed (or
     /// asked about) of that rank, dropping any packets that waited for it; but only entries
-    /// ranked below `rank`. Linear in the entries, which are at most
-    /// ``Configuration/entryLimit``.
+    /// ranked below `rank`. The victim is the top of its rank's ``evictionOrder`` heap: O(log n)
+    /// amortised, so that a flood of new senders into a full cache costs little per packet.
     /// - Returns: whether there is room for `ip`.
     private mutating func makeRoom(for ip: IPv4Address, rank: Int) -> Bool {
         guard entries[ip] == nil, entries.count >= configuration.entryLimit else { return true }
-        var victim: (ip: IPv4Address, rank: Int, time: Instant)?
-        for (candidate, entry) in entries {
-            let (candidateRank, time): (Int, Instant) = switch entry {
-            case let .resolved(_, expires, used): (used ? 1 : 0, expires)
-            case let .pending(next, _, _): (2, next)
-            }
-            if candidateRank < rank, victim.map({ (candidateRank, time) < ($0.rank, $0.time) }) ?? true {
-                victim = (candidate, candidateRank, time)
-            }
+        for candidateRank in 0..<min(rank, evictionOrder.count) {
+            dropStaleEvictionItems(rank: candidateRank)
+            guard let (_, victim) = evictionOrder[candidateRank].first else { continue }
+            if case let .pending(_, _, waiting) = entries[victim] { droppedPackets += UInt64(waiting.count) }
+            store(nil, for: victim)
+            evictedEntries += 1
+            return true
         }
-        guard let victim else { return false }
-        if case let .pending(_, _, waiting) = entries[victim.ip] { droppedPackets += UInt64(waiting.count) }
-        store(nil, for: victim.ip)
-        evictedEntries += 1
-        return true
+        return false
     }
 
     /// Takes a received ARP packet: learns or refreshes the sender (RFC 826's merge: an entry is
@@ -195,14 +202,21 @@ public struct ARPCache {
     public var nextDeadline: Instant? { deadlines.first?.deadline }
 
     /// Sets (or, with nil, removes) the entry for `ip`, and puts its deadline on the heap.
+    /// Sets (or, with nil, removes) the entry for `ip`, and puts its deadline on the heaps.
     private mutating func store(_ entry: Entry?, for ip: IPv4Address) {
-        let old = entries[ip]?.deadline
+        let old = entries[ip]
         entries[ip] = entry
-        if let deadline = entry?.deadline, deadline != old { deadlines.push(deadline, ip) }
+        if let entry {
+            if entry.deadline != old?.deadline { deadlines.push(entry.deadline, ip) }
+            if entry.deadline != old?.deadline || entry.rank != old?.rank { evictionOrder[entry.rank].push(entry.deadline, ip) }
+        }
         dropStaleDeadlines()
+        let table = entries
         if deadlines.count > 2 * entries.count + 64 {
-            let table = entries
             deadlines.compact { deadline, ip in table[ip]?.deadline == deadline }
+        }
+        for rank in evictionOrder.indices where evictionOrder[rank].count > 2 * entries.count + 64 {
+            evictionOrder[rank].compact { deadline, ip in table[ip].map { $0.rank == rank && $0.deadline == deadline } ?? false }
         }
     }
 
@@ -210,4 +224,16 @@ public struct ARPCache {
     private mutating func dropStaleDeadlines() {
         while let (deadline, ip) = deadlines.first, entries[ip]?.deadline != deadline { deadlines.removeFirst() }
     }
+
+    /// Pops items that are no longer current off the top of `rank`'s eviction heap.
+    private mutating func dropStaleEvictionItems(rank: Int) {
+        while let (deadline, ip) = evictionOrder[rank].first {
+            if let entry = entries[ip], entry.rank == rank, entry.deadline == deadline { return }
+            evictionOrder[rank].removeFirst()
+        }
+    }
+
+    /// Items held in the heaps, current and stale: at most a constant times ``count`` plus a
+    /// constant, whatever the traffic (a test's view of the bookkeeping's bound).
+    var heapItems: Int { deadlines.count + evictionOrder.reduce(0) { $0 + $1.count } }
 }

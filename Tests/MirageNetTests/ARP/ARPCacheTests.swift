@@ -1,5 +1,5 @@
 import MirageCore
-import MirageNet
+@testable import MirageNet
 import Testing
 
 @Suite("ARP cache and resolver")
@@ -169,5 +169,26 @@ struct ARPCacheTests {
         }
         #expect(arp.count == 4)
         #expect(arp.lookup(client, now: at(2)) == peerMAC)
+    }
+
+    @Test("a full cache gives up the least recently confirmed sender first, and its bookkeeping stays bounded through 100,000 new senders")
+    func leastRecentlyConfirmedGoesFirst() {
+        var arp = limited(64)
+        let senders = (0..<64).map { IPv4Address(10, 0, 2, UInt8(1 + $0)) }
+        for (index, sender) in senders.enumerated() {
+            _ = arp.receive(request(from: sender, mac: peerMAC), now: at(Double(index) / 100))
+        }
+        // The first sender asks again and so is the most recently confirmed; the second is now the oldest.
+        _ = arp.receive(request(from: senders[0], mac: peerMAC), now: at(1))
+        _ = arp.receive(request(from: IPv4Address(10, 0, 3, 1), mac: peerMAC), now: at(2))
+        #expect(arp.lookup(senders[0], now: at(2)) == peerMAC)
+        #expect(arp.lookup(senders[1], now: at(2)) == nil)
+        #expect(arp.lookup(senders[2], now: at(2)) == peerMAC)
+        for index in 0..<100_000 {
+            let forged = IPv4Address(10, 1, UInt8(index / 250 % 250), UInt8(1 + index % 250))
+            _ = arp.receive(request(from: forged, mac: peerMAC), now: at(3 + Double(index) / 100_000))
+            #expect(arp.count <= 64)
+        }
+        #expect(arp.heapItems <= 4 * (2 * 64 + 64), "the heaps' stale items are swept: \(arp.heapItems)")
     }
 }
