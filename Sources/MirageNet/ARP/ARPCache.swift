@@ -10,12 +10,13 @@ import MirageCore
 /// - At most ``queueLimit`` packets wait per address; older ones are dropped and counted
 ///   (RFC 1122 2.3.2.2 asks to keep at least the latest).
 /// - Entries expire ``entryLifetime`` after they were last confirmed by a packet from the host.
-/// - Only hosts on our network are learnt (a sender off it could never be reached without the
-///   gateway), and the cache holds at most ``Configuration/entryLimit`` entries, so that forged
-///   senders cannot grow it. A sender learnt only because it asked for us ranks below a host we
-///   resolved or sent to: when the cache is full, a new entry replaces the least recently
-///   confirmed of the lowest rank, and a host that merely asked is not learnt when only
-///   higher-ranked entries are left.
+/// - Only hosts on our network are learnt or answered, as Linux does with `arp_ignore=2`: we
+///   reach a sender off it only through the gateway, never on this link, and answering its
+///   requests would cost a frame each. The cache holds at most ``Configuration/entryLimit``
+///   entries, so that forged senders cannot grow it. A sender learnt only because it asked for us
+///   ranks below a host we resolved or sent to: when the cache is full, a new entry replaces the
+///   least recently confirmed of the lowest rank, and a host that merely asked is not learnt when
+///   only higher-ranked entries are left.
 public struct ARPCache {
     public struct Configuration: Sendable {
         public var entryLifetime: Duration = .seconds(60)
@@ -68,7 +69,7 @@ public struct ARPCache {
     public private(set) var droppedPackets: UInt64 = 0
     /// Entries replaced because the cache was full.
     public private(set) var evictedEntries: UInt64 = 0
-    /// Packets from senders off our network, which were not learnt.
+    /// Packets for us from senders off our network, which were neither learnt nor answered.
     public private(set) var offLinkSenders: UInt64 = 0
 
     /// A cache for the interface with address and network `interface`.
@@ -142,8 +143,9 @@ public struct ARPCache {
     }
 
     /// Takes a received ARP packet: learns or refreshes the sender (RFC 826's merge: an entry is
-    /// updated when present, added when the packet is for us), answers requests for our address,
-    /// and releases the packets that were waiting for the sender.
+    /// updated when present, added when the packet is for us), answers requests for our address
+    /// from senders on our network and duplicate-address probes (RFC 5227), and releases the
+    /// packets that were waiting for the sender.
     public mutating func receive(_ packet: ARPPacket, now: Instant) -> [ARPAction] {
         var actions: [ARPAction] = []
         let sender = packet.senderProtocol
@@ -164,7 +166,13 @@ public struct ARPCache {
                 store(.resolved(packet.senderHardware, expires: now + configuration.entryLifetime, used: used), for: sender)
             }
         }
-        if forUs, packet.operation == .request, valid {
+        // A sender on our network is answered (RFC 826), and so is a duplicate-address probe for
+        // our address (sender 0.0.0.0, RFC 5227 section 2.1.1: our reply tells the prober the
+        // address is taken). A sender off our network is not: we would never send it a packet
+        // on this link, so it has no use for our address here, and its requests cost a reply each
+        // (Linux's `arp_ignore=2`).
+        let probe = sender == .any && !packet.senderHardware.isMulticast
+        if forUs, packet.operation == .request, valid && onLink || probe {
             let reply = ARPPacket(operation: .reply, senderHardware: mac, senderProtocol: address,
                                   targetHardware: packet.senderHardware, targetProtocol: sender)
             actions.append(.send(reply, to: packet.senderHardware))

@@ -108,12 +108,12 @@ struct ARPCacheTests {
         return ARPCache(interface: IPv4Prefix(address: hostB, length: 16), mac: ourMAC, configuration: configuration)
     }
 
-    @Test("a request from a sender off our network is answered but not learnt, and counted")
+    @Test("a request from a sender off our network is neither answered nor learnt, and counted (Linux's arp_ignore=2)")
     func offLinkSendersAreNotLearnt() {
         var arp = cache()
         let stranger = IPv4Address(192, 0, 2, 7)
         let actions = arp.receive(request(from: stranger, mac: peerMAC), now: at(0))
-        #expect(actions.count == 1)
+        #expect(actions.isEmpty)
         #expect(arp.lookup(stranger, now: at(0.1)) == nil)
         #expect(arp.count == 0 && arp.offLinkSenders == 1)
         // Our network's own broadcast and network addresses are no hosts either.
@@ -190,5 +190,16 @@ struct ARPCacheTests {
             #expect(arp.count <= 64)
         }
         #expect(arp.heapItems <= 4 * (2 * 64 + 64), "the heaps' stale items are swept: \(arp.heapItems)")
+    }
+
+    @Test("a duplicate-address probe for our address (sender 0.0.0.0) is answered, so the prober learns it is taken (RFC 5227 2.1.1), and teaches nothing")
+    func probesForOurAddressAreAnswered() {
+        var arp = cache()
+        let probe = ARPPacket(operation: .request, senderHardware: peerMAC, senderProtocol: .any, targetHardware: .zero, targetProtocol: hostB)
+        let reply = ARPPacket(operation: .reply, senderHardware: ourMAC, senderProtocol: hostB, targetHardware: peerMAC, targetProtocol: .any)
+        #expect(arp.receive(probe, now: at(0)) == [.send(reply, to: peerMAC)])
+        #expect(arp.count == 0)
+        let probeForAnother = ARPPacket(operation: .request, senderHardware: peerMAC, senderProtocol: .any, targetHardware: .zero, targetProtocol: hostA)
+        #expect(arp.receive(probeForAnother, now: at(0)).isEmpty)
     }
 }
