@@ -14,7 +14,8 @@ Classes (issue 13's numbering):
              SACK blocks name 1-byte islands of that data;
   fragments  (5) 8-byte non-final fragments and first fragments of datagrams never completed;
   path-mtu   (4) ICMP fragmentation-needed with MTU 68 quoting made-up TCP connections;
-  arp        (6) ARP requests for the target from 250 senders of its subnet and 4,096 off it.
+  arp        (6) ARP requests for the target from 250 senders of its subnet and 4,096 off it;
+  arp-on-link    the same from the 250 senders of its subnet only: each is answered.
 The ghost addresses are in the target's /24, from .100 up; nothing answers for them."""
 import os
 import random
@@ -60,13 +61,19 @@ def path_mtu(target, mac, port, ghost_mac):
     return frames
 
 
-def arp(target, mac, port, ghost_mac):
+def arp_on_link(target, mac, port, ghost_mac):
     from scapy.all import Ether, ARP
     frames = []
     for last in range(3, 255):
         sender, hw = subnet_address(target, last), "02:00:00:01:00:%02x" % last
         if sender != target:
             frames.append(Ether(src=hw, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=hw, psrc=sender, pdst=target))
+    return frames
+
+
+def arp(target, mac, port, ghost_mac):
+    from scapy.all import Ether, ARP
+    frames = arp_on_link(target, mac, port, ghost_mac)
     for index in range(4096):
         hw = "02:00:00:02:%02x:%02x" % (index >> 8, index & 255)
         frames.append(Ether(src=hw, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=hw, psrc=f"172.16.{index >> 8}.{index & 255}", pdst=target))
@@ -119,7 +126,7 @@ def main():
     if kind == "sack":
         frames = sack(target, mac, port, ghost_mac, interface)
     else:
-        frames = {"syn": syn, "fragments": fragments, "path-mtu": path_mtu, "arp": arp}[kind](target, mac, port, ghost_mac)
+        frames = {"syn": syn, "fragments": fragments, "path-mtu": path_mtu, "arp": arp, "arp-on-link": arp_on_link}[kind](target, mac, port, ghost_mac)
     raw = [bytes(frame) for frame in frames]
     sender = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sender.bind((interface, 0))

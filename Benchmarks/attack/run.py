@@ -5,7 +5,7 @@ memory; the static website on our stack against nginx on the Linux kernel under 
 measured in the same run (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/attack/run.py [--seconds 5] [--rounds 3] [--connections 10] [--rate 100000]
-                                        [--classes none,syn,sack,fragments,path-mtu,arp]
+                                        [--classes none,syn,sack,fragments,path-mtu,arp,arp-on-link]
 
 Servers, each in fresh network namespaces:
   * ours, unix: Examples/static-website on our stack (--net=direct) on tap0 as 10.0.0.2;
@@ -53,7 +53,7 @@ spec.loader.exec_module(http)
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SITE = os.path.join(ROOT, "Examples/static-website")
-CLASSES = ["none", "syn", "sack", "fragments", "path-mtu", "arp"]
+CLASSES = ["none", "syn", "sack", "fragments", "path-mtu", "arp", "arp-on-link"]
 PYTHON = "/usr/bin/python3"  # the interpreter apt installed scapy into
 
 
