@@ -125,6 +125,14 @@ let portableTargets: [Target] = [
         dependencies: ["MirageCore", "MirageRuntime"],
         swiftSettings: librarySettings
     ),
+    // BearSSL from Debian's libbearssl-dev (a static library and headers, no .pc file), linked
+    // into both targets: the cryptographic primitives under MirageCrypto.
+    .systemLibrary(name: "CBearSSL", providers: [.apt(["libbearssl-dev"])]),
+    .target(
+        name: "MirageCrypto",
+        dependencies: ["CBearSSL"],
+        swiftSettings: dataPathLibrarySettings
+    ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
@@ -235,6 +243,10 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageDNS", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
     ),
     .testTarget(
+        name: "MirageCryptoTests",
+        dependencies: ["MirageCrypto"]
+    ),
+    .testTarget(
         name: "MirageHVTHostTests",
         dependencies: ["MirageHVTHost", "CMirageHVTABI"]
     ),
@@ -272,6 +284,7 @@ let package = Package(
         .library(name: "MirageHTTP", targets: ["MirageHTTP"]),
         .library(name: "MirageKV", targets: ["MirageKV"]),
         .library(name: "MirageDNS", targets: ["MirageDNS"]),
+        .library(name: "MirageCrypto", targets: ["MirageCrypto"]),
     ] + (embedded ? [
         .library(name: "MirageHVTGuest", targets: ["MirageHVTGuest"]),
         .library(name: "MirageHVTGuestNet", targets: ["MirageHVTGuestNet"]),

@@ -1,0 +1,67 @@
+// BearSSL (Debian's libbearssl-dev, MIT): the cryptographic primitives under MirageCrypto
+// (docs/ARCHITECTURE.md, "Crypto"). Linked as a static library into the Linux process and the hvt
+// guest alike.
+//
+// The inline functions below are glue only: BearSSL's objects are C structs whose first field is
+// a pointer to their class, called as `ctx->vtable->update(&ctx->vtable, ...)`; Swift reaches
+// them here instead of through imported function-pointer fields, and takes the address of the
+// library's constant class tables (which Swift would otherwise copy). No cryptography here.
+#ifndef MIRAGE_CBEARSSL_H
+#define MIRAGE_CBEARSSL_H
+
+#include <bearssl.h>
+
+// Hash functions (bearssl_hash.h), by class.
+static inline const br_hash_class *mirage_br_sha1(void) { return &br_sha1_vtable; }
+static inline const br_hash_class *mirage_br_sha224(void) { return &br_sha224_vtable; }
+static inline const br_hash_class *mirage_br_sha256(void) { return &br_sha256_vtable; }
+static inline const br_hash_class *mirage_br_sha384(void) { return &br_sha384_vtable; }
+static inline const br_hash_class *mirage_br_sha512(void) { return &br_sha512_vtable; }
+
+static inline void mirage_br_hash_init(br_hash_compat_context *context, const br_hash_class *hash) {
+    hash->init(&context->vtable);
+}
+static inline void mirage_br_hash_update(br_hash_compat_context *context, const void *data, size_t length) {
+    context->vtable->update(&context->vtable, data, length);
+}
+static inline void mirage_br_hash_out(const br_hash_compat_context *context, void *digest) {
+    context->vtable->out(&context->vtable, digest);
+}
+
+// AES in CTR mode for GCM: the AES-NI implementation when the CPU has it, else the constant-time
+// bitsliced one (bearssl_block.h). GHASH likewise: PCLMULQDQ, else 64-bit multiplications.
+typedef struct {
+    br_aes_gen_ctr_keys keys;
+    br_gcm_context gcm;
+} mirage_br_aes_gcm;
+
+static inline void mirage_br_aes_gcm_init(mirage_br_aes_gcm *state, const void *key, size_t length) {
+    const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
+    if (ctr == 0) ctr = &br_aes_ct64_ctr_vtable;
+    br_ghash ghash = br_ghash_pclmul_get();
+    if (ghash == 0) ghash = &br_ghash_ctmul64;
+    ctr->init(&state->keys.vtable, key, length);
+    br_gcm_init(&state->gcm, &state->keys.vtable, ghash);
+}
+
+// ChaCha20 (SSE2 when present) and Poly1305 (64-bit multiplications when present).
+static inline br_chacha20_run mirage_br_chacha20(void) {
+    br_chacha20_run run = br_chacha20_sse2_get();
+    return run != 0 ? run : &br_chacha20_ct_run;
+}
+static inline br_poly1305_run mirage_br_poly1305(void) {
+    br_poly1305_run run = br_poly1305_ctmulq_get();
+    return run != 0 ? run : &br_poly1305_ctmul_run;
+}
+
+// Elliptic curves (bearssl_ec.h): the library's default implementation of every curve it has.
+static inline uint32_t mirage_br_ec_mul(unsigned char *point, size_t length, const unsigned char *scalar,
+                                        size_t scalarLength, int curve) {
+    return br_ec_get_default()->mul(point, length, scalar, scalarLength, curve);
+}
+static inline size_t mirage_br_ec_mulgen(unsigned char *point, const unsigned char *scalar, size_t scalarLength,
+                                         int curve) {
+    return br_ec_get_default()->mulgen(point, scalar, scalarLength, curve);
+}
+
+#endif
