@@ -5,7 +5,9 @@
 // run.sh builds it with the guest's own flags and link.ld, boots it and reads its console.
 //
 // Boot arguments: none or "check A B" runs the checks and exits 0 when all pass; "oom" allocates
-// until the heap is exhausted; "abort" calls abort(); "exit N" exits with N.
+// until the heap is exhausted; "abort" calls abort(); "exit N" exits with N; "smash N" writes N
+// bytes into a 16-byte stack buffer; "fortify N" copies N bytes into one with __memcpy_chk. The
+// checks include guest_crypto.c's (BearSSL and the stack protector's canary).
 #include "guest.h"
 #include "libc.h"
 
@@ -16,6 +18,17 @@ void mirage_runtime_enqueue_job(void *job) { (void)job; }
 void mirage_runtime_enqueue_delayed_job(void *job, uint64_t delay) { (void)job; (void)delay; }
 
 static int failures;
+
+void run_crypto_checks(void (*check)(const char *, int));
+void smash_stack(size_t count);
+void fortified_copy(size_t count);
+
+/// The value of a decimal boot argument.
+static size_t decimal(const char *text) {
+    size_t value = 0;
+    while (*text >= '0' && *text <= '9') value = value * 10 + (size_t)(*text++ - '0');
+    return value;
+}
 
 static void check(const char *name, int ok) {
     printf("guest-check %s %s\n", ok ? "ok" : "FAIL", name);
@@ -88,6 +101,8 @@ static int run_checks(int argc, char **argv) {
     check("ceil, floor and fmod in the guest",
           ceil(2.25) == 3.0 && floor(-2.25) == -3.0 && fmod(7.5, 2.0) == 1.5 && roundf(2.5f) == 3.0f);
 
+    run_crypto_checks(check);
+
     // The console: a line from putchar, then stdio's own writes, in order.
     putchar('p');
     putchar('\n');
@@ -107,5 +122,15 @@ int main(int argc, char **argv) {
     }
     if (argc >= 2 && strcmp(argv[1], "abort") == 0) abort();
     if (argc >= 3 && strcmp(argv[1], "exit") == 0) exit(argv[2][0] - '0');
+    if (argc >= 3 && strcmp(argv[1], "smash") == 0) {
+        smash_stack(decimal(argv[2]));
+        printf("returned\n");
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "fortify") == 0) {
+        fortified_copy(decimal(argv[2]));
+        printf("returned\n");
+        return 0;
+    }
     return run_checks(argc, argv);
 }

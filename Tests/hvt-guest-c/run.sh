@@ -5,7 +5,9 @@
 #   functions, the 128-bit division helpers, the time-stamp counter clock's arithmetic. These files are freestanding C that runs the same on the host; math.c and
 #   string.c get their public names prefixed (-Dceil=mirage_ceil, ...) so they do not replace
 #   the host's C library;
-# - in a VM, when the mirage-hvt tender and /dev/kvm are available: guest_smoke.c, booted.
+# - in a VM, when the mirage-hvt tender and /dev/kvm are available: guest_smoke.c with
+#   guest_crypto.c and Debian's libbearssl.a, booted (BearSSL, the stack protector's canary and
+#   the fortified copies, inside the guest).
 #
 # Usage: Tests/hvt-guest-c/run.sh [TEST-NAME-SUBSTRING]   (a name runs only the matching host tests)
 # CC, CXX, MIRAGE_TEST_SEED and MIRAGE_HVT (the tender) are honoured.
@@ -92,8 +94,13 @@ fi
 # hosted build's), /dev/kvm, and clang and ld.lld (the Swift toolchain's). The guest is built the
 # way SwiftPM builds CMirageHVTGuest (Package.swift's flags) and linked by link.ld.
 tender=${MIRAGE_HVT:-$root/.build/debug/mirage-hvt}
+bearssl=/usr/lib/x86_64-linux-gnu/libbearssl.a
 : > "$build/guest.log"
-if [ $# -eq 0 ] && [ -x "$tender" ] && [ -w /dev/kvm ] && command -v clang >/dev/null 2>&1 &&
+if [ $# -eq 0 ] && [ ! -f "$bearssl" ]; then
+    echo "FAIL hvt guest: $bearssl is missing (install libbearssl-dev; scripts/test does)"
+    echo "0 passed, 1 failed" > "$build/guest.log"
+    status=1
+elif [ $# -eq 0 ] && [ -x "$tender" ] && [ -w /dev/kvm ] && command -v clang >/dev/null 2>&1 &&
     command -v ld.lld >/dev/null 2>&1; then
     mkdir "$build/guest"
     for source in "$source_dir"/*/*.c "$here/guest_smoke.c"; do
@@ -101,8 +108,13 @@ if [ $# -eq 0 ] && [ -x "$tender" ] && [ -w /dev/kvm ] && command -v clang >/dev
             -mno-red-zone -fno-stack-protector -ffunction-sections -fdata-sections -O2 $warnings \
             -c "$source" -o "$build/guest/$(basename "$source" .c).o"
     done
+    # The checks of BearSSL in the guest, built with the stack protector as Debian builds BearSSL,
+    # and linked with Debian's libbearssl.a (scripts/test installs libbearssl-dev).
+    clang -target x86_64-unknown-linux-gnu -std=c17 $includes -ffreestanding -fno-builtin \
+        -fstack-protector-all -ffunction-sections -fdata-sections -O2 $warnings \
+        -c "$here/guest_crypto.c" -o "$build/guest/guest_crypto.o"
     ld.lld -static -nostdlib -T "$source_dir/boot/link.ld" -z max-page-size=4096 --gc-sections \
-        -o "$build/guest.elf" "$build"/guest/*.o
+        -o "$build/guest.elf" "$build"/guest/*.o "$bearssl"
 
     guest_passed=0 guest_failed=0
     verdict() {  # verdict NAME CONDITION-STATUS
@@ -134,6 +146,19 @@ if [ $# -eq 0 ] && [ -x "$tender" ] && [ -w /dev/kvm ] && command -v clang >/dev
     verdict "abort prints abort and halts with 134" $?
     boot exit 7
     [ "$booted" -eq 7 ]; verdict "exit(7) halts with 7" $?
+    boot smash 16
+    [ "$booted" -eq 0 ] && grep -q '^returned$' "$build/boot.out"
+    verdict "16 bytes into a 16-byte stack buffer leave the canary whole" $?
+    boot smash 64
+    [ "$booted" -eq 134 ] && grep -q '^mirage-hvt guest: stack smashing detected$' "$build/boot.out" &&
+        ! grep -q '^returned$' "$build/boot.out"
+    verdict "64 bytes into a 16-byte stack buffer: the canary catches it and the guest halts with 134" $?
+    boot fortify 16
+    [ "$booted" -eq 0 ] && grep -q '^returned$' "$build/boot.out"
+    verdict "__memcpy_chk copies what fits" $?
+    boot fortify 17
+    [ "$booted" -eq 134 ] && grep -q '^mirage-hvt guest: buffer overflow detected in memcpy (17 bytes into 16)$' "$build/boot.out"
+    verdict "__memcpy_chk refuses a byte past the destination and halts with 134" $?
     echo "$guest_passed passed, $guest_failed failed" | tee "$build/guest.log"
     [ "$guest_failed" -eq 0 ] || status=1
 elif [ $# -eq 0 ]; then

@@ -21,6 +21,13 @@ void mirage_hvt_clock_init(uint64_t tsc_frequency);
 /// Seeds the generator behind `arc4random_buf` (entropy.c).
 void mirage_hvt_entropy_init(const uint64_t seed[4]);
 
+/// Points FS_BASE at the thread control block and puts a canary from `arc4random_buf` at
+/// %fs:0x28 for the stack protector (stack_guard.c). Runs before any code built with it.
+void mirage_hvt_stack_guard_init(void);
+
+/// The canary the stack protector checks: the value at %fs:0x28.
+uint64_t mirage_hvt_stack_guard(void);
+
 /// Appends one byte to the console's line buffer, which goes out at a newline, when full, or
 /// before any other console output (console.c).
 void mirage_hvt_console_put_byte(unsigned char byte);

@@ -74,6 +74,7 @@ void mirage_hvt_boot(struct mirage_hvt_boot_info *info) {
     mirage_hvt_heap_init((uintptr_t)info->heap_start, (uintptr_t)info->heap_end);
     mirage_hvt_clock_init(info->tsc_frequency);
     mirage_hvt_entropy_init(info->entropy_seed);
+    mirage_hvt_stack_guard_init();
 
     for (constructor_t *constructor = __init_array_start; constructor < __init_array_end; constructor++) {
         (*constructor)();
