@@ -64,4 +64,21 @@ static inline size_t mirage_br_ec_mulgen(unsigned char *point, const unsigned ch
     return br_ec_get_default()->mulgen(point, scalar, scalarLength, curve);
 }
 
+static inline const unsigned char *mirage_br_ec_order(int curve, size_t *length) {
+    return br_ec_get_default()->order(curve, length);
+}
+
+// ECDSA (bearssl_ec.h) over the default curve implementation, signatures in the raw form
+// (r and s, each as long as the curve's order). Signing uses RFC 6979 nonces.
+static inline size_t mirage_br_ecdsa_sign_raw(const br_hash_class *hash, const void *digest,
+                                              const br_ec_private_key *key, void *signature) {
+    return br_ecdsa_sign_raw_get_default()(br_ec_get_default(), hash, digest, key, signature);
+}
+static inline uint32_t mirage_br_ecdsa_verify_raw(const void *digest, size_t digestLength,
+                                                  const br_ec_public_key *key, const void *signature,
+                                                  size_t signatureLength) {
+    return br_ecdsa_vrfy_raw_get_default()(br_ec_get_default(), digest, digestLength, key, signature,
+                                           signatureLength);
+}
+
 #endif
