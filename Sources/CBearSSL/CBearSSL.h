@@ -81,4 +81,30 @@ static inline uint32_t mirage_br_ecdsa_verify_raw(const void *digest, size_t dig
                                            signatureLength);
 }
 
+// RSA (bearssl_rsa.h) with the default engines (i62 on x86-64), and the encoded hash OIDs of
+// PKCS#1 v1.5's DigestInfo (macros with casts, which Swift does not import).
+static inline const unsigned char *mirage_br_hash_oid(int which) {
+    switch (which) {
+    case 1: return BR_HASH_OID_SHA1;
+    case 224: return BR_HASH_OID_SHA224;
+    case 256: return BR_HASH_OID_SHA256;
+    case 384: return BR_HASH_OID_SHA384;
+    default: return BR_HASH_OID_SHA512;
+    }
+}
+static inline uint32_t mirage_br_rsa_public(unsigned char *x, size_t length, const br_rsa_public_key *key) {
+    return br_rsa_public_get_default()(x, length, key);
+}
+static inline uint32_t mirage_br_rsa_private(unsigned char *x, const br_rsa_private_key *key) {
+    return br_rsa_private_get_default()(x, key);
+}
+static inline uint32_t mirage_br_rsa_pkcs1_sign(const unsigned char *oid, const unsigned char *digest, size_t length,
+                                                const br_rsa_private_key *key, unsigned char *signature) {
+    return br_rsa_pkcs1_sign_get_default()(oid, digest, length, key, signature);
+}
+static inline uint32_t mirage_br_rsa_pkcs1_verify(const unsigned char *signature, size_t length, const unsigned char *oid,
+                                                  size_t digestLength, const br_rsa_public_key *key, unsigned char *digest) {
+    return br_rsa_pkcs1_vrfy_get_default()(signature, length, oid, digestLength, key, digest);
+}
+
 #endif
