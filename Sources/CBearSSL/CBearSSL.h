@@ -106,5 +106,12 @@ static inline uint32_t mirage_br_rsa_pkcs1_verify(const unsigned char *signature
                                                   size_t digestLength, const br_rsa_public_key *key, unsigned char *digest) {
     return br_rsa_pkcs1_vrfy_get_default()(signature, length, oid, digestLength, key, digest);
 }
+// The i15 engine: the default (i31) one returns 0 for 4,096-bit keys (measured with BearSSL 0.6).
+static inline size_t mirage_br_rsa_compute_modulus(void *modulus, const br_rsa_private_key *key) {
+    return br_rsa_i15_compute_modulus(modulus, key);
+}
+static inline size_t mirage_br_rsa_compute_private_exponent(void *exponent, const br_rsa_private_key *key, uint32_t e) {
+    return br_rsa_compute_privexp_get_default()(exponent, key, e);
+}
 
 #endif

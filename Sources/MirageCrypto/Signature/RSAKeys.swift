@@ -45,13 +45,26 @@ public final class RSAPrivateKey {
     public let publicKey: RSAPublicKey
     private var p: [UInt8], q: [UInt8], dp: [UInt8], dq: [UInt8], qInverse: [UInt8]
 
-    /// - Throws: ``CryptoError/invalidKeyLength(_:)`` when the public key is refused or a
-    ///   component is empty or longer than the modulus.
+    /// - Throws: ``CryptoError/invalidKeyLength(_:)`` when the public key is refused, a
+    ///   component is empty or longer than the modulus, or p·q is not the public key's modulus.
     public init(publicKey: RSAPublicKey, p: [UInt8], q: [UInt8], dp: [UInt8], dq: [UInt8], qInverse: [UInt8]) throws(CryptoError) {
         let parts = [p, q, dp, dq, qInverse].map { Array($0.drop { $0 == 0 }) }
         guard parts.allSatisfy({ !$0.isEmpty && $0.count <= publicKey.length }) else { throw .invalidKeyLength(publicKey.bitLength) }
         self.publicKey = publicKey
         (self.p, self.q, self.dp, self.dq, self.qInverse) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+        var modulus = [UInt8](repeating: 0, count: publicKey.length)
+        let length = withBearSSLKey { key in modulus.withUnsafeMutableBytes { mirage_br_rsa_compute_modulus($0.baseAddress, &key) } }
+        guard length == publicKey.length, modulus == publicKey.modulus else { throw .invalidKeyLength(publicKey.bitLength) }
+    }
+
+    /// The components of PKCS #1's RSAPrivateKey (RFC 8017 appendix A.1.2), the private exponent
+    /// d computed by BearSSL: n, e, d, p, q, dp, dq, qInverse.
+    func components() throws(CryptoError) -> [[UInt8]] {
+        let e = publicKey.exponent.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        var d = [UInt8](repeating: 0, count: publicKey.length)
+        let length = withBearSSLKey { key in d.withUnsafeMutableBytes { mirage_br_rsa_compute_private_exponent($0.baseAddress, &key, e) } }
+        guard length > 0 else { throw .invalidKeyLength(publicKey.bitLength) }
+        return [publicKey.modulus, publicKey.exponent, Array(d.prefix(length)), p, q, dp, dq, qInverse]
     }
 
     deinit {

@@ -14,6 +14,12 @@ public enum CryptoError: Error, Equatable, Sendable {
     case outputTooLong(requested: Int, limit: Int)
     /// A public key that is not a valid point of its curve, or of the wrong encoding.
     case invalidPublicKey
+    /// Bytes that are not the encoding they should be: DER that breaks X.690's rules, PEM that is
+    /// not base64 between matching armour lines, a key structure with missing or extra fields.
+    /// `what` names the structure, for the message.
+    case malformedEncoding(what: String)
+    /// A key of a kind or curve this library does not offer.
+    case unsupportedKey
     /// A key agreement whose shared secret is all zeros: the peer's public key was a point of
     /// small order (RFC 7748 section 6.1).
     case weakSharedSecret
