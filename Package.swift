@@ -130,18 +130,21 @@ let portableTargets: [Target] = [
     .systemLibrary(name: "CBearSSL", providers: [.apt(["libbearssl-dev"])]),
     .target(
         name: "MirageCrypto",
-        dependencies: ["CBearSSL"],
+        dependencies: ["MirageCore", "CBearSSL"],
         swiftSettings: dataPathLibrarySettings
     ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
 let guestTargets: [Target] = [
+    // Its generator behind arc4random_buf is BearSSL's HMAC-DRBG, so every guest links
+    // Debian's libbearssl.a (as MirageCrypto does on both targets).
     .target(
         name: "CMirageHVTGuest",
         dependencies: ["CMirageHVTABI"],
         exclude: ["boot/link.ld"],
-        cSettings: freestandingCFlags + guestSupportRoles.map { .headerSearchPath($0) }
+        cSettings: freestandingCFlags + guestSupportRoles.map { .headerSearchPath($0) },
+        linkerSettings: [.linkedLibrary("bearssl")]
     ),
     .target(
         name: "MirageHVTGuest",
@@ -244,7 +247,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageCryptoTests",
-        dependencies: ["MirageCrypto"]
+        dependencies: ["MirageCrypto", "MirageCore", "MirageTesting"]
     ),
     .testTarget(
         name: "MirageHVTHostTests",

@@ -1,7 +1,8 @@
 import MirageRuntime
 
-/// Random bytes from the guest's generator (`arc4random_buf` in CMirageHVTGuest): RDRAND where the CPU
-/// has it, else a generator seeded with the entropy the tender passes at boot.
+/// Random bytes from the guest's generator (`arc4random_buf` in CMirageHVTGuest): BearSSL's
+/// HMAC-DRBG seeded from the entropy the tender passes at boot, RDSEED, RDRAND and timing jitter,
+/// and reseeded from the CPU's sources every MiB.
 public final class HVTEntropy: EntropySource {
     public init() {}
 

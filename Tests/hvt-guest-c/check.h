@@ -48,7 +48,6 @@ void test_format_pointers_and_null(void);
 void test_format_fixed_point(void);
 void test_format_unknown_conversions_are_copied(void);
 
-void test_chacha20_block_matches_rfc8439_vector(void);
 void test_math_rounding_matches_libm(void);
 void test_math_fmod_matches_libm(void);
 void test_string_functions(void);

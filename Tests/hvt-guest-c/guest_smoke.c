@@ -76,6 +76,10 @@ static int run_checks(int argc, char **argv) {
     arc4random_buf(second, sizeof second);
     check("arc4random_buf gives different, non-zero bytes",
           memcmp(first, second, sizeof first) != 0 && (first[0] | first[1] | first[2] | first[3]) != 0);
+    uint64_t reseeds = mirage_hvt_entropy_reseed_count();
+    static uint8_t large[1 << 16];
+    for (int i = 0; i < 17; i++) arc4random_buf(large, sizeof large);
+    check("the generator reseeds itself after 1 MiB of output", mirage_hvt_entropy_reseed_count() == reseeds + 1);
 
     size_t free_before = mirage_hvt_heap_free_bytes();
     void *aligned = NULL;

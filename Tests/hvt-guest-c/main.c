@@ -60,7 +60,6 @@ static const struct test tests[] = {
     TEST(test_format_pointers_and_null),
     TEST(test_format_fixed_point),
     TEST(test_format_unknown_conversions_are_copied),
-    TEST(test_chacha20_block_matches_rfc8439_vector),
     TEST(test_math_rounding_matches_libm),
     TEST(test_math_fmod_matches_libm),
     TEST(test_string_functions),

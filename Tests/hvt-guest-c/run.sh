@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs the tests of the hvt guest's C support (Sources/CMirageHVTGuest):
 # - on the host: the allocator, the red-black tree functions (also against libstdc++'s own tree
-#   code when a C++ compiler is present), the printf engine, ChaCha20, the math and the string
+#   code when a C++ compiler is present), the printf engine, the math and the string
 #   functions, the 128-bit division helpers, the time-stamp counter clock's arithmetic. These files are freestanding C that runs the same on the host; math.c and
 #   string.c get their public names prefixed (-Dceil=mirage_ceil, ...) so they do not replace
 #   the host's C library;
@@ -48,7 +48,6 @@ compile() {  # compile OUTPUT SOURCE [FLAGS...]
 compile heap.o "$source_dir/allocator/heap.c"
 compile rbtree.o "$source_dir/runtime/rbtree.c"
 compile format.o "$source_dir/libc/format.c"
-compile chacha20.o "$source_dir/devices/chacha20.c"
 compile tsc.o "$source_dir/devices/tsc.c"
 # -fno-builtin: the host compiler must not turn the implementations into calls to themselves.
 compile math.o "$source_dir/libc/math.c" -fno-builtin $renames

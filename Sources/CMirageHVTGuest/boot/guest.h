@@ -18,8 +18,12 @@ void mirage_hvt_heap_init(uintptr_t start, uintptr_t end);
 /// information) is not 0, anchored at the first reading, else on the hypercall (clock.c).
 void mirage_hvt_clock_init(uint64_t tsc_frequency);
 
-/// Seeds the generator behind `arc4random_buf` (entropy.c).
+/// Seeds the generator behind `arc4random_buf` (entropy.c) from `seed` (the tender's) and the
+/// CPU's sources; halts with 71 when there is no entropy at all.
 void mirage_hvt_entropy_init(const uint64_t seed[4]);
+
+/// How many times the generator has reseeded itself since boot.
+uint64_t mirage_hvt_entropy_reseed_count(void);
 
 /// Points FS_BASE at the thread control block and puts a canary from `arc4random_buf` at
 /// %fs:0x28 for the stack protector (stack_guard.c). Runs before any code built with it.

@@ -8,7 +8,7 @@ extension DeviceKind {
     package static let entropy = DeviceKind("entropy", signature: Entropy.self, targets: [
         .unix: OnTarget { _, _ in DeviceImplementation(summary: "UnixEntropy, getrandom", connect: "UnixEntropy()") },
         .hvt: OnTarget { _, _ in
-            DeviceImplementation(summary: "HVTEntropy, RDRAND or a generator the tender seeds", connect: "HVTEntropy()")
+            DeviceImplementation(summary: "HVTEntropy: HMAC-DRBG over the tender's seed, RDSEED, RDRAND and timing", connect: "HVTEntropy()")
         },
     ])
 }
