@@ -247,7 +247,8 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageCryptoTests",
-        dependencies: ["MirageCrypto", "MirageCore", "MirageTesting"]
+        dependencies: ["MirageCrypto", "MirageCore", "MirageTesting"],
+        exclude: ["Fixtures"]
     ),
     .testTarget(
         name: "MirageHVTHostTests",

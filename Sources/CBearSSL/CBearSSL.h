@@ -114,4 +114,22 @@ static inline size_t mirage_br_rsa_compute_private_exponent(void *exponent, cons
     return br_rsa_compute_privexp_get_default()(exponent, key, e);
 }
 
+// RSA key generation: BearSSL's default engine draws from a PRNG class; this one is an HMAC-DRBG
+// seeded by the caller (from MirageCrypto's CryptoRandom). The private elements go to
+// `privateBuffer` (BR_RSA_KBUF_PRIV_SIZE(bits) bytes), the public ones to `publicBuffer`
+// (BR_RSA_KBUF_PUB_SIZE(bits)).
+static inline uint32_t mirage_br_rsa_keygen(const void *seed, size_t seedLength, br_rsa_private_key *privateKey,
+                                            void *privateBuffer, br_rsa_public_key *publicKey, void *publicBuffer,
+                                            unsigned bits, uint32_t exponent) {
+    br_hmac_drbg_context generator;
+    br_hmac_drbg_init(&generator, &br_sha256_vtable, seed, seedLength);
+    uint32_t made = br_rsa_keygen_get_default()(&generator.vtable, privateKey, privateBuffer, publicKey, publicBuffer,
+                                                bits, exponent);
+    volatile unsigned char *erase = (volatile unsigned char *)&generator;
+    for (size_t i = 0; i < sizeof generator; i++) erase[i] = 0;
+    return made;
+}
+static inline size_t mirage_br_rsa_private_buffer_size(unsigned bits) { return BR_RSA_KBUF_PRIV_SIZE(bits); }
+static inline size_t mirage_br_rsa_public_buffer_size(unsigned bits) { return BR_RSA_KBUF_PUB_SIZE(bits); }
+
 #endif
