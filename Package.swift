@@ -257,7 +257,7 @@ let hostedTargets: [Target] = [
     .target(
         name: "MirageFuzzTargets",
         dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHTTP", "MirageDNS", "MirageKV",
-                       "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
+                       "MirageCrypto", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
         path: "Fuzz/Sources/MirageFuzzTargets",
         swiftSettings: tenderSwiftSettings
     ),

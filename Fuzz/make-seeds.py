@@ -139,4 +139,24 @@ memory[0x1000:0x1010] = b"hello, tender!\n\x00"
 struct.pack_into("<QQQQ", memory, 0x200, 0, 0, 0x1000, 512)  # block io: device, sector, address, length (a guess)
 calls = bytes([3, 0]) + u16(0x100) + bytes([2, 0]) + u16(0x300) + bytes([5, 0]) + u16(0x200) + bytes([11, 0]) + u16(0x400) + bytes([13, 0xFF]) + u32(0xFFFFFFFF) + u32(0)
 write("hypercalls", "calls", piece(bytes(memory)) + calls)
+# keys: a mode byte (0 PKCS #8, 1 SPKI, 2 SEC 1, 3 PKCS #1, 4 PEM, 5 ECDSA DER), then the input.
+# Made with Python's cryptography (Debian's python3-cryptography, /usr/bin/python3) when present.
+try:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+    DER, PEM, NONE = serialization.Encoding.DER, serialization.Encoding.PEM, serialization.NoEncryption()
+    PKCS8, LEGACY = serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL
+    SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
+    p256, p384 = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP384R1())
+    small_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    curve25519 = x25519.X25519PrivateKey.generate()
+    for name, key in [("p256", p256), ("p384", p384), ("rsa", small_rsa), ("x25519", curve25519)]:
+        write("keys", name + ".pkcs8", bytes([0]) + key.private_bytes(DER, PKCS8, NONE))
+        write("keys", name + ".spki", bytes([1]) + key.public_key().public_bytes(DER, SPKI))
+        write("keys", name + ".pem", bytes([4]) + key.private_bytes(PEM, PKCS8, NONE) + key.public_key().public_bytes(PEM, SPKI))
+    write("keys", "p256.sec1", bytes([2]) + p256.private_bytes(DER, LEGACY, NONE))
+    write("keys", "rsa.pkcs1", bytes([3]) + small_rsa.private_bytes(DER, LEGACY, NONE))
+    write("keys", "p256.signature", bytes([5]) + p256.sign(b"seed", ec.ECDSA(hashes.SHA256())))
+except ImportError:
+    print("python3-cryptography missing: no seeds for the keys target")
 print("seeds written to", ROOT)
