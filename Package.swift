@@ -199,6 +199,11 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageNet"],
         path: "Benchmarks/checksum"
     ),
+    .executableTarget(
+        name: "crypto-benchmark",
+        dependencies: ["MirageCrypto", "MirageCore"],
+        path: "Benchmarks/crypto/Sources"
+    ),
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",
@@ -244,6 +249,14 @@ let hostedTargets: [Target] = [
     .testTarget(
         name: "MirageDNSTests",
         dependencies: ["MirageDNS", "MirageCore", "MirageRuntime", "MirageNet", "MirageTesting"]
+    ),
+    // The constant-time check of MirageCrypto under valgrind (Tests/ctgrind): its valgrind client
+    // requests, and the program MirageCryptoTests runs under memcheck.
+    .target(name: "CValgrind", path: "Tests/ctgrind/CValgrind"),
+    .executableTarget(
+        name: "ctgrind-check",
+        dependencies: ["MirageCrypto", "MirageCore", "CValgrind"],
+        path: "Tests/ctgrind/Sources"
     ),
     .testTarget(
         name: "MirageCryptoTests",

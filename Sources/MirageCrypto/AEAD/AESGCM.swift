@@ -49,7 +49,7 @@ public final class AESGCM {
         guard tag.count == Self.tagLength else { throw .invalidTagLength(tag.count) }
         try start(nonce: nonce, associatedData: associatedData)
         if let base = data.baseAddress { br_gcm_run(&state.pointee.gcm, 0, base, data.count) }
-        guard br_gcm_check_tag(&state.pointee.gcm, tag.baseAddress) == 1 else {
+        guard ConstantTime.declassify(br_gcm_check_tag(&state.pointee.gcm, tag.baseAddress)) == 1 else {
             if data.count > 0 { data.initializeMemory(as: UInt8.self, repeating: 0) }
             throw .authenticationFailure
         }

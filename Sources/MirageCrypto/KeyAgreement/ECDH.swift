@@ -14,8 +14,8 @@ public enum ECDH {
                 mirage_br_ec_mulgen(point.baseAddress, scalar.baseAddress, scalar.count, curve.bearSSLIdentifier)
             }
         }
-        guard length == curve.pointLength else { throw .invalidKeyLength(privateKey.count) }
-        return point
+        guard ConstantTime.declassify(length) == curve.pointLength else { throw .invalidKeyLength(privateKey.count) }
+        return ConstantTime.declassify(point)
     }
 
     /// The shared secret of our private key and the peer's public key.
@@ -31,7 +31,8 @@ public enum ECDH {
                 mirage_br_ec_mul(point.baseAddress, point.count, scalar.baseAddress, scalar.count, curve.bearSSLIdentifier)
             }
         }
-        guard accepted == 1 else { throw .invalidPublicKey }
+        // Whether the peer's point was valid is public (the peer chose it).
+        guard ConstantTime.declassify(accepted) == 1 else { throw .invalidPublicKey }
         return Array(point[1...curve.scalarLength])
     }
 }

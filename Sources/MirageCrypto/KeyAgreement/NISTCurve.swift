@@ -32,18 +32,20 @@ public enum NISTCurve: Sendable, Equatable {
     }
 
     /// Whether `scalar` (big-endian, ``scalarLength`` bytes) is a valid private key: 1 ≤ d < n.
-    /// Decided without a branch on its bytes: the borrow of d − n, and whether d is zero.
+    /// Decided without a branch on its bytes: the borrow of d − n and the OR of its bytes, combined
+    /// arithmetically; only the verdict is declared public.
     func isValidPrivateKey(_ scalar: [UInt8]) -> Bool {
         guard scalar.count == scalarLength else { return false }
         let order = order
-        var borrow: UInt32 = 0
+        var borrow: UInt32 = 0, accumulated: UInt32 = 0
         var index = scalar.count
         while index > 0 {
             index -= 1
             let difference = UInt32(scalar[index]) &- UInt32(order[index]) &- borrow
             borrow = (difference >> 8) & 1
+            accumulated |= UInt32(scalar[index])
         }
-        let nonZero = scalar.withUnsafeBytes { !ConstantTime.isAllZero($0) }
-        return borrow == 1 && nonZero
+        let nonZero = ((accumulated &+ 0xFF) >> 8) & 1
+        return ConstantTime.declassify(borrow & nonZero) == 1
     }
 }

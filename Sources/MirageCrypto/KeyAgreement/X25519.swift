@@ -35,8 +35,8 @@ public enum X25519 {
                 mirage_br_ec_mul(result.baseAddress, result.count, scalar.baseAddress, scalar.count, BR_EC_curve25519)
             }
         }
-        let zero = result.withUnsafeBytes { ConstantTime.isAllZero($0) }
-        guard accepted == 1, !(refusingZero && zero) else {
+        let zero = ConstantTime.declassify(result.withUnsafeBytes { ConstantTime.isAllZero($0) })
+        guard ConstantTime.declassify(accepted) == 1, !(refusingZero && zero) else {
             for index in result.indices { result[index] = 0 }
             throw .weakSharedSecret
         }

@@ -52,6 +52,6 @@ public struct HMAC: Sendable {
     public static func isValid(_ code: [UInt8], _ algorithm: HashAlgorithm, key: [UInt8], message: [UInt8]) -> Bool {
         let expected = authenticationCode(algorithm, key: key, message: message)
         guard code.count <= expected.count, code.count >= max(10, expected.count / 2) else { return false }
-        return ConstantTime.equal(code, Array(expected.prefix(code.count)))
+        return ConstantTime.declassify(ConstantTime.equal(code, Array(expected.prefix(code.count))))
     }
 }

@@ -22,8 +22,8 @@ public enum ECDSA {
             }
         }
         for index in key.indices { key[index] = 0 }
-        guard length == signature.count else { throw .invalidKeyLength(privateKey.count) }
-        return signature
+        guard ConstantTime.declassify(length) == signature.count else { throw .invalidKeyLength(privateKey.count) }
+        return ConstantTime.declassify(signature)
     }
 
     /// Signs `message`, hashing it with `hash` first.

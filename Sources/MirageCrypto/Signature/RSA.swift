@@ -17,8 +17,8 @@ public enum RSA {
                 mirage_br_rsa_pkcs1_sign(hash.digestInfoIdentifier, digest, digest.count, &bearKey, signature.baseAddress)
             }
         }
-        guard signed == 1 else { throw .invalidKeyLength(key.publicKey.bitLength) }
-        return signature
+        guard ConstantTime.declassify(signed) == 1 else { throw .invalidKeyLength(key.publicKey.bitLength) }
+        return ConstantTime.declassify(signature)
     }
 
     /// Whether `signature` is the PKCS #1 v1.5 signature of `digest` under `key`: the
@@ -52,8 +52,8 @@ public enum RSA {
         let done = key.withBearSSLKey { bearKey in
             block.withUnsafeMutableBufferPointer { mirage_br_rsa_private($0.baseAddress, &bearKey) }
         }
-        guard done == 1 else { throw .invalidKeyLength(modulusBits) }
-        return block
+        guard ConstantTime.declassify(done) == 1 else { throw .invalidKeyLength(modulusBits) }
+        return ConstantTime.declassify(block)
     }
 
     /// Whether `signature` is an RSASSA-PSS signature of `digest` under `key` (RFC 8017 section

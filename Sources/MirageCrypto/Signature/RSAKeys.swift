@@ -54,7 +54,10 @@ public final class RSAPrivateKey {
         (self.p, self.q, self.dp, self.dq, self.qInverse) = (parts[0], parts[1], parts[2], parts[3], parts[4])
         var modulus = [UInt8](repeating: 0, count: publicKey.length)
         let length = withBearSSLKey { key in modulus.withUnsafeMutableBytes { mirage_br_rsa_compute_modulus($0.baseAddress, &key) } }
-        guard length == publicKey.length, modulus == publicKey.modulus else { throw .invalidKeyLength(publicKey.bitLength) }
+        // The modulus p·q is public: it is checked against the public key's.
+        guard ConstantTime.declassify(length) == publicKey.length, ConstantTime.declassify(modulus) == publicKey.modulus else {
+            throw .invalidKeyLength(publicKey.bitLength)
+        }
     }
 
     /// The components of PKCS #1's RSAPrivateKey (RFC 8017 appendix A.1.2), the private exponent
@@ -63,8 +66,10 @@ public final class RSAPrivateKey {
         let e = publicKey.exponent.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         var d = [UInt8](repeating: 0, count: publicKey.length)
         let length = withBearSSLKey { key in d.withUnsafeMutableBytes { mirage_br_rsa_compute_private_exponent($0.baseAddress, &key, e) } }
-        guard length > 0 else { throw .invalidKeyLength(publicKey.bitLength) }
-        return [publicKey.modulus, publicKey.exponent, Array(d.prefix(length)), p, q, dp, dq, qInverse]
+        // d's length in bytes is public, as BearSSL treats the lengths of the key's parts.
+        let dLength = ConstantTime.declassify(length)
+        guard dLength > 0 else { throw .invalidKeyLength(publicKey.bitLength) }
+        return [publicKey.modulus, publicKey.exponent, Array(d.prefix(dLength)), p, q, dp, dq, qInverse]
     }
 
     deinit {

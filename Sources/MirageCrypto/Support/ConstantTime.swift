@@ -29,3 +29,27 @@ public enum ConstantTime {
         (UInt32(value) &- 1) >> 31 == 1
     }
 }
+
+extension ConstantTime {
+    /// Called with each value the library derives from a secret but then treats as public (a
+    /// tag's verdict, a shared secret's all-zero check, a public key computed from a private one,
+    /// a signature), just before it branches on it. A no-op, except in the constant-time test
+    /// (`Tests/ctgrind`), which marks the bytes defined for valgrind's memcheck there, so that only
+    /// branches and indices on secrets that were never meant to become public are reported.
+    public static var declassifyHook: (UnsafeMutableRawBufferPointer) -> Void = { _ in }
+
+    /// `value`, declared public (``declassifyHook``).
+    @inline(__always)
+    static func declassify<Value>(_ value: Value) -> Value {
+        var copy = value
+        withUnsafeMutableBytes(of: &copy) { declassifyHook($0) }
+        return copy
+    }
+
+    /// `bytes`, declared public (``declassifyHook``).
+    static func declassify(_ bytes: [UInt8]) -> [UInt8] {
+        var copy = bytes
+        copy.withUnsafeMutableBytes { declassifyHook($0) }
+        return copy
+    }
+}

@@ -1,0 +1,2 @@
+// CValgrind is header-only; SwiftPM wants a source file in a C target.
+#include "CValgrind.h"
