@@ -109,5 +109,15 @@ struct KeyFormatTests {
             #expect(Base64.decode(Array(encoded.utf8)) == Array(plain.utf8))
         }
         for bad in ["Zg=", "Zh==", "Z===", "Zm9v=", "Zg==Zg==", "Zm9"] { #expect(Base64.decode(Array(bad.utf8)) == nil, "\(bad)") }
+        // Every byte decodes as the alphabet says, though the code never looks it up.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        for byte in UInt8.min...UInt8.max {
+            let decoded = Base64.decode([byte, UInt8(ascii: "A"), UInt8(ascii: "A"), UInt8(ascii: "A")])
+            if let index = alphabet.firstIndex(of: byte) {
+                #expect(decoded == [UInt8(index) << 2, 0, 0], "\(byte)")
+            } else if ![0x20, 0x09, 0x0A, 0x0D].contains(byte) {
+                #expect(decoded == nil, "\(byte)")
+            }
+        }
     }
 }

@@ -86,16 +86,27 @@ public enum Base64 {
     }
 
     /// The bytes `text` encodes, or nil when it is not base64.
+    ///
+    /// Constant time in the values (private keys come through here): each character's sextet is
+    /// computed with arithmetic masks, never a table or a branch on its value, as the lookups of
+    /// "Util::Lookup" (Sieck et al., USENIX Security 2021) taught. Only each character's class
+    /// (alphabet, whitespace, padding, other) steers the loop; it is declared public
+    /// (``ConstantTime/declassifyHook``), as the line structure of a PEM file is.
     public static func decode(_ text: [UInt8]) -> [UInt8]? {
         var values: [UInt8] = []
+        values.reserveCapacity(text.count)
         var padding = 0
         for character in text {
-            switch character {
+            let (value, inAlphabet) = sextet(character)
+            if ConstantTime.declassify(inAlphabet) {
+                guard padding == 0 else { return nil }
+                values.append(value)
+                continue
+            }
+            switch ConstantTime.declassify(character) {
             case 0x20, 0x09, 0x0A, 0x0D: continue
             case UInt8(ascii: "="): padding += 1
-            default:
-                guard padding == 0, let value = sextet(character) else { return nil }
-                values.append(value)
+            default: return nil
             }
         }
         guard (values.count + padding) % 4 == 0, padding <= 2, values.count % 4 != 1,
@@ -108,22 +119,22 @@ public enum Base64 {
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                output.append(UInt8(accumulator >> UInt32(bits) & 0xFF))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
         // The bits left over must be zero (RFC 4648 section 3.5: canonical encoding).
-        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        guard ConstantTime.declassify(accumulator & ((1 << UInt32(bits)) - 1)) == 0 else { return nil }
         return output
     }
 
-    private static func sextet(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): character - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): character - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
+    /// The value of a base64 character and whether it is one, without a branch or a lookup on
+    /// it: each range test is the sign of two differences.
+    static func sextet(_ character: UInt8) -> (value: UInt8, inAlphabet: Bool) {
+        let c = Int32(character)
+        /// All ones when low ≤ c ≤ high, else zero.
+        func within(_ low: Int32, _ high: Int32) -> Int32 { ((low &- 1 &- c) & (c &- high &- 1)) >> 31 }
+        let upper = within(65, 90), lower = within(97, 122), digit = within(48, 57), plus = within(43, 43), slash = within(47, 47)
+        let value = (upper & (c &- 65)) | (lower & (c &- 71)) | (digit & (c &+ 4)) | (plus & 62) | (slash & 63)
+        return (UInt8(truncatingIfNeeded: value), (upper | lower | digit | plus | slash) != 0)
     }
 }

@@ -109,6 +109,17 @@ step("private keys read from DER (PKCS #8 EC and X25519, SEC 1) with secret cont
     markedX.withUnsafeMutableBytes { mirage_valgrind_secret($0.baseAddress! + x.count - 32, 32) }
     _ = try PrivateKey(pkcs8: markedX)
 }
+step("base64 of a private key: secret characters, public line breaks") {
+    let der = try PrivateKey.ec(.p256, keyBytes).pkcs8()
+    var text = Array(PEM.encode(der, label: "PRIVATE KEY").utf8)
+    let body = text.indices.filter { index in
+        text[index] != 0x0A && !text[..<index].suffix(5).contains(UInt8(ascii: "-")) && text.count - index > 30
+    }
+    let start = text.firstIndex(of: 0x0A)! + 1, end = text.lastIndex(of: UInt8(ascii: "\n"), before: text.count - 2)
+    text.withUnsafeMutableBytes { raw in for index in body { mirage_valgrind_secret(raw.baseAddress! + index, 1) } }
+    _ = Base64.decode(Array(text[start..<end]))
+    print("  \(body.count) secret characters")
+}
 step("RSA-2048: PKCS #1 v1.5 and PSS signatures, and PKCS #1 DER read, with a secret key") {
     let random = CryptoRandom(source: FixedEntropy())
     guard case let .rsa(generated) = try PrivateKey.generateRSA(bits: 2048, using: random) else { return }
@@ -147,6 +158,15 @@ func markSecret(_ der: inout [UInt8], contents: Int, length: Int, integer: Int) 
     let publicPrefix = der[contents] == 0 ? 2 : 1
     guard length > publicPrefix else { return }
     der.withUnsafeMutableBytes { mirage_valgrind_secret($0.baseAddress! + contents + publicPrefix, length - publicPrefix) }
+}
+
+extension Array where Element == UInt8 {
+    /// The last index of `byte` before `limit`.
+    func lastIndex(of byte: UInt8, before limit: Int) -> Int {
+        var index = limit - 1
+        while index > 0, self[index] != byte { index -= 1 }
+        return index
+    }
 }
 
 /// Deterministic entropy for the RSA key (its secrecy is what the marking expresses).
