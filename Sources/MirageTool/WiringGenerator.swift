@@ -14,7 +14,7 @@ public struct WiringGenerator {
     public let libraries: [String]
 
     /// The protocol libraries an application may import beyond those its devices bring.
-    public static let applicationLibraries = [MirageModule.net, .http, .kv, .dns].map(\.name)
+    public static let applicationLibraries = [MirageModule.net, .http, .kv, .dns, .crypto].map(\.name)
 
     public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
                 network: NetworkMode? = nil, libraries: [String] = []) {

@@ -15,6 +15,8 @@ package enum MirageModule: String, CaseIterable, Sendable {
     case kv = "MirageKV"
     case http = "MirageHTTP"
     case dns = "MirageDNS"
+    /// Cryptography over BearSSL; the guest links BearSSL in any case (its generator).
+    case crypto = "MirageCrypto"
     /// The unix platform.
     case unix = "MirageUnix"
     /// The hvt guest platform.

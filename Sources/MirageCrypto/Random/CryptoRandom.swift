@@ -30,7 +30,7 @@ public final class CryptoRandom: EntropySource, RandomNumberGenerator {
     /// `personalization` separates generators seeded from one source (SP 800-90A 8.7.1).
     public init(source: any EntropySource, personalization: [UInt8] = []) {
         self.source = source
-        drbg = HMACDRBG(seedMaterial: source.bytes(count: Self.seedLength) + personalization)
+        drbg = HMACDRBG(seedMaterial: Self.draw(from: source) + personalization)
     }
 
     deinit { drbg.erase() }
@@ -53,9 +53,17 @@ public final class CryptoRandom: EntropySource, RandomNumberGenerator {
         return value
     }
 
+    /// ``seedLength`` bytes from `source`, through its requirement `fill` only: an extension
+    /// method called on an existential would be a generic call Embedded Swift cannot make.
+    private static func draw(from source: any EntropySource) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: seedLength)
+        bytes.withUnsafeMutableBytes { source.fill($0) }
+        return bytes
+    }
+
     /// Mixes fresh entropy from the source into the state now.
     public func reseed() {
-        drbg.reseed(source.bytes(count: Self.seedLength))
+        drbg.reseed(Self.draw(from: source))
         bytesSinceReseed = 0
         requestsSinceReseed = 0
         reseeds += 1
