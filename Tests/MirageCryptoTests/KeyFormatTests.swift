@@ -51,6 +51,11 @@ struct KeyFormatTests {
             .ec(.p256, [UInt8](repeating: 0x11, count: 32)), .ec(.p384, [UInt8](repeating: 0x22, count: 48)),
             .x25519([UInt8](repeating: 0x33, count: 32)),
         ]
+        for key in keys.prefix(2) {
+            let traditional = try PrivateKey(pem: try key.traditionalPEM())
+            #expect(try traditional.pkcs8() == key.pkcs8(), "SEC 1 reads back")
+        }
+        #expect(throws: CryptoError.unsupportedKey) { try keys[2].traditional() }
         for key in keys {
             let reread = try PrivateKey(pem: try key.pem())
             #expect(try reread.pkcs8() == key.pkcs8())

@@ -119,9 +119,9 @@ public enum PrivateKey {
     public func pkcs8() throws(CryptoError) -> [UInt8] {
         let algorithm: [UInt8], inner: [UInt8]
         switch self {
-        case let .rsa(key):
+        case .rsa:
             algorithm = DER.sequence([DER.objectIdentifier(ObjectIdentifier.rsaEncryption), DER.null])
-            inner = DER.sequence([DER.unsignedInteger([0])] + (try key.components()).map(DER.unsignedInteger))
+            inner = try traditional().der
         case let .ec(curve, scalar):
             algorithm = DER.sequence([DER.objectIdentifier(ObjectIdentifier.ecPublicKey), DER.objectIdentifier(curve.objectIdentifier)])
             let point = try ECDH.publicKey(privateKey: scalar, curve: curve)
@@ -131,6 +131,29 @@ public enum PrivateKey {
             inner = DER.octetString(scalar)
         }
         return DER.sequence([DER.unsignedInteger([0]), algorithm, DER.octetString(inner)])
+    }
+
+    /// The DER SEC 1 ECPrivateKey of an EC key (RFC 5915: version 1, the scalar, the curve and the
+    /// public key), or the DER PKCS #1 RSAPrivateKey of an RSA key (RFC 8017 appendix A.1.2), as
+    /// OpenSSL's "traditional" files hold them.
+    /// - Throws: ``CryptoError/unsupportedKey`` for an X25519 key, which has neither form.
+    public func traditional() throws(CryptoError) -> (der: [UInt8], label: String) {
+        switch self {
+        case let .rsa(key):
+            return (DER.sequence([DER.unsignedInteger([0])] + (try key.components()).map(DER.unsignedInteger)), "RSA PRIVATE KEY")
+        case let .ec(curve, scalar):
+            let point = try ECDH.publicKey(privateKey: scalar, curve: curve)
+            return (DER.sequence([DER.unsignedInteger([1]), DER.octetString(scalar), DER.element(0xA0, DER.objectIdentifier(curve.objectIdentifier)),
+                                  DER.element(0xA1, DER.bitString(point))]), "EC PRIVATE KEY")
+        case .x25519:
+            throw .unsupportedKey
+        }
+    }
+
+    /// The PEM text of ``traditional()``: `EC PRIVATE KEY` or `RSA PRIVATE KEY`.
+    public func traditionalPEM() throws(CryptoError) -> String {
+        let (der, label) = try traditional()
+        return PEM.encode(der, label: label)
     }
 
     /// The PEM text of ``pkcs8()``, labelled `PRIVATE KEY`.

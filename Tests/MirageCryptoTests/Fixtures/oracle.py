@@ -105,6 +105,9 @@ def check(path):
         verdict(f"{name}: our ECDSA signature verifies", lambda: verifies(public, ours["signature"], ec.ECDSA(digest)))
         verdict(f"{name}: our private key (PKCS #8) is the one our public key belongs to",
                 lambda: serialization.load_pem_private_key(ours["pkcs8"].encode(), None).public_key().public_numbers() == public.public_numbers())
+        verdict(f"{name}: our SEC 1 file holds the same key",
+                lambda: serialization.load_pem_private_key(ours["sec1"].encode(), None).private_numbers() ==
+                serialization.load_pem_private_key(ours["pkcs8"].encode(), None).private_numbers())
         verdict(f"{name}: our ECDH secret is OpenSSL's",
                 lambda: theirs.exchange(ec.ECDH(), public).hex() == ours["shared"])
     ours = made["rsa"]
@@ -113,6 +116,7 @@ def check(path):
     verdict("rsa: our PSS signature verifies",
             lambda: verifies(public, ours["pss"], padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256()))
     verdict("rsa: our PKCS #8 re-encoding reads back as the same key", lambda: same_rsa_key(ours))
+    verdict("rsa: our PKCS #1 file holds the same key", lambda: same_rsa_key(dict(ours, pkcs8=ours["pkcs1"])))
     ours = made["x25519"]
     theirs = serialization.load_pem_private_key(ours["oracle_pkcs8"].encode(), None)
     verdict("x25519: our shared secret is OpenSSL's",
