@@ -199,11 +199,6 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageNet"],
         path: "Benchmarks/checksum"
     ),
-    .executableTarget(
-        name: "crypto-benchmark",
-        dependencies: ["MirageCrypto", "MirageCore"],
-        path: "Benchmarks/crypto/Sources"
-    ),
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",

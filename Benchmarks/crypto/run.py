@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Crypto benchmark (issue 14): MirageCrypto (BearSSL underneath, in the Linux process) against
-`openssl speed` (Debian's OpenSSL 3, its hand-written assembly) on the same machine in the same
-run, for the operations TLS spends its time in.
+"""Crypto benchmark (issue 14): MirageCrypto (BearSSL underneath) in a Linux process and in an
+hvt guest against `openssl speed` (Debian's OpenSSL 3, its hand-written assembly) on the same
+machine in the same run, for the operations TLS spends its time in.
 
   python3 Benchmarks/crypto/run.py [--seconds 1] [--rounds 5] [--operations a,b,...]
 
-Each round runs every operation once on our side and once on OpenSSL's, alternating which goes
-first, after one warm-up run of each; the table gives the median and the spread (min-max) over
-the rounds, and the ratio of the medians (ours / OpenSSL's: above 1 is faster).
+Ours is one unikernel, Benchmarks/crypto/unikernel (`--operation=NAME --milliseconds=N`), built
+for unix (a Linux process) and for hvt (a KVM guest under a release mirage-hvt, where /dev/kvm is
+usable): the same code on both targets. Each round runs every operation once on each side,
+rotating which goes first, after one warm-up run of each; the table gives the median and the
+spread (min-max) over the rounds, and the ratios of the medians (ours / OpenSSL's: above 1 is
+faster).
 
 What each side measures:
   * AEADs: a fresh record sealed each time (nonce set, 13 bytes of associated data, the data, the
@@ -22,9 +25,11 @@ and portable constant-time C for the rest. Not a test: no thresholds."""
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -46,10 +51,36 @@ OPERATIONS = {
 }
 
 
-def ours(binary, operation, seconds):
-    output = subprocess.run([binary, operation, str(seconds)], check=True, capture_output=True, text=True).stdout.split()
-    value = float(output[0])
-    return value / 1e6 if output[1] == "bytes/s" else value
+def ours(command, operation, seconds):
+    """Runs the unikernel (`command` starts it) and reads its "rate: OPERATION RATE UNIT" line."""
+    result = subprocess.run(command + [f"--operation={operation}", f"--milliseconds={int(seconds * 1000)}"],
+                            check=True, capture_output=True, text=True)
+    match = re.search(r"rate: \S+ (\d+) (bytes/s|ops/s)", result.stderr)
+    if not match:
+        raise RuntimeError(f"no rate from {' '.join(command)}:\n{result.stderr}")
+    value = float(match.group(1))
+    return value / 1e6 if match.group(2) == "bytes/s" else value
+
+
+def build_images(scratch):
+    """Builds the unikernel for unix and, where KVM is usable, for hvt, and a release tender;
+    returns the commands that start each, by side."""
+    subprocess.run(["swift", "build", "--product", "swift-mirage"], cwd=ROOT, check=True, capture_output=True)
+    tool = os.path.join(ROOT, ".build", "debug", "swift-mirage")
+    directory = os.path.join(HERE, "unikernel")
+    sides = {}
+    targets = ["unix"] + (["hvt"] if os.access("/dev/kvm", os.W_OK) else [])
+    for target in targets:
+        subprocess.run([tool, "configure", "-t", target, directory], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([tool, "build", directory], cwd=ROOT, check=True, capture_output=True)
+        name = "crypto-bench" + (".hvt" if target == "hvt" else "")
+        copy = os.path.join(scratch, name)
+        shutil.copy(os.path.join(directory, "dist", name), copy)
+        sides[target] = [copy]
+    if "hvt" in sides:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "mirage-hvt"], cwd=ROOT, check=True, capture_output=True)
+        sides["hvt"] = [os.path.join(ROOT, ".build", "release", "mirage-hvt"), "--mem=64", "--", sides["hvt"][0]]
+    return sides
 
 
 def openssl(operation, seconds):
@@ -75,34 +106,38 @@ def main():
         if operation not in OPERATIONS:
             sys.exit(f"unknown operation {operation}; known: {', '.join(OPERATIONS)}")
 
-    print("building crypto-benchmark (release)", file=sys.stderr)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "crypto-benchmark"], cwd=ROOT, check=True, capture_output=True)
-    binary = os.path.join(ROOT, ".build", "release", "crypto-benchmark")
-    version = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
+    print("building the unikernel for unix and hvt, and the tender", file=sys.stderr)
+    scratch = tempfile.mkdtemp(prefix="mirage-crypto-bench-")
+    try:
+        commands = build_images(scratch)
+        version = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
+        sides = [(target, lambda operation, seconds, command=command: ours(command, operation, seconds)) for target, command in commands.items()]
+        sides.append(("openssl", lambda operation, seconds: openssl(operation, max(1, round(seconds)))))
+        results = {operation: {side: [] for side, _ in sides} for operation in operations}
+        for operation in operations:  # warm-up, not counted
+            for _, measure in sides:
+                measure(operation, 0.5)
+        for round_index in range(options.rounds):
+            for operation in operations:
+                rotation = round_index % len(sides)
+                for side, measure in sides[rotation:] + sides[:rotation]:
+                    results[operation][side].append(measure(operation, options.seconds))
+            print(f"round {round_index + 1} done", file=sys.stderr)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    results = {operation: {"ours": [], "openssl": []} for operation in operations}
-    for operation in operations:  # warm-up, not counted
-        ours(binary, operation, min(options.seconds, 0.5))
-        openssl(operation, 1)
-    for round_index in range(options.rounds):
-        for operation in operations:
-            sides = [("ours", lambda: ours(binary, operation, options.seconds)),
-                     ("openssl", lambda: openssl(operation, max(1, round(options.seconds))))]
-            if round_index % 2:
-                sides.reverse()
-            for side, measure in sides:
-                results[operation][side].append(measure())
-        print(f"round {round_index + 1} done", file=sys.stderr)
-
-    print(f"MirageCrypto (BearSSL 0.6, Linux process) against {version}; {options.rounds} alternated rounds "
-          f"of {options.seconds:g} s, median (min-max)\n")
-    print("| operation | unit | ours | OpenSSL | ours / OpenSSL |")
-    print("|---|---|---|---|---|")
+    names = [side for side, _ in sides if side != "openssl"]
+    print(f"MirageCrypto (BearSSL 0.6) as a unikernel ({', '.join(names)}) against {version}; "
+          f"{options.rounds} rotated rounds of {options.seconds:g} s, median (min-max)\n")
+    print("| operation | unit | " + " | ".join(f"ours, {name}" for name in names) + " | OpenSSL | "
+          + " | ".join(f"{name} / OpenSSL" for name in names) + " |")
+    print("|---|---|" + "---|" * (2 * len(names) + 1))
+    cell = lambda values: f"{statistics.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
     for operation in operations:
-        unit = OPERATIONS[operation][0]
-        mine, theirs = results[operation]["ours"], results[operation]["openssl"]
-        cell = lambda values: f"{statistics.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
-        print(f"| {operation} | {unit} | {cell(mine)} | {cell(theirs)} | {statistics.median(mine) / statistics.median(theirs):.2f} |")
+        row = results[operation]
+        theirs = statistics.median(row["openssl"])
+        print(f"| {operation} | {OPERATIONS[operation][0]} | " + " | ".join(cell(row[name]) for name in names)
+              + f" | {cell(row['openssl'])} | " + " | ".join(f"{statistics.median(row[name]) / theirs:.2f}" for name in names) + " |")
 
 
 if __name__ == "__main__":
