@@ -6,8 +6,8 @@
 //
 // The sources, pooled into the seed and into every reseed:
 // - the 256 bits of boot_info->entropy_seed the tender took from the host's getrandom (seed only);
-// - RDSEED (CPUID.(EAX=07H,ECX=0):EBX bit 18), the processor's conditioned entropy source, and
-//   RDRAND (CPUID.01H:ECX bit 30), its DRBG (Intel SDM vol. 2; Intel's DRNG guide: retry up to
+// - RDSEED (CPUID.(EAX=07H,ECX=0):EBX bit 18), the processor's conditioned entropy source (in
+//   reseeds only: see gather), and RDRAND (CPUID.01H:ECX bit 30), its DRBG (Intel SDM vol. 2; Intel's DRNG guide: retry up to
 //   10 times when the carry flag says no value was ready; an all-ones value is retried too, for
 //   the AMD processors that returned it forever after a firmware bug). Both run at CPL3;
 // - the low bits of the time-stamp counter read around those instructions and a few memory
@@ -38,16 +38,21 @@ static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t registers[4]) {
                      : "a"(leaf), "c"(subleaf));
 }
 
-static void detect_sources(void) {
+/// Finds RDRAND (CPUID leaf 1) and, when `conditioned`, RDSEED (leaf 7). Each CPUID is a VM exit
+/// (under PVM, a trap to the hypervisor below), so leaf 7 waits for the first reseed.
+static void detect_sources(int conditioned) {
     uint32_t registers[4];
-    cpuid(0, 0, registers);
-    uint32_t highest = registers[0];
-    cpuid(1, 0, registers);
-    has_rdrand = (registers[2] >> 30) & 1;
-    has_rdseed = 0;
-    if (highest >= 7) {
-        cpuid(7, 0, registers);
-        has_rdseed = (registers[1] >> 18) & 1;
+    if (has_rdrand < 0) {
+        cpuid(1, 0, registers);
+        has_rdrand = (registers[2] >> 30) & 1;
+    }
+    if (conditioned && has_rdseed < 0) {
+        cpuid(0, 0, registers);
+        has_rdseed = 0;
+        if (registers[0] >= 7) {
+            cpuid(7, 0, registers);
+            has_rdseed = (registers[1] >> 18) & 1;
+        }
     }
 }
 
@@ -80,13 +85,16 @@ static int hardware_random(int seed, uint64_t *value) {
 #define POOL_WORDS 16
 
 /// Fills `pool` from the hardware sources and the timing around them; returns how many words
-/// came from RDSEED or RDRAND.
-static int gather(uint64_t pool[POOL_WORDS]) {
-    if (has_rdrand < 0) detect_sources();
+/// came from RDSEED or RDRAND. RDSEED only when `conditioned`: at boot, finding and drawing it
+/// cost about a millisecond under PVM (Benchmarks/boot: 2.9 ms to the first byte with it, 1.9
+/// without), so the boot seed takes RDRAND beside the tender's 256 bits from the host's
+/// getrandom, and each reseed takes RDSEED.
+static int gather(uint64_t pool[POOL_WORDS], int conditioned) {
+    detect_sources(conditioned);
     int credited = 0;
     for (int i = 0; i < POOL_WORDS; i += 2) {
         uint64_t before = timestamp(), value = 0;
-        int got = (has_rdseed && hardware_random(1, &value)) || (has_rdrand && hardware_random(0, &value));
+        int got = (conditioned && has_rdseed && hardware_random(1, &value)) || (has_rdrand && hardware_random(0, &value));
         credited += got;
         pool[i] = value;
         pool[i + 1] = before ^ ((timestamp() - before) << 40);
@@ -97,7 +105,7 @@ static int gather(uint64_t pool[POOL_WORDS]) {
 void mirage_hvt_entropy_init(const uint64_t seed[4]) {
     uint64_t material[4 + POOL_WORDS];
     memcpy(material, seed, 4 * sizeof seed[0]);
-    int credited = gather(material + 4);
+    int credited = gather(material + 4, 0);
     int boot_seed = (seed[0] | seed[1] | seed[2] | seed[3]) != 0;
     if (!boot_seed && credited == 0) {
         mirage_hvt_console_print("mirage-hvt guest: no entropy: the tender gave no seed and the CPU has neither RDSEED nor RDRAND\n");
@@ -113,7 +121,7 @@ void mirage_hvt_entropy_init(const uint64_t seed[4]) {
 /// Mixes fresh hardware entropy and timing into the generator (SP 800-90A 10.1.2.4).
 static void reseed(void) {
     uint64_t material[POOL_WORDS];
-    gather(material);
+    gather(material, 1);
     br_hmac_drbg_update(&generator, material, sizeof material);
     memset(material, 0, sizeof material);
     __asm__ volatile("" : : "r"(material) : "memory");
