@@ -30,7 +30,7 @@ struct CrossCheckTests {
             guard case let .ec(_, point) = publicKey else { Issue.record("\(name): not an EC key"); continue }
             #expect(ECDSA.isValid(derSignature: hex(theirs["signature"] ?? ""), message: message, hash: hash, publicKey: point, curve: curve),
                     "\(name): their signature verifies here")
-            let mine = PrivateKey.generateEC(curve, using: random)
+            let mine = try PrivateKey.generateEC(curve, using: random)
             guard case let .ec(_, scalar) = mine else { continue }
             let signature = try ECDSA.sign(message: message, hash: hash, privateKey: scalar, curve: curve)
             ecOut[name] = [

@@ -9,7 +9,7 @@ struct KeyGenerationTests {
     @Test("EC and X25519 keys sign, agree and round-trip", arguments: [NISTCurve.p256, .p384])
     func ellipticCurves(_ curve: NISTCurve) throws {
         let random = CryptoRandom(source: SeededEntropy(seed: 11))
-        let one = PrivateKey.generateEC(curve, using: random), two = PrivateKey.generateEC(curve, using: random)
+        let one = try PrivateKey.generateEC(curve, using: random), two = try PrivateKey.generateEC(curve, using: random)
         guard case let .ec(_, a) = one, case let .ec(_, b) = two, case let .ec(_, pointA) = try one.publicKey(),
               case let .ec(_, pointB) = try two.publicKey() else { Issue.record("not EC keys"); return }
         #expect(a != b)
@@ -17,6 +17,7 @@ struct KeyGenerationTests {
         #expect(try PrivateKey(pkcs8: one.pkcs8()).pkcs8() == one.pkcs8())
         guard case let .x25519(x) = PrivateKey.generateX25519(using: random) else { return }
         #expect(x.count == 32)
+        #expect(throws: CryptoError.brokenEntropySource) { try PrivateKey.generateEC(curve, using: ZeroEntropy()) }
     }
 
     @Test("a 2,048-bit RSA key signs with PSS and PKCS #1 v1.5 and round-trips through PKCS #8; other sizes are refused")
@@ -32,5 +33,12 @@ struct KeyGenerationTests {
         #expect(RSA.isValidPKCS1(signature: pkcs1, digest: digest, hash: .sha256, key: privateKey.publicKey))
         #expect(try PrivateKey(pkcs8: key.pkcs8()).publicKey() == key.publicKey())
         #expect(throws: CryptoError.invalidKeyLength(1024)) { try PrivateKey.generateRSA(bits: 1024, using: random) }
+    }
+}
+
+/// A broken source: zeros, which are never a valid scalar.
+final class ZeroEntropy: EntropySource {
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        if buffer.count > 0 { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 }

@@ -83,11 +83,11 @@ struct CryptoBench<Clock: MonotonicClock, Random: EntropySource>: Unikernel {
             let key = random.bytes(count: 32), peer = try X25519.publicKey(privateKey: random.bytes(count: 32))
             return (try rate { () throws(CryptoError) in _ = try X25519.sharedSecret(privateKey: key, peerPublicKey: peer) }, "ops/s")
         case "p256-ecdh":
-            guard case let .ec(_, key) = PrivateKey.generateEC(.p256, using: random),
+            guard case let .ec(_, key) = try PrivateKey.generateEC(.p256, using: random),
                   case let .ec(_, peer) = try PrivateKey.generateEC(.p256, using: random).publicKey() else { return nil }
             return (try rate { () throws(CryptoError) in _ = try ECDH.sharedSecret(privateKey: key, peerPublicKey: peer, curve: .p256) }, "ops/s")
         case "p256-sign", "p256-verify":
-            guard case let .ec(_, key) = PrivateKey.generateEC(.p256, using: random) else { return nil }
+            guard case let .ec(_, key) = try PrivateKey.generateEC(.p256, using: random) else { return nil }
             let digest = MessageDigest.hash(.sha256, [1, 2, 3]), point = try ECDH.publicKey(privateKey: key, curve: .p256)
             let signature = try ECDSA.sign(digest: digest, hash: .sha256, privateKey: key, curve: .p256)
             if operation == "p256-sign" {

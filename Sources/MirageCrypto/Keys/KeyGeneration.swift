@@ -5,11 +5,14 @@ extension PrivateKey {
     /// A new key on `curve`: a scalar drawn from `random` until it lies in 1…n−1 (FIPS 186-5
     /// appendix A.2.2, rejection sampling; for P-256 and P-384 a draw is refused with
     /// probability below 2⁻³²).
-    public static func generateEC(_ curve: NISTCurve, using random: some EntropySource) -> PrivateKey {
-        while true {
+    /// - Throws: ``CryptoError/brokenEntropySource`` after 64 refused draws (a source that gives
+    ///   zeros, say): a working one fails that way with probability below 2⁻²⁰⁴⁸.
+    public static func generateEC(_ curve: NISTCurve, using random: some EntropySource) throws(CryptoError) -> PrivateKey {
+        for _ in 0..<64 {
             let scalar = random.bytes(count: curve.scalarLength)
             if curve.isValidPrivateKey(scalar) { return .ec(curve, scalar) }
         }
+        throw .brokenEntropySource
     }
 
     /// A new X25519 key: 32 random bytes (RFC 7748 section 5 clamps them when used).

@@ -20,6 +20,8 @@ public enum CryptoError: Error, Equatable, Sendable {
     case malformedEncoding(what: String)
     /// A key of a kind or curve this library does not offer.
     case unsupportedKey
+    /// The entropy source gave 64 private-key candidates out of range in a row: it is broken.
+    case brokenEntropySource
     /// A key agreement whose shared secret is all zeros: the peer's public key was a point of
     /// small order (RFC 7748 section 6.1).
     case weakSharedSecret

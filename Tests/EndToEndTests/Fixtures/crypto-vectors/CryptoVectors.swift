@@ -71,8 +71,8 @@ struct CryptoVectors<Disk: BlockDevice, Random: EntropySource>: Unikernel {
     func checkGeneratedKeys() throws(Failure) {
         let random = CryptoRandom(source: entropy)
         let message: [UInt8] = Array("generated".utf8)
-        guard case let .ec(_, one) = PrivateKey.generateEC(.p256, using: random),
-              case let .ec(_, two) = PrivateKey.generateEC(.p256, using: random), one != two,
+        guard case let .ec(_, one) = try? PrivateKey.generateEC(.p256, using: random),
+              case let .ec(_, two) = try? PrivateKey.generateEC(.p256, using: random), one != two,
               let pointOne = try? ECDH.publicKey(privateKey: one, curve: .p256),
               let pointTwo = try? ECDH.publicKey(privateKey: two, curve: .p256),
               let signature = try? ECDSA.sign(message: message, hash: .sha256, privateKey: one, curve: .p256),
