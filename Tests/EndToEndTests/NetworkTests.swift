@@ -39,6 +39,11 @@ final class NetworkNamespace {
     deinit {
         for process in processes where process.isRunning {
             process.terminate()
+            // A child inherits the signal mask of the thread that spawned it, and a test's thread
+            // may block SIGTERM (a socat listener once waited here for ever with it blocked):
+            // after five seconds, SIGKILL, which nothing blocks.
+            for _ in 0..<250 where process.isRunning { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         _ = try? Self.ip(["netns", "delete", name])
