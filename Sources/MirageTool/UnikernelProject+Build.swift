@@ -19,7 +19,9 @@ extension UnikernelProject {
             try linkApplicationSources()
         }
         try writeArchives(record: record, log: log)
-        try Self.requireBearSSL(target: record.target, libraries: importedLibraries())
+        let deviceModules = try configuredGenerator(target: record.target).deviceModules
+        try Self.requireBearSSL(target: record.target,
+                                libraries: importedLibraries() + (deviceModules.libraries + deviceModules.target).map(\.name))
         let configuration = release ? "release" : "debug"
         let target = record.target
         log("building \(record.name) for target \(target.rawValue) (\(configuration))")
@@ -87,14 +89,15 @@ extension UnikernelProject {
 
 extension UnikernelProject {
     /// Debian's BearSSL, which every hvt guest links (its random number generator is BearSSL's
-    /// HMAC-DRBG) and so does every application that imports MirageCrypto.
+    /// HMAC-DRBG) and so does every unix unikernel that imports MirageCrypto or asks for entropy
+    /// (its generator is MirageCrypto's `CryptoRandom`).
     static let bearSSLLibrary = "/usr/lib/x86_64-linux-gnu/libbearssl.a"
 
     /// Throws a message naming the package when the build would need BearSSL and it is missing,
     /// instead of leaving the linker to fail on its symbols.
     static func requireBearSSL(target: Target, libraries: [String], present: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws(ToolError) {
         let needs = target.isEmbedded ? "an hvt guest links BearSSL (its random number generator)"
-            : libraries.contains(MirageModule.crypto.name) ? "the application imports MirageCrypto, which links BearSSL" : nil
+            : libraries.contains(MirageModule.crypto.name) ? "the unikernel uses MirageCrypto (an import, or the entropy device's generator), which links BearSSL" : nil
         guard let needs, !present(bearSSLLibrary) else { return }
         throw ToolError("error: \(needs), and \(bearSSLLibrary) is missing: install Debian's libbearssl-dev (apt-get install libbearssl-dev)")
     }

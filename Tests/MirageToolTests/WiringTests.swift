@@ -34,6 +34,18 @@ struct WiringTests {
         #expect(generated == (try String(contentsOfFile: golden, encoding: .utf8)))
     }
 
+    @Test("entropy on unix is a CryptoRandom over getrandom: MirageCrypto imported and in the package, so the build needs BearSSL")
+    func unixEntropyIsADRBG() throws {
+        let project = UnikernelProject(directory: repository.root + "/Tests/EndToEndTests/Fixtures/crypto-vectors", repository: repository)
+        let generator = WiringGenerator(description: try project.loadDescription(), target: .unix)
+        let main = try generator.mainSwift()
+        #expect(main.contains("import MirageCrypto\n"))
+        #expect(main.contains("= CryptoRandom(source: UnixEntropy())\n"))
+        #expect(generator.packageSwift(repositoryPath: "/r", repositoryIdentity: "r").contains("\"MirageCrypto\""))
+        let hvt = try WiringGenerator(description: try project.loadDescription(), target: .hvt).mainSwift()
+        #expect(hvt.contains("= HVTEntropy()\n"))
+    }
+
     @Test("a key-value store: crunch by default (its files as byte arrays in crunched.swift), MirageKV imported, the application's own libraries in the package")
     func crunch() throws {
         let project = UnikernelProject(directory: repository.root + "/Examples/static-website", repository: repository)
