@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// AES-GCM against NIST CAVP (SP 800-38D) and Wycheproof; ChaCha20-Poly1305 against Wycheproof
 /// and the RFC 7539 vectors of BoringSSL's file.

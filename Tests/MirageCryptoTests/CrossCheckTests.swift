@@ -2,6 +2,7 @@ import Foundation
 import MirageCore
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// Our code against Python's `cryptography` (OpenSSL) on random inputs, both ways: keys,
 /// signatures and ciphertexts it made are read and checked here, and what we made from them is

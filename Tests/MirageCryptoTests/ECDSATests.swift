@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// ECDSA against Wycheproof (DER and P1363 signatures) and RFC 6979's deterministic signatures.
 @Suite("ECDSA on P-256 and P-384")

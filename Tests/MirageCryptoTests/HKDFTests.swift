@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// HKDF against RFC 5869 and Wycheproof, and HKDF-Expand-Label against RFC 8448's trace.
 @Suite("HKDF (RFC 5869) and HKDF-Expand-Label (RFC 8446)")

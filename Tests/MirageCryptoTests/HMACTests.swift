@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// HMAC against RFC 2202 (SHA-1) and RFC 4231 (SHA-2), from PyPI's cryptography-vectors.
 @Suite("HMAC (RFC 2202, RFC 4231)")

@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// SHA-1 and SHA-2 against NIST CAVP (FIPS 180-4 byte-oriented short, long and Monte Carlo
 /// messages), from PyPI's cryptography-vectors.

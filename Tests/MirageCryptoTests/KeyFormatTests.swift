@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// Key files: PKCS #8, SEC 1, PKCS #1 and SubjectPublicKeyInfo, in DER and PEM, against the keys
 /// Wycheproof publishes with its vectors, and round trips of our own encodings.

@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// RSA PKCS #1 v1.5 and PSS verification against Wycheproof.
 @Suite("RSA signatures: PKCS #1 v1.5 and PSS")

@@ -1,5 +1,6 @@
 import MirageCrypto
 import Testing
+import MirageTesting
 
 /// X25519 against RFC 7748 and Wycheproof.
 @Suite("X25519 (RFC 7748)")

@@ -2,6 +2,7 @@ import Foundation
 import MirageCore
 import MirageDNS
 import Testing
+import MirageTesting
 
 /// Cross-checks the wire format against dnspython, an implementation no one here wrote: its
 /// decoder reads our messages, ours reads its (compressed) messages, and both describe them the

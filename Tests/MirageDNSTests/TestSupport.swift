@@ -1,19 +1,11 @@
 import MirageCore
 @testable import MirageDNS
+import MirageTesting
 import Testing
 
 /// The name written `text`, which the test knows to be valid.
 func name(_ text: String) -> DNSName {
     try! DNSName(parsing: text)
-}
-
-/// The bytes written as hexadecimal digits, spaces ignored.
-func hex(_ text: String) -> [UInt8] {
-    let digits = text.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }
-    precondition(digits.count % 2 == 0)
-    return stride(from: 0, to: digits.count, by: 2).map { index in
-        UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16)!
-    }
 }
 
 /// The bytes of `text` as a label or string.

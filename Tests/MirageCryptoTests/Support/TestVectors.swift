@@ -1,4 +1,5 @@
 import Foundation
+import MirageTesting
 import Testing
 
 /// Where the published test vectors are: PyPI's `cryptography-vectors` (NIST CAVP, RFC vectors)
@@ -129,25 +130,4 @@ struct VectorCounts: CustomStringConvertible {
         default: acceptable += 1
         }
     }
-}
-
-func hex(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(text.utf8.count / 2)
-    var high: UInt8?
-    for character in text.utf8 {
-        let value: UInt8
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
-        default: continue
-        }
-        if let h = high { bytes.append(h << 4 | value); high = nil } else { high = value }
-    }
-    return bytes
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
 }
