@@ -133,6 +133,12 @@ let portableTargets: [Target] = [
         dependencies: ["MirageCore", "CBearSSL"],
         swiftSettings: dataPathLibrarySettings
     ),
+    // TLS 1.3 and 1.2: a pure engine over MirageCrypto, in the style of ocaml-tls.
+    .target(
+        name: "MirageTLS",
+        dependencies: ["MirageCore", "MirageCrypto"],
+        swiftSettings: dataPathLibrarySettings
+    ),
 ]
 
 /// The hvt guest's platform: only in Embedded mode, where it links into a freestanding ELF.
@@ -254,6 +260,11 @@ let hostedTargets: [Target] = [
         path: "Tests/ctgrind/Sources"
     ),
     .testTarget(
+        name: "MirageTLSTests",
+        dependencies: ["MirageTLS", "MirageCrypto", "MirageCore", "MirageTesting"],
+        exclude: ["Fixtures"]
+    ),
+    .testTarget(
         name: "MirageCryptoTests",
         dependencies: ["MirageCrypto", "MirageCore", "MirageTesting"],
         exclude: ["Fixtures"]
@@ -297,6 +308,7 @@ let package = Package(
         .library(name: "MirageKV", targets: ["MirageKV"]),
         .library(name: "MirageDNS", targets: ["MirageDNS"]),
         .library(name: "MirageCrypto", targets: ["MirageCrypto"]),
+        .library(name: "MirageTLS", targets: ["MirageTLS"]),
     ] + (embedded ? [
         .library(name: "MirageHVTGuest", targets: ["MirageHVTGuest"]),
         .library(name: "MirageHVTGuestNet", targets: ["MirageHVTGuestNet"]),
