@@ -276,7 +276,7 @@ let hostedTargets: [Target] = [
     .target(
         name: "MirageFuzzTargets",
         dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHTTP", "MirageDNS", "MirageKV",
-                       "MirageCrypto", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
+                       "MirageCrypto", "MirageTLS", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
         path: "Fuzz/Sources/MirageFuzzTargets",
         swiftSettings: tenderSwiftSettings
     ),

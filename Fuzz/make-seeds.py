@@ -3,12 +3,17 @@
 
 Each seed is a small valid input in the form the target reads (FuzzInput programs for the
 structured targets), so that the fuzzer starts from inputs that reach deep into each parser.
+`make-seeds.py TARGET...` writes only those targets' seeds.
 """
-import io, json, os, struct, tarfile
+import io, json, os, struct, sys, tarfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 
+ONLY = set(sys.argv[1:])
+
 def write(target, name, data):
+    if ONLY and target not in ONLY:
+        return
     folder = os.path.join(ROOT, target)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as f:
@@ -159,4 +164,64 @@ try:
     write("keys", "p256.signature", bytes([5]) + p256.sign(b"seed", ec.ECDSA(hashes.SHA256())))
 except ImportError:
     print("python3-cryptography missing: no seeds for the keys target")
+# tls-records and tls-handshake: real handshakes by OpenSSL (Python's ssl over memory BIOs, no
+# sockets), a TLS 1.3 one and a TLS 1.2 one, with a throwaway P-256 certificate.
+def tls_flights(maximum):
+    import datetime, ssl, tempfile
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.org")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+        open(cert_path, "wb").write(certificate.public_bytes(serialization.Encoding.PEM))
+        open(key_path, "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_context.load_cert_chain(cert_path, key_path)
+        server_context.maximum_version = maximum
+        client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client_context.check_hostname, client_context.verify_mode = False, ssl.CERT_NONE
+        client_context.set_alpn_protocols(["h2", "http/1.1"])
+        pipes = [ssl.MemoryBIO() for _ in range(4)]
+        client = client_context.wrap_bio(pipes[0], pipes[1], server_hostname="example.org")
+        server = server_context.wrap_bio(pipes[2], pipes[3], server_side=True)
+        flights = []
+        for _ in range(6):
+            for side, outgoing, peer_incoming in ((client, pipes[1], pipes[2]), (server, pipes[3], pipes[0])):
+                try:
+                    side.do_handshake()
+                except ssl.SSLWantReadError:
+                    pass
+                data = outgoing.read()
+                if data:
+                    flights.append(data)
+                    peer_incoming.write(data)
+        return flights
+
+def records(stream):
+    out, offset = [], 0
+    while offset + 5 <= len(stream):
+        length = struct.unpack(">H", stream[offset + 3:offset + 5])[0]
+        out.append((stream[offset], stream[offset + 5:offset + 5 + length]))
+        offset += 5 + length
+    return out
+
+try:
+    import ssl
+    for label, maximum in (("tls13", ssl.TLSVersion.TLSv1_3), ("tls12", ssl.TLSVersion.TLSv1_2)):
+        flights = tls_flights(maximum)
+        stream = b"".join(flights)
+        write("tls-records", label + ".stream", bytes([0x10]) + stream)
+        handshake = b"".join(fragment for content_type, fragment in records(flights[0]) + records(flights[1]) if content_type == 22)
+        write("tls-handshake", label + ".hellos", handshake)
+    write("tls-records", "seal", bytes([0x80, 0x05]) + b"application data")
+except ImportError:
+    print("python3-cryptography missing: no seeds for the TLS targets")
 print("seeds written to", ROOT)

@@ -1,3 +1,4 @@
+import Foundation
 import MirageCrypto
 import MirageTLS
 import MirageTesting
@@ -137,6 +138,40 @@ struct WireTests {
         // KeyUpdate's request is 0 or 1 (RFC 8446 section 4.6.3).
         #expect(throws: TLSError.self) { try TLSKeyUpdate(TLSHandshakeMessage(type: .keyUpdate, body: [2])) }
         #expect(throws: TLSError.self) { try TLSNewSessionTicket(TLSNewSessionTicket(lifetime: 604_801, ageAdd: 0, nonce: [], ticket: [1]).message) }
+    }
+
+    /// The handshake messages of real OpenSSL handshakes (the tls-handshake fuzz seeds, written
+    /// by Fuzz/make-seeds.py through Python's ssl): every message is read, the hellos round-trip.
+    @Test("OpenSSL's hellos and TLS 1.2 server flight read, and the hellos write back byte for byte", arguments: ["tls13", "tls12"])
+    func openSSLHandshakes(version: String) throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/Corpus/tls-handshake/\(version).hellos")
+        var framer = TLSHandshakeFramer()
+        try framer.append(Array(try Data(contentsOf: seed)))
+        var types: [UInt8] = []
+        while let message = try framer.next() {
+            types.append(message.type.rawValue)
+            switch message.type {
+            case .clientHello:
+                let hello = try TLSClientHello(message)
+                #expect(hello.message == message)
+                #expect(try TLSServerName(extensionData: try #require(hello.extensions[.serverName])).hostName == "example.org")
+                #expect(try TLSSupportedVersions.decodeClient(try #require(hello.extensions[.supportedVersions])).contains(.tls13))
+                #expect(try TLSKeyShare.decodeClient(try #require(hello.extensions[.keyShare])).contains { $0.group == .x25519 })
+                #expect(try TLSALPN.decode(try #require(hello.extensions[.applicationLayerProtocolNegotiation])).first == Array("h2".utf8))
+            case .serverHello:
+                let hello = try TLSServerHello(message)
+                #expect(hello.message == message)
+                let chosen = hello.extensions[.supportedVersions].flatMap { try? TLSSupportedVersions.decodeServer($0) }
+                #expect(chosen == (version == "tls13" ? .tls13 : nil))
+            case .certificate:
+                #expect(try TLSCertificateMessage(message, version: .tls12).entries.first?.certificate.first == 0x30)
+            default: break
+            }
+        }
+        // TLS 1.3: ClientHello, ServerHello (the rest is encrypted). TLS 1.2: ClientHello,
+        // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone.
+        #expect(types == (version == "tls13" ? [1, 2] : [1, 2, 11, 12, 14]))
     }
 
     @Test("Certificate reads both versions' forms; the other messages round-trip")
