@@ -1,0 +1,123 @@
+import MirageCore
+import MirageCrypto
+
+/// A certificate chain and its private key: what a server presents (RFC 8446 section 4.4.2).
+public struct TLSCertificateChain {
+    /// DER certificates, the end-entity's first.
+    public let certificates: [[UInt8]]
+    public let privateKey: PrivateKey
+    /// The host names the chain serves, for SNI (RFC 6066 section 3): exact names, or
+    /// `*.example.org` for any one label in front of `example.org` (RFC 9525 section 6.3).
+    public let serverNames: [String]
+
+    /// - Throws: `internal_error` when the chain is empty, its leaf does not parse, or the key
+    ///   is not the leaf's (a server that would fail every handshake).
+    public init(certificates: [[UInt8]], privateKey: PrivateKey, serverNames: [String] = []) throws(TLSError) {
+        guard let leaf = certificates.first else { throw TLSError(.internalError, "an empty certificate chain") }
+        let leafKey: PublicKey
+        do { leafKey = try X509PublicKey.of(certificate: leaf) } catch { throw TLSError(.internalError, "the leaf certificate: \(error.reason)") }
+        guard (try? privateKey.publicKey()) == leafKey else { throw TLSError(.internalError, "the private key is not the leaf certificate's") }
+        self.certificates = certificates
+        self.privateKey = privateKey
+        self.serverNames = serverNames
+    }
+
+    /// Whether the chain serves `hostName` (compared without regard to ASCII case).
+    public func serves(_ hostName: String) -> Bool {
+        let name = Self.lowercased(hostName)
+        for pattern in serverNames.map(Self.lowercased) {
+            if pattern == name { return true }
+            // "*.example.org" matches "www.example.org", not "example.org" or "a.b.example.org".
+            if pattern.count > 2, pattern[0] == UInt8(ascii: "*"), pattern[1] == UInt8(ascii: "."),
+               let dot = name.firstIndex(of: UInt8(ascii: ".")), dot > 0, name[(dot + 1)...].elementsEqual(pattern[2...]) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The name's bytes with ASCII letters in lower case (DNS names compare case-insensitively).
+    static func lowercased(_ name: String) -> [UInt8] {
+        name.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+    }
+}
+
+/// What decides whether a server's chain is to be trusted, and gives the key its
+/// CertificateVerify is checked with. The X.509 path validation implements it; a test may use
+/// ``TLSUncheckedCertificates``.
+public protocol TLSCertificateVerifier: AnyObject {
+    /// The end-entity's public key when `chain` (DER, leaf first) is trusted for `serverName`
+    /// at `now`; else the error whose alert ends the handshake (`bad_certificate`, `unknown_ca`,
+    /// `certificate_expired`...).
+    func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey
+}
+
+/// Accepts any chain and takes the leaf's key without validating anything: only for tests and
+/// for talking to a server whose key is checked some other way. Its name says so at every use.
+public final class TLSUncheckedCertificates: TLSCertificateVerifier {
+    public init() {}
+
+    public func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+        guard let leaf = chain.first else { throw TLSError(.decodeError, "an empty certificate chain") }
+        return try X509PublicKey.of(certificate: leaf)
+    }
+}
+
+/// The bounds on what a peer can make one connection hold or do (DESIGN.md: every input from
+/// outside is bounded).
+public struct TLSLimits: Sendable {
+    /// The largest handshake message accepted (a certificate chain is the largest).
+    public var maximumHandshakeMessage = TLSHandshakeFramer.defaultMaximumMessage
+    /// Handshake messages accepted before the handshake completes.
+    public var maximumHandshakeMessages = 32
+    /// KeyUpdates accepted in a row without application data between them (BoringSSL's 32).
+    public var maximumKeyUpdatesInARow = 32
+    /// Records skipped while refusing 0-RTT (RFC 8446 section 4.2.10), at most this many bytes.
+    public var maximumSkippedEarlyData = 1 << 14
+    /// ChangeCipherSpec records accepted during a handshake (middlebox compatibility sends one).
+    public var maximumChangeCipherSpecs = 1
+
+    public init() {}
+}
+
+/// A server's settings.
+public struct TLSServerConfiguration {
+    /// The chains offered; the first serves clients whose SNI no chain matches (or who send none).
+    public var chains: [TLSCertificateChain]
+    /// The suites in our order of preference (the server's order decides).
+    public var cipherSuites = TLSCipherSuite.tls13Suites
+    /// The groups in our order of preference; a client without a share for any of them gets a
+    /// HelloRetryRequest for the first it supports.
+    public var groups = TLSNamedGroup.supported
+    /// Application protocols (RFC 7301) in our preference; empty to ignore the client's list.
+    public var applicationProtocols: [[UInt8]] = []
+    public var limits = TLSLimits()
+
+    public init(chains: [TLSCertificateChain]) {
+        precondition(!chains.isEmpty, "a server needs a certificate chain")
+        self.chains = chains
+    }
+}
+
+/// A client's settings.
+public struct TLSClientConfiguration {
+    /// The name sent in SNI and checked against the certificate; nil for none.
+    public var serverName: String?
+    public var verifier: any TLSCertificateVerifier
+    public var cipherSuites = TLSCipherSuite.tls13Suites
+    public var groups = TLSNamedGroup.supported
+    /// The groups the first ClientHello carries a key share for (a server wanting another
+    /// asks with a HelloRetryRequest).
+    public var keyShareGroups: [TLSNamedGroup] = [.x25519]
+    public var signatureSchemes = TLSSignatureScheme.handshakeSchemes
+    public var applicationProtocols: [[UInt8]] = []
+    /// Middlebox compatibility mode (RFC 8446 appendix D.4): a session ID and a
+    /// ChangeCipherSpec, so that middleboxes see what looks like a TLS 1.2 resumption.
+    public var middleboxCompatibility = true
+    public var limits = TLSLimits()
+
+    public init(serverName: String?, verifier: any TLSCertificateVerifier) {
+        self.serverName = serverName
+        self.verifier = verifier
+    }
+}

@@ -1,0 +1,222 @@
+import MirageCore
+import MirageCrypto
+
+/// The client's TLS 1.3 handshake (RFC 8446 section 2, 4): ClientHello → ServerHello (or a
+/// HelloRetryRequest and a second ClientHello), EncryptedExtensions, [CertificateRequest],
+/// Certificate, CertificateVerify, Finished → [Certificate], Finished.
+extension TLSConnection {
+    /// The extensions a server may send in EncryptedExtensions when we sent them (section 4.2's
+    /// table); any other we sent is illegal there.
+    static let encryptedExtensionTypes: [TLSExtensionType] = [.serverName, .supportedGroups, .applicationLayerProtocolNegotiation, .recordSizeLimit]
+
+    mutating func clientStart() throws(TLSError) {
+        guard let configuration = client else { throw TLSError(.internalError, "no client configuration") }
+        var keys: [TLSEphemeralKey] = []
+        for group in configuration.keyShareGroups { keys.append(try TLSEphemeralKey(group: group, random: random)) }
+        ephemeralKeys = keys
+        var extensions = TLSExtensions()
+        if let name = configuration.serverName { extensions.append(.serverName, TLSServerName(hostName: name).extensionData) }
+        extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient([.tls13]))
+        extensions.append(.supportedGroups, TLSCodePointList.encode(configuration.groups.map(\.rawValue)))
+        extensions.append(.signatureAlgorithms, TLSCodePointList.encode(configuration.signatureSchemes.map(\.rawValue)))
+        extensions.append(.keyShare, TLSKeyShare.encodeClient(keys.map { TLSKeyShareEntry(group: $0.group, keyExchange: $0.share) }))
+        if !configuration.applicationProtocols.isEmpty {
+            extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
+        }
+        let hello = TLSClientHello(random: random.bytes(count: 32),
+                                   sessionID: configuration.middleboxCompatibility ? random.bytes(count: 32) : [],
+                                   cipherSuites: configuration.cipherSuites, extensions: extensions)
+        clientHello = hello
+        firstClientHello = hello.message.bytes
+        pendingHandshake = firstClientHello
+        phase = .waitServerHello(retried: false)
+    }
+
+    mutating func clientHandle(_ message: TLSHandshakeMessage, now: WallTime, into output: inout TLSOutput) throws(TLSError) {
+        switch (phase, message.type) {
+        case (.waitServerHello(let retried), .serverHello):
+            try clientReceiveServerHello(message, retried: retried, into: &output)
+        case (.waitEncryptedExtensions, .encryptedExtensions):
+            try clientReceiveEncryptedExtensions(message)
+        case (.waitCertificateOrRequest, .certificateRequest):
+            try clientReceiveCertificateRequest(message)
+        case (.waitCertificateOrRequest, .certificate), (.waitCertificate, .certificate):
+            try clientReceiveCertificate(message, now: now)
+        case (.waitCertificateVerify, .certificateVerify):
+            try clientReceiveCertificateVerify(message)
+        case (.waitServerFinished, .finished):
+            try clientReceiveFinished(message, into: &output)
+        case (.connected, _):
+            try postHandshake(message, into: &output)
+        default:
+            throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) out of order")
+        }
+    }
+
+    private mutating func clientReceiveServerHello(_ message: TLSHandshakeMessage, retried: Bool, into output: inout TLSOutput) throws(TLSError) {
+        guard let configuration = client, let hello = clientHello else { throw TLSError(.internalError, "no ClientHello") }
+        let serverHello = try TLSServerHello(message)
+        // A server that does not select TLS 1.3 offers an older version we do not speak.
+        guard let versionData = serverHello.extensions[.supportedVersions] else {
+            throw TLSError(.protocolVersion, "the server does not speak TLS 1.3")
+        }
+        guard try TLSSupportedVersions.decodeServer(versionData) == .tls13 else { throw .illegal("the server selected a version not offered") }
+        guard serverHello.legacyVersion == .tls12 else { throw .illegal("legacy_version \(serverHello.legacyVersion.rawValue)") }
+        guard serverHello.sessionID == hello.sessionID else { throw .illegal("the server did not echo the session ID") }
+        guard hello.cipherSuites.contains(serverHello.cipherSuite), let parameters = serverHello.cipherSuite.parameters,
+              parameters.version == .tls13 else {
+            throw .illegal("the server chose cipher suite \(serverHello.cipherSuite.rawValue), which was not offered")
+        }
+        guard serverHello.compressionMethod == 0 else { throw .illegal("a compression method") }
+        let allowed: [TLSExtensionType] = serverHello.isHelloRetryRequest ? [.supportedVersions, .keyShare, .cookie] : [.supportedVersions, .keyShare]
+        for item in serverHello.extensions.all where !allowed.contains(item.type) {
+            throw TLSError(hello.extensions.contains(item.type) ? .illegalParameter : .unsupportedExtension,
+                           "extension \(item.type.rawValue) in a ServerHello")
+        }
+
+        if serverHello.isHelloRetryRequest {
+            guard !retried else { throw TLSError(.unexpectedMessage, "a second HelloRetryRequest") }
+            guard let groupData = serverHello.extensions[.keyShare] else { throw TLSError(.missingExtension, "a HelloRetryRequest without key_share") }
+            let group = try TLSKeyShare.decodeRetry(groupData)
+            guard configuration.groups.contains(group), !ephemeralKeys.contains(where: { $0.group == group }) else {
+                throw .illegal("a HelloRetryRequest for group \(group.rawValue)")
+            }
+            retrySuite = serverHello.cipherSuite
+            suite = serverHello.cipherSuite
+            transcript = TLSTranscript.restarted(parameters.hash, afterClientHello: firstClientHello)
+            transcript?.append(message.bytes)
+            let key = try TLSEphemeralKey(group: group, random: random)
+            ephemeralKeys = [key]
+            var extensions = TLSExtensions()
+            for item in hello.extensions.all {
+                if item.type == .keyShare {
+                    extensions.append(.keyShare, TLSKeyShare.encodeClient([TLSKeyShareEntry(group: group, keyExchange: key.share)]))
+                } else {
+                    extensions.append(item.type, item.data)
+                }
+            }
+            if let cookie = serverHello.extensions[.cookie] { extensions.append(.cookie, cookie) }
+            let second = TLSClientHello(random: hello.random, sessionID: hello.sessionID, cipherSuites: hello.cipherSuites, extensions: extensions)
+            clientHello = second
+            if configuration.middleboxCompatibility { sendChangeCipherSpec(into: &output) }
+            queue(second.message)
+            phase = .waitServerHello(retried: true)
+            return
+        }
+
+        if retried, serverHello.cipherSuite != retrySuite { throw .illegal("the ServerHello's suite differs from the HelloRetryRequest's") }
+        guard let shareData = serverHello.extensions[.keyShare] else { throw TLSError(.missingExtension, "a ServerHello without key_share") }
+        let share = try TLSKeyShare.decodeServer(shareData)
+        guard let key = ephemeralKeys.first(where: { $0.group == share.group }) else {
+            throw .illegal("a key share for group \(share.group.rawValue), which we sent none for")
+        }
+        let sharedSecret = try key.sharedSecret(peerShare: share.keyExchange)
+        ephemeralKeys = []
+        suite = serverHello.cipherSuite
+        if transcript == nil {
+            transcript = TLSTranscript(parameters.hash)
+            transcript?.append(firstClientHello)
+        }
+        transcript?.append(message.bytes)
+        var keySchedule = TLS13KeySchedule(parameters.hash)
+        keySchedule.addSharedSecret(sharedSecret)
+        let helloHash = transcript?.hash ?? []
+        clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
+        serverHandshakeSecret = keySchedule.derive("s hs traffic", transcriptHash: helloHash)
+        schedule = keySchedule
+        reader = try protection(serverHandshakeSecret)
+        keysChanged = true
+        records.maximumFragment = TLSRecord.maximumProtected13
+        phase = .waitEncryptedExtensions
+    }
+
+    private mutating func clientReceiveEncryptedExtensions(_ message: TLSHandshakeMessage) throws(TLSError) {
+        guard let hello = clientHello, let configuration = client else { throw TLSError(.internalError, "no ClientHello") }
+        let encrypted = try TLSEncryptedExtensions(message)
+        for item in encrypted.extensions.all {
+            guard hello.extensions.contains(item.type) else { throw TLSError(.unsupportedExtension, "extension \(item.type.rawValue) was not offered") }
+            guard Self.encryptedExtensionTypes.contains(item.type) else { throw .illegal("extension \(item.type.rawValue) in EncryptedExtensions") }
+        }
+        if let protocolData = encrypted.extensions[.applicationLayerProtocolNegotiation] {
+            let chosen = try TLSALPN.decode(protocolData)
+            guard chosen.count == 1, configuration.applicationProtocols.contains(chosen[0]) else {
+                throw .illegal("the server chose an application protocol not offered")
+            }
+            applicationProtocol = chosen[0]
+        }
+        if let nameData = encrypted.extensions[.serverName], !nameData.isEmpty { throw .decode("a non-empty server_name from the server") }
+        if let limitData = encrypted.extensions[.recordSizeLimit] {
+            sendLimit = min(TLSRecord.maximumPlaintext, try TLSRecordSizeLimit.decode(limitData) - 1)
+        }
+        transcript?.append(message.bytes)
+        phase = .waitCertificateOrRequest
+    }
+
+    /// CertificateRequest (section 4.3.2): we answer with an empty Certificate (no client
+    /// certificate is configured); the server decides whether that will do.
+    private mutating func clientReceiveCertificateRequest(_ message: TLSHandshakeMessage) throws(TLSError) {
+        var reader = message.bodyReader
+        let context = try reader.readOpaque(lengthBytes: 1, maximum: 0xFF)
+        let extensions = try TLSExtensions.read(from: &reader, minimum: 2)
+        try reader.expectEnd("CertificateRequest")
+        guard extensions.contains(.signatureAlgorithms) else { throw TLSError(.missingExtension, "a CertificateRequest without signature_algorithms") }
+        certificateRequestContext = context
+        transcript?.append(message.bytes)
+        phase = .waitCertificate
+    }
+
+    private mutating func clientReceiveCertificate(_ message: TLSHandshakeMessage, now: WallTime) throws(TLSError) {
+        guard let configuration = client else { throw TLSError(.internalError, "no client configuration") }
+        let certificate = try TLSCertificateMessage(message, version: .tls13)
+        guard certificate.requestContext.isEmpty else { throw .illegal("a server certificate with a request context") }
+        guard !certificate.entries.isEmpty else { throw .decode("the server sent no certificate") }
+        for entry in certificate.entries where !entry.extensions.all.isEmpty {
+            throw TLSError(.unsupportedExtension, "certificate extensions that were not asked for")
+        }
+        peerCertificates = certificate.entries.map(\.certificate)
+        peerPublicKey = try configuration.verifier.verify(chain: peerCertificates, serverName: configuration.serverName, now: now)
+        transcript?.append(message.bytes)
+        phase = .waitCertificateVerify
+    }
+
+    private mutating func clientReceiveCertificateVerify(_ message: TLSHandshakeMessage) throws(TLSError) {
+        guard let configuration = client, let key = peerPublicKey else { throw TLSError(.internalError, "no server key") }
+        let verify = try TLSCertificateVerify(message)
+        guard configuration.signatureSchemes.contains(verify.scheme) else { throw .illegal("signature scheme \(verify.scheme.rawValue) was not offered") }
+        let content = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
+        guard TLSSignatures.isValid(verify.signature, content: content, scheme: verify.scheme, key: key) else {
+            throw TLSError(.decryptError, "the server's CertificateVerify does not verify")
+        }
+        transcript?.append(message.bytes)
+        phase = .waitServerFinished
+    }
+
+    private mutating func clientReceiveFinished(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
+        guard let configuration = client, let parameters = suite?.parameters, var keySchedule = schedule else {
+            throw TLSError(.internalError, "no key schedule")
+        }
+        let expected = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: serverHandshakeSecret, transcriptHash: transcript?.hash ?? [])
+        let finished = try TLSFinished(message, expectedLength: parameters.hash.digestLength)
+        guard ConstantTime.equal(finished.verifyData, expected) else { throw TLSError(.decryptError, "the server's Finished does not verify") }
+        transcript?.append(message.bytes)
+        keySchedule.enterMasterSecret()
+        let finishedHash = transcript?.hash ?? []
+        readApplicationSecret = keySchedule.derive("s ap traffic", transcriptHash: finishedHash)
+        writeApplicationSecret = keySchedule.derive("c ap traffic", transcriptHash: finishedHash)
+        schedule = keySchedule
+        reader = try protection(readApplicationSecret)
+        keysChanged = true
+
+        if configuration.middleboxCompatibility { sendChangeCipherSpec(into: &output) }
+        writer = try protection(clientHandshakeSecret)
+        if let context = certificateRequestContext {
+            queue(TLSCertificateMessage(requestContext: context, entries: []).message(version: .tls13))
+        }
+        queue(TLSFinished(verifyData: TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret,
+                                                                   transcriptHash: transcript?.hash ?? [])).message)
+        try flush(into: &output)
+        writer = try protection(writeApplicationSecret)
+        phase = .connected
+        output.handshakeComplete = true
+    }
+}

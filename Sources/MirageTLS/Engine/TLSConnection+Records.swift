@@ -1,0 +1,169 @@
+import MirageCore
+import MirageCrypto
+
+/// The record layer under the handshake: which records are allowed when (RFC 8446 section 5),
+/// alerts (section 6), post-handshake messages (section 4.6), and sealing what we send.
+extension TLSConnection {
+    var isHandshaking: Bool {
+        switch phase {
+        case .connected, .closed: false
+        default: true
+        }
+    }
+
+    mutating func handle(_ record: TLSRecord, now: WallTime, into output: inout TLSOutput) throws(TLSError) {
+        switch record.type {
+        case .changeCipherSpec:
+            // Middlebox compatibility (RFC 8446 section 5): one byte 0x01, unprotected, between
+            // the first ClientHello and the peer's Finished; dropped.
+            guard isHandshaking, phase != .waitClientHello(retried: false), phase != .clientStart,
+                  record.fragment == [1], changeCipherSpecsReceived < limits.maximumChangeCipherSpecs else {
+                throw TLSError(.unexpectedMessage, "a ChangeCipherSpec record out of place")
+            }
+            changeCipherSpecsReceived += 1
+        case .alert where reader == nil || isHandshaking && record.fragment.count == 2:
+            // Unprotected alerts come before keys, or during the handshake from a peer that
+            // failed before it had them (a protected alert is longer than two bytes: it has a tag).
+            try receiveAlert(record.fragment, into: &output)
+        case .handshake:
+            guard reader == nil else { throw TLSError(.unexpectedMessage, "an unprotected handshake record after keys") }
+            try receiveHandshake(record.fragment, now: now, into: &output)
+        case .alert, .applicationData:
+            guard var protection = reader else { throw TLSError(.unexpectedMessage, "application data before keys") }
+            let opened: (type: TLSContentType, content: [UInt8])
+            do {
+                opened = try protection.open(record)
+            } catch {
+                // Refusing 0-RTT: the client's early data does not open under the handshake
+                // keys and is skipped, up to a limit (RFC 8446 section 4.2.10).
+                if error.alert == .badRecordMAC, let budget = earlyDataToSkip, record.fragment.count <= budget {
+                    earlyDataToSkip = budget - record.fragment.count
+                    return
+                }
+                throw error
+            }
+            reader = protection
+            earlyDataToSkip = nil
+            switch opened.type {
+            case .handshake: try receiveHandshake(opened.content, now: now, into: &output)
+            case .alert: try receiveAlert(opened.content, into: &output)
+            case .applicationData:
+                guard phase == .connected else { throw TLSError(.unexpectedMessage, "application data during the handshake") }
+                keyUpdatesInARow = 0
+                output.applicationData += opened.content
+            case .changeCipherSpec:
+                throw TLSError(.unexpectedMessage, "a protected ChangeCipherSpec")
+            }
+        }
+    }
+
+    mutating func receiveAlert(_ content: [UInt8], into output: inout TLSOutput) throws(TLSError) {
+        let alert = try TLSAlert(bytes: content)
+        switch alert.description {
+        case .closeNotify:
+            readClosed = true
+            output.peerClosed = true
+            if isHandshaking || writeClosed { phase = .closed }
+        case .userCanceled:
+            break  // RFC 8446 section 6.1: a close_notify follows.
+        default:
+            output.peerAlert = alert.description
+            writeClosed = true
+            phase = .closed
+        }
+    }
+
+    mutating func receiveHandshake(_ content: [UInt8], now: WallTime, into output: inout TLSOutput) throws(TLSError) {
+        try handshakeMessages.append(content)
+        while phase != .closed, let message = try handshakeMessages.next() {
+            if isHandshaking {
+                handshakeMessagesReceived += 1
+                guard handshakeMessagesReceived <= limits.maximumHandshakeMessages else {
+                    throw TLSError(.unexpectedMessage, "more than \(limits.maximumHandshakeMessages) handshake messages")
+                }
+            }
+            switch role {
+            case .server: try serverHandle(message, into: &output)
+            case .client: try clientHandle(message, now: now, into: &output)
+            }
+            // A message must not span a change of keys (RFC 8446 section 5.1): after one that
+            // changes them, nothing more may be buffered.
+            if keysChanged, handshakeMessages.hasPartialMessage {
+                throw TLSError(.unexpectedMessage, "handshake data across a change of keys")
+            }
+            keysChanged = false
+        }
+    }
+
+    /// A message after the handshake: KeyUpdate, or a NewSessionTicket for a client.
+    mutating func postHandshake(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
+        switch message.type {
+        case .keyUpdate:
+            let update = try TLSKeyUpdate(message)
+            keyUpdatesInARow += 1
+            guard keyUpdatesInARow <= limits.maximumKeyUpdatesInARow else {
+                throw TLSError(.unexpectedMessage, "more than \(limits.maximumKeyUpdatesInARow) KeyUpdates in a row")
+            }
+            guard let suite, let parameters = suite.parameters else { throw TLSError(.internalError, "no suite") }
+            readApplicationSecret = TLS13KeySchedule.nextTrafficSecret(parameters.hash, after: readApplicationSecret)
+            reader = try protection(readApplicationSecret)
+            keysChanged = true
+            if update.updateRequested, !writeClosed { try sendKeyUpdate(requesting: false, into: &output) }
+        case .newSessionTicket where role == .client:
+            _ = try TLSNewSessionTicket(message)  // Resumption is not offered yet: read and dropped.
+        default:
+            throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) after the handshake")
+        }
+    }
+
+    mutating func sendKeyUpdate(requesting: Bool, into output: inout TLSOutput) throws(TLSError) {
+        guard let suite, let parameters = suite.parameters else { throw TLSError(.internalError, "no suite") }
+        try seal(TLSKeyUpdate(updateRequested: requesting).message.bytes, type: .handshake, into: &output)
+        writeApplicationSecret = TLS13KeySchedule.nextTrafficSecret(parameters.hash, after: writeApplicationSecret)
+        writer = try protection(writeApplicationSecret)
+    }
+
+    /// Record protection from a traffic secret, for the negotiated suite.
+    func protection(_ secret: [UInt8]) throws(TLSError) -> TLS13RecordProtection {
+        guard let parameters = suite?.parameters else { throw TLSError(.internalError, "no suite") }
+        let (key, iv) = TLS13KeySchedule.trafficKeys(parameters.hash, secret: secret, cipher: parameters.cipher)
+        return try TLS13RecordProtection(cipher: parameters.cipher, key: key, iv: iv)
+    }
+
+    /// Queues a handshake message we send, adding it to the transcript.
+    mutating func queue(_ message: TLSHandshakeMessage) {
+        transcript?.append(message.bytes)
+        pendingHandshake += message.bytes
+    }
+
+    /// Seals the queued handshake messages under the current keys: call before changing them.
+    mutating func flush(into output: inout TLSOutput) throws(TLSError) {
+        guard !pendingHandshake.isEmpty else { return }
+        let bytes = pendingHandshake
+        pendingHandshake = []
+        try seal(bytes, type: .handshake, into: &output)
+    }
+
+    /// `content` in records of at most ``sendLimit`` bytes, protected once there are keys.
+    mutating func seal(_ content: [UInt8], type: TLSContentType, into output: inout TLSOutput, recordVersion: UInt16 = 0x0303) throws(TLSError) {
+        var offset = 0
+        repeat {
+            let end = min(offset + sendLimit, content.count)
+            let piece = Array(content[offset..<end])
+            if var protection = writer {
+                output.records += try protection.seal(piece, type: type)
+                writer = protection
+            } else {
+                output.records += TLSRecord(type: type, version: recordVersion, fragment: piece).bytes
+            }
+            offset = end
+        } while offset < content.count
+    }
+
+    /// The dummy ChangeCipherSpec of middlebox compatibility mode (RFC 8446 appendix D.4), once.
+    mutating func sendChangeCipherSpec(into output: inout TLSOutput) {
+        guard !sentChangeCipherSpec else { return }
+        sentChangeCipherSpec = true
+        output.records += TLSRecord(type: .changeCipherSpec, fragment: [1]).bytes
+    }
+}

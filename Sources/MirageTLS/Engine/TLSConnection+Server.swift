@@ -1,0 +1,181 @@
+import MirageCore
+import MirageCrypto
+
+/// The server's TLS 1.3 handshake (RFC 8446 section 2, 4): ClientHello → (HelloRetryRequest →
+/// ClientHello →) ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished →
+/// the client's Finished.
+extension TLSConnection {
+    mutating func serverHandle(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
+        switch phase {
+        case .waitClientHello(let retried):
+            guard message.type == .clientHello else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) before ClientHello") }
+            try serverReceiveClientHello(message, retried: retried, into: &output)
+        case .waitClientFinished:
+            guard message.type == .finished else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's Finished") }
+            try serverReceiveFinished(message, into: &output)
+        case .connected:
+            try postHandshake(message, into: &output)
+        default:
+            throw TLSError(.internalError, "a server in a client's state")
+        }
+    }
+
+    private mutating func serverReceiveClientHello(_ message: TLSHandshakeMessage, retried: Bool, into output: inout TLSOutput) throws(TLSError) {
+        guard let configuration = server else { throw TLSError(.internalError, "no server configuration") }
+        let hello = try TLSClientHello(message)
+        let extensions = hello.extensions
+
+        // The version: TLS 1.3 through supported_versions (section 4.2.1).
+        guard let versionsData = extensions[.supportedVersions],
+              try TLSSupportedVersions.decodeClient(versionsData).contains(.tls13) else {
+            throw TLSError(.protocolVersion, "the client does not offer TLS 1.3")
+        }
+        guard hello.legacyVersion == .tls12 else { throw TLSError(.protocolVersion, "legacy_version \(hello.legacyVersion.rawValue)") }
+        guard hello.compressionMethods == [0] else { throw .illegal("compression methods other than null") }
+        if retried, let first = clientHello {
+            // The second ClientHello is the first with a new key share (section 4.1.2).
+            guard hello.random == first.random, hello.sessionID == first.sessionID, hello.cipherSuites == first.cipherSuites else {
+                throw .illegal("the second ClientHello differs from the first")
+            }
+        }
+
+        guard let chosenSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) }),
+              let parameters = chosenSuite.parameters else {
+            throw TLSError(.handshakeFailure, "no cipher suite in common")
+        }
+        if retried, chosenSuite != suite { throw .illegal("the second ClientHello changes the cipher suite") }
+
+        // Groups and key shares (section 4.2.7, 4.2.8).
+        guard let groupsData = extensions[.supportedGroups] else { throw TLSError(.missingExtension, "no supported_groups") }
+        let clientGroups = try TLSCodePointList.decode(groupsData, what: "supported_groups").map { TLSNamedGroup(rawValue: $0) }
+        guard let sharesData = extensions[.keyShare] else { throw TLSError(.missingExtension, "no key_share") }
+        let shares = try TLSKeyShare.decodeClient(sharesData)
+        for share in shares where !clientGroups.contains(share.group) {
+            throw .illegal("a key share for group \(share.group.rawValue), which supported_groups does not list")
+        }
+        guard let schemesData = extensions[.signatureAlgorithms] else { throw TLSError(.missingExtension, "no signature_algorithms") }
+        let clientSchemes = try TLSCodePointList.decode(schemesData, what: "signature_algorithms").map { TLSSignatureScheme(rawValue: $0) }
+
+        let share: TLSKeyShareEntry
+        if let group = configuration.groups.first(where: { group in shares.contains { $0.group == group } }),
+           let found = shares.first(where: { $0.group == group }) {
+            if retried, group != retryGroup { throw .illegal("the second ClientHello's share is not for the group asked for") }
+            share = found
+        } else if retried {
+            throw .illegal("the second ClientHello has no share for the group asked for")
+        } else if let group = configuration.groups.first(where: clientGroups.contains) {
+            try sendHelloRetryRequest(hello, message: message, suite: chosenSuite, group: group, into: &output)
+            return
+        } else {
+            throw TLSError(.handshakeFailure, "no group in common")
+        }
+
+        // The certificate: by SNI (RFC 6066), then one whose key signs with a scheme offered.
+        var chains = configuration.chains
+        if let nameData = extensions[.serverName] {
+            let name = try TLSServerName(extensionData: nameData).hostName
+            serverName = name
+            chains = chains.filter { $0.serves(name) } + chains.filter { !$0.serves(name) }
+        }
+        guard let chain = chains.first(where: { chain in TLSSignatures.schemes(for: chain.privateKey).contains(where: clientSchemes.contains) }),
+              let scheme = TLSSignatures.schemes(for: chain.privateKey).first(where: clientSchemes.contains) else {
+            throw TLSError(.handshakeFailure, "no certificate signs with a scheme the client accepts")
+        }
+
+        // ALPN (RFC 7301 section 3.2): our first choice among the client's; none in common ends it.
+        var encrypted = TLSExtensions()
+        if let protocolsData = extensions[.applicationLayerProtocolNegotiation], !configuration.applicationProtocols.isEmpty {
+            let offered = try TLSALPN.decode(protocolsData)
+            guard let chosen = configuration.applicationProtocols.first(where: offered.contains) else {
+                throw TLSError(.noApplicationProtocol, "no application protocol in common")
+            }
+            applicationProtocol = chosen
+            encrypted.append(.applicationLayerProtocolNegotiation, TLSALPN.encode([chosen]))
+        }
+        if serverName != nil, chain.serves(serverName ?? "") { encrypted.append(.serverName, []) }
+        if let limitData = extensions[.recordSizeLimit] {
+            // RFC 8449 section 4: the limit counts TLS 1.3's content type byte.
+            sendLimit = min(TLSRecord.maximumPlaintext, try TLSRecordSizeLimit.decode(limitData) - 1)
+            encrypted.append(.recordSizeLimit, TLSRecordSizeLimit.encode(TLSRecord.maximumPlaintext + 1))
+        }
+        // 0-RTT is refused by not accepting a PSK: the early data is skipped (section 4.2.10).
+        if extensions.contains(.earlyData) { earlyDataToSkip = limits.maximumSkippedEarlyData }
+
+        // ServerHello.
+        suite = chosenSuite
+        if !retried { transcript = TLSTranscript(parameters.hash) }
+        transcript?.append(message.bytes)
+        let ephemeral = try TLSEphemeralKey(group: share.group, random: random)
+        let sharedSecret = try ephemeral.sharedSecret(peerShare: share.keyExchange)
+        var serverExtensions = TLSExtensions()
+        serverExtensions.append(.supportedVersions, TLSSupportedVersions.encodeServer(.tls13))
+        serverExtensions.append(.keyShare, TLSKeyShare.encodeServer(TLSKeyShareEntry(group: share.group, keyExchange: ephemeral.share)))
+        let serverHello = TLSServerHello(random: random.bytes(count: 32), sessionID: hello.sessionID, cipherSuite: chosenSuite,
+                                         extensions: serverExtensions)
+        queue(serverHello.message)
+        try flush(into: &output)
+        if !hello.sessionID.isEmpty { sendChangeCipherSpec(into: &output) }
+
+        // Handshake keys (section 7.1).
+        var keySchedule = TLS13KeySchedule(parameters.hash)
+        keySchedule.addSharedSecret(sharedSecret)
+        let helloHash = transcript?.hash ?? []
+        clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
+        serverHandshakeSecret = keySchedule.derive("s hs traffic", transcriptHash: helloHash)
+        writer = try protection(serverHandshakeSecret)
+        reader = try protection(clientHandshakeSecret)
+        keysChanged = true
+        records.maximumFragment = TLSRecord.maximumProtected13
+
+        // EncryptedExtensions, Certificate, CertificateVerify, Finished.
+        queue(TLSEncryptedExtensions(extensions: encrypted).message)
+        queue(TLSCertificateMessage(entries: chain.certificates.map { .init(certificate: $0) }).message(version: .tls13))
+        let signed = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
+        queue(TLSCertificateVerify(scheme: scheme, signature: try TLSSignatures.sign(signed, scheme: scheme, key: chain.privateKey, random: random)).message)
+        let finished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: serverHandshakeSecret, transcriptHash: transcript?.hash ?? [])
+        queue(TLSFinished(verifyData: finished).message)
+        try flush(into: &output)
+
+        // Application keys: ours now, the client's after its Finished.
+        keySchedule.enterMasterSecret()
+        let finishedHash = transcript?.hash ?? []
+        readApplicationSecret = keySchedule.derive("c ap traffic", transcriptHash: finishedHash)
+        writeApplicationSecret = keySchedule.derive("s ap traffic", transcriptHash: finishedHash)
+        writer = try protection(writeApplicationSecret)
+        expectedClientFinished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret, transcriptHash: finishedHash)
+        schedule = keySchedule
+        phase = .waitClientFinished
+    }
+
+    /// HelloRetryRequest (section 4.1.4): the client offered `group` but sent no share for it.
+    private mutating func sendHelloRetryRequest(_ hello: TLSClientHello, message: TLSHandshakeMessage, suite chosenSuite: TLSCipherSuite,
+                                                group: TLSNamedGroup, into output: inout TLSOutput) throws(TLSError) {
+        guard let parameters = chosenSuite.parameters else { throw TLSError(.internalError, "no suite parameters") }
+        suite = chosenSuite
+        retryGroup = group
+        clientHello = hello
+        transcript = TLSTranscript.restarted(parameters.hash, afterClientHello: message.bytes)
+        var extensions = TLSExtensions()
+        extensions.append(.supportedVersions, TLSSupportedVersions.encodeServer(.tls13))
+        extensions.append(.keyShare, TLSKeyShare.encodeRetry(group))
+        queue(TLSServerHello(random: TLSServerHello.helloRetryRequestRandom, sessionID: hello.sessionID, cipherSuite: chosenSuite,
+                             extensions: extensions).message)
+        try flush(into: &output)
+        if !hello.sessionID.isEmpty { sendChangeCipherSpec(into: &output) }
+        phase = .waitClientHello(retried: true)
+    }
+
+    private mutating func serverReceiveFinished(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
+        guard let parameters = suite?.parameters else { throw TLSError(.internalError, "no suite") }
+        let finished = try TLSFinished(message, expectedLength: parameters.hash.digestLength)
+        guard ConstantTime.equal(finished.verifyData, expectedClientFinished) else {
+            throw TLSError(.decryptError, "the client's Finished does not verify")
+        }
+        transcript?.append(message.bytes)
+        reader = try protection(readApplicationSecret)
+        keysChanged = true
+        earlyDataToSkip = nil
+        phase = .connected
+        output.handshakeComplete = true
+    }
+}

@@ -1,0 +1,196 @@
+import MirageCore
+import MirageCrypto
+
+/// One TLS 1.3 connection (RFC 8446), client or server, as a pure engine in the style of
+/// ocaml-tls: bytes from the peer go in with the time (``receive(_:now:)``), records to send and
+/// application data come out (``TLSOutput``); the application's data goes in through
+/// ``send(_:)``. It does no I/O, reads no clock, and draws randomness only from the source it is
+/// given. Every fault is a ``TLSError`` whose alert is sent before the connection closes.
+public struct TLSConnection {
+    public enum Role: Sendable {
+        case client, server
+    }
+
+    /// Where the handshake is (RFC 8446 appendix A).
+    enum Phase: Equatable {
+        case clientStart
+        case waitServerHello(retried: Bool)
+        case waitEncryptedExtensions
+        case waitCertificateOrRequest
+        case waitCertificate
+        case waitCertificateVerify
+        case waitServerFinished
+        case waitClientHello(retried: Bool)
+        case waitClientFinished
+        case connected
+        case closed
+    }
+
+    public let role: Role
+    var phase: Phase
+    let random: any EntropySource
+    let server: TLSServerConfiguration?
+    let client: TLSClientConfiguration?
+    let limits: TLSLimits
+
+    var records = TLSRecordFramer()
+    var handshakeMessages: TLSHandshakeFramer
+    var reader: TLS13RecordProtection?
+    var writer: TLS13RecordProtection?
+    /// Handshake messages written and not yet sealed into records.
+    var pendingHandshake: [UInt8] = []
+
+    var suite: TLSCipherSuite?
+    var transcript: TLSTranscript?
+    var schedule: TLS13KeySchedule?
+    var clientHandshakeSecret: [UInt8] = []
+    var serverHandshakeSecret: [UInt8] = []
+    var readApplicationSecret: [UInt8] = []
+    var writeApplicationSecret: [UInt8] = []
+
+    var handshakeMessagesReceived = 0
+    var changeCipherSpecsReceived = 0
+    var sentChangeCipherSpec = false
+    var keyUpdatesInARow = 0
+    /// The read keys changed while handling the current handshake message.
+    var keysChanged = false
+    /// Bytes of undecryptable records still to skip while refusing 0-RTT; nil when not skipping.
+    var earlyDataToSkip: Int?
+    /// The largest plaintext we send in one record (the peer's record_size_limit, RFC 8449).
+    var sendLimit = TLSRecord.maximumPlaintext
+    /// The peer sent close_notify.
+    public internal(set) var readClosed = false
+    /// We sent close_notify.
+    public internal(set) var writeClosed = false
+
+    // The client's handshake.
+    var clientHello: TLSClientHello?
+    var firstClientHello: [UInt8] = []
+    var ephemeralKeys: [TLSEphemeralKey] = []
+    var retrySuite: TLSCipherSuite?
+    var certificateRequestContext: [UInt8]?
+    var peerPublicKey: PublicKey?
+
+    // The server's handshake.
+    var retryGroup: TLSNamedGroup?
+    var expectedClientFinished: [UInt8] = []
+
+    /// The application protocol agreed with ALPN, if any.
+    public internal(set) var applicationProtocol: [UInt8]?
+    /// The host name the client asked for (SNI).
+    public internal(set) var serverName: String?
+    /// The end-entity certificate chain the server presented (on a client).
+    public internal(set) var peerCertificates: [[UInt8]] = []
+
+    /// A server connection, waiting for a ClientHello.
+    public init(server configuration: TLSServerConfiguration, random: any EntropySource) {
+        role = .server
+        phase = .waitClientHello(retried: false)
+        self.random = random
+        server = configuration
+        client = nil
+        limits = configuration.limits
+        handshakeMessages = TLSHandshakeFramer(maximumMessage: configuration.limits.maximumHandshakeMessage)
+    }
+
+    /// A client connection; ``start()`` gives its ClientHello.
+    public init(client configuration: TLSClientConfiguration, random: any EntropySource) {
+        role = .client
+        phase = .clientStart
+        self.random = random
+        server = nil
+        client = configuration
+        limits = configuration.limits
+        handshakeMessages = TLSHandshakeFramer(maximumMessage: configuration.limits.maximumHandshakeMessage)
+        serverName = configuration.serverName
+    }
+
+    /// Whether the handshake is done and application data flows.
+    public var isConnected: Bool { phase == .connected }
+    public var isClosed: Bool { phase == .closed }
+
+    /// The version in use once negotiated; this engine speaks TLS 1.3.
+    public var version: TLSProtocolVersion? { suite == nil ? nil : .tls13 }
+    public var cipherSuite: TLSCipherSuite? { suite }
+
+    /// The client's first flight.
+    public mutating func start() -> TLSOutput {
+        precondition(role == .client && phase == .clientStart, "start() begins a client's handshake once")
+        var output = TLSOutput()
+        do {
+            try clientStart()
+            try flush(into: &output)
+        } catch {
+            fail(error, into: &output)
+        }
+        return output
+    }
+
+    /// Bytes from the peer, as the transport delivered them.
+    public mutating func receive(_ bytes: [UInt8], now: WallTime) -> TLSOutput {
+        var output = TLSOutput()
+        guard phase != .closed, !readClosed else { return output }
+        records.append(bytes)
+        do {
+            while phase != .closed, !readClosed, let record = try records.next() {
+                try handle(record, now: now, into: &output)
+            }
+            try flush(into: &output)
+        } catch {
+            fail(error, into: &output)
+        }
+        return output
+    }
+
+    /// Records carrying `data` to the peer, in records of at most the peer's limit.
+    /// - Precondition: connected and not closed for writing.
+    public mutating func send(_ data: [UInt8]) -> [UInt8] {
+        precondition(phase == .connected && !writeClosed, "send(_:) after the handshake and before close()")
+        var output = TLSOutput()
+        do {
+            try seal(data, type: .applicationData, into: &output)
+        } catch {
+            fail(error, into: &output)
+        }
+        return output.records
+    }
+
+    /// close_notify (RFC 8446 section 6.1): we send no more. The peer may still send.
+    public mutating func close() -> [UInt8] {
+        guard !writeClosed, phase != .closed else { return [] }
+        var output = TLSOutput()
+        do {
+            try seal(TLSAlert(level: .warning, description: .closeNotify).bytes, type: .alert, into: &output)
+        } catch {
+            fail(error, into: &output)
+            return output.records
+        }
+        writeClosed = true
+        if readClosed { phase = .closed }
+        return output.records
+    }
+
+    /// A KeyUpdate (RFC 8446 section 4.6.3): our sending keys change after it; with
+    /// `requestingPeerUpdate` the peer is asked to change its own.
+    public mutating func updateKeys(requestingPeerUpdate: Bool) -> [UInt8] {
+        precondition(phase == .connected && !writeClosed, "updateKeys after the handshake and before close()")
+        var output = TLSOutput()
+        do {
+            try sendKeyUpdate(requesting: requestingPeerUpdate, into: &output)
+        } catch {
+            fail(error, into: &output)
+        }
+        return output.records
+    }
+
+    /// Ends the connection with `error`'s alert (unless we already closed for writing).
+    mutating func fail(_ error: TLSError, into output: inout TLSOutput) {
+        pendingHandshake = []
+        if !writeClosed {
+            try? seal(TLSAlert(level: .fatal, description: error.alert).bytes, type: .alert, into: &output)
+        }
+        writeClosed = true
+        output.error = error
+        phase = .closed
+    }
+}
