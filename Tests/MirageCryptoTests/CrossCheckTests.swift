@@ -120,12 +120,3 @@ struct CrossCheckTests {
 }
 
 struct OracleFailure: Error, CustomStringConvertible { let description: String }
-
-/// The kernel's generator, for the keys and nonces of a test (not a seeded one: OpenSSL's keys
-/// are not seeded either; the seed printed covers the inputs).
-final class SystemEntropy: EntropySource {
-    func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        var generator = SystemRandomNumberGenerator()
-        for index in buffer.indices { buffer[index] = UInt8.random(in: 0...255, using: &generator) }
-    }
-}

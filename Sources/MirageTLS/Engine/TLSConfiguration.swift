@@ -92,6 +92,9 @@ public struct TLSServerConfiguration {
     /// Application protocols (RFC 7301) in our preference; empty to ignore the client's list.
     public var applicationProtocols: [[UInt8]] = []
     public var limits = TLSLimits()
+    /// Keep the connection's secrets in ``TLSConnection/keyLog`` (NSS key log format, for
+    /// Wireshark and for checking against OpenSSL's). Off by default: they decrypt the traffic.
+    public var logsKeys = false
 
     public init(chains: [TLSCertificateChain]) {
         precondition(!chains.isEmpty, "a server needs a certificate chain")
@@ -115,6 +118,8 @@ public struct TLSClientConfiguration {
     /// ChangeCipherSpec, so that middleboxes see what looks like a TLS 1.2 resumption.
     public var middleboxCompatibility = true
     public var limits = TLSLimits()
+    /// Keep the connection's secrets in ``TLSConnection/keyLog`` (see the server's).
+    public var logsKeys = false
 
     public init(serverName: String?, verifier: any TLSCertificateVerifier) {
         self.serverName = serverName

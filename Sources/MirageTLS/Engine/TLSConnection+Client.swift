@@ -124,6 +124,7 @@ extension TLSConnection {
         clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
         serverHandshakeSecret = keySchedule.derive("s hs traffic", transcriptHash: helloHash)
         schedule = keySchedule
+        logHandshakeSecrets()
         reader = try protection(serverHandshakeSecret)
         keysChanged = true
         records.maximumFragment = TLSRecord.maximumProtected13
@@ -204,6 +205,7 @@ extension TLSConnection {
         readApplicationSecret = keySchedule.derive("s ap traffic", transcriptHash: finishedHash)
         writeApplicationSecret = keySchedule.derive("c ap traffic", transcriptHash: finishedHash)
         schedule = keySchedule
+        logApplicationSecrets(finishedHash: finishedHash)
         reader = try protection(readApplicationSecret)
         keysChanged = true
 

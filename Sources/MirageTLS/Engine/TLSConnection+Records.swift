@@ -167,3 +167,38 @@ extension TLSConnection {
         output.records += TLSRecord(type: .changeCipherSpec, fragment: [1]).bytes
     }
 }
+
+extension TLSConnection {
+    var logsKeys: Bool { server?.logsKeys ?? client?.logsKeys ?? false }
+
+    /// Adds `secret` to ``keyLog`` under `label`, keyed by the client's random.
+    mutating func logKey(_ label: String, _ secret: [UInt8]) {
+        guard logsKeys, let random = clientHello?.random else { return }
+        keyLog.append(label + " " + Self.hex(random) + " " + Self.hex(secret))
+    }
+
+    /// Logs the secrets of the handshake and application stages (RFC 8446 section 7.1).
+    mutating func logHandshakeSecrets() {
+        logKey("CLIENT_HANDSHAKE_TRAFFIC_SECRET", clientHandshakeSecret)
+        logKey("SERVER_HANDSHAKE_TRAFFIC_SECRET", serverHandshakeSecret)
+    }
+
+    mutating func logApplicationSecrets(finishedHash: [UInt8]) {
+        let clientSecret = role == .client ? writeApplicationSecret : readApplicationSecret
+        let serverSecret = role == .client ? readApplicationSecret : writeApplicationSecret
+        logKey("CLIENT_TRAFFIC_SECRET_0", clientSecret)
+        logKey("SERVER_TRAFFIC_SECRET_0", serverSecret)
+        if let schedule { logKey("EXPORTER_SECRET", schedule.derive("exp master", transcriptHash: finishedHash)) }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

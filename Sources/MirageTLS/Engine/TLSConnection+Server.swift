@@ -103,6 +103,7 @@ extension TLSConnection {
 
         // ServerHello.
         suite = chosenSuite
+        clientHello = hello
         if !retried { transcript = TLSTranscript(parameters.hash) }
         transcript?.append(message.bytes)
         let ephemeral = try TLSEphemeralKey(group: share.group, random: random)
@@ -122,6 +123,7 @@ extension TLSConnection {
         let helloHash = transcript?.hash ?? []
         clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
         serverHandshakeSecret = keySchedule.derive("s hs traffic", transcriptHash: helloHash)
+        logHandshakeSecrets()
         writer = try protection(serverHandshakeSecret)
         reader = try protection(clientHandshakeSecret)
         keysChanged = true
@@ -141,9 +143,10 @@ extension TLSConnection {
         let finishedHash = transcript?.hash ?? []
         readApplicationSecret = keySchedule.derive("c ap traffic", transcriptHash: finishedHash)
         writeApplicationSecret = keySchedule.derive("s ap traffic", transcriptHash: finishedHash)
+        schedule = keySchedule
+        logApplicationSecrets(finishedHash: finishedHash)
         writer = try protection(writeApplicationSecret)
         expectedClientFinished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret, transcriptHash: finishedHash)
-        schedule = keySchedule
         phase = .waitClientFinished
     }
 

@@ -81,6 +81,9 @@ public struct TLSConnection {
     public internal(set) var serverName: String?
     /// The end-entity certificate chain the server presented (on a client).
     public internal(set) var peerCertificates: [[UInt8]] = []
+    /// The secrets of the connection in the NSS key log format (`CLIENT_HANDSHAKE_TRAFFIC_SECRET
+    /// <client random> <secret>`...), when the configuration asks for them.
+    public internal(set) var keyLog: [String] = []
 
     /// A server connection, waiting for a ClientHello.
     public init(server configuration: TLSServerConfiguration, random: any EntropySource) {
