@@ -17,8 +17,8 @@ extension TLSConnection {
         var extensions = TLSExtensions()
         if let name = configuration.serverName { extensions.append(.serverName, TLSServerName(hostName: name).extensionData) }
         extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient([.tls13]))
-        extensions.append(.supportedGroups, TLSCodePointList.encode(configuration.groups.map(\.rawValue)))
-        extensions.append(.signatureAlgorithms, TLSCodePointList.encode(configuration.signatureSchemes.map(\.rawValue)))
+        extensions.append(.supportedGroups, TLSCodePointList.encode(configuration.groups.map { $0.rawValue }))
+        extensions.append(.signatureAlgorithms, TLSCodePointList.encode(configuration.signatureSchemes.map { $0.rawValue }))
         extensions.append(.keyShare, TLSKeyShare.encodeClient(keys.map { TLSKeyShareEntry(group: $0.group, keyExchange: $0.share) }))
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
@@ -174,7 +174,7 @@ extension TLSConnection {
         for entry in certificate.entries where !entry.extensions.all.isEmpty {
             throw TLSError(.unsupportedExtension, "certificate extensions that were not asked for")
         }
-        peerCertificates = certificate.entries.map(\.certificate)
+        peerCertificates = certificate.entries.map { $0.certificate }
         peerPublicKey = try configuration.verifier.verify(chain: peerCertificates, serverName: configuration.serverName, now: now)
         transcript?.append(message.bytes)
         phase = .waitCertificateVerify
