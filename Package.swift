@@ -261,7 +261,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageTLSTests",
-        dependencies: ["MirageTLS", "MirageCrypto", "MirageCore", "MirageTesting"],
+        dependencies: ["MirageTLS", "MirageCrypto", "MirageCore", "MirageTesting", "MirageHTTP", "MirageNet", "MirageRuntime"],
         exclude: ["Fixtures"]
     ),
     .testTarget(
