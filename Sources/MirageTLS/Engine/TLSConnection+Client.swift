@@ -23,8 +23,8 @@ extension TLSConnection {
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
         }
-        let hello = TLSClientHello(random: random.bytes(count: 32),
-                                   sessionID: configuration.middleboxCompatibility ? random.bytes(count: 32) : [],
+        let hello = TLSClientHello(random: randomBytes(32),
+                                   sessionID: configuration.middleboxCompatibility ? randomBytes(32) : [],
                                    cipherSuites: configuration.cipherSuites, extensions: extensions)
         clientHello = hello
         firstClientHello = hello.message.bytes

@@ -111,7 +111,7 @@ extension TLSConnection {
         var serverExtensions = TLSExtensions()
         serverExtensions.append(.supportedVersions, TLSSupportedVersions.encodeServer(.tls13))
         serverExtensions.append(.keyShare, TLSKeyShare.encodeServer(TLSKeyShareEntry(group: share.group, keyExchange: ephemeral.share)))
-        let serverHello = TLSServerHello(random: random.bytes(count: 32), sessionID: hello.sessionID, cipherSuite: chosenSuite,
+        let serverHello = TLSServerHello(random: randomBytes(32), sessionID: hello.sessionID, cipherSuite: chosenSuite,
                                          extensions: serverExtensions)
         queue(serverHello.message)
         try flush(into: &output)

@@ -186,6 +186,15 @@ public struct TLSConnection {
         return output.records
     }
 
+    /// `count` bytes from the entropy source, through its requirement `fill`: an extension
+    /// method called on an existential is a generic call Embedded Swift cannot make (it compiles
+    /// to a trap).
+    func randomBytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { random.fill($0) }
+        return bytes
+    }
+
     /// Ends the connection with `error`'s alert (unless we already closed for writing).
     mutating func fail(_ error: TLSError, into output: inout TLSOutput) {
         pendingHandshake = []

@@ -1,3 +1,5 @@
+// Embedded Swift needs `_Concurrency` imported explicitly wherever async code is written.
+import _Concurrency
 import MirageCore
 
 /// A TLS session over a transport flow, itself a ``Flow``: a service written against `Flow`
