@@ -20,4 +20,11 @@ public struct HTTPResponse: Sendable {
         headers.add("Content-Type", "text/plain; charset=utf-8")
         return HTTPResponse(status: status, headers: headers, body: PacketBuffer(Array((text + "\n").utf8)))
     }
+
+    /// A permanent redirect to `location` (RFC 9110 section 15.4.9, 10.2.2).
+    public static func redirect(to location: String) -> HTTPResponse {
+        var response = text(.permanentRedirect, "moved to " + location)
+        response.headers.add("Location", location)
+        return response
+    }
 }

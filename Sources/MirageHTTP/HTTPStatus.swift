@@ -11,6 +11,8 @@ public struct HTTPStatus: Equatable, Sendable {
     public static let ok = HTTPStatus(code: 200, reason: "OK")
     public static let partialContent = HTTPStatus(code: 206, reason: "Partial Content")
     public static let notModified = HTTPStatus(code: 304, reason: "Not Modified")
+    /// RFC 9110 section 15.4.9: the resource is at `Location` for good, the method kept.
+    public static let permanentRedirect = HTTPStatus(code: 308, reason: "Permanent Redirect")
     public static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
     public static let notFound = HTTPStatus(code: 404, reason: "Not Found")
     public static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
