@@ -25,3 +25,7 @@ public enum Network: Signature { public static var name: String { "NetworkDevice
 /// A TCP/IP stack (`MirageCore.TCPStack & UDPStack`): our own over a network device, or the host's
 /// sockets, as `configure --net=direct|socket` chooses (MirageOS's `stackv4v6`).
 public enum Stack: Signature { public static var name: String { "TCPStack & UDPStack" } }
+
+/// TCP whose connections are TLS sessions (`MirageCore.TCPStack`, a `MirageTLS.TLSStack` over a
+/// stack): an application listens on it as on a TCP stack and its flows are TLS.
+public enum TLS: Signature { public static var name: String { "TCPStack" } }

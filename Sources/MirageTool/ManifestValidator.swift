@@ -66,6 +66,11 @@ public enum ManifestValidator {
             for id in device.dependencies where devicesByID[id] == nil {
                 report(device.location, "device '\(device.name)' depends on device '\(id)', which is not declared")
             }
+            // A device switched by a key (`tlsServer(..., enabledBy:)`) needs a configure-time Bool.
+            if let name = device.parameters["enabledBy"], !name.isEmpty,
+               !description.keys.contains(where: { $0.name == name && $0.stage == .configure && $0.type == "Bool" }) {
+                report(device.location, "device '\(device.name)' is enabled by key '\(name)', which must be a configure-time Bool key the unikernel declares")
+            }
         }
         return problems
     }

@@ -11,10 +11,15 @@ extension UnikernelProject {
     /// - Parameter createTap: the host's address on a tap interface to create for the run
     ///   (`--create-tap=10.0.0.1/24`); the interface is the one the unikernel's network device
     ///   is given (`--net:NAME=TAP`, default tap0).
-    public func run(target: Target?, network: NetworkMode? = nil, bootArguments: [String], release: Bool = true,
-                    createTap: String? = nil, log: (String) -> Void) throws(ToolError) -> Never {
+    public func run(target: Target?, network: NetworkMode? = nil, configureArguments: [String] = [], bootArguments: [String],
+                    release: Bool = true, createTap: String? = nil, log: (String) -> Void) throws(ToolError) -> Never {
         let record = readRecord()
-        if let target, record?.target != target || (network != nil && record?.network != network) {
+        if !configureArguments.isEmpty,
+           try Self.parseConfigureValues(configureArguments, for: try loadDescription()) != record?.configureValues ?? [:] {
+            let configured = target ?? record?.target ?? .unix
+            log("configuring \(relativeDirectory) for target \(configured.rawValue) with \(configureArguments.joined(separator: " "))")
+            try configure(target: configured, network: network ?? record?.network, configureArguments: configureArguments)
+        } else if let target, record?.target != target || (network != nil && record?.network != network) {
             log("configuring \(relativeDirectory) for target \(target.rawValue)")
             try configure(target: target, network: network)
         } else if let network, let record, record.network != network {

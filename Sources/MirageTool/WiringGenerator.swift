@@ -14,7 +14,7 @@ public struct WiringGenerator {
     public let libraries: [String]
 
     /// The protocol libraries an application may import beyond those its devices bring.
-    public static let applicationLibraries = [MirageModule.net, .http, .kv, .dns, .crypto].map(\.name)
+    public static let applicationLibraries = [MirageModule.net, .http, .kv, .dns, .crypto, .tls].map(\.name)
 
     public init(description: UnikernelDescription, target: Target, configureValues: [String: String] = [:],
                 network: NetworkMode? = nil, libraries: [String] = []) {
@@ -31,7 +31,11 @@ public struct WiringGenerator {
     }
 
     /// What `configure` chose besides the target, as the device kinds read it.
-    var choices: ConfigureChoices { ConfigureChoices(network: network, keyValue: keyValueMode) }
+    var choices: ConfigureChoices {
+        var values: [String: String] = [:]
+        for key in description.keys where key.stage == .configure { values[key.name] = configureValues[key.name] ?? key.defaultValue }
+        return ConfigureChoices(network: network, keyValue: keyValueMode, values: values)
+    }
 
     /// The devices whose files are compiled in (`crunched.swift` holds them): `crunch` devices, and
     /// `keyValueStore` devices unless configured `--kv=tar`. A device the target cannot provide is
@@ -40,9 +44,21 @@ public struct WiringGenerator {
 
     /// The devices whose files are compiled in, each with its folder (relative to the unikernel's).
     var crunchStores: [(device: DeviceDescription, folder: String)] {
-        description.devices.compactMap { device in
+        wiredDevices.compactMap { device in
             (try? implementation(of: device))?.compiledFolder.map { (device, $0) }
         }
+    }
+
+    /// The devices the wiring connects, dependencies first: the application's and those they are
+    /// built on, less the dependencies an implementation leaves unused (the certificate store of
+    /// a TLS device configured off).
+    var wiredDevices: [DeviceDescription] {
+        var needed = Set(description.main.devices)
+        for device in description.devices.reversed() where needed.contains(device.id) {
+            let unused = (try? implementation(of: device))?.unusedDependencies ?? []
+            needed.formUnion(device.dependencies.filter { !unused.contains($0) })
+        }
+        return description.devices.filter { needed.contains($0.id) }
     }
 
     /// How the target provides `device`, as its kind declares.
@@ -58,6 +74,7 @@ public struct WiringGenerator {
     /// What implements `device` on the target, for `describe`: the kind's summary of it, such as
     /// `SocketStack over the host's sockets`, or why there is none.
     func implementationSummary(of device: DeviceDescription) -> String {
+        guard wiredDevices.contains(where: { $0.id == device.id }) else { return "none: nothing uses it as configured" }
         do {
             return try DeviceKind.implementation(of: device, on: target, choices: choices).summary
         } catch {
@@ -68,7 +85,7 @@ public struct WiringGenerator {
     /// The library modules the devices' kinds need on every target (MirageNet for a stack), and
     /// those the target adds for them (MirageHVTGuestNet for a stack on hvt), in ``MirageModule``'s order.
     var deviceModules: (libraries: [MirageModule], target: [MirageModule]) {
-        let kinds = description.devices.compactMap { DeviceKind.named($0.kind) }
+        let kinds = wiredDevices.compactMap { DeviceKind.named($0.kind) }
         let libraries = Set(kinds.flatMap(\.modules))
         let targetModules = Set(kinds.flatMap { $0.modules(on: target) })
         return (MirageModule.allCases.filter(libraries.contains), MirageModule.allCases.filter(targetModules.contains))
@@ -82,7 +99,7 @@ public struct WiringGenerator {
     /// The devices the hvt tender must attach, in the image's order: the `.mirage.devices` section.
     public func tenderDevices() throws(ToolError) -> [String] {
         var result: [String] = []
-        for device in description.devices {
+        for device in wiredDevices {
             if let tenderDevice = try implementation(of: device).tenderDevice { result.append(tenderDevice.id) }
         }
         return result
@@ -92,7 +109,7 @@ public struct WiringGenerator {
     /// direct stack on unix, every network device on hvt.
     public func tapNetworks() throws(ToolError) -> [String] {
         var result: [String] = []
-        for device in description.devices where try implementation(of: device).usesTap {
+        for device in wiredDevices where try implementation(of: device).usesTap {
             if !result.contains(device.name) { result.append(device.name) }
         }
         return result
@@ -101,7 +118,7 @@ public struct WiringGenerator {
     /// The tar archives `swift-mirage build` writes, each from a folder of files.
     public func archives() throws(ToolError) -> [(path: String, folder: String, device: DeviceDescription)] {
         var result: [(path: String, folder: String, device: DeviceDescription)] = []
-        for device in description.devices {
+        for device in wiredDevices {
             if let archive = try implementation(of: device).archive { result.append((archive.path, archive.folder, device)) }
         }
         return result
@@ -111,7 +128,7 @@ public struct WiringGenerator {
     /// a block device's image, a tar store's archive.
     public func tenderBlockDefaults() throws(ToolError) -> [(name: String, path: String)] {
         var result: [(name: String, path: String)] = []
-        for device in description.devices {
+        for device in wiredDevices {
             let implementation = try implementation(of: device)
             guard implementation.tenderDevice?.kind == .block,
                   let path = implementation.image?.path ?? implementation.archive?.path else { continue }
@@ -123,7 +140,7 @@ public struct WiringGenerator {
     /// The images `swift-mirage run` creates when missing.
     public func images() throws(ToolError) -> [(path: String, bytes: UInt64)] {
         var result: [(path: String, bytes: UInt64)] = []
-        for device in description.devices {
+        for device in wiredDevices {
             if let image = try implementation(of: device).image { result.append(image) }
         }
         return result
@@ -138,7 +155,7 @@ public struct WiringGenerator {
             bootKeys.append("BootKey(\(swiftLiteral(key.name)), of: \(key.type).self\(defaultArgument), documentation: \(swiftLiteral(key.documentation)))")
         }
         var connections: [String] = []
-        for device in description.devices {
+        for device in wiredDevices {
             let implementation = try implementation(of: device)
             bootKeys += implementation.bootKeys
             let variable = device.wiringVariable

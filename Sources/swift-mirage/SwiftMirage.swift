@@ -112,6 +112,7 @@ struct Run: ParsableCommand {
         abstract: "Configure and build when needed, then start the unikernel with its boot arguments.",
         discussion: """
             Boot arguments follow --, as in: swift-mirage run Examples/hello -- --hello=bonjour
+            Configure-time keys come before it: swift-mirage run Examples/static-website --tls=true -- --tls-port=8443
             With our stack (--net=direct, or -t hvt), --create-tap makes the tap device for the run:
               swift-mirage run -t hvt Examples/echo --create-tap -- --ipv4=10.0.0.2/24
             """)
@@ -132,16 +133,23 @@ struct Run: ParsableCommand {
 
     @OptionGroup var unikernel: UnikernelOptions
 
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("Boot arguments for the unikernel.", valueName: "boot-arguments"))
-    var bootArguments: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
+        "Configure-time keys (--NAME=VALUE; the unikernel is configured again when they change), then -- and the unikernel's boot arguments.",
+        valueName: "keys-then-boot-arguments"))
+    var trailing: [String] = []
+
+    /// The configure-time keys: what comes before `--`.
+    var configureKeys: [String] { Array(trailing.prefix { $0 != "--" }) }
+    /// The boot arguments: what follows `--`.
+    var bootArguments: [String] { trailing.firstIndex(of: "--").map { Array(trailing[(trailing.index(after: $0))...]) } ?? [] }
 
     func run() throws {
         let project = try unikernel.project()
         let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
         let network = try net.map { name in try report { () throws(ToolError) in try NetworkMode.named(name) } }
         try report { () throws(ToolError) in
-            try project.run(target: target, network: network, bootArguments: bootArguments, release: !debug,
-                            createTap: createTap, log: progress)
+            try project.run(target: target, network: network, configureArguments: configureKeys, bootArguments: bootArguments,
+                            release: !debug, createTap: createTap, log: progress)
         }
     }
 }

@@ -15,13 +15,20 @@ struct DescribeTests {
         #expect(GraphPrinter.text(wiring) == """
             unikernel static-website
               target: hvt
-              main: Website(stack:service, kv:htdocs, monotonic-clock:default, wall-clock:default)
+              main: Website(stack:service, tls:certificates, kv:htdocs, monotonic-clock:default, wall-clock:default)
               keys:
                 --port: UInt16 = "80", boot time. The TCP port to serve HTTP on.
                 --http-connections: Int = "256", boot time. HTTP connections served at once; past it a new one is closed at once.
+                --tls: Bool = "false", configure time. Serve HTTPS on --tls-port with certificates/server.pem and server.key (scripts/dev-certificate makes them), and redirect HTTP there.
+                --tls-port: UInt16 = "443", boot time. The TCP port to serve HTTPS on, when configured with --tls=true.
+                --hsts: Bool = "false", boot time. Send Strict-Transport-Security over HTTPS (RFC 6797): browsers then use HTTPS only, for a year.
               devices:
                 stack:service: TCPStack & UDPStack
                   implementation: HVTDirectStack, our stack over the tender's net device --net:service=TAP
+                kv:certificates: KeyValueStore (directory=certificates)
+                  implementation: none: nothing uses it as configured
+                tls:certificates: TCPStack (certificates=kv:certificates, enabledBy=tls, stack=stack:service) <- stack:service, kv:certificates
+                  implementation: TLS switched off (--tls=false): listening on it is refused
                 kv:htdocs: KeyValueStore (directory=htdocs)
                   implementation: CrunchStore of the files in htdocs/, compiled in
                 monotonic-clock:default: MonotonicClock
@@ -30,6 +37,12 @@ struct DescribeTests {
                   implementation: HVTWallClock, the platform's
 
             """)
+        let secure = WiringGenerator(description: try Self.website.loadDescription(), target: .hvt, configureValues: ["tls": "true"])
+        #expect(GraphPrinter.text(secure).contains("""
+                tls:certificates: TCPStack (certificates=kv:certificates, enabledBy=tls, stack=stack:service) <- stack:service, kv:certificates
+                  implementation: TLSStack over stack:service, its certificate server.pem and key server.key from kv:certificates
+
+            """))
     }
 
     @Test("text: --net and --kv choose the implementations, and the target line shows them")

@@ -15,6 +15,8 @@ struct WiringTests {
         ("Examples/echo", .hvt, []),
         ("Examples/static-website", .unix, []),
         ("Examples/static-website", .hvt, ["--kv=tar"]),
+        ("Examples/static-website", .unix, ["--tls=true"]),
+        ("Examples/static-website", .hvt, ["--tls=true"]),
         ("Examples/dns-server", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
@@ -26,7 +28,7 @@ struct WiringTests {
         let description = try project.loadDescription()
         let values = try UnikernelProject.parseConfigureValues(configure, for: description)
         let generated = try WiringGenerator(description: description, target: target, configureValues: values).mainSwift()
-        let variant = configure.contains("--kv=tar") ? ".tar" : ""
+        let variant = (configure.contains("--kv=tar") ? ".tar" : "") + (configure.contains("--tls=true") ? ".tls" : "")
         let golden = fixture("golden/\(description.name).\(target.rawValue)\(variant).main.swift")
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try generated.write(toFile: golden, atomically: true, encoding: .utf8)

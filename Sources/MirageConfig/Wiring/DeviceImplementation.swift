@@ -24,6 +24,9 @@ package struct DeviceImplementation {
     /// A folder (relative to the unikernel's) whose files `configure` compiles into the image, in
     /// `crunched.swift`, for a crunch store.
     package var compiledFolder: String? = nil
+    /// Dependencies (by id) this implementation does not use, such as the certificate store of a
+    /// TLS device switched off: the wiring leaves them out unless something else needs them.
+    package var unusedDependencies: [String] = []
 }
 
 /// A device the hvt tender attaches (`mirage-hvt --block:NAME=FILE`, `--net:NAME=TAP`), listed in
@@ -49,10 +52,14 @@ package struct ConfigureChoices: Sendable {
     package var network: NetworkMode?
     /// `configure --kv=`: how `keyValueStore` devices hold their files.
     package var keyValue: KeyValueMode
+    /// The configure-time keys' values (their defaults where not given), for devices that a key
+    /// switches on or off.
+    package var values: [String: String]
 
-    package init(network: NetworkMode? = nil, keyValue: KeyValueMode = .crunch) {
+    package init(network: NetworkMode? = nil, keyValue: KeyValueMode = .crunch, values: [String: String] = [:]) {
         self.network = network
         self.keyValue = keyValue
+        self.values = values
     }
 }
 

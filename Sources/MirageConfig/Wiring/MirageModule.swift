@@ -17,6 +17,8 @@ package enum MirageModule: String, CaseIterable, Sendable {
     case dns = "MirageDNS"
     /// Cryptography over BearSSL; the guest links BearSSL in any case (its generator).
     case crypto = "MirageCrypto"
+    /// TLS over MirageCrypto.
+    case tls = "MirageTLS"
     /// The unix platform.
     case unix = "MirageUnix"
     /// The hvt guest platform.

@@ -4,6 +4,8 @@
 import MirageRuntime
 import MirageNet
 import MirageKV
+import MirageCrypto
+import MirageTLS
 import MirageHVTGuest
 import MirageHVTGuestNet
 
@@ -11,6 +13,8 @@ let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("port", of: UInt16.self, default: 80, documentation: "The TCP port to serve HTTP on."),
     BootKey("http-connections", of: Int.self, default: 256, documentation: "HTTP connections served at once; past it a new one is closed at once."),
+    BootKey("tls-port", of: UInt16.self, default: 443, documentation: "The TCP port to serve HTTPS on, when configured with --tls=true."),
+    BootKey("hsts", of: Bool.self, default: false, documentation: "Send Strict-Transport-Security over HTTPS (RFC 6797): browsers then use HTTPS only, for a year."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
     StackBootKeys.tcpConnections,
@@ -28,11 +32,12 @@ Mirage.run(platform) {
     guard let stackService = await Mirage.connect("stack:service", { () throws(HVTNetworkError) in
         try HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
+    let tlsCertificates = TLSStack(disabledOver: stackService)
     guard let kvHtdocs = await Mirage.connect("kv:htdocs", { () throws(TarError) in
         try await TarStore.open { () throws(BlockError) in try HVTBlockDevice.connect(name: "htdocs") }
     }) else { return 1 }
     let monotonicClockDefault = platform.monotonicClock
     let wallClockDefault = platform.wallClock
-    let unikernel = Website(stackService, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self), httpConnections: arguments.value("http-connections", as: Int.self))
+    let unikernel = Website(stackService, tlsCertificates, kvHtdocs, monotonicClockDefault, wallClockDefault, port: arguments.value("port", as: UInt16.self), httpConnections: arguments.value("http-connections", as: Int.self), tls: false, tlsPort: arguments.value("tls-port", as: UInt16.self), hsts: arguments.value("hsts", as: Bool.self))
     return await Mirage.start(unikernel)
 }
