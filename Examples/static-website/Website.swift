@@ -2,26 +2,37 @@ import MirageHTTP
 import MirageRuntime
 
 /// A static website (as mirage.io serves its own): the files of a key-value store over HTTP/1.1
-/// on `--port`, one log line per request, at most `--http-connections` at once. The same code runs with the host's sockets or our
-/// stack, on unix and hvt, over files compiled in (crunch) or read from a tar archive on a block
-/// device (`configure --kv=tar`).
-struct Website<Stack: TCPStack, Files: KeyValueStore, Clock: MonotonicClock, Wall: WallClock>: Unikernel {
+/// on `--port`, one log line per request, at most `--http-connections` at once. Configured with
+/// `--tls=true`, it serves HTTPS on `--tls-port` (its certificate from the `certificates` store)
+/// and answers HTTP with a permanent redirect there, adding Strict-Transport-Security with
+/// `--hsts`. The same code runs with the host's sockets or our stack, on unix and hvt, over files
+/// compiled in (crunch) or read from a tar archive on a block device (`configure --kv=tar`).
+struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: MonotonicClock, Wall: WallClock>: Unikernel {
     typealias Failure = FlowError
 
     let log = LogSource("http", documentation: "the website's requests")
     let stack: Stack
+    let secure: Secure
     let site: HTTPStaticSite<Files>
     let clock: Clock
     let wallClock: Wall
     let port: UInt16
+    let tls: Bool
+    let tlsPort: UInt16
+    let hsts: Bool
     let configuration: HTTPServerConfiguration
 
-    init(_ stack: Stack, _ files: Files, _ clock: Clock, _ wallClock: Wall, port: UInt16, httpConnections: Int) {
+    init(_ stack: Stack, _ secure: Secure, _ files: Files, _ clock: Clock, _ wallClock: Wall, port: UInt16, httpConnections: Int,
+         tls: Bool, tlsPort: UInt16, hsts: Bool) {
         self.stack = stack
+        self.secure = secure
         site = HTTPStaticSite(store: files)
         self.clock = clock
         self.wallClock = wallClock
         self.port = port
+        self.tls = tls
+        self.tlsPort = tlsPort
+        self.hsts = hsts
         var configuration = HTTPServerConfiguration()
         configuration.maximumConnections = Swift.max(httpConnections, 1)
         self.configuration = configuration
@@ -29,13 +40,43 @@ struct Website<Stack: TCPStack, Files: KeyValueStore, Clock: MonotonicClock, Wal
 
     func start() async throws(FlowError) {
         let listener = try stack.listen(port: port)
-        log.info("serving on port \(port)")
-        let site = self.site, log = self.log
-        let server = HTTPServer(configuration: configuration, clock: clock, wallClock: wallClock) { request in
-            let response = await site.respond(to: request)
+        let site = self.site, hsts = self.hsts, tlsPort = self.tlsPort
+        guard tls else {
+            log.info("serving on port \(port)")
+            await server { await site.respond(to: $0) }.serve(listener)
+            return
+        }
+        let secureListener = try secure.listen(port: tlsPort)
+        log.info("serving HTTPS on port \(tlsPort), redirecting HTTP on port \(port) to it")
+        Task {
+            await server { request in
+                var response = await site.respond(to: request)
+                // RFC 6797 section 7.1: only over HTTPS.
+                if hsts { response.headers.add("Strict-Transport-Security", "max-age=31536000") }
+                return response
+            }.serve(secureListener)
+        }
+        await server { request in Self.redirect(request, tlsPort: tlsPort) }.serve(listener)
+    }
+
+    /// An HTTP server over `respond` that logs each request.
+    private func server(_ respond: @escaping (HTTPRequest) async -> HTTPResponse) -> HTTPServer<Clock, Wall> {
+        let log = self.log
+        return HTTPServer(configuration: configuration, clock: clock, wallClock: wallClock) { request in
+            let response = await respond(request)
             log.info("\(request.head.method) \(request.head.target) \(response.status.code) \(response.body.count)")
             return response
         }
-        await server.serve(listener)
+    }
+
+    /// The same resource over HTTPS: `https://HOST[:PORT]/TARGET` (RFC 9110 section 4.2.2).
+    static func redirect(_ request: HTTPRequest, tlsPort: UInt16) -> HTTPResponse {
+        guard let host = request.head.headers["Host"], !host.isEmpty else { return .text(.badRequest, "no Host to redirect to") }
+        // The host without the HTTP port; an IPv6 literal keeps its brackets.
+        var name = Substring(host)
+        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("]") { name = name[..<colon] }
+        let authority = tlsPort == 443 ? String(name) : "\(name):\(tlsPort)"
+        let target = request.head.target.hasPrefix("/") ? request.head.target : "/"
+        return .redirect(to: "https://" + authority + target)
     }
 }

@@ -15,12 +15,35 @@ let curlAvailable: Bool = {
 /// Waits until `log` shows the website listening, for up to `seconds`.
 func waitUntilServing(_ log: String, _ process: Process, seconds: Int = 20) throws {
     for _ in 0..<(seconds * 10) {
-        if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("serving on port") { return }
+        if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("serving on port") || text.contains("serving HTTPS on port") {
+            return
+        }
         if !process.isRunning { break }
         usleep(100_000)
     }
     let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
     throw SetupError("the website did not start:\n\(text)")
+}
+
+/// A development CA and the website's certificate for localhost, 127.0.0.1 and 10.0.0.2, made
+/// once per run by scripts/dev-certificate (the README's way) into
+/// Examples/static-website/certificates, where `configure --tls=true` compiles them in.
+enum WebsiteCertificates {
+    static let lock = NSLock()
+    nonisolated(unsafe) static var authority: String?
+
+    /// The CA's certificate, for curl's --cacert.
+    static func prepare() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let authority { return authority }
+        let folder = NSTemporaryDirectory() + "mirage-dev-ca-\(getpid())"
+        let result = try run(["/usr/bin/env", "MIRAGE_DEV_CA=\(folder)", repositoryRoot + "/scripts/dev-certificate",
+                              repositoryRoot + "/Examples/static-website/certificates", "localhost", "127.0.0.1", "10.0.0.2"])
+        guard result.status == 0 else { throw SetupError("scripts/dev-certificate failed: \(result.errorOutput)") }
+        authority = folder + "/ca.pem"
+        return folder + "/ca.pem"
+    }
 }
 
 struct SetupError: Error, CustomStringConvertible {
@@ -63,6 +86,68 @@ extension EndToEnd {
         func hvt() throws {
             let image = try ExampleImages.image("static-website", target: "hvt")
             try check([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], host: "10.0.0.2", port: 80)
+        }
+
+        /// Starts `command` (the website configured `--tls=true`, with `--hsts=true`) in a fresh
+        /// namespace and checks HTTPS on `httpsPort` with curl trusting only the development CA,
+        /// the redirect from HTTP on `httpPort`, and that a client trusting another CA refuses it.
+        func checkHTTPS(_ command: [String], host: String, httpPort: Int, httpsPort: Int, authority: String) throws {
+            let namespace = try NetworkNamespace()
+            let log = NSTemporaryDirectory() + namespace.name + "-website.log"
+            let server = try namespace.start(command, log: log)
+            try waitUntilServing(log, server)
+            let resolve = ["--resolve", "localhost:\(httpsPort):\(host)"]
+            let page = try namespace.exec(["/usr/bin/curl", "-sS", "--max-time", "10", "--cacert", authority] + resolve
+                                          + ["-o", "/dev/null", "-w", "%{http_code} %{ssl_verify_result} %header{strict-transport-security}",
+                                             "https://localhost:\(httpsPort)/index.html"])
+            let serverLog = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+            #expect(page.output == "200 0 max-age=31536000", "\(page.output) \(page.errorOutput)\nserver:\n\(serverLog().suffix(2000))")
+            let redirect = try namespace.exec(["/usr/bin/curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                                               "http://\(host):\(httpPort)/css/site.css?v=1"])
+            let authority443 = httpsPort == 443 ? host : "\(host):\(httpsPort)"
+            #expect(redirect.output == "308 https://\(authority443)/css/site.css?v=1", "\(redirect.output) \(redirect.errorOutput)")
+            // Without the development CA the certificate is not trusted: curl's error 60.
+            let untrusted = try namespace.exec(["/usr/bin/curl", "-sS", "--max-time", "10", "--cacert", "/etc/ssl/certs/ca-certificates.crt"]
+                                               + resolve + ["https://localhost:\(httpsPort)/"])
+            #expect(untrusted.status == 60, "curl trusting the system's CAs: \(untrusted.status) \(untrusted.errorOutput)")
+            #expect(serverLog().contains("[http] GET /index.html 200 "), "no request line logged:\n\(serverLog().suffix(2000))")
+            #expect(server.isRunning, "the website exited:\n\(serverLog().suffix(2000))")
+        }
+
+        @Test("HTTPS (--tls=true): unix, the host's sockets")
+        func httpsSocket() throws {
+            let authority = try WebsiteCertificates.prepare()
+            let image = try ExampleImages.image("static-website", network: "socket", configure: ["--tls=true"])
+            try checkHTTPS([image, "--port=8080", "--tls-port=8443", "--hsts=true"], host: "127.0.0.1", httpPort: 8080, httpsPort: 8443,
+                           authority: authority)
+        }
+
+        @Test("HTTPS (--tls=true): unix, our stack over tap")
+        func httpsDirect() throws {
+            let authority = try WebsiteCertificates.prepare()
+            let image = try ExampleImages.image("static-website", network: "direct", configure: ["--tls=true"])
+            try checkHTTPS([image, "--ipv4=10.0.0.2/24", "--hsts=true"], host: "10.0.0.2", httpPort: 80, httpsPort: 443, authority: authority)
+        }
+
+        @Test("HTTPS (--tls=true): hvt, a KVM guest", .enabled(if: kvmAvailable))
+        func httpsHVT() throws {
+            let authority = try WebsiteCertificates.prepare()
+            let image = try ExampleImages.image("static-website", target: "hvt", configure: ["--tls=true"])
+            try checkHTTPS([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24", "--hsts=true"], host: "10.0.0.2",
+                           httpPort: 80, httpsPort: 443, authority: authority)
+        }
+
+        @Test("HTTPS configured without a certificate: the website stops at start naming the fix")
+        func httpsWithoutCertificate() throws {
+            _ = try WebsiteCertificates.prepare()
+            let image = try ExampleImages.image("static-website", network: "socket", configure: ["--tls=true", "--kv=tar"])
+            let archive = NSTemporaryDirectory() + "mirage-empty-\(getpid()).tar"
+            _ = try run(["/usr/bin/tar", "-cf", archive, "-T", "/dev/null"])
+            let htdocs = try websiteArchive(after: image)
+            let result = try run([image, "--port=8080", "--block:certificates=\(archive)", "--block:htdocs=\(htdocs)"])
+            #expect(result.status == 1)
+            #expect(result.errorOutput.contains("cannot connect device 'tls:certificates': the certificate store has no server.pem"),
+                    "\(result.errorOutput)")
         }
 
         /// The tar archive `swift-mirage build` wrote beside the image configured `--kv=tar`, copied.
