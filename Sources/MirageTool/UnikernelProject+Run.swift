@@ -14,20 +14,19 @@ extension UnikernelProject {
     public func run(target: Target?, network: NetworkMode? = nil, configureArguments: [String] = [], bootArguments: [String],
                     release: Bool = true, createTap: String? = nil, log: (String) -> Void) throws(ToolError) -> Never {
         let record = readRecord()
-        if !configureArguments.isEmpty,
-           try Self.parseConfigureValues(configureArguments, for: try loadDescription()) != record?.configureValues ?? [:] {
-            let configured = target ?? record?.target ?? .unix
-            log("configuring \(relativeDirectory) for target \(configured.rawValue) with \(configureArguments.joined(separator: " "))")
-            try configure(target: configured, network: network ?? record?.network, configureArguments: configureArguments)
-        } else if let target, record?.target != target || (network != nil && record?.network != network) {
-            log("configuring \(relativeDirectory) for target \(target.rawValue)")
-            try configure(target: target, network: network)
-        } else if let network, let record, record.network != network {
-            log("configuring \(relativeDirectory) for target \(record.target.rawValue) with --net=\(network.rawValue)")
-            try configure(target: record.target, network: network)
-        } else if record == nil {
-            log("configuring \(relativeDirectory) for target unix")
-            try configure(target: .unix, network: network)
+        // Configure again when the target, the stack or the configure-time keys asked for differ
+        // from the last configuration; keys not given keep their configured values.
+        let configuredTarget = target ?? record?.target ?? .unix
+        let sameTarget = record?.target == configuredTarget
+        let configuredNetwork = network ?? (sameTarget ? record?.network : nil)
+        var values = sameTarget ? record?.configureValues ?? [:] : [:]
+        if !configureArguments.isEmpty {
+            values = try Self.parseConfigureValues(configureArguments, for: try loadDescription())
+        }
+        if record == nil || !sameTarget || configuredNetwork != record?.network || values != record?.configureValues {
+            let keys = values.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
+            log("configuring \(relativeDirectory) for target \(configuredTarget.rawValue)" + (keys.isEmpty ? "" : " with " + keys.joined(separator: " ")))
+            try configure(target: configuredTarget, network: configuredNetwork, configureArguments: keys)
         }
         let image = try build(release: release, log: log)
         let configured = readRecord()?.target ?? .unix
