@@ -160,6 +160,14 @@ extension TLSConnection {
         } while offset < content.count
     }
 
+    /// `message` sealed under the current keys, as a peer that breaks the protocol would send it:
+    /// for the hostile-peer tests, which reach it with `@testable import`.
+    mutating func sealHandshake(_ message: TLSHandshakeMessage) -> [UInt8] {
+        var output = TLSOutput()
+        try? seal(message.bytes, type: .handshake, into: &output)
+        return output.records
+    }
+
     /// The dummy ChangeCipherSpec of middlebox compatibility mode (RFC 8446 appendix D.4), once.
     mutating func sendChangeCipherSpec(into output: inout TLSOutput) {
         guard !sentChangeCipherSpec else { return }
