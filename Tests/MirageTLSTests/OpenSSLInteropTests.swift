@@ -103,6 +103,53 @@ struct OpenSSLInteropTests {
         print("TLS interop: openssl s_client completed \(count + 1) handshakes with our server, key logs equal")
     }
 
+    @Test("resumption: s_client resumes with our ticket, and our client resumes with s_server's")
+    func resumption() throws {
+        let workspace = try Workspace()
+        var configuration = TLSServerConfiguration(chains: [try workspace.chain("ec")])
+        configuration.sessionTickets = TLSSessionTickets(random: SystemEntropy())
+        configuration.logsKeys = true
+        let session = workspace.path + "/session.pem"
+        let first = try Self.serve(workspace, configuration: configuration, keyLog: workspace.path + "/first.keys", peer: "/usr/bin/openssl",
+                                   arguments: { ["s_client", "-unix", $0, "-servername", "example.org", "-tls1_3", "-sess_out", session] })
+        #expect(first.clientSaw.contains("New, TLSv1.3"), "\(first.clientSaw.suffix(400))")
+        #expect(FileManager.default.fileExists(atPath: session), "s_client kept no session: no ticket came")
+        let second = try Self.serve(workspace, configuration: configuration, keyLog: workspace.path + "/second.keys", peer: "/usr/bin/openssl",
+                                    arguments: { ["s_client", "-unix", $0, "-servername", "example.org", "-tls1_3", "-sess_in", session,
+                                                  "-keylogfile", workspace.path + "/second.keys"] })
+        #expect(second.clientSaw.contains("Reused, TLSv1.3"), "\(second.clientSaw.suffix(400))")
+        #expect(second.clientSaw.contains("world"))
+        #expect(Set(second.ourKeys).isSubset(of: second.theirKeys), "the resumed handshake's key logs differ")
+
+        // Our client: two connections to one s_server, the second offering the first's ticket.
+        let socketPath = "/tmp/mtls\(getpid())r.sock", keyLog = workspace.path + "/server-r.keys"
+        try? FileManager.default.removeItem(atPath: socketPath)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-unix", socketPath, "-cert", "\(workspace.path)/ec.crt", "-key", "\(workspace.path)/ec.key",
+                            "-tls1_3", "-www", "-naccept", "2", "-keylogfile", keyLog, "-quiet"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        let input = Pipe()
+        server.standardInput = input
+        try server.run()
+        defer { Self.stop(server); try? FileManager.default.removeItem(atPath: socketPath) }
+        var client = TLSClientConfiguration(serverName: "example.org", verifier: TLSUncheckedCertificates())
+        client.logsKeys = true
+        let socket = try UnixSocket.connect(socketPath)
+        let full = try Self.exchange(socket, configuration: client, request: Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        close(socket)
+        #expect(full.response.hasPrefix("HTTP/1.0 200 ok") && !full.connection.isResumed)
+        client.resumption = try #require(full.tickets.first, "s_server gave no ticket")
+        let again = try UnixSocket.connect(socketPath)
+        let resumed = try Self.exchange(again, configuration: client, request: Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        close(again)
+        #expect(resumed.connection.isResumed, "s_server did not take our PSK")
+        #expect(resumed.response.contains("Reused, TLSv1.3"), "\(resumed.response.prefix(600))")
+        for _ in 0..<50 where (try? Self.readKeyLog(keyLog))?.count ?? 0 < 10 { usleep(20_000) }
+        #expect(Set(resumed.connection.keyLog).isSubset(of: try Self.readKeyLog(keyLog)))
+    }
+
     // MARK: - Driving the engine over a Unix-domain socket
 
     struct ClientResult {
@@ -151,24 +198,34 @@ struct OpenSSLInteropTests {
             throw InteropFailure(description: "\(error): the server said \((try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "")")
         }
         defer { close(socket); try? FileManager.default.removeItem(atPath: socketPath) }
+        let exchanged = try exchange(socket, configuration: configuration, request: request, until: expected)
+        // Some servers write their key log after the connection.
+        for _ in 0..<50 where (try? readKeyLog(keyLog))?.count ?? 0 < 5 { usleep(20_000) }
+        return ClientResult(response: exchanged.response, ourKeys: exchanged.connection.keyLog, theirKeys: try readKeyLog(keyLog))
+    }
+
+    /// Our client over a connected socket: the handshake, `request` once it is done, and what
+    /// came back until the peer closed (or `expected` arrived); the connection and its tickets.
+    static func exchange(_ socket: Int32, configuration: TLSClientConfiguration, request: [UInt8], until expected: String? = nil)
+        throws -> (response: String, connection: TLSConnection, tickets: [TLSSessionTicket]) {
         var connection = TLSConnection(client: configuration, random: SystemEntropy())
-        try UnixSocket.write(socket, connection.start().records)
-        var response: [UInt8] = []
+        let now = { WallTime(seconds: Int64(Date().timeIntervalSince1970)) }
+        try UnixSocket.write(socket, connection.start(now: now()).records)
+        var response: [UInt8] = [], tickets: [TLSSessionTicket] = []
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, !connection.isClosed {
             guard let bytes = try UnixSocket.read(socket, timeoutMilliseconds: 200) else { continue }
             if bytes.isEmpty { break }
-            let output = connection.receive(bytes, now: WallTime(seconds: Int64(Date().timeIntervalSince1970)))
+            let output = connection.receive(bytes, now: now())
             if let error = output.error { throw InteropFailure(description: "our client: \(error.alert.name): \(error.reason)") }
             try UnixSocket.write(socket, output.records)
             if output.handshakeComplete { try UnixSocket.write(socket, connection.send(request)) }
             response += output.applicationData
+            tickets += output.sessionTickets
             if output.peerClosed { break }
             if let expected, String(decoding: response, as: UTF8.self).contains(expected) { break }
         }
-        // Some servers write their key log after the connection.
-        for _ in 0..<50 where (try? readKeyLog(keyLog))?.count ?? 0 < 5 { usleep(20_000) }
-        return ClientResult(response: String(decoding: response, as: UTF8.self), ourKeys: connection.keyLog, theirKeys: try readKeyLog(keyLog))
+        return (String(decoding: response, as: UTF8.self), connection, tickets)
     }
 
     struct ServerResult {

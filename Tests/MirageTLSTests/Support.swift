@@ -36,7 +36,9 @@ struct TLSPair {
     var serverReceived: [UInt8] = []
     var clientOutputs: [TLSOutput] = []
     var serverOutputs: [TLSOutput] = []
-    let now = WallTime(seconds: 1_790_000_000)
+    /// Seconds added to the time the pair's calls are made at (ticket expiry).
+    var nowOffset: Int64 = 0
+    var now: WallTime { WallTime(seconds: 1_790_000_000 + nowOffset) }
 
     init(client: TLSClientConfiguration, server: TLSServerConfiguration, seed: UInt64 = 42) {
         self.client = TLSConnection(client: client, random: SeededEntropy(seed: seed))
@@ -45,7 +47,7 @@ struct TLSPair {
 
     /// Runs the handshake, delivering in pieces of `piece` bytes (all at once when nil).
     mutating func handshake(piece: Int? = nil) {
-        let first = client.start()
+        let first = client.start(now: now)
         toServer += first.records
         pump(piece: piece)
     }

@@ -92,6 +92,9 @@ public struct TLSServerConfiguration {
     /// Application protocols (RFC 7301) in our preference; empty to ignore the client's list.
     public var applicationProtocols: [[UInt8]] = []
     public var limits = TLSLimits()
+    /// Session tickets for resumption (RFC 8446 section 2.2): sent after each full handshake and
+    /// accepted with (EC)DHE; nil for none.
+    public var sessionTickets: TLSSessionTickets?
     /// Keep the connection's secrets in ``TLSConnection/keyLog`` (NSS key log format, for
     /// Wireshark and for checking against OpenSSL's). Off by default: they decrypt the traffic.
     public var logsKeys = false
@@ -118,6 +121,9 @@ public struct TLSClientConfiguration {
     /// ChangeCipherSpec, so that middleboxes see what looks like a TLS 1.2 resumption.
     public var middleboxCompatibility = true
     public var limits = TLSLimits()
+    /// A ticket from an earlier connection to offer (RFC 8446 section 2.2, with (EC)DHE); the
+    /// handshake is a full one when the server does not take it.
+    public var resumption: TLSSessionTicket?
     /// Keep the connection's secrets in ``TLSConnection/keyLog`` (see the server's).
     public var logsKeys = false
 

@@ -23,9 +23,13 @@ extension TLSConnection {
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
         }
-        let hello = TLSClientHello(random: randomBytes(32),
+        var hello = TLSClientHello(random: randomBytes(32),
                                    sessionID: configuration.middleboxCompatibility ? randomBytes(32) : [],
                                    cipherSuites: configuration.cipherSuites, extensions: extensions)
+        if let ticket = configuration.resumption, ticket.isUsable(at: currentTime),
+           configuration.cipherSuites.contains(where: { $0.parameters?.hash == ticket.cipherSuite.parameters?.hash }) {
+            hello = offering(ticket, in: hello, after: nil)
+        }
         clientHello = hello
         firstClientHello = hello.message.bytes
         pendingHandshake = firstClientHello
@@ -68,7 +72,8 @@ extension TLSConnection {
             throw .illegal("the server chose cipher suite \(serverHello.cipherSuite.rawValue), which was not offered")
         }
         guard serverHello.compressionMethod == 0 else { throw .illegal("a compression method") }
-        let allowed: [TLSExtensionType] = serverHello.isHelloRetryRequest ? [.supportedVersions, .keyShare, .cookie] : [.supportedVersions, .keyShare]
+        let allowed: [TLSExtensionType] = serverHello.isHelloRetryRequest ? [.supportedVersions, .keyShare, .cookie]
+            : [.supportedVersions, .keyShare, .preSharedKey]
         for item in serverHello.extensions.all where !allowed.contains(item.type) {
             throw TLSError(hello.extensions.contains(item.type) ? .illegalParameter : .unsupportedExtension,
                            "extension \(item.type.rawValue) in a ServerHello")
@@ -96,7 +101,14 @@ extension TLSConnection {
                 }
             }
             if let cookie = serverHello.extensions[.cookie] { extensions.append(.cookie, cookie) }
-            let second = TLSClientHello(random: hello.random, sessionID: hello.sessionID, cipherSuites: hello.cipherSuites, extensions: extensions)
+            // The PSK stays last, its binder now over the new transcript; a PSK whose hash is not
+            // the suite's is dropped (RFC 8446 section 4.1.4).
+            let offered = extensions.all.first { $0.type == .preSharedKey }
+            var second = TLSClientHello(random: hello.random, sessionID: hello.sessionID, cipherSuites: hello.cipherSuites,
+                                        extensions: TLSExtensions(extensions.all.filter { $0.type != .preSharedKey }))
+            if offered != nil, let ticket = configuration.resumption, ticket.cipherSuite.parameters?.hash == parameters.hash {
+                second = offering(ticket, in: second, after: transcript)
+            }
             clientHello = second
             if configuration.middleboxCompatibility { sendChangeCipherSpec(into: &output) }
             queue(second.message)
@@ -112,13 +124,24 @@ extension TLSConnection {
         }
         let sharedSecret = try key.sharedSecret(peerShare: share.keyExchange)
         ephemeralKeys = []
+        if let selected = serverHello.extensions[.preSharedKey] {
+            // RFC 8446 section 4.2.11: the one identity we offered, for a suite of its hash.
+            var reader = TLSWireReader(selected)
+            let index = try reader.readUInt16()
+            try reader.expectEnd("pre_shared_key")
+            guard index == 0, hello.extensions.contains(.preSharedKey), let ticket = configuration.resumption,
+                  ticket.cipherSuite.parameters?.hash == parameters.hash else {
+                throw .illegal("the server selected a PSK that was not offered")
+            }
+            resumptionKey = ticket.preSharedKey
+        }
         suite = serverHello.cipherSuite
         if transcript == nil {
             transcript = TLSTranscript(parameters.hash)
             transcript?.append(firstClientHello)
         }
         transcript?.append(message.bytes)
-        var keySchedule = TLS13KeySchedule(parameters.hash)
+        var keySchedule = TLS13KeySchedule(parameters.hash, preSharedKey: resumptionKey)
         keySchedule.addSharedSecret(sharedSecret)
         let helloHash = transcript?.hash ?? []
         clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
@@ -150,7 +173,8 @@ extension TLSConnection {
             sendLimit = min(TLSRecord.maximumPlaintext, try TLSRecordSizeLimit.decode(limitData) - 1)
         }
         transcript?.append(message.bytes)
-        phase = .waitCertificateOrRequest
+        // A resumed session authenticates with the PSK: no certificate follows (section 2.2).
+        phase = isResumed ? .waitServerFinished : .waitCertificateOrRequest
     }
 
     /// CertificateRequest (section 4.3.2): we answer with an empty Certificate (no client
@@ -216,9 +240,30 @@ extension TLSConnection {
         }
         queue(TLSFinished(verifyData: TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret,
                                                                    transcriptHash: transcript?.hash ?? [])).message)
+        resumptionMasterSecret = keySchedule.derive("res master", transcriptHash: transcript?.hash ?? [])
         try flush(into: &output)
         writer = try protection(writeApplicationSecret)
         phase = .connected
         output.handshakeComplete = true
+    }
+
+    /// `hello` offering `ticket` (RFC 8446 section 4.2.11): psk_key_exchange_modes (with
+    /// (EC)DHE only) and, last, pre_shared_key with the ticket's obfuscated age and its binder,
+    /// the Finished-style MAC over the transcript (`prefix`, after a HelloRetryRequest, then this
+    /// ClientHello cut before the binders).
+    func offering(_ ticket: TLSSessionTicket, in hello: TLSClientHello, after prefix: TLSTranscript?) -> TLSClientHello {
+        guard let hash = ticket.cipherSuite.parameters?.hash else { return hello }
+        var items = hello.extensions.all.filter { $0.type != .preSharedKey && $0.type != .pskKeyExchangeModes }
+        items.append(TLSExtension(.pskKeyExchangeModes, TLSOpaqueExtension.encode([1], lengthBytes: 1)))
+        let identity = TLSOfferedPSKs.Identity(identity: ticket.ticket, obfuscatedTicketAge: ticket.obfuscatedAge(at: currentTime))
+        let placeholder = TLSOfferedPSKs(identities: [identity], binders: [[UInt8](repeating: 0, count: hash.digestLength)])
+        var draft = hello
+        draft.extensions = TLSExtensions(items + [TLSExtension(.preSharedKey, placeholder.extensionData)])
+        var binderTranscript = prefix ?? TLSTranscript(hash)
+        binderTranscript.append(Array(draft.message.bytes.dropLast(placeholder.bindersLength)))
+        let binderKey = TLS13KeySchedule(hash, preSharedKey: ticket.preSharedKey).binderKey()
+        let binder = TLS13KeySchedule.finishedMAC(hash, baseKey: binderKey, transcriptHash: binderTranscript.hash)
+        draft.extensions = TLSExtensions(items + [TLSExtension(.preSharedKey, TLSOfferedPSKs(identities: [identity], binders: [binder]).extensionData)])
+        return draft
     }
 }

@@ -110,7 +110,14 @@ extension TLSConnection {
             keysChanged = true
             if update.updateRequested, !writeClosed { try sendKeyUpdate(requesting: false, into: &output) }
         case .newSessionTicket where role == .client:
-            _ = try TLSNewSessionTicket(message)  // Resumption is not offered yet: read and dropped.
+            let ticket = try TLSNewSessionTicket(message)
+            guard let suite, let parameters = suite.parameters else { throw TLSError(.internalError, "no suite") }
+            // A lifetime of zero says: do not use it (RFC 8446 section 4.6.1).
+            if ticket.lifetime > 0 {
+                let key = TLS13KeySchedule.resumptionPSK(parameters.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.nonce)
+                output.sessionTickets.append(TLSSessionTicket(ticket: ticket.ticket, preSharedKey: key, cipherSuite: suite, ageAdd: ticket.ageAdd,
+                                                              lifetime: ticket.lifetime, received: currentTime, serverName: client?.serverName))
+            }
         default:
             throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) after the handshake")
         }

@@ -39,7 +39,11 @@ extension TLSConnection {
             }
         }
 
-        guard let chosenSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) }),
+        // A suite of the offered ticket's hash, when it opens, so that the session can resume.
+        let ticketHash = hello.extensions[.preSharedKey].flatMap { try? TLSOfferedPSKs(extensionData: $0) }
+            .flatMap { configuration.sessionTickets?.open($0.identities[0].identity) }?.suite.parameters?.hash
+        let shared = configuration.cipherSuites.filter { hello.cipherSuites.contains($0) }
+        guard let chosenSuite = shared.first(where: { $0.parameters?.hash == ticketHash }) ?? shared.first,
               let parameters = chosenSuite.parameters else {
             throw TLSError(.handshakeFailure, "no cipher suite in common")
         }
@@ -98,8 +102,9 @@ extension TLSConnection {
             sendLimit = min(TLSRecord.maximumPlaintext, try TLSRecordSizeLimit.decode(limitData) - 1)
             encrypted.append(.recordSizeLimit, TLSRecordSizeLimit.encode(TLSRecord.maximumPlaintext + 1))
         }
-        // 0-RTT is refused by not accepting a PSK: the early data is skipped (section 4.2.10).
+        // 0-RTT is refused (its data is skipped, section 4.2.10); a PSK is taken with (EC)DHE.
         if extensions.contains(.earlyData) { earlyDataToSkip = limits.maximumSkippedEarlyData }
+        resumptionKey = try acceptedPreSharedKey(hello, message: message, suite: chosenSuite, retried: retried)
 
         // ServerHello.
         suite = chosenSuite
@@ -111,6 +116,7 @@ extension TLSConnection {
         var serverExtensions = TLSExtensions()
         serverExtensions.append(.supportedVersions, TLSSupportedVersions.encodeServer(.tls13))
         serverExtensions.append(.keyShare, TLSKeyShare.encodeServer(TLSKeyShareEntry(group: share.group, keyExchange: ephemeral.share)))
+        if isResumed { serverExtensions.append(.preSharedKey, [0, 0]) }  // selected_identity 0
         let serverHello = TLSServerHello(random: randomBytes(32), sessionID: hello.sessionID, cipherSuite: chosenSuite,
                                          extensions: serverExtensions)
         queue(serverHello.message)
@@ -118,7 +124,7 @@ extension TLSConnection {
         if !hello.sessionID.isEmpty { sendChangeCipherSpec(into: &output) }
 
         // Handshake keys (section 7.1).
-        var keySchedule = TLS13KeySchedule(parameters.hash)
+        var keySchedule = TLS13KeySchedule(parameters.hash, preSharedKey: resumptionKey)
         keySchedule.addSharedSecret(sharedSecret)
         let helloHash = transcript?.hash ?? []
         clientHandshakeSecret = keySchedule.derive("c hs traffic", transcriptHash: helloHash)
@@ -131,9 +137,11 @@ extension TLSConnection {
 
         // EncryptedExtensions, Certificate, CertificateVerify, Finished.
         queue(TLSEncryptedExtensions(extensions: encrypted).message)
-        queue(TLSCertificateMessage(entries: chain.certificates.map { .init(certificate: $0) }).message(version: .tls13))
-        let signed = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
-        queue(TLSCertificateVerify(scheme: scheme, signature: try TLSSignatures.sign(signed, scheme: scheme, key: chain.privateKey, random: random)).message)
+        if !isResumed {
+            queue(TLSCertificateMessage(entries: chain.certificates.map { .init(certificate: $0) }).message(version: .tls13))
+            let signed = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
+            queue(TLSCertificateVerify(scheme: scheme, signature: try TLSSignatures.sign(signed, scheme: scheme, key: chain.privateKey, random: random)).message)
+        }
         let finished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: serverHandshakeSecret, transcriptHash: transcript?.hash ?? [])
         queue(TLSFinished(verifyData: finished).message)
         try flush(into: &output)
@@ -180,5 +188,51 @@ extension TLSConnection {
         earlyDataToSkip = nil
         phase = .connected
         output.handshakeComplete = true
+        try sendSessionTickets(into: &output)
+    }
+
+    /// The PSK of the ticket the client offers, when it opens, suits `suite` and the host name,
+    /// has not expired and comes with (EC)DHE; nil for a full handshake (RFC 8446 section
+    /// 4.2.11). Its binder must verify.
+    /// - Throws: `illegal_parameter` when pre_shared_key is not the last extension,
+    ///   `missing_extension` without psk_key_exchange_modes, `decrypt_error` for a bad binder.
+    private mutating func acceptedPreSharedKey(_ hello: TLSClientHello, message: TLSHandshakeMessage, suite chosenSuite: TLSCipherSuite,
+                                               retried: Bool) throws(TLSError) -> [UInt8]? {
+        guard let data = hello.extensions[.preSharedKey] else { return nil }
+        guard hello.extensions.all.last?.type == .preSharedKey else { throw .illegal("pre_shared_key is not the last extension") }
+        guard let modesData = hello.extensions[.pskKeyExchangeModes] else {
+            throw TLSError(.missingExtension, "pre_shared_key without psk_key_exchange_modes")
+        }
+        let modes = try TLSOpaqueExtension.decode(modesData, lengthBytes: 1, minimum: 1, maximum: 255, what: "psk_key_exchange_modes")
+        let offered = try TLSOfferedPSKs(extensionData: data)
+        guard let tickets = server?.sessionTickets, modes.contains(1), let hash = chosenSuite.parameters?.hash,
+              let state = tickets.open(offered.identities[0].identity), state.suite.parameters?.hash == hash,
+              currentTime.seconds >= state.issued, currentTime.seconds - state.issued < Int64(tickets.lifetime),
+              state.serverName == serverName else {
+            return nil
+        }
+        // The binder: over the transcript so far (after a HelloRetryRequest) and this ClientHello
+        // up to the binders (section 4.2.11.2).
+        var binderTranscript = retried ? (transcript ?? TLSTranscript(hash)) : TLSTranscript(hash)
+        binderTranscript.append(Array(message.bytes.dropLast(offered.bindersLength)))
+        let binderKey = TLS13KeySchedule(hash, preSharedKey: state.preSharedKey).binderKey()
+        let expected = TLS13KeySchedule.finishedMAC(hash, baseKey: binderKey, transcriptHash: binderTranscript.hash)
+        guard ConstantTime.equal(offered.binders[0], expected) else { throw TLSError(.decryptError, "the PSK binder does not verify") }
+        return state.preSharedKey
+    }
+
+    /// NewSessionTickets after the handshake (section 4.6.1), when the server gives them.
+    private mutating func sendSessionTickets(into output: inout TLSOutput) throws(TLSError) {
+        guard let tickets = server?.sessionTickets, tickets.count > 0, let suite, let hash = suite.parameters?.hash else { return }
+        resumptionMasterSecret = schedule?.derive("res master", transcriptHash: transcript?.hash ?? []) ?? []
+        for index in 0..<tickets.count {
+            let nonce = [UInt8(truncatingIfNeeded: index)]
+            let ageAdd = randomBytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let key = TLS13KeySchedule.resumptionPSK(hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce)
+            let ticket = tickets.seal(.init(suite: suite, issued: currentTime.seconds, ageAdd: ageAdd, preSharedKey: key, serverName: serverName))
+            guard !ticket.isEmpty else { continue }
+            try seal(TLSNewSessionTicket(lifetime: tickets.lifetime, ageAdd: ageAdd, nonce: nonce, ticket: ticket).message.bytes,
+                     type: .handshake, into: &output)
+        }
     }
 }

@@ -75,6 +75,17 @@ public struct TLSConnection {
     var retryGroup: TLSNamedGroup?
     var expectedClientFinished: [UInt8] = []
 
+    // Resumption.
+    /// The PSK in use, when the handshake resumed a session.
+    var resumptionKey: [UInt8]?
+    /// The secret tickets' PSKs derive from (RFC 8446 section 7.1), after the client's Finished.
+    var resumptionMasterSecret: [UInt8] = []
+    /// The time of the call being handled (ticket ages and issue times).
+    var currentTime = WallTime(seconds: 0)
+
+    /// Whether this handshake resumed a session with a PSK (and (EC)DHE).
+    public var isResumed: Bool { resumptionKey != nil }
+
     /// The application protocol agreed with ALPN, if any.
     public internal(set) var applicationProtocol: [UInt8]?
     /// The host name the client asked for (SNI).
@@ -116,9 +127,10 @@ public struct TLSConnection {
     public var version: TLSProtocolVersion? { suite == nil ? nil : .tls13 }
     public var cipherSuite: TLSCipherSuite? { suite }
 
-    /// The client's first flight.
-    public mutating func start() -> TLSOutput {
+    /// The client's first flight; `now` dates a ticket offered for resumption.
+    public mutating func start(now: WallTime = WallTime(seconds: 0)) -> TLSOutput {
         precondition(role == .client && phase == .clientStart, "start() begins a client's handshake once")
+        currentTime = now
         var output = TLSOutput()
         do {
             try clientStart()
@@ -133,6 +145,7 @@ public struct TLSConnection {
     public mutating func receive(_ bytes: [UInt8], now: WallTime) -> TLSOutput {
         var output = TLSOutput()
         guard phase != .closed, !readClosed else { return output }
+        currentTime = now
         records.append(bytes)
         do {
             while phase != .closed, !readClosed, let record = try records.next() {

@@ -13,6 +13,8 @@ public struct TLSOutput: Equatable, Sendable {
     public var peerAlert: TLSAlertDescription?
     /// We ended the connection: the alert in ``records`` and why.
     public var error: TLSError?
+    /// Tickets the server gave (on a client), for a later ``TLSClientConfiguration/resumption``.
+    public var sessionTickets: [TLSSessionTicket] = []
 
     public init() {}
 }
