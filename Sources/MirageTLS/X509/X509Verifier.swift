@@ -1,0 +1,112 @@
+import MirageCore
+import MirageCrypto
+
+/// Path validation of a server's chain against trust anchors (RFC 5280 section 6, simplified as
+/// TLS clients do): from the end-entity certificate up through the chain's intermediates to a
+/// trust anchor, each signature checked with its issuer's key, every certificate within its
+/// validity, each issuer a CA (basicConstraints) allowed to sign certificates (keyUsage) within
+/// its path length; at most ``maximumDepth`` intermediates. The end entity must serve TLS servers
+/// (extendedKeyUsage, when present) and carry the name the client asked for (RFC 9525: its
+/// subjectAltName only, a wildcard only as the whole left-most label).
+public final class X509Verifier: TLSCertificateVerifier {
+    public let anchors: [X509Certificate]
+    /// The most intermediates between the end entity and an anchor.
+    public static let maximumDepth = 8
+    /// The most certificates a chain may carry (a longer one is refused before any is checked).
+    public static let maximumChainLength = 16
+
+    public init(anchors: [X509Certificate]) {
+        self.anchors = anchors
+    }
+
+    /// Trusts the certificates of a PEM bundle (such as the system's, or a development CA's).
+    public convenience init(pem: String) throws(TLSError) {
+        self.init(anchors: try X509Certificate.certificates(pem: pem))
+    }
+
+    public func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+        guard !chain.isEmpty else { throw TLSError(.decodeError, "an empty certificate chain") }
+        guard chain.count <= Self.maximumChainLength else { throw TLSError(.badCertificate, "a chain of \(chain.count) certificates") }
+        var certificates: [X509Certificate] = []
+        for der in chain { certificates.append(try X509Certificate(der: der)) }
+        let leaf = certificates[0]
+        try Self.checkValidity(leaf, now)
+        if let purposes = leaf.extendedKeyUsage,
+           !purposes.contains(X509Certificate.serverAuth), !purposes.contains(X509Certificate.anyExtendedKeyUsage) {
+            throw TLSError(.unsupportedCertificate, "the certificate is not for TLS servers (extendedKeyUsage)")
+        }
+        if let usage = leaf.keyUsage, usage & (1 << X509Certificate.digitalSignatureBit) == 0 {
+            throw TLSError(.unsupportedCertificate, "the certificate's key may not sign (keyUsage)")
+        }
+        if let serverName, !Self.matches(leaf, serverName) {
+            throw TLSError(.badCertificate, "the certificate is not for \(serverName)")
+        }
+        var current = leaf
+        var intermediates = Array(certificates.dropFirst())
+        var depth = 0
+        while true {
+            if anchors.contains(where: { $0.der == current.der }) { return leaf.publicKey }
+            if let anchor = anchors.first(where: { $0.subject == current.issuer && Self.signed(current, by: $0) }) {
+                try Self.checkValidity(anchor, now)
+                return leaf.publicKey
+            }
+            guard depth < Self.maximumDepth else { throw TLSError(.badCertificate, "a path longer than \(Self.maximumDepth) intermediates") }
+            guard let index = intermediates.firstIndex(where: { $0.subject == current.issuer }) else {
+                throw TLSError(.unknownCA, "no trusted certificate issued the chain")
+            }
+            let issuer = intermediates.remove(at: index)
+            guard Self.signed(current, by: issuer) else { throw TLSError(.badCertificate, "a signature in the chain does not verify") }
+            guard issuer.version == 3, issuer.isCA else { throw TLSError(.badCertificate, "an issuer in the chain is not a CA") }
+            if let usage = issuer.keyUsage, usage & (1 << X509Certificate.keyCertSignBit) == 0 {
+                throw TLSError(.badCertificate, "an issuer in the chain may not sign certificates (keyUsage)")
+            }
+            if let limit = issuer.pathLengthLimit, depth > limit {
+                throw TLSError(.badCertificate, "the chain is longer than an issuer's path length allows")
+            }
+            try Self.checkValidity(issuer, now)
+            current = issuer
+            depth += 1
+        }
+    }
+
+    static func signed(_ certificate: X509Certificate, by issuer: X509Certificate) -> Bool {
+        certificate.signatureAlgorithm.isValid(certificate.signature, message: certificate.toBeSigned, key: issuer.publicKey)
+    }
+
+    static func checkValidity(_ certificate: X509Certificate, _ now: WallTime) throws(TLSError) {
+        guard now >= certificate.notBefore, now <= certificate.notAfter else {
+            throw TLSError(.certificateExpired, "a certificate outside its validity")
+        }
+    }
+
+    /// Whether `certificate` names `host` (RFC 9525 section 6.3): a DNS name equal to one of its
+    /// subjectAltName dNSNames without regard to ASCII case, `*` standing for exactly one whole
+    /// left-most label; an IPv4 address equal to one of its iPAddresses. The subject's common
+    /// name is not consulted.
+    public static func matches(_ certificate: X509Certificate, _ host: String) -> Bool {
+        if let address = ipv4(host) { return certificate.ipAddresses.contains(address) }
+        let name = TLSCertificateChain.lowercased(host)
+        guard !name.isEmpty, name.last != UInt8(ascii: ".") else { return false }
+        for pattern in certificate.dnsNames.map(TLSCertificateChain.lowercased) {
+            if pattern == name { return true }
+            guard pattern.count > 2, pattern[0] == UInt8(ascii: "*"), pattern[1] == UInt8(ascii: "."),
+                  let dot = name.firstIndex(of: UInt8(ascii: ".")), dot > 0 else { continue }
+            // The rest must have at least two labels: "*.com" matches nothing.
+            if name[(dot + 1)...].elementsEqual(pattern[2...]), pattern[2...].contains(UInt8(ascii: ".")) { return true }
+        }
+        return false
+    }
+
+    /// The four bytes of a dotted-quad IPv4 address, or nil.
+    static func ipv4(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let value = UInt8(part) else { return nil }
+            bytes.append(value)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import MirageCore
+import MirageCrypto
+import MirageTLS
+import MirageTesting
+import Testing
+
+/// X.509 path validation (RFC 5280 section 6, RFC 9525 names) on chains OpenSSL makes
+/// (`Fixtures/make-chains.sh`): ECDSA, RSA PKCS #1 and RSA-PSS signatures, basicConstraints,
+/// keyUsage, extendedKeyUsage, path lengths, validity, names and wildcards, unknown anchors; and
+/// our client validating a server's chain in a handshake.
+@Suite("X.509 path validation")
+struct X509Tests {
+    final class Chains {
+        let path: String
+        init() throws {
+            path = NSTemporaryDirectory() + "mirage-chains-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/make-chains.sh").path
+            try run("/bin/bash", [script, path])
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        func der(_ name: String) throws -> [UInt8] {
+            try PEM.decode(try String(contentsOfFile: "\(path)/\(name).pem", encoding: .utf8))[0].der
+        }
+        func certificate(_ name: String) throws -> X509Certificate { try X509Certificate(der: try der(name)) }
+        func key(_ name: String) throws -> PrivateKey { try PrivateKey(pem: try String(contentsOfFile: "\(path)/\(name).key", encoding: .utf8)) }
+    }
+
+    /// A minute from now: the certificates are valid from the second OpenSSL made them.
+    static let now = WallTime(seconds: Int64(Date().timeIntervalSince1970) + 60)
+
+    static func verdict(_ verifier: X509Verifier, _ chain: [[UInt8]], _ name: String?, at now: WallTime = now) -> TLSAlertDescription? {
+        do {
+            _ = try verifier.verify(chain: chain, serverName: name, now: now)
+            return nil
+        } catch {
+            return error.alert
+        }
+    }
+
+    @Test("a chain to the root validates for each of its names; the fields read as OpenSSL wrote them")
+    func validChain() throws {
+        let chains = try Chains()
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        let chain = [try chains.der("leaf"), try chains.der("intermediate")]
+        for name in ["www.example.org", "WWW.Example.ORG", "a.wild.example", "10.0.0.2"] {
+            #expect(Self.verdict(verifier, chain, name) == nil, "\(name)")
+        }
+        let leaf = try chains.certificate("leaf")
+        #expect(leaf.version == 3 && !leaf.isCA && leaf.dnsNames == ["www.example.org", "*.wild.example"])
+        #expect(leaf.publicKey == (try chains.key("leaf").publicKey()))
+        let intermediate = try chains.certificate("intermediate")
+        #expect(intermediate.isCA && intermediate.pathLengthLimit == 0)
+        // The intermediates may come in any order, and extra ones are ignored.
+        #expect(Self.verdict(verifier, [try chains.der("leaf"), try chains.der("other-root"), try chains.der("intermediate")], "www.example.org") == nil)
+    }
+
+    @Test("refusals: wrong name, bad wildcards, expiry, unknown root, missing intermediate, tampering, usage, constraints")
+    func refusals() throws {
+        let chains = try Chains()
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        let chain = [try chains.der("leaf"), try chains.der("intermediate")]
+        for name in ["example.org", "wild.example", "a.b.wild.example", "10.0.0.3", "www.example.org."] {
+            #expect(Self.verdict(verifier, chain, name) == .badCertificate, "\(name)")
+        }
+        #expect(Self.verdict(verifier, chain, "www.example.org", at: WallTime(seconds: Self.now.seconds + 40 * 86_400)) == .certificateExpired)
+        #expect(Self.verdict(verifier, chain, "www.example.org", at: WallTime(seconds: Self.now.seconds - 86_400)) == .certificateExpired)
+        #expect(Self.verdict(X509Verifier(anchors: [try chains.certificate("other-root")]), chain, "www.example.org") == .unknownCA)
+        #expect(Self.verdict(verifier, [try chains.der("leaf")], "www.example.org") == .unknownCA)
+        var tampered = try chains.der("leaf")
+        tampered[tampered.count - 10] ^= 0x01  // inside the signature
+        #expect(Self.verdict(verifier, [tampered, try chains.der("intermediate")], "www.example.org") == .badCertificate)
+        #expect(Self.verdict(verifier, [try chains.der("client-only"), try chains.der("intermediate")], "www.example.org") == .unsupportedCertificate)
+        #expect(Self.verdict(verifier, [try chains.der("not-ca-leaf"), try chains.der("not-ca"), try chains.der("intermediate")],
+                             "www.example.org") == .badCertificate)
+        #expect(Self.verdict(verifier, [try chains.der("too-deep"), try chains.der("second"), try chains.der("intermediate")],
+                             "www.example.org") == .badCertificate)
+        #expect(Self.verdict(verifier, [[0x30, 0x03, 0x02, 0x01, 0x01]], nil) == .badCertificate)
+        #expect(Self.verdict(verifier, [UInt8](repeating: 0, count: 17).map { _ in try! chains.der("leaf") }, nil) == .badCertificate)
+    }
+
+    @Test("every truncation of a certificate is refused without a trap")
+    func truncations() throws {
+        let der = try Chains().der("leaf")
+        for length in 0..<der.count {
+            #expect(throws: TLSError.self) { try X509Certificate(der: Array(der.prefix(length))) }
+        }
+    }
+
+    @Test("our client validates our server's chain in a handshake, and refuses a name it does not carry")
+    func inHandshake() throws {
+        let chains = try Chains()
+        let server = TLSServerConfiguration(chains: [try TLSCertificateChain(certificates: [try chains.der("leaf"), try chains.der("intermediate")],
+                                                                             privateKey: try chains.key("leaf"))])
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        var pair = TLSPair(client: TLSClientConfiguration(serverName: "www.example.org", verifier: verifier), server: server)
+        pair.nowOffset = Self.now.seconds - 1_790_000_000
+        pair.handshake()
+        #expect(pair.errors.isEmpty && pair.client.isConnected, "\(pair.errors)")
+        var wrong = TLSPair(client: TLSClientConfiguration(serverName: "other.example.org", verifier: verifier), server: server)
+        wrong.nowOffset = Self.now.seconds - 1_790_000_000
+        wrong.handshake()
+        #expect(wrong.errors.first?.alert == .badCertificate)
+        #expect(wrong.serverOutputs.contains { $0.peerAlert == .badCertificate }, "the server heard why")
+    }
+}
