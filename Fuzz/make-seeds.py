@@ -222,6 +222,25 @@ try:
         handshake = b"".join(fragment for content_type, fragment in records(flights[0]) + records(flights[1]) if content_type == 22)
         write("tls-handshake", label + ".hellos", handshake)
     write("tls-records", "seal", bytes([0x80, 0x05]) + b"application data")
+    # x509: certificates with the extensions path validation reads, one per key kind.
+    import datetime, ipaddress
+    from cryptography import x509 as x509_module
+    from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+    from cryptography.hazmat.primitives import hashes as hash_module, serialization as serialization_module
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_module, rsa as rsa_module
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    for label, key in (("ec", ec_module.generate_private_key(ec_module.SECP256R1())),
+                       ("rsa", rsa_module.generate_private_key(public_exponent=65537, key_size=2048))):
+        name = x509_module.Name([x509_module.NameAttribute(NameOID.COMMON_NAME, "www.example.org")])
+        builder = (x509_module.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(12345).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
+                   .add_extension(x509_module.BasicConstraints(ca=True, path_length=1), critical=True)
+                   .add_extension(x509_module.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True)
+                   .add_extension(x509_module.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                   .add_extension(x509_module.SubjectAlternativeName([x509_module.DNSName("www.example.org"), x509_module.DNSName("*.wild.example"),
+                                                                      x509_module.IPAddress(ipaddress.ip_address("10.0.0.2"))]), critical=False))
+        certificate = builder.sign(key, hash_module.SHA256())
+        write("x509", label + ".der", certificate.public_bytes(serialization_module.Encoding.DER))
 except ImportError:
     print("python3-cryptography missing: no seeds for the TLS targets")
 print("seeds written to", ROOT)

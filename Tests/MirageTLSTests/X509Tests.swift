@@ -81,6 +81,20 @@ struct X509Tests {
         #expect(Self.verdict(verifier, [UInt8](repeating: 0, count: 17).map { _ in try! chains.der("leaf") }, nil) == .badCertificate)
     }
 
+    @Test("the x509 fuzz seeds (Python cryptography's certificates, made by Fuzz/make-seeds.py) read, with their names")
+    func fuzzSeeds() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/Corpus/x509")
+        for name in ["ec.der", "rsa.der"] {
+            let certificate = try X509Certificate(der: Array(try Data(contentsOf: folder.appendingPathComponent(name))))
+            #expect(certificate.isCA && certificate.pathLengthLimit == 1 && certificate.dnsNames == ["www.example.org", "*.wild.example"])
+            #expect(certificate.ipAddresses == [[10, 0, 0, 2]])
+            // Self-signed: it validates as its own anchor.
+            #expect(Self.verdict(X509Verifier(anchors: [certificate]), [certificate.der], "www.example.org",
+                                 at: WallTime(seconds: 1_790_000_000)) == nil)
+        }
+    }
+
     @Test("every truncation of a certificate is refused without a trap")
     func truncations() throws {
         let der = try Chains().der("leaf")

@@ -24,7 +24,7 @@ public struct FuzzTarget: Sendable {
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
         stack, reassembly, tcpHeader, httpRequest, httpResponse, dnsMessage, dnsZone, tar, elf,
-        bootArguments, manifest, hypercalls, keys, tlsRecords, tlsHandshake,
+        bootArguments, manifest, hypercalls, keys, tlsRecords, tlsHandshake, x509,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

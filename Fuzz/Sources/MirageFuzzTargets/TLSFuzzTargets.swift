@@ -1,3 +1,4 @@
+import MirageCore
 import MirageCrypto
 import MirageTLS
 
@@ -106,5 +107,17 @@ extension FuzzTargets {
             default: continue
             }
         }
+    }
+}
+
+extension FuzzTargets {
+    /// X.509 certificates from outside (MirageTLS): the reader on DER, then what path validation
+    /// asks of a certificate (its names against a host, its signature under its own key).
+    static let x509 = FuzzTarget("x509", "X.509 certificate reader, names and self-signature check") { bytes in
+        guard let certificate = try? X509Certificate(der: Array(UnsafeRawBufferPointer(bytes))) else { return }
+        require(certificate.dnsNames.allSatisfy { $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } }, "a dNSName that is not printable ASCII")
+        require(certificate.ipAddresses.allSatisfy { $0.count == 4 || $0.count == 16 }, "an iPAddress of another length")
+        for host in ["www.example.org", "a.wild.example", "10.0.0.2"] { _ = X509Verifier.matches(certificate, host) }
+        _ = try? X509Verifier(anchors: [certificate]).verify(chain: [certificate.der], serverName: nil, now: WallTime(seconds: 1_790_000_000))
     }
 }
