@@ -144,11 +144,36 @@ struct Run: ParsableCommand {
     var bootArguments: [String] { trailing.firstIndex(of: "--").map { Array(trailing[(trailing.index(after: $0))...]) } ?? [] }
 
     func run() throws {
+        // Once the folder is read, ArgumentParser hands over everything after it: the tool's own
+        // options given there (`Examples/echo --create-tap -- ...`) are picked out here.
+        var keys: [String] = [], target = self.target, net = self.net, createTap = self.createTap, debug = self.debug
+        var index = 0
+        let given = configureKeys
+        while index < given.count {
+            let argument = given[index]
+            let value = { (name: String) -> String? in
+                if argument.hasPrefix(name + "=") { return String(argument.dropFirst(name.count + 1)) }
+                if argument == name, index + 1 < given.count { index += 1; return given[index] }
+                return nil
+            }
+            if let chosen = value("--target") ?? value("-t") {
+                target = chosen
+            } else if let chosen = value("--net") {
+                net = chosen
+            } else if let chosen = value("--create-tap") {
+                createTap = chosen
+            } else if argument == "--debug" {
+                debug = true
+            } else {
+                keys.append(argument)
+            }
+            index += 1
+        }
         let project = try unikernel.project()
-        let target = try self.target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
+        let chosenTarget = try target.map { name in try report { () throws(ToolError) in try Target.named(name) } }
         let network = try net.map { name in try report { () throws(ToolError) in try NetworkMode.named(name) } }
         try report { () throws(ToolError) in
-            try project.run(target: target, network: network, configureArguments: configureKeys, bootArguments: bootArguments,
+            try project.run(target: chosenTarget, network: network, configureArguments: keys, bootArguments: bootArguments,
                             release: !debug, createTap: createTap, log: progress)
         }
     }

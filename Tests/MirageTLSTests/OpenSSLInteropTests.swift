@@ -103,6 +103,36 @@ struct OpenSSLInteropTests {
         print("TLS interop: openssl s_client completed \(count + 1) handshakes with our server, key logs equal")
     }
 
+    @Test("TLS 1.2: s_client -tls1_2 completes with our server for every suite and group, the extended master secret in use; secrets match")
+    func tls12() throws {
+        let workspace = try Workspace()
+        let suites: [(String, String)] = [
+            ("ECDHE-ECDSA-AES128-GCM-SHA256", "ec"), ("ECDHE-ECDSA-AES256-GCM-SHA384", "ec"), ("ECDHE-ECDSA-CHACHA20-POLY1305", "ec"),
+            ("ECDHE-RSA-AES128-GCM-SHA256", "rsa"), ("ECDHE-RSA-AES256-GCM-SHA384", "rsa"), ("ECDHE-RSA-CHACHA20-POLY1305", "rsa"),
+        ]
+        var count = 0
+        for (suite, certificate) in suites {
+            // An ECDSA certificate's curve must be among the client's groups too (RFC 8422 section 5.1).
+            let groups = certificate == "ec" ? ["X25519:P-256", "P-256", "P-384:P-256"] : ["X25519", "P-256", "P-384"]
+            for group in groups {
+                var configuration = TLSServerConfiguration(chains: [try workspace.chain(certificate)])
+                configuration.applicationProtocols = [Array("http/1.1".utf8)]
+                configuration.logsKeys = true
+                let keyLog = workspace.path + "/tls12.keys"
+                let result = try Self.serve(workspace, configuration: configuration, keyLog: keyLog, peer: "/usr/bin/openssl", arguments: {
+                    ["s_client", "-unix", $0, "-servername", "example.org", "-tls1_2", "-cipher", suite, "-groups", group, "-alpn", "http/1.1",
+                     "-keylogfile", keyLog]
+                })
+                #expect(result.clientSaw.contains("world"), "\(suite) \(group): \(result.clientSaw.suffix(300))")
+                #expect(result.clientSaw.contains("Extended master secret: yes"), "\(suite) \(group)")
+                #expect(result.clientSaw.contains("Secure Renegotiation IS supported"), "\(suite) \(group)")
+                #expect(result.ourKeys.count == 1 && Set(result.ourKeys).isSubset(of: result.theirKeys), "\(suite) \(group): the master secrets differ")
+                count += 1
+            }
+        }
+        print("TLS interop: openssl s_client -tls1_2 completed \(count) handshakes with our server, master secrets equal")
+    }
+
     @Test("resumption: s_client resumes with our ticket, and our client resumes with s_server's")
     func resumption() throws {
         let workspace = try Workspace()

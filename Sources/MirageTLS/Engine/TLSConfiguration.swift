@@ -86,6 +86,11 @@ public struct TLSServerConfiguration {
     public var chains: [TLSCertificateChain]
     /// The suites in our order of preference (the server's order decides).
     public var cipherSuites = TLSCipherSuite.tls13Suites
+    /// The versions served: TLS 1.3, and TLS 1.2 for older clients (ECDHE with AEADs, the
+    /// extended master secret required, renegotiation refused), or TLS 1.3 only.
+    public var versions: [TLSProtocolVersion] = [.tls13, .tls12]
+    /// The TLS 1.2 suites in our order of preference; a certificate's key picks among them.
+    public var tls12CipherSuites = TLSCipherSuite.tls12Suites
     /// The groups in our order of preference; a client without a share for any of them gets a
     /// HelloRetryRequest for the first it supports.
     public var groups = TLSNamedGroup.supported

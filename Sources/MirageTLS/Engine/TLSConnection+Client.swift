@@ -88,6 +88,7 @@ extension TLSConnection {
             }
             retrySuite = serverHello.cipherSuite
             suite = serverHello.cipherSuite
+            version = .tls13
             transcript = TLSTranscript.restarted(parameters.hash, afterClientHello: firstClientHello)
             transcript?.append(message.bytes)
             let key = try TLSEphemeralKey(group: group, random: random)
@@ -136,6 +137,7 @@ extension TLSConnection {
             resumptionKey = ticket.preSharedKey
         }
         suite = serverHello.cipherSuite
+        version = .tls13
         if transcript == nil {
             transcript = TLSTranscript(parameters.hash)
             transcript?.append(firstClientHello)

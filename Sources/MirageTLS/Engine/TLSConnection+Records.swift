@@ -11,8 +11,18 @@ extension TLSConnection {
         }
     }
 
+    var isTLS12: Bool { version == .tls12 }
+
     mutating func handle(_ record: TLSRecord, now: WallTime, into output: inout TLSOutput) throws(TLSError) {
         switch record.type {
+        case .changeCipherSpec where isTLS12:
+            // TLS 1.2 (RFC 5246 section 7.1): the client's keys take effect; only where expected.
+            guard phase == .waitChangeCipherSpec, record.fragment == [1], !handshakeMessages.hasPartialMessage, let next = pendingReader else {
+                throw TLSError(.unexpectedMessage, "a ChangeCipherSpec out of place")
+            }
+            reader = next
+            pendingReader = nil
+            phase = .waitClientFinished12
         case .changeCipherSpec:
             // Middlebox compatibility (RFC 8446 section 5): one byte 0x01, unprotected, between
             // the first ClientHello and the peer's Finished; dropped.
@@ -21,14 +31,13 @@ extension TLSConnection {
                 throw TLSError(.unexpectedMessage, "a ChangeCipherSpec record out of place")
             }
             changeCipherSpecsReceived += 1
-        case .alert where reader == nil || isHandshaking && record.fragment.count == 2:
+        case .alert where reader == nil || isHandshaking && !isTLS12 && record.fragment.count == 2:
             // Unprotected alerts come before keys, or during the handshake from a peer that
             // failed before it had them (a protected alert is longer than two bytes: it has a tag).
             try receiveAlert(record.fragment, into: &output)
-        case .handshake:
-            guard reader == nil else { throw TLSError(.unexpectedMessage, "an unprotected handshake record after keys") }
+        case .handshake where reader == nil:
             try receiveHandshake(record.fragment, now: now, into: &output)
-        case .alert, .applicationData:
+        case .handshake, .alert, .applicationData:
             guard var protection = reader else { throw TLSError(.unexpectedMessage, "application data before keys") }
             let opened: (type: TLSContentType, content: [UInt8])
             do {
@@ -98,7 +107,7 @@ extension TLSConnection {
     /// A message after the handshake: KeyUpdate, or a NewSessionTicket for a client.
     mutating func postHandshake(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         switch message.type {
-        case .keyUpdate:
+        case .keyUpdate where !isTLS12:
             let update = try TLSKeyUpdate(message)
             keyUpdatesInARow += 1
             guard keyUpdatesInARow <= limits.maximumKeyUpdatesInARow else {
@@ -118,6 +127,9 @@ extension TLSConnection {
                 output.sessionTickets.append(TLSSessionTicket(ticket: ticket.ticket, preSharedKey: key, cipherSuite: suite, ageAdd: ticket.ageAdd,
                                                               lifetime: ticket.lifetime, received: currentTime, serverName: client?.serverName))
             }
+        case .clientHello where isTLS12 && role == .server:
+            // Renegotiation is refused (RFC 5746 section 4.4): a warning, and the connection goes on.
+            try seal(TLSAlert(level: .warning, description: .noRenegotiation).bytes, type: .alert, into: &output)
         default:
             throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) after the handshake")
         }
@@ -130,11 +142,11 @@ extension TLSConnection {
         writer = try protection(writeApplicationSecret)
     }
 
-    /// Record protection from a traffic secret, for the negotiated suite.
-    func protection(_ secret: [UInt8]) throws(TLSError) -> TLS13RecordProtection {
+    /// TLS 1.3 record protection from a traffic secret, for the negotiated suite.
+    func protection(_ secret: [UInt8]) throws(TLSError) -> TLSRecordProtection {
         guard let parameters = suite?.parameters else { throw TLSError(.internalError, "no suite") }
         let (key, iv) = TLS13KeySchedule.trafficKeys(parameters.hash, secret: secret, cipher: parameters.cipher)
-        return try TLS13RecordProtection(cipher: parameters.cipher, key: key, iv: iv)
+        return .tls13(try TLS13RecordProtection(cipher: parameters.cipher, key: key, iv: iv))
     }
 
     /// Queues a handshake message we send, adding it to the transcript.

@@ -13,6 +13,14 @@ extension TLSConnection {
         case .waitClientFinished:
             guard message.type == .finished else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's Finished") }
             try serverReceiveFinished(message, into: &output)
+        case .waitClientKeyExchange:
+            guard message.type == .clientKeyExchange else {
+                throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for ClientKeyExchange")
+            }
+            try serverReceiveClientKeyExchange12(message)
+        case .waitClientFinished12:
+            guard message.type == .finished else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's Finished") }
+            try serverReceiveFinished12(message, into: &output)
         case .connected:
             try postHandshake(message, into: &output)
         default:
@@ -25,10 +33,15 @@ extension TLSConnection {
         let hello = try TLSClientHello(message)
         let extensions = hello.extensions
 
-        // The version: TLS 1.3 through supported_versions (section 4.2.1).
-        guard let versionsData = extensions[.supportedVersions],
-              try TLSSupportedVersions.decodeClient(versionsData).contains(.tls13) else {
-            throw TLSError(.protocolVersion, "the client does not offer TLS 1.3")
+        // The version: TLS 1.3 through supported_versions (section 4.2.1), else TLS 1.2.
+        let offered = try extensions[.supportedVersions].map { (data) throws(TLSError) in try TLSSupportedVersions.decodeClient(data) }
+        guard let offered, offered.contains(.tls13), configuration.versions.contains(.tls13) else {
+            let offersTLS12 = offered?.contains(.tls12) ?? (hello.legacyVersion >= .tls12)
+            guard !retried, offersTLS12, configuration.versions.contains(.tls12) else {
+                throw TLSError(.protocolVersion, "the client offers no version served here")
+            }
+            try serverReceiveClientHello12(hello, message: message, into: &output)
+            return
         }
         guard hello.legacyVersion == .tls12 else { throw TLSError(.protocolVersion, "legacy_version \(hello.legacyVersion.rawValue)") }
         guard hello.compressionMethods == [0] else { throw .illegal("compression methods other than null") }
@@ -108,6 +121,7 @@ extension TLSConnection {
 
         // ServerHello.
         suite = chosenSuite
+        version = .tls13
         clientHello = hello
         if !retried { transcript = TLSTranscript(parameters.hash) }
         transcript?.append(message.bytes)
@@ -163,6 +177,7 @@ extension TLSConnection {
                                                 group: TLSNamedGroup, into output: inout TLSOutput) throws(TLSError) {
         guard let parameters = chosenSuite.parameters else { throw TLSError(.internalError, "no suite parameters") }
         suite = chosenSuite
+        version = .tls13
         retryGroup = group
         clientHello = hello
         transcript = TLSTranscript.restarted(parameters.hash, afterClientHello: message.bytes)

@@ -22,6 +22,10 @@ public struct TLSConnection {
         case waitServerFinished
         case waitClientHello(retried: Bool)
         case waitClientFinished
+        /// TLS 1.2 (RFC 5246 section 7.3): the server's flight is out.
+        case waitClientKeyExchange
+        case waitChangeCipherSpec
+        case waitClientFinished12
         case connected
         case closed
     }
@@ -35,8 +39,10 @@ public struct TLSConnection {
 
     var records = TLSRecordFramer()
     var handshakeMessages: TLSHandshakeFramer
-    var reader: TLS13RecordProtection?
-    var writer: TLS13RecordProtection?
+    var reader: TLSRecordProtection?
+    var writer: TLSRecordProtection?
+    /// TLS 1.2: the client's read protection, in force from its ChangeCipherSpec.
+    var pendingReader: TLSRecordProtection?
     /// Handshake messages written and not yet sealed into records.
     var pendingHandshake: [UInt8] = []
 
@@ -74,6 +80,9 @@ public struct TLSConnection {
     // The server's handshake.
     var retryGroup: TLSNamedGroup?
     var expectedClientFinished: [UInt8] = []
+
+    /// The TLS 1.2 handshake's state (RFC 5246 section 7.3).
+    var tls12: TLS12Handshake?
 
     // Resumption.
     /// The PSK in use, when the handshake resumed a session.
@@ -123,8 +132,8 @@ public struct TLSConnection {
     public var isConnected: Bool { phase == .connected }
     public var isClosed: Bool { phase == .closed }
 
-    /// The version in use once negotiated; this engine speaks TLS 1.3.
-    public var version: TLSProtocolVersion? { suite == nil ? nil : .tls13 }
+    /// The version in use once negotiated.
+    public internal(set) var version: TLSProtocolVersion?
     public var cipherSuite: TLSCipherSuite? { suite }
 
     /// The client's first flight; `now` dates a ticket offered for resumption.

@@ -66,4 +66,26 @@ enum TLSSignatures {
             return false
         }
     }
+
+    /// The schemes a private key signs TLS 1.2's ServerKeyExchange with: TLS 1.3's, and RSA
+    /// PKCS #1 v1.5, which TLS 1.2 clients may want (RFC 5246 section 7.4.1.4.1).
+    static func schemes12(for key: PrivateKey) -> [TLSSignatureScheme] {
+        switch key {
+        case .rsa: schemes(for: key) + [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512]
+        default: schemes(for: key)
+        }
+    }
+
+    /// Signs with a TLS 1.2 scheme: PKCS #1 v1.5 for the rsa_pkcs1 ones, else as ``sign(_:scheme:key:random:)``.
+    static func sign12(_ content: [UInt8], scheme: TLSSignatureScheme, key: PrivateKey, random: any EntropySource) throws(TLSError) -> [UInt8] {
+        guard [TLSSignatureScheme.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512].contains(scheme) else {
+            return try sign(content, scheme: scheme, key: key, random: random)
+        }
+        guard case let .rsa(rsaKey) = key, let hash = hash(of: scheme) else { throw TLSError(.internalError, "a PKCS #1 scheme for a key that is not RSA") }
+        do {
+            return try RSA.signPKCS1(digest: MessageDigest.hash(hash, content), hash: hash, key: rsaKey)
+        } catch {
+            throw TLSError(.internalError, "RSA PKCS #1 signing failed")
+        }
+    }
 }
