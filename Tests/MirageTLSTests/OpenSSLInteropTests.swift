@@ -131,6 +131,12 @@ struct OpenSSLInteropTests {
             }
         }
         print("TLS interop: openssl s_client -tls1_2 completed \(count) handshakes with our server, master secrets equal")
+        // Renegotiation (s_client's "R" command) is refused with the no_renegotiation alert.
+        let renegotiating = try Self.serve(workspace, configuration: TLSServerConfiguration(chains: [try workspace.chain("ec")]),
+                                           keyLog: workspace.path + "/r.keys", peer: "/usr/bin/openssl",
+                                           arguments: { ["s_client", "-unix", $0, "-tls1_2"] }, input: "R\n")
+        #expect(renegotiating.clientSaw.contains("RENEGOTIATING"), "\(renegotiating.clientSaw.suffix(300))")
+        #expect(renegotiating.clientSaw.contains("no renegotiation"), "\(renegotiating.clientSaw.suffix(300))")
     }
 
     @Test("resumption: s_client resumes with our ticket, and our client resumes with s_server's")
@@ -277,7 +283,7 @@ struct OpenSSLInteropTests {
     /// Unix-domain socket; writes "hello\n" to its standard input. Our server answers a line
     /// with "world\n", or an HTTP request with a response whose body is "world", then closes.
     static func serve(_ workspace: Workspace, configuration: TLSServerConfiguration, keyLog: String, peer: String,
-                      arguments: (String) -> [String], environment: [String: String] = [:]) throws -> ServerResult {
+                      arguments: (String) -> [String], environment: [String: String] = [:], input standardInput: String = "hello\n") throws -> ServerResult {
         let socketPath = workspace.path + "/client.sock", printed = workspace.path + "/client.out"
         try? FileManager.default.removeItem(atPath: socketPath)
         try? FileManager.default.removeItem(atPath: keyLog)
@@ -290,14 +296,15 @@ struct OpenSSLInteropTests {
         if !environment.isEmpty { client.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let input = Pipe()
         client.standardInput = input
-        client.standardOutput = FileHandle(forWritingAtPath: printed)
-        client.standardError = FileHandle(forWritingAtPath: printed)
+        let printedHandle = FileHandle(forWritingAtPath: printed)
+        client.standardOutput = printedHandle
+        client.standardError = printedHandle
         try client.run()
         defer {
             try? input.fileHandleForWriting.close()
             Self.stop(client)
         }
-        input.fileHandleForWriting.write(Data("hello\n".utf8))
+        input.fileHandleForWriting.write(Data(standardInput.utf8))
         let socket = try UnixSocket.accept(listener, timeoutMilliseconds: 10_000)
         defer { close(socket) }
         var connection = TLSConnection(server: configuration, random: SystemEntropy())

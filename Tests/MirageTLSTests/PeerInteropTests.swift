@@ -11,7 +11,7 @@ import Testing
 /// Python speak over the Unix-domain socket directly; GnuTLS's tools speak TCP only, so they run
 /// inside a network namespace of their own (`unshare --net`, loopback only) with socat joining
 /// their TCP port to our socket. Secrets are compared with each peer's key log (SSLKEYLOGFILE).
-@Suite("TLS 1.3 against curl, Python's ssl and GnuTLS", .serialized)
+@Suite("TLS 1.3 and 1.2 against curl, Python's ssl and GnuTLS", .serialized)
 struct PeerInteropTests {
     typealias Workspace = OpenSSLInteropTests.Workspace
 
@@ -28,23 +28,26 @@ struct PeerInteropTests {
         return configuration
     }
 
-    static func expectKeysMatch(_ ours: [String], _ theirs: Set<String>, _ what: String) {
-        #expect(ours.count == 5, "\(what): we logged \(ours.count) secrets")
-        #expect(Set(ours).intersection(theirs).count >= 4, "\(what): the key logs differ: ours \(ours), theirs \(theirs)")
+    /// TLS 1.3 logs five secrets, TLS 1.2 its master secret (CLIENT_RANDOM).
+    static func expectKeysMatch(_ ours: [String], _ theirs: Set<String>, _ what: String, tls12: Bool = false) {
+        #expect(ours.count == (tls12 ? 1 : 5), "\(what): we logged \(ours.count) secrets")
+        #expect(Set(ours).intersection(theirs).count >= (tls12 ? 1 : 4), "\(what): the key logs differ: ours \(ours), theirs \(theirs)")
     }
 
-    @Test("curl fetches a page from our server over TLS 1.3, with ECDSA and RSA certificates")
+    @Test("curl fetches a page from our server over TLS 1.3 and TLS 1.2, with ECDSA and RSA certificates")
     func curl() throws {
         let workspace = try Workspace()
         for certificate in ["ec", "rsa"] {
-            let keyLog = workspace.path + "/curl.keys"
-            let result = try OpenSSLInteropTests.serve(
-                workspace, configuration: try Self.serverConfiguration(workspace, certificate), keyLog: keyLog, peer: "/usr/bin/curl",
-                arguments: { ["-sS", "-k", "--tlsv1.3", "--unix-socket", $0, "https://example.org/"] },
-                environment: ["SSLKEYLOGFILE": keyLog])
-            #expect(result.clientSaw == "world", "curl printed \(result.clientSaw)")
-            #expect(result.protocolName == "http/1.1")
-            Self.expectKeysMatch(result.ourKeys, result.theirKeys, "curl, \(certificate)")
+            for version in [["--tlsv1.3"], ["--tlsv1.2", "--tls-max", "1.2"]] {
+                let keyLog = workspace.path + "/curl.keys"
+                let result = try OpenSSLInteropTests.serve(
+                    workspace, configuration: try Self.serverConfiguration(workspace, certificate), keyLog: keyLog, peer: "/usr/bin/curl",
+                    arguments: { ["-sS", "-k"] + version + ["--unix-socket", $0, "https://example.org/"] },
+                    environment: ["SSLKEYLOGFILE": keyLog])
+                #expect(result.clientSaw == "world", "curl \(version) printed \(result.clientSaw)")
+                #expect(result.protocolName == "http/1.1")
+                Self.expectKeysMatch(result.ourKeys, result.theirKeys, "curl \(version), \(certificate)", tls12: version.count > 1)
+            }
         }
     }
 
@@ -52,7 +55,8 @@ struct PeerInteropTests {
         import socket, ssl, sys
         context = ssl.create_default_context()
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        context.minimum_version = ssl.TLSVersion.TLSv1_3
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.maximum_version = ssl.TLSVersion.TLSv1_2 if sys.argv[3] == "1.2" else ssl.TLSVersion.TLSv1_3
         context.keylog_filename = sys.argv[2]
         raw = socket.socket(socket.AF_UNIX)
         raw.connect(sys.argv[1])
@@ -91,10 +95,12 @@ struct PeerInteropTests {
     func python() throws {
         let workspace = try Workspace()
         let keyLog = workspace.path + "/python.keys"
-        let served = try OpenSSLInteropTests.serve(workspace, configuration: try Self.serverConfiguration(workspace), keyLog: keyLog,
-                                                   peer: "/usr/bin/python3", arguments: { ["-c", Self.pythonClient, $0, keyLog] })
-        #expect(served.clientSaw == "world\n", "Python printed \(served.clientSaw)")
-        Self.expectKeysMatch(served.ourKeys, served.theirKeys, "Python client")
+        for version in ["1.3", "1.2"] {
+            let served = try OpenSSLInteropTests.serve(workspace, configuration: try Self.serverConfiguration(workspace), keyLog: keyLog,
+                                                       peer: "/usr/bin/python3", arguments: { ["-c", Self.pythonClient, $0, keyLog, version] })
+            #expect(served.clientSaw == "world\n", "Python (TLS \(version)) printed \(served.clientSaw)")
+            Self.expectKeysMatch(served.ourKeys, served.theirKeys, "Python client, TLS \(version)", tls12: version == "1.2")
+        }
 
         let socketPath = workspace.path + "/python.sock"
         let answered = try OpenSSLInteropTests.talk(
@@ -116,7 +122,7 @@ struct PeerInteropTests {
         }
         let workspace = try Workspace()
         let keyLog = workspace.path + "/gnutls.keys"
-        for certificate in ["ec", "rsa"] {
+        for (certificate, version) in [("ec", "TLS1.3"), ("rsa", "TLS1.3"), ("ec", "TLS1.2"), ("rsa", "TLS1.2")] {
             let served = try OpenSSLInteropTests.serve(
                 workspace, configuration: try Self.serverConfiguration(workspace, certificate), keyLog: keyLog, peer: "/usr/bin/unshare",
                 arguments: { socket in
@@ -126,11 +132,11 @@ struct PeerInteropTests {
                         trap 'kill $bridge 2>/dev/null' EXIT TERM
                         sleep 0.3
                         timeout 15 gnutls-cli --insecure --sni-hostname example.org --alpn http/1.1 \
-                            --priority NORMAL:-VERS-ALL:+VERS-TLS1.3 -p 4433 127.0.0.1
+                            --priority NORMAL:-VERS-ALL:+VERS-\(version) -p 4433 127.0.0.1
                         """]
                 }, environment: ["SSLKEYLOGFILE": keyLog])
-            #expect(served.clientSaw.contains("world"), "gnutls-cli printed \(served.clientSaw.suffix(300))")
-            Self.expectKeysMatch(served.ourKeys, served.theirKeys, "gnutls-cli, \(certificate)")
+            #expect(served.clientSaw.contains("world"), "gnutls-cli \(version) printed \(served.clientSaw.suffix(300))")
+            Self.expectKeysMatch(served.ourKeys, served.theirKeys, "gnutls-cli \(version), \(certificate)", tls12: version == "TLS1.2")
         }
 
         let socketPath = workspace.path + "/gnutls.sock"
