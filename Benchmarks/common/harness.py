@@ -27,8 +27,9 @@ def ensure_tools(wanted):
 def build_example(tool, example, target, network, scratch, configure=()):
     """Configures and builds the example folder `example` for `target` (unix with `--net=network`),
     and copies its image into `scratch`; returns the copy's path."""
-    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else []) + list(configure)
-    sh(*arguments, example)
+    # The folder comes before the configure-time keys, as `swift-mirage configure` reads them.
+    arguments = [tool, "configure", "-t", target] + ([f"--net={network}"] if target == "unix" else []) + [example] + list(configure)
+    sh(*arguments)
     sh(tool, "build", example)
     name = os.path.basename(example) + (".hvt" if target == "hvt" else "")
     copy = os.path.join(scratch, "-".join([target, network, *configure, name]).replace("=", "-"))
