@@ -5,13 +5,15 @@ worker, the same certificate, the same files), measured with wrk in the same run
   sudo python3 Benchmarks/https/run.py [--seconds 5] [--rounds 3] [--connections 10]
 
 For each path (host sockets; our stack over tap as a Linux process and as a KVM guest, against
-nginx on the Linux kernel's stack over veth) three rows, each a warm-up and then ROUNDS rounds in
+nginx on the Linux kernel's stack over veth) four rows, each a warm-up and then ROUNDS rounds in
 which ours and nginx alternate:
   * full handshakes/s: every request on a new connection (`Connection: close`), TLS 1.3 with an
-    ECDSA P-256 certificate and X25519 (nginx: ssl_session_tickets off and no session cache, as we
-    have no resumption yet: both do a full handshake each time);
+    ECDSA P-256 certificate and X25519, both servers giving no session tickets (ours
+    --tls-tickets=false, nginx ssl_session_tickets off, no session cache): wrk resumes sessions
+    when it can, so this is the only way both do a full handshake each time;
   * requests/s over keep-alive, GET / (279 bytes);
-  * the throughput of a 1 MiB file, one connection.
+  * the throughput of a 1 MiB file, one connection;
+  * resumed handshakes/s: as the first row, both servers giving tickets (wrk resumes with them).
 Medians with their spread (min-max) and the ratio of the medians. Then the smallest --mem with
 which the guest serves HTTPS, and the image sizes. Installs wrk and nginx-light when missing. The
 files come from tar archives (--kv=tar) so that the 1 MiB file need not be compiled in. Not a
@@ -72,10 +74,10 @@ def serving(ns, command, url):
         stop(process)
 
 
-def nginx_config(directory, root, port, certificate, key):
-    """One worker, access log off, keep-alive unlimited, TLS 1.3 with X25519 and no resumption
-    (both sides then do full handshakes), files sent with sendfile as nginx's experts would."""
-    path = os.path.join(directory, f"nginx-{port}.conf")
+def nginx_config(directory, root, port, certificate, key, tickets=False):
+    """One worker, access log off, keep-alive unlimited, TLS 1.3 with X25519, session tickets on
+    or off (no session cache either way), files sent with sendfile as nginx's experts would."""
+    path = os.path.join(directory, f"nginx-{port}-{'tickets' if tickets else 'full'}.conf")
     with open(path, "w") as file:
         file.write(f"""daemon off;
 master_process off;
@@ -101,7 +103,7 @@ http {{
         ssl_certificate_key {key};
         ssl_protocols TLSv1.3;
         ssl_ecdh_curve X25519;
-        ssl_session_tickets off;
+        ssl_session_tickets {'on' if tickets else 'off'};
         ssl_session_cache off;
         root {root};
         index index.html;
@@ -111,11 +113,15 @@ http {{
     return ["nginx", "-c", path, "-p", directory]
 
 
-def measure(rows, ours, theirs, seconds, connections, rounds):
-    """Fills rows[name] = {"ours": [...], "nginx": [...]} for the three measurements, alternating."""
-    plans = [("handshakes/s", "/", connections, True, "rate"), ("keep-alive requests/s", "/", connections, False, "rate"),
-             ("1 MiB file, MB/s", "/big.bin", 1, False, "bytes")]
+FULL = [("full handshakes/s", "/", None, True, "rate"), ("keep-alive requests/s", "/", None, False, "rate"),
+        ("1 MiB file, MB/s", "/big.bin", 1, False, "bytes")]
+RESUMED = [("resumed handshakes/s", "/", None, True, "rate")]
+
+
+def measure(rows, plans, ours, theirs, seconds, connections, rounds):
+    """Fills rows[name] = {"ours": [...], "nginx": [...]} for `plans`, ours and nginx alternating."""
     for name, path, clients, close, field in plans:
+        clients = clients or connections
         entry = rows.setdefault(name, {"ours": [], "nginx": [], "errors": [0, 0]})
         for side in (ours, theirs):  # warm-up
             wrk(side[0], side[1] + path, 1, clients, close)
@@ -205,27 +211,31 @@ def main():
         print(f"wrk -t1, {seconds} s a round, {rounds} rounds alternating after a warm-up; TLS 1.3, X25519, ECDSA P-256; "
               f"{connections} connections (1 for the 1 MiB file)")
 
-        rows = {}
         ns = f"mirage-https-{os.getpid()}"
         namespace(ns)
+        rows = {}
         try:
-            with serving(ns, [socket_image, "--port=8080", "--tls-port=8443", *files, *QUIET], "https://127.0.0.1:8443/"), \
-                 serving(ns, nginx_config(scratch, root, 8444, certificate, key), "https://127.0.0.1:8444/"):
-                measure(rows, (ns, "https://127.0.0.1:8443"), (ns, "https://127.0.0.1:8444"), seconds, connections, rounds)
+            for tickets, plans in ((False, FULL), (True, RESUMED)):
+                ours = [socket_image, "--port=8080", "--tls-port=8443", f"--tls-tickets={'true' if tickets else 'false'}", *files, *QUIET]
+                with serving(ns, ours, "https://127.0.0.1:8443/"), \
+                     serving(ns, nginx_config(scratch, root, 8444, certificate, key, tickets), "https://127.0.0.1:8444/"):
+                    measure(rows, plans, (ns, "https://127.0.0.1:8443"), (ns, "https://127.0.0.1:8444"), seconds, connections, rounds)
         finally:
             sh("ip", "netns", "delete", ns, check=False)
         table("host sockets, 127.0.0.1 (unix --net=socket) / nginx on the same loopback", rows)
 
-        paths = [("our stack on tap (unix --net=direct) / nginx on Linux over veth", [direct_image, *files])]
+        paths = [("our stack on tap (unix --net=direct) / nginx on Linux over veth", [direct_image, *files], [])]
         if guest:
             paths.append(("our stack in a KVM guest on tap (hvt) / nginx on Linux over veth",
-                          [tender, "--net:service=tap0", *files, "--", guest]))
-        for title, command in paths:
+                          [tender, "--net:service=tap0", *files, "--", guest], []))
+        for title, command, _ in paths:
             rows = {}
-            with tap_namespace("mirage-https-tap") as tap, veth_namespaces("mirage-https") as (client, server):
-                with serving(tap, command + ["--ipv4=10.0.0.2/24", *QUIET], "https://10.0.0.2/"), \
-                     serving(server, nginx_config(scratch, root, 443, certificate, key), "https://127.0.0.1/"):
-                    measure(rows, (tap, "https://10.0.0.2"), (client, "https://10.0.1.2"), seconds, connections, rounds)
+            for tickets, plans in ((False, FULL), (True, RESUMED)):
+                with tap_namespace("mirage-https-tap") as tap, veth_namespaces("mirage-https") as (client, server):
+                    ours = command + ["--ipv4=10.0.0.2/24", f"--tls-tickets={'true' if tickets else 'false'}", *QUIET]
+                    with serving(tap, ours, "https://10.0.0.2/"), \
+                         serving(server, nginx_config(scratch, root, 443, certificate, key, tickets), "https://127.0.0.1/"):
+                        measure(rows, plans, (tap, "https://10.0.0.2"), (client, "https://10.0.1.2"), seconds, connections, rounds)
             table(title, rows)
 
         if guest:

@@ -30,7 +30,9 @@ extension DeviceDescription {
         }
         return DeviceImplementation(
             summary: "TLSStack over \(parameters["stack"] ?? ""), its certificate server.pem and key server.key from \(parameters["certificates"] ?? "")",
-            connect: "try await TLSStack.serving(\(stack), certificates: \(certificates), random: \(random), now: { platform.wallClock.now() })",
+            bootKeys: [#"BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device)"#],
+            connect: "try await TLSStack.serving(\(stack), certificates: \(certificates), random: \(random), now: { platform.wallClock.now() }, "
+                + "sessionTickets: arguments.value(\"tls-tickets\", as: Bool.self))",
             errorType: "TLSCredentialsError")
     }
 }

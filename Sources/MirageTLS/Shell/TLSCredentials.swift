@@ -79,13 +79,14 @@ extension TLSServerConfiguration {
 
 extension TLSStack {
     /// A TLS server stack over `stack` serving the chains in `certificates`, with session tickets
-    /// sealed under a key drawn now (a restart invalidates them: clients then do a full handshake).
+    /// (unless `sessionTickets` is false) sealed under a key drawn now: a restart invalidates them,
+    /// and clients then do a full handshake.
     public static func serving<Store: KeyValueStore>(_ stack: Stack, certificates: Store, random: any EntropySource,
-                                                     now: @escaping () -> WallTime,
-                                                     applicationProtocols: [[UInt8]] = []) async throws(TLSCredentialsError) -> TLSStack {
+                                                     now: @escaping () -> WallTime, applicationProtocols: [[UInt8]] = [],
+                                                     sessionTickets: Bool = true) async throws(TLSCredentialsError) -> TLSStack {
         var configuration = try await TLSServerConfiguration(certificates: certificates)
         configuration.applicationProtocols = applicationProtocols
-        configuration.sessionTickets = TLSSessionTickets(random: random)
+        if sessionTickets { configuration.sessionTickets = TLSSessionTickets(random: random) }
         return TLSStack(stack, server: configuration, client: nil, random: random, now: now)
     }
 

@@ -26,6 +26,7 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     StackBootKeys.arpEntries,
     StackBootKeys.pathMTUEntries,
     StackBootKeys.udpQueueMemory,
+    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device),
 ])
 
 Mirage.run(platform) {
@@ -34,7 +35,7 @@ Mirage.run(platform) {
     }) else { return 1 }
     let kvCertificates = CrunchStore(files: kvCertificatesFiles)
     guard let tlsCertificates = await Mirage.connect("tls:certificates", { () throws(TLSCredentialsError) in
-        try await TLSStack.serving(stackService, certificates: kvCertificates, random: HVTEntropy(), now: { platform.wallClock.now() })
+        try await TLSStack.serving(stackService, certificates: kvCertificates, random: HVTEntropy(), now: { platform.wallClock.now() }, sessionTickets: arguments.value("tls-tickets", as: Bool.self))
     }) else { return 1 }
     let kvHtdocs = CrunchStore(files: kvHtdocsFiles)
     let monotonicClockDefault = platform.monotonicClock

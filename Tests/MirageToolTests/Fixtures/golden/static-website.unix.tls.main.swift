@@ -14,13 +14,14 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("http-connections", of: Int.self, default: 256, documentation: "HTTP connections served at once; past it a new one is closed at once."),
     BootKey("tls-port", of: UInt16.self, default: 443, documentation: "The TCP port to serve HTTPS on, when configured with --tls=true."),
     BootKey("hsts", of: Bool.self, default: false, documentation: "Send Strict-Transport-Security over HTTPS (RFC 6797): browsers then use HTTPS only, for a year."),
+    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device),
 ])
 
 Mirage.run(platform) {
     let stackService = SocketStack(platform: platform)
     let kvCertificates = CrunchStore(files: kvCertificatesFiles)
     guard let tlsCertificates = await Mirage.connect("tls:certificates", { () throws(TLSCredentialsError) in
-        try await TLSStack.serving(stackService, certificates: kvCertificates, random: CryptoRandom(source: UnixEntropy()), now: { platform.wallClock.now() })
+        try await TLSStack.serving(stackService, certificates: kvCertificates, random: CryptoRandom(source: UnixEntropy()), now: { platform.wallClock.now() }, sessionTickets: arguments.value("tls-tickets", as: Bool.self))
     }) else { return 1 }
     let kvHtdocs = CrunchStore(files: kvHtdocsFiles)
     let monotonicClockDefault = platform.monotonicClock
