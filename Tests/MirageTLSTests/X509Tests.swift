@@ -1,6 +1,9 @@
 import Foundation
 import MirageCore
 import MirageCrypto
+import MirageHTTP
+import MirageNet
+import MirageRuntime
 import MirageTLS
 import MirageTesting
 import Testing
@@ -100,6 +103,39 @@ struct X509Tests {
         let der = try Chains().der("leaf")
         for length in 0..<der.count {
             #expect(throws: TLSError.self) { try X509Certificate(der: Array(der.prefix(length))) }
+        }
+    }
+
+    @Test("the HTTP client speaks HTTPS with validation: over TLSStack with X509Verifier on our stacks in simulated time")
+    func httpsClient() throws {
+        let chains = try Chains()
+        let server = TLSServerConfiguration(chains: [try TLSCertificateChain(certificates: [try chains.der("leaf"), try chains.der("intermediate")],
+                                                                             privateKey: try chains.key("leaf"))])
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        for (name, expected) in [("www.example.org", "200 hello"), ("wrong.example.org", "refused")] {
+            let pair = SimulatedStackPair(seed: 12)
+            var outcome = ""
+            _ = pair.run { pair in
+                let wallClock = pair.platform.wallClock
+                wallClock.time = Self.now
+                let serving = TLSStack(pair.server, server: server, client: nil, random: SeededEntropy(seed: 1), now: { wallClock.now() })
+                let http = HTTPServer(clock: pair.platform.monotonicClock, wallClock: wallClock) { _ in
+                    HTTPResponse(status: .ok, headers: HTTPHeaders(), body: PacketBuffer(Array("hello".utf8)))
+                }
+                guard let listener = try? serving.listen(port: 443) else { return 1 }
+                Task { await http.serve(listener) }
+                let clientStack = TLSStack(pair.client, server: nil, client: TLSClientConfiguration(serverName: name, verifier: verifier),
+                                           random: SeededEntropy(seed: 2), now: { wallClock.now() })
+                let endpoint = Endpoint(.v4(SimulatedStackPair.serverAddress), port: 443)
+                guard let client = try? await HTTPClient(connectingWith: clientStack, to: endpoint, host: name),
+                      let response = try? await client.send(request("GET", "/")) else {
+                    outcome = "refused"
+                    return 0
+                }
+                outcome = "\(response.head.status.code) " + String(decoding: response.body, as: UTF8.self)
+                return 0
+            }
+            #expect(outcome == expected, "\(name)")
         }
     }
 
