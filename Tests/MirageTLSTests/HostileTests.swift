@@ -82,11 +82,33 @@ struct HostileTests {
         #expect(Self.serverAlert(Self.record(.handshake, stray.message.bytes)) == .illegalParameter, "a share for an unlisted group")
     }
 
-    @Test("downgrades: a ClientHello without TLS 1.3 gets protocol_version; a client refuses a TLS 1.2 ServerHello")
+    @Test("downgrades: TLS 1.2 answers carry the sentinel; a fallback or a client without the extended master secret is refused; a TLS 1.3-only server says protocol_version; our client refuses a TLS 1.2 ServerHello")
     func downgrades() throws {
         var old = try Self.clientHello()
-        old.extensions = TLSExtensions(old.extensions.all.filter { $0.type != .supportedVersions })
-        #expect(Self.serverAlert(Self.record(.handshake, old.message.bytes)) == .protocolVersion)
+        old.cipherSuites = TLSCipherSuite.tls12Suites
+        old.extensions = TLSExtensions(old.extensions.all.filter { $0.type != .supportedVersions && $0.type != .keyShare }
+                                       + [TLSExtension(.extendedMasterSecret, []), TLSExtension(.renegotiationInfo, [0])])
+        var server = Self.server()
+        let answer = server.receive(Self.record(.handshake, old.message.bytes), now: Self.now)
+        #expect(answer.error == nil, "\(String(describing: answer.error))")
+        var framer = TLSRecordFramer()
+        framer.append(answer.records)
+        var messages = TLSHandshakeFramer()
+        try messages.append(try #require(try framer.next()).fragment)
+        let serverHello = try TLSServerHello(try #require(try messages.next()))
+        #expect(serverHello.cipherSuite == .ecdheECDSAWithAES128GCMSHA256)
+        #expect(Array(serverHello.random.suffix(8)) == TLSServerHello.downgradeTLS12, "the downgrade sentinel (RFC 8446 section 4.1.3)")
+
+        var fallback = old
+        fallback.cipherSuites.append(.fallbackSCSV)
+        #expect(Self.serverAlert(Self.record(.handshake, fallback.message.bytes)) == .inappropriateFallback)
+        var weak = old
+        weak.extensions = TLSExtensions(old.extensions.all.filter { $0.type != .extendedMasterSecret })
+        #expect(Self.serverAlert(Self.record(.handshake, weak.message.bytes)) == .handshakeFailure)
+        var onlyThirteen = TLSServerConfiguration(chains: [TestKeys.chain(TestKeys.p256)])
+        onlyThirteen.versions = [.tls13]
+        var strict = TLSConnection(server: onlyThirteen, random: SeededEntropy(seed: 9))
+        #expect(strict.receive(Self.record(.handshake, old.message.bytes), now: Self.now).error?.alert == .protocolVersion)
 
         var client = TLSConnection(client: clientConfiguration(), random: SeededEntropy(seed: 11))
         let hello = try Self.clientHello()
