@@ -27,6 +27,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import nginx_config as harness_nginx_config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -68,35 +69,8 @@ def start(ns, command, host, port):
 
 
 def nginx_config(directory, port):
-    """A one-worker nginx serving the website's folder, access log off, keep-alive unlimited."""
-    path = os.path.join(directory, f"nginx-{port}.conf")
-    with open(path, "w") as file:
-        file.write(f"""daemon off;
-master_process off;
-worker_processes 1;
-pid {directory}/nginx-{port}.pid;
-error_log stderr error;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    client_body_temp_path {directory}/body;
-    proxy_temp_path {directory}/proxy;
-    fastcgi_temp_path {directory}/fastcgi;
-    uwsgi_temp_path {directory}/uwsgi;
-    scgi_temp_path {directory}/scgi;
-    server {{
-        listen {port};
-        root {SITE}/htdocs;
-        index index.html;
-    }}
-}}
-""")
-    return ["nginx", "-c", path, "-p", directory]
+    """A one-worker nginx serving the website's folder (harness.nginx_config)."""
+    return harness_nginx_config(directory, os.path.join(SITE, "htdocs"), port)
 
 
 def host_sockets(image, scratch, seconds, connections):

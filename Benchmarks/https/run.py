@@ -33,6 +33,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import nginx_config as harness_nginx_config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -75,42 +76,8 @@ def serving(ns, command, url):
 
 
 def nginx_config(directory, root, port, certificate, key, tickets=False):
-    """One worker, access log off, keep-alive unlimited, TLS 1.3 with X25519, session tickets on
-    or off (no session cache either way), files sent with sendfile as nginx's experts would."""
-    path = os.path.join(directory, f"nginx-{port}-{'tickets' if tickets else 'full'}.conf")
-    with open(path, "w") as file:
-        file.write(f"""daemon off;
-master_process off;
-worker_processes 1;
-pid {directory}/nginx-{port}.pid;
-error_log stderr error;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    client_body_temp_path {directory}/body;
-    proxy_temp_path {directory}/proxy;
-    fastcgi_temp_path {directory}/fastcgi;
-    uwsgi_temp_path {directory}/uwsgi;
-    scgi_temp_path {directory}/scgi;
-    server {{
-        listen {port} ssl;
-        ssl_certificate {certificate};
-        ssl_certificate_key {key};
-        ssl_protocols TLSv1.3;
-        ssl_ecdh_curve X25519;
-        ssl_session_tickets {'on' if tickets else 'off'};
-        ssl_session_cache off;
-        root {root};
-        index index.html;
-    }}
-}}
-""")
-    return ["nginx", "-c", path, "-p", directory]
+    """nginx with OpenSSL on the same certificate, session tickets on or off (harness.nginx_config)."""
+    return harness_nginx_config(directory, root, port, tls=(certificate, key, tickets))
 
 
 FULL = [("full handshakes/s", "/", None, True, "rate"), ("keep-alive requests/s", "/", None, False, "rate"),

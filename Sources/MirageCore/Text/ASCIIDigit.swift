@@ -21,6 +21,18 @@ public enum ASCIIDigit {
         return lowercased - UInt8(ascii: "a") + 10
     }
 
+    /// `bytes` spelled as two lowercase hexadecimal digits each (key logs, digests in text).
+    public static func lowercaseHex(_ bytes: some Collection<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// The number that all of `bytes` spell in decimal, or `nil` when they are empty, hold
     /// anything but digits (signs and spaces included) or spell more than `maximum`. It never
     /// overflows, however many digits there are.

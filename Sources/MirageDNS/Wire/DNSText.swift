@@ -25,12 +25,6 @@ enum DNSText {
 
     /// `bytes` as two lowercase hexadecimal digits each.
     static func hex(_ bytes: some Collection<UInt8>) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        ASCIIDigit.lowercaseHex(bytes)
     }
 }

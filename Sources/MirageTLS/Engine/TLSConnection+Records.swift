@@ -218,14 +218,5 @@ extension TLSConnection {
         if let schedule { logKey("EXPORTER_SECRET", schedule.derive("exp master", transcriptHash: finishedHash)) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    static func hex(_ bytes: [UInt8]) -> String { ASCIIDigit.lowercaseHex(bytes) }
 }
