@@ -34,7 +34,8 @@ struct ResumptionTests {
         let tickets = Self.tickets(suite: suite)
         #expect(tickets.count == 2)
         var client = clientConfiguration()
-        client.resumption = try #require(tickets.first)
+        let ticket = try #require(tickets.first)
+        client.resumption = ticket
         var pair = TLSPair(client: client, server: Self.serverConfiguration(), seed: 99)
         pair.handshake()
         #expect(pair.errors.isEmpty, "\(pair.errors)")

@@ -4,7 +4,7 @@ import MirageCrypto
 import MirageHTTP
 import MirageNet
 import MirageRuntime
-import MirageTLS
+@testable import MirageTLS
 import MirageTesting
 import Testing
 
@@ -96,6 +96,25 @@ struct X509Tests {
             #expect(Self.verdict(X509Verifier(anchors: [certificate]), [certificate.der], "www.example.org",
                                  at: WallTime(seconds: 1_790_000_000)) == nil)
         }
+    }
+
+    @Test("the system's trust bundle reads: nearly every root a distribution ships is usable as an anchor")
+    func systemBundle() throws {
+        let path = "/etc/ssl/certs/ca-certificates.crt"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Issue.record("\(path) is missing: install Debian's ca-certificates")
+            return
+        }
+        let verifier = try X509Verifier(bundle: text)
+        print("system trust bundle: \(verifier.anchors.count) anchors read, \(verifier.skipped) left out")
+        #expect(verifier.anchors.count >= 100)
+        #expect(verifier.skipped <= verifier.anchors.count / 10, "\(verifier.skipped) of \(verifier.anchors.count + verifier.skipped) unreadable")
+        // Every root signed with an accepted algorithm verifies its own signature under our checks;
+        // the SHA-1 ones are kept as anchors all the same.
+        let accepted = verifier.anchors.filter { $0.signatureAlgorithm != .unsupported }
+        #expect(accepted.allSatisfy { X509Verifier.signed($0, by: $0) },
+                "\(accepted.filter { !X509Verifier.signed($0, by: $0) }.count) of \(accepted.count) self-signatures do not verify")
+        #expect(accepted.count * 2 > verifier.anchors.count)
     }
 
     @Test("every truncation of a certificate is refused without a trap")

@@ -41,7 +41,8 @@ public struct X509Certificate: Equatable, Sendable {
     static let serverAuth: [UInt8] = [0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01]
     static let anyExtendedKeyUsage: [UInt8] = [0x55, 0x1D, 0x25, 0x00]
 
-    /// Reads a DER certificate.
+    /// Reads a DER certificate. One signed with an algorithm not accepted still reads (its
+    /// signature then never verifies: path validation refuses it as an issued certificate).
     /// - Throws: `bad_certificate` for one that does not parse or holds a critical extension
     ///   this reader does not know; `unsupported_certificate` for a key it cannot use.
     public init(der: [UInt8]) throws(TLSError) {

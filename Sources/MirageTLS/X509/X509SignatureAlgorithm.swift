@@ -7,13 +7,27 @@ enum X509SignatureAlgorithm: Equatable, Sendable {
     case ecdsa(HashAlgorithm)
     case rsaPKCS1(HashAlgorithm)
     case rsaPSS(hash: HashAlgorithm, saltLength: Int)
+    /// An algorithm not accepted (SHA-1, DSA, Ed25519...): the certificate still reads (a root
+    /// self-signed with SHA-1 anchors chains like any other), but no signature made with it
+    /// verifies.
+    case unsupported
 
     static let ecdsaPrefix: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03]
     static let pkcs1Prefix: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01]
 
-    /// Reads an AlgorithmIdentifier's contents.
-    /// - Throws: ``CryptoError/unsupportedKey`` for an algorithm not offered (SHA-1, DSA...).
+    /// Reads an AlgorithmIdentifier's contents; an algorithm not accepted is ``unsupported``.
+    /// - Throws: ``CryptoError/malformedEncoding(what:)`` for one that does not parse.
     init(_ contents: [UInt8]) throws(CryptoError) {
+        do {
+            try self.init(accepted: contents)
+        } catch .unsupportedKey {
+            self = .unsupported
+        }
+    }
+
+    /// Reads an accepted algorithm.
+    /// - Throws: ``CryptoError/unsupportedKey`` for an algorithm not accepted.
+    private init(accepted contents: [UInt8]) throws(CryptoError) {
         var reader = DERReader(contents, context: "a signature algorithm")
         let identifier = try reader.read(DERReader.Tag.objectIdentifier)
         if identifier.count == 8, Array(identifier.prefix(7)) == Self.ecdsaPrefix {

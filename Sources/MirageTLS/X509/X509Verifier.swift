@@ -20,9 +20,28 @@ public final class X509Verifier: TLSCertificateVerifier {
     }
 
     /// Trusts the certificates of a PEM bundle (such as the system's, or a development CA's).
+    /// - Throws: `bad_certificate` when a certificate of the bundle does not read.
     public convenience init(pem: String) throws(TLSError) {
         self.init(anchors: try X509Certificate.certificates(pem: pem))
     }
+
+    /// Trusts the certificates of a large bundle (a system's `ca-certificates.crt`), leaving out
+    /// those this engine cannot use (a key kind it does not support, an unknown critical
+    /// extension), which could never anchor a chain it validates; ``skipped`` counts them. A root
+    /// self-signed with SHA-1 is kept: an anchor's own signature is not checked.
+    public convenience init(bundle pem: String) throws(TLSError) {
+        let blocks: [PEM.Block]
+        do { blocks = try PEM.decode(pem) } catch { throw TLSError(.badCertificate, "the bundle is not PEM") }
+        var anchors: [X509Certificate] = [], skipped = 0
+        for block in blocks where block.label == "CERTIFICATE" {
+            if let certificate = try? X509Certificate(der: block.der) { anchors.append(certificate) } else { skipped += 1 }
+        }
+        self.init(anchors: anchors)
+        self.skipped = skipped
+    }
+
+    /// Certificates of a bundle left out as unusable (``init(bundle:)``).
+    public private(set) var skipped = 0
 
     public func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
         guard !chain.isEmpty else { throw TLSError(.decodeError, "an empty certificate chain") }
@@ -46,6 +65,9 @@ public final class X509Verifier: TLSCertificateVerifier {
         var depth = 0
         while true {
             if anchors.contains(where: { $0.der == current.der }) { return leaf.publicKey }
+            guard current.signatureAlgorithm != .unsupported else {
+                throw TLSError(.badCertificate, "a certificate signed with an algorithm not accepted (SHA-1, say)")
+            }
             if let anchor = anchors.first(where: { $0.subject == current.issuer && Self.signed(current, by: $0) }) {
                 try Self.checkValidity(anchor, now)
                 return leaf.publicKey
@@ -55,6 +77,9 @@ public final class X509Verifier: TLSCertificateVerifier {
                 throw TLSError(.unknownCA, "no trusted certificate issued the chain")
             }
             let issuer = intermediates.remove(at: index)
+            guard current.signatureAlgorithm != .unsupported else {
+                throw TLSError(.badCertificate, "a certificate signed with an algorithm not accepted (SHA-1, say)")
+            }
             guard Self.signed(current, by: issuer) else { throw TLSError(.badCertificate, "a signature in the chain does not verify") }
             guard issuer.version == 3, issuer.isCA else { throw TLSError(.badCertificate, "an issuer in the chain is not a CA") }
             if let usage = issuer.keyUsage, usage & (1 << X509Certificate.keyCertSignBit) == 0 {
