@@ -46,7 +46,8 @@ struct ResumptionTests {
         #expect(pair.serverReceived == [7])
         // The resumed connection gives new tickets, and they resume too.
         var again = clientConfiguration()
-        again.resumption = try #require(pair.clientOutputs.flatMap(\.sessionTickets).first)
+        let offered = try #require(pair.clientOutputs.flatMap(\.sessionTickets).first)
+        again.resumption = offered
         var third = TLSPair(client: again, server: Self.serverConfiguration(), seed: 100)
         third.handshake()
         #expect(third.client.isResumed && third.server.isResumed)
@@ -55,7 +56,8 @@ struct ResumptionTests {
     @Test("resumption through a HelloRetryRequest: the binder is recomputed over the new transcript")
     func resumeAfterRetry() throws {
         var client = clientConfiguration()
-        client.resumption = try #require(Self.tickets().first)
+        let offered = try #require(Self.tickets().first)
+        client.resumption = offered
         client.keyShareGroups = [.x25519]
         var pair = TLSPair(client: client, server: Self.serverConfiguration(groups: [.secp384r1]), seed: 101)
         pair.handshake()
