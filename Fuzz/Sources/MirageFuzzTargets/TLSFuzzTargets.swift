@@ -5,7 +5,7 @@ import MirageTLS
 extension FuzzTargets {
     /// The TLS record layer (MirageTLS) on a byte stream from outside: records are cut from the
     /// input fed in pieces (the first byte chooses their size) and each protected one opened under
-    /// fixed TLS 1.3 and TLS 1.2 keys. The framer must never hold more than one record and one
+    /// fixed TLS 1.3 and TLS 1.2 keys, each alert record read as an alert. The framer must never hold more than one record and one
     /// piece. With the first byte's high bit set, the input is instead sealed under the fixed key
     /// (its second byte choosing type and padding) and must open to itself.
     static let tlsRecords = FuzzTarget("tls-records", "TLS record framing and TLS 1.3/1.2 record protection") { bytes in
@@ -32,9 +32,14 @@ extension FuzzTargets {
             offset = end
             while true {
                 guard let record = try? framer.next() else { break }
-                if record.type == .applicationData {
+                switch record.type {
+                case .applicationData:
                     _ = try? opener13.open(record)
                     _ = try? opener12.open(record)
+                case .alert:
+                    if let alert = try? TLSAlert(bytes: record.fragment) { _ = alert.description.name }
+                default:
+                    break
                 }
             }
             require(framer.bufferedCount <= TLSRecord.headerLength + TLSRecord.maximumProtected12 + piece,

@@ -88,25 +88,14 @@ extension TLSConnection {
         }
 
         // The certificate: by SNI (RFC 6066), then one whose key signs with a scheme offered.
-        var chains = configuration.chains
-        if let nameData = extensions[.serverName] {
-            let name = try TLSServerName(extensionData: nameData).hostName
-            serverName = name
-            chains = chains.filter { $0.serves(name) } + chains.filter { !$0.serves(name) }
-        }
+        let chains = try chainsForServerName(extensions, configuration)
         guard let chain = chains.first(where: { chain in TLSSignatures.schemes(for: chain.privateKey).contains(where: clientSchemes.contains) }),
               let scheme = TLSSignatures.schemes(for: chain.privateKey).first(where: clientSchemes.contains) else {
             throw TLSError(.handshakeFailure, "no certificate signs with a scheme the client accepts")
         }
 
-        // ALPN (RFC 7301 section 3.2): our first choice among the client's; none in common ends it.
         var encrypted = TLSExtensions()
-        if let protocolsData = extensions[.applicationLayerProtocolNegotiation], !configuration.applicationProtocols.isEmpty {
-            let offered = try TLSALPN.decode(protocolsData)
-            guard let chosen = configuration.applicationProtocols.first(where: offered.contains) else {
-                throw TLSError(.noApplicationProtocol, "no application protocol in common")
-            }
-            applicationProtocol = chosen
+        if let chosen = try negotiateApplicationProtocol(extensions, configuration) {
             encrypted.append(.applicationLayerProtocolNegotiation, TLSALPN.encode([chosen]))
         }
         if serverName != nil, chain.serves(serverName ?? "") { encrypted.append(.serverName, []) }
@@ -170,6 +159,28 @@ extension TLSConnection {
         writer = try protection(writeApplicationSecret)
         expectedClientFinished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret, transcriptHash: finishedHash)
         phase = .waitClientFinished
+    }
+
+    /// The chains, those serving the client's SNI name first (RFC 6066 section 3), which is kept
+    /// in ``serverName``; for both versions.
+    mutating func chainsForServerName(_ extensions: TLSExtensions, _ configuration: TLSServerConfiguration) throws(TLSError) -> [TLSCertificateChain] {
+        guard let nameData = extensions[.serverName] else { return configuration.chains }
+        let name = try TLSServerName(extensionData: nameData).hostName
+        serverName = name
+        return configuration.chains.filter { $0.serves(name) } + configuration.chains.filter { !$0.serves(name) }
+    }
+
+    /// ALPN (RFC 7301 section 3.2): our first choice among the client's, kept in
+    /// ``applicationProtocol``; nil when either side has none; for both versions.
+    /// - Throws: `no_application_protocol` when there is none in common.
+    mutating func negotiateApplicationProtocol(_ extensions: TLSExtensions, _ configuration: TLSServerConfiguration) throws(TLSError) -> [UInt8]? {
+        guard let protocolsData = extensions[.applicationLayerProtocolNegotiation], !configuration.applicationProtocols.isEmpty else { return nil }
+        let offered = try TLSALPN.decode(protocolsData)
+        guard let chosen = configuration.applicationProtocols.first(where: offered.contains) else {
+            throw TLSError(.noApplicationProtocol, "no application protocol in common")
+        }
+        applicationProtocol = chosen
+        return chosen
     }
 
     /// HelloRetryRequest (section 4.1.4): the client offered `group` but sent no share for it.

@@ -53,12 +53,7 @@ extension TLSConnection {
         let clientSchemes = try TLSCodePointList.decode(schemesData, what: "signature_algorithms").map { TLSSignatureScheme(rawValue: $0) }
 
         // The chain (by SNI), then a suite its key authenticates and a scheme it signs with.
-        var chains = configuration.chains
-        if let nameData = extensions[.serverName] {
-            let name = try TLSServerName(extensionData: nameData).hostName
-            serverName = name
-            chains = chains.filter { $0.serves(name) } + chains.filter { !$0.serves(name) }
-        }
+        let chains = try chainsForServerName(extensions, configuration)
         var choice: (TLSCertificateChain, TLSCipherSuite, TLSSignatureScheme)?
         for chain in chains {
             let kind: TLSCertificateKind
@@ -82,12 +77,7 @@ extension TLSConnection {
         serverExtensions.append(.renegotiationInfo, [0])
         serverExtensions.append(.extendedMasterSecret, [])
         if extensions.contains(.ecPointFormats) { serverExtensions.append(.ecPointFormats, [1, 0]) }
-        if let protocolsData = extensions[.applicationLayerProtocolNegotiation], !configuration.applicationProtocols.isEmpty {
-            let offeredProtocols = try TLSALPN.decode(protocolsData)
-            guard let chosen = configuration.applicationProtocols.first(where: offeredProtocols.contains) else {
-                throw TLSError(.noApplicationProtocol, "no application protocol in common")
-            }
-            applicationProtocol = chosen
+        if let chosen = try negotiateApplicationProtocol(extensions, configuration) {
             serverExtensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode([chosen]))
         }
 
