@@ -165,7 +165,7 @@ struct HandshakeTests {
     func wrongKey() throws {
         // The client's verifier hands back the P-384 key while the server signs with P-256.
         final class WrongKey: TLSCertificateVerifier {
-            func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+            func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey {
                 (try? TestKeys.p384.publicKey()) ?? .x25519([])
             }
         }

@@ -270,6 +270,8 @@ struct OpenSSLInteropTests {
         var protocolName: String?
         var ourKeys: [String]
         var theirKeys: Set<String>
+        /// The chain the client presented, when our server asked for one.
+        var peerCertificates: [[UInt8]] = []
     }
 
     static func serveClient(_ workspace: Workspace, configuration: TLSServerConfiguration, clientArguments: [String]) throws -> ServerResult {
@@ -333,7 +335,7 @@ struct OpenSSLInteropTests {
         return ServerResult(clientSaw: (try? String(contentsOfFile: printed, encoding: .utf8)) ?? "",
                             received: String(decoding: received, as: UTF8.self),
                             protocolName: connection.applicationProtocol.map { String(decoding: $0, as: UTF8.self) },
-                            ourKeys: connection.keyLog, theirKeys: try readKeyLog(keyLog))
+                            ourKeys: connection.keyLog, theirKeys: try readKeyLog(keyLog), peerCertificates: connection.peerCertificates)
     }
 
     /// Waits up to two seconds for `process` to end by itself, then stops it.

@@ -39,7 +39,7 @@ struct TLSFlowTests {
 
             // A client whose verifier refuses every chain: the handshake ends, the request fails.
             final class Refuse: TLSCertificateVerifier {
-                func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+                func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey {
                     throw TLSError(.unknownCA, "not trusted")
                 }
             }

@@ -36,7 +36,7 @@ struct X509Tests {
 
     static func verdict(_ verifier: X509Verifier, _ chain: [[UInt8]], _ name: String?, at now: WallTime = now) -> TLSAlertDescription? {
         do {
-            _ = try verifier.verify(chain: chain, serverName: name, now: now)
+            _ = try verifier.verify(chain: chain, for: .server(name: name), now: now)
             return nil
         } catch {
             return error.alert
@@ -82,6 +82,26 @@ struct X509Tests {
                              "www.example.org") == .badCertificate)
         #expect(Self.verdict(verifier, [[0x30, 0x03, 0x02, 0x01, 0x01]], nil) == .badCertificate)
         #expect(Self.verdict(verifier, [UInt8](repeating: 0, count: 17).map { _ in try! chains.der("leaf") }, nil) == .badCertificate)
+    }
+
+    @Test("a client's chain: clientAuth (or no extendedKeyUsage) for the client purpose, no name asked; serverAuth only is refused")
+    func clientPurpose() throws {
+        let chains = try Chains()
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        let intermediate = try chains.der("intermediate")
+        func verdict(_ leaf: String) throws -> TLSAlertDescription? {
+            let chain = [try chains.der(leaf), intermediate]
+            do {
+                _ = try verifier.verify(chain: chain, for: .client, now: Self.now)
+                return nil
+            } catch {
+                return error.alert
+            }
+        }
+        #expect(try verdict("client-only") == nil)
+        #expect(try verdict("not-ca") == nil, "no extendedKeyUsage: any purpose")
+        #expect(try verdict("leaf") == .unsupportedCertificate, "serverAuth only")
+        #expect(Self.verdict(X509Verifier(anchors: [try chains.certificate("other-root")]), [try chains.der("client-only"), intermediate], nil) != nil)
     }
 
     @Test("the x509 fuzz seeds (Python cryptography's certificates, made by Fuzz/make-seeds.py) read, with their names")

@@ -74,6 +74,14 @@ extension FuzzTargets {
                             "a Certificate does not read back")
                 }
             case .certificateVerify: _ = try? TLSCertificateVerify(message)
+            case .certificateRequest:
+                if let request = try? TLSCertificateRequest(message) {
+                    require((try? TLSCertificateRequest(request.message)) == request, "a CertificateRequest does not read back")
+                    _ = try? request.signatureSchemes()
+                }
+                if let request = try? TLSCertificateRequest12(message) {
+                    require((try? TLSCertificateRequest12(request.message)) == request, "a TLS 1.2 CertificateRequest does not read back")
+                }
             case .finished:
                 _ = try? TLSFinished(message, expectedLength: 12)
                 _ = try? TLSFinished(message, expectedLength: 32)
@@ -123,6 +131,9 @@ extension FuzzTargets {
         require(certificate.dnsNames.allSatisfy { $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } }, "a dNSName that is not printable ASCII")
         require(certificate.ipAddresses.allSatisfy { $0.count == 4 || $0.count == 16 }, "an iPAddress of another length")
         for host in ["www.example.org", "a.wild.example", "10.0.0.2"] { _ = X509Verifier.matches(certificate, host) }
-        _ = try? X509Verifier(anchors: [certificate]).verify(chain: [certificate.der], serverName: nil, now: WallTime(seconds: 1_790_000_000))
+        let verifier = X509Verifier(anchors: [certificate])
+        for purpose in [TLSCertificatePurpose.server(name: nil), .client] {
+            _ = try? verifier.verify(chain: [certificate.der], for: purpose, now: WallTime(seconds: 1_790_000_000))
+        }
     }
 }

@@ -42,14 +42,23 @@ public struct TLSCertificateChain {
     }
 }
 
-/// What decides whether a server's chain is to be trusted, and gives the key its
+/// What a certificate chain is checked for: a server's (with the host name the client asked
+/// for), or a client's (RFC 8446 section 4.4.2.4, RFC 5246 section 7.4.6).
+public enum TLSCertificatePurpose: Equatable, Sendable {
+    /// A server's chain; `name` is the host it must carry, nil for none asked.
+    case server(name: String?)
+    /// A client's chain, presented when a server asked for one.
+    case client
+}
+
+/// What decides whether a peer's chain is to be trusted, and gives the key its
 /// CertificateVerify is checked with. The X.509 path validation implements it; a test may use
 /// ``TLSUncheckedCertificates``.
 public protocol TLSCertificateVerifier: AnyObject {
-    /// The end-entity's public key when `chain` (DER, leaf first) is trusted for `serverName`
-    /// at `now`; else the error whose alert ends the handshake (`bad_certificate`, `unknown_ca`,
+    /// The end-entity's public key when `chain` (DER, leaf first) is trusted for `purpose` at
+    /// `now`; else the error whose alert ends the handshake (`bad_certificate`, `unknown_ca`,
     /// `certificate_expired`...).
-    func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey
+    func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey
 }
 
 /// Accepts any chain and takes the leaf's key without validating anything: only for tests and
@@ -57,9 +66,24 @@ public protocol TLSCertificateVerifier: AnyObject {
 public final class TLSUncheckedCertificates: TLSCertificateVerifier {
     public init() {}
 
-    public func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+    public func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey {
         guard let leaf = chain.first else { throw TLSError(.decodeError, "an empty certificate chain") }
         return try X509PublicKey.of(certificate: leaf)
+    }
+}
+
+/// A server asking its clients for certificates (RFC 8446 section 4.3.2, RFC 5246 section
+/// 7.4.4): the chain a client presents is checked by `verifier` for the client purpose
+/// (extendedKeyUsage clientAuth, when present), and its CertificateVerify with the leaf's key.
+public struct TLSClientAuthentication {
+    public var verifier: any TLSCertificateVerifier
+    /// Whether a client presenting no certificate is refused (`certificate_required` in TLS 1.3,
+    /// `handshake_failure` in TLS 1.2) rather than let in without one.
+    public var isRequired: Bool
+
+    public init(verifier: any TLSCertificateVerifier, isRequired: Bool = true) {
+        self.verifier = verifier
+        self.isRequired = isRequired
     }
 }
 
@@ -100,6 +124,9 @@ public struct TLSServerConfiguration {
     /// Session tickets for resumption (RFC 8446 section 2.2): sent after each full handshake and
     /// accepted with (EC)DHE; nil for none.
     public var sessionTickets: TLSSessionTickets?
+    /// Ask clients for certificates; nil to ask none. A session resumes only when the first
+    /// handshake met the same demand (the ticket says whether a certificate was verified).
+    public var clientAuthentication: TLSClientAuthentication?
     /// Keep the connection's secrets in ``TLSConnection/keyLog`` (NSS key log format, for
     /// Wireshark and for checking against OpenSSL's). Off by default: they decrypt the traffic.
     public var logsKeys = false
@@ -129,6 +156,9 @@ public struct TLSClientConfiguration {
     /// A ticket from an earlier connection to offer (RFC 8446 section 2.2, with (EC)DHE); the
     /// handshake is a full one when the server does not take it.
     public var resumption: TLSSessionTicket?
+    /// The chain presented when a server asks for one (RFC 8446 section 4.4.2), if its key signs
+    /// with a scheme the server accepts; else the answer is an empty Certificate.
+    public var certificate: TLSCertificateChain?
     /// Keep the connection's secrets in ``TLSConnection/keyLog`` (see the server's).
     public var logsKeys = false
 

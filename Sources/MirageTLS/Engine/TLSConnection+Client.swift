@@ -179,15 +179,13 @@ extension TLSConnection {
         phase = isResumed ? .waitServerFinished : .waitCertificateOrRequest
     }
 
-    /// CertificateRequest (section 4.3.2): we answer with an empty Certificate (no client
-    /// certificate is configured); the server decides whether that will do.
+    /// CertificateRequest (section 4.3.2): answered after the server's Finished with our chain,
+    /// or an empty Certificate when we have none it accepts; the server decides whether that
+    /// will do.
     private mutating func clientReceiveCertificateRequest(_ message: TLSHandshakeMessage) throws(TLSError) {
-        var reader = message.bodyReader
-        let context = try reader.readOpaque(lengthBytes: 1, maximum: 0xFF)
-        let extensions = try TLSExtensions.read(from: &reader, minimum: 2)
-        try reader.expectEnd("CertificateRequest")
-        guard extensions.contains(.signatureAlgorithms) else { throw TLSError(.missingExtension, "a CertificateRequest without signature_algorithms") }
-        certificateRequestContext = context
+        let request = try TLSCertificateRequest(message)
+        certificateRequestContext = request.context
+        certificateRequestSchemes = try request.signatureSchemes()
         transcript?.append(message.bytes)
         phase = .waitCertificate
     }
@@ -201,7 +199,7 @@ extension TLSConnection {
             throw TLSError(.unsupportedExtension, "certificate extensions that were not asked for")
         }
         peerCertificates = certificate.entries.map { $0.certificate }
-        peerPublicKey = try configuration.verifier.verify(chain: peerCertificates, serverName: configuration.serverName, now: now)
+        peerPublicKey = try configuration.verifier.verify(chain: peerCertificates, for: .server(name: configuration.serverName), now: now)
         transcript?.append(message.bytes)
         phase = .waitCertificateVerify
     }
@@ -238,7 +236,7 @@ extension TLSConnection {
         if configuration.middleboxCompatibility { sendChangeCipherSpec(into: &output) }
         writer = try protection(clientHandshakeSecret)
         if let context = certificateRequestContext {
-            queue(TLSCertificateMessage(requestContext: context, entries: []).message(version: .tls13))
+            try queueClientCertificate(context: context, acceptedSchemes: certificateRequestSchemes)
         }
         queue(TLSFinished(verifyData: TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret,
                                                                    transcriptHash: transcript?.hash ?? [])).message)

@@ -13,6 +13,14 @@ extension TLSConnection {
         case .waitClientFinished:
             guard message.type == .finished else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's Finished") }
             try serverReceiveFinished(message, into: &output)
+        case .waitClientCertificate:
+            guard message.type == .certificate else { throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's Certificate") }
+            try serverReceiveClientCertificate(message)
+        case .waitClientCertificateVerify:
+            guard message.type == .certificateVerify else {
+                throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for the client's CertificateVerify")
+            }
+            try serverReceiveClientCertificateVerify(message)
         case .waitClientKeyExchange:
             guard message.type == .clientKeyExchange else {
                 throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) for ClientKeyExchange")
@@ -138,8 +146,11 @@ extension TLSConnection {
         keysChanged = true
         records.maximumFragment = TLSRecord.maximumProtected13
 
-        // EncryptedExtensions, Certificate, CertificateVerify, Finished.
+        // EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished.
+        // A session resumed with a PSK asks for no certificate (section 4.3.2).
         queue(TLSEncryptedExtensions(extensions: encrypted).message)
+        let asksForCertificate = !isResumed && configuration.clientAuthentication != nil
+        if asksForCertificate { queueCertificateRequest() }
         if !isResumed {
             queue(TLSCertificateMessage(entries: chain.certificates.map { .init(certificate: $0) }).message(version: .tls13))
             let signed = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
@@ -157,8 +168,7 @@ extension TLSConnection {
         schedule = keySchedule
         logApplicationSecrets(finishedHash: finishedHash)
         writer = try protection(writeApplicationSecret)
-        expectedClientFinished = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret, transcriptHash: finishedHash)
-        phase = .waitClientFinished
+        phase = asksForCertificate ? .waitClientCertificate : .waitClientFinished
     }
 
     /// The chains, those serving the client's SNI name first (RFC 6066 section 3), which is kept
@@ -205,7 +215,8 @@ extension TLSConnection {
     private mutating func serverReceiveFinished(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         guard let parameters = suite?.parameters else { throw TLSError(.internalError, "no suite") }
         let finished = try TLSFinished(message, expectedLength: parameters.hash.digestLength)
-        guard ConstantTime.equal(finished.verifyData, expectedClientFinished) else {
+        let expected = TLS13KeySchedule.finishedMAC(parameters.hash, baseKey: clientHandshakeSecret, transcriptHash: transcript?.hash ?? [])
+        guard ConstantTime.equal(finished.verifyData, expected) else {
             throw TLSError(.decryptError, "the client's Finished does not verify")
         }
         transcript?.append(message.bytes)
@@ -234,7 +245,9 @@ extension TLSConnection {
         guard let tickets = server?.sessionTickets, modes.contains(1), let hash = chosenSuite.parameters?.hash,
               let state = tickets.open(offered.identities[0].identity), state.suite.parameters?.hash == hash,
               currentTime.seconds >= state.issued, currentTime.seconds - state.issued < Int64(tickets.lifetime),
-              state.serverName == serverName else {
+              state.serverName == serverName,
+              // A server requiring client certificates resumes only sessions that presented one.
+              state.clientCertificate != nil || server?.clientAuthentication?.isRequired != true else {
             return nil
         }
         // The binder: over the transcript so far (after a HelloRetryRequest) and this ClientHello
@@ -244,6 +257,7 @@ extension TLSConnection {
         let binderKey = TLS13KeySchedule(hash, preSharedKey: state.preSharedKey).binderKey()
         let expected = TLS13KeySchedule.finishedMAC(hash, baseKey: binderKey, transcriptHash: binderTranscript.hash)
         guard ConstantTime.equal(offered.binders[0], expected) else { throw TLSError(.decryptError, "the PSK binder does not verify") }
+        if let leaf = state.clientCertificate { peerCertificates = [leaf] }
         return state.preSharedKey
     }
 
@@ -255,7 +269,8 @@ extension TLSConnection {
             let nonce = [UInt8(truncatingIfNeeded: index)]
             let ageAdd = randomBytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             let key = TLS13KeySchedule.resumptionPSK(hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce)
-            let ticket = tickets.seal(.init(suite: suite, issued: currentTime.seconds, ageAdd: ageAdd, preSharedKey: key, serverName: serverName))
+            let ticket = tickets.seal(.init(suite: suite, issued: currentTime.seconds, ageAdd: ageAdd, preSharedKey: key, serverName: serverName,
+                                            clientCertificate: peerCertificates.first))
             guard !ticket.isEmpty else { continue }
             try seal(TLSNewSessionTicket(lifetime: tickets.lifetime, ageAdd: ageAdd, nonce: nonce, ticket: ticket).message.bytes,
                      type: .handshake, into: &output)

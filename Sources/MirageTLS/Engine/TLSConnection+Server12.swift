@@ -7,7 +7,6 @@ struct TLS12Handshake {
     let serverRandom: [UInt8]
     let ephemeral: TLSEphemeralKey
     var masterSecret: [UInt8] = []
-    var expectedClientFinished: [UInt8] = []
     var serverKey: [UInt8] = []
     var serverIV: [UInt8] = []
 }
@@ -17,7 +16,9 @@ struct TLS12Handshake {
 /// ServerKeyExchange, ServerHelloDone → ClientKeyExchange, ChangeCipherSpec, Finished →
 /// ChangeCipherSpec, Finished. Only ECDHE with AEADs; the extended master secret (RFC 7627) is
 /// required; renegotiation is refused and said so (RFC 5746); the random carries the downgrade
-/// sentinel (RFC 8446 section 4.1.3) when TLS 1.3 is served too; no resumption.
+/// sentinel (RFC 8446 section 4.1.3) when TLS 1.3 is served too; no resumption. A server that
+/// authenticates clients adds a CertificateRequest, and the client's Certificate comes before
+/// its ClientKeyExchange and its CertificateVerify after.
 extension TLSConnection {
     mutating func serverReceiveClientHello12(_ hello: TLSClientHello, message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         guard let configuration = server else { throw TLSError(.internalError, "no server configuration") }
@@ -84,7 +85,8 @@ extension TLSConnection {
         version = .tls12
         suite = chosenSuite
         clientHello = hello
-        transcript = TLSTranscript(parameters.hash)
+        // A client's CertificateVerify signs the messages themselves (RFC 5246 section 7.4.8).
+        transcript = TLSTranscript(parameters.hash, keepingMessages: configuration.clientAuthentication != nil)
         transcript?.append(message.bytes)
         // The downgrade sentinel, when we could have spoken TLS 1.3: a client that offered it
         // and sees this knows its ClientHello was tampered with (RFC 8446 section 4.1.3).
@@ -104,9 +106,10 @@ extension TLSConnection {
         keyExchange.append(scheme.rawValue)
         keyExchange.appendOpaque(lengthBytes: 2, signature)
         queue(TLSHandshakeMessage(type: .serverKeyExchange, body: keyExchange.bytes))
+        if configuration.clientAuthentication != nil { queueCertificateRequest() }
         queue(TLSHandshakeMessage(type: .serverHelloDone, body: []))
         tls12 = TLS12Handshake(clientRandom: hello.random, serverRandom: serverRandom, ephemeral: ephemeral)
-        phase = .waitClientKeyExchange
+        phase = configuration.clientAuthentication != nil ? .waitClientCertificate : .waitClientKeyExchange
     }
 
     /// ClientKeyExchange (RFC 8422 section 5.7): the client's share; the extended master secret
@@ -125,18 +128,18 @@ extension TLSConnection {
         pendingReader = .tls12(try TLS12RecordProtection(cipher: parameters.cipher, key: keys.clientKey, iv: keys.clientIV))
         state.serverKey = keys.serverKey
         state.serverIV = keys.serverIV
-        state.expectedClientFinished = TLS12PRF.verifyData(parameters.hash, masterSecret: state.masterSecret, client: true,
-                                                           transcriptHash: sessionHash)
         tls12 = state
         if logsKeys { keyLog.append("CLIENT_RANDOM " + Self.hex(state.clientRandom) + " " + Self.hex(state.masterSecret)) }
-        phase = .waitChangeCipherSpec
+        // A client that presented a certificate proves it has the key next.
+        phase = peerPublicKey != nil ? .waitClientCertificateVerify : .waitChangeCipherSpec
     }
 
     /// The client's Finished, under its new keys; then our ChangeCipherSpec and Finished.
     mutating func serverReceiveFinished12(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         guard let state = tls12, let parameters = suite?.parameters else { throw TLSError(.internalError, "no TLS 1.2 state") }
         let finished = try TLSFinished(message, expectedLength: 12)
-        guard ConstantTime.equal(finished.verifyData, state.expectedClientFinished) else {
+        let expected = TLS12PRF.verifyData(parameters.hash, masterSecret: state.masterSecret, client: true, transcriptHash: transcript?.hash ?? [])
+        guard ConstantTime.equal(finished.verifyData, expected) else {
             throw TLSError(.decryptError, "the client's Finished does not verify")
         }
         transcript?.append(message.bytes)

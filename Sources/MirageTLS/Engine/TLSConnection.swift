@@ -22,6 +22,9 @@ public struct TLSConnection {
         case waitServerFinished
         case waitClientHello(retried: Bool)
         case waitClientFinished
+        /// The server asked for the client's certificate (either version).
+        case waitClientCertificate
+        case waitClientCertificateVerify
         /// TLS 1.2 (RFC 5246 section 7.3): the server's flight is out.
         case waitClientKeyExchange
         case waitChangeCipherSpec
@@ -75,11 +78,12 @@ public struct TLSConnection {
     var ephemeralKeys: [TLSEphemeralKey] = []
     var retrySuite: TLSCipherSuite?
     var certificateRequestContext: [UInt8]?
+    /// The schemes the server's CertificateRequest accepts.
+    var certificateRequestSchemes: [TLSSignatureScheme] = []
     var peerPublicKey: PublicKey?
 
     // The server's handshake.
     var retryGroup: TLSNamedGroup?
-    var expectedClientFinished: [UInt8] = []
 
     /// The TLS 1.2 handshake's state (RFC 5246 section 7.3).
     var tls12: TLS12Handshake?
@@ -99,7 +103,9 @@ public struct TLSConnection {
     public internal(set) var applicationProtocol: [UInt8]?
     /// The host name the client asked for (SNI).
     public internal(set) var serverName: String?
-    /// The end-entity certificate chain the server presented (on a client).
+    /// The certificate chain the peer presented and we verified, leaf first: the server's on a
+    /// client; on a server that asked for one, the client's (after a resumption, the leaf the
+    /// ticket recorded); empty when there is none.
     public internal(set) var peerCertificates: [[UInt8]] = []
     /// The secrets of the connection in the NSS key log format (`CLIENT_HANDSHAKE_TRAFFIC_SECRET
     /// <client random> <secret>`...), when the configuration asks for them.

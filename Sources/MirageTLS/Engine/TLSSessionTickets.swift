@@ -55,7 +55,7 @@ public final class TLSSessionTickets {
     private let sealer: AESGCM
     private let random: any EntropySource
 
-    private static let label = Array("swift-mirage TLS 1.3 ticket v1".utf8)
+    private static let label = Array("swift-mirage TLS 1.3 ticket v2".utf8)
 
     public init(random: any EntropySource, lifetime: UInt32 = 7200, count: Int = 1) {
         precondition(lifetime <= TLSNewSessionTicket.maximumLifetime, "a ticket lifetime over seven days")
@@ -74,6 +74,8 @@ public final class TLSSessionTickets {
         var ageAdd: UInt32
         var preSharedKey: [UInt8]
         var serverName: String?
+        /// The client's certificate, when it presented one and it was verified.
+        var clientCertificate: [UInt8]? = nil
     }
 
     func randomBytes(_ count: Int) -> [UInt8] {
@@ -82,14 +84,20 @@ public final class TLSSessionTickets {
         return bytes
     }
 
-    /// The ticket holding `state`: a nonce, the sealed state, its tag.
+    /// The largest client certificate a ticket records; a session with a larger one gets no
+    /// ticket (a ticket is at most 65,535 bytes, RFC 8446 section 4.6.1).
+    static let maximumClientCertificate = 1 << 13
+
+    /// The ticket holding `state`: a nonce, the sealed state, its tag; empty when it cannot hold it.
     func seal(_ state: State) -> [UInt8] {
+        guard (state.clientCertificate?.count ?? 0) <= Self.maximumClientCertificate else { return [] }
         var writer = TLSWireWriter()
         writer.append(state.suite.rawValue)
         writer.append(UInt64(bitPattern: state.issued))
         writer.append(state.ageAdd)
         writer.appendOpaque(lengthBytes: 1, state.preSharedKey)
         writer.appendOpaque(lengthBytes: 1, Array((state.serverName ?? "").utf8))
+        writer.appendOpaque(lengthBytes: 2, state.clientCertificate ?? [])
         let nonce = randomBytes(12)
         guard let sealed = try? sealer.seal(writer.bytes, nonce: nonce, associatedData: Self.label) else { return [] }
         return nonce + sealed
@@ -102,8 +110,9 @@ public final class TLSSessionTickets {
         var reader = TLSWireReader(plain)
         guard let suite = try? reader.readUInt16(), let issued = try? reader.readUInt64(), let ageAdd = try? reader.readUInt32(),
               let psk = try? reader.readOpaque(lengthBytes: 1, maximum: 64), let name = try? reader.readOpaque(lengthBytes: 1, maximum: 255),
-              reader.isAtEnd else { return nil }
+              let certificate = try? reader.readOpaque(lengthBytes: 2, maximum: 0xFFFF), reader.isAtEnd else { return nil }
         return State(suite: TLSCipherSuite(rawValue: suite), issued: Int64(bitPattern: issued), ageAdd: ageAdd, preSharedKey: psk,
-                     serverName: name.isEmpty ? nil : String(decoding: name, as: UTF8.self))
+                     serverName: name.isEmpty ? nil : String(decoding: name, as: UTF8.self),
+                     clientCertificate: certificate.isEmpty ? nil : certificate)
     }
 }

@@ -88,4 +88,19 @@ enum TLSSignatures {
             throw TLSError(.internalError, "RSA PKCS #1 signing failed")
         }
     }
+
+    /// Whether `signature` over `content` is valid under `key` with a TLS 1.2 `scheme`: there an
+    /// ECDSA scheme names only its hash, not the curve (RFC 5246 section 7.4.1.4.1), and
+    /// PKCS #1 v1.5 is allowed.
+    static func isValid12(_ signature: [UInt8], content: [UInt8], scheme: TLSSignatureScheme, key: PublicKey) -> Bool {
+        guard let hash = hash(of: scheme) else { return false }
+        switch (scheme, key) {
+        case (.rsaPKCS1SHA256, .rsa(let rsaKey)), (.rsaPKCS1SHA384, .rsa(let rsaKey)), (.rsaPKCS1SHA512, .rsa(let rsaKey)):
+            return RSA.isValidPKCS1(signature: signature, digest: MessageDigest.hash(hash, content), hash: hash, key: rsaKey)
+        case (.ecdsaSecp256r1SHA256, .ec(let curve, let point)), (.ecdsaSecp384r1SHA384, .ec(let curve, let point)):
+            return ECDSA.isValid(derSignature: signature, message: content, hash: hash, publicKey: point, curve: curve)
+        default:
+            return isValid(signature, content: content, scheme: scheme, key: key)
+        }
+    }
 }

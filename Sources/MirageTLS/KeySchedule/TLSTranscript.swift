@@ -5,9 +5,14 @@ import MirageCrypto
 /// each point (after ServerHello, after the server's Finished...) is read without ending it.
 public struct TLSTranscript: Sendable {
     private var digest: MessageDigest
+    /// The messages themselves, when kept: a TLS 1.2 CertificateVerify signs them whole, hashed
+    /// with its scheme's hash, which need not be the suite's (RFC 5246 section 7.4.8).
+    public private(set) var messages: [UInt8]?
 
-    public init(_ algorithm: HashAlgorithm) {
+    /// - Parameter keepingMessages: keep the messages as well as their hash.
+    public init(_ algorithm: HashAlgorithm, keepingMessages: Bool = false) {
         digest = MessageDigest(algorithm)
+        messages = keepingMessages ? [] : nil
     }
 
     public var algorithm: HashAlgorithm { digest.algorithm }
@@ -15,6 +20,7 @@ public struct TLSTranscript: Sendable {
     /// Adds one whole handshake message, header included.
     public mutating func append(_ message: [UInt8]) {
         digest.update(message)
+        messages?.append(contentsOf: message)
     }
 
     /// Transcript-Hash of the messages so far.

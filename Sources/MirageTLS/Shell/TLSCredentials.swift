@@ -26,9 +26,34 @@ extension TLSServerConfiguration {
     /// A server's certificate chains and keys from a key-value store: `server.pem` (the chain,
     /// PEM, the end-entity's certificate first) and `server.key` (its private key: PKCS #8, SEC 1
     /// or PKCS #1 PEM), and any other `NAME.pem` with its `NAME.key`, each serving the host names
-    /// `NAME.names` lists one per line (for SNI; `server.pem` serves every other name).
+    /// `NAME.names` lists one per line (for SNI; `server.pem` serves every other name). A
+    /// `client-ca.pem` in the store makes the server require a certificate of every client,
+    /// issued by one of the CAs it holds (client authentication, as the Bitcoin Piñata did).
     public init<Store: KeyValueStore>(certificates store: Store) async throws(TLSCredentialsError) {
         self.init(chains: try await Self.chains(in: store))
+        if let anchors = try await Self.clientCertificateAuthorities(in: store) {
+            clientAuthentication = TLSClientAuthentication(verifier: X509Verifier(anchors: anchors))
+        }
+    }
+
+    /// The file whose CAs a server requires client certificates from.
+    static let clientCertificateAuthorityFile = "client-ca.pem"
+
+    /// The certificates of `client-ca.pem`, nil when the store has none.
+    static func clientCertificateAuthorities<Store: KeyValueStore>(in store: Store) async throws(TLSCredentialsError) -> [X509Certificate]? {
+        let file = clientCertificateAuthorityFile
+        let pem: String
+        do {
+            pem = String(decoding: try await store.get(KeyValueKey(file)), as: UTF8.self)
+        } catch .notFound {
+            return nil
+        } catch {
+            throw .store(error)
+        }
+        let anchors: [X509Certificate]
+        do { anchors = try X509Certificate.certificates(pem: pem) } catch { throw .unusable(file, reason: error.reason) }
+        guard !anchors.isEmpty else { throw .unusable(file, reason: "no CERTIFICATE block") }
+        return anchors
     }
 
     /// The chains in `store`, the default (`server.pem`) first.
@@ -36,7 +61,8 @@ extension TLSServerConfiguration {
         let entries: [(key: KeyValueKey, kind: KeyValueEntryKind)]
         do { entries = try await store.list(.root) } catch { throw .store(error) }
         let names = entries.compactMap { entry -> String? in
-            guard entry.kind == .value, let last = entry.key.segments.last, last.hasSuffix(".pem") else { return nil }
+            guard entry.kind == .value, let last = entry.key.segments.last, last.hasSuffix(".pem"),
+                  last != clientCertificateAuthorityFile else { return nil }
             return String(last.dropLast(4))
         }
         guard names.contains("server") else { throw .missing("server.pem") }

@@ -2,6 +2,9 @@
 import _Concurrency
 import MirageCore
 
+/// The log of TLS sessions: each that fails, with the alert sent or received and why.
+let tlsLog = LogSource("tls", documentation: "TLS sessions: each handshake or session that fails, with its alert")
+
 /// A TLS session over a transport flow, itself a ``Flow``: a service written against `Flow`
 /// runs over TLS unchanged (MirageOS's `Tls_mirage`). The thin async shell around the pure
 /// ``TLSConnection``: it reads the transport, feeds the engine, writes what the engine says to,
@@ -44,11 +47,16 @@ public final class TLSFlow<Transport: Flow>: Flow {
         }
         while !connection.isConnected {
             guard !connection.isClosed else { throw failure == nil ? .closed : .reset }
-            guard try await pump() else { throw .reset }
+            guard try await pump() else {
+                tlsLog.info("handshake with \(remote) failed: the peer closed the connection")
+                throw .reset
+            }
         }
     }
     /// A client's ClientHello is sent once, on the first handshake step.
     private var startedClient = false
+    /// The handshake completed (a failure after it is the session's, not the handshake's).
+    private var established = false
 
     public func read() async throws(FlowError) -> PacketBuffer? {
         try await handshake()
@@ -100,13 +108,16 @@ public final class TLSFlow<Transport: Flow>: Flow {
         if !output.records.isEmpty { try await transport.write(PacketBuffer(output.records)) }
         received += output.applicationData
         if output.peerClosed { peerClosed = true }
+        if output.handshakeComplete { established = true }
         if let error = output.error {
             failure = error
+            tlsLog.info("\(established ? "session" : "handshake") with \(remote) failed: sent \(error.alert.name): \(error.reason)")
             await transport.close()
             throw .reset
         }
         if let alert = output.peerAlert {
             failure = TLSError(alert, "the peer's alert")
+            tlsLog.info("\(established ? "session" : "handshake") with \(remote) failed: received \(alert.name)")
             await transport.close()
             throw .reset
         }

@@ -51,4 +51,7 @@ public struct TLSSignatureScheme: RawRepresentable, Hashable, Sendable {
     ]
     /// The schemes accepted in certificates: the handshake's and PKCS #1 v1.5.
     public static let certificateSchemes: [TLSSignatureScheme] = handshakeSchemes + [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512]
+    /// The schemes accepted in a TLS 1.2 client's CertificateVerify (RFC 5246 section 7.4.8):
+    /// TLS 1.3's and PKCS #1 v1.5, which TLS 1.2 allows.
+    public static let tls12HandshakeSchemes: [TLSSignatureScheme] = certificateSchemes
 }

@@ -37,8 +37,10 @@ public struct X509Certificate: Equatable, Sendable {
 
     static let keyCertSignBit: UInt16 = 5
     static let digitalSignatureBit: UInt16 = 0
-    /// id-kp-serverAuth, 1.3.6.1.5.5.7.3.1; anyExtendedKeyUsage, 2.5.29.37.0.
+    /// id-kp-serverAuth, 1.3.6.1.5.5.7.3.1; id-kp-clientAuth, 1.3.6.1.5.5.7.3.2;
+    /// anyExtendedKeyUsage, 2.5.29.37.0.
     static let serverAuth: [UInt8] = [0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01]
+    static let clientAuth: [UInt8] = [0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02]
     static let anyExtendedKeyUsage: [UInt8] = [0x55, 0x1D, 0x25, 0x00]
 
     /// Reads a DER certificate. One signed with an algorithm not accepted still reads (its

@@ -1,13 +1,14 @@
 import MirageCore
 import MirageCrypto
 
-/// Path validation of a server's chain against trust anchors (RFC 5280 section 6, simplified as
-/// TLS clients do): from the end-entity certificate up through the chain's intermediates to a
+/// Path validation of a peer's chain against trust anchors (RFC 5280 section 6, simplified as
+/// TLS implementations do): from the end-entity certificate up through the chain's intermediates to a
 /// trust anchor, each signature checked with its issuer's key, every certificate within its
 /// validity, each issuer a CA (basicConstraints) allowed to sign certificates (keyUsage) within
-/// its path length; at most ``maximumDepth`` intermediates. The end entity must serve TLS servers
-/// (extendedKeyUsage, when present) and carry the name the client asked for (RFC 9525: its
-/// subjectAltName only, a wildcard only as the whole left-most label).
+/// its path length; at most ``maximumDepth`` intermediates. The end entity must be for the
+/// purpose asked (extendedKeyUsage serverAuth or clientAuth, when present); a server's must carry
+/// the name the client asked for (RFC 9525: its subjectAltName only, a wildcard only as the whole
+/// left-most label).
 public final class X509Verifier: TLSCertificateVerifier {
     public let anchors: [X509Certificate]
     /// The most intermediates between the end entity and an anchor.
@@ -43,22 +44,23 @@ public final class X509Verifier: TLSCertificateVerifier {
     /// Certificates of a bundle left out as unusable (``init(bundle:)``).
     public private(set) var skipped = 0
 
-    public func verify(chain: [[UInt8]], serverName: String?, now: WallTime) throws(TLSError) -> PublicKey {
+    public func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey {
         guard !chain.isEmpty else { throw TLSError(.decodeError, "an empty certificate chain") }
         guard chain.count <= Self.maximumChainLength else { throw TLSError(.badCertificate, "a chain of \(chain.count) certificates") }
         var certificates: [X509Certificate] = []
         for der in chain { certificates.append(try X509Certificate(der: der)) }
         let leaf = certificates[0]
         try Self.checkValidity(leaf, now)
-        if let purposes = leaf.extendedKeyUsage,
-           !purposes.contains(X509Certificate.serverAuth), !purposes.contains(X509Certificate.anyExtendedKeyUsage) {
-            throw TLSError(.unsupportedCertificate, "the certificate is not for TLS servers (extendedKeyUsage)")
+        let usage = purpose == .client ? X509Certificate.clientAuth : X509Certificate.serverAuth
+        if let purposes = leaf.extendedKeyUsage, !purposes.contains(usage), !purposes.contains(X509Certificate.anyExtendedKeyUsage) {
+            throw TLSError(.unsupportedCertificate, purpose == .client ? "the certificate is not for TLS clients (extendedKeyUsage)"
+                                                                         : "the certificate is not for TLS servers (extendedKeyUsage)")
         }
         if let usage = leaf.keyUsage, usage & (1 << X509Certificate.digitalSignatureBit) == 0 {
             throw TLSError(.unsupportedCertificate, "the certificate's key may not sign (keyUsage)")
         }
-        if let serverName, !Self.matches(leaf, serverName) {
-            throw TLSError(.badCertificate, "the certificate is not for \(serverName)")
+        if case .server(let name?) = purpose, !Self.matches(leaf, name) {
+            throw TLSError(.badCertificate, "the certificate is not for \(name)")
         }
         var current = leaf
         var intermediates = Array(certificates.dropFirst())
