@@ -261,7 +261,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageTLSTests",
-        dependencies: ["MirageTLS", "MirageCrypto", "MirageCore", "MirageTesting", "MirageHTTP", "MirageNet", "MirageRuntime"],
+        dependencies: ["MirageTLS", "MirageCrypto", "MirageCore", "MirageTesting", "MirageHTTP", "MirageNet", "MirageRuntime", "MirageKV"],
         exclude: ["Fixtures"]
     ),
     .testTarget(

@@ -45,6 +45,18 @@ struct DescribeTests {
             """))
     }
 
+    @Test("the piñata's TLS device requires client certificates: its summary says so and the generated code asks for them")
+    func pinataRequiresClientCertificates() throws {
+        let pinata = UnikernelProject(directory: repository.root + "/Examples/tls-pinata", repository: repository)
+        let wiring = WiringGenerator(description: try pinata.loadDescription(), target: .unix, network: .socket)
+        #expect(GraphPrinter.text(wiring).contains(
+            "      implementation: TLSStack over stack:service, its certificate server.pem and key server.key from kv:certificates, requiring client certificates from its client-ca.pem\n"))
+        let main = try wiring.mainSwift()
+        #expect(main.contains("requiringClientCertificates: true)"), "\(main)")
+        let website = try WiringGenerator(description: try Self.website.loadDescription(), target: .unix, configureValues: ["tls": "true"]).mainSwift()
+        #expect(!website.contains("requiringClientCertificates"))
+    }
+
     @Test("text: --net and --kv choose the implementations, and the target line shows them")
     func textWithChoices() throws {
         let description = try Self.website.loadDescription()

@@ -2,12 +2,17 @@
 /// `server.key`; `scripts/dev-certificate` makes a development pair): the application listens on
 /// it as on a TCP stack and its connections are TLS 1.3 sessions (MirageOS's `tls_mirage`).
 /// With `enabledBy`, a configure-time `Bool` key switches it: off, nothing is loaded and
-/// listening on it is refused, so the application serves without TLS.
+/// listening on it is refused, so the application serves without TLS. A `client-ca.pem` in the
+/// store makes the server require client certificates issued by its CAs; with
+/// `requiringClientCertificates` the unikernel does not start without that file, so that a
+/// service that must only answer authenticated clients cannot be started answering everyone.
 public func tlsServer(over stack: Device<Stack>, certificates: Device<KV>, enabledBy key: Key<Bool>? = nil,
-                      file: String = #filePath, line: Int = #line) -> Device<TLS> {
-    Device(.tls, name: certificates.description.name,
-           parameters: ["stack": stack.description.id, "certificates": certificates.description.id, "enabledBy": key?.description.name ?? ""],
-           dependsOn: [stack.description, certificates.description], file: file, line: line)
+                      requiringClientCertificates: Bool = false, file: String = #filePath, line: Int = #line) -> Device<TLS> {
+    var parameters = ["stack": stack.description.id, "certificates": certificates.description.id]
+    if let key { parameters["enabledBy"] = key.description.name }
+    if requiringClientCertificates { parameters["clientCertificates"] = "required" }
+    return Device(.tls, name: certificates.description.name, parameters: parameters,
+                  dependsOn: [stack.description, certificates.description], file: file, line: line)
 }
 
 extension DeviceKind {
@@ -28,11 +33,13 @@ extension DeviceDescription {
                                         connect: "TLSStack(disabledOver: \(stack))",
                                         unusedDependencies: [parameters["certificates"] ?? ""])
         }
+        let requiring = parameters["clientCertificates"] == "required"
         return DeviceImplementation(
-            summary: "TLSStack over \(parameters["stack"] ?? ""), its certificate server.pem and key server.key from \(parameters["certificates"] ?? "")",
+            summary: "TLSStack over \(parameters["stack"] ?? ""), its certificate server.pem and key server.key from \(parameters["certificates"] ?? "")"
+                + (requiring ? ", requiring client certificates from its client-ca.pem" : ""),
             bootKeys: [#"BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device)"#],
             connect: "try await TLSStack.serving(\(stack), certificates: \(certificates), random: \(random), now: { platform.wallClock.now() }, "
-                + "sessionTickets: arguments.value(\"tls-tickets\", as: Bool.self))",
+                + "sessionTickets: arguments.value(\"tls-tickets\", as: Bool.self)" + (requiring ? ", requiringClientCertificates: true)" : ")"),
             errorType: "TLSCredentialsError")
     }
 }

@@ -14,6 +14,8 @@ public enum TLSCredentialsError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .missing(file) where file == TLSServerConfiguration.clientCertificateAuthorityFile:
+            "the certificate store has no \(file), which a server requiring client certificates needs: the certificates of the CAs its clients' certificates must chain to (scripts/dev-certificate --trust-clients puts the development CA's there)"
         case let .missing(file):
             "the certificate store has no \(file): make a development certificate with scripts/dev-certificate, or put the server's chain in server.pem and its key in server.key"
         case let .unusable(file, reason): "\(file): \(reason)"
@@ -28,11 +30,14 @@ extension TLSServerConfiguration {
     /// or PKCS #1 PEM), and any other `NAME.pem` with its `NAME.key`, each serving the host names
     /// `NAME.names` lists one per line (for SNI; `server.pem` serves every other name). A
     /// `client-ca.pem` in the store makes the server require a certificate of every client,
-    /// issued by one of the CAs it holds (client authentication, as the Bitcoin Piñata did).
-    public init<Store: KeyValueStore>(certificates store: Store) async throws(TLSCredentialsError) {
+    /// issued by one of the CAs it holds (client authentication, as the Bitcoin Piñata did);
+    /// with `requiringClientCertificates`, a store without it is an error.
+    public init<Store: KeyValueStore>(certificates store: Store, requiringClientCertificates: Bool = false) async throws(TLSCredentialsError) {
         self.init(chains: try await Self.chains(in: store))
         if let anchors = try await Self.clientCertificateAuthorities(in: store) {
             clientAuthentication = TLSClientAuthentication(verifier: X509Verifier(anchors: anchors))
+        } else if requiringClientCertificates {
+            throw .missing(Self.clientCertificateAuthorityFile)
         }
     }
 
@@ -106,11 +111,13 @@ extension TLSServerConfiguration {
 extension TLSStack {
     /// A TLS server stack over `stack` serving the chains in `certificates`, with session tickets
     /// (unless `sessionTickets` is false) sealed under a key drawn now: a restart invalidates them,
-    /// and clients then do a full handshake.
+    /// and clients then do a full handshake. Client certificates as
+    /// ``TLSServerConfiguration/init(certificates:requiringClientCertificates:)`` says.
     public static func serving<Store: KeyValueStore>(_ stack: Stack, certificates: Store, random: any EntropySource,
                                                      now: @escaping () -> WallTime, applicationProtocols: [[UInt8]] = [],
-                                                     sessionTickets: Bool = true) async throws(TLSCredentialsError) -> TLSStack {
-        var configuration = try await TLSServerConfiguration(certificates: certificates)
+                                                     sessionTickets: Bool = true,
+                                                     requiringClientCertificates: Bool = false) async throws(TLSCredentialsError) -> TLSStack {
+        var configuration = try await TLSServerConfiguration(certificates: certificates, requiringClientCertificates: requiringClientCertificates)
         configuration.applicationProtocols = applicationProtocols
         if sessionTickets { configuration.sessionTickets = TLSSessionTickets(random: random) }
         return TLSStack(stack, server: configuration, client: nil, random: random, now: now)
