@@ -15,8 +15,8 @@ public struct X509Certificate: Equatable, Sendable {
     /// The signature algorithm (its identifier's DER contents and parameters).
     let signatureAlgorithm: X509SignatureAlgorithm
     let signature: [UInt8]
-    /// Names as their DER encoding, compared byte for byte when chaining (RFC 5280 section 7.1
-    /// asks for more; the byte comparison serves every chain issued by software in use).
+    /// Names in the form chaining compares (``X509Name/comparable(_:)``, RFC 5280 section 7.1):
+    /// equal when the names are, though their encodings differ in case, spaces or string type.
     let issuer: [UInt8]
     let subject: [UInt8]
     public let notBefore: WallTime
@@ -77,8 +77,8 @@ public struct X509Certificate: Equatable, Sendable {
         self.serialNumber = serialNumber
         self.signatureAlgorithm = signatureAlgorithm
         self.signature = signature
-        self.issuer = issuer
-        self.subject = subject
+        self.issuer = X509Name.comparable(issuer)
+        self.subject = X509Name.comparable(subject)
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.publicKey = publicKey

@@ -65,6 +65,9 @@ public final class X509Verifier: TLSCertificateVerifier {
         var current = leaf
         var intermediates = Array(certificates.dropFirst())
         var depth = 0
+        // Intermediates below the one examined that count toward path lengths: a self-issued
+        // certificate (a CA's key rollover) does not (RFC 5280 section 6.1.4 (l)).
+        var counted = 0
         while true {
             if anchors.contains(where: { $0.der == current.der }) { return leaf.publicKey }
             guard current.signatureAlgorithm != .unsupported else {
@@ -75,24 +78,25 @@ public final class X509Verifier: TLSCertificateVerifier {
                 return leaf.publicKey
             }
             guard depth < Self.maximumDepth else { throw TLSError(.badCertificate, "a path longer than \(Self.maximumDepth) intermediates") }
-            guard let index = intermediates.firstIndex(where: { $0.subject == current.issuer }) else {
-                throw TLSError(.unknownCA, "no trusted certificate issued the chain")
+            // Of the certificates named as the issuer (a CA's old and new keys share its name),
+            // the one whose key verifies the signature.
+            let named = intermediates.indices.filter { intermediates[$0].subject == current.issuer }
+            guard !named.isEmpty else { throw TLSError(.unknownCA, "no trusted certificate issued the chain") }
+            guard let index = named.first(where: { Self.signed(current, by: intermediates[$0]) }) else {
+                throw TLSError(.badCertificate, "a signature in the chain does not verify")
             }
             let issuer = intermediates.remove(at: index)
-            guard current.signatureAlgorithm != .unsupported else {
-                throw TLSError(.badCertificate, "a certificate signed with an algorithm not accepted (SHA-1, say)")
-            }
-            guard Self.signed(current, by: issuer) else { throw TLSError(.badCertificate, "a signature in the chain does not verify") }
             guard issuer.version == 3, issuer.isCA else { throw TLSError(.badCertificate, "an issuer in the chain is not a CA") }
             if let usage = issuer.keyUsage, usage & (1 << X509Certificate.keyCertSignBit) == 0 {
                 throw TLSError(.badCertificate, "an issuer in the chain may not sign certificates (keyUsage)")
             }
-            if let limit = issuer.pathLengthLimit, depth > limit {
+            if let limit = issuer.pathLengthLimit, counted > limit {
                 throw TLSError(.badCertificate, "the chain is longer than an issuer's path length allows")
             }
             try Self.checkValidity(issuer, now)
             current = issuer
             depth += 1
+            if issuer.subject != issuer.issuer { counted += 1 }
         }
     }
 
