@@ -125,6 +125,26 @@ struct RecordLayerTests {
         }
     }
 
+    @Test("records sealed in place after earlier bytes equal records sealed alone, both versions; a slice seals as its bytes",
+          arguments: [TLSRecordCipher.aes128GCM, .chacha20Poly1305])
+    func sealAppending(cipher: TLSRecordCipher) throws {
+        let key = [UInt8](repeating: 3, count: cipher == .aes128GCM ? 16 : 32)
+        var alone13 = try TLS13RecordProtection(cipher: cipher, key: key, iv: [UInt8](repeating: 4, count: 12))
+        var appending13 = alone13
+        let ivLength = TLS12RecordProtection.ivLength(cipher)
+        var alone12 = try TLS12RecordProtection(cipher: cipher, key: key, iv: [UInt8](repeating: 5, count: ivLength))
+        var appending12 = alone12
+        let content = (0..<3000).map { UInt8(truncatingIfNeeded: $0) }
+        var expected13: [UInt8] = [7, 7], output13: [UInt8] = [7, 7], expected12: [UInt8] = [8], output12: [UInt8] = [8]
+        for range in [0..<1000, 1000..<1000, 1000..<3000] {
+            expected13 += try alone13.seal(Array(content[range]), type: .applicationData)
+            try appending13.seal(content[range], type: .applicationData, appendingTo: &output13)
+            expected12 += try alone12.seal(Array(content[range]), type: .applicationData)
+            try appending12.seal(content[range], type: .applicationData, appendingTo: &output12)
+        }
+        #expect(output13 == expected13 && output12 == expected12)
+    }
+
     @Test("a TLS 1.3 record of padding only is unexpected_message; an inner plaintext over 2^14 + 1 is record_overflow")
     func tls13InnerPlaintextRules() throws {
         let key = [UInt8](repeating: 1, count: 16), iv = [UInt8](repeating: 2, count: 12)

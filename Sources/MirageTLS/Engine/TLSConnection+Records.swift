@@ -59,7 +59,8 @@ extension TLSConnection {
             case .applicationData:
                 guard phase == .connected else { throw TLSError(.unexpectedMessage, "application data during the handshake") }
                 keyUpdatesInARow = 0
-                output.applicationData += opened.content
+                // The first record's content is taken as it is, not copied.
+                if output.applicationData.isEmpty { output.applicationData = opened.content } else { output.applicationData += opened.content }
             case .changeCipherSpec:
                 throw TLSError(.unexpectedMessage, "a protected ChangeCipherSpec")
             }
@@ -165,15 +166,19 @@ extension TLSConnection {
 
     /// `content` in records of at most ``sendLimit`` bytes, protected once there are keys.
     mutating func seal(_ content: [UInt8], type: TLSContentType, into output: inout TLSOutput, recordVersion: UInt16 = 0x0303) throws(TLSError) {
+        // Room for every record at once, so that appending them does not grow the buffer record
+        // by record.
+        let records = max(1, (content.count + sendLimit - 1) / sendLimit)
+        output.records.reserveCapacity(output.records.count + content.count + records * TLSRecordProtection.overhead)
         var offset = 0
         repeat {
             let end = min(offset + sendLimit, content.count)
-            let piece = Array(content[offset..<end])
             if var protection = writer {
-                output.records += try protection.seal(piece, type: type)
-                writer = protection
+                defer { writer = protection }
+                try protection.seal(content[offset..<end], type: type, appendingTo: &output.records)
             } else {
-                output.records += TLSRecord(type: type, version: recordVersion, fragment: piece).bytes
+                output.records += TLSRecord.header(type: type, version: recordVersion, length: end - offset)
+                output.records += content[offset..<end]
             }
             offset = end
         } while offset < content.count

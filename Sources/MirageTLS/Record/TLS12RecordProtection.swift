@@ -31,15 +31,23 @@ public struct TLS12RecordProtection {
 
     /// Seals `content` of `type` into a whole record.
     public mutating func seal(_ content: [UInt8], type: TLSContentType) throws(TLSError) -> [UInt8] {
+        var record: [UInt8] = []
+        try seal(content[...], type: type, appendingTo: &record)
+        return record
+    }
+
+    /// Seals `content` into a record appended to `output`, encrypted where it lands.
+    public mutating func seal(_ content: ArraySlice<UInt8>, type: TLSContentType, appendingTo output: inout [UInt8]) throws(TLSError) {
         precondition(content.count <= TLSRecord.maximumPlaintext, "a record of \(content.count) bytes")
         let number = sequenceNumber
         let (nonce, explicit) = try nextNonce()
         let aad = Self.associatedData(type: type, length: content.count, sequenceNumber: number)
-        var record = TLSRecord.header(type: type, length: explicit.count + content.count + TLSRecordCipher.tagLength)
-        record += explicit
-        let start = record.count
-        record += content
-        let sealed: Result<[UInt8], CryptoError> = record.withUnsafeMutableBytes { bytes in
+        let recordStart = output.count
+        output += TLSRecord.header(type: type, length: explicit.count + content.count + TLSRecordCipher.tagLength)
+        output += explicit
+        let start = output.count
+        output += content
+        let sealed: Result<[UInt8], CryptoError> = output.withUnsafeMutableBytes { bytes in
             nonce.withUnsafeBytes { nonce in
                 aad.withUnsafeBytes { aad in
                     Result { () throws(CryptoError) in
@@ -48,8 +56,11 @@ public struct TLS12RecordProtection {
                 }
             }
         }
-        guard case .success(let tag) = sealed else { throw TLSError(.internalError, "sealing a record failed") }
-        return record + tag
+        guard case .success(let tag) = sealed else {
+            output.removeSubrange(recordStart...)
+            throw TLSError(.internalError, "sealing a record failed")
+        }
+        output += tag
     }
 
     /// Opens a protected record's fragment: its plaintext.

@@ -21,25 +21,42 @@ public struct TLS13RecordProtection {
     /// - Throws: `internal_error` when the sequence number would wrap (RFC 8446 section 5.3:
     ///   the key must be updated long before).
     public mutating func seal(_ content: [UInt8], type: TLSContentType, padding: Int = 0) throws(TLSError) -> [UInt8] {
+        var record: [UInt8] = []
+        record.reserveCapacity(TLSRecord.headerLength + content.count + 1 + padding + TLSRecordCipher.tagLength)
+        try seal(content[...], type: type, padding: padding, appendingTo: &record)
+        return record
+    }
+
+    /// Seals `content` into a record appended to `output`, in place: the content is copied once,
+    /// encrypted where it lands, and the tag appended after it.
+    public mutating func seal(_ content: ArraySlice<UInt8>, type: TLSContentType, padding: Int = 0,
+                              appendingTo output: inout [UInt8]) throws(TLSError) {
         precondition(content.count + padding <= TLSRecord.maximumPlaintext, "a record of \(content.count + padding) bytes")
         let innerLength = content.count + 1 + padding
         let length = innerLength + TLSRecordCipher.tagLength
-        var record = TLSRecord.header(type: .applicationData, length: length)
-        record.reserveCapacity(TLSRecord.headerLength + length)
-        record += content
-        record.append(type.rawValue)
-        record += [UInt8](repeating: 0, count: padding)
-        let nonce = try nextNonce()
-        let sealed: Result<[UInt8], CryptoError> = record.withUnsafeMutableBytes { bytes in
-            nonce.withUnsafeBytes { nonce in
+        let start = output.count
+        output.append(TLSContentType.applicationData.rawValue)
+        output.append(0x03)
+        output.append(0x03)
+        output.append(UInt8(length >> 8))
+        output.append(UInt8(length & 0xFF))
+        output += content
+        output.append(type.rawValue)
+        if padding > 0 { output.append(contentsOf: repeatElement(0, count: padding)) }
+        var nonce = try nextNonce()
+        let sealed: Result<[UInt8], CryptoError> = output.withUnsafeMutableBytes { bytes in
+            withUnsafeBytes(of: &nonce) { nonce in
                 Result { () throws(CryptoError) in
-                    try aead.seal(UnsafeMutableRawBufferPointer(rebasing: bytes[TLSRecord.headerLength...]), nonce: nonce,
-                                  associatedData: UnsafeRawBufferPointer(rebasing: bytes[..<TLSRecord.headerLength]))
+                    try aead.seal(UnsafeMutableRawBufferPointer(rebasing: bytes[(start + TLSRecord.headerLength)...]), nonce: nonce,
+                                  associatedData: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + TLSRecord.headerLength)]))
                 }
             }
         }
-        guard case .success(let tag) = sealed else { throw TLSError(.internalError, "sealing a record failed") }
-        return record + tag
+        guard case .success(let tag) = sealed else {
+            output.removeSubrange(start...)
+            throw TLSError(.internalError, "sealing a record failed")
+        }
+        output += tag
     }
 
     /// Opens a protected record: its content and real content type.
@@ -53,9 +70,9 @@ public struct TLS13RecordProtection {
         let header = TLSRecord.header(type: record.type, version: record.version, length: fragment.count)
         var inner = Array(fragment.prefix(fragment.count - TLSRecordCipher.tagLength))
         let tag = Array(fragment.suffix(TLSRecordCipher.tagLength))
-        let nonce = try nextNonce()
+        var nonce = try nextNonce()
         let opened: Result<Void, CryptoError> = inner.withUnsafeMutableBytes { data in
-            nonce.withUnsafeBytes { nonce in
+            withUnsafeBytes(of: &nonce) { nonce in
                 header.withUnsafeBytes { header in
                     tag.withUnsafeBytes { tag in
                         Result { () throws(CryptoError) in try aead.open(data, nonce: nonce, associatedData: header, tag: tag) }
@@ -78,10 +95,17 @@ public struct TLS13RecordProtection {
         return (type, inner)
     }
 
+    /// Twelve bytes kept inline: a record's nonce costs no allocation.
+    typealias Nonce = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+
     /// The nonce of the next record (RFC 8446 section 5.3), and the count moved on.
-    private mutating func nextNonce() throws(TLSError) -> [UInt8] {
+    private mutating func nextNonce() throws(TLSError) -> Nonce {
         guard sequenceNumber < UInt64.max else { throw TLSError(.internalError, "the record sequence number would wrap") }
-        let nonce = Self.nonce(iv: iv, sequenceNumber: sequenceNumber)
+        var nonce: Nonce = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &nonce) { bytes in
+            for index in 0..<TLSRecordCipher.ivLength { bytes[index] = iv[index] }
+            for index in 0..<8 { bytes[TLSRecordCipher.ivLength - 1 - index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> (8 * UInt64(index))) }
+        }
         sequenceNumber += 1
         return nonce
     }

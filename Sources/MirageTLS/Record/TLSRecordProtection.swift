@@ -4,17 +4,21 @@ public enum TLSRecordProtection {
     case tls13(TLS13RecordProtection)
     case tls12(TLS12RecordProtection)
 
-    /// Seals `content` of `type` into a whole record.
-    mutating func seal(_ content: [UInt8], type: TLSContentType) throws(TLSError) -> [UInt8] {
+    /// Seals `content` of `type` into a whole record appended to `output`.
+    mutating func seal(_ content: ArraySlice<UInt8>, type: TLSContentType, appendingTo output: inout [UInt8]) throws(TLSError) {
         switch self {
         case var .tls13(protection):
             defer { self = .tls13(protection) }
-            return try protection.seal(content, type: type)
+            try protection.seal(content, type: type, appendingTo: &output)
         case var .tls12(protection):
             defer { self = .tls12(protection) }
-            return try protection.seal(content, type: type)
+            try protection.seal(content, type: type, appendingTo: &output)
         }
     }
+
+    /// Bytes a record adds to its content at most: header, TLS 1.2's explicit nonce or TLS
+    /// 1.3's content type, and the tag.
+    static let overhead = TLSRecord.headerLength + 8 + TLSRecordCipher.tagLength
 
     /// Opens a protected record: its content and content type.
     /// - Throws: as the version's protection does; for TLS 1.3, `unexpected_message` for a

@@ -106,7 +106,7 @@ public final class TLSFlow<Transport: Flow>: Flow {
     /// the session.
     private func deliver(_ output: TLSOutput) async throws(FlowError) {
         if !output.records.isEmpty { try await transport.write(PacketBuffer(output.records)) }
-        received += output.applicationData
+        if received.isEmpty { received = output.applicationData } else { received += output.applicationData }
         if output.peerClosed { peerClosed = true }
         if output.handshakeComplete { established = true }
         if let error = output.error {
