@@ -86,7 +86,7 @@ struct HostileTests {
     func downgrades() throws {
         var old = try Self.clientHello()
         old.cipherSuites = TLSCipherSuite.tls12Suites
-        old.extensions = TLSExtensions(old.extensions.all.filter { $0.type != .supportedVersions && $0.type != .keyShare }
+        old.extensions = TLSExtensions(old.extensions.all.filter { ![.supportedVersions, .keyShare, .extendedMasterSecret, .renegotiationInfo].contains($0.type) }
                                        + [TLSExtension(.extendedMasterSecret, []), TLSExtension(.renegotiationInfo, [0])])
         var server = Self.server()
         let answer = server.receive(Self.record(.handshake, old.message.bytes), now: Self.now)
@@ -110,13 +110,34 @@ struct HostileTests {
         var strict = TLSConnection(server: onlyThirteen, random: SeededEntropy(seed: 9))
         #expect(strict.receive(Self.record(.handshake, old.message.bytes), now: Self.now).error?.alert == .protocolVersion)
 
-        var client = TLSConnection(client: clientConfiguration(), random: SeededEntropy(seed: 11))
+        // Our client offering TLS 1.3 and 1.2 refuses a TLS 1.2 answer carrying the downgrade
+        // sentinel (RFC 8446 section 4.1.3); one offering TLS 1.3 only refuses any TLS 1.2 answer.
         let hello = try Self.clientHello()
+        var renegotiable = TLSExtensions()
+        renegotiable.append(.renegotiationInfo, [0])
+        renegotiable.append(.extendedMasterSecret, [])
+        for sentinel in [TLSServerHello.downgradeTLS12, TLSServerHello.downgradeTLS11] {
+            var client = TLSConnection(client: clientConfiguration(), random: SeededEntropy(seed: 11))
+            _ = client.start()
+            let tls12 = TLSServerHello(random: [UInt8](repeating: 1, count: 24) + sentinel, sessionID: hello.sessionID,
+                                       cipherSuite: .ecdheECDSAWithAES128GCMSHA256, extensions: renegotiable)
+            #expect(client.receive(Self.record(.handshake, tls12.message.bytes), now: Self.now).error?.alert == .illegalParameter)
+        }
+        var thirteenOnly = clientConfiguration()
+        thirteenOnly.versions = [.tls13]
+        var strictClient = TLSConnection(client: thirteenOnly, random: SeededEntropy(seed: 11))
+        _ = strictClient.start()
+        let plain = TLSServerHello(random: [UInt8](repeating: 1, count: 32), sessionID: hello.sessionID,
+                                   cipherSuite: .ecdheECDSAWithAES128GCMSHA256, extensions: renegotiable)
+        #expect(strictClient.receive(Self.record(.handshake, plain.message.bytes), now: Self.now).error?.alert == .protocolVersion)
+        // A TLS 1.2 server without the extended master secret is refused.
+        var client = TLSConnection(client: clientConfiguration(), random: SeededEntropy(seed: 12))
         _ = client.start()
-        let tls12 = TLSServerHello(random: [UInt8](repeating: 1, count: 24) + TLSServerHello.downgradeTLS12, sessionID: hello.sessionID,
-                                   cipherSuite: .ecdheECDSAWithAES128GCMSHA256, extensions: TLSExtensions())
-        let output = client.receive(Self.record(.handshake, tls12.message.bytes), now: Self.now)
-        #expect(output.error?.alert == .protocolVersion)
+        var weakExtensions = TLSExtensions()
+        weakExtensions.append(.renegotiationInfo, [0])
+        let weakHello = TLSServerHello(random: [UInt8](repeating: 1, count: 32), sessionID: [], cipherSuite: .ecdheECDSAWithAES128GCMSHA256,
+                                       extensions: weakExtensions)
+        #expect(client.receive(Self.record(.handshake, weakHello.message.bytes), now: Self.now).error?.alert == .handshakeFailure)
     }
 
     @Test("out of order: Finished first, application data first, an empty handshake record, a bad alert")

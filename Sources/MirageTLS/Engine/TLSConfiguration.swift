@@ -143,6 +143,11 @@ public struct TLSClientConfiguration {
     public var serverName: String?
     public var verifier: any TLSCertificateVerifier
     public var cipherSuites = TLSCipherSuite.tls13Suites
+    /// The versions offered: TLS 1.3, and TLS 1.2 for servers without it (ECDHE with AEADs, the
+    /// extended master secret required, a downgrade sentinel refused).
+    public var versions: [TLSProtocolVersion] = [.tls13, .tls12]
+    /// The TLS 1.2 suites offered, in our preference.
+    public var tls12CipherSuites = TLSCipherSuite.tls12Suites
     public var groups = TLSNamedGroup.supported
     /// The groups the first ClientHello carries a key share for (a server wanting another
     /// asks with a HelloRetryRequest).

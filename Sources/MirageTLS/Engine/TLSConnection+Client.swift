@@ -14,18 +14,28 @@ extension TLSConnection {
         var keys: [TLSEphemeralKey] = []
         for group in configuration.keyShareGroups { keys.append(try TLSEphemeralKey(group: group, random: random)) }
         ephemeralKeys = keys
+        let offers12 = configuration.versions.contains(.tls12)
         var extensions = TLSExtensions()
         if let name = configuration.serverName { extensions.append(.serverName, TLSServerName(hostName: name).extensionData) }
-        extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient([.tls13]))
+        extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient(offers12 ? [.tls13, .tls12] : [.tls13]))
         extensions.append(.supportedGroups, TLSCodePointList.encode(configuration.groups.map { $0.rawValue }))
-        extensions.append(.signatureAlgorithms, TLSCodePointList.encode(configuration.signatureSchemes.map { $0.rawValue }))
+        // TLS 1.2 servers with RSA keys may sign with PKCS #1 v1.5; TLS 1.3 never accepts it.
+        let schemes = configuration.signatureSchemes + (offers12 ? [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512] : [])
+        extensions.append(.signatureAlgorithms, TLSCodePointList.encode(schemes.map { $0.rawValue }))
         extensions.append(.keyShare, TLSKeyShare.encodeClient(keys.map { TLSKeyShareEntry(group: $0.group, keyExchange: $0.share) }))
+        if offers12 {
+            // RFC 7627, RFC 5746 (an empty renegotiated_connection), RFC 8422 (uncompressed points).
+            extensions.append(.extendedMasterSecret, [])
+            extensions.append(.renegotiationInfo, [0])
+            extensions.append(.ecPointFormats, [1, 0])
+        }
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
         }
         var hello = TLSClientHello(random: randomBytes(32),
                                    sessionID: configuration.middleboxCompatibility ? randomBytes(32) : [],
-                                   cipherSuites: configuration.cipherSuites, extensions: extensions)
+                                   cipherSuites: configuration.cipherSuites + (offers12 ? configuration.tls12CipherSuites : []),
+                                   extensions: extensions)
         if let ticket = configuration.resumption, ticket.isUsable(at: currentTime),
            configuration.cipherSuites.contains(where: { $0.parameters?.hash == ticket.cipherSuite.parameters?.hash }) {
             hello = offering(ticket, in: hello, after: nil)
@@ -37,6 +47,10 @@ extension TLSConnection {
     }
 
     mutating func clientHandle(_ message: TLSHandshakeMessage, now: WallTime, into output: inout TLSOutput) throws(TLSError) {
+        if isTLS12, phase != .connected {
+            try clientHandle12(message, now: now, into: &output)
+            return
+        }
         switch (phase, message.type) {
         case (.waitServerHello(let retried), .serverHello):
             try clientReceiveServerHello(message, retried: retried, into: &output)
@@ -60,9 +74,11 @@ extension TLSConnection {
     private mutating func clientReceiveServerHello(_ message: TLSHandshakeMessage, retried: Bool, into output: inout TLSOutput) throws(TLSError) {
         guard let configuration = client, let hello = clientHello else { throw TLSError(.internalError, "no ClientHello") }
         let serverHello = try TLSServerHello(message)
-        // A server that does not select TLS 1.3 offers an older version we do not speak.
+        // A server that does not select TLS 1.3 answers in TLS 1.2 (if we offered it) or older.
         guard let versionData = serverHello.extensions[.supportedVersions] else {
-            throw TLSError(.protocolVersion, "the server does not speak TLS 1.3")
+            guard !retried else { throw .illegal("a TLS 1.2 ServerHello after a HelloRetryRequest") }
+            try clientReceiveServerHello12(serverHello, message: message)
+            return
         }
         guard try TLSSupportedVersions.decodeServer(versionData) == .tls13 else { throw .illegal("the server selected a version not offered") }
         guard serverHello.legacyVersion == .tls12 else { throw .illegal("legacy_version \(serverHello.legacyVersion.rawValue)") }
@@ -207,7 +223,9 @@ extension TLSConnection {
     private mutating func clientReceiveCertificateVerify(_ message: TLSHandshakeMessage) throws(TLSError) {
         guard let configuration = client, let key = peerPublicKey else { throw TLSError(.internalError, "no server key") }
         let verify = try TLSCertificateVerify(message)
-        guard configuration.signatureSchemes.contains(verify.scheme) else { throw .illegal("signature scheme \(verify.scheme.rawValue) was not offered") }
+        guard configuration.signatureSchemes.contains(verify.scheme), TLSSignatureScheme.handshakeSchemes.contains(verify.scheme) else {
+            throw .illegal("signature scheme \(verify.scheme.rawValue) was not offered for TLS 1.3")
+        }
         let content = TLSCertificateVerify.signedContent(server: true, transcriptHash: transcript?.hash ?? [])
         guard TLSSignatures.isValid(verify.signature, content: content, scheme: verify.scheme, key: key) else {
             throw TLSError(.decryptError, "the server's CertificateVerify does not verify")

@@ -22,7 +22,7 @@ extension TLSConnection {
             }
             reader = next
             pendingReader = nil
-            phase = .waitClientFinished12
+            phase = role == .server ? .waitClientFinished12 : .waitServerFinished12
         case .changeCipherSpec:
             // Middlebox compatibility (RFC 8446 section 5): one byte 0x01, unprotected, between
             // the first ClientHello and the peer's Finished; dropped.
@@ -128,8 +128,8 @@ extension TLSConnection {
                 output.sessionTickets.append(TLSSessionTicket(ticket: ticket.ticket, preSharedKey: key, cipherSuite: suite, ageAdd: ticket.ageAdd,
                                                               lifetime: ticket.lifetime, received: currentTime, serverName: client?.serverName))
             }
-        case .clientHello where isTLS12 && role == .server:
-            // Renegotiation is refused (RFC 5746 section 4.4): a warning, and the connection goes on.
+        case .clientHello where isTLS12 && role == .server, .helloRequest where isTLS12 && role == .client:
+            // Renegotiation is refused (RFC 5746 section 4.4, 4.2): a warning, and the connection goes on.
             try seal(TLSAlert(level: .warning, description: .noRenegotiation).bytes, type: .alert, into: &output)
         default:
             throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) after the handshake")

@@ -29,6 +29,11 @@ public struct TLSConnection {
         case waitClientKeyExchange
         case waitChangeCipherSpec
         case waitClientFinished12
+        /// TLS 1.2, the client (RFC 5246 section 7.3): after the ServerHello.
+        case waitServerCertificate12
+        case waitServerKeyExchange
+        case waitServerHelloDone
+        case waitServerFinished12
         case connected
         case closed
     }
@@ -85,8 +90,9 @@ public struct TLSConnection {
     // The server's handshake.
     var retryGroup: TLSNamedGroup?
 
-    /// The TLS 1.2 handshake's state (RFC 5246 section 7.3).
+    /// The TLS 1.2 handshake's state (RFC 5246 section 7.3): a server's, a client's.
     var tls12: TLS12Handshake?
+    var clientTLS12: TLS12ClientHandshake?
 
     // Resumption.
     /// The PSK in use, when the handshake resumed a session.
