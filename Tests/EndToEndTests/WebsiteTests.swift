@@ -111,7 +111,28 @@ extension EndToEnd {
                                                + resolve + ["https://localhost:\(httpsPort)/"])
             #expect(untrusted.status == 60, "curl trusting the system's CAs: \(untrusted.status) \(untrusted.errorOutput)")
             #expect(serverLog().contains("[http] GET /index.html 200 "), "no request line logged:\n\(serverLog().suffix(2000))")
+            try checkTLSPeers(namespace, host: host, httpsPort: httpsPort, authority: authority)
             #expect(server.isRunning, "the website exited:\n\(serverLog().suffix(2000))")
+        }
+
+        /// OpenSSL's and GnuTLS's command-line clients, validating the chain against the
+        /// development CA, fetch a page in TLS 1.3 and in TLS 1.2: the interop matrix on each path
+        /// (host sockets, our stack over tap, the hvt guest).
+        func checkTLSPeers(_ namespace: NetworkNamespace, host: String, httpsPort: Int, authority: String) throws {
+            let request = "printf 'GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n'"
+            for (version, openssl, gnutls) in [("TLS 1.3", "-tls1_3", "+VERS-TLS1.3"), ("TLS 1.2", "-tls1_2", "+VERS-TLS1.2")] {
+                let viaOpenSSL = try namespace.exec(["/bin/sh", "-c", "\(request) | timeout 10 openssl s_client -connect \(host):\(httpsPort) "
+                                                     + "-servername localhost -verify_return_error -CAfile \(authority) \(openssl) -quiet"])
+                #expect(viaOpenSSL.output.hasPrefix("HTTP/1.1 200 OK"), "openssl s_client \(version): \(viaOpenSSL.output.prefix(200)) \(viaOpenSSL.errorOutput.suffix(500))")
+                // gnutls-cli ends at the end of its input: the input stays open until the answer is in.
+                let viaGnuTLS = try namespace.exec(["/bin/sh", "-c", "(\(request); sleep 2) | timeout 10 gnutls-cli --x509cafile \(authority) "
+                                                    + "--verify-hostname=localhost --sni-hostname=localhost --priority NORMAL:-VERS-ALL:\(gnutls) "
+                                                    + "-p \(httpsPort) \(host)"])
+                // Its session line, "- Description: (TLS1.3-X.509)-(ECDHE-X25519)-...", names the version.
+                let description = "- Description: (" + (version == "TLS 1.3" ? "TLS1.3" : "TLS1.2")
+                #expect(viaGnuTLS.output.contains("HTTP/1.1 200 OK") && (viaGnuTLS.output + viaGnuTLS.errorOutput).contains(description),
+                        "gnutls-cli \(version): \(viaGnuTLS.output.suffix(600)) \(viaGnuTLS.errorOutput.suffix(300))")
+            }
         }
 
         @Test("HTTPS (--tls=true): unix, the host's sockets")

@@ -9,7 +9,7 @@ enum X509Name {
     /// The form of `name` (a Name's SEQUENCE contents, RFC 5280 section 4.1.2.4) in which names
     /// section 7.1 calls equal are equal bytes. A name that does not read stands for itself.
     static func comparable(_ name: [UInt8]) -> [UInt8] {
-        do {
+        do throws(CryptoError) {
             var names = DERReader(name, context: "a name")
             var result: [UInt8] = []
             while !names.isAtEnd {
@@ -18,7 +18,7 @@ enum X509Name {
                 while !relative.isAtEnd {
                     var attribute = try relative.sequence()
                     let type = try attribute.read(DERReader.Tag.objectIdentifier)
-                    guard let tag = attribute.nextTag else { throw CryptoError.malformedEncoding(what: "an attribute without a value") }
+                    guard let tag = attribute.nextTag else { throw .malformedEncoding(what: "an attribute without a value") }
                     let value = try attribute.read(tag)
                     try attribute.finish()
                     let isString = tag == DERReader.Tag.printableString.rawValue || tag == DERReader.Tag.utf8String.rawValue
