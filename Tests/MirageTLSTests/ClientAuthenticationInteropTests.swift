@@ -113,15 +113,9 @@ struct ClientAuthenticationInteropTests {
             let served = try OpenSSLInteropTests.serve(
                 authorities.workspace, configuration: try authorities.server(), keyLog: keyLog, peer: "/usr/bin/unshare",
                 arguments: { socket in
-                    ["--net", "/bin/sh", "-c", """
-                        ip link set lo up
-                        timeout 15 socat TCP-LISTEN:4433,bind=127.0.0.1,reuseaddr UNIX-CONNECT:\(socket) & bridge=$!
-                        trap 'kill $bridge 2>/dev/null' EXIT TERM
-                        sleep 0.3
-                        timeout 15 gnutls-cli --insecure --sni-hostname example.org \
-                            --x509certfile \(authorities.path)/\(name).crt --x509keyfile \(authorities.path)/\(name).key \
-                            --priority NORMAL:-VERS-ALL:+VERS-\(version) -p 4433 127.0.0.1
-                        """]
+                    PeerInteropTests.gnutlsClient(toSocket: socket, options: "--insecure --sni-hostname example.org "
+                        + "--x509certfile \(authorities.path)/\(name).crt --x509keyfile \(authorities.path)/\(name).key "
+                        + "--priority NORMAL:-VERS-ALL:+VERS-\(version)")
                 }, environment: ["SSLKEYLOGFILE": keyLog])
             #expect(served.clientSaw.contains("world"), "gnutls-cli \(name) \(version) printed \(served.clientSaw.suffix(300))")
             #expect(served.peerCertificates == [try authorities.der(name)], "gnutls-cli \(name) \(version)")

@@ -114,6 +114,18 @@ struct PeerInteropTests {
     /// Whether this machine can make a network namespace (root, and `unshare`).
     static var canMakeNamespace: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") }
 
+    /// `unshare` arguments running `gnutls-cli OPTIONS` in a namespace of its own against the
+    /// Unix-domain socket our server listens on, bridged to 127.0.0.1:4433 there by socat.
+    static func gnutlsClient(toSocket socket: String, options: String) -> [String] {
+        ["--net", "/bin/sh", "-c", """
+            ip link set lo up
+            timeout 15 socat TCP-LISTEN:4433,bind=127.0.0.1,reuseaddr UNIX-CONNECT:\(socket) & bridge=$!
+            trap 'kill $bridge 2>/dev/null' EXIT TERM
+            sleep 0.3
+            timeout 15 gnutls-cli \(options) -p 4433 127.0.0.1
+            """]
+    }
+
     @Test("gnutls-cli as a client of our server, and gnutls-serv as a server for our client, each in a namespace of its own")
     func gnutls() throws {
         guard Self.canMakeNamespace, FileManager.default.isExecutableFile(atPath: "/usr/bin/gnutls-cli") else {
@@ -126,14 +138,7 @@ struct PeerInteropTests {
             let served = try OpenSSLInteropTests.serve(
                 workspace, configuration: try Self.serverConfiguration(workspace, certificate), keyLog: keyLog, peer: "/usr/bin/unshare",
                 arguments: { socket in
-                    ["--net", "/bin/sh", "-c", """
-                        ip link set lo up
-                        timeout 15 socat TCP-LISTEN:4433,bind=127.0.0.1,reuseaddr UNIX-CONNECT:\(socket) & bridge=$!
-                        trap 'kill $bridge 2>/dev/null' EXIT TERM
-                        sleep 0.3
-                        timeout 15 gnutls-cli --insecure --sni-hostname example.org --alpn http/1.1 \
-                            --priority NORMAL:-VERS-ALL:+VERS-\(version) -p 4433 127.0.0.1
-                        """]
+                    Self.gnutlsClient(toSocket: socket, options: "--insecure --sni-hostname example.org --alpn http/1.1 --priority NORMAL:-VERS-ALL:+VERS-\(version)")
                 }, environment: ["SSLKEYLOGFILE": keyLog])
             #expect(served.clientSaw.contains("world"), "gnutls-cli \(version) printed \(served.clientSaw.suffix(300))")
             Self.expectKeysMatch(served.ourKeys, served.theirKeys, "gnutls-cli \(version), \(certificate)", tls12: version == "TLS1.2")
