@@ -34,6 +34,13 @@ struct TLS12ClientTests {
             pair.toClient += pair.server.send(Array("pong".utf8))
             pair.pump(piece: piece)
             #expect(pair.serverReceived == Array("ping".utf8) && pair.clientReceived == Array("pong".utf8))
+            // Full-size records both ways: 2^14 bytes of plaintext, nonce and tag beyond it.
+            let large = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+            pair.toServer += pair.client.send(large)
+            pair.toClient += pair.server.send(large)
+            pair.pump(piece: piece == nil ? nil : 1000)
+            #expect(pair.errors.isEmpty, "\(pair.errors)")
+            #expect(pair.serverReceived.suffix(large.count) == large[...] && pair.clientReceived.suffix(large.count) == large[...])
         }
     }
 

@@ -22,6 +22,8 @@ extension TLSConnection {
             }
             reader = next
             pendingReader = nil
+            // A protected TLS 1.2 fragment carries its explicit nonce and tag beyond 2^14 bytes.
+            records.maximumFragment = TLSRecord.maximumProtected12
             phase = role == .server ? .waitClientFinished12 : .waitServerFinished12
         case .changeCipherSpec:
             // Middlebox compatibility (RFC 8446 section 5): one byte 0x01, unprotected, between
