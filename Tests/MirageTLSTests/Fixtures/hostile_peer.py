@@ -5,10 +5,13 @@ own TLSConnection; as a hostile one it crafts hellos and records with tlslite-ng
 classes, then breaks them.
 
     hostile_peer.py SOCKET CASE
+    hostile_peer.py SOCKET serve-tls13|serve-tls12 CERT KEY
 
 SOCKET is the path of a Unix-domain socket our server listens on. Prints one line: for a good
 case what the server answered (`answered world`), for a hostile one the alert the server sent
 (`alert decode_error`), or `closed` when it closed without one, or `silent` when it said nothing.
+With `serve-*` tlslite-ng is the server instead: it listens on SOCKET with the PEM certificate
+and key, completes one handshake of that version, and echoes the first line it reads.
 """
 import os
 import socket
@@ -17,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.environ.get("MIRAGE_PYTHON_PEERS", ""))
 
-from tlslite.api import HandshakeSettings, TLSConnection  # noqa: E402
+from tlslite.api import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey  # noqa: E402
 from tlslite.constants import (AlertDescription, CipherSuite, ContentType, ExtensionType,  # noqa: E402
                                GroupName, HandshakeType, SignatureScheme)
 from tlslite.extensions import (ClientKeyShareExtension, KeyShareEntry, SignatureAlgorithmsExtension,  # noqa: E402
@@ -127,8 +130,36 @@ def good_handshake(path, version):
     tls.close()
 
 
+def serve(path, version, certificate, key):
+    chain = X509CertChain()
+    chain.parsePemList(open(certificate).read())
+    private_key = parsePEMKey(open(key).read(), private=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.path.exists(path):
+        os.unlink(path)
+    listener.bind(path)
+    listener.listen(1)
+    connection, _ = listener.accept()
+    tls = TLSConnection(connection)
+    settings = HandshakeSettings()
+    settings.minVersion = settings.maxVersion = version
+    tls.handshakeServer(certChain=chain, privateKey=private_key, settings=settings)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = tls.read()
+        if not chunk:
+            break
+        line += chunk
+    tls.write(line)
+    print("served %s %s" % (line.decode().strip(), tls.getVersionName()))
+    tls.close()
+
+
 def main():
     path, case = sys.argv[1], sys.argv[2]
+    if case in ("serve-tls13", "serve-tls12"):
+        serve(path, (3, 4) if case == "serve-tls13" else (3, 3), sys.argv[3], sys.argv[4])
+        return
     if case in ("good-tls13", "good-tls12"):
         good_handshake(path, (3, 4) if case == "good-tls13" else (3, 3))
         return
