@@ -44,6 +44,27 @@ struct TLS12ClientTests {
         }
     }
 
+    @Test("every TLS 1.2 suite × group × the server's signature scheme (RSA-PSS and PKCS #1 v1.5 for RSA keys)",
+          arguments: TLSCipherSuite.tls12Suites)
+    func suitesGroupsSchemes(suite: TLSCipherSuite) {
+        let rsa = suite.parameters?.authentication == .rsa
+        let schemes: [[TLSSignatureScheme]] = rsa ? [TLSSignatureScheme.handshakeSchemes, [.rsaPSSRSAESHA384], [.ecdsaSecp256r1SHA256]] : [TLSSignatureScheme.handshakeSchemes]
+        for group in TLSNamedGroup.supported {
+            for offered in schemes {
+                var client = clientConfiguration()
+                client.tls12CipherSuites = [suite]
+                client.groups = [group] + (group == .secp256r1 ? [] : [.secp256r1])  // an ECDSA P-256 certificate needs its curve offered
+                client.keyShareGroups = [group]
+                client.signatureSchemes = offered
+                var server = Self.server(rsa ? TestKeys.rsa : TestKeys.p256)
+                server.groups = [group]
+                var pair = TLSPair(client: client, server: server)
+                pair.handshake()
+                #expect(pair.errors.isEmpty && pair.client.version == .tls12, "\(suite.rawValue) \(group.rawValue) \(offered.map(\.rawValue)): \(pair.errors)")
+            }
+        }
+    }
+
     @Test("a server of both versions is answered in TLS 1.3; a TLS 1.2 server's groups and the client's shares need not meet")
     func versionChoice() {
         var both = TLSPair(client: clientConfiguration(), server: Self.server(TestKeys.p256, versions: [.tls13, .tls12]))
