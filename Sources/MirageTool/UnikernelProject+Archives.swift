@@ -8,7 +8,8 @@ extension UnikernelProject {
     func writeArchives(record: ConfigurationRecord, log: (String) -> Void) throws(ToolError) {
         for archive in try configuredGenerator(target: record.target).archives() {
             let files = try crunchedFiles(in: archive.folder, of: archive.device, reading: false).map(\.path).sorted()
-            // In the build's scratch folder: beside the wiring it would be a file SwiftPM warns of.
+            // In a hidden folder of the wiring, which SwiftPM skips: beside it, it would be a file
+            // SwiftPM warns of.
             let list = wiringDirectory + "/.build-\(record.target.rawValue)/\(archive.device.name).files"
             try write(files.map { $0 + "\n" }.joined(), to: list)
             let output = directory + "/" + archive.path

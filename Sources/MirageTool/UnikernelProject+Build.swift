@@ -33,16 +33,17 @@ extension UnikernelProject {
         // the missing declarations. With --triple equal to the host's it also writes its
         // plugin-tools plan over that file, and the next build fails with "unknown build
         // description". Removing the plan makes it plan again, which takes well under a second.
-        let scratch = wiringDirectory + (target.isEmbedded ? "/.build-\(target.rawValue)" : "/.build")
+        let scratch = sharedBuildDirectory(for: target)
         try? FileManager.default.removeItem(atPath: scratch + "/" + configuration + ".yaml")
+        // For the reason above the bin path is computed rather than asked of
+        // `swift build --show-bin-path`.
+        swiftBuild += ["--scratch-path", scratch]
         if target.isEmbedded {
-            // For the reason above the bin path is computed rather than asked of
-            // `swift build --show-bin-path`.
-            swiftBuild += ["--triple", Self.guestTriple, "--scratch-path", scratch]
+            swiftBuild += ["--triple", Self.guestTriple]
             environment["SWIFT_EMBEDDED"] = "1"
             binPath = scratch + "/" + Self.guestTriple + "/" + configuration
         } else {
-            binPath = wiringDirectory + "/.build/" + configuration
+            binPath = scratch + "/" + configuration
         }
         let status = try Shell.stream(swiftBuild + ["--product", record.name], environment: environment)
         guard status == 0 else { throw ToolError("error: building \(record.name) failed (swift build exited \(status))") }
@@ -63,6 +64,14 @@ extension UnikernelProject {
         log("built \(relative(image))")
         return image
     }
+    /// SwiftPM's build folder for every unikernel of this checkout and `target`:
+    /// `.build-mirage/build/<target>` in the checkout. The libraries (MirageNet, MirageTLS and the
+    /// rest) compile once there, and each further unikernel, or another configuration of the same
+    /// one, compiles only its own code. SwiftPM locks the folder, so two builds at once take turns.
+    func sharedBuildDirectory(for target: Target) -> String {
+        repository.cacheDirectory + "/build/" + target.rawValue
+    }
+
     /// The triple guests build for: the one whose Embedded Swift has `_Concurrency` (PLATFORM-NOTES.md).
     static let guestTriple = "x86_64-unknown-linux-gnu"
 
@@ -70,12 +79,10 @@ extension UnikernelProject {
     /// checks its command line against).
     func finishGuestImage(_ linked: String, into image: String, target: Target) throws(ToolError) {
         let devices = try configuredGenerator(target: target).tenderDevices()
-        // Inside the build's scratch folder: a file beside the wiring would be an unhandled
-        // source file to SwiftPM ("found 1 file(s) which are unhandled").
+        // In a hidden folder of the wiring, which SwiftPM skips: a file beside the wiring would
+        // be an unhandled source file to it ("found 1 file(s) which are unhandled").
         let manifest = wiringDirectory + "/.build-\(target.rawValue)/devices.txt"
-        guard FileManager.default.createFile(atPath: manifest, contents: Data(devices.map { $0 + "\n" }.joined().utf8)) else {
-            throw ToolError("cannot write \(manifest)")
-        }
+        try write(devices.map { $0 + "\n" }.joined(), to: manifest)
         let objcopy = try Shell.capture([
             "llvm-objcopy", "--strip-all", "--remove-section=.swift_ast",
             "--add-section", ".mirage.devices=" + manifest,
