@@ -55,6 +55,18 @@ def tcp_header(flags, options):
 write("tcp-header", "syn", tcp_header(0x02, b"\x02\x04\x05\xb4\x01\x03\x03\x07\x04\x02\x08\x0a" + u32(1) + u32(0)))
 write("tcp-header", "sack", tcp_header(0x10, b"\x01\x01\x05\x12" + u32(100) + u32(200) + u32(300) + u32(400)))
 
+# dhcp-message: dnsmasq's OFFER (server, lease, T1, T2, mask, broadcast, router, DNS, domain),
+# and an ACK whose options continue in `file` and `sname` (option overload).
+def bootreply(options, sname=b"", file=b""):
+    fixed = bytes([2, 1, 6, 0]) + u32(0x3903F326) + u16(0) + u16(0x8000) + bytes(4) + bytes([10, 0, 0, 50, 10, 0, 0, 1]) + bytes(4)
+    fixed += bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56]) + bytes(10)
+    return fixed + sname.ljust(64, b"\0") + file.ljust(128, b"\0") + bytes([99, 130, 83, 99]) + options
+write("dhcp-message", "offer", bootreply(bytes([53, 1, 2, 54, 4, 10, 0, 0, 1, 51, 4]) + u32(3600) + bytes([58, 4]) + u32(1800)
+      + bytes([59, 4]) + u32(3150) + bytes([1, 4, 255, 255, 255, 0, 28, 4, 10, 0, 0, 255, 3, 4, 10, 0, 0, 1, 6, 8, 10, 0, 0, 1, 9, 9, 9, 9, 15, 11])
+      + b"example.org" + bytes([255])))
+write("dhcp-message", "ack-overloaded", bootreply(bytes([53, 1, 5, 52, 1, 3, 255]), sname=bytes([51, 4]) + u32(120) + bytes([12, 3]) + b"abc" + bytes([255]),
+      file=bytes([54, 4, 10, 0, 0, 1, 1, 4, 255, 255, 0, 0, 255])))
+
 # HTTP: pieces of at most 64 bytes, each length-prefixed.
 def pieces(text, size=20):
     return b"".join(piece(text[i:i + size]) for i in range(0, len(text), size))
