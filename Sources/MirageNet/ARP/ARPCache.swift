@@ -53,9 +53,9 @@ public struct ARPCache {
     }
 
     public let configuration: Configuration
-    public let address: IPv4Address
+    public private(set) var address: IPv4Address
     /// Our network: only senders on it are learnt.
-    public let network: IPv4Prefix
+    public private(set) var network: IPv4Prefix
     public let mac: MACAddress
     private var entries: [IPv4Address: Entry] = [:]
     /// Each entry's expiry or next request, earliest first; an item is current while it equals
@@ -147,6 +147,8 @@ public struct ARPCache {
     /// from senders on our network and duplicate-address probes (RFC 5227), and releases the
     /// packets that were waiting for the sender.
     public mutating func receive(_ packet: ARPPacket, now: Instant) -> [ARPAction] {
+        // Without an address (before DHCP binds one) there is nothing to answer or learn for.
+        guard !address.isUnspecified else { return [] }
         var actions: [ARPAction] = []
         let sender = packet.senderProtocol
         let forUs = packet.targetProtocol == address
@@ -178,6 +180,19 @@ public struct ARPCache {
             actions.append(.send(reply, to: packet.senderHardware))
         }
         return actions
+    }
+
+    /// Moves the cache to another address and network (a DHCP lease, or none: 0.0.0.0/32): every
+    /// entry is forgotten, with the packets that waited for one (counted in ``droppedPackets``).
+    public mutating func changeInterface(to interface: IPv4Prefix) {
+        for entry in entries.values {
+            if case let .pending(_, _, waiting) = entry { droppedPackets += UInt64(waiting.count) }
+        }
+        entries = [:]
+        deadlines = DeadlineHeap()
+        evictionOrder = [DeadlineHeap<IPv4Address>](repeating: DeadlineHeap(), count: 3)
+        address = interface.address
+        network = interface
     }
 
     /// Retries requests that are due, gives up on addresses that did not answer, and forgets

@@ -44,10 +44,10 @@ public struct IPv4Interface {
         public var isBroadcast: Bool
     }
 
-    /// Our address and the on-link network.
-    public let network: IPv4Prefix
+    /// Our address and the on-link network; 0.0.0.0/32 before DHCP gives one.
+    public private(set) var network: IPv4Prefix
     /// Where packets for other networks go; without one, only the on-link network is reachable.
-    public let gateway: IPv4Address?
+    public private(set) var gateway: IPv4Address?
     /// The link's MTU.
     public let mtu: Int
     var reassembler: IPv4Reassembler
@@ -74,9 +74,21 @@ public struct IPv4Interface {
 
     public var address: IPv4Address { network.address }
 
+    /// Whether the interface has an address: until DHCP binds one it has 0.0.0.0, takes packets to
+    /// any address (a DHCP server may send its offer to the address it offers, RFC 2131 section
+    /// 4.1) and routes only to the broadcast address.
+    public var isConfigured: Bool { !network.address.isUnspecified }
+
+    /// Moves the interface to another address and network, forgetting the path MTUs learnt.
+    public mutating func changeNetwork(to network: IPv4Prefix, gateway: IPv4Address?) {
+        self.network = network
+        self.gateway = gateway
+        pathMTU = [:]
+    }
+
     /// Whether `destination` is the limited broadcast address or the network's.
     public func isBroadcast(_ destination: IPv4Address) -> Bool {
-        destination == .broadcast || destination == network.broadcast
+        destination == .broadcast || isConfigured && destination == network.broadcast
     }
 
     // MARK: Input
@@ -93,7 +105,7 @@ public struct IPv4Interface {
             return .dropped(.invalid(error))
         }
         let isBroadcast = isBroadcast(header.destination)
-        guard header.destination == address || isBroadcast else { return .dropped(.notForUs) }
+        guard header.destination == address || isBroadcast || !isConfigured else { return .dropped(.notForUs) }
         // The network's broadcast address is a host's address on a /31 or /32 (RFC 3021).
         guard !header.source.isBroadcast, !header.source.isMulticast,
               header.source != network.broadcast || network.length >= 31 else {
@@ -114,8 +126,8 @@ public struct IPv4Interface {
     /// The next hop for `destination` (RFC 1122 section 3.3.1): itself when on-link or broadcast,
     /// else the gateway; nil when unreachable.
     public func nextHop(for destination: IPv4Address) -> IPv4Address? {
-        if destination == .broadcast || network.contains(destination) { return destination }
-        return gateway
+        if destination == .broadcast || isConfigured && network.contains(destination) { return destination }
+        return isConfigured ? gateway : nil
     }
 
     /// The MTU towards `destination`: the path MTU when one was learnt, else the link's.

@@ -40,6 +40,7 @@ extension StackCore {
     private mutating func receiveARP(_ payload: PacketBuffer, now: Instant) {
         do {
             let packet = try payload.withUnsafeBytes { (bytes) throws(WireError) in try ARPPacket.parse(bytes) }
+            if watchedAddress != nil { watchForConflict(packet) }
             for action in arp.receive(packet, now: now) { perform(action) }
             countARP()
         } catch {

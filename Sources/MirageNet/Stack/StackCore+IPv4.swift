@@ -24,6 +24,11 @@ extension StackCore {
     /// - Parameter packet: the packet it came in, for an ICMP error to quote; nil when reassembled.
     private mutating func deliver(_ header: IPv4Header, payload: PacketBuffer, packet: PacketBuffer?,
                                   isBroadcast: Bool, now: Instant) {
+        // Without an address, only the DHCP client's datagrams are taken (receiveUDP checks the port).
+        guard isConfigured || header.protocol == .udp else {
+            statistics.notForUs += 1
+            return
+        }
         switch header.protocol {
         case .icmp: receiveICMP(header, payload: payload, isBroadcast: isBroadcast, now: now)
         case .udp: receiveUDP(header, payload: payload, packet: packet, isBroadcast: isBroadcast, now: now)

@@ -6,13 +6,20 @@ extension StackCore {
     /// the datagram came to a broadcast address or in fragments.
     mutating func receiveUDP(_ header: IPv4Header, payload: PacketBuffer, packet: PacketBuffer?,
                              isBroadcast: Bool, now: Instant) {
+        if !isConfigured {
+            let port = payload.withUnsafeBytes { $0.count >= UDPHeader.headerLength ? $0.bigEndian(UInt16.self, at: 2) : 0 }
+            guard port == Self.dhcpClientPort else {
+                statistics.notForUs += 1
+                return
+            }
+        }
         switch udp.receive(payload, from: header) {
         case let .queued(port):
             statistics.udpDatagramsReceived += 1
             changes.udpPorts.insert(port)
         case .portUnreachable:
             statistics.udpNoPort += 1
-            if !isBroadcast, let packet {
+            if !isBroadcast, isConfigured, let packet {
                 sendICMPError(.destinationUnreachable(code: ICMPv4Header.UnreachableCode.port, nextHopMTU: 0),
                               about: packet, to: header.source, now: now)
             }

@@ -24,7 +24,7 @@ import MirageCore
 /// ``DirectStack`` with its sockets, ``StackConfiguration``, ``StackStatistics`` and
 /// ``StackBootKeys``.
 public struct StackCore {
-    public let configuration: StackConfiguration
+    public internal(set) var configuration: StackConfiguration
     public let mac: MACAddress
     public let mtu: Int
     /// The work the network device does for us: completing checksums, cutting large TCP segments.
@@ -46,6 +46,9 @@ public struct StackCore {
     var holdingAcknowledgments = false
     /// Connections that held an ACK, for ``sendHeldAcknowledgments(now:)``.
     var heldAcknowledgments: [ConnectionID] = []
+    /// The address an ARP probe asked about (``probeAddress(_:)``), and the conflicts seen on it.
+    var watchedAddress: IPv4Address?
+    var addressConflicts: [IPv4Address] = []
 
     /// - Parameters:
     ///   - key: 16 random bytes' worth of secret for ISNs, SYN cookies and ports.
@@ -119,6 +122,7 @@ public struct StackCore {
 
     /// Announces our address (gratuitous ARP, RFC 5227 section 3): call once at start.
     public mutating func start(now: Instant) {
+        guard isConfigured else { return }
         perform(arp.announcement)
     }
 
