@@ -12,9 +12,10 @@ extension DirectStack where Device == HVTNetworkDevice, Clock == HVTMonotonicClo
     /// the tender's business (`--net:NAME=TAP` on its command line), not a boot argument. The
     /// stack's caps not given as boot arguments are scaled to the guest's memory (`--mem` of the
     /// tender).
-    public static func overTender(network name: String, platform: HVTPlatform, arguments: BootArguments) throws(HVTNetworkError) -> HVTDirectStack {
+    /// With `--ipv4=dhcp` it returns once DHCP has bound a lease.
+    public static func overTender(network name: String, platform: HVTPlatform, arguments: BootArguments) async throws(HVTNetworkError) -> HVTDirectStack {
         let device = try HVTNetworkDevice.connect(name: name, platform: platform)
-        return HVTDirectStack(device: device, clock: platform.monotonicClock, entropy: HVTEntropy(),
-                              configuration: StackBootKeys.configuration(arguments, memory: Int(bootInfo().pointee.memory_size)))
+        return await StackBootKeys.start(device: device, clock: platform.monotonicClock, entropy: HVTEntropy(),
+                                         arguments: arguments, memory: Int(bootInfo().pointee.memory_size))
     }
 }

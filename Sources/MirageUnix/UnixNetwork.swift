@@ -38,7 +38,8 @@ extension PcapFileSink {
 extension DirectStack where Device == CapturingNetworkDevice<TapDevice, PcapFileSink, UnixWallClock>, Clock == UnixMonotonicClock {
     /// Opens the tap device that `--net:NAME` names, wraps it for `--pcap`, and starts the stack
     /// with `--ipv4` and `--ipv4-gateway`.
-    public static func overTap(network name: String, platform: UnixPlatform, arguments: BootArguments) throws(UnixNetworkError) -> UnixDirectStack {
+    /// With `--ipv4=dhcp` it returns once DHCP has bound a lease.
+    public static func overTap(network name: String, platform: UnixPlatform, arguments: BootArguments) async throws(UnixNetworkError) -> UnixDirectStack {
         let entropy = UnixEntropy()
         let tapName = arguments.value("net:\(name)", as: String.self)
         let tap: TapDevice
@@ -52,7 +53,6 @@ extension DirectStack where Device == CapturingNetworkDevice<TapDevice, PcapFile
             do { sink = try PcapFileSink(path: path) } catch { throw .pcap(error) }
         }
         let device = CapturingNetworkDevice(tap, sink: sink, clock: platform.wallClock)
-        return UnixDirectStack(device: device, clock: platform.monotonicClock, entropy: entropy,
-                               configuration: StackBootKeys.configuration(arguments))
+        return await StackBootKeys.start(device: device, clock: platform.monotonicClock, entropy: entropy, arguments: arguments)
     }
 }

@@ -121,7 +121,7 @@ struct WiringTests {
         #expect(try hvt.tenderDevices() == ["net:service"])
         #expect(try hvt.tapNetworks() == ["service"])
         let main = try hvt.mainSwift()
-        #expect(main.contains("try HVTDirectStack.overTender(network: \"service\", platform: platform, arguments: arguments)"))
+        #expect(main.contains("try await HVTDirectStack.overTender(network: \"service\", platform: platform, arguments: arguments)"))
         #expect(main.contains("    StackBootKeys.ipv4,\n    StackBootKeys.gateway,\n"))
         #expect(!main.contains("TapDevice.bootKey"), "the tap is the tender's, not a boot argument")
         #expect(main.contains("import MirageNet\n"))

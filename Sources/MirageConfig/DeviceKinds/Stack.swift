@@ -29,7 +29,7 @@ extension DeviceKind {
             return DeviceImplementation(
                 summary: "UnixDirectStack, our stack over the tap device --net:\(device.name)=TAP",
                 bootKeys: directStackBootKeys + ["TapDevice.bootKey(network: \(swiftLiteral(device.name)))", "PcapFileSink.bootKey"],
-                connect: "try UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
+                connect: "try await UnixDirectStack.overTap(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
                 errorType: "UnixNetworkError",
                 usesTap: true)
         },
@@ -42,7 +42,7 @@ extension DeviceKind {
             return DeviceImplementation(
                 summary: "HVTDirectStack, our stack over the tender's net device --net:\(device.name)=TAP",
                 bootKeys: directStackBootKeys,
-                connect: "try HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
+                connect: "try await HVTDirectStack.overTender(network: \(swiftLiteral(device.name)), platform: platform, arguments: arguments)",
                 errorType: "HVTNetworkError",
                 tenderDevice: TenderDevice(kind: .net, name: device.name),
                 usesTap: true)

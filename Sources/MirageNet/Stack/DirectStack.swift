@@ -32,6 +32,14 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     private var loggedAt: Instant? = nil
     /// When the timer task must run to log changes held back by the once-a-second rule.
     private var pendingLogAt: Instant? = nil
+    /// The DHCP client, when the address comes from DHCP (``acquireAddress(_:seed:)``).
+    var dhcp: DHCPClient?
+    /// The lease in use, when the address came from DHCP.
+    public internal(set) var lease: DHCPLease?
+    /// Tasks waiting for the first lease.
+    let dhcpBound = WaitQueue()
+    /// DHCP messages that could not be parsed.
+    public internal(set) var dhcpMalformed: UInt64 = 0
 
     /// Creates the stack and starts it: announces the address and starts receiving.
     public init(device: Device, clock: Clock, entropy: any EntropySource, configuration: StackConfiguration) {
@@ -43,7 +51,8 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         core.start(now: clock.now())
         Task { await self.receiveLoop() }
         Task { await self.timerLoop() }
-        Self.log.info("IPv4 \(configuration.address) on \(device.mac), MTU \(device.mtu)"
+        Self.log.info((configuration.address == StackCore.unconfigured ? "IPv4 from DHCP" : "IPv4 \(configuration.address)")
+            + " on \(device.mac), MTU \(device.mtu)"
             + (configuration.gateway.map { ", gateway \($0)" } ?? "")
             + (device.offloads.contains(.tcpSegmentation) ? ", TCP segmentation offload" : ""))
         Self.log.debug(configuration.capsSummary)
@@ -121,6 +130,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// Wakes the tasks whose connections, listeners or ports changed, transmits the frames the
     /// core queued (in order, one transmitter at a time), and re-arms the timer.
     func flush() async {
+        if dhcp != nil { serviceDHCP() }
         if !corked.isEmpty {
             let now = clock.now()
             for id in corked { core.push(id, now: now) }
@@ -128,7 +138,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         }
         core.drainChanges { changes in wake(changes) }
         core.moveFrames(into: &pendingFrames)
-        alarm.set(core.nextDeadline.earliest(pendingLogAt))
+        alarm.set(core.nextDeadline.earliest(pendingLogAt).earliest(dhcp?.nextDeadline))
         guard !transmitting else { return }
         transmitting = true
         while pendingHead < pendingFrames.count {

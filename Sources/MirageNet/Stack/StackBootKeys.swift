@@ -4,21 +4,44 @@ import MirageRuntime
 /// The boot arguments of a direct stack, the same on every target (MirageOS's `--ipv4` and
 /// `--ipv4-gateway`).
 public enum StackBootKeys {
-    /// `--ipv4=ADDRESS/PREFIX`: our address and on-link network.
-    public static let ipv4 = BootKey("ipv4", of: IPv4Prefix.self,
-                                     default: IPv4Prefix(address: IPv4Address(10, 0, 0, 2), length: 24),
-                                     documentation: "The stack's IPv4 address and network.", group: .network)
+    /// `--ipv4=ADDRESS/PREFIX`: our address and on-link network; `--ipv4=dhcp`: from a DHCP
+    /// server (``DirectStack/acquireAddress(_:seed:)``).
+    public static let ipv4 = BootKey("ipv4", of: IPv4Assignment.self,
+                                     default: IPv4Assignment.fixed(IPv4Prefix(address: IPv4Address(10, 0, 0, 2), length: 24)),
+                                     documentation: "The stack's IPv4 address and network, or dhcp to ask a DHCP server.",
+                                     group: .network)
     /// `--ipv4-gateway=ADDRESS`: where packets for other networks go.
     public static let gateway = BootKey("ipv4-gateway", of: IPv4Address.self,
                                         documentation: "The IPv4 gateway (none: only the local network is reachable).",
                                         group: .network)
 
+    /// How the boot arguments say the address comes: fixed, or from DHCP.
+    public static func assignment(_ arguments: BootArguments) -> IPv4Assignment {
+        arguments.value("ipv4", as: IPv4Assignment.self)
+    }
+
+    /// Creates a direct stack as the boot arguments describe it and, with `--ipv4=dhcp`, returns
+    /// once DHCP has bound a lease. `seed` is drawn from the stack's entropy.
+    public static func start<Device: NetworkDevice, Clock: MonotonicClock>(
+        device: Device, clock: Clock, entropy: any EntropySource, arguments: BootArguments, memory: Int? = nil
+    ) async -> DirectStack<Device, Clock> {
+        let stack = DirectStack(device: device, clock: clock, entropy: entropy, configuration: configuration(arguments, memory: memory))
+        if case .dhcp = assignment(arguments) {
+            await stack.acquireAddress(seed: entropy.next())
+        }
+        return stack
+    }
+
     /// The stack configuration the boot arguments describe.
     /// - Parameter memory: the guest's memory in bytes, when the caps should be scaled to it
     ///   (``StackConfiguration/scaleLimits(toMemory:)``); a cap given as a boot argument wins.
     public static func configuration(_ arguments: BootArguments, memory: Int? = nil) -> StackConfiguration {
-        var configuration = StackConfiguration(address: arguments.value("ipv4", as: IPv4Prefix.self),
-                                               gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
+        var configuration: StackConfiguration
+        switch assignment(arguments) {
+        case .dhcp: configuration = StackConfiguration(address: StackCore.unconfigured)
+        case let .fixed(prefix):
+            configuration = StackConfiguration(address: prefix, gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
+        }
         if let memory { configuration.scaleLimits(toMemory: memory) }
         applyLimits(arguments, to: &configuration, givenOnly: memory != nil)
         return configuration

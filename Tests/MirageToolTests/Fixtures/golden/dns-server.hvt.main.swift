@@ -27,7 +27,7 @@ let arguments = Mirage.boot(platform, unikernel: "dns-server", keys: [
 
 Mirage.run(platform) {
     guard let stackService = await Mirage.connect("stack:service", { () throws(HVTNetworkError) in
-        try HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
+        try await HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
     let kvZones = CrunchStore(files: kvZonesFiles)
     let monotonicClockDefault = platform.monotonicClock

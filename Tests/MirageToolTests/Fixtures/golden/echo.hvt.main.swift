@@ -25,7 +25,7 @@ let arguments = Mirage.boot(platform, unikernel: "echo", keys: [
 
 Mirage.run(platform) {
     guard let stackService = await Mirage.connect("stack:service", { () throws(HVTNetworkError) in
-        try HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
+        try await HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
     let unikernel = Echo(stackService, connect: arguments.value("connect", as: String.self), bytes: arguments.value("bytes", as: Int.self))
     return await Mirage.start(unikernel)

@@ -30,7 +30,7 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
 
 Mirage.run(platform) {
     guard let stackService = await Mirage.connect("stack:service", { () throws(HVTNetworkError) in
-        try HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
+        try await HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
     let tlsCertificates = TLSStack(disabledOver: stackService)
     guard let kvHtdocs = await Mirage.connect("kv:htdocs", { () throws(TarError) in

@@ -31,7 +31,7 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
 
 Mirage.run(platform) {
     guard let stackService = await Mirage.connect("stack:service", { () throws(HVTNetworkError) in
-        try HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
+        try await HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
     let kvCertificates = CrunchStore(files: kvCertificatesFiles)
     guard let tlsCertificates = await Mirage.connect("tls:certificates", { () throws(TLSCredentialsError) in
