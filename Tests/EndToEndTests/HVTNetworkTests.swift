@@ -67,7 +67,7 @@ extension EndToEnd {
             let image = try EchoImages.image(target: "hvt")
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let server = try namespace.start([tender, "--net:service=tap0", "--", image], log: log)
+            let server = try namespace.start([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], log: log)
             try waitUntilListening(log, server)
             server.terminate()
             server.waitUntilExit()

@@ -4,10 +4,10 @@ import MirageRuntime
 /// The boot arguments of a direct stack, the same on every target (MirageOS's `--ipv4` and
 /// `--ipv4-gateway`).
 public enum StackBootKeys {
-    /// `--ipv4=ADDRESS/PREFIX`: our address and on-link network; `--ipv4=dhcp`: from a DHCP
-    /// server (``DirectStack/acquireAddress(_:seed:)``).
-    public static let ipv4 = BootKey("ipv4", of: IPv4Assignment.self,
-                                     default: IPv4Assignment.fixed(IPv4Prefix(address: IPv4Address(10, 0, 0, 2), length: 24)),
+    /// `--ipv4=ADDRESS/PREFIX`: our address and on-link network; `--ipv4=dhcp`, the default:
+    /// from a DHCP server (``DirectStack/acquireAddress(_:seed:)``), as every cloud and home
+    /// network hands addresses out.
+    public static let ipv4 = BootKey("ipv4", of: IPv4Assignment.self, default: IPv4Assignment.dhcp,
                                      documentation: "The stack's IPv4 address and network, or dhcp to ask a DHCP server.",
                                      group: .network)
     /// `--ipv4-gateway=ADDRESS`: where packets for other networks go.
