@@ -105,3 +105,11 @@ public protocol UDPStack: AnyObject {
     /// Binds `port` on every local address; port 0 picks a free ephemeral port.
     func bind(port: UInt16) throws(FlowError) -> Socket
 }
+
+/// A stack with one IPv4 address of its own that it can name (our stack; the host's sockets have
+/// as many as the host). A service that puts its own address in what it sends, as a DHCP server
+/// does in its identifier (RFC 2131 section 4.3.1), needs it.
+public protocol IPv4AddressedStack: AnyObject {
+    /// The address and its network; 0.0.0.0/32 while the stack has none (waiting for DHCP).
+    var ipv4Network: IPv4Prefix { get }
+}

@@ -5,7 +5,7 @@ import MirageRuntime
 /// `Tcpip_stack_direct`). One task receives frames, one runs the core's timers; application calls
 /// go into the core and wait on its changes. It implements ``TCPStack`` and ``UDPStack``, as the
 /// host-socket stack does, so an application runs on either.
-public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TCPStack, UDPStack {
+public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TCPStack, UDPStack, IPv4AddressedStack {
     public typealias Connection = DirectTCPConnection<Device, Clock>
     public typealias Listener = DirectTCPListener<Device, Clock>
     public typealias Socket = DirectUDPSocket<Device, Clock>
@@ -64,6 +64,8 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// What the stack holds on its peers' behalf now, each beside its cap.
     public var holdings: StackHoldings { core.holdings }
     public var address: IPv4Address { core.address }
+    /// The address and its network (``StackCore/unconfigured`` while DHCP has bound none).
+    public var ipv4Network: IPv4Prefix { core.configuration.address }
 
     // MARK: Tasks
 
