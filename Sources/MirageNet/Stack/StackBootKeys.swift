@@ -15,6 +15,13 @@ public enum StackBootKeys {
                                         documentation: "The IPv4 gateway (none: only the local network is reachable).",
                                         group: .network)
 
+    /// `--dhcp-probes=N`: the ARP probes sent for a leased address, 200 ms apart, before it is
+    /// used (RFC 5227 section 2.1.1; an answer declines it). 0 skips the check, as dhcpcd's
+    /// `noarp` does; at most 10.
+    public static let dhcpProbes = BootKey("dhcp-probes", of: Int.self, default: 2,
+                                           documentation: "ARP probes for a DHCP lease's address before it is used, 200 ms apart (0: none).",
+                                           group: .network)
+
     /// How the boot arguments say the address comes: fixed, or from DHCP.
     public static func assignment(_ arguments: BootArguments) -> IPv4Assignment {
         arguments.value("ipv4", as: IPv4Assignment.self)
@@ -27,7 +34,9 @@ public enum StackBootKeys {
     ) async -> DirectStack<Device, Clock> {
         let stack = DirectStack(device: device, clock: clock, entropy: entropy, configuration: configuration(arguments, memory: memory))
         if case .dhcp = assignment(arguments) {
-            await stack.acquireAddress(seed: entropy.next())
+            var settings = DHCPClient.Configuration()
+            settings.addressProbes = Swift.min(Swift.max(arguments.value("dhcp-probes", as: Int.self), 0), 10)
+            await stack.acquireAddress(settings, seed: entropy.next())
         }
         return stack
     }

@@ -12,6 +12,7 @@ let arguments = Mirage.boot(platform, unikernel: "echo", keys: [
     BootKey("bytes", of: Int.self, default: 1048576, documentation: "How many bytes the client sends."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.dhcpProbes,
     StackBootKeys.tcpConnections,
     StackBootKeys.tcpTimeWait,
     StackBootKeys.tcpOrphans,
