@@ -67,6 +67,19 @@ write("dhcp-message", "offer", bootreply(bytes([53, 1, 2, 54, 4, 10, 0, 0, 1, 51
 write("dhcp-message", "ack-overloaded", bootreply(bytes([53, 1, 5, 52, 1, 3, 255]), sname=bytes([51, 4]) + u32(120) + bytes([12, 3]) + b"abc" + bytes([255]),
       file=bytes([54, 4, 10, 0, 0, 1, 1, 4, 255, 255, 0, 0, 255])))
 
+# ipv6-packet: scapy-built packets: an echo request, a neighbour solicitation and a router
+# advertisement (with link-layer address, MTU and prefix options), and a UDP datagram behind
+# hop-by-hop and destination options.
+write("ipv6-packet", "echo", bytes.fromhex("6000000000103a40fe800000000000000000000000000001fe800000000000000000000000000002"
+                                           "8000dee5123400016162636465666768"))
+write("ipv6-packet", "neighbor-solicitation", bytes.fromhex("6000000000203aff fe800000000000000000000000000001 ff0200000000000000000001ff000002"
+                                                            "87007a9700000000fe8000000000000000000000000000020101020000000001".replace(" ", "")))
+write("ipv6-packet", "router-advertisement", bytes.fromhex("6000000000403aff fe800000000000000000000000000001 ff020000000000000000000000000001".replace(" ", "")
+                                                           + "8600b2774048070800007530000003e8010102000000000105010000000005dc030440c0000151800000384000000000"
+                                                           "20010db8000100000000000000000000"))
+write("ipv6-packet", "extension-headers", bytes.fromhex("60000000001a0040 20010db8000000000000000000000001 20010db8000000000000000000000002".replace(" ", "")
+                                                        + "3c00050200000100" + "1100010400000000" + "0035003500080000" + "0000"))
+
 # HTTP: pieces of at most 64 bytes, each length-prefixed.
 def pieces(text, size=20):
     return b"".join(piece(text[i:i + size]) for i in range(0, len(text), size))

@@ -17,4 +17,10 @@ extension UnsafeMutableRawBufferPointer {
     func store(_ address: IPv4Address, at offset: Int) {
         storeBigEndian(address.value, at: offset)
     }
+
+    @inlinable
+    func store(_ address: IPv6Address, at offset: Int) {
+        storeBigEndian(address.high, at: offset)
+        storeBigEndian(address.low, at: offset + 8)
+    }
 }

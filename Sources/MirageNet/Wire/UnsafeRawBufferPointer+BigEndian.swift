@@ -17,4 +17,9 @@ extension UnsafeRawBufferPointer {
     func ipv4Address(at offset: Int) -> IPv4Address {
         IPv4Address(value: bigEndian(UInt32.self, at: offset))
     }
+
+    @inlinable
+    func ipv6Address(at offset: Int) -> IPv6Address {
+        IPv6Address(high: bigEndian(UInt64.self, at: offset), low: bigEndian(UInt64.self, at: offset + 8))
+    }
 }
