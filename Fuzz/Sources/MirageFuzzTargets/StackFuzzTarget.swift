@@ -163,7 +163,8 @@ struct StackFuzzRun {
         } else {
             let connection = sent.keys.isEmpty ? nil : Array(sent.keys)[input.below(sent.count)]
             let quotedSequence = connection.map { sent[$0]!.next &- UInt32(input.uint16()) } ?? input.uint32()
-            let destination = connection?.remoteAddress ?? source
+            let destination: IPv4Address
+            if case let .v4(address)? = connection?.remoteAddress { destination = address } else { destination = source }
             let ports = connection.map { ($0.localPort, $0.remotePort) } ?? (80, 40000)
             var quoted = [UInt8](repeating: 0, count: 28)
             quoted.withUnsafeMutableBytes { raw in

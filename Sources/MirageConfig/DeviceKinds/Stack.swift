@@ -13,7 +13,7 @@ public enum NetworkMode: String, CaseIterable, Codable, Sendable {
 }
 
 /// The boot keys of our stack on every target: its addresses and its limits (`StackBootKeys`).
-let directStackBootKeys = ["StackBootKeys.ipv4", "StackBootKeys.gateway", "StackBootKeys.dhcpProbes"] + [
+let directStackBootKeys = ["StackBootKeys.ipv4", "StackBootKeys.gateway", "StackBootKeys.ipv6", "StackBootKeys.ipv6Gateway", "StackBootKeys.dhcpProbes"] + [
     "tcpConnections", "tcpTimeWait", "tcpOrphans", "tcpHalfOpen", "tcpReceiveMemory", "reassemblyMemory", "arpEntries",
     "pathMTUEntries", "udpQueueMemory",
 ].map { "StackBootKeys." + $0 }

@@ -24,8 +24,7 @@ public struct ICMPv4Responder {
     public let errorBurst: Int
     /// How fast the bucket refills, in errors per second.
     public let errorsPerSecond: Int
-    private var tokens: Double
-    private var tokensUpdated: Instant
+    private var bucket: TokenBucket
 
     /// The largest error message: it quotes as much of the offending packet as fits in 576
     /// octets of IP packet (RFC 1812 section 4.3.2.3).
@@ -35,8 +34,7 @@ public struct ICMPv4Responder {
     public init(errorBurst: Int, errorsPerSecond: Int, now: Instant) {
         self.errorBurst = errorBurst
         self.errorsPerSecond = errorsPerSecond
-        tokens = Double(errorBurst)
-        tokensUpdated = now
+        bucket = TokenBucket(burst: errorBurst, perSecond: errorsPerSecond, now: now)
     }
 
     /// Takes a received message.
@@ -75,11 +73,7 @@ public struct ICMPv4Responder {
     /// - Returns: the ICMP message, with room in front for the IPv4 and Ethernet headers; nil when
     ///   rate-limited.
     public mutating func error(_ message: ICMPv4Header.Message, about packet: PacketBuffer, now: Instant) -> PacketBuffer? {
-        let elapsed = Double((now - tokensUpdated).totalNanoseconds) / 1e9
-        tokens = Swift.min(Double(errorBurst), tokens + elapsed * Double(errorsPerSecond))
-        tokensUpdated = now
-        guard tokens >= 1 else { return nil }
-        tokens -= 1
+        guard bucket.take(now: now) else { return nil }
         let quoted = Swift.min(packet.count, Self.largestError - ICMPv4Header.headerLength)
         var buffer = PacketBuffer(capacity: 64 + ICMPv4Header.headerLength + quoted, headroom: 64)
         buffer.appendZeros(ICMPv4Header.headerLength)

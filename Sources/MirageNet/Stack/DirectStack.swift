@@ -139,6 +139,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
             corked.removeAll(keepingCapacity: true)
         }
         core.drainChanges { changes in wake(changes) }
+        if core.takeIPv6AddressChange() { logIPv6Addresses() }
         core.moveFrames(into: &pendingFrames)
         alarm.set(core.nextDeadline.earliest(pendingLogAt).earliest(dhcp?.nextDeadline))
         guard !transmitting else { return }
@@ -158,6 +159,13 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
             core.moveFrames(into: &pendingFrames)
         }
         transmitting = false
+    }
+
+    /// Logs the IPv6 addresses in one line when they change (one becomes usable, expires, or is
+    /// found a duplicate).
+    private func logIPv6Addresses() {
+        let addresses = core.ipv6Addresses
+        Self.log.info("IPv6 " + (addresses.isEmpty ? "without addresses" : addresses.map { $0.description }.joined(separator: ", ")))
     }
 
     /// Has the timer task flush soon, for callers that cannot wait (deinitialisers, `close()`).
@@ -204,8 +212,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// Opens a connection; fails with ``FlowError/refused`` on a reset, ``FlowError/timedOut``
     /// when the SYN retransmissions run out, ``FlowError/unreachable`` without a route.
     public func connect(to remote: Endpoint) async throws(FlowError) -> Connection {
-        guard case let .v4(address) = remote.address else { throw .unreachable }
-        let id = try core.connect(to: address, port: remote.port, now: clock.now())
+        let id = try core.connect(to: remote.address, port: remote.port, now: clock.now())
         await flush()
         while true {
             guard let tcp = core.status(of: id) else { throw .refused }

@@ -19,7 +19,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
         }
     }
 
-    public var remote: Endpoint { Endpoint(.v4(id.remoteAddress), port: id.remotePort) }
+    public var remote: Endpoint { id.remote }
 
     /// The connection's state machine, for tests and statistics.
     public var state: TCPConnection? { stack.core.connection(id) }

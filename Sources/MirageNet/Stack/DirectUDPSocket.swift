@@ -20,8 +20,7 @@ public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>
     }
 
     public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
-        guard case let .v4(address) = destination.address else { throw .unreachable }
-        try stack.core.sendUDP(payload, from: port, to: address, port: destination.port, now: stack.clock.now())
+        try stack.core.sendUDP(payload, from: port, to: destination.address, port: destination.port, now: stack.clock.now())
         await stack.flush()
     }
 

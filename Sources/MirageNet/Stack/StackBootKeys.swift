@@ -1,8 +1,8 @@
 import MirageCore
 import MirageRuntime
 
-/// The boot arguments of a direct stack, the same on every target (MirageOS's `--ipv4` and
-/// `--ipv4-gateway`).
+/// The boot arguments of a direct stack, the same on every target (MirageOS's `--ipv4`,
+/// `--ipv4-gateway`, `--ipv6` and `--ipv6-gateway`).
 public enum StackBootKeys {
     /// `--ipv4=ADDRESS/PREFIX`: our address and on-link network; `--ipv4=dhcp`, the default:
     /// from a DHCP server (``DirectStack/acquireAddress(_:seed:)``), as every cloud and home
@@ -14,6 +14,16 @@ public enum StackBootKeys {
     public static let gateway = BootKey("ipv4-gateway", of: IPv4Address.self,
                                         documentation: "The IPv4 gateway (none: only the local network is reachable).",
                                         group: .network)
+
+    /// `--ipv6=ADDRESS/PREFIX|auto|none`: IPv6 beside IPv4; `auto`, the default, takes a
+    /// link-local address and forms others from routers' advertisements (SLAAC).
+    public static let ipv6 = BootKey("ipv6", of: IPv6Assignment.self, default: IPv6Assignment.automatic,
+                                     documentation: "The stack's IPv6 address and prefix, auto (link-local and SLAAC) or none.",
+                                     group: .network)
+    /// `--ipv6-gateway=ADDRESS`: a default IPv6 router given by hand, beside advertised ones.
+    public static let ipv6Gateway = BootKey("ipv6-gateway", of: IPv6Address.self,
+                                            documentation: "An IPv6 default router (else those that advertise themselves).",
+                                            group: .network)
 
     /// `--dhcp-probes=N`: the ARP probes sent for a leased address, 200 ms apart, before it is
     /// used (RFC 5227 section 2.1.1; an answer declines it). 0 skips the check, as dhcpcd's
@@ -51,6 +61,8 @@ public enum StackBootKeys {
         case let .fixed(prefix):
             configuration = StackConfiguration(address: prefix, gateway: arguments.optionalValue("ipv4-gateway", as: IPv4Address.self))
         }
+        configuration.ipv6 = IPv6Configuration(mode: arguments.value("ipv6", as: IPv6Assignment.self).mode,
+                                               gateway: arguments.optionalValue("ipv6-gateway", as: IPv6Address.self))
         if let memory { configuration.scaleLimits(toMemory: memory) }
         applyLimits(arguments, to: &configuration, givenOnly: memory != nil)
         return configuration

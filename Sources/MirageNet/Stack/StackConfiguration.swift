@@ -8,6 +8,8 @@ public struct StackConfiguration: Sendable {
     public var address: IPv4Prefix
     /// Where packets for other networks go; without one, only the on-link network is reachable.
     public var gateway: IPv4Address?
+    /// IPv6 beside IPv4: addresses (link-local and SLAAC by default), the neighbour cache.
+    public var ipv6 = IPv6Configuration()
     public var tcp = TCPConfiguration()
     public var arp = ARPCache.Configuration()
     public var reassembly = IPv4Reassembler.Configuration()

@@ -18,12 +18,12 @@ extension StackCore {
     /// its peer would never hear from it again. Listeners and bound UDP ports stay. A new address
     /// is announced with a gratuitous ARP (RFC 5227 section 2.3).
     public mutating func changeAddress(to network: IPv4Prefix, gateway: IPv4Address?, now: Instant) {
-        if network.address != address {
+        let addressChanged = network.address != address
+        if addressChanged {
             for id in Array(tcp.connections.keys) {
                 updateConnection(id, now: now) { $0.abort(now: now) }
             }
         }
-        let addressChanged = network.address != address
         configuration.address = network
         configuration.gateway = gateway
         ipv4.changeNetwork(to: network, gateway: gateway)

@@ -1,8 +1,8 @@
 import MirageCore
 
 extension StackCore {
-    /// Ethernet demultiplexing (RFC 894): ARP and IPv4 to us or to broadcast; the rest is counted
-    /// and dropped.
+    /// Ethernet demultiplexing (RFC 894, RFC 2464): ARP and IPv4 to us or to broadcast, IPv6 to
+    /// us or to a group we joined; the rest is counted and dropped.
     mutating func receiveFrame(_ frame: PacketBuffer, now: Instant) {
         let header: EthernetHeader
         do {
@@ -11,7 +11,8 @@ extension StackCore {
             count(error)
             return
         }
-        guard header.destination == mac || header.destination == .broadcast else {
+        guard header.destination == mac || header.destination == .broadcast
+            || header.destination.isMulticast && header.etherType == .ipv6 && ipv6.acceptsMulticast(header.destination) else {
             statistics.notForUs += 1
             return
         }
@@ -24,6 +25,7 @@ extension StackCore {
         switch header.etherType {
         case .arp: receiveARP(payload, now: now)
         case .ipv4: receiveIPv4(payload, now: now)
+        case .ipv6: receiveIPv6(payload, now: now)
         default: statistics.unsupported += 1
         }
     }

@@ -19,7 +19,7 @@ extension StackCore {
                 return
             }
             statistics.pathMTUUpdates += 1
-            for id in tcp.connections(to: quoted.destination) {
+            for id in tcp.connections(to: .v4(quoted.destination)) {
                 updateConnection(id, now: now) { $0.reducePathMTU(pathMTU, now: now) }
             }
         case .none:

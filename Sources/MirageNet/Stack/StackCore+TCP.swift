@@ -8,6 +8,12 @@ extension StackCore {
     mutating func receiveTCP(_ header: IPv4Header, payload: PacketBuffer, now: Instant) {
         let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
                                                      protocol: .tcp, length: UInt16(truncatingIfNeeded: payload.count))
+        receiveTCP(payload, from: .v4(header.source), pseudoHeader: pseudo, now: now)
+    }
+
+    /// TCP input over either family: `pseudo` is the sum of the IP pseudo-header the segment came
+    /// under.
+    mutating func receiveTCP(_ payload: PacketBuffer, from source: IPAddress, pseudoHeader pseudo: InternetChecksum, now: Instant) {
         let parsed: (header: TCPHeader, payloadOffset: Int)
         do {
             parsed = try payload.withUnsafeBytes { (bytes) throws(WireError) in
@@ -18,13 +24,13 @@ extension StackCore {
             return
         }
         let segment = TCPSegment(header: parsed.header, payload: payload.slice(parsed.payloadOffset..<payload.count))
-        let id = ConnectionID(remoteAddress: header.source, remotePort: parsed.header.sourcePort,
+        let id = ConnectionID(remoteAddress: source, remotePort: parsed.header.sourcePort,
                               localPort: parsed.header.destinationPort)
         if let index = tcp.index(of: id) {
             updateConnection(id, at: index, now: now) { $0.receive(segment, now: now) }
             return
         }
-        switch tcp.arrive(segment, id: id, mtu: ipv4.mtu(towards: id.remoteAddress), now: now) {
+        switch tcp.arrive(segment, id: id, mtu: transportMTU(towards: id.remoteAddress), now: now) {
         case .opened:
             flushSegments(of: id, now: now)
         case let .cookie(synACK):
@@ -95,7 +101,7 @@ extension StackCore {
     /// there to `destination`, in order; the buffer keeps its storage for the next use. Out of
     /// line: inlined into each of its callers it cost the image 8 KB.
     @discardableResult @inline(never)
-    mutating func sendSegments<Result>(to destination: IPv4Address, now: Instant,
+    mutating func sendSegments<Result>(to destination: IPAddress, now: Instant,
                                        _ fill: (inout TCPDemultiplexer, inout [TCPSegment]) -> Result) -> Result {
         var segments = segmentScratch
         segmentScratch = []
@@ -107,7 +113,7 @@ extension StackCore {
 
     /// Sends `segments` in order, each moved out of the array so that its payload's buffer is
     /// uniquely referenced; leaves the array empty, with its storage.
-    private mutating func sendSegments(_ segments: inout [TCPSegment], to destination: IPv4Address, now: Instant) {
+    private mutating func sendSegments(_ segments: inout [TCPSegment], to destination: IPAddress, now: Instant) {
         guard !segments.isEmpty else { return }
         segments.reverse()
         while let segment = segments.popLast() { sendSegment(segment, to: destination, now: now) }
@@ -120,26 +126,48 @@ extension StackCore {
     /// A segment too long for the path MTU (``IPv4Interface/mtu(towards:)``) is never dropped: the
     /// device cuts it when it can, else it is cut here (RFC 1191 section 6.5's "the TCP layer must
     /// not send segments larger than the path MTU allows"), and counted.
-    mutating func sendSegment(_ segment: consuming TCPSegment, to destination: IPv4Address, now: Instant) {
+    mutating func sendSegment(_ segment: consuming TCPSegment, to destination: IPAddress, now: Instant) {
         let header = segment.header
         var pieceSize = segment.pieceSize
-        let fitting = ipv4.mtu(towards: destination) - IPv4Header.minimumLength - header.length
-        if pieceSize == 0 || pieceSize > fitting, segment.payload.count > fitting, fitting > 0 {
-            statistics.segmentsCutToPathMTU += 1
-            if offloads.contains(.tcpSegmentation), !header.flags.contains(.syn) {
+        let ipHeaderLength: Int
+        let pseudo: InternetChecksum
+        let length = UInt32(header.length + segment.payload.count)
+        switch destination {
+        case let .v4(address):
+            ipHeaderLength = IPv4Header.minimumLength
+            pseudo = IPv4Header.pseudoHeaderChecksum(source: self.address, destination: address, protocol: .tcp,
+                                                     length: UInt16(truncatingIfNeeded: length))
+        case let .v6(address):
+            guard let source = ipv6.sourceAddress(for: address, now: now) else {
+                statistics.unroutable += 1
+                return
+            }
+            ipHeaderLength = IPv6Header.length
+            pseudo = IPv6Header.pseudoHeaderChecksum(source: source, destination: address, protocol: .tcp, length: length)
+        }
+        // The MTU in IPv4 terms less IPv4's header is the room for TCP in either family.
+        let fitting = transportMTU(towards: destination) - IPv4Header.minimumLength - header.length
+        // The device segments TCP over IPv4 only (virtio's GSO_TCPV4): IPv6 segments longer than
+        // one piece are cut here.
+        let deviceCuts = offloads.contains(.tcpSegmentation) && ipHeaderLength == IPv4Header.minimumLength
+        if segment.payload.count > fitting, fitting > 0, pieceSize == 0 || pieceSize > fitting || !deviceCuts {
+            if pieceSize == 0 || pieceSize > fitting { statistics.segmentsCutToPathMTU += 1 }
+            if deviceCuts, !header.flags.contains(.syn) {
                 pieceSize = fitting
             } else {
-                for piece in segment.cut(toPayload: fitting, headroom: TCPConnection.headroom) {
-                    sendSegment(piece, to: destination, now: now)
+                let piece = pieceSize > 0 ? Swift.min(pieceSize, fitting) : fitting
+                for part in segment.cut(toPayload: piece, headroom: TCPConnection.headroom) {
+                    sendSegment(part, to: destination, now: now)
                 }
                 return
             }
         }
+        if !deviceCuts { pieceSize = 0 }
         // Taken out of the consumed segment, the payload's buffer is ours alone: the headers go
         // into its headroom without a copy.
         var buffer = (consume segment).payload
         let headerLength = header.length
-        if buffer.headroom < headerLength + IPv4Header.minimumLength + 18 {
+        if buffer.headroom < headerLength + ipHeaderLength + 18 {
             var roomy = PacketBuffer(capacity: TCPConnection.headroom + buffer.count, headroom: TCPConnection.headroom)
             buffer.withUnsafeBytes { bytes in
                 _ = roomy.append(upTo: bytes.count) { destination in
@@ -150,13 +178,11 @@ extension StackCore {
             buffer = roomy
         }
         buffer.prepend(headerLength)
-        let pseudo = IPv4Header.pseudoHeaderChecksum(source: address, destination: destination, protocol: .tcp,
-                                                     length: UInt16(buffer.count))
         let partial = offloads.contains(.transmitChecksum) || pieceSize > 0
         buffer.withUnsafeMutableBytes { header.emit(into: $0, pseudoHeader: pseudo, partialChecksum: partial) }
         if partial {
-            // Our frames have an untagged Ethernet header and an IPv4 header without options.
-            let transportStart = EthernetHeader.untaggedLength + IPv4Header.minimumLength
+            // Our frames have an untagged Ethernet header and an IP header without options.
+            let transportStart = EthernetHeader.untaggedLength + ipHeaderLength
             buffer.offload.checksumStart = UInt16(transportStart)
             buffer.offload.checksumOffset = UInt16(TCPHeader.Field.checksum)
             if pieceSize > 0 {
@@ -164,6 +190,18 @@ extension StackCore {
                 buffer.offload.headerLength = UInt16(transportStart + headerLength)
             }
         }
-        sendIPv4(consume buffer, protocol: .tcp, to: destination, dontFragment: true, now: now)
+        switch destination {
+        case let .v4(address): sendIPv4(consume buffer, protocol: .tcp, to: address, dontFragment: true, now: now)
+        case let .v6(address): sendIPv6(consume buffer, protocol: .tcp, to: address, now: now)
+        }
+    }
+
+    /// The MTU towards `destination` as TCP counts it, for an IPv4 header of 20 bytes: the MSS
+    /// is this less 40 (``TCPConnection``), so over IPv6 it is the path MTU less 20.
+    func transportMTU(towards destination: IPAddress) -> Int {
+        switch destination {
+        case let .v4(address): ipv4.mtu(towards: address)
+        case let .v6(address): ipv6.mtu(towards: address) - (IPv6Header.length - IPv4Header.minimumLength)
+        }
     }
 }

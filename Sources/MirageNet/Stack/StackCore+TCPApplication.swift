@@ -32,8 +32,16 @@ extension StackCore {
     /// - Throws: ``FlowError/unreachable`` without a route, ``FlowError/addressInUse(port:)`` when
     ///   no ephemeral port is free.
     public mutating func connect(to remote: IPv4Address, port: UInt16, now: Instant) throws(FlowError) -> ConnectionID {
-        guard ipv4.nextHop(for: remote) != nil, !ipv4.isBroadcast(remote) else {
-            throw .unreachable
+        try connect(to: .v4(remote), port: port, now: now)
+    }
+
+    /// Opens a connection to `remote`:`port`, IPv4 or IPv6, from an ephemeral port.
+    public mutating func connect(to remote: IPAddress, port: UInt16, now: Instant) throws(FlowError) -> ConnectionID {
+        switch remote {
+        case let .v4(address):
+            guard ipv4.nextHop(for: address) != nil, !ipv4.isBroadcast(address) else { throw .unreachable }
+        case let .v6(address):
+            guard !address.isMulticast, ipv6.route(to: address, now: now) != nil else { throw .unreachable }
         }
         let start = tcp.secrets.portOffset(remote: remote, remotePort: port) &+ nextEphemeralProbe
         guard let free = EphemeralPorts.search(from: start, isFree: {
@@ -42,7 +50,7 @@ extension StackCore {
         nextEphemeralProbe &+= free.step + 1
         let id = ConnectionID(remoteAddress: remote, remotePort: port, localPort: free.port)
         do {
-            try tcp.open(id, mtu: ipv4.mtu(towards: remote), now: now)
+            try tcp.open(id, mtu: transportMTU(towards: remote), now: now)
         } catch {
             statistics.connectionLimitRefusals += 1
             throw error

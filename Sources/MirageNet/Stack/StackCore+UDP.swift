@@ -13,16 +13,26 @@ extension StackCore {
                 return
             }
         }
-        switch udp.receive(payload, from: header) {
+        let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
+                                                     protocol: .udp, length: UInt16(truncatingIfNeeded: payload.count))
+        receiveUDP(payload, source: .v4(header.source), destination: .v4(header.destination), pseudoHeader: pseudo,
+                   packet: !isBroadcast && isConfigured ? packet : nil, now: now) { core, packet in
+            core.sendICMPError(.destinationUnreachable(code: ICMPv4Header.UnreachableCode.port, nextHopMTU: 0),
+                               about: packet, to: header.source, now: now)
+        }
+    }
+
+    /// UDP input of either family: `pseudo` is the IP pseudo-header's sum; `packet`, when an
+    /// error may quote it, is what `portUnreachable` answers a closed port with.
+    mutating func receiveUDP(_ payload: PacketBuffer, source: IPAddress, destination: IPAddress, pseudoHeader pseudo: InternetChecksum,
+                             packet: PacketBuffer?, now: Instant, portUnreachable: (inout StackCore, PacketBuffer) -> Void) {
+        switch udp.receive(payload, source: source, destination: destination, pseudoHeader: pseudo) {
         case let .queued(port):
             statistics.udpDatagramsReceived += 1
             changes.udpPorts.insert(port)
         case .portUnreachable:
             statistics.udpNoPort += 1
-            if !isBroadcast, isConfigured, let packet {
-                sendICMPError(.destinationUnreachable(code: ICMPv4Header.UnreachableCode.port, nextHopMTU: 0),
-                              about: packet, to: header.source, now: now)
-            }
+            if let packet { portUnreachable(&self, packet) }
         case .queueFull:
             statistics.udpQueueFull += 1
         case let .invalid(error):
@@ -63,6 +73,12 @@ extension StackCore {
     ///   for a payload larger than a datagram can carry.
     public mutating func sendUDP(_ payload: PacketBuffer, from port: UInt16, to destination: IPv4Address,
                                  port destinationPort: UInt16, now: Instant) throws(FlowError) {
+        try sendUDP(payload, from: port, to: .v4(destination), port: destinationPort, now: now)
+    }
+
+    /// Sends one datagram from `port` to an address of either family.
+    public mutating func sendUDP(_ payload: PacketBuffer, from port: UInt16, to destination: IPAddress,
+                                 port destinationPort: UInt16, now: Instant) throws(FlowError) {
         let length = UDPHeader.headerLength + payload.count
         guard length <= IPv4Fragmenter.maximumPayload else { throw .io(code: 90) }
         var datagram = payload
@@ -71,13 +87,22 @@ extension StackCore {
             datagram.append(contentsOf: payload.bytes)
         }
         datagram.prepend(UDPHeader.headerLength)
-        let pseudo = IPv4Header.pseudoHeaderChecksum(source: address, destination: destination, protocol: .udp,
+        let pseudo: InternetChecksum
+        switch destination {
+        case let .v4(address):
+            pseudo = IPv4Header.pseudoHeaderChecksum(source: self.address, destination: address, protocol: .udp,
                                                      length: UInt16(length))
+        case let .v6(address):
+            guard let source = ipv6.sourceAddress(for: address, now: now) else { throw .unreachable }
+            pseudo = IPv6Header.pseudoHeaderChecksum(source: source, destination: address, protocol: .udp, length: UInt32(length))
+        }
         datagram.withUnsafeMutableBytes {
             UDPHeader(sourcePort: port, destinationPort: destinationPort, length: UInt16(length)).emit(into: $0, pseudoHeader: pseudo)
         }
-        guard sendIPv4(datagram, protocol: .udp, to: destination, dontFragment: false, now: now) else {
-            throw .unreachable
+        let sent = switch destination {
+        case let .v4(address): sendIPv4(datagram, protocol: .udp, to: address, dontFragment: false, now: now)
+        case let .v6(address): sendIPv6(datagram, protocol: .udp, to: address, now: now)
         }
+        guard sent else { throw .unreachable }
     }
 }

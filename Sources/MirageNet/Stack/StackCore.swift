@@ -35,6 +35,12 @@ public struct StackCore {
     var icmp: ICMPv4Responder
     var udp: UDPPortTable
     var tcp: TCPDemultiplexer
+    var ipv6: IPv6Interface
+    var neighbors: NeighborCache
+    var icmpv6Errors: TokenBucket
+    var nextIPv6Identification: UInt32
+    /// Whether the IPv6 addresses changed since ``takeIPv6AddressChange()``.
+    var ipv6AddressesChanged = false
     /// Where the next search for an ephemeral port starts, past the offset (RFC 6056 section
     /// 3.3.3's counter).
     var nextEphemeralProbe: UInt32 = 0
@@ -77,6 +83,11 @@ public struct StackCore {
                                secrets: ConnectionSecrets(key: key, local: configuration.address.address),
                                receiveMemoryLimit: configuration.tcpReceiveMemoryLimit,
                                limits: configuration.connectionLimits)
+        ipv6 = IPv6Interface(configuration: configuration.ipv6, mac: mac, mtu: mtu, now: now,
+                             pathMTUEntryLimit: configuration.pathMTUEntryLimit)
+        neighbors = NeighborCache(configuration: configuration.ipv6.neighbors)
+        icmpv6Errors = TokenBucket(burst: configuration.icmpErrorBurst, perSecond: configuration.icmpErrorsPerSecond, now: now)
+        nextIPv6Identification = UInt32(truncatingIfNeeded: key.1 >> 32)
     }
 
     public var address: IPv4Address { configuration.address.address }
@@ -121,7 +132,9 @@ public struct StackCore {
     public var holdsAcknowledgments: Bool { !heldAcknowledgments.isEmpty }
 
     /// Announces our address (gratuitous ARP, RFC 5227 section 3): call once at start.
+    /// Starts IPv6 too: MLD reports and duplicate address detection for its first addresses.
     public mutating func start(now: Instant) {
+        performIPv6Events(now: now)
         guard isConfigured else { return }
         perform(arp.announcement)
     }
@@ -133,6 +146,13 @@ public struct StackCore {
             for action in arp.tick(now: now) { perform(action) }
         }
         ipv4.handleTimers(now: now)
+        if let deadline = ipv6.nextDeadline, deadline <= now {
+            ipv6.handleTimers(now: now)
+            performIPv6Events(now: now)
+        }
+        if let deadline = neighbors.nextDeadline, deadline <= now {
+            for action in neighbors.tick(now: now) { perform(action, now: now) }
+        }
         for id in tcp.connectionsDue(at: now) {
             updateConnection(id, now: now) { $0.handleTimers(now: now) }
         }
@@ -142,7 +162,19 @@ public struct StackCore {
     /// (A mutating getter: the connections are read in place, where iterating over them would
     /// copy each one and retain every buffer it holds.)
     public var nextDeadline: Instant? {
-        mutating get { arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline) }
+        mutating get {
+            arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline)
+                .earliest(ipv6.nextDeadline).earliest(neighbors.nextDeadline)
+        }
+    }
+
+    /// Our IPv6 addresses, tentative ones marked.
+    public var ipv6Addresses: [IPv6InterfaceAddress] { ipv6.addresses }
+
+    /// Whether the IPv6 addresses changed since the last call (for the shell to log them).
+    public mutating func takeIPv6AddressChange() -> Bool {
+        defer { ipv6AddressesChanged = false }
+        return ipv6AddressesChanged
     }
 
     /// Takes one received Ethernet frame.

@@ -37,6 +37,17 @@ public struct StackStatistics: Hashable, Sendable {
     public var orphanLimitResets: UInt64 = 0
     /// Packets we had no route for.
     public var unroutable: UInt64 = 0
+    /// IPv6 packets taken (to our addresses or groups).
+    public var ipv6PacketsReceived: UInt64 = 0
+    /// Neighbour discovery messages that failed its checks (RFC 4861 sections 6.1 and 7.1: hop
+    /// limit not 255, router advertisements from a global source, ...), dropped.
+    public var ndpInvalid: UInt64 = 0
+    /// Router advertisements taken.
+    public var routerAdvertisements: UInt64 = 0
+    public var redirectsIgnored: UInt64 = 0
+    public var neighborAdvertisementsSent: UInt64 = 0
+    /// Advertisements from another node for an address we use.
+    public var ipv6AddressConflicts: UInt64 = 0
     /// ARP entries replaced because the cache was full (``ARPCache/Configuration/entryLimit``).
     public var arpEntriesEvicted: UInt64 = 0
     /// ARP requests for us from senders off our network, answered but not learnt.
@@ -51,5 +62,5 @@ public struct StackStatistics: Hashable, Sendable {
     }
 
     /// Everything dropped as malformed, corrupt or unsupported.
-    public var droppedInput: UInt64 { malformed + badChecksums + unsupported + fragmentsDropped }
+    public var droppedInput: UInt64 { malformed + badChecksums + unsupported + fragmentsDropped + ndpInvalid }
 }

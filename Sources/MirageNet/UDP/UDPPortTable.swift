@@ -67,6 +67,17 @@ public struct UDPPortTable {
     public mutating func receive(_ payload: PacketBuffer, from header: IPv4Header) -> Delivery {
         let pseudo = IPv4Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
                                                      protocol: .udp, length: UInt16(truncatingIfNeeded: payload.count))
+        return receive(payload, source: .v4(header.source), destination: .v4(header.destination), pseudoHeader: pseudo)
+    }
+
+    /// Takes a received datagram of either family: `pseudo` is the sum of the IP pseudo-header
+    /// it came under (RFC 768; RFC 8200 section 8.1, where a zero checksum is invalid).
+    public mutating func receive(_ payload: PacketBuffer, source: IPAddress, destination: IPAddress,
+                                 pseudoHeader pseudo: InternetChecksum) -> Delivery {
+        if case .v6 = source, payload.count >= UDPHeader.headerLength,
+           payload.withUnsafeBytes({ $0.bigEndian(UInt16.self, at: 6) }) == 0 {
+            return .invalid(.badChecksum) // RFC 8200 section 8.1: IPv6 receivers discard a zero checksum
+        }
         let udp: UDPHeader
         do {
             udp = try payload.withUnsafeBytes { (bytes) throws(WireError) in
@@ -79,8 +90,8 @@ public struct UDPPortTable {
         // In place: the queue's array stays uniquely referenced while it grows.
         var data = payload.slice(udp.payloadRange)
         if data.isWasteful { data = data.compacted() } // a small datagram in a large buffer
-        let datagram = Datagram(source: Endpoint(.v4(header.source), port: udp.sourcePort),
-                                destination: Endpoint(.v4(header.destination), port: udp.destinationPort), payload: data)
+        let datagram = Datagram(source: Endpoint(source, port: udp.sourcePort),
+                                destination: Endpoint(destination, port: udp.destinationPort), payload: data)
         let charge = Self.charge(of: datagram)
         let queued = ports.modifyValue(at: index) { port in
             guard port.count < queueLimit, port.charged + charge <= queueMemoryLimit else { return false }

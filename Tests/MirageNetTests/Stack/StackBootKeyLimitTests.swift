@@ -7,7 +7,7 @@ import Testing
 /// the configuration's own, and a count of 0 is taken as 1.
 @Suite("Stack limits as boot arguments")
 struct StackBootKeyLimitTests {
-    static let keys = [StackBootKeys.ipv4, StackBootKeys.gateway] + StackBootKeys.limits
+    static let keys = [StackBootKeys.ipv4, StackBootKeys.gateway, StackBootKeys.ipv6, StackBootKeys.ipv6Gateway] + StackBootKeys.limits
 
     func configuration(_ arguments: [String], memory: Int? = nil) throws -> StackConfiguration {
         guard case let .success(parsed) = BootArguments.parse(arguments, keys: Self.keys) else {

@@ -17,7 +17,12 @@ public struct ConnectionSecrets: Sendable {
         hasher.combine(purpose)
         hasher.combine(local.value)
         hasher.combine(id.localPort)
-        hasher.combine(id.remoteAddress.value)
+        switch id.remoteAddress {
+        case let .v4(address): hasher.combine(address.value)
+        case let .v6(address):
+            hasher.combine(address.high)
+            hasher.combine(address.low)
+        }
         hasher.combine(id.remotePort)
         hasher.combine(extra)
         return hasher.finalize()
@@ -36,7 +41,7 @@ public struct ConnectionSecrets: Sendable {
     }
 
     /// The offset RFC 6056's algorithm 3 starts its ephemeral-port search from for a peer.
-    func portOffset(remote: IPv4Address, remotePort: UInt16) -> UInt32 {
+    func portOffset(remote: IPAddress, remotePort: UInt16) -> UInt32 {
         UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: remote, remotePort: remotePort, localPort: 0), purpose: 3))
     }
 

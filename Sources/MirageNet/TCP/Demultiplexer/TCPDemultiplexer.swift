@@ -140,7 +140,7 @@ struct TCPDemultiplexer {
     }
 
     /// The connections to `remote`, for a path MTU that shrank.
-    func connections(to remote: IPv4Address) -> [ConnectionID] {
+    func connections(to remote: IPAddress) -> [ConnectionID] {
         connections.keys.filter { $0.remoteAddress == remote }
     }
 

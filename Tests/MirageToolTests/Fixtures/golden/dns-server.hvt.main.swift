@@ -14,6 +14,8 @@ let arguments = Mirage.boot(platform, unikernel: "dns-server", keys: [
     BootKey("dns-tcp-connections", of: Int.self, default: 100, documentation: "DNS connections over TCP served at once; past it a new one is closed at once."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.ipv6,
+    StackBootKeys.ipv6Gateway,
     StackBootKeys.dhcpProbes,
     StackBootKeys.tcpConnections,
     StackBootKeys.tcpTimeWait,

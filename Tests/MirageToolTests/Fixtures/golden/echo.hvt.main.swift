@@ -12,6 +12,8 @@ let arguments = Mirage.boot(platform, unikernel: "echo", keys: [
     BootKey("bytes", of: Int.self, default: 1048576, documentation: "How many bytes the client sends."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.ipv6,
+    StackBootKeys.ipv6Gateway,
     StackBootKeys.dhcpProbes,
     StackBootKeys.tcpConnections,
     StackBootKeys.tcpTimeWait,

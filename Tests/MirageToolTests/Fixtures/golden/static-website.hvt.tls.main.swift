@@ -17,6 +17,8 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("hsts", of: Bool.self, default: false, documentation: "Send Strict-Transport-Security over HTTPS (RFC 6797): browsers then use HTTPS only, for a year."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
+    StackBootKeys.ipv6,
+    StackBootKeys.ipv6Gateway,
     StackBootKeys.dhcpProbes,
     StackBootKeys.tcpConnections,
     StackBootKeys.tcpTimeWait,

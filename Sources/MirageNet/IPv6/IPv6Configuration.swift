@@ -1,0 +1,37 @@
+import MirageCore
+
+/// How a direct stack sets up IPv6 (boot arguments `--ipv6` and `--ipv6-gateway`).
+public struct IPv6Configuration: Sendable {
+    /// Where the addresses come from.
+    public enum Mode: Hashable, Sendable {
+        /// No IPv6 at all.
+        case disabled
+        /// A link-local address, and addresses from the prefixes routers advertise (SLAAC,
+        /// RFC 4862); the default, as on Linux.
+        case automatic
+        /// A link-local address and this one (with its on-link prefix); routers' prefixes give
+        /// no addresses.
+        case fixed(IPv6Prefix)
+    }
+
+    public var mode: Mode = .automatic
+    /// A default router given by hand (`--ipv6-gateway`), beside those that advertise.
+    public var gateway: IPv6Address?
+    public var neighbors = NeighborCache.Configuration()
+    /// DupAddrDetectTransmits (RFC 4862 section 5.1): solicitations before an address is used.
+    public var duplicateAddressProbes = 1
+    /// Delay before the first probe. RFC 4862 section 5.4.2 asks for a random one up to 1 s so
+    /// that hosts started together by a power cut do not solicit at once; none by default, as
+    /// a unikernel boots alone and the address is not used before the probe anyway.
+    public var firstProbeDelay: Duration = .milliseconds(0)
+    /// Addresses formed from advertised prefixes, at most: each spoofed prefix would cost one.
+    public var autoconfiguredAddressLimit = 4
+    /// On-link prefixes and default routers kept from advertisements, at most.
+    public var prefixLimit = 8
+    public var routerLimit = 4
+
+    public init(mode: Mode = .automatic, gateway: IPv6Address? = nil) {
+        self.mode = mode
+        self.gateway = gateway
+    }
+}
