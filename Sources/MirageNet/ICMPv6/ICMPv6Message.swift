@@ -21,8 +21,8 @@ public struct ICMPv6Message: Hashable, Sendable {
         case routerAdvertisement(RouterAdvertisement)
         /// Type 135 (section 4.3).
         case neighborSolicitation(target: IPv6Address, options: [NDPOption])
-        /// Type 136 (section 4.4): R, S and O flags.
-        case neighborAdvertisement(target: IPv6Address, router: Bool, solicited: Bool, override: Bool, options: [NDPOption])
+        /// Type 136 (section 4.4).
+        case neighborAdvertisement(NeighborAdvertisement)
         /// Type 137 (section 4.5): read so that it can be ignored knowingly (a host may ignore
         /// redirects; this one does).
         case redirect(target: IPv6Address, destination: IPv6Address)
@@ -52,6 +52,24 @@ public struct ICMPv6Message: Hashable, Sendable {
             self.routerLifetime = routerLifetime
             self.reachableTime = reachableTime
             self.retransmitTimer = retransmitTimer
+            self.options = options
+        }
+    }
+
+    /// A neighbour advertisement's fields (RFC 4861 section 4.4): the target, the R, S and O flags
+    /// and the options.
+    public struct NeighborAdvertisement: Hashable, Sendable {
+        public var target: IPv6Address
+        public var router: Bool
+        public var solicited: Bool
+        public var override: Bool
+        public var options: [NDPOption]
+
+        public init(target: IPv6Address, router: Bool, solicited: Bool, override: Bool, options: [NDPOption]) {
+            self.target = target
+            self.router = router
+            self.solicited = solicited
+            self.override = override
             self.options = options
         }
     }
@@ -110,8 +128,8 @@ public struct ICMPv6Message: Hashable, Sendable {
             guard !target.isMulticast else { throw .malformed(field: "NDP target (multicast)", value: UInt32(truncatingIfNeeded: target.high >> 32)) }
             if type == 135 { return ICMPv6Message(.neighborSolicitation(target: target, options: options)) }
             let flags = bytes[4]
-            return ICMPv6Message(.neighborAdvertisement(target: target, router: flags & 0x80 != 0, solicited: flags & 0x40 != 0,
-                                                        override: flags & 0x20 != 0, options: options))
+            return ICMPv6Message(.neighborAdvertisement(NeighborAdvertisement(
+                target: target, router: flags & 0x80 != 0, solicited: flags & 0x40 != 0, override: flags & 0x20 != 0, options: options)))
         case 137:
             _ = try NDPOption.parse(try after(40))
             return ICMPv6Message(.redirect(target: bytes.ipv6Address(at: 8), destination: bytes.ipv6Address(at: 24)))
@@ -141,9 +159,10 @@ public struct ICMPv6Message: Hashable, Sendable {
             bytes = fixed(134, 0, UInt32(advertisement.currentHopLimit) << 24 | flags << 16 | UInt32(advertisement.routerLifetime))
             bytes += word(advertisement.reachableTime) + word(advertisement.retransmitTimer) + advertisement.options.flatMap { $0.encoded }
         case let .neighborSolicitation(target, options): bytes = fixed(135, 0, 0) + target.bytes + options.flatMap { $0.encoded }
-        case let .neighborAdvertisement(target, router, solicited, override, options):
-            let flags: UInt32 = (router ? 0x80 : 0) | (solicited ? 0x40 : 0) | (override ? 0x20 : 0)
-            bytes = fixed(136, 0, flags << 24) + target.bytes + options.flatMap { $0.encoded }
+        case let .neighborAdvertisement(advertisement):
+            let flags: UInt32 = (advertisement.router ? 0x80 : 0) | (advertisement.solicited ? 0x40 : 0) | (advertisement.override ? 0x20 : 0)
+            bytes = fixed(136, 0, flags << 24) + advertisement.target.bytes
+            for option in advertisement.options { bytes += option.encoded }
         case let .redirect(target, destination): bytes = fixed(137, 0, 0) + target.bytes + destination.bytes
         case let .other(type, code, rest): bytes = fixed(type, code, rest) + body
         }

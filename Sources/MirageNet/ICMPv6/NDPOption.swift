@@ -82,8 +82,8 @@ public enum NDPOption: Hashable, Sendable {
     public var encoded: [UInt8] {
         var bytes: [UInt8]
         switch self {
-        case let .sourceLinkLayerAddress(address): bytes = [1, 1] + address.bytes
-        case let .targetLinkLayerAddress(address): bytes = [2, 1] + address.bytes
+        case let .sourceLinkLayerAddress(address): bytes = Self.linkLayerOption(type: 1, address)
+        case let .targetLinkLayerAddress(address): bytes = Self.linkLayerOption(type: 2, address)
         case let .prefixInformation(information):
             bytes = [3, 4, information.prefixLength, (information.onLink ? 0x80 : 0) | (information.autonomous ? 0x40 : 0)]
             bytes += Self.bigEndian(information.validLifetime) + Self.bigEndian(information.preferredLifetime) + [0, 0, 0, 0]
@@ -94,6 +94,17 @@ public enum NDPOption: Hashable, Sendable {
             bytes = [type, UInt8(truncatingIfNeeded: length)] + value
             bytes += [UInt8](repeating: 0, count: length * 8 - bytes.count)
         }
+        return bytes
+    }
+
+    /// A link-layer address option, written byte by byte: in the hvt guest (Embedded Swift,
+    /// -Osize), `[2, 1] + address.bytes` came out as four zeros and the address.
+    private static func linkLayerOption(type: UInt8, _ address: MACAddress) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 8)
+        bytes[0] = type
+        bytes[1] = 1
+        let mac = address.bytes
+        for index in 0 ..< 6 { bytes[2 + index] = mac[index] }
         return bytes
     }
 

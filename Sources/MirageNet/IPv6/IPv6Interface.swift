@@ -18,6 +18,8 @@ public struct IPv6Interface {
         case probe(IPv6Address)
         /// Detection passed: the address is in use.
         case ready(IPv6Address)
+        /// Another node has this tentative address of ours; ``removed(_:)`` follows.
+        case duplicate(IPv6Address)
         /// The address was removed (its lifetime ran out, or another node has it).
         case removed(IPv6Address)
         /// Send a router solicitation (RFC 4861 section 6.3.7).
@@ -149,6 +151,7 @@ public struct IPv6Interface {
         guard let index = addresses.firstIndex(where: { $0.address == address && $0.isTentative }) else { return false }
         addresses.remove(at: index)
         duplicateAddresses += 1
+        events.append(.duplicate(address))
         events.append(.removed(address))
         return true
     }

@@ -139,6 +139,9 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
             corked.removeAll(keepingCapacity: true)
         }
         core.drainChanges { changes in wake(changes) }
+        for duplicate in core.takeIPv6Duplicates() {
+            Self.log.warning("IPv6 address \(duplicate) is in use by another node on the link: not used (duplicate address detection)")
+        }
         if core.takeIPv6AddressChange() { logIPv6Addresses() }
         core.moveFrames(into: &pendingFrames)
         alarm.set(core.nextDeadline.earliest(pendingLogAt).earliest(dhcp?.nextDeadline))

@@ -24,8 +24,9 @@ extension StackCore {
         case let .neighborSolicitation(target, options):
             receiveNeighborSolicitation(target: target, linkLayer: Self.linkLayer(in: options, target: false),
                                         header: header, now: now)
-        case let .neighborAdvertisement(target, router, solicited, override, options):
-            guard !(solicited && reception == .multicast) else {
+        case let .neighborAdvertisement(advertisement):
+            let target = advertisement.target
+            guard !(advertisement.solicited && reception == .multicast) else {
                 statistics.ndpInvalid += 1 // section 7.1.2
                 return
             }
@@ -37,8 +38,9 @@ extension StackCore {
                 statistics.ipv6AddressConflicts += 1 // another node claims an address we use
                 return
             }
-            let actions = neighbors.receiveAdvertisement(target: target, mac: Self.linkLayer(in: options, target: true),
-                                                         router: router, solicited: solicited, override: override, now: now)
+            let actions = neighbors.receiveAdvertisement(target: target, mac: Self.linkLayer(in: advertisement.options, target: true),
+                                                         router: advertisement.router, solicited: advertisement.solicited,
+                                                         override: advertisement.override, now: now)
             for action in actions { perform(action, now: now) }
         case let .routerAdvertisement(advertisement):
             guard header.source.isLinkLocal else {
@@ -94,8 +96,8 @@ extension StackCore {
     /// 7.2.4; Override set: the address is ours).
     private mutating func advertise(_ target: IPv6Address, to destination: IPv6Address, solicited: Bool,
                                     linkLayer: MACAddress?, now: Instant) {
-        let advertisement = ICMPv6Message(.neighborAdvertisement(target: target, router: false, solicited: solicited, override: true,
-                                                                 options: [.targetLinkLayerAddress(mac)]))
+        let advertisement = ICMPv6Message(.neighborAdvertisement(.init(target: target, router: false, solicited: solicited, override: true,
+                                                                       options: [.targetLinkLayerAddress(mac)])))
         statistics.neighborAdvertisementsSent += 1
         sendICMPv6(advertisement, from: target, to: destination, hopLimit: 255,
                    linkLayer: linkLayer ?? (destination.isMulticast ? destination.multicastMAC : nil), now: now)
@@ -145,6 +147,8 @@ extension StackCore {
                            linkLayer: address.solicitedNode.multicastMAC, now: now)
             case .ready:
                 ipv6AddressesChanged = true
+            case let .duplicate(address):
+                ipv6Duplicates.append(address)
             case let .removed(address):
                 ipv6AddressesChanged = true
                 if !ipv6.solicitedNodeGroups.contains(address.solicitedNode) {

@@ -41,6 +41,8 @@ public struct StackCore {
     var nextIPv6Identification: UInt32
     /// Whether the IPv6 addresses changed since ``takeIPv6AddressChange()``.
     var ipv6AddressesChanged = false
+    /// Our tentative addresses another node turned out to have, since ``takeIPv6Duplicates()``.
+    var ipv6Duplicates: [IPv6Address] = []
     /// Where the next search for an ephemeral port starts, past the offset (RFC 6056 section
     /// 3.3.3's counter).
     var nextEphemeralProbe: UInt32 = 0
@@ -175,6 +177,13 @@ public struct StackCore {
     public mutating func takeIPv6AddressChange() -> Bool {
         defer { ipv6AddressesChanged = false }
         return ipv6AddressesChanged
+    }
+
+    /// The tentative addresses found in use by another node since the last call (RFC 4862
+    /// section 5.4.5: given up; the shell logs them for a human to look at).
+    public mutating func takeIPv6Duplicates() -> [IPv6Address] {
+        defer { ipv6Duplicates = [] }
+        return ipv6Duplicates
     }
 
     /// Takes one received Ethernet frame.

@@ -50,8 +50,8 @@ struct ICMPv6MessageTests {
     @Test("a solicited neighbour advertisement with the override flag and the target's link-layer address")
     func neighborAdvertisement() throws {
         let message = try Self.parse(Self.neighborAdvertisement, from: Self.hostLinkLocal, to: Self.routerLinkLocal)
-        #expect(message.kind == .neighborAdvertisement(target: Self.hostLinkLocal, router: false, solicited: true, override: true,
-                                                       options: [.targetLinkLayerAddress(MACAddress(2, 0, 0, 0, 0, 2))]))
+        #expect(message.kind == .neighborAdvertisement(.init(target: Self.hostLinkLocal, router: false, solicited: true, override: true,
+                                                             options: [.targetLinkLayerAddress(MACAddress(2, 0, 0, 0, 0, 2))])))
         #expect(message.encoded(source: Self.hostLinkLocal, destination: Self.routerLinkLocal) == Self.neighborAdvertisement)
     }
 
