@@ -79,7 +79,7 @@ extension EndToEnd {
             let (process, log) = try startEcho(target: target, namespace, extra: target == "hvt" ? [] : ["--pcap=\(capture)"])
             let ping = try IPv6Peer.peer(namespace, ["ping"])
             #expect(ping.status == 0, "\(ping.output)\(ping.errorOutput)")
-            #expect(ping.output.contains("ping -s 1452: 3/3 replies"))
+            #expect(ping.output.contains("ping -s 4000: 3/3 replies")) // fragmented both ways
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             let linkLocal = try #require(IPv6Peer.linkLocal(in: text), "\(text)")
             let pingLinkLocal = try namespace.exec(["ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "\(linkLocal)%tap0"])
@@ -98,10 +98,10 @@ extension EndToEnd {
             }
         }
 
-        @Test("unix: ping -6 (global and link-local), 16 MiB TCP echo, UDP echo and 200 connections over IPv6; the kernel resolves us by NDP; --pcap records IPv6")
+        @Test("unix: ping -6 (global and link-local; 4000 bytes fragmented both ways), 16 MiB TCP echo, UDP echo up to 8000 bytes and 200 connections over IPv6; the kernel resolves us by NDP; --pcap records IPv6")
         func unix() throws { try checkEcho(target: "unix") }
 
-        @Test("hvt: ping -6, 16 MiB TCP echo, UDP echo and 200 connections over IPv6", .enabled(if: kvmAvailable))
+        @Test("hvt: ping -6 (4000 bytes fragmented both ways), 16 MiB TCP echo, UDP echo up to 8000 bytes and 200 connections over IPv6", .enabled(if: kvmAvailable))
         func hvt() throws { try checkEcho(target: "hvt") }
 
         @Test("duplicate address detection both ways: the kernel's address is given up by us, and ours fails the kernel's DAD")

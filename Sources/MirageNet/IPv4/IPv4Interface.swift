@@ -32,7 +32,7 @@ public struct IPv4Interface {
         /// Its source is a broadcast or multicast address (RFC 1122 section 3.2.1.3).
         case badSource
         /// The reassembler refused the fragment.
-        case fragment(IPv4ReassemblyDrop)
+        case fragment(ReassemblyDrop)
     }
 
     /// Where a datagram goes: its header (without total length), the next hop, the MTU towards
@@ -97,7 +97,8 @@ public struct IPv4Interface {
     /// broadcast only, no broadcast or multicast sources, then reassembly.
     /// - Parameter packet: the IPv4 packet, header first (bytes past its total length, such as
     ///   Ethernet padding, are ignored).
-    public mutating func receive(_ packet: PacketBuffer, now: Instant) -> Input {
+    /// - Parameter charged: bytes IPv6's reassembly holds, counted against the shared budget.
+    public mutating func receive(_ packet: PacketBuffer, now: Instant, charged: Int = 0) -> Input {
         let header: IPv4Header
         do {
             header = try packet.withUnsafeBytes { (bytes) throws(WireError) in try IPv4Header.parse(bytes) }
@@ -111,7 +112,7 @@ public struct IPv4Interface {
               header.source != network.broadcast || network.length >= 31 else {
             return .dropped(.badSource)
         }
-        switch reassembler.receive(header, payload: packet.slice(header.payloadRange), now: now) {
+        switch reassembler.receive(header, payload: packet.slice(header.payloadRange), now: now, charged: charged) {
         case let .complete(whole, payload):
             return .deliver(whole, payload: payload, isBroadcast: isBroadcast, isReassembled: header.isFragment)
         case .incomplete:

@@ -24,6 +24,7 @@ extension StackConfiguration {
         connectionLimits.orphans = scaled(connectionLimits.orphans, floor: 16)
         halfOpenLimit = scaled(halfOpenLimit, floor: 16)
         arp.entryLimit = scaled(arp.entryLimit, floor: 64)
+        ipv6.neighbors.entryLimit = scaled(ipv6.neighbors.entryLimit, floor: 64)
         pathMTUEntryLimit = scaled(pathMTUEntryLimit, floor: 16)
     }
 

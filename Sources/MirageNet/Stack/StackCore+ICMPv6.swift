@@ -4,8 +4,7 @@ extension StackCore {
     /// ICMPv6 input (RFC 4443): echo requests answered, Packet Too Big believed only when it
     /// quotes a segment one of our connections has in flight (RFC 8201 section 4, RFC 5927), and
     /// neighbour discovery and MLD messages passed on (`StackCore+NDP.swift`).
-    mutating func receiveICMPv6(_ header: IPv6Header, payload: PacketBuffer, packet: PacketBuffer,
-                                reception: IPv6Interface.Reception, now: Instant) {
+    mutating func receiveICMPv6(_ header: IPv6Header, payload: PacketBuffer, reception: IPv6Interface.Reception, now: Instant) {
         let message: ICMPv6Message
         do {
             message = try payload.withUnsafeBytes { (bytes) throws(WireError) in

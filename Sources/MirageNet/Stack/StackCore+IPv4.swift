@@ -4,7 +4,7 @@ extension StackCore {
     /// IPv4 input: the interface checks and reassembles (``IPv4Interface/receive(_:now:)``), then
     /// the transport named in the header takes the datagram.
     mutating func receiveIPv4(_ packet: PacketBuffer, now: Instant) {
-        switch ipv4.receive(packet, now: now) {
+        switch ipv4.receive(packet, now: now, charged: ipv6Reassembler.statistics.chargedBytes) {
         case let .deliver(header, payload, isBroadcast, isReassembled):
             deliver(header, payload: payload, packet: isReassembled ? nil : packet, isBroadcast: isBroadcast, now: now)
         case .held:

@@ -42,9 +42,9 @@ extension StackCore {
             }
             return
         }
-        guard extensions.fragment == nil else {
-            // Reassembly of IPv6 is not here yet: fragments are counted and dropped.
-            statistics.fragmentsDropped += 1
+        if let fragment = extensions.fragment {
+            reassembleIPv6(IPv6Fragment(header: header, fragment: fragment),
+                           payload: payload.slice(extensions.upperLayerOffset ..< payload.count), reception: reception, now: now)
             return
         }
         let upper = payload.slice(extensions.upperLayerOffset ..< payload.count)
@@ -52,9 +52,37 @@ extension StackCore {
                     reception: reception, extensionHeaders: extensions.count, now: now)
     }
 
+    /// A fragment (RFC 8200 section 4.5): reassembled under the memory budget IPv4's reassembly
+    /// shares; a whole datagram's remaining extension headers are walked, then it is delivered.
+    private mutating func reassembleIPv6(_ fragment: IPv6Fragment, payload: PacketBuffer, reception: IPv6Interface.Reception, now: Instant) {
+        switch ipv6Reassembler.receive(fragment, payload: payload, now: now, charged: ipv4.reassembler.statistics.chargedBytes) {
+        case let .complete(whole, data):
+            let extensions: IPv6ExtensionHeaders
+            do {
+                extensions = try data.withUnsafeBytes { (bytes) throws(IPv6ExtensionHeaders.Refusal) in
+                    try IPv6ExtensionHeaders.walk(bytes, nextHeader: whole.fragment.nextHeader, destinationIsMulticast: reception == .multicast)
+                }
+            } catch {
+                statistics.malformed += 1
+                return
+            }
+            guard extensions.fragment == nil else {
+                statistics.fragmentsDropped += 1 // a fragment inside a fragment
+                return
+            }
+            deliverIPv6(whole.header, upperLayer: extensions.upperLayer, payload: data.slice(extensions.upperLayerOffset ..< data.count),
+                        packet: nil, reception: reception, extensionHeaders: extensions.count + 1, now: now)
+        case .incomplete:
+            break
+        case .dropped:
+            statistics.fragmentsDropped += 1
+        }
+    }
+
     /// Hands a whole packet to its upper layer; an unknown one is answered with Parameter
     /// Problem, code 1, pointing at the Next Header field that named it (RFC 8200 section 4).
-    private mutating func deliverIPv6(_ header: IPv6Header, upperLayer: IPProtocol, payload: PacketBuffer, packet: PacketBuffer,
+    /// - Parameter packet: the packet it came in, for an ICMPv6 error to quote; nil when reassembled.
+    private mutating func deliverIPv6(_ header: IPv6Header, upperLayer: IPProtocol, payload: PacketBuffer, packet: PacketBuffer?,
                                       reception: IPv6Interface.Reception, extensionHeaders: Int, now: Instant) {
         // Only neighbour discovery and MLD may come from the unspecified address (RFC 4862 section 5.4).
         guard !header.source.isUnspecified || upperLayer == .icmpv6 else {
@@ -63,7 +91,7 @@ extension StackCore {
         }
         switch upperLayer {
         case .icmpv6:
-            receiveICMPv6(header, payload: payload, packet: packet, reception: reception, now: now)
+            receiveICMPv6(header, payload: payload, reception: reception, now: now)
         case .udp:
             let pseudo = IPv6Header.pseudoHeaderChecksum(source: header.source, destination: header.destination,
                                                          protocol: .udp, length: UInt32(payload.count))
@@ -83,7 +111,7 @@ extension StackCore {
             break
         default:
             statistics.unsupported += 1
-            if extensionHeaders == 0 {
+            if extensionHeaders == 0, let packet {
                 sendICMPv6Error(.parameterProblem(code: IPv6ExtensionHeaders.ProblemCode.unrecognizedNextHeader,
                                                   pointer: UInt32(IPv6Header.Field.nextHeader)),
                                 about: packet, header: header, now: now)

@@ -37,6 +37,7 @@ public struct StackCore {
     var tcp: TCPDemultiplexer
     var ipv6: IPv6Interface
     var neighbors: NeighborCache
+    var ipv6Reassembler: IPv6Reassembler
     var icmpv6Errors: TokenBucket
     var nextIPv6Identification: UInt32
     /// Whether the IPv6 addresses changed since ``takeIPv6AddressChange()``.
@@ -88,6 +89,7 @@ public struct StackCore {
         ipv6 = IPv6Interface(configuration: configuration.ipv6, mac: mac, mtu: mtu, now: now,
                              pathMTUEntryLimit: configuration.pathMTUEntryLimit)
         neighbors = NeighborCache(configuration: configuration.ipv6.neighbors)
+        ipv6Reassembler = IPv6Reassembler(configuration: configuration.reassembly)
         icmpv6Errors = TokenBucket(burst: configuration.icmpErrorBurst, perSecond: configuration.icmpErrorsPerSecond, now: now)
         nextIPv6Identification = UInt32(truncatingIfNeeded: key.1 >> 32)
     }
@@ -152,6 +154,7 @@ public struct StackCore {
             ipv6.handleTimers(now: now)
             performIPv6Events(now: now)
         }
+        if let deadline = ipv6Reassembler.nextDeadline, deadline <= now { ipv6Reassembler.tick(now: now) }
         if let deadline = neighbors.nextDeadline, deadline <= now {
             for action in neighbors.tick(now: now) { perform(action, now: now) }
         }
@@ -166,7 +169,7 @@ public struct StackCore {
     public var nextDeadline: Instant? {
         mutating get {
             arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline)
-                .earliest(ipv6.nextDeadline).earliest(neighbors.nextDeadline)
+                .earliest(ipv6.nextDeadline).earliest(neighbors.nextDeadline).earliest(ipv6Reassembler.nextDeadline)
         }
     }
 

@@ -18,14 +18,18 @@ public struct StackHoldings: Hashable, Sendable {
     /// Received TCP data the applications have not read (cap
     /// ``StackConfiguration/tcpReceiveMemoryLimit``).
     public var tcpReceiveBytes = 0
-    /// Fragments waiting for reassembly (cap ``IPv4Reassembler/Configuration/memoryLimit``).
+    /// Fragments waiting for reassembly, IPv4 and IPv6 together (cap
+    /// ``ReassemblyConfiguration/memoryLimit``, one budget for both).
     public var reassemblyBytes = 0
     /// Datagrams queued on UDP ports, together (cap per port
     /// ``StackConfiguration/udpQueueMemoryLimit``).
     public var udpQueueBytes = 0
     /// ARP cache entries (cap ``ARPCache/Configuration/entryLimit``).
     public var arpEntries = 0
-    /// Destinations with a learnt path MTU (cap ``StackConfiguration/pathMTUEntryLimit``).
+    /// IPv6 neighbour cache entries (cap ``NeighborCache/Configuration/entryLimit``, half of it
+    /// for neighbours only heard from).
+    public var neighborEntries = 0
+    /// Destinations with a learnt path MTU, IPv4 and IPv6 (cap ``StackConfiguration/pathMTUEntryLimit`` each).
     public var pathMTUEntries = 0
 
     public init() {}
@@ -38,7 +42,7 @@ public struct StackHoldings: Hashable, Sendable {
     public var summary: String {
         "holding TCP \(connections) connections (\(halfOpen) half-open, \(orphans) orphans), \(timeWait) in TIME-WAIT, "
             + "\(tcpReceiveBytes) bytes received unread; reassembly \(reassemblyBytes) bytes; UDP queues \(udpQueueBytes) bytes; "
-            + "ARP \(arpEntries) entries; path MTU \(pathMTUEntries) entries"
+            + "ARP \(arpEntries) entries; neighbours \(neighborEntries) entries; path MTU \(pathMTUEntries) entries"
     }
 }
 
@@ -52,10 +56,11 @@ extension StackCore {
         holdings.orphans = tcp.census.orphans
         holdings.halfOpen = tcp.listeners.values.reduce(0) { $0 + $1.halfOpen }
         holdings.tcpReceiveBytes = tcp.receiveMemoryCharged
-        holdings.reassemblyBytes = ipv4.reassembler.statistics.chargedBytes
+        holdings.reassemblyBytes = ipv4.reassembler.statistics.chargedBytes + ipv6Reassembler.statistics.chargedBytes
         holdings.udpQueueBytes = udp.chargedBytes
         holdings.arpEntries = arp.count
-        holdings.pathMTUEntries = ipv4.pathMTUCount
+        holdings.neighborEntries = neighbors.count
+        holdings.pathMTUEntries = ipv4.pathMTUCount + ipv6.pathMTUCount
         return holdings
     }
 }

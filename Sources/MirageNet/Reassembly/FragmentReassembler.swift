@@ -1,12 +1,15 @@
 import MirageCore
 
-/// IPv4 reassembly (RFC 791 section 3.2, "An Example Reassembly Procedure"; RFC 815 for the idea
-/// of tracking what is still missing; RFC 1122 section 3.3.2): a pure core that takes fragments and
-/// the time and hands back whole datagrams. It never reads a clock; ``nextDeadline`` says when
-/// ``tick(now:)`` must run.
+/// Reassembly of IPv4 and IPv6 fragments (RFC 791 section 3.2, "An Example Reassembly
+/// Procedure"; RFC 815 for the idea of tracking what is still missing; RFC 1122 section 3.3.2;
+/// RFC 8200 section 4.5): a pure core that takes fragments and the time and hands back whole
+/// datagrams. It never reads a clock; ``nextDeadline`` says when ``tick(now:)`` must run. One
+/// works for each family (``IPv4Reassembler``, ``IPv6Reassembler``), its fragments described by a
+/// ``FragmentedHeader``; the two share one memory budget (``receive(_:payload:now:charged:)``).
 ///
-/// Fragments belong together when source, destination, protocol and identification agree (RFC 791
-/// section 3.2). Each datagram in progress keeps its fragments sorted by offset, never
+/// Fragments belong together when their ``FragmentedHeader/ReassemblyKey`` agrees: source,
+/// destination, protocol and identification for IPv4 (RFC 791 section 3.2), source, destination
+/// and identification for IPv6 (RFC 8200 section 4.5). Each datagram in progress keeps its fragments sorted by offset, never
 /// overlapping, so it is complete exactly when it holds as many bytes as its last fragment says
 /// it has: that stands in for RFC 815's hole list.
 ///
@@ -28,8 +31,12 @@ import MirageCore
 /// that would keep much more than its payload alive (a small slice of a large receive buffer) is
 /// copied into a buffer of its own first. Inserting a fragment costs a binary search and a shift
 /// of at most ``Configuration/maximumFragmentsPerDatagram`` entries, in whatever order they come.
-public struct IPv4Reassembler {
-    public struct Configuration: Sendable {
+
+/// IPv4's reassembler (RFC 791 section 3.2).
+public typealias IPv4Reassembler = FragmentReassembler<IPv4Header>
+
+/// The limits of a ``FragmentReassembler``.
+public struct ReassemblyConfiguration: Sendable {
         /// How long a datagram may take to arrive whole, from its first fragment.
         public var timeout: Duration = .seconds(30)
         /// How many datagrams may be in reassembly at once.
@@ -43,10 +50,10 @@ public struct IPv4Reassembler {
         /// than a datagram holds, and 35,328 at MTU 576.
         public var maximumFragmentsPerDatagram = 64
         public init() {}
-    }
+}
 
-    /// What the reassembler has done, for logs and tests.
-    public struct Statistics: Hashable, Sendable {
+    /// What a ``FragmentReassembler`` has done, for logs and tests.
+public struct ReassemblyStatistics: Hashable, Sendable {
         /// Datagrams reassembled and handed out.
         public var reassembled: UInt64 = 0
         /// Datagrams forgotten because they did not complete in time.
@@ -70,22 +77,12 @@ public struct IPv4Reassembler {
         public var datagramsInProgress = 0
         /// All zero, as a new reassembler starts.
         public init() {}
-    }
+}
 
-    /// What identifies a datagram's fragments (RFC 791 section 3.2).
-    struct DatagramKey: Hashable {
-        var source: IPv4Address
-        var destination: IPv4Address
-        var `protocol`: IPProtocol
-        var identification: UInt16
-
-        init(_ header: IPv4Header) {
-            source = header.source
-            destination = header.destination
-            self.protocol = header.protocol
-            identification = header.identification
-        }
-    }
+public struct FragmentReassembler<Header: FragmentedHeader> {
+    public typealias Configuration = ReassemblyConfiguration
+    public typealias Statistics = ReassemblyStatistics
+    typealias DatagramKey = Header.ReassemblyKey
 
     /// A fragment's payload and where it belongs, in bytes from the datagram's start.
     struct Fragment {
@@ -101,14 +98,14 @@ public struct IPv4Reassembler {
         /// Its fragments, sorted by offset, never overlapping.
         var fragments: [Fragment] = []
         /// The header of the fragment at offset 0, once it has arrived.
-        var firstHeader: IPv4Header?
+        var firstHeader: Header?
         /// The payload length, once the last fragment has arrived.
         var totalLength: Int?
         /// The sum of the fragments' lengths.
         var bufferedBytes = 0
         /// The memory it holds: ``IPv4Reassembler/datagramCharge`` and each fragment's
         /// ``IPv4Reassembler/charge(of:)``.
-        var chargedBytes = IPv4Reassembler.datagramCharge
+        var chargedBytes = FragmentReassembler.datagramCharge
 
         /// The end of the data received so far.
         var highestEnd: Int { fragments.last?.end ?? 0 }
@@ -117,6 +114,7 @@ public struct IPv4Reassembler {
         /// as the total means there is no hole.
         var isComplete: Bool { totalLength == bufferedBytes && firstHeader != nil }
     }
+
 
     public let configuration: Configuration
     private var datagrams: [DatagramKey: PartialDatagram] = [:]
@@ -131,22 +129,26 @@ public struct IPv4Reassembler {
 
     /// The memory a datagram in reassembly costs besides its fragments: its key and state in the
     /// table, and its fragment list's header.
-    static let datagramCharge = MemoryLayout<DatagramKey>.stride + MemoryLayout<PartialDatagram>.stride + 32
+    static var datagramCharge: Int { MemoryLayout<DatagramKey>.stride + MemoryLayout<PartialDatagram>.stride + 32 }
 
     /// Takes a received packet. A packet that is not a fragment comes straight back as
-    /// ``IPv4Reassembly/complete(_:_:)``; a fragment is kept until its datagram is whole, then the
-    /// datagram is returned in one contiguous buffer, under the first fragment's header with
-    /// more-fragments clear, offset 0 and ``IPv4Header/totalLength`` covering the whole payload.
+    /// ``Reassembly/complete(_:_:)``; a fragment is kept until its datagram is whole, then the
+    /// datagram is returned in one contiguous buffer, under the first fragment's header made
+    /// whole (for IPv4: more-fragments clear, offset 0 and the total length covering it all).
     ///
     /// - Parameters:
     ///   - header: the packet's parsed header.
-    ///   - payload: the packet's payload, the bytes in ``IPv4Header/payloadRange``.
+    ///   - payload: the fragmentable part: for IPv4 the bytes in ``IPv4Header/payloadRange``, for
+    ///     IPv6 what follows the Fragment header.
     ///   - now: the current time.
-    public mutating func receive(_ header: IPv4Header, payload: PacketBuffer, now: Instant) -> IPv4Reassembly {
+    /// - Parameter charged: bytes the other family's reassembler holds now, counted against
+    ///   ``Configuration/memoryLimit`` as if held here (one budget for both; only this one's
+    ///   datagrams are evicted to make room).
+    public mutating func receive(_ header: Header, payload: PacketBuffer, now: Instant, charged other: Int = 0) -> Reassembly<Header> {
         guard header.isFragment else { return .complete(header, payload) }
-        let key = DatagramKey(header)
+        let key = header.reassemblyKey
         forgetIfExpired(key, now: now)
-        var fragment = Fragment(offset: Int(header.fragmentOffset) * 8, payload: payload)
+        var fragment = Fragment(offset: header.fragmentByteOffset, payload: payload)
         // Taken out of the table while it changes, so that inserting does not copy its fragment
         // list; its memory stays counted in `statistics.chargedBytes` until it is kept or released.
         let held = datagrams.removeValue(forKey: key)
@@ -156,7 +158,7 @@ public struct IPv4Reassembler {
             return refuse(reason)
         }
         if isExactDuplicate(fragment, in: datagram) { return keep(datagram, key) }
-        if let reason = limitReached(adding: fragment, header: header, to: datagram, now: now) {
+        if let reason = limitReached(adding: fragment, header: header, to: datagram, now: now, charged: other) {
             _ = keep(datagram, key)
             return refuse(reason)
         }
@@ -193,8 +195,8 @@ public struct IPv4Reassembler {
     // MARK: - Checks
 
     /// Why `fragment` cannot belong to `datagram` at all, if it cannot.
-    func problem(with fragment: Fragment, header: IPv4Header, in datagram: PartialDatagram) -> IPv4ReassemblyDrop? {
-        if header.length + fragment.end > Int(UInt16.max) { return .oversized }
+    func problem(with fragment: Fragment, header: Header, in datagram: PartialDatagram) -> ReassemblyDrop? {
+        if header.unfragmentableLength + fragment.end > Int(UInt16.max) { return .oversized }
         if fragment.payload.isEmpty { return .misaligned }
         if header.moreFragments {
             if fragment.payload.count % 8 != 0 { return .misaligned }
@@ -252,8 +254,8 @@ public struct IPv4Reassembler {
     /// fragments stop all reassembly for the 30 s of their timeout (measured over tap, issue 13).
     /// The work per fragment stays bounded: each eviction is a scan of at most
     /// ``Configuration/maximumDatagrams`` entries, and a fragment evicts at most that many.
-    mutating func limitReached(adding fragment: Fragment, header: IPv4Header, to datagram: PartialDatagram,
-                               now: Instant) -> IPv4ReassemblyDrop? {
+    mutating func limitReached(adding fragment: Fragment, header: Header, to datagram: PartialDatagram,
+                               now: Instant, charged other: Int) -> ReassemblyDrop? {
         let isNew = datagram.fragments.isEmpty
         if isNew, datagrams.count >= configuration.maximumDatagrams {
             tick(now: now)
@@ -266,9 +268,9 @@ public struct IPv4Reassembler {
         let payloadSize = fragment.payload.isWasteful ? fragment.payload.count + PacketBuffer.storageOverhead
                                                       : fragment.payload.trueSize
         let charge = payloadSize + MemoryLayout<Fragment>.stride + (isNew ? Self.datagramCharge : 0)
-        if statistics.chargedBytes + charge > configuration.memoryLimit {
+        if other + statistics.chargedBytes + charge > configuration.memoryLimit {
             tick(now: now)
-            while statistics.chargedBytes + charge > configuration.memoryLimit {
+            while other + statistics.chargedBytes + charge > configuration.memoryLimit {
                 guard evictOldest() else { return .memoryLimit }
             }
         }
@@ -284,7 +286,7 @@ public struct IPv4Reassembler {
     }
 
     /// Whether adding `fragment` (already checked against `datagram`) leaves it complete.
-    func completes(_ datagram: PartialDatagram, with fragment: Fragment, header: IPv4Header) -> Bool {
+    func completes(_ datagram: PartialDatagram, with fragment: Fragment, header: Header) -> Bool {
         let total = header.moreFragments ? datagram.totalLength : fragment.end
         let hasFirst = datagram.firstHeader != nil || fragment.offset == 0
         return hasFirst && total == datagram.bufferedBytes + fragment.payload.count
@@ -293,7 +295,7 @@ public struct IPv4Reassembler {
     // MARK: - Changes
 
     /// Adds `fragment`, already checked, to `datagram`.
-    func insert(_ fragment: Fragment, header: IPv4Header, into datagram: inout PartialDatagram) {
+    func insert(_ fragment: Fragment, header: Header, into datagram: inout PartialDatagram) {
         datagram.fragments.insert(fragment, at: insertionIndex(of: fragment.offset, in: datagram))
         datagram.bufferedBytes += fragment.payload.count
         datagram.chargedBytes += Self.charge(of: fragment.payload)
@@ -301,11 +303,12 @@ public struct IPv4Reassembler {
         if fragment.offset == 0 { datagram.firstHeader = header }
     }
 
-    /// The whole datagram, its fragments copied into one buffer, or nil when its header would not
-    /// fit a 16-bit total length (a first fragment with options longer than the last one's).
-    func reassembled(_ datagram: PartialDatagram) -> (header: IPv4Header, payload: PacketBuffer)? {
-        guard var header = datagram.firstHeader, let total = datagram.totalLength,
-              header.length + total <= Int(UInt16.max) else { return nil }
+    /// The whole datagram, its fragments copied into one buffer, under the first fragment's header
+    /// made whole (``FragmentedHeader/reassembled(payloadLength:)``), or nil when that header and
+    /// the payload would pass 65,535 octets.
+    func reassembled(_ datagram: PartialDatagram) -> (header: Header, payload: PacketBuffer)? {
+        guard let first = datagram.firstHeader, let total = datagram.totalLength,
+              let header = first.reassembled(payloadLength: total) else { return nil }
         var payload = PacketBuffer(capacity: total)
         payload.appendZeros(total)
         payload.withUnsafeMutableBytes { destination in
@@ -316,21 +319,18 @@ public struct IPv4Reassembler {
                 }
             }
         }
-        header.moreFragments = false
-        header.fragmentOffset = 0
-        header.totalLength = UInt16(header.length + total)
         return (header, payload)
     }
 
     /// Puts `datagram` back in the table under `key`, unless it holds nothing.
-    mutating func keep(_ datagram: PartialDatagram, _ key: DatagramKey) -> IPv4Reassembly {
+    mutating func keep(_ datagram: PartialDatagram, _ key: DatagramKey) -> Reassembly<Header> {
         if !datagram.fragments.isEmpty { datagrams[key] = datagram }
         statistics.datagramsInProgress = datagrams.count
         return .incomplete
     }
 
     /// Refuses a fragment for `reason` and counts it.
-    mutating func refuse(_ reason: IPv4ReassemblyDrop) -> IPv4Reassembly {
+    mutating func refuse(_ reason: ReassemblyDrop) -> Reassembly<Header> {
         switch reason {
         case .overlap: statistics.overlapsDropped += 1
         case .oversized, .misaligned, .tooSmall, .conflictingEnd: statistics.malformedDropped += 1

@@ -1,7 +1,7 @@
 import MirageCore
 
 /// Why the reassembler refused a fragment.
-public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
+public enum ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
     /// It overlaps another fragment without being an exact duplicate of it; the whole datagram is
     /// forgotten (RFC 5722 section 4 asks this of IPv6; overlaps have no honest use in IPv4 either,
     /// and are how the "teardrop" attacks and filter evasions of RFC 1858 work).
@@ -12,17 +12,17 @@ public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
     /// 3.2), or it carries no data at all.
     case misaligned
     /// It is not the last fragment but carries fewer than
-    /// ``IPv4Reassembler/Configuration/minimumFragmentPayload`` octets; the datagram is forgotten.
+    /// ``ReassemblyConfiguration/minimumFragmentPayload`` octets; the datagram is forgotten.
     case tooSmall
-    /// Its datagram already holds ``IPv4Reassembler/Configuration/maximumFragmentsPerDatagram``
+    /// Its datagram already holds ``ReassemblyConfiguration/maximumFragmentsPerDatagram``
     /// fragments; the datagram is forgotten.
     case tooManyFragments
     /// It disagrees with the datagram's known end: a second last fragment with another total, data
     /// past the end, or a last fragment ending before data already received.
     case conflictingEnd
-    /// ``IPv4Reassembler/Configuration/maximumDatagrams`` are already being reassembled.
+    /// ``ReassemblyConfiguration/maximumDatagrams`` are already being reassembled.
     case tooManyDatagrams
-    /// Keeping it would exceed ``IPv4Reassembler/Configuration/memoryLimit``.
+    /// Keeping it would exceed ``ReassemblyConfiguration/memoryLimit``.
     case memoryLimit
 
     public var description: String {
@@ -38,3 +38,6 @@ public enum IPv4ReassemblyDrop: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// The name this had when only IPv4 was reassembled.
+public typealias IPv4ReassemblyDrop = ReassemblyDrop

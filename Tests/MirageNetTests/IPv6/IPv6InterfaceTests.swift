@@ -1,0 +1,115 @@
+import MirageCore
+import MirageNet
+import Testing
+
+/// Addresses, router advertisements and routes of one IPv6 interface (RFC 4861, RFC 4862).
+struct IPv6InterfaceTests {
+    static let mac = MACAddress(0x52, 0x54, 0, 0x12, 0x34, 0x56)
+    static let router = IPv6Address(0xfe80, 0, 0, 0, 0, 0, 0, 1)
+    static let prefix = IPv6Address(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0)
+
+    func at(_ seconds: Double) -> Instant { Instant(nanoseconds: UInt64(seconds * 1e9)) }
+
+    func advertisement(prefix: IPv6Address = Self.prefix, valid: UInt32 = 86400, preferred: UInt32 = 14400,
+                       routerLifetime: UInt16 = 1800) -> ICMPv6Message.RouterAdvertisement {
+        ICMPv6Message.RouterAdvertisement(routerLifetime: routerLifetime, options: [
+            .prefixInformation(.init(prefix: prefix, prefixLength: 64, onLink: true, autonomous: true,
+                                     validLifetime: valid, preferredLifetime: preferred)),
+            .mtu(1400),
+        ])
+    }
+
+    @Test("the link-local address is fe80:: and the modified EUI-64 (RFC 4291 appendix A); tentative until one probe goes unanswered for a second")
+    func linkLocalAfterDuplicateAddressDetection() {
+        var interface = IPv6Interface(configuration: IPv6Configuration(), mac: Self.mac, mtu: 1500, now: at(0))
+        let linkLocal = IPv6Address("fe80::5054:ff:fe12:3456")!
+        #expect(interface.takeEvents() == [.added(linkLocal)])
+        #expect(interface.linkLocalAddress == nil)
+        #expect(interface.reception(of: linkLocal) == nil)
+        #expect(interface.reception(of: linkLocal.solicitedNode) == .multicast)
+        interface.handleTimers(now: at(0))
+        #expect(interface.takeEvents() == [.probe(linkLocal)])
+        interface.handleTimers(now: at(1))
+        #expect(interface.takeEvents() == [.ready(linkLocal), .solicitRouters])
+        #expect(interface.linkLocalAddress == linkLocal)
+        #expect(interface.reception(of: linkLocal) == .unicast)
+    }
+
+    @Test("a router advertisement gives a default router, the link MTU, an on-link prefix and a SLAAC address from it")
+    func slaac() {
+        var interface = IPv6Interface(configuration: IPv6Configuration(), mac: Self.mac, mtu: 1500, now: at(0))
+        interface.handleTimers(now: at(0))
+        interface.handleTimers(now: at(1))
+        _ = interface.takeEvents()
+        interface.receiveRouterAdvertisement(advertisement(), from: Self.router, now: at(2))
+        let formed = IPv6Address("2001:db8:1::5054:ff:fe12:3456")!
+        #expect(interface.takeEvents() == [.added(formed)])
+        #expect(interface.linkMTU == 1400)
+        #expect(interface.routers.map(\.address) == [Self.router])
+        #expect(interface.nextHop(for: IPv6Address("2001:db8:1::9")!) == IPv6Address("2001:db8:1::9")!)
+        #expect(interface.nextHop(for: IPv6Address("2001:db8:99::9")!) == Self.router)
+        interface.handleTimers(now: at(2))
+        interface.handleTimers(now: at(3))
+        #expect(interface.takeEvents() == [.probe(formed), .ready(formed)])
+        #expect(interface.sourceAddress(for: IPv6Address("2001:db8:99::9")!, now: at(4)) == formed)
+        #expect(interface.sourceAddress(for: Self.router, now: at(4)) == interface.linkLocalAddress)
+        // Router lifetime 0: no longer a default router.
+        interface.receiveRouterAdvertisement(advertisement(routerLifetime: 0), from: Self.router, now: at(5))
+        #expect(interface.route(to: IPv6Address("2001:db8:99::9")!, now: at(5)) == nil)
+    }
+
+    @Test("a short valid lifetime in an advertisement cuts an address's only down to two hours (RFC 4862 section 5.5.3 e)")
+    func twoHourRule() {
+        var interface = IPv6Interface(configuration: IPv6Configuration(), mac: Self.mac, mtu: 1500, now: at(0))
+        interface.receiveRouterAdvertisement(advertisement(), from: Self.router, now: at(0))
+        interface.receiveRouterAdvertisement(advertisement(valid: 10, preferred: 0), from: Self.router, now: at(10))
+        let entry = interface.addresses.first { $0.origin == .autoconfigured }
+        #expect(entry?.validUntil == at(10 + 7200))
+        interface.handleTimers(now: at(10 + 7200))
+        #expect(!interface.addresses.contains { $0.origin == .autoconfigured })
+    }
+
+    @Test("advertised prefixes, SLAAC addresses and routers are capped: forged advertisements cannot grow them")
+    func bounded() {
+        var interface = IPv6Interface(configuration: IPv6Configuration(), mac: Self.mac, mtu: 1500, now: at(0))
+        for index in 0 ..< 500 {
+            let router = IPv6Address(0xfe80, 0, 0, 0, 0, 0, 1, UInt16(index))
+            interface.receiveRouterAdvertisement(advertisement(prefix: IPv6Address(0x2001, 0xdb8, UInt16(index), 0, 0, 0, 0, 0)),
+                                                 from: router, now: at(Double(index)))
+        }
+        #expect(interface.prefixes.count == 8)
+        #expect(interface.routers.count == 4)
+        #expect(interface.addresses.filter { $0.origin == .autoconfigured }.count == 4)
+        #expect(interface.refusedAdvertisements > 0)
+    }
+
+    @Test("a duplicate tentative address is given up; one already in use is not")
+    func duplicates() {
+        let fixed = IPv6Prefix(address: IPv6Address("2001:db8::2")!, length: 64)
+        var interface = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed)), mac: Self.mac, mtu: 1500, now: at(0))
+        _ = interface.takeEvents()
+        let given = interface.duplicateDetected(fixed.address)
+        #expect(given)
+        #expect(interface.takeEvents() == [.duplicate(fixed.address), .removed(fixed.address)])
+        interface.handleTimers(now: at(0))
+        interface.handleTimers(now: at(1))
+        let linkLocal = interface.linkLocalAddress!
+        let inUse = interface.duplicateDetected(linkLocal)
+        #expect(!inUse)
+        #expect(interface.duplicateAddresses == 1)
+    }
+
+    @Test("a fixed address puts its prefix on the link; a gateway given by hand routes the rest; disabled means no route at all")
+    func fixedAndDisabled() {
+        let fixed = IPv6Prefix(address: IPv6Address("2001:db8::2")!, length: 64)
+        var interface = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed), gateway: Self.router),
+                                      mac: Self.mac, mtu: 1500, now: at(0))
+        interface.handleTimers(now: at(0))
+        interface.handleTimers(now: at(1))
+        #expect(interface.route(to: IPv6Address("2001:db8::7")!, now: at(1))?.hop == IPv6Address("2001:db8::7")!)
+        #expect(interface.route(to: IPv6Address("2001:db9::7")!, now: at(1))?.hop == Self.router)
+        let disabled = IPv6Interface(configuration: IPv6Configuration(mode: .disabled), mac: Self.mac, mtu: 1500, now: at(0))
+        #expect(disabled.addresses.isEmpty)
+        #expect(disabled.route(to: IPv6Address("fe80::1")!, now: at(1)) == nil)
+    }
+}
