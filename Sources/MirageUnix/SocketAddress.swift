@@ -2,40 +2,55 @@ import Glibc
 import MirageHostSystem
 import MirageCore
 
-/// An IPv4 socket address, the C library's `struct sockaddr_in` (`<netinet/in.h>`): the one place
+/// A socket address, the C library's `struct sockaddr_in6` (`<netinet/in.h>`): the one place
 /// where an address and a port are turned into network byte order for the kernel, and back.
+///
+/// Every socket of ``SocketStack`` is an `AF_INET6` socket that also carries IPv4 (`IPV6_V6ONLY`
+/// off, RFC 4038 section 4.2): an IPv4 address goes to the kernel as its IPv4-mapped IPv6 address
+/// `::ffff:a.b.c.d` (RFC 4291 section 2.5.5.2) and comes back from it as IPv4.
 struct SocketAddress {
     /// The C structure, address and port in network byte order.
-    var storage: sockaddr_in
+    var storage: sockaddr_in6
 
     /// The socket address of `address` and `port`.
-    init(_ address: IPv4Address, port: UInt16) {
-        storage = sockaddr_in()
-        storage.sin_family = sa_family_t(AF_INET)
-        storage.sin_port = port.bigEndian
-        storage.sin_addr = in_addr(s_addr: address.value.bigEndian)
+    init(_ address: IPAddress, port: UInt16) {
+        storage = sockaddr_in6()
+        storage.sin6_family = sa_family_t(AF_INET6)
+        storage.sin6_port = port.bigEndian
+        let mapped = switch address {
+        case let .v4(address): IPv6Address(ipv4Mapped: address)
+        case let .v6(address): address
+        }
+        withUnsafeMutableBytes(of: &storage.sin6_addr) { mapped.copyBytes(to: $0) }
     }
 
-    /// The socket address of an IPv4 endpoint, or nil for an IPv6 one.
-    init?(_ endpoint: Endpoint) {
-        guard case let .v4(address) = endpoint.address else { return nil }
-        self.init(address, port: endpoint.port)
+    /// The socket address of an IPv4 address and `port`.
+    init(_ address: IPv4Address, port: UInt16) {
+        self.init(.v4(address), port: port)
+    }
+
+    /// The socket address of `endpoint`.
+    init(_ endpoint: Endpoint) {
+        self.init(endpoint.address, port: endpoint.port)
     }
 
     /// An all-zero address, for the kernel to fill in.
     private init() {
-        storage = sockaddr_in()
+        storage = sockaddr_in6()
     }
 
-    /// The address, in host byte order.
-    var address: IPv4Address { IPv4Address(value: UInt32(bigEndian: storage.sin_addr.s_addr)) }
+    /// The address, IPv4 when it is IPv4-mapped.
+    var address: IPAddress {
+        let address = withUnsafeBytes(of: storage.sin6_addr) { IPv6Address(bytes: $0) }
+        return address.ipv4Mapped.map { .v4($0) } ?? .v6(address)
+    }
     /// The port, in host byte order.
-    var port: UInt16 { UInt16(bigEndian: storage.sin_port) }
+    var port: UInt16 { UInt16(bigEndian: storage.sin6_port) }
     /// The address and port as an ``Endpoint``.
-    var endpoint: Endpoint { Endpoint(.v4(address), port: port) }
+    var endpoint: Endpoint { Endpoint(address, port: port) }
 
     /// The length the C functions expect for this address.
-    static let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    static let length = socklen_t(MemoryLayout<sockaddr_in6>.size)
 
     /// Calls `body` with the address as the generic `struct sockaddr` and its length, as `bind`,
     /// `connect` and `sendto` take it.
@@ -48,8 +63,8 @@ struct SocketAddress {
     /// Calls `body` with room for an address and its length, as `accept4`, `recvfrom`,
     /// `getpeername` and `getsockname` fill them in; returns what `body` returned and the address.
     ///
-    /// The kernel fills in only IPv4 addresses here, as every socket of ``SocketStack`` is an
-    /// `AF_INET` socket.
+    /// The kernel fills in IPv6 addresses here (IPv4 ones mapped), as every socket of
+    /// ``SocketStack`` is an `AF_INET6` socket.
     static func filling<Result>(
         _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Result
     ) -> (Result, SocketAddress) {

@@ -9,8 +9,9 @@ import MirageCore
 /// and routes. Every socket is nonblocking and waits in the ``UnixPlatform``'s epoll loop, so the
 /// stack suits that platform's single-threaded scheduler and no other.
 ///
-/// The stack is IPv4 only for now: connecting or sending to an IPv6 endpoint throws
-/// ``FlowError/unreachable``. TCP keeps the kernel's defaults (Nagle's algorithm on, as in our
+/// Its sockets speak IPv4 and IPv6 alike (`AF_INET6` with IPv4 mapped, ``SocketAddress``): a
+/// listener on all addresses takes both; link-local IPv6 peers need a zone the stack does not
+/// take, so they are not reachable through it. TCP keeps the kernel's defaults (Nagle's algorithm on, as in our
 /// direct stack).
 public final class SocketStack: TCPStack, UDPStack {
     public typealias Connection = SocketConnection
@@ -19,7 +20,8 @@ public final class SocketStack: TCPStack, UDPStack {
 
     /// The platform whose epoll loop waits for the sockets.
     public let platform: UnixPlatform
-    /// The local address listeners and UDP sockets are bound to; `0.0.0.0` for all.
+    /// The local address listeners and UDP sockets are bound to; `0.0.0.0` for all, IPv4 and
+    /// IPv6.
     public let address: IPv4Address
 
     /// Connections established but not yet accepted, per listener (the `backlog` of `listen`).
@@ -47,7 +49,7 @@ public final class SocketStack: TCPStack, UDPStack {
         let fd = try Self.openSocket(SOCK_STREAM)
         do throws(ErrorNumber) {
             try SystemCall.setOption(fd, level: SOL_SOCKET, SO_REUSEADDR, to: 1)
-            try SystemCall.bind(fd, to: SocketAddress(address, port: port))
+            try SystemCall.bind(fd, to: localAddress(port: port))
             try SystemCall.listen(fd, backlog: Self.listenBacklog)
             let bound = try SocketAddress.local(of: fd)
             return SocketListener(platform: platform, fileDescriptor: fd, port: bound.port)
@@ -62,10 +64,10 @@ public final class SocketStack: TCPStack, UDPStack {
     /// the socket is writable, and `getpeername`.
     /// - Throws: ``FlowError/refused`` when the peer resets the attempt (nothing listens there);
     ///   ``FlowError/timedOut`` when the kernel's SYN retransmissions go unanswered;
-    ///   ``FlowError/unreachable`` for an IPv6 endpoint or when the host has no route;
+    ///   ``FlowError/unreachable`` when the host has no route;
     ///   ``FlowError/io(code:)`` with the error number otherwise.
     public func connect(to remote: Endpoint) async throws(FlowError) -> SocketConnection {
-        guard let peer = SocketAddress(remote) else { throw .unreachable }
+        let peer = SocketAddress(remote)
         let fd = try Self.openSocket(SOCK_STREAM)
         do throws(ErrorNumber) {
             try await establish(fd, to: peer)
@@ -104,7 +106,7 @@ public final class SocketStack: TCPStack, UDPStack {
     public func bind(port: UInt16) throws(FlowError) -> SocketUDPSocket {
         let fd = try Self.openSocket(SOCK_DGRAM)
         do throws(ErrorNumber) {
-            try SystemCall.bind(fd, to: SocketAddress(address, port: port))
+            try SystemCall.bind(fd, to: localAddress(port: port))
             let bound = try SocketAddress.local(of: fd)
             return SocketUDPSocket(platform: platform, fileDescriptor: fd, local: bound.endpoint)
         } catch {
@@ -113,7 +115,13 @@ public final class SocketStack: TCPStack, UDPStack {
         }
     }
 
-    /// Opens a nonblocking IPv4 socket of `type`.
+    /// Where listeners and UDP sockets bind: `::` (every address, both families) for `0.0.0.0`,
+    /// else ``address`` mapped.
+    private func localAddress(port: UInt16) -> SocketAddress {
+        address == .any ? SocketAddress(.v6(.any), port: port) : SocketAddress(address, port: port)
+    }
+
+    /// Opens a nonblocking socket of `type`, IPv6 carrying IPv4 too.
     /// - Throws: ``FlowError/io(code:)`` with the error number, such as `EMFILE`.
     private static func openSocket(_ type: __socket_type) throws(FlowError) -> Int32 {
         do throws(ErrorNumber) {

@@ -37,7 +37,7 @@ public final class SocketUDPSocket: UDPSocket {
         while true {
             guard fileDescriptor >= 0 else { throw .closed }
             let fd = fileDescriptor
-            var source = SocketAddress(.any, port: 0)
+            var source = SocketAddress(IPv4Address.any, port: 0)
             do throws(ErrorNumber) {
                 let payload = try receiveBuffer.fill { bytes throws(ErrorNumber) in
                     let (count, sender) = try SystemCall.receiveFrom(fd, into: bytes)
@@ -55,12 +55,11 @@ public final class SocketUDPSocket: UDPSocket {
 
     /// Sends `payload` as one datagram to `destination`, waiting while the kernel's send buffer
     /// is full. The corresponding C function is `sendto`.
-    /// - Throws: ``FlowError/unreachable`` for an IPv6 destination (this stack is IPv4 only) or
-    ///   when the host has no route; ``FlowError/closed`` after ``close()``;
+    /// - Throws: ``FlowError/unreachable`` when the host has no route; ``FlowError/closed`` after ``close()``;
     ///   ``FlowError/io(code:)`` with the error number otherwise, such as `EMSGSIZE` for a
     ///   payload longer than a UDP datagram holds, or `EACCES` for a broadcast destination.
     public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
-        guard let address = SocketAddress(destination) else { throw .unreachable }
+        let address = SocketAddress(destination)
         while true {
             guard fileDescriptor >= 0 else { throw .closed }
             let fd = fileDescriptor

@@ -5,12 +5,20 @@ import MirageHostSystem
 /// The socket calls of the unix platform's host-socket stack (``SocketStack``), beside the file
 /// and process calls of `MirageHostSystem`.
 extension SystemCall {
-    /// Opens a nonblocking IPv4 socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) that is closed
-    /// on `exec`. The corresponding C function is `socket`, with `SOCK_NONBLOCK | SOCK_CLOEXEC`.
+    /// Opens a nonblocking IPv6 socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) that carries
+    /// IPv4 too (`IPV6_V6ONLY` off) and is closed on `exec`. The corresponding C functions are
+    /// `socket`, with `SOCK_NONBLOCK | SOCK_CLOEXEC`, and `setsockopt`.
     /// - Throws: the error number, such as `EMFILE` when the process has no descriptors left.
     static func openSocket(_ type: __socket_type) throws(ErrorNumber) -> Int32 {
         let flags = Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        return try checked { socket(AF_INET, flags, 0) }
+        let fd = try checked { socket(AF_INET6, flags, 0) }
+        do {
+            try setOption(fd, level: Int32(IPPROTO_IPV6), IPV6_V6ONLY, to: 0)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
     }
 
     /// Sets the integer socket option `name` at `level` to `value`. The corresponding C

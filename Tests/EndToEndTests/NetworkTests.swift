@@ -200,13 +200,13 @@ extension EndToEnd {
     struct EchoSocketTests {
         /// Starts the socket-stack echo server in a fresh namespace (so its ports are its own) and
         /// runs a peer check against 127.0.0.1.
-        func check(_ command: [String]) throws {
+        func check(_ command: [String], target: String = "127.0.0.1") throws {
             let image = try EchoImages.image(network: "socket")
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + ".log"
             let server = try namespace.start([image], log: log)
             try waitUntilListening(log, server)
-            let result = try namespace.exec(["/usr/bin/env", "TARGET=127.0.0.1", "/usr/bin/python3", peerScript] + command)
+            let result = try namespace.exec(["/usr/bin/env", "TARGET=\(target)", "/usr/bin/python3", peerScript] + command)
             let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(result.status == 0, "\(result.output)\(result.errorOutput)\nunikernel:\n\(serverLog)")
             #expect(server.isRunning, "the unikernel exited:\n\(serverLog)")
@@ -217,6 +217,10 @@ extension EndToEnd {
         @Test("200 concurrent connections") func concurrent() throws { try check(["concurrent"]) }
         @Test("a slow reader finishes") func slowReader() throws { try check(["slow-reader"]) }
         @Test("the kernel resets a connection; the server goes on") func kernelReset() throws { try check(["reset"]) }
+        @Test("the same listeners take IPv6: a 16 MiB TCP echo and UDP echo over ::1") func ipv6() throws {
+            try check(["echo", String(16 << 20)], target: "::1")
+            try check(["udp"], target: "::1")
+        }
     }
 }
 

@@ -121,18 +121,33 @@ struct SocketStackTests {
         udp.close()
     }
 
-    @Test("IPv6 endpoints are unreachable: the socket stack is IPv4 only")
-    func ipv6Unreachable() {
-        let v6 = Endpoint(.v6(IPv6Address(0, 0, 0, 0, 0, 0, 0, 1)), port: 7)
-        let outcome = runWithStack { stack throws(FlowError) -> [FlowError?] in
-            let udp = try stack.bind(port: 0)
-            defer { udp.close() }
-            return [
-                await failure { () async throws(FlowError) in _ = try await stack.connect(to: v6) },
-                await failure { () async throws(FlowError) in try await udp.send(PacketBuffer([1]), to: v6) },
-            ]
+    @Test("on all addresses, one listener and one UDP port take IPv4 and IPv6 alike (::1 and 127.0.0.1); IPv4 peers come back as IPv4")
+    func bothFamilies() {
+        let loopback6 = IPAddress.v6(IPv6Address(0, 0, 0, 0, 0, 0, 0, 1))
+        let outcome = runWithStack(address: .any) { stack throws(FlowError) -> [String] in
+            let listener = try listenOnFreePort(stack)
+            defer { listener.close() }
+            var seen: [String] = []
+            for address in [loopback6, .v4(.loopback)] {
+                let client = try await stack.connect(to: Endpoint(address, port: listener.port))
+                let served = try await listener.accept()
+                try await client.write(PacketBuffer([1, 2, 3]))
+                let data = try await served.read()
+                seen.append("\(client.remote.address) \(served.remote.address) \(data?.count ?? 0)")
+                await client.close()
+                await served.close()
+            }
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            for address in [loopback6, .v4(.loopback)] {
+                try await client.send(PacketBuffer([9]), to: Endpoint(address, port: server.port))
+                let datagram = try await server.receive()
+                seen.append("udp \(datagram.source.address)")
+            }
+            return seen
         }
-        #expect(outcome == .success([.unreachable, .unreachable]))
+        #expect(outcome == .success(["::1 ::1 3", "127.0.0.1 127.0.0.1 3", "udp ::1", "udp 127.0.0.1"]))
     }
 
     @Test("UDP echo keeps datagram boundaries, empty and 65507-byte datagrams included")
@@ -255,12 +270,13 @@ struct SocketStackTests {
 /// bound to 127.0.0.1, on the calling thread; nil when it has not finished after `timeout` (the
 /// task is then abandoned, still waiting).
 private func runWithStack<Value>(
+    address: IPv4Address = .loopback,
     timeout: Duration = .seconds(30),
     _ body: @escaping (SocketStack) async throws(FlowError) -> Value
 ) -> Result<Value, FlowError>? {
     let box = OutcomeBox<Value>()
     let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
-    let stack = SocketStack(platform: platform, address: .loopback)
+    let stack = SocketStack(platform: platform, address: address)
     _ = Mirage.runToCompletion(platform) { () async -> Int32 in
         let deadline = platform.monotonicClock.now() + timeout
         Task {
