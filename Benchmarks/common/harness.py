@@ -54,12 +54,13 @@ def namespace(name):
 
 @contextlib.contextmanager
 def tap_namespace(prefix):
-    """A namespace with tap0 at 10.0.0.1/24 (our stack takes 10.0.0.2); yields its name."""
+    """A namespace with tap0 at 10.0.0.1/24 and 2001:db8::1/64 (our stack takes 10.0.0.2 and
+    2001:db8::2); yields its name."""
     ns = f"{prefix}-{os.getpid()}"
     namespace(ns)
     try:
         for step in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], ["ip", "addr", "add", "10.0.0.1/24", "dev", "tap0"],
-                     ["ip", "link", "set", "tap0", "up"]):
+                     ["ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "tap0", "nodad"], ["ip", "link", "set", "tap0", "up"]):
             sh("ip", "netns", "exec", ns, *step)
         yield ns
     finally:
@@ -68,8 +69,8 @@ def tap_namespace(prefix):
 
 @contextlib.contextmanager
 def veth_namespaces(prefix):
-    """Two namespaces joined by a veth pair, 10.0.1.1 (client side) and 10.0.1.2 (server side);
-    yields (client, server)."""
+    """Two namespaces joined by a veth pair, 10.0.1.1 and 2001:db8:1::1 (client side), 10.0.1.2
+    and 2001:db8:1::2 (server side); yields (client, server)."""
     a, b = f"{prefix}-a-{os.getpid()}", f"{prefix}-b-{os.getpid()}"
     namespace(a)
     namespace(b)
@@ -77,6 +78,8 @@ def veth_namespaces(prefix):
         sh("ip", "link", "add", "veth-a", "netns", a, "type", "veth", "peer", "name", "veth-b", "netns", b)
         sh("ip", "netns", "exec", a, "ip", "addr", "add", "10.0.1.1/24", "dev", "veth-a")
         sh("ip", "netns", "exec", b, "ip", "addr", "add", "10.0.1.2/24", "dev", "veth-b")
+        sh("ip", "netns", "exec", a, "ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", "veth-a", "nodad")
+        sh("ip", "netns", "exec", b, "ip", "-6", "addr", "add", "2001:db8:1::2/64", "dev", "veth-b", "nodad")
         sh("ip", "netns", "exec", a, "ip", "link", "set", "veth-a", "up")
         sh("ip", "netns", "exec", b, "ip", "link", "set", "veth-b", "up")
         yield a, b
@@ -86,16 +89,16 @@ def veth_namespaces(prefix):
 
 
 def nginx_config(directory, root, port, tls=None):
-    """A one-worker nginx serving `root` on `port` as its experts would for these benchmarks:
+    """A one-worker nginx serving `root` on `port`, IPv4 and IPv6, as its experts would for these benchmarks:
     access log off, sendfile, keep-alive unlimited. `tls`, when given, is (certificate, key,
     tickets): TLS 1.3 only with X25519, session tickets on or off and no session cache. Writes
     the configuration into `directory`; returns the command that starts nginx in the foreground."""
     name = f"nginx-{port}" + ("" if tls is None else ("-tickets" if tls[2] else "-full"))
     path = os.path.join(directory, name + ".conf")
-    listen = f"listen {port};"
+    listen = f"listen {port}; listen [::]:{port};"
     if tls is not None:
         certificate, key, tickets = tls
-        listen = f"""listen {port} ssl;
+        listen = f"""listen {port} ssl; listen [::]:{port} ssl;
         ssl_certificate {certificate};
         ssl_certificate_key {key};
         ssl_protocols TLSv1.3;
@@ -129,3 +132,9 @@ http {{
 }}
 """)
     return ["nginx", "-c", path, "-p", directory]
+
+
+def spread(values):
+    """The median of `values` and their range, as the tables print them: `median (min-max)`."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[0], ordered[-1]

@@ -7,11 +7,13 @@ files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchma
 Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
 sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
 release; the guest runs under a release mirage-hvt), then, in fresh network namespaces:
-  * host sockets: our website and nginx on 127.0.0.1 in one namespace;
-  * our stack: the website on a tap device (10.0.0.2), as a process and as a KVM guest, against
-    nginx in a second namespace behind a veth pair (10.0.1.2), wrk in the first namespace.
+  * host sockets: our website and nginx on 127.0.0.1 and ::1 in one namespace;
+  * our stack: the website on a tap device (10.0.0.2 and 2001:db8::2), as a process and as a KVM
+    guest, against nginx in a second namespace behind a veth pair (10.0.1.2 and 2001:db8:1::2),
+    wrk in the first namespace; each over IPv4 and over IPv6.
 wrk runs one thread with N keep-alive connections for S seconds per row, fetching `/` (the
-279-byte index.html). Our per-request log line is turned off (`-l http:warning`), as nginx's
+279-byte index.html). After a warm-up, the rows take turns over several rounds (--rounds), each
+round in a new order; the table gives medians and the range of requests/s. Our per-request log line is turned off (`-l http:warning`), as nginx's
 access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
 short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
 test: no thresholds."""
@@ -26,7 +28,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 from harness import nginx_config as harness_nginx_config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -55,11 +57,15 @@ def wait_for(ns, host, port, process, seconds=20):
         if process.poll() is not None:
             raise RuntimeError(f"the server on {host}:{port} exited with {process.returncode}")
         probe = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "-o", "/dev/null", "-m", "1",
-                                f"http://{host}:{port}/"], capture_output=True)
+                                f"http://{bracketed(host)}:{port}/"], capture_output=True)
         if probe.returncode == 0:
             return
         time.sleep(0.05)
     raise RuntimeError(f"nothing answered on {host}:{port}")
+
+
+def bracketed(host):
+    return f"[{host}]" if ":" in host else host
 
 
 def start(ns, command, host, port):
@@ -74,14 +80,15 @@ def nginx_config(directory, port):
 
 
 def host_sockets(image, scratch, seconds, connections):
+    """Our website (host sockets) and nginx in one namespace; wrk over 127.0.0.1 and ::1."""
     ns = f"mirage-http-{os.getpid()}"
     namespace(ns)
     try:
         ours = start(ns, [image, "--port=8080", *QUIET], "127.0.0.1", 8080)
         theirs = start(ns, nginx_config(scratch, 8081), "127.0.0.1", 8081)
         try:
-            return (wrk(ns, "http://127.0.0.1:8080/", seconds, connections),
-                    wrk(ns, "http://127.0.0.1:8081/", seconds, connections))
+            return {family: (wrk(ns, f"http://{host}:8080/", seconds, connections), wrk(ns, f"http://{host}:8081/", seconds, connections))
+                    for family, host in (("IPv4", "127.0.0.1"), ("IPv6", "[::1]"))}
         finally:
             stop(ours)
             stop(theirs)
@@ -89,12 +96,15 @@ def host_sockets(image, scratch, seconds, connections):
         sh("ip", "netns", "delete", ns, check=False)
 
 
-def on_tap(command, seconds, connections):
-    """Runs `command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; its wrk figures."""
+def on_tap(command, seconds, connections, families=("IPv4", "IPv6")):
+    """Runs `command` (our stack on tap0, as 10.0.0.2 and 2001:db8::2) in a fresh namespace; its
+    wrk figures per family."""
     with tap_namespace("mirage-http-tap") as ns:
-        server = start(ns, command + ["--ipv4=10.0.0.2/24", *QUIET], "10.0.0.2", 80)
+        server = start(ns, command + ["--ipv4=10.0.0.2/24", "--ipv6=2001:db8::2/64", *QUIET], "10.0.0.2", 80)
         try:
-            return wrk(ns, "http://10.0.0.2/", seconds, connections)
+            wait_for(ns, "2001:db8::2", 80, server)
+            hosts = {"IPv4": "10.0.0.2", "IPv6": "[2001:db8::2]"}
+            return {family: wrk(ns, f"http://{hosts[family]}/", seconds, connections) for family in families}
         finally:
             stop(server)
 
@@ -104,7 +114,9 @@ def nginx_on_veth(scratch, seconds, connections):
         server = subprocess.Popen(["ip", "netns", "exec", b, *nginx_config(scratch, 80)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(a, "10.0.1.2", 80, server)
-            return wrk(a, "http://10.0.1.2/", seconds, connections)
+            wait_for(a, "2001:db8:1::2", 80, server)
+            return {family: wrk(a, f"http://{host}/", seconds, connections)
+                    for family, host in (("IPv4", "10.0.1.2"), ("IPv6", "[2001:db8:1::2]"))}
         finally:
             stop(server)
 
@@ -113,7 +125,7 @@ def smallest_memory(tender, guest, connections):
     """The smallest --mem (MiB) with which the guest serves a 2-second wrk run without errors."""
     def serves(mebibytes):
         try:
-            result = on_tap([tender, f"--mem={mebibytes}", "--net:service=tap0", "--", guest], 2, connections)
+            result = on_tap([tender, f"--mem={mebibytes}", "--net:service=tap0", "--", guest], 2, connections, families=("IPv4",))["IPv4"]
             return result["errors"] == 0 and result["rate"] > 0
         except (RuntimeError, AttributeError, subprocess.CalledProcessError):
             return False
@@ -130,16 +142,26 @@ def smallest_memory(tender, guest, connections):
 
 
 def row(label, mine, theirs):
-    ratio = mine["rate"] / theirs["rate"] if theirs["rate"] else float("nan")
-    errors = f"{mine['errors']} / {theirs['errors']}"
-    return (f"| {label} | {mine['rate']:.0f} | {theirs['rate']:.0f} | {ratio:.2f}x | "
-            f"{mine['p50'] * 1e6:.0f} / {theirs['p50'] * 1e6:.0f} | {mine['p99'] * 1e6:.0f} / {theirs['p99'] * 1e6:.0f} | {errors} |")
+    """A table row from the rounds' figures of ours and nginx: median (range) requests/s, the
+    ratio of the medians, median latencies and errors summed."""
+    def rate(results):
+        median, low, high = spread([result["rate"] for result in results])
+        return median, f"{median:.0f} ({low:.0f}-{high:.0f})"
+    mine_rate, mine_text = rate(mine)
+    their_rate, their_text = rate(theirs)
+    ratio = mine_rate / their_rate if their_rate else float("nan")
+    p50 = (spread([r["p50"] for r in mine])[0], spread([r["p50"] for r in theirs])[0])
+    p99 = (spread([r["p99"] for r in mine])[0], spread([r["p99"] for r in theirs])[0])
+    errors = f"{sum(r['errors'] for r in mine)} / {sum(r['errors'] for r in theirs)}"
+    return (f"| {label} | {mine_text} | {their_text} | {ratio:.2f}x | "
+            f"{p50[0] * 1e6:.0f} / {p50[1] * 1e6:.0f} | {p99[0] * 1e6:.0f} / {p99[1] * 1e6:.0f} | {errors} |")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -158,18 +180,37 @@ def main():
         else:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         seconds, connections = options.seconds, options.connections
-        mine_socket, nginx_socket = host_sockets(socket_image, scratch, seconds, connections)
-        mine_tap = on_tap([direct_image], seconds, connections)
-        nginx_veth = nginx_on_veth(scratch, seconds, connections)
-        mine_guest = on_tap([tender, "--net:service=tap0", "--", guest], seconds, connections) if guest else None
+        runs = {"sockets": lambda s: host_sockets(socket_image, scratch, s, connections),
+                "tap": lambda s: on_tap([direct_image], s, connections),
+                "nginx": lambda s: nginx_on_veth(scratch, s, connections)}
+        if guest:
+            runs["hvt"] = lambda s: on_tap([tender, "--net:service=tap0", "--", guest], s, connections)
+        for run in runs.values():
+            run(1)  # warm-up
+        results = {name: [] for name in runs}
+        names = list(runs)
+        for index in range(options.rounds):
+            for name in names[index % len(names):] + names[:index % len(names)]:
+                results[name].append(runs[name](seconds))
 
-        print(f"wrk -t1 -c{connections} -d{seconds}s, GET / (279 bytes), keep-alive\n")
+        def figures(name, family, side=None):
+            return [result[family] if side is None else result[family][side] for result in results[name]]
+
+        print(f"wrk -t1 -c{connections} -d{seconds}s, GET / (279 bytes), keep-alive; {options.rounds} rounds after a warm-up, "
+              "taking turns; requests/s as median (range)\n")
         print("| path | ours, requests/s | nginx, requests/s | ours/nginx | median latency µs, ours / nginx | p99 µs, ours / nginx | errors, ours / nginx |")
         print("|---|---|---|---|---|---|---|")
-        print(row("host sockets, 127.0.0.1 (unix --net=socket)", mine_socket, nginx_socket))
-        print(row("our stack on tap (unix --net=direct) / nginx on Linux over veth", mine_tap, nginx_veth))
-        if mine_guest:
-            print(row("our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", mine_guest, nginx_veth))
+        for family, loopback in (("IPv4", "127.0.0.1"), ("IPv6", "::1")):
+            print(row(f"{family}: host sockets, {loopback} (unix --net=socket)", figures("sockets", family, 0), figures("sockets", family, 1)))
+            print(row(f"{family}: our stack on tap (unix --net=direct) / nginx on Linux over veth", figures("tap", family), figures("nginx", family)))
+            if guest:
+                print(row(f"{family}: our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", figures("hvt", family), figures("nginx", family)))
+        print("\nOur stack, IPv6 requests/s against IPv4 (medians)\n")
+        print("| path | IPv6/IPv4 |\n|---|---|")
+        for name, label in (("tap", "unix --net=direct"), ("hvt", "hvt")):
+            if name in results:
+                ratio = spread([r["rate"] for r in figures(name, "IPv6")])[0] / spread([r["rate"] for r in figures(name, "IPv4")])[0]
+                print(f"| {label} | {ratio:.2f}x |")
         if guest:
             memory = smallest_memory(tender, guest, connections)
             print(f"\nsmallest --mem for the hvt website to serve wrk -c{connections} for 2 s without errors: "

@@ -1,28 +1,33 @@
 #!/usr/bin/env python3
 """TCP/IP benchmark: our direct stack over a tap device against the Linux kernel's stack over a
-veth pair, measured in the same run with the same client (DESIGN.md, "Benchmarks").
+veth pair, IPv4 and IPv6, measured in the same run with the same client (DESIGN.md, "Benchmarks").
 
-  sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000]
+  sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000] [--rounds 3]
 
 Builds Examples/echo for unix with --net=direct and, where /dev/kvm is usable, for hvt (both
-release; the hvt image runs under a release mirage-hvt), then in fresh network namespaces:
+release; the hvt image runs under a release mirage-hvt), then in fresh network namespaces, for
+each family (our stack at 10.0.0.2 and 2001:db8::2 on tap0, the kernel at 10.0.1.2 and
+2001:db8:1::2 behind a veth pair):
   * bulk in: the client sends N MiB to the discard port (9) and waits for the close;
   * bulk out: the client reads N MiB from the chargen port (19);
   * request/response: 64 bytes to the echo port (7) and back, many times on one connection;
   * ping: 200 ICMP echoes.
-The kernel peer is socat (discard into /dev/null, chargen from /dev/zero, echo through a PIPE) in a
-namespace behind a veth pair. For our stack it also counts, with a perf uprobe on libc's malloc
-when perf is there, the allocations per frame received during "bulk in". Prints a table with
-ratios ours/kernel. Not a test: no thresholds."""
+The kernel peer is socat (discard into /dev/null, chargen from /dev/zero, echo through a PIPE).
+After a warm-up of each, ours (unix, hvt) and the kernel take turns over several rounds, each
+round in a new order; the tables give the median and the range over the rounds, with ratios
+ours/kernel and, for our stack, IPv6/IPv4. For our stack it also counts, with a perf uprobe on
+libc's malloc when perf is there, the allocations per frame received during "bulk in". Not a
+test: no thresholds."""
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import sh, tap_namespace, veth_namespaces  # noqa: E402
+from harness import sh, spread, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
@@ -83,7 +88,7 @@ def malloc_counter(ns, pid):
     """Starts counting the server's malloc calls; returns a function that stops and returns
     allocations per frame received, or None where perf or its uprobes are unavailable."""
     libc = "/lib/x86_64-linux-gnu/libc.so.6"
-    probe = sh("perf", "probe", "-x", libc, "--add", "malloc", check=False) if os.path.exists(libc) else None
+    probe = sh("perf", "probe", "-x", libc, "--add", "malloc", check=False) if os.path.exists(libc) and shutil.which("perf") else None
     if probe is None or (probe.returncode != 0 and "already exists" not in probe.stderr):
         return None
     output = f"/tmp/mirage-bench-malloc-{os.getpid()}"
@@ -104,15 +109,21 @@ def malloc_counter(ns, pid):
     return stop
 
 
-def ours(image, megabytes, round_trips, tender=None):
+FAMILIES = (("IPv4", "10.0.0.2", "10.0.1.2"), ("IPv6", "2001:db8::2", "2001:db8:1::2"))
+
+
+def ours(image, megabytes, round_trips, tender=None, count_allocations=False):
+    """One server on tap0 with both addresses; each family measured against it."""
     with tap_namespace("mirage-bench") as ns:
         command = [tender, "--net:service=tap0", "--", image] if tender else [image]
-        server = subprocess.Popen(["ip", "netns", "exec", ns, *command, "--ipv4=10.0.0.2/24"], stderr=subprocess.DEVNULL)
-        time.sleep(0.5 if not tender else 1.0)
-        pid = int(sh("pgrep", "-n", "-f", image + " --ipv4=10.0.0.2/24").stdout.split()[0])
-        counter = None if tender else (lambda: malloc_counter(ns, pid))  # the guest's allocator is not libc's
+        arguments = ["--ipv4=10.0.0.2/24", "--ipv6=2001:db8::2/64"]
+        server = subprocess.Popen(["ip", "netns", "exec", ns, *command, *arguments], stderr=subprocess.DEVNULL)
+        time.sleep(2.0)  # start, and IPv6 duplicate address detection (one second)
+        pid = int(sh("pgrep", "-n", "-f", image + " " + arguments[0]).stdout.split()[0])
+        counter = (lambda: malloc_counter(ns, pid)) if count_allocations and not tender else None  # the guest's allocator is not libc's
         try:
-            return measure(ns, "10.0.0.2", megabytes, round_trips, around_bulk=counter)
+            return {family: measure(ns, host, megabytes, round_trips, around_bulk=counter if family == "IPv4" else None)
+                    for family, host, _ in FAMILIES}
         finally:
             server.terminate()
             server.wait()
@@ -120,54 +131,93 @@ def ours(image, megabytes, round_trips, tender=None):
 
 def kernel(megabytes, round_trips):
     with veth_namespaces("mirage-bench") as (a, b):
-        servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "TCP-LISTEN:9,reuseaddr,fork", "OPEN:/dev/null"]),
-                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "OPEN:/dev/zero", "TCP-LISTEN:19,reuseaddr,fork"]),
-                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "TCP-LISTEN:7,reuseaddr,fork", "PIPE"])]
+        servers = [subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "TCP6-LISTEN:9,reuseaddr,fork,ipv6only=0", "OPEN:/dev/null"]),
+                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "-b", "262144", "-u", "OPEN:/dev/zero", "TCP6-LISTEN:19,reuseaddr,fork,ipv6only=0"]),
+                   subprocess.Popen(["ip", "netns", "exec", b, "socat", "TCP6-LISTEN:7,reuseaddr,fork,ipv6only=0", "PIPE"])]
         time.sleep(0.5)
         try:
-            return measure(a, "10.0.1.2", megabytes, round_trips)
+            return {family: measure(a, host, megabytes, round_trips) for family, _, host in FAMILIES}
         finally:
             for server in servers:
                 server.terminate()
                 server.wait()
 
 
+def cell(values, scale, unit):
+    median, low, high = spread([v * scale for v in values])
+    return f"{median:.0f} ({low:.0f}-{high:.0f}) {unit}"
+
+
+def ratio(mine, theirs):
+    return f"{spread(mine)[0] / spread(theirs)[0]:.2f}x" if mine and theirs else "n/a"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--megabytes", type=int, default=256)
     parser.add_argument("--round-trips", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     subprocess.run(["swift", "build", "--product", "swift-mirage"], cwd=ROOT, check=True, capture_output=True)
     echo = os.path.join(ROOT, "Examples/echo")
+    scratch = f"/tmp/mirage-bench-tcp-{os.getpid()}"
+    os.makedirs(scratch, exist_ok=True)
     subprocess.run([tool, "configure", "-t", "unix", "--net=direct", echo], check=True, capture_output=True)
     subprocess.run([tool, "build", echo], check=True, capture_output=True)
-    image = os.path.join(echo, "dist/echo")
-    guest = None
+    image = os.path.join(scratch, "echo")
+    shutil.copy(os.path.join(echo, "dist/echo"), image)
+    runs = {"unix": lambda warm=False: ours(image, 16 if warm else options.megabytes, 200 if warm else options.round_trips),
+            "Linux": lambda warm=False: kernel(16 if warm else options.megabytes, 200 if warm else options.round_trips)}
     if os.access("/dev/kvm", os.W_OK):
         subprocess.run(["swift", "build", "-c", "release", "--product", "mirage-hvt"], cwd=ROOT, check=True, capture_output=True)
         subprocess.run([tool, "configure", "-t", "hvt", echo], check=True, capture_output=True)
         subprocess.run([tool, "build", echo], check=True, capture_output=True)
+        guest = os.path.join(scratch, "echo.hvt")
+        shutil.copy(os.path.join(echo, "dist/echo.hvt"), guest)
         tender = os.path.join(ROOT, ".build/release/mirage-hvt")
-        guest = ours(os.path.join(echo, "dist/echo.hvt"), options.megabytes, options.round_trips, tender=tender)
+        runs["hvt"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips, tender=tender)
     else:
         print("SKIP: the hvt column: /dev/kvm is absent or not writable")
-    mine, theirs = ours(image, options.megabytes, options.round_trips), kernel(options.megabytes, options.round_trips)
-    na = {"bulk": float("nan"), "out": float("nan"), "rr": float("nan"), "rr99": float("nan"), "ping": float("nan")}
-    vm = guest or na
-    print("| what | our stack over tap (unix) | our stack in a KVM guest (hvt) | Linux over veth | unix/Linux | hvt/Linux |")
-    print("|---|---|---|---|---|---|")
-    for key, label in (("bulk", f"bulk TCP in (to discard), {options.megabytes} MiB"), ("out", f"bulk TCP out (from chargen), {options.megabytes} MiB")):
-        print(f"| {label} | {mine[key]:.0f} Mbit/s | {vm[key]:.0f} Mbit/s | {theirs[key]:.0f} Mbit/s | {mine[key] / theirs[key]:.2f}x | {vm[key] / theirs[key]:.2f}x |")
-    for key, label in (("rr", "64-byte request/response, median"), ("rr99", "64-byte request/response, p99"), ("ping", "ping RTT, mean")):
-        print(f"| {label} | {mine[key] * 1e6:.0f} µs | {vm[key] * 1e6:.0f} µs | {theirs[key] * 1e6:.0f} µs | {mine[key] / theirs[key]:.2f}x | {vm[key] / theirs[key]:.2f}x |")
-    if mine["allocations"]:
-        per_frame, frames = mine["allocations"]
-        print(f"| mallocs per frame received, bulk in ({frames} frames) | {per_frame:.2f} | | (in the kernel) | | |")
+    for run in runs.values():
+        run(warm=True)
+    results = {name: [] for name in runs}
+    names = list(runs)
+    for index in range(options.rounds):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            results[name].append(runs[name]())
+    allocations = ours(image, min(options.megabytes, 128), 100, count_allocations=True)["IPv4"]["allocations"]
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    def values(name, family, key):
+        return [result[family][key] for result in results.get(name, [])]
+
+    columns = [name for name in ("unix", "hvt") if name in results]
+    print(f"{options.rounds} rounds after a warm-up, ours and Linux taking turns; median (range)\n")
+    print("| what | " + " | ".join(f"our stack, {name}" for name in columns) + " | Linux over veth | "
+          + " | ".join(f"{name}/Linux" for name in columns) + " |")
+    print("|---|" + "---|" * (2 * len(columns) + 1))
+    metrics = (("bulk", f"bulk TCP in (to discard), {options.megabytes} MiB", 1, "Mbit/s"),
+               ("out", f"bulk TCP out (from chargen), {options.megabytes} MiB", 1, "Mbit/s"),
+               ("rr", "64-byte request/response, median", 1e6, "µs"), ("rr99", "64-byte request/response, p99", 1e6, "µs"),
+               ("ping", "ping RTT, mean", 1e6, "µs"))
+    for family, _, _ in FAMILIES:
+        for key, label, scale, unit in metrics:
+            cells = [cell(values(name, family, key), scale, unit) for name in columns]
+            ratios = [ratio(values(name, family, key), values("Linux", family, key)) for name in columns]
+            print(f"| {family}: {label} | " + " | ".join(cells) + f" | {cell(values('Linux', family, key), scale, unit)} | " + " | ".join(ratios) + " |")
+    print("\nOur stack, IPv6 against IPv4 (medians; above 1 is faster for throughput, slower for times)\n")
+    print("| what | " + " | ".join(f"{name} IPv6/IPv4" for name in columns) + " | Linux IPv6/IPv4 |")
+    print("|---|" + "---|" * (len(columns) + 1))
+    for key, label, _, _ in metrics:
+        print(f"| {label} | " + " | ".join(ratio(values(name, "IPv6", key), values(name, "IPv4", key)) for name in columns + ["Linux"]) + " |")
+    if allocations:
+        per_frame, frames = allocations
+        print(f"\nmallocs per frame received by our stack (unix), bulk in over IPv4: {per_frame:.2f} ({frames} frames)")
     else:
-        print("| mallocs per frame received | not measured: needs perf with uprobes | | | | |")
+        print("\nmallocs per frame received: not measured (needs perf with uprobes)")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
         self.name = name
         self.index = index
         self.passesHeaders = passesHeaders
-        offloads = passesHeaders ? [.transmitChecksum, .tcpSegmentation] : []
+        offloads = passesHeaders ? [.transmitChecksum, .tcpSegmentation, .tcpSegmentationIPv6] : []
         self.mac = mac
         self.mtu = mtu
         self.platform = platform

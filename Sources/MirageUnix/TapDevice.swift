@@ -88,7 +88,7 @@ public final class TapDevice: NetworkDevice {
         self.platform = platform
         self.fileDescriptor = fd
         headerLength = offloading ? VirtioNetHeader.length : 0
-        offloads = offloading && mirage_tap_set_offloads(fd, 1) == 0 ? [.transmitChecksum, .tcpSegmentation] : []
+        offloads = offloading && mirage_tap_set_offloads(fd, 1) == 0 ? [.transmitChecksum, .tcpSegmentation, .tcpSegmentationIPv6] : []
         if !offloads.isEmpty {
             // Segments of up to 64 KiB are now allocated and freed per send and receive; without
             // this the C library returns its heap's top to the kernel after each and faults it in

@@ -173,7 +173,7 @@ struct TapDeviceTests {
             }
         }
         #expect(outcome == .finished)
-        #expect(device.offloads == (offloading ? [.transmitChecksum, .tcpSegmentation] : []))
+        #expect(device.offloads == (offloading ? [.transmitChecksum, .tcpSegmentation, .tcpSegmentationIPv6] : []))
         #expect(payloads == (offloading ? [long + "\n", "short\n"] : ["short\n"]))
         #expect(device.statistics.dropped == (offloading ? 0 : 1))
     }

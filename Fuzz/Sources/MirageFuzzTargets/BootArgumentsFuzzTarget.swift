@@ -5,7 +5,7 @@ import MirageRuntime
 extension FuzzTargets {
     /// Keys of every value type the boot arguments read, as a unikernel declares them.
     static let bootKeys: [BootKey] = [
-        StackBootKeys.ipv4, StackBootKeys.gateway,
+        StackBootKeys.ipv4, StackBootKeys.gateway, StackBootKeys.ipv6, StackBootKeys.ipv6Gateway,
         BootKey("port", of: UInt16.self, default: 80, documentation: "A port."),
         BootKey("count", of: Int.self, documentation: "A number."),
         BootKey("name", of: String.self, required: true, documentation: "A name."),

@@ -2,7 +2,8 @@ import MirageCore
 import MirageNet
 
 extension FuzzTargets {
-    /// A whole `StackCore` (Ethernet, ARP, IPv4 with fragments, ICMP, UDP, TCP) with small
+    /// A whole `StackCore` (Ethernet, ARP, IPv4 and IPv6 with fragments, ICMP, ICMPv6 and
+    /// neighbour discovery, UDP, TCP) with small
     /// limits, fed frames from hosts on and off its network and driven by an application, in
     /// simulated time. See ``StackFuzzRun``.
     static let stack = FuzzTarget("stack", "StackCore: every protocol at once, frames with valid checksums, time, an application") { bytes in
@@ -48,6 +49,9 @@ struct StackFuzzRun {
         configuration.udpQueueLimit = 4
         configuration.halfOpenLimit = 2
         configuration.listenBacklog = 2
+        configuration.ipv6 = IPv6Configuration(mode: .fixed(IPv6Prefix(address: Self.ourIPv6, length: 64)))
+        configuration.ipv6.neighbors.entryLimit = 8
+        configuration.ipv6.neighbors.queueLimit = 2
         self.configuration = configuration
         core = StackCore(configuration: configuration, mac: Self.ourMAC, mtu: 1500, key: (1, 2), now: .zero)
     }
@@ -67,7 +71,7 @@ struct StackFuzzRun {
     }
 
     mutating func step() {
-        switch input.byte() % 9 {
+        switch input.byte() % 10 {
         case 0: core.receive(PacketBuffer(input.piece(maximum: 1600)), now: now)
         case 1, 2: receiveTCP()
         case 3: receiveUDP()
@@ -77,7 +81,8 @@ struct StackFuzzRun {
         case 7:
             now = now + .milliseconds(Int(input.uint16()) * 4)
             core.handleTimers(now: now)
-        default: application()
+        case 8: application()
+        default: receiveIPv6()
         }
     }
 
@@ -250,6 +255,7 @@ struct StackFuzzRun {
     }
 
     func check() {
+        checkIPv6()
         let guaranteed = configuration.tcp.receiveMemoryGuaranteed
         var charged = 0
         for id in accepted {

@@ -44,10 +44,10 @@ static inline int mirage_tap_attach_with_header(int fd, const char *name, char *
 
 /// Which offloads the reader of a tap descriptor attached with `IFF_VNET_HDR` handles, so which
 /// frames the kernel may hand it: `TUNSETOFFLOAD` with `TUN_F_CSUM` (partial checksums) and
-/// `TUN_F_TSO4` (TCP/IPv4 segments longer than the MTU) when `offloading` is non-zero, nothing
+/// `TUN_F_TSO4` and `TUN_F_TSO6` (TCP segments over IPv4 and IPv6 longer than the MTU) when `offloading` is non-zero, nothing
 /// when it is zero (the kernel then completes and segments everything itself).
 static inline int mirage_tap_set_offloads(int fd, int offloading) {
-    unsigned long flags = offloading ? (TUN_F_CSUM | TUN_F_TSO4) : 0;
+    unsigned long flags = offloading ? (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) : 0;
     return ioctl(fd, TUNSETOFFLOAD, flags);
 }
 

@@ -20,9 +20,12 @@ public struct FrameOffload: Hashable, Sendable {
     /// (``headerLength`` bytes) and fixing sequence numbers, IPv4 identification, lengths, flags and
     /// checksums (TCP segmentation offload). Implies a partial checksum.
     public var tcpSegmentSize: UInt16 = 0
-    /// Transmit, with ``tcpSegmentSize``: the bytes of Ethernet, IPv4 and TCP headers in front of
+    /// Transmit, with ``tcpSegmentSize``: the bytes of Ethernet, IP and TCP headers in front of
     /// the payload.
     public var headerLength: UInt16 = 0
+    /// Transmit, with ``tcpSegmentSize``: the segment is TCP over IPv6 (virtio's
+    /// `VIRTIO_NET_HDR_GSO_TCPV6`), for a device with ``NetworkOffloads/tcpSegmentationIPv6``.
+    public var segmentsIPv6 = false
 
     public init() {}
 }
@@ -37,4 +40,6 @@ public struct NetworkOffloads: OptionSet, Hashable, Sendable {
     /// The device segments TCP over IPv4 (``FrameOffload/tcpSegmentSize``), for frames up to
     /// ``NetworkDevice/largestOffloadedFrame`` bytes.
     public static let tcpSegmentation = NetworkOffloads(rawValue: 1 << 1)
+    /// The device segments TCP over IPv6 as well (``FrameOffload/segmentsIPv6``).
+    public static let tcpSegmentationIPv6 = NetworkOffloads(rawValue: 1 << 2)
 }

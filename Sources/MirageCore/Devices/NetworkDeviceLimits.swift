@@ -10,8 +10,9 @@ public enum NetworkDeviceLimits {
     public static let largestOffloadedFrame = 65535 + 14
 
     /// The longest frame a device with offloads may receive: a TCP segment the kernel coalesced to
-    /// ``largestOffloadedFrame``, in a frame with an 802.1Q tag.
-    public static let largestReceivedFrame = largestOffloadedFrame + 4
+    /// the largest IPv6 packet (a 65,535-byte payload after the 40-byte header, RFC 8200; IPv4's
+    /// is shorter), in a frame with an 802.1Q tag. A read into less would cut such a frame short.
+    public static let largestReceivedFrame = 65535 + 40 + 14 + 4
 
     /// At most this many frames are passed per ``NetworkDevice/receive(_:)``, so that a busy
     /// interface cannot keep other tasks from running.

@@ -14,6 +14,8 @@ public struct VirtioNetHeader: Equatable, Sendable {
     /// `VIRTIO_NET_HDR_GSO_NONE` and `VIRTIO_NET_HDR_GSO_TCPV4`.
     public static let segmentationNone: UInt8 = 0
     public static let segmentationTCPv4: UInt8 = 1
+    /// `VIRTIO_NET_HDR_GSO_TCPV6`.
+    public static let segmentationTCPv6: UInt8 = 4
 
     public var flags: UInt8 = 0
     public var segmentationType: UInt8 = segmentationNone
@@ -30,7 +32,7 @@ public struct VirtioNetHeader: Equatable, Sendable {
             checksumOffset = offload.checksumOffset
         }
         if offload.tcpSegmentSize != 0 {
-            segmentationType = Self.segmentationTCPv4
+            segmentationType = offload.segmentsIPv6 ? Self.segmentationTCPv6 : Self.segmentationTCPv4
             segmentSize = offload.tcpSegmentSize
             headerLength = offload.headerLength
         }

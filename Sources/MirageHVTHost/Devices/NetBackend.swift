@@ -224,9 +224,10 @@ final class NetBackend {
         }
     }
 
-    /// The longest frame a read may return: a 64 KiB TCP segment from the kernel, in a frame with
-    /// an 802.1Q tag (as the guest's receive limit).
-    static let largestReadableFrame = largestOffloadedFrame + 4
+    /// The longest frame a read may return: a TCP segment the kernel coalesced to the largest
+    /// IPv6 packet, in a frame with an 802.1Q tag (as the guest's receive limit,
+    /// `NetworkDeviceLimits.largestReceivedFrame`).
+    static let largestReadableFrame = 65535 + 40 + 14 + 4
 
     /// What receiving into a guest's receive area found.
     enum AreaResult: Equatable {

@@ -80,6 +80,22 @@ public struct NeighborCache {
     /// Whether `address` advertised itself as a router.
     public func isRouter(_ address: IPv6Address) -> Bool { entries[address]?.isRouter ?? false }
 
+    /// The link-layer address to send to `address` with, when known (any state but INCOMPLETE),
+    /// as ``send(_:to:now:)`` would use it, a STALE entry moving to DELAY; nil otherwise. The
+    /// fast path of every packet out: no array of actions.
+    public mutating func use(_ address: IPv6Address, now: Instant) -> MACAddress? {
+        guard var entry = entries[address], let mac = entry.mac else { return nil }
+        if entry.used, entry.state != .stale { return mac } // nothing to change: no write back
+        markUsed(&entry)
+        if entry.state == .stale {
+            entry.state = .delay
+            entry.deadline = now + configuration.delayFirstProbeTime
+            deadlines.push(entry.deadline, address)
+        }
+        entries[address] = entry
+        return mac
+    }
+
     /// Sends `packet` to the neighbour `address` (section 7.2.2 and 7.3.3): at once when its
     /// link-layer address is known (a STALE entry moves to DELAY), else after resolving it.
     public mutating func send(_ packet: PacketBuffer, to address: IPv6Address, now: Instant) -> [NeighborAction] {

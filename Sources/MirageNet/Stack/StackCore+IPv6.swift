@@ -168,6 +168,10 @@ extension StackCore {
             sendFrame(consume packet, etherType: .ipv6, to: destination.multicastMAC)
             return
         }
-        for action in neighbors.send(consume packet, to: hop, now: now) { perform(action, now: now) }
+        if let mac = neighbors.use(hop, now: now) {
+            sendFrame(consume packet, etherType: .ipv6, to: mac)
+        } else {
+            for action in neighbors.send(consume packet, to: hop, now: now) { perform(action, now: now) }
+        }
     }
 }

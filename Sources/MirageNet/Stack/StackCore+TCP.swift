@@ -147,9 +147,10 @@ extension StackCore {
         }
         // The MTU in IPv4 terms less IPv4's header is the room for TCP in either family.
         let fitting = transportMTU(towards: destination) - IPv4Header.minimumLength - header.length
-        // The device segments TCP over IPv4 only (virtio's GSO_TCPV4): IPv6 segments longer than
-        // one piece are cut here.
-        let deviceCuts = offloads.contains(.tcpSegmentation) && ipHeaderLength == IPv4Header.minimumLength
+        // A device may segment TCP over IPv4 only (virtio's GSO_TCPV4): then IPv6 segments longer
+        // than one piece are cut here.
+        let isIPv6 = ipHeaderLength == IPv6Header.length
+        let deviceCuts = offloads.contains(isIPv6 ? .tcpSegmentationIPv6 : .tcpSegmentation)
         if segment.payload.count > fitting, fitting > 0, pieceSize == 0 || pieceSize > fitting || !deviceCuts {
             if pieceSize == 0 || pieceSize > fitting { statistics.segmentsCutToPathMTU += 1 }
             if deviceCuts, !header.flags.contains(.syn) {
@@ -188,6 +189,7 @@ extension StackCore {
             if pieceSize > 0 {
                 buffer.offload.tcpSegmentSize = UInt16(pieceSize)
                 buffer.offload.headerLength = UInt16(transportStart + headerLength)
+                buffer.offload.segmentsIPv6 = isIPv6
             }
         }
         switch destination {

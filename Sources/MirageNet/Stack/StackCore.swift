@@ -70,10 +70,10 @@ public struct StackCore {
         self.mac = mac
         self.mtu = mtu
         self.offloads = offloads
-        // Room for the largest headers: Ethernet, IPv4 without options and TCP with 40 octets of
-        // options; and an IPv4 packet ends at 65,535 octets.
+        // Room for the largest headers: Ethernet, IPv6 (IPv4's is shorter) and TCP with 40 octets
+        // of options; and an IP packet ends at 65,535 octets.
         let offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
-            ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv4Header.minimumLength - 60, 0)
+            ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv6Header.length - 60, 0)
             : 0
         arp = ARPCache(interface: configuration.address, mac: mac, configuration: configuration.arp)
         ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu,
