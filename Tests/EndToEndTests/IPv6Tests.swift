@@ -181,5 +181,28 @@ extension EndToEnd {
             #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
             #expect(result.output == "udp 2001:db8::1\ntcp 2001:db8::1\n", "\(result.output)")
         }
+
+        @Test("hostile IPv6 over tap (scapy): malformed packets, extension-header chains, off-link NDP, NS and RA floods, fragment floods; the neighbour cache and reassembly stay under their caps and ping -6 and TCP are still served")
+        func hostile() throws {
+            let namespace = try IPv6Peer.namespace()
+            let (process, log) = try startEcho(target: "unix", namespace)
+            let result = try IPv6Peer.peer(namespace, ["attack-ipv6"])
+            #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
+            usleep(1_200_000) // the holdings are logged at most once a second
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            /// The largest number logged right after `label` on a "holding ..." line.
+            func largest(after label: String) -> Int {
+                text.split(separator: "\n").filter { $0.contains("holding TCP") }.compactMap { line -> Int? in
+                    guard let range = line.range(of: label) else { return nil }
+                    return Int(line[range.upperBound...].prefix { $0.isNumber })
+                }.max() ?? -1
+            }
+            let neighbours = largest(after: "; neighbours ")
+            #expect(neighbours >= 0 && neighbours <= 513, "neighbour entries: \(neighbours)\n\(text.suffix(3000))")
+            let reassembly = largest(after: "; reassembly ")
+            #expect(reassembly >= 0 && reassembly <= 1 << 20, "reassembly: \(reassembly)")
+            #expect(text.contains("bad frames; so far"), "\(text.suffix(2000))")
+            #expect(process.isRunning)
+        }
     }
 }

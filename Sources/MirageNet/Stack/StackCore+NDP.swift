@@ -56,7 +56,11 @@ extension StackCore {
                 neighbors.configuration.retransmitTimer = .milliseconds(Int64(Swift.min(Swift.max(advertisement.retransmitTimer, 100), 60_000)))
             }
             if let mac = Self.linkLayer(in: advertisement.options, target: false) {
-                for action in neighbors.learn(header.source, mac: mac, isRouter: true, now: now) { perform(action, now: now) }
+                // Entered as a router (past the cache's share for neighbours only heard from) only
+                // when it is one of the few default routers kept: a flood of advertisements from
+                // forged routers cannot crowd the cache.
+                let isDefaultRouter = ipv6.routers.contains { $0.address == header.source }
+                for action in neighbors.learn(header.source, mac: mac, isRouter: isDefaultRouter, now: now) { perform(action, now: now) }
             }
             performIPv6Events(now: now)
         case .redirect:

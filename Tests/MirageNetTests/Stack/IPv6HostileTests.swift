@@ -84,6 +84,18 @@ struct IPv6HostileTests {
         #expect(core.statistics.routerAdvertisements == 2000)
         #expect(core.ipv6Addresses.filter { $0.origin == .autoconfigured }.count == 4)
         #expect(core.holdings.neighborEntries == 0) // no link-layer options in these
+        // With link-layer options: the four default routers are entered as routers, the rest only
+        // within the share of neighbours heard from.
+        for index in 0 ..< 2000 {
+            let router = IPv6Address(0xfe80, 0, 0, 0, 0, 0, 2, UInt16(index))
+            var message = Self.advertisement(prefix: index)
+            if case var .routerAdvertisement(fields) = message.kind {
+                fields.options.append(.sourceLinkLayerAddress(Self.attackerMAC))
+                message = ICMPv6Message(.routerAdvertisement(fields))
+            }
+            core.receive(Self.icmp(message, from: router, to: .allNodes), now: at(3 + Double(index) / 1000))
+        }
+        #expect(core.holdings.neighborEntries <= 512 + 4)
     }
 
     @Test("a flood of solicitations from 20,000 forged on-link senders: each answered, the neighbour cache held to half its cap")

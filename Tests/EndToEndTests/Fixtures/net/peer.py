@@ -139,6 +139,61 @@ def malformed():
     print(f"sent {len(frames)} malformed frames; pings still answered")
 
 
+def attack_ipv6(solicitations=5000, advertisements=500, fragments=3000):
+    """Hostile IPv6 against TARGET (an IPv6 address): malformed packets and extension-header
+    chains, neighbour discovery spoofed from off the link (hop limit 64) and router
+    advertisements from a global source, floods of solicitations from forged on-link senders and
+    of router advertisements with new prefixes, incomplete fragments with new identifications.
+    Then ping -6 and a TCP echo must still work; the test reads the holdings from the log."""
+    from scapy.all import (Ether, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting, IPv6ExtHdrFragment, ICMPv6EchoRequest,
+                           ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptPrefixInfo, UDP, Raw, sendp, conf)
+    import ipaddress
+    conf.verb = 0
+    subprocess.run(["ping", "-6", "-c", "1", "-W", "2", TARGET], capture_output=True)
+    neighbours = subprocess.run(["ip", "-6", "neigh", "show", TARGET], capture_output=True, text=True).stdout.split()
+    if "lladdr" not in neighbours:
+        fail("the kernel has no neighbour entry for the unikernel")
+    mac = neighbours[neighbours.index("lladdr") + 1]
+    attacker = "02:00:00:00:06:66"
+    ether = Ether(src=attacker, dst=mac)
+    low = ipaddress.IPv6Address(TARGET).packed[-3:]
+    solicited_group = str(ipaddress.IPv6Address(bytes.fromhex("ff0200000000000000000001ff") + low))
+    group_mac = "33:33:ff:" + low.hex(":")
+    frames = [
+        Ether(bytes(ether / IPv6(dst=TARGET) / ICMPv6EchoRequest())[:40]),  # a truncated header
+        ether / IPv6(dst=TARGET, plen=2000) / ICMPv6EchoRequest(),  # a payload length past the frame
+        ether / IPv6(dst=TARGET) / ICMPv6EchoRequest(cksum=0x1234),  # a bad checksum
+        ether / IPv6(dst=TARGET) / UDP(dport=7, chksum=0) / Raw(b"zero checksum"),  # forbidden over IPv6
+        ether / IPv6(dst=TARGET) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["2001:db8::99"]) / ICMPv6EchoRequest(),
+        ether / IPv6(dst=TARGET, nh=253) / Raw(b"unknown next header"),
+    ]
+    chain = IPv6(dst=TARGET)
+    for _ in range(12):
+        chain = chain / IPv6ExtHdrDestOpt()
+    frames.append(ether / chain / ICMPv6EchoRequest())
+    # Neighbour discovery from off the link, and an advertisement from a global source.
+    frames.append(Ether(src=attacker, dst=group_mac) / IPv6(src="2001:db8::66", dst=solicited_group, hlim=64) /
+                  ICMPv6ND_NS(tgt=TARGET) / ICMPv6NDOptSrcLLAddr(lladdr=attacker))
+    frames.append(Ether(src=attacker, dst="33:33:00:00:00:01") / IPv6(src="2001:db8::66", dst="ff02::1", hlim=255) /
+                  ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptPrefixInfo(prefix="2001:db8:66::", prefixlen=64))
+    sendp(frames, iface="tap0")
+    flood = [Ether(src=attacker, dst=group_mac) / IPv6(src=f"2001:db8::1:{i >> 16:x}:{i & 0xffff:x}", dst=solicited_group, hlim=255) /
+             ICMPv6ND_NS(tgt=TARGET) / ICMPv6NDOptSrcLLAddr(lladdr=attacker) for i in range(solicitations)]
+    flood += [Ether(src=attacker, dst="33:33:00:00:00:01") / IPv6(src=f"fe80::66:{i:x}", dst="ff02::1", hlim=255) /
+              ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptPrefixInfo(prefix=f"2001:db8:{0x100 + i:x}::", prefixlen=64)
+              for i in range(advertisements)]
+    flood += [ether / IPv6(src="2001:db8::66", dst=TARGET) / IPv6ExtHdrFragment(id=i, offset=0, m=1) / Raw(b"F" * 1024)
+              for i in range(fragments)]
+    sendp(flood, iface="tap0")
+    time.sleep(0.5)
+    result = subprocess.run(["ping", "-6", "-c", "2", "-W", "2", TARGET], capture_output=True, text=True)
+    if result.returncode != 0:
+        fail("the unikernel stopped answering ping -6 after the attack")
+    echo_round_trip(1 << 20)
+    print(f"sent {len(frames)} malformed or spoofed IPv6 frames, {solicitations} solicitations, {advertisements} router "
+          f"advertisements and {fragments} fragments; ping -6 and TCP still served")
+
+
 def syn_flood(count=3000):
     """SYNs from a host that never answers (the stack learns a MAC for it that nobody owns), so
     the half-open queue fills and the stack answers with SYN cookies; the kernel's own connection,
@@ -417,6 +472,8 @@ if __name__ == "__main__":
         reset()
     elif command == "malformed":
         malformed()
+    elif command == "attack-ipv6":
+        attack_ipv6()
     elif command == "syn-flood":
         syn_flood()
     elif command.startswith("attack-"):
