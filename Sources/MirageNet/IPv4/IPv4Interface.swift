@@ -53,9 +53,9 @@ public struct IPv4Interface {
     var reassembler: IPv4Reassembler
     /// Path MTUs learnt from ICMP "fragmentation needed" (RFC 1191), per destination, until
     /// they expire.
-    private var pathMTU: [IPv4Address: (mtu: Int, expires: Instant)] = [:]
+    private var pathMTU: PathMTUTable<IPv4Address>
     /// Destinations with a learnt path MTU held at most.
-    public let pathMTUEntryLimit: Int
+    public var pathMTUEntryLimit: Int { pathMTU.limit }
     private var nextIdentification: UInt16
 
     /// - Parameter firstIdentification: the identification of the first datagram sent; from the
@@ -63,8 +63,7 @@ public struct IPv4Interface {
     ///   - pathMTUEntryLimit: destinations with a learnt path MTU held at most.
     public init(network: IPv4Prefix, gateway: IPv4Address?, mtu: Int, reassembly: IPv4Reassembler.Configuration,
                 firstIdentification: UInt16, pathMTUEntryLimit: Int = 256) {
-        precondition(pathMTUEntryLimit > 0, "a path MTU table needs room for one entry")
-        self.pathMTUEntryLimit = pathMTUEntryLimit
+        pathMTU = PathMTUTable(limit: pathMTUEntryLimit, lifetime: Self.pathMTULifetime)
         self.network = network
         self.gateway = gateway
         self.mtu = mtu
@@ -83,7 +82,7 @@ public struct IPv4Interface {
     public mutating func changeNetwork(to network: IPv4Prefix, gateway: IPv4Address?) {
         self.network = network
         self.gateway = gateway
-        pathMTU = [:]
+        pathMTU.removeAll()
     }
 
     /// Whether `destination` is the limited broadcast address or the network's.
@@ -133,7 +132,7 @@ public struct IPv4Interface {
 
     /// The MTU towards `destination`: the path MTU when one was learnt, else the link's.
     public func mtu(towards destination: IPv4Address) -> Int {
-        pathMTU.isEmpty ? mtu : pathMTU[destination]?.mtu ?? mtu // every segment asks: skip the hash when empty
+        pathMTU.mtu(towards: destination, otherwise: mtu)
     }
 
     /// Where a datagram of `protocol` to `destination` goes, with its header (the next
@@ -163,13 +162,7 @@ public struct IPv4Interface {
     public mutating func learnPathMTU(_ nextHopMTU: Int, towards destination: IPv4Address, now: Instant) -> Int? {
         guard nextHopMTU > 0 else { return nil }
         let mtu = Swift.max(nextHopMTU, Self.minimumPathMTU)
-        guard mtu < self.mtu(towards: destination) else { return nil }
-        if pathMTU[destination] == nil, pathMTU.count >= pathMTUEntryLimit,
-           let oldest = pathMTU.min(by: { $0.value.expires < $1.value.expires })?.key {
-            pathMTU[oldest] = nil
-        }
-        pathMTU[destination] = (mtu, now + Self.pathMTULifetime)
-        return mtu
+        return pathMTU.learn(mtu, towards: destination, current: self.mtu(towards: destination), now: now)
     }
 
     /// How many destinations have a learnt path MTU.
@@ -180,14 +173,12 @@ public struct IPv4Interface {
     /// When ``handleTimers(now:)`` next has work: the earliest reassembly timeout or path MTU
     /// expiry.
     public var nextDeadline: Instant? {
-        pathMTU.values.reduce(reassembler.nextDeadline) { $0.earliest($1.expires) }
+        reassembler.nextDeadline.earliest(pathMTU.nextDeadline)
     }
 
     /// Forgets datagrams whose reassembly timed out and path MTUs that expired.
     public mutating func handleTimers(now: Instant) {
         if let deadline = reassembler.nextDeadline, deadline <= now { reassembler.tick(now: now) }
-        if let expiry = pathMTU.values.lazy.map({ $0.expires }).min(), expiry <= now {
-            pathMTU = pathMTU.filter { $0.value.expires > now }
-        }
+        pathMTU.expire(now: now)
     }
 }

@@ -109,8 +109,7 @@ extension IPv6Interface {
         }
         for prefix in prefixes { next = next.earliest(prefix.expires) }
         for router in routers { next = next.earliest(router.expires) }
-        for entry in pathMTU.values { next = next.earliest(entry.expires) }
-        return next
+        return next.earliest(pathMTU.nextDeadline)
     }
 
     /// Runs duplicate address detection and router solicitation, and ends what expired;
@@ -135,9 +134,7 @@ extension IPv6Interface {
         }
         prefixes.removeAll { $0.expires.map { $0 <= now } ?? false }
         routers.removeAll { $0.expires.map { $0 <= now } ?? false }
-        if let due = pathMTU.values.lazy.map({ $0.expires }).min(), due <= now {
-            pathMTU = pathMTU.filter { $0.value.expires > now }
-        }
+        pathMTU.expire(now: now)
         if let due = nextRouterSolicitation, due <= now {
             if routerSolicitationsSent < Self.maximumRouterSolicitations, linkLocalAddress != nil {
                 routerSolicitationsSent += 1

@@ -53,8 +53,8 @@ public struct IPv6Interface {
     /// Default routers, until their lifetime runs out (nil: given by hand).
     public internal(set) var routers: [(address: IPv6Address, expires: Instant?)] = []
     /// Path MTUs learnt from Packet Too Big (RFC 8201), per destination, until they expire.
-    var pathMTU: [IPv6Address: (mtu: Int, expires: Instant)] = [:]
-    public let pathMTUEntryLimit: Int
+    var pathMTU: PathMTUTable<IPv6Address>
+    public var pathMTUEntryLimit: Int { pathMTU.limit }
     var events: [Event] = []
     var routerSolicitationsSent = 0
     var nextRouterSolicitation: Instant?
@@ -76,7 +76,7 @@ public struct IPv6Interface {
         interfaceIdentifier = mac.interfaceIdentifier
         deviceMTU = mtu
         linkMTU = mtu
-        self.pathMTUEntryLimit = pathMTUEntryLimit
+        pathMTU = PathMTUTable(limit: pathMTUEntryLimit, lifetime: Self.pathMTULifetime)
         guard configuration.mode != .disabled else { return }
         add(IPv6Prefix(address: IPv6Address(linkLocalWith: interfaceIdentifier), length: 64), origin: .linkLocal, now: now)
         if case let .fixed(prefix) = configuration.mode {
@@ -209,7 +209,7 @@ public struct IPv6Interface {
 
     /// The MTU towards `destination`: the path MTU when one was learnt, else the link's.
     public func mtu(towards destination: IPv6Address) -> Int {
-        pathMTU.isEmpty ? linkMTU : pathMTU[destination]?.mtu ?? linkMTU
+        pathMTU.mtu(towards: destination, otherwise: linkMTU)
     }
 
     /// Takes the MTU of a Packet Too Big the stack has checked against a connection to
@@ -217,14 +217,7 @@ public struct IPv6Interface {
     /// ignored. At ``pathMTUEntryLimit`` entries, the one that expires first makes room.
     /// - Returns: the new path MTU, or nil when it did not shrink.
     public mutating func learnPathMTU(_ reported: Int, towards destination: IPv6Address, now: Instant) -> Int? {
-        let mtu = Swift.max(reported, Self.minimumMTU)
-        guard mtu < self.mtu(towards: destination) else { return nil }
-        if pathMTU[destination] == nil, pathMTU.count >= pathMTUEntryLimit,
-           let oldest = pathMTU.min(by: { $0.value.expires < $1.value.expires })?.key {
-            pathMTU[oldest] = nil
-        }
-        pathMTU[destination] = (mtu, now + Self.pathMTULifetime)
-        return mtu
+        pathMTU.learn(Swift.max(reported, Self.minimumMTU), towards: destination, current: mtu(towards: destination), now: now)
     }
 
     public var pathMTUCount: Int { pathMTU.count }

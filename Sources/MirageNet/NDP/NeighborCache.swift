@@ -99,16 +99,7 @@ public struct NeighborCache {
     /// Sends `packet` to the neighbour `address` (section 7.2.2 and 7.3.3): at once when its
     /// link-layer address is known (a STALE entry moves to DELAY), else after resolving it.
     public mutating func send(_ packet: PacketBuffer, to address: IPv6Address, now: Instant) -> [NeighborAction] {
-        if var entry = entries[address], let mac = entry.mac {
-            markUsed(&entry)
-            if entry.state == .stale {
-                entry.state = .delay
-                entry.deadline = now + configuration.delayFirstProbeTime
-                deadlines.push(entry.deadline, address)
-            }
-            entries[address] = entry
-            return [.transmit(packet, to: mac)]
-        }
+        if let mac = use(address, now: now) { return [.transmit(packet, to: mac)] }
         if var entry = entries[address] { // INCOMPLETE
             entry.waiting.append(packet)
             if entry.waiting.count > configuration.queueLimit {

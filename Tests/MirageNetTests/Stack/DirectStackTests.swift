@@ -54,10 +54,12 @@ struct DirectStackTests {
 
     /// Connects the client to an echo server on the other stack, sends `data` in `chunk`s while
     /// reading the echo into `outcome`, and waits for both ends to finish.
-    static func echoThrough(_ pair: StackPair, _ data: [UInt8], chunk: Int, outcome: Outcome) async -> Int32 {
-        let server = serveEcho(pair.server, port: 7, outcome: outcome)
+    static func echoThrough(_ pair: StackPair, _ data: [UInt8], chunk: Int, outcome: Outcome,
+                            to endpoint: Endpoint = Endpoint(.v4(hostB), port: 7)) async -> Int32 {
+        let server = serveEcho(pair.server, port: endpoint.port, outcome: outcome)
         do {
-            let connection = try await pair.client.connect(to: Endpoint(.v4(hostB), port: 7))
+            let connection = try await pair.client.connect(to: endpoint)
+            if connection.remote != endpoint { outcome.errors.append("connected to \(connection.remote)") }
             let writer = Task { try? await send(data, over: connection, chunk: chunk) }
             outcome.echoed = try await receiveAll(connection)
             await writer.value

@@ -19,19 +19,8 @@ struct IPv6StackTests {
         let pair = StackPair(seed: 66, impairments: DirectStackTests.lossy)
         let status = pair.run(limit: .seconds(2000)) { pair in
             try? await sleep(for: .seconds(3)) // duplicate address detection: one probe, one second
-            let server = DirectStackTests.serveEcho(pair.server, port: 7, outcome: outcome)
-            do {
-                let connection = try await pair.client.connect(to: Endpoint(.v6(Self.serverLinkLocal), port: 7))
-                #expect(connection.remote == Endpoint(.v6(Self.serverLinkLocal), port: 7))
-                let writer = Task { try? await send(data, over: connection, chunk: 65536) }
-                outcome.echoed = try await receiveAll(connection)
-                await writer.value
-                await connection.close()
-            } catch {
-                outcome.errors.append("client: \(error)")
-            }
-            await server.value
-            return 0
+            return await DirectStackTests.echoThrough(pair, data, chunk: 65536, outcome: outcome,
+                                                      to: Endpoint(.v6(Self.serverLinkLocal), port: 7))
         }
         #expect(status == 0)
         #expect(outcome.errors.isEmpty, "\(outcome.errors)")
