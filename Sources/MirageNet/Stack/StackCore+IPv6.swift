@@ -133,13 +133,23 @@ extension StackCore {
     @discardableResult @inline(never)
     mutating func sendIPv6(_ transport: consuming PacketBuffer, protocol: IPProtocol, to destination: IPv6Address,
                            source: IPv6Address? = nil, hopLimit: UInt8? = nil, now: Instant) -> Bool {
-        guard let route = ipv6.route(to: destination, now: now) ?? source.map({
-            IPv6Interface.Route(source: $0, hop: destination.isMulticast ? nil : destination, mtu: ipv6.linkMTU)
-        }) else {
+        let route: IPv6Interface.Route
+        if let source {
+            // The caller chose the source (neighbour discovery, or a transport that computed it
+            // for its pseudo-header): only the next hop is left to find.
+            let hop = destination.isMulticast ? nil : ipv6.nextHop(for: destination)
+            guard destination.isMulticast || hop != nil else {
+                statistics.unroutable += 1
+                return false
+            }
+            route = IPv6Interface.Route(source: source, hop: hop, mtu: destination.isMulticast ? ipv6.linkMTU : ipv6.mtu(towards: destination))
+        } else if let found = ipv6.route(to: destination, now: now) {
+            route = found
+        } else {
             statistics.unroutable += 1
             return false
         }
-        var header = IPv6Header(payloadLength: 0, nextHeader: `protocol`, source: source ?? route.source, destination: destination)
+        var header = IPv6Header(payloadLength: 0, nextHeader: `protocol`, source: route.source, destination: destination)
         header.hopLimit = hopLimit ?? ipv6.hopLimit
         if IPv6Header.length + transport.count <= route.mtu || `protocol` == .tcp {
             var packet = consume transport

@@ -131,6 +131,7 @@ extension StackCore {
         var pieceSize = segment.pieceSize
         let ipHeaderLength: Int
         let pseudo: InternetChecksum
+        var ipv6Source = IPv6Address.any
         let length = UInt32(header.length + segment.payload.count)
         switch destination {
         case let .v4(address):
@@ -143,6 +144,7 @@ extension StackCore {
                 return
             }
             ipHeaderLength = IPv6Header.length
+            ipv6Source = source
             pseudo = IPv6Header.pseudoHeaderChecksum(source: source, destination: address, protocol: .tcp, length: length)
         }
         // The MTU in IPv4 terms less IPv4's header is the room for TCP in either family.
@@ -194,7 +196,7 @@ extension StackCore {
         }
         switch destination {
         case let .v4(address): sendIPv4(consume buffer, protocol: .tcp, to: address, dontFragment: true, now: now)
-        case let .v6(address): sendIPv6(consume buffer, protocol: .tcp, to: address, now: now)
+        case let .v6(address): sendIPv6(consume buffer, protocol: .tcp, to: address, source: ipv6Source, now: now)
         }
     }
 

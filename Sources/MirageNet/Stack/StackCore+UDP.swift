@@ -88,12 +88,14 @@ extension StackCore {
         }
         datagram.prepend(UDPHeader.headerLength)
         let pseudo: InternetChecksum
+        var ipv6Source = IPv6Address.any
         switch destination {
         case let .v4(address):
             pseudo = IPv4Header.pseudoHeaderChecksum(source: self.address, destination: address, protocol: .udp,
                                                      length: UInt16(length))
         case let .v6(address):
             guard let source = ipv6.sourceAddress(for: address, now: now) else { throw .unreachable }
+            ipv6Source = source
             pseudo = IPv6Header.pseudoHeaderChecksum(source: source, destination: address, protocol: .udp, length: UInt32(length))
         }
         datagram.withUnsafeMutableBytes {
@@ -101,7 +103,7 @@ extension StackCore {
         }
         let sent = switch destination {
         case let .v4(address): sendIPv4(datagram, protocol: .udp, to: address, dontFragment: false, now: now)
-        case let .v6(address): sendIPv6(datagram, protocol: .udp, to: address, now: now)
+        case let .v6(address): sendIPv6(datagram, protocol: .udp, to: address, source: ipv6Source, now: now)
         }
         guard sent else { throw .unreachable }
     }
