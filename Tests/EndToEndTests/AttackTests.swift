@@ -4,20 +4,20 @@ import Testing
 /// The figures of one "holding ..." line of the `net` source's debug log (`StackHoldings.summary`).
 struct LoggedHoldings {
     var connections = 0, halfOpen = 0, orphans = 0, timeWait = 0
-    var tcpReceiveBytes = 0, reassemblyBytes = 0, udpQueueBytes = 0, arpEntries = 0, pathMTUEntries = 0
+    var tcpReceiveBytes = 0, reassemblyBytes = 0, udpQueueBytes = 0, arpEntries = 0, neighborEntries = 0, pathMTUEntries = 0
 
     private static let pattern = try! NSRegularExpression(pattern:
         #"holding TCP (\d+) connections \((\d+) half-open, (\d+) orphans\), (\d+) in TIME-WAIT, (\d+) bytes received unread; "#
-            + #"reassembly (\d+) bytes; UDP queues (\d+) bytes; ARP (\d+) entries; path MTU (\d+) entries"#)
+            + #"reassembly (\d+) bytes; UDP queues (\d+) bytes; ARP (\d+) entries; neighbours (\d+) entries; path MTU (\d+) entries"#)
 
     /// Every holdings line of `log`, in order.
     static func all(in log: String) -> [LoggedHoldings] {
         let range = NSRange(log.startIndex..., in: log)
         return pattern.matches(in: log, range: range).map { match in
-            let figures = (1...9).map { Int((log as NSString).substring(with: match.range(at: $0)))! }
+            let figures = (1...10).map { Int((log as NSString).substring(with: match.range(at: $0)))! }
             return LoggedHoldings(connections: figures[0], halfOpen: figures[1], orphans: figures[2], timeWait: figures[3],
                                   tcpReceiveBytes: figures[4], reassemblyBytes: figures[5], udpQueueBytes: figures[6],
-                                  arpEntries: figures[7], pathMTUEntries: figures[8])
+                                  arpEntries: figures[7], neighborEntries: figures[8], pathMTUEntries: figures[9])
         }
     }
 }
