@@ -15,6 +15,8 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     /// body delimited by the end of the connection, a switch of protocols), a request asked
     /// `Connection: close`, an earlier exchange failed, or the client was closed.
     case connectionClosed
+    /// The server's name gave no address.
+    case resolution(NameResolutionError)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
         case let .parse(error): "bad response: \(error)"
         case .prematureEnd: "the connection ended inside the response"
         case .connectionClosed: "the connection carries no more requests"
+        case let .resolution(error): "cannot resolve the server's name: \(error)"
         }
     }
 }
