@@ -9,14 +9,36 @@ extension HTTPClient {
         connectingWith stack: Stack, to host: String, port: UInt16 = 80, resolvingWith resolver: Resolver,
         limits: HTTPLimits = HTTPLimits()
     ) async throws(HTTPClientError) where Stack.Connection == Connection {
+        let connection = try await Self.connect(to: host, port: port, resolvingWith: resolver) { endpoint throws(FlowError) in
+            try await stack.connect(to: endpoint)
+        }
+        self.init(connection: connection, host: Self.host(name: host, port: port), limits: limits)
+    }
+
+    /// The same over a stack that tells its connections the server's name (HTTPS over a
+    /// `TLSStack`: the name goes in SNI and is checked against the certificate); a literal
+    /// address connects as the stack was configured.
+    public convenience init<Stack: ServerNameConnecting, Resolver: NameResolver>(
+        connectingWith stack: Stack, to host: String, port: UInt16 = 443, resolvingWith resolver: Resolver,
+        limits: HTTPLimits = HTTPLimits()
+    ) async throws(HTTPClientError) where Stack.Connection == Connection {
+        let literal = IPv4Address(host) != nil || IPv6Address(host) != nil
+        let connection = try await Self.connect(to: host, port: port, resolvingWith: resolver) { endpoint throws(FlowError) in
+            literal ? try await stack.connect(to: endpoint) : try await stack.connect(to: endpoint, serverName: host)
+        }
+        self.init(connection: connection, host: Self.host(name: host, port: port, defaultPort: 443), limits: limits)
+    }
+
+    private static func connect<Resolver: NameResolver>(
+        to host: String, port: UInt16, resolvingWith resolver: Resolver,
+        _ connect: (Endpoint) async throws(FlowError) -> Connection
+    ) async throws(HTTPClientError) -> Connection {
         let addresses: [IPAddress]
         do { addresses = try await resolver.addresses(of: host) } catch { throw .resolution(error) }
         var failure = FlowError.unreachable
         for address in addresses {
             do {
-                let connection = try await stack.connect(to: Endpoint(address, port: port))
-                self.init(connection: connection, host: Self.host(name: host, port: port), limits: limits)
-                return
+                return try await connect(Endpoint(address, port: port))
             } catch {
                 failure = error
             }
@@ -24,10 +46,10 @@ extension HTTPClient {
         throw .flow(failure)
     }
 
-    /// The `Host` value for `name` on `port` (RFC 9110 section 7.2): the port only when not 80,
-    /// an IPv6 literal in brackets.
-    static func host(name: String, port: UInt16) -> String {
+    /// The `Host` value for `name` on `port` (RFC 9110 section 7.2): the port only when not the
+    /// scheme's default, an IPv6 literal in brackets.
+    static func host(name: String, port: UInt16, defaultPort: UInt16 = 80) -> String {
         let bracketed = IPv6Address(name) != nil ? "[\(name)]" : name
-        return port == 80 ? bracketed : "\(bracketed):\(port)"
+        return port == defaultPort ? bracketed : "\(bracketed):\(port)"
     }
 }

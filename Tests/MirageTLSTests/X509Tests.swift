@@ -194,4 +194,40 @@ struct X509Tests {
         #expect(wrong.errors.first?.alert == .badCertificate)
         #expect(wrong.serverOutputs.contains { $0.peerAlert == .badCertificate }, "the server heard why")
     }
+
+    @Test("the HTTP client connecting by name over TLSStack sends that name in SNI and checks the certificate against it")
+    func httpsClientByName() throws {
+        final class OneAddress: NameResolver {
+            func addresses(of host: String) async throws(NameResolutionError) -> [IPAddress] { [.v4(SimulatedStackPair.serverAddress)] }
+        }
+        let chains = try Chains()
+        let server = TLSServerConfiguration(chains: [try TLSCertificateChain(certificates: [try chains.der("leaf"), try chains.der("intermediate")],
+                                                                             privateKey: try chains.key("leaf"))])
+        let verifier = X509Verifier(anchors: [try chains.certificate("root")])
+        for (name, expected) in [("www.example.org", "200 hello www.example.org"), ("wrong.example.org", "refused")] {
+            let pair = SimulatedStackPair(seed: 13)
+            var outcome = ""
+            _ = pair.run { pair in
+                let wallClock = pair.platform.wallClock
+                wallClock.time = Self.now
+                let serving = TLSStack(pair.server, server: server, client: nil, random: SeededEntropy(seed: 1), now: { wallClock.now() })
+                let http = HTTPServer(clock: pair.platform.monotonicClock, wallClock: wallClock) { request in
+                    HTTPResponse(status: .ok, headers: HTTPHeaders(), body: PacketBuffer(Array("hello \(request.head.headers["Host"] ?? "")".utf8)))
+                }
+                guard let listener = try? serving.listen(port: 443) else { return 1 }
+                Task { await http.serve(listener) }
+                // The configured name is a placeholder: the one connected to replaces it.
+                let clientStack = TLSStack(pair.client, server: nil, client: TLSClientConfiguration(serverName: nil, verifier: verifier),
+                                           random: SeededEntropy(seed: 2), now: { wallClock.now() })
+                guard let client = try? await HTTPClient(connectingWith: clientStack, to: name, resolvingWith: OneAddress()),
+                      let response = try? await client.send(request("GET", "/")) else {
+                    outcome = "refused"
+                    return 0
+                }
+                outcome = "\(response.head.status.code) " + String(decoding: response.body, as: UTF8.self)
+                return 0
+            }
+            #expect(outcome == expected, "\(name)")
+        }
+    }
 }

@@ -39,3 +39,11 @@ public protocol NameServerSource: AnyObject {
     /// The resolvers, in the order to ask them; empty when none is known.
     var nameServers: [IPAddress] { get }
 }
+
+/// A TCP stack whose connections carry the name of the server they were made for: TLS sends
+/// it in SNI (RFC 6066 section 3) and checks the server's certificate against it (RFC 9525).
+/// Clients that connect by name (the HTTP client) pass it on.
+public protocol ServerNameConnecting: TCPStack {
+    /// Connects to `remote`, a server that should be `serverName`.
+    func connect(to remote: Endpoint, serverName: String) async throws(FlowError) -> Connection
+}

@@ -179,3 +179,15 @@ public final class TLSStack<Stack: TCPStack>: TCPStack {
         return flow
     }
 }
+
+extension TLSStack: ServerNameConnecting {
+    /// ``connect(to:)`` with `serverName` in SNI and as the name the certificate must carry, in
+    /// place of the client configuration's: what a client that resolved `serverName` uses.
+    public func connect(to remote: Endpoint, serverName: String) async throws(FlowError) -> TLSFlow<Stack.Connection> {
+        guard var named = client else { throw .refused }
+        named.serverName = serverName
+        let flow = TLSFlow(connectingOver: try await stack.connect(to: remote), configuration: named, random: random, now: now)
+        try await flow.handshake()
+        return flow
+    }
+}
