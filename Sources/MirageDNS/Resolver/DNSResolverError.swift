@@ -16,7 +16,8 @@ public enum DNSResolverError: Error, Hashable, Sendable, CustomStringConvertible
     case aliasLoop(DNSName)
     /// The aliases of a name go on for more than ``DNSAnswer/maximumChainLength`` steps.
     case aliasChainTooLong(DNSName)
-    /// The answer over TCP did not come, or did not decode.
+    /// A query could not be sent (no route, no source address), or its answer over TCP did not
+    /// come whole.
     case transport(FlowError)
 
     public var description: String {
@@ -28,7 +29,7 @@ public enum DNSResolverError: Error, Hashable, Sendable, CustomStringConvertible
         case let .nameDoesNotExist(name): "\(name) does not exist (NXDOMAIN)"
         case let .aliasLoop(name): "the aliases of \(name) form a loop"
         case let .aliasChainTooLong(name): "the aliases of \(name) go on for more than \(DNSAnswer.maximumChainLength) steps"
-        case let .transport(error): "DNS over TCP: \(error)"
+        case let .transport(error): "the DNS resolvers could not be reached: \(error)"
         }
     }
 

@@ -51,6 +51,10 @@ extension DNSStubResolver {
             try await socket.send(PacketBuffer(query.encoded(udpPayloadSize: configuration.udpPayloadSize), headroom: 64),
                                   to: query.server)
         } catch {
+            // No route or no source address yet (an IPv6 address still in duplicate address
+            // detection, RFC 4862 section 5.4; a neighbour not resolved): there may be one at the
+            // next attempt, so wait as for a datagram lost, not asking again at once.
+            _ = try? await socket.receive()
             return .failed(error)
         }
         while true {
