@@ -29,3 +29,7 @@ public enum Stack: Signature { public static var name: String { "TCPStack & UDPS
 /// TCP whose connections are TLS sessions (`MirageCore.TCPStack`, a `MirageTLS.TLSStack` over a
 /// stack): an application listens on it as on a TCP stack and its flows are TLS.
 public enum TLS: Signature { public static var name: String { "TCPStack" } }
+
+/// A DNS stub resolver (`MirageDNS.DNSResolving`, a `MirageCore.NameResolver` that also answers
+/// any record type): names to addresses for clients, over a stack.
+public enum Resolver: Signature { public static var name: String { "DNSResolving" } }

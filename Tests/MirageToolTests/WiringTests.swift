@@ -18,6 +18,7 @@ struct WiringTests {
         ("Examples/static-website", .unix, ["--tls=true"]),
         ("Examples/static-website", .hvt, ["--tls=true"]),
         ("Examples/dns-server", .hvt, []),
+        ("Examples/fetch", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 
