@@ -34,16 +34,19 @@ func waitForLog(_ log: String, _ marker: String, _ process: Process, what: Strin
     throw SetupError("\(what) did not start:\n\(text)")
 }
 
-/// Starts Knot in `namespace` serving the example zone on `address@port`, from a configuration
-/// of its own in a temporary folder: the reference the answers are compared with.
-func startKnot(in namespace: NetworkNamespace, address: String, port: Int) throws -> Process {
+/// Starts Knot in `namespace` serving the example zone (or `zoneFile` as example.com.) on
+/// `address@port` and each of `alsoOn`, from a configuration of its own in a temporary folder:
+/// the reference the answers are compared with.
+func startKnot(in namespace: NetworkNamespace, address: String, port: Int, alsoOn: [String] = [],
+               zoneFile: String = exampleZoneFile) throws -> Process {
     let directory = NSTemporaryDirectory() + namespace.name + "-knot"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try? FileManager.default.removeItem(atPath: directory + "/example.com.zone")
-    try FileManager.default.copyItem(atPath: exampleZoneFile, toPath: directory + "/example.com.zone")
+    try FileManager.default.copyItem(atPath: zoneFile, toPath: directory + "/example.com.zone")
+    let listen = ([address] + alsoOn).map { "\($0)@\(port)" }.joined(separator: ", ")
     let configuration = """
         server:
-            listen: \(address)@\(port)
+            listen: [ \(listen) ]
             rundir: \(directory)
         database:
             storage: \(directory)
