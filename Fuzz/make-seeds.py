@@ -96,6 +96,36 @@ query = bytes.fromhex("123401200001000000000001076578616d706c65036f7267000001000
 answer = bytes.fromhex("1234818000010001000000000377777707" + "6578616d706c65036f72670000010001c00c000100010000012c00045db8d822")
 write("dns-message", "query", query)
 write("dns-message", "answer", answer)
+
+# The stub resolver's reading of responses (dnspython, when installed, builds them): addresses, a
+# CNAME chain leaving the zone, NXDOMAIN and NODATA with an SOA, a chain left open, a truncated
+# answer and an alias loop.
+try:
+    import dns.flags, dns.message, dns.rcode, dns.rrset
+
+    def resolver_response(qname, qtype, answers=(), authority=(), rcode=0, truncated=False):
+        query = dns.message.make_query(qname, qtype, use_edns=True, payload=1232)
+        query.id = 4242
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.RA | (dns.flags.TC if truncated else 0)
+        response.set_rcode(rcode)
+        for fields in answers: response.answer.append(dns.rrset.from_text(*fields))
+        for fields in authority: response.authority.append(dns.rrset.from_text(*fields))
+        return response.to_wire()
+
+    soa = ("example.org.", 3600, "IN", "SOA", "ns1.example.org. hostmaster.example.org. 1 2 3 4 60")
+    write("dns-answer", "a", resolver_response("www.example.org.", "A", [("www.example.org.", 300, "IN", "A", "192.0.2.80", "192.0.2.81")]))
+    write("dns-answer", "chain", resolver_response("www.example.org.", "AAAA", [
+        ("www.example.org.", 600, "IN", "CNAME", "web.example.org."), ("web.example.org.", 60, "IN", "CNAME", "cdn.example.net."),
+        ("cdn.example.net.", 30, "IN", "AAAA", "2001:db8::1")]))
+    write("dns-answer", "nxdomain", resolver_response("nothing.example.org.", "A", authority=[soa], rcode=dns.rcode.NXDOMAIN))
+    write("dns-answer", "nodata", resolver_response("www.example.org.", "MX", authority=[soa]))
+    write("dns-answer", "open-chain", resolver_response("docs.example.org.", "A", [("docs.example.org.", 300, "IN", "CNAME", "docs.example.net.")]))
+    write("dns-answer", "truncated", resolver_response("big.example.org.", "TXT", truncated=True))
+    write("dns-answer", "loop", resolver_response("l1.example.org.", "A", [
+        ("l1.example.org.", 300, "IN", "CNAME", "l2.example.org."), ("l2.example.org.", 300, "IN", "CNAME", "l1.example.org.")]))
+except ImportError:
+    print("python3-dnspython missing: no seeds for dns-answer")
 write("dns-zone", "zone", b"""$ORIGIN example.org.
 $TTL 3600
 @ IN SOA ns1 hostmaster ( 2024010101 7200 3600 1209600 300 )

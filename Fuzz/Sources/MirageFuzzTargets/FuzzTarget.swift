@@ -23,7 +23,7 @@ public struct FuzzTarget: Sendable {
 /// corpus replay test feeds its committed inputs to.
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
-        stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsZone, tar, elf,
+        stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsZone, dnsAnswer, tar, elf,
         bootArguments, manifest, hypercalls, keys, tlsRecords, tlsHandshake, x509,
     ]
 
