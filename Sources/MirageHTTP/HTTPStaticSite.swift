@@ -145,7 +145,7 @@ extension KeyValueError {
     var isNotFound: Bool {
         switch self {
         case .notFound, .valueExpected, .dictionaryExpected: true
-        case .storage: false
+        case .storage, .full: false
         }
     }
 }

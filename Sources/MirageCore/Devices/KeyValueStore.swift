@@ -51,6 +51,8 @@ public enum KeyValueError: Error, Hashable, Sendable, CustomStringConvertible {
     case dictionaryExpected(KeyValueKey)
     /// The store's backing device failed.
     case storage(BlockError)
+    /// The store has no room for the value at this key (a writable store's capacity).
+    case full(KeyValueKey)
 
     public var description: String {
         switch self {
@@ -58,6 +60,7 @@ public enum KeyValueError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .valueExpected(key): "\(key) is a dictionary, not a value"
         case let .dictionaryExpected(key): "\(key) is a value, not a dictionary"
         case let .storage(error): "storage error: \(error)"
+        case let .full(key): "no room in the store for \(key)"
         }
     }
 }
@@ -79,4 +82,16 @@ public protocol KeyValueStore: AnyObject {
     func lastModified(_ key: KeyValueKey) async throws(KeyValueError) -> WallTime
     /// A digest of the value at `key` that changes whenever the value does (for ETags).
     func digest(_ key: KeyValueKey) async throws(KeyValueError) -> [UInt8]
+}
+
+/// A key-value store that can be written (MirageOS's `Mirage_kv.RW`): a value set is on the
+/// device when ``set(_:_:)`` returns, and survives a restart.
+public protocol WritableKeyValueStore: KeyValueStore {
+    /// Sets the value at `key`, creating the dictionaries above it.
+    /// - Throws: ``KeyValueError/dictionaryExpected(_:)`` when a key above it is a value,
+    ///   ``KeyValueError/valueExpected(_:)`` when `key` is a dictionary,
+    ///   ``KeyValueError/full(_:)`` when the store has no room for it.
+    func set(_ key: KeyValueKey, _ value: [UInt8]) async throws(KeyValueError)
+    /// Removes the value or the whole dictionary at `key`; nothing when it is absent.
+    func remove(_ key: KeyValueKey) async throws(KeyValueError)
 }
