@@ -19,6 +19,8 @@ public enum MonotonicTime: Signature { public static var name: String { "Monoton
 public enum WallTime: Signature { public static var name: String { "WallClock" } }
 /// A read-only key-value store (`MirageCore.KeyValueStore`).
 public enum KV: Signature { public static var name: String { "KeyValueStore" } }
+/// A writable key-value store (`MirageCore.WritableKeyValueStore`).
+public enum WritableKV: Signature { public static var name: String { "WritableKeyValueStore" } }
 /// An Ethernet device (`MirageCore.NetworkDevice`).
 public enum Network: Signature { public static var name: String { "NetworkDevice" } }
 

@@ -45,6 +45,22 @@ struct DescribeTests {
             """))
     }
 
+    @Test("the resolver and the writable store show what they are built over")
+    func resolverAndWritableStore() throws {
+        let fetch = try UnikernelProject(directory: repository.root + "/Examples/fetch", repository: repository).loadDescription()
+        #expect(GraphPrinter.text(WiringGenerator(description: fetch, target: .unix, network: .socket)).contains("""
+                resolver:service: DNSResolving (stack=stack:service) <- stack:service
+                  implementation: DNSStubResolver over stack:service: --resolver=, else the network's resolvers
+
+            """))
+        let dhcp = try UnikernelProject(directory: repository.root + "/Examples/dhcp-server", repository: repository).loadDescription()
+        #expect(GraphPrinter.text(WiringGenerator(description: dhcp, target: .hvt)).contains("""
+                kv-rw:leases: WritableKeyValueStore (storage=block:leases) <- block:leases
+                  implementation: BlockKeyValueStore on block:leases: the store in memory, written whole at each change to alternate halves
+
+            """))
+    }
+
     @Test("the piñata's TLS device requires client certificates: its summary says so and the generated code asks for them")
     func pinataRequiresClientCertificates() throws {
         let pinata = UnikernelProject(directory: repository.root + "/Examples/tls-pinata", repository: repository)

@@ -19,6 +19,7 @@ struct WiringTests {
         ("Examples/static-website", .hvt, ["--tls=true"]),
         ("Examples/dns-server", .hvt, []),
         ("Examples/fetch", .hvt, []),
+        ("Examples/dhcp-server", .hvt, []),
         ("Tests/MirageToolTests/Fixtures/keys", .unix, ["--count=7"]),
     ]
 

@@ -51,7 +51,7 @@ package struct DeviceKind: Sendable {
     /// Every device kind there is.
     package static let all: [DeviceKind] = [
         .block, .crunch, .keyValueStore, .console, .entropy, .monotonicClock, .wallClock, .network, .stack, .tls,
-        .resolver,
+        .resolver, .writableKeyValueStore,
     ]
 
     /// The kind called `name` in a description.
