@@ -285,3 +285,13 @@ public struct DHCPServer: Sendable {
         events.append(event)
     }
 }
+
+extension DHCPServer {
+    /// Takes back the leases a store kept (``DHCPLeaseTable/restore(savedText:now:wallNow:accepting:)``),
+    /// for addresses still in the pool or among the static leases.
+    @discardableResult
+    public mutating func restoreLeases(savedText text: String, now: Instant, wallNow: WallTime) -> (restored: Int, skipped: Int) {
+        let pool = configuration.pool, statics = staticAddresses
+        return leases.restore(savedText: text, now: now, wallNow: wallNow) { pool.contains($0) || statics.contains($0) }
+    }
+}
