@@ -5,14 +5,22 @@ import MirageRuntime
 /// static leases of `--hosts` on the network of its own stack, with the routers, DNS servers
 /// and domain given, and logs every lease, refusal and decline in one line.
 ///
+/// Its leases and declined addresses are kept in a writable key-value store (`/leases`, on the
+/// block device `leases`), written at most once a second after a change, so that a restarted
+/// server goes on with the bindings it made (RFC 2131 section 4.3.1).
+///
 /// It needs our stack with a fixed address (`--ipv4=ADDRESS/PREFIX`; on unix `configure
 /// --net=direct`): a server answers from its own address, which the host's sockets do not have.
-struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: MonotonicClock>: Unikernel {
+struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: MonotonicClock, Wall: WallClock,
+                           Store: WritableKeyValueStore>: Unikernel {
     typealias Failure = DHCPServerFailure
 
     let log = LogSource("dhcp", documentation: "the leases handed out")
     let stack: Stack
     let clock: Clock
+    let wallClock: Wall
+    let store: Store
+    let saver = LeaseSaver()
     let pool: String
     let hosts: String
     let leaseTime: Int
@@ -20,9 +28,12 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
     let dns: String
     let domain: String
 
-    init(_ stack: Stack, _ clock: Clock, pool: String, hosts: String, leaseTime: Int, routers: String, dns: String, domain: String) {
+    init(_ stack: Stack, _ clock: Clock, _ wallClock: Wall, _ store: Store, pool: String, hosts: String, leaseTime: Int,
+         routers: String, dns: String, domain: String) {
         self.stack = stack
         self.clock = clock
+        self.wallClock = wallClock
+        self.store = store
         self.pool = pool
         self.hosts = hosts
         self.leaseTime = leaseTime
@@ -34,6 +45,7 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
     func start() async throws(Failure) {
         let configuration = try makeConfiguration()
         var server = DHCPServer(configuration: configuration)
+        await restoreLeases(into: &server)
         let socket: Stack.Socket
         do { socket = try stack.bind(port: 67) } catch { throw .network(error) }
         log.info("DHCP server \(configuration.address) on \(configuration.network.network)/\(configuration.network.length): "
@@ -54,7 +66,12 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
                 continue
             }
             let reply = server.receive(message, now: clock.now())
+            var changed = false
             for event in server.takeEvents() {
+                switch event {
+                case .acknowledged, .declined, .released: changed = true
+                default: break
+                }
                 switch event {
                 case .exhausted where exhausted:
                     // Said once until an address is free again: a flood of DISCOVERs does not
@@ -66,6 +83,7 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
                 }
                 report(event)
             }
+            if changed { save(server.leases) }
             guard let reply else { continue }
             let bytes = reply.message.encoded
             var payload = PacketBuffer(capacity: 64 + bytes.count, headroom: 64)
@@ -81,6 +99,43 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
                 log.warning("cannot send \(reply.message.options.messageType.map { "\($0)" } ?? "a reply") to \(destination): \(error)")
             }
         }
+    }
+
+    /// The key the leases are kept at.
+    static var leasesKey: KeyValueKey { KeyValueKey("leases") }
+
+    /// Takes back the leases the store kept from an earlier run.
+    private func restoreLeases(into server: inout DHCPServer) async {
+        let text: [UInt8]
+        do {
+            text = try await store.get(Self.leasesKey)
+        } catch {
+            if case .notFound = error { log.info("no leases kept from an earlier run") } else { log.warning("cannot read the kept leases: \(error)") }
+            return
+        }
+        let (restored, skipped) = server.restoreLeases(savedText: String(decoding: text, as: UTF8.self), now: clock.now(),
+                                                       wallNow: wallClock.now())
+        log.info("\(restored) lease\(restored == 1 ? "" : "s") kept from an earlier run\(skipped > 0 ? ", \(skipped) lapsed or outside the pool" : "")")
+    }
+
+    /// Writes `leases` to the store, at most once a second: changes meanwhile are written
+    /// together after it.
+    private func save(_ leases: DHCPLeaseTable) {
+        saver.pending = Array(leases.savedText(now: clock.now(), wallNow: wallClock.now()).utf8)
+        guard !saver.isSaving else { return }
+        saver.isSaving = true
+        Task {
+            while let text = saver.pending {
+                saver.pending = nil
+                await write(text)
+                try? await sleep(for: .seconds(1))
+            }
+            saver.isSaving = false
+        }
+    }
+
+    private func write(_ leases: [UInt8]) async {
+        do { try await store.set(Self.leasesKey, leases) } catch { log.warning("cannot keep the leases: \(error)") }
     }
 
     private func report(_ event: DHCPServer.Event) {
@@ -140,6 +195,12 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
     private static func split(_ text: String, on separator: Unicode.Scalar) -> [String] {
         text.utf8.split(separator: UInt8(ascii: separator)).map { String(decoding: $0, as: UTF8.self) }
     }
+}
+
+/// The leases waiting to be written, and whether a write is under way.
+final class LeaseSaver {
+    var pending: [UInt8]?
+    var isSaving = false
 }
 
 /// Why the DHCP server stopped.

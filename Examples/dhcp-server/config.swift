@@ -10,7 +10,10 @@ let routers = Key<String>.boot("routers", default: "",
 let dns = Key<String>.boot("dns", default: "", documentation: "The DNS servers handed out (option 6), separated by commas.")
 let domain = Key<String>.boot("domain", default: "", documentation: "The domain name handed out (option 15).")
 
-let main = Main("DHCPServerUnikernel", needs: Stack.self, MonotonicTime.self,
+let main = Main("DHCPServerUnikernel", needs: Stack.self, MonotonicTime.self, WallTime.self, WritableKV.self,
                 keys: [pool, hosts, leaseTime, routers, dns, domain])
 
-register("dhcp-server", main(stack(), defaultMonotonicClock()))
+// The leases live in a writable store on the block device `leases` (--block:leases=FILE), so
+// that a restarted server keeps them; `swift-mirage run` makes leases.img when it is missing.
+let leases = writableKeyValueStore("leases", on: block("leases", image: "leases.img", size: .kibibytes(256)))
+register("dhcp-server", main(stack(), defaultMonotonicClock(), defaultWallClock(), leases))

@@ -23,17 +23,67 @@ extension EndToEnd {
         /// The server in a fresh namespace whose tap has no address (the kernel is the client);
         /// `body` gets the namespace and the server's log.
         func withServer(target: String, _ body: (NetworkNamespace, String) throws -> Void) throws {
-            let command = target == "hvt"
-                ? [tender, "--net:service=tap0", "--", try ExampleImages.image("dhcp-server", target: "hvt")]
-                : [try ExampleImages.image("dhcp-server", network: "direct"), "--net:service=tap0"]
             let namespace = try NetworkNamespace(withTap: false)
             try namespace.exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
             try namespace.exec(["ip", "link", "set", "tap0", "up"])
             let log = NSTemporaryDirectory() + namespace.name + "-dhcp-server.log"
-            let server = try namespace.start(command + Self.arguments, log: log)
-            try waitForLog(log, "[INFO] [dhcp] DHCP server 10.0.0.2 on 10.0.0.0/24: pool 10.0.0.50-10.0.0.60, 1 static lease, lease time 600 s")
+            let server = try startServer(target: target, in: namespace, leases: try Self.newLeasesFile(namespace), log: log)
             try body(namespace, log)
             #expect(server.isRunning, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+
+        /// A new, empty 256 KiB file for the server's lease store.
+        static func newLeasesFile(_ namespace: NetworkNamespace) throws -> String {
+            let path = NSTemporaryDirectory() + namespace.name + "-leases.img"
+            FileManager.default.createFile(atPath: path, contents: Data(count: 256 * 1024))
+            return path
+        }
+
+        /// Starts the server in `namespace` with its leases kept in `leases`, and waits until it serves.
+        func startServer(target: String, in namespace: NetworkNamespace, leases: String, log: String) throws -> Process {
+            let command = target == "hvt"
+                ? [tender, "--net:service=tap0", "--block:leases=\(leases)", "--", try ExampleImages.image("dhcp-server", target: "hvt")]
+                : [try ExampleImages.image("dhcp-server", network: "direct"), "--net:service=tap0", "--block:leases=\(leases)"]
+            let server = try namespace.start(command + Self.arguments, log: log)
+            try waitForLog(log, "[INFO] [dhcp] DHCP server 10.0.0.2 on 10.0.0.0/24: pool 10.0.0.50-10.0.0.60, 1 static lease, lease time 600 s")
+            return server
+        }
+
+        @Test("a restarted server keeps its leases from its store: a newcomer gets another address, the old client its own",
+              arguments: ["unix", "hvt"])
+        func leasesKept(target: String) throws {
+            if target == "hvt", !kvmAvailable { return }
+            let namespace = try NetworkNamespace(withTap: false)
+            try namespace.exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
+            try namespace.exec(["ip", "link", "set", "tap0", "address", "02:00:00:00:00:77"])
+            try namespace.exec(["ip", "link", "set", "tap0", "up"])
+            let leases = try Self.newLeasesFile(namespace)
+            let firstLog = NSTemporaryDirectory() + namespace.name + "-dhcp-server-1.log"
+            let first = try startServer(target: target, in: namespace, leases: leases, log: firstLog)
+            try waitForLog(firstLog, "[INFO] [dhcp] no leases kept from an earlier run")
+            let script = try Self.udhcpcScript(events: NSTemporaryDirectory() + namespace.name + "-udhcpc.log")
+            func lease() throws -> String {
+                try namespace.exec(["ip", "addr", "flush", "dev", "tap0"])
+                let client = try namespace.exec(["timeout", "30", "busybox", "udhcpc", "-i", "tap0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", script])
+                return client.errorOutput + client.output
+            }
+            let before = try lease()
+            #expect(before.contains("lease of 10.0.0.50 obtained from 10.0.0.2"), "\(before)")
+            try waitForLog(firstLog, "[INFO] [dhcp] DHCPACK 10.0.0.50 to 02:00:00:00:00:77")
+            usleep(500_000)  // the store is written right after the ACK
+            first.terminate()
+            first.waitUntilExit()
+
+            let secondLog = NSTemporaryDirectory() + namespace.name + "-dhcp-server-2.log"
+            let second = try startServer(target: target, in: namespace, leases: leases, log: secondLog)
+            try waitForLog(secondLog, "[INFO] [dhcp] 1 lease kept from an earlier run")
+            try namespace.exec(["ip", "link", "set", "tap0", "address", "02:00:00:00:00:78"])
+            let newcomer = try lease()
+            #expect(newcomer.contains("lease of 10.0.0.51 obtained from 10.0.0.2"), "\(newcomer)")
+            try namespace.exec(["ip", "link", "set", "tap0", "address", "02:00:00:00:00:77"])
+            let returning = try lease()
+            #expect(returning.contains("lease of 10.0.0.50 obtained from 10.0.0.2"), "\(returning)")
+            #expect(second.isRunning, "\((try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? "")")
         }
 
         /// udhcpc's script: writes what it is told to `events` and configures the address.
