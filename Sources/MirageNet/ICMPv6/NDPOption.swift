@@ -11,6 +11,9 @@ public enum NDPOption: Hashable, Sendable {
     case prefixInformation(PrefixInformation)
     /// Type 5 (section 4.6.4): the link's MTU.
     case mtu(UInt32)
+    /// Type 25 (RFC 8106 section 5.1): recursive DNS servers, for `lifetime` seconds (all ones
+    /// is infinity, 0 withdraws them).
+    case recursiveDNSServers(lifetime: UInt32, servers: [IPv6Address])
     case other(type: UInt8, value: [UInt8])
 
     /// The Prefix Information option's fields (RFC 4861 section 4.6.2; RFC 4862 section 5.5.3).
@@ -70,6 +73,13 @@ public enum NDPOption: Hashable, Sendable {
             case 5:
                 guard length == 8 else { throw .malformed(field: "NDP MTU option length", value: UInt32(length / 8)) }
                 options.append(.mtu(value.bigEndian(UInt32.self, at: 2)))
+            case 25:
+                // RFC 8106 section 5.1: 8 bytes, then 16 per address; at least one (length 3, 5, ...).
+                guard length >= 24, (length - 8) % 16 == 0 else {
+                    throw .malformed(field: "NDP RDNSS option length", value: UInt32(length / 8))
+                }
+                let servers = stride(from: 6, to: length - 2, by: 16).map { value.ipv6Address(at: $0) }
+                options.append(.recursiveDNSServers(lifetime: value.bigEndian(UInt32.self, at: 2), servers: servers))
             default:
                 options.append(.other(type: type, value: Array(value)))
             }
@@ -89,6 +99,9 @@ public enum NDPOption: Hashable, Sendable {
             bytes += Self.bigEndian(information.validLifetime) + Self.bigEndian(information.preferredLifetime) + [0, 0, 0, 0]
             bytes += information.prefix.bytes
         case let .mtu(mtu): bytes = [5, 1, 0, 0] + Self.bigEndian(mtu)
+        case let .recursiveDNSServers(lifetime, servers):
+            bytes = [25, UInt8(truncatingIfNeeded: 1 + 2 * servers.count), 0, 0] + Self.bigEndian(lifetime)
+            for server in servers { bytes += server.bytes }
         case let .other(type, value):
             let length = (value.count + 2 + 7) / 8
             bytes = [type, UInt8(truncatingIfNeeded: length)] + value

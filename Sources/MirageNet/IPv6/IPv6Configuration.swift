@@ -29,6 +29,9 @@ public struct IPv6Configuration: Sendable {
     /// On-link prefixes and default routers kept from advertisements, at most.
     public var prefixLimit = 8
     public var routerLimit = 4
+    /// Recursive DNS servers kept from advertisements (RFC 8106 section 5.3.1 asks for at least
+    /// three): past it, the one that expires first makes room.
+    public var dnsServerLimit = 3
 
     public init(mode: Mode = .automatic, gateway: IPv6Address? = nil) {
         self.mode = mode

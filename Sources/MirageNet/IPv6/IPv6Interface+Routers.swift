@@ -19,6 +19,8 @@ extension IPv6Interface {
                 if mtu >= UInt32(Self.minimumMTU), mtu <= UInt32(deviceMTU) { linkMTU = Int(mtu) }
             case let .prefixInformation(information):
                 receivePrefix(information, now: now)
+            case let .recursiveDNSServers(lifetime, servers):
+                receiveDNSServers(servers, lifetime: lifetime, now: now)
             default:
                 break
             }
@@ -94,6 +96,22 @@ extension IPv6Interface {
         }
     }
 
+    /// An RDNSS option (RFC 8106 section 5.3.1): each server is kept for the lifetime, or
+    /// forgotten when it is 0; multicast, unspecified and loopback addresses are not servers.
+    private mutating func receiveDNSServers(_ servers: [IPv6Address], lifetime: UInt32, now: Instant) {
+        for server in servers.reversed() where !server.isMulticast && server != .any && server != .loopback {
+            dnsServers.removeAll { $0.address == server }
+            guard lifetime > 0 else { continue }
+            if dnsServers.count >= configuration.dnsServerLimit, let soonest = dnsServers.indices.min(by: {
+                (dnsServers[$0].expires ?? Instant(nanoseconds: .max)) < (dnsServers[$1].expires ?? Instant(nanoseconds: .max))
+            }) {
+                dnsServers.remove(at: soonest)
+            }
+            guard configuration.dnsServerLimit > 0 else { continue }
+            dnsServers.insert((server, Self.expiry(lifetime, now: now)), at: 0)
+        }
+    }
+
     /// A lifetime in seconds from `now`; all ones is infinity (RFC 4861 section 4.6.2), nil.
     static func expiry(_ lifetime: UInt32, now: Instant) -> Instant? {
         lifetime == UInt32.max ? nil : now + .seconds(Int64(lifetime))
@@ -109,6 +127,7 @@ extension IPv6Interface {
         }
         for prefix in prefixes { next = next.earliest(prefix.expires) }
         for router in routers { next = next.earliest(router.expires) }
+        for server in dnsServers { next = next.earliest(server.expires) }
         return next.earliest(pathMTU.nextDeadline)
     }
 
@@ -134,6 +153,7 @@ extension IPv6Interface {
         }
         prefixes.removeAll { $0.expires.map { $0 <= now } ?? false }
         routers.removeAll { $0.expires.map { $0 <= now } ?? false }
+        dnsServers.removeAll { $0.expires.map { $0 <= now } ?? false }
         pathMTU.expire(now: now)
         if let due = nextRouterSolicitation, due <= now {
             if routerSolicitationsSent < Self.maximumRouterSolicitations, linkLocalAddress != nil {

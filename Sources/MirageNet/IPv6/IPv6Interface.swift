@@ -52,6 +52,9 @@ public struct IPv6Interface {
     public internal(set) var prefixes: [(prefix: IPv6Prefix, expires: Instant?)] = []
     /// Default routers, until their lifetime runs out (nil: given by hand).
     public internal(set) var routers: [(address: IPv6Address, expires: Instant?)] = []
+    /// Recursive DNS servers from advertisements' RDNSS options (RFC 8106), newest first, until
+    /// their lifetime runs out (nil: infinity).
+    public internal(set) var dnsServers: [(address: IPv6Address, expires: Instant?)] = []
     /// Path MTUs learnt from Packet Too Big (RFC 8201), per destination, until they expire.
     var pathMTU: PathMTUTable<IPv6Address>
     public var pathMTUEntryLimit: Int { pathMTU.limit }

@@ -175,6 +175,8 @@ public struct StackCore {
 
     /// Our IPv6 addresses, tentative ones marked.
     public var ipv6Addresses: [IPv6InterfaceAddress] { ipv6.addresses }
+    /// The recursive DNS servers routers advertised (RFC 8106), newest first.
+    public var ipv6DNSServers: [IPv6Address] { ipv6.dnsServers.map { $0.address } }
 
     /// Whether the IPv6 addresses changed since the last call (for the shell to log them).
     public mutating func takeIPv6AddressChange() -> Bool {

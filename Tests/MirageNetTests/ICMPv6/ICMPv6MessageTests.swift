@@ -99,6 +99,26 @@ struct ICMPv6MessageTests {
         }
     }
 
+    /// scapy: `ICMPv6ND_RA(routerlifetime=1800)/ICMPv6NDOptRDNSS(lifetime=600, dns=["2001:db8::53", "fe80::1"])`.
+    static let advertisementWithResolvers = IPv6HeaderTests.hex("86002d0c000807080000000000000000190500000000025820010db8000000000000000000000053"
+                                                               + "fe800000000000000000000000000001")
+
+    @Test("a router advertisement with recursive DNS servers (RDNSS, RFC 8106 section 5.1); an RDNSS option without an address, or of even length, is refused")
+    func recursiveDNSServers() throws {
+        let message = try Self.parse(Self.advertisementWithResolvers, from: Self.routerLinkLocal, to: Self.allNodes)
+        guard case let .routerAdvertisement(advertisement) = message.kind else {
+            Issue.record("not a router advertisement: \(message.kind)")
+            return
+        }
+        #expect(advertisement.options == [.recursiveDNSServers(lifetime: 600, servers: [IPv6Address("2001:db8::53")!, Self.routerLinkLocal])])
+        #expect(message.encoded(source: Self.routerLinkLocal, destination: Self.allNodes) == Self.advertisementWithResolvers)
+        for (option, length) in [([UInt8]([25, 1, 0, 0, 0, 0, 2, 88]), UInt32(1)), ([25, 2] + [UInt8](repeating: 0, count: 14), 2),
+                                 ([25, 4] + [UInt8](repeating: 0, count: 30), 4)] {
+            let result: Result<[NDPOption], WireError> = option.withUnsafeBytes { buffer in Result { () throws(WireError) in try NDPOption.parse(buffer) } }
+            #expect(result == .failure(.malformed(field: "NDP RDNSS option length", value: length)))
+        }
+    }
+
     @Test("at most 32 options are read from one message")
     func optionCount() {
         let options = [UInt8]((0 ..< 33).flatMap { _ in [UInt8](arrayLiteral: 9, 1, 0, 0, 0, 0, 0, 0) })

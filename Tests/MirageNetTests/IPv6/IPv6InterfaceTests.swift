@@ -112,4 +112,27 @@ struct IPv6InterfaceTests {
         #expect(disabled.addresses.isEmpty)
         #expect(disabled.route(to: IPv6Address("fe80::1")!, now: at(1)) == nil)
     }
+
+    @Test("RDNSS servers are kept for their lifetime, withdrawn with lifetime 0, at most three, the newest first (RFC 8106 section 5.3.1)")
+    func recursiveDNSServers() {
+        var interface = IPv6Interface(configuration: IPv6Configuration(), mac: Self.mac, mtu: 1500, now: at(0))
+        func advertise(_ servers: [String], lifetime: UInt32, at seconds: Double) {
+            interface.receiveRouterAdvertisement(ICMPv6Message.RouterAdvertisement(routerLifetime: 1800, options: [
+                .recursiveDNSServers(lifetime: lifetime, servers: servers.map { IPv6Address($0)! }),
+            ]), from: Self.router, now: at(seconds))
+        }
+        var servers: [String] { interface.dnsServers.map(\.address.description) }
+        advertise(["2001:db8::53", "ff02::1", "::", "fe80::1"], lifetime: 600, at: 1)
+        #expect(servers == ["2001:db8::53", "fe80::1"])
+        #expect(interface.nextDeadline.map { $0 <= at(601) } == true)
+        advertise(["2001:db8::54"], lifetime: 100, at: 2)
+        #expect(servers == ["2001:db8::54", "2001:db8::53", "fe80::1"])
+        // A fourth pushes out the one that expires first.
+        advertise(["2001:db8::55"], lifetime: UInt32.max, at: 3)
+        #expect(servers == ["2001:db8::55", "2001:db8::53", "fe80::1"])
+        advertise(["fe80::1"], lifetime: 0, at: 4)
+        #expect(servers == ["2001:db8::55", "2001:db8::53"])
+        interface.handleTimers(now: at(601))
+        #expect(servers == ["2001:db8::55"])
+    }
 }
