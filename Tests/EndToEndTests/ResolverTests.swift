@@ -129,5 +129,35 @@ extension EndToEnd {
             let server = (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? ""
             #expect(server.contains("query[A] printer.mirage.test from 10.0.0.50"), "\(server)")
         }
+
+        @Test("the resolver a router advertisement names (RDNSS, RFC 8106): dnsmasq advertises itself over IPv6 and answers",
+              arguments: ["unix", "hvt"])
+        func fromRouterAdvertisement(target: String) throws {
+            if target == "hvt", !kvmAvailable { return }
+            guard dnsmasqAvailable else { return }
+            let namespace = try NetworkNamespace()
+            try namespace.exec(["ip", "-6", "addr", "add", "fd00::1/64", "dev", "tap0", "nodad"])
+            let serverLog = NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"
+            // --bind-dynamic: dnsmasq advertises its link-local address, which is tentative until
+            // the unikernel brings the tap's carrier up, so it must listen on it once it is there.
+            let started = try namespace.exec(["/usr/sbin/dnsmasq", "--interface=tap0", "--bind-dynamic", "--no-resolv", "--no-hosts",
+                                              "--log-queries", "--log-facility=" + serverLog, "--pid-file=" + serverLog + ".pid",
+                                              "--enable-ra", "--dhcp-range=fd00::,ra-only,64,1h",
+                                              "--host-record=printer.mirage.test,10.0.0.9,fd00::9"])
+            guard started.status == 0 else { throw ToolFailure(description: "dnsmasq: \(started.errorOutput)") }
+            defer { stopDnsmasq(log: serverLog) }
+            let command = target == "hvt"
+                ? [tender, "--net:service=tap0", "--", try ExampleImages.image("fetch", target: "hvt")]
+                : [try ExampleImages.image("fetch", network: "direct")]
+            let finished = try namespace.exec(["/usr/bin/timeout", "60"] + command + ["--ipv4=10.0.0.2/24", "--lookup=printer.mirage.test"])
+            #expect(finished.status == 0, "\(finished.errorOutput)")
+            for expected in ["lookup printer.mirage.test AAAA: printer.mirage.test. 0 IN AAAA fd00::9",
+                             "lookup printer.mirage.test A: printer.mirage.test. 0 IN A 10.0.0.9"] {
+                #expect(finished.errorOutput.contains(expected), "missing '\(expected)' in:\n\(finished.errorOutput)")
+            }
+            let server = (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? ""
+            // Asked at its link-local address, from ours (RFC 6724's source for a link-local destination).
+            #expect(server.contains("query[AAAA] printer.mirage.test from fe80::"), "\(server)")
+        }
     }
 }

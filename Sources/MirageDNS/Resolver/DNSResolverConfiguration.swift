@@ -15,6 +15,10 @@ public struct DNSResolverConfiguration: Hashable, Sendable {
     public var udpPayloadSize: UInt16 = 1232
     /// Bounds on the cache of answers.
     public var cache = DNSResolverCache.Limits()
+    /// How long a query waits for a resolver to be known when none is (the network's may come
+    /// a moment after boot, in a router advertisement) before failing with
+    /// ``DNSResolverError/noServers``.
+    public var serverWait: Duration = .seconds(5)
     /// Queries under way at once; more wait for one to finish. Each holds a UDP port, or a
     /// TCP connection and its buffer of at most 65,537 bytes.
     public var concurrentQueries = 16

@@ -118,8 +118,7 @@ public final class DNSStubResolver<Stack: UDPStack & TCPStack, Clock: MonotonicC
     /// Asks each resolver in turn, `attempts` rounds, the wait doubling each round; a response
     /// code other than NOERROR and NXDOMAIN moves on to the next resolver.
     private func ask(_ question: DNSQuestion) async throws(DNSResolverError) -> DNSAnswer {
-        let servers = nameServers()
-        guard !servers.isEmpty else { throw .noServers }
+        let servers = try await someNameServers()
         var failure = DNSResolverError.timedOut
         var timeout = configuration.timeout
         for _ in 0..<Swift.max(configuration.attempts, 1) {
@@ -148,6 +147,18 @@ public final class DNSStubResolver<Stack: UDPStack & TCPStack, Clock: MonotonicC
             timeout = timeout * 2
         }
         throw failure
+    }
+
+    /// The resolvers to ask; when none is known yet (a router advertisement's RDNSS not heard
+    /// yet), asked again every 100 ms for up to ``DNSResolverConfiguration/serverWait``.
+    private func someNameServers() async throws(DNSResolverError) -> [Endpoint] {
+        let deadline = clock.now() + configuration.serverWait
+        while true {
+            let servers = nameServers()
+            if !servers.isEmpty { return servers }
+            guard clock.now() < deadline else { throw .noServers }
+            do { try await sleep(for: .milliseconds(100)) } catch { throw .noServers }
+        }
     }
 
     /// A random 16-bit identifier (RFC 5452 section 9.2).
