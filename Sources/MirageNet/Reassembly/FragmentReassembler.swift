@@ -177,12 +177,29 @@ public struct FragmentReassembler<Header: FragmentedHeader> {
         return .complete(whole.header, whole.payload)
     }
 
-    /// Forgets the datagrams that did not complete within the timeout.
-    public mutating func tick(now: Instant) {
+    /// A datagram given up on at its timeout whose first fragment had come: what an ICMP Time
+    /// Exceeded message (code 1, "fragment reassembly time exceeded") quotes (RFC 8200 section
+    /// 4.5; RFC 792).
+    public struct Abandoned {
+        /// The first fragment's header.
+        public var header: Header
+        /// The first fragment's data.
+        public var payload: PacketBuffer
+    }
+
+    /// Forgets the datagrams that did not complete within the timeout; returns those whose first
+    /// fragment had come, for the error their sources should hear.
+    @discardableResult
+    public mutating func tick(now: Instant) -> [Abandoned] {
+        var abandoned: [Abandoned] = []
         for (key, datagram) in datagrams where datagram.expires <= now {
+            if let header = datagram.firstHeader, let first = datagram.fragments.first, first.offset == 0 {
+                abandoned.append(Abandoned(header: header, payload: first.payload))
+            }
             forget(key)
             statistics.timedOut += 1
         }
+        return abandoned
     }
 
     /// When ``tick(now:)`` next has work: the earliest expiry of a datagram in reassembly.

@@ -96,4 +96,28 @@ extension StackCore {
         statistics.icmpErrorsSent += 1
         sendICMPv6(ICMPv6Message(kind, body: quoted), from: source, to: header.source, now: now)
     }
+
+    /// RFC 8200 section 4.5: a datagram whose first fragment came but that did not complete in
+    /// time is answered with Time Exceeded, code 1, quoting that first fragment as it came: its
+    /// header, its Fragment header and its data (a first fragment with other extension headers
+    /// before its Fragment header is not quoted, as they were not kept). Not to a multicast
+    /// destination's fragments (RFC 4443 section 2.4 e); under the ICMPv6 error rate limit.
+    mutating func reportReassemblyTimeout(_ abandoned: IPv6Reassembler.Abandoned, now: Instant) {
+        let fragment = abandoned.header.fragment
+        guard fragment.headerOffset == 0, !abandoned.header.header.destination.isMulticast else { return }
+        let dataLength = Swift.min(abandoned.payload.count, Self.largestICMPv6ErrorBody)
+        var header = abandoned.header.header
+        header.nextHeader = .fragment
+        header.payloadLength = UInt16(IPv6Fragmenter.fragmentHeaderLength + abandoned.payload.count)
+        var packet = PacketBuffer(capacity: IPv6Header.length + IPv6Fragmenter.fragmentHeaderLength + dataLength)
+        packet.appendZeros(IPv6Header.length)
+        packet.withUnsafeMutableBytes { header.emit(into: $0) }
+        let identification = fragment.identification
+        packet.append(contentsOf: [fragment.nextHeader.rawValue, 0, 0, 1,  // offset 0, more fragments
+                                   UInt8(truncatingIfNeeded: identification >> 24), UInt8(truncatingIfNeeded: identification >> 16),
+                                   UInt8(truncatingIfNeeded: identification >> 8), UInt8(truncatingIfNeeded: identification)])
+        packet.append(contentsOf: abandoned.payload.slice(0 ..< dataLength).bytes)
+        statistics.reassemblyTimeExceeded += 1
+        sendICMPv6Error(.timeExceeded(code: 1), about: packet, header: abandoned.header.header, now: now)
+    }
 }

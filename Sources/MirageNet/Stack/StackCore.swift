@@ -154,7 +154,9 @@ public struct StackCore {
             ipv6.handleTimers(now: now)
             performIPv6Events(now: now)
         }
-        if let deadline = ipv6Reassembler.nextDeadline, deadline <= now { ipv6Reassembler.tick(now: now) }
+        if let deadline = ipv6Reassembler.nextDeadline, deadline <= now {
+            for abandoned in ipv6Reassembler.tick(now: now) { reportReassemblyTimeout(abandoned, now: now) }
+        }
         if let deadline = neighbors.nextDeadline, deadline <= now {
             for action in neighbors.tick(now: now) { perform(action, now: now) }
         }

@@ -15,6 +15,9 @@ public struct StackStatistics: Hashable, Sendable {
     public var echoRepliesSent: UInt64 = 0
     public var icmpErrorsSent: UInt64 = 0
     public var icmpErrorsRateLimited: UInt64 = 0
+    /// IPv6 datagrams given up on at the reassembly timeout with their first fragment in hand,
+    /// each answered with Time Exceeded (RFC 8200 section 4.5) when the rate limit allowed.
+    public var reassemblyTimeExceeded: UInt64 = 0
     public var pathMTUUpdates: UInt64 = 0
     /// ICMP "fragmentation needed" messages not believed: they quote no connection of ours, or
     /// data it does not have in flight (RFC 5927 section 4.1).

@@ -140,4 +140,32 @@ struct IPv6HostileTests {
         core.receive(Self.frame([], nextHeader: .noNextHeader, from: .loopback, to: Self.ours), now: at(3))
         #expect(core.statistics.malformed >= 3)
     }
+
+    @Test("a datagram whose first fragment came but that never completed is answered with Time Exceeded, code 1, quoting that fragment (RFC 8200 section 4.5); one without its first fragment is not")
+    func reassemblyTimeout() throws {
+        var core = IPv6HostileTests().core()
+        let data = (0 ..< 1024).map { UInt8(truncatingIfNeeded: $0) }
+        let first: [UInt8] = [IPProtocol.udp.rawValue, 0, 0, 1, 0, 0, 0, 99] + data  // offset 0, more to come
+        let last: [UInt8] = [IPProtocol.udp.rawValue, 0, 0x08, 0, 0, 0, 0, 100] + data  // offset 2048, no first ever
+        core.receive(Self.frame(first, nextHeader: .fragment, from: Self.attacker, to: Self.ours), now: at(2))
+        core.receive(Self.frame(last, nextHeader: .fragment, from: Self.attacker, to: Self.ours), now: at(2))
+        _ = core.takeFrames()
+        core.handleTimers(now: at(40))
+        #expect(core.statistics.reassemblyTimeExceeded == 1 && core.statistics.icmpErrorsSent == 1)
+        // The error waits for the attacker's link-layer address: answer the solicitation.
+        let answer = ICMPv6Message(.neighborAdvertisement(.init(target: Self.attacker, router: false, solicited: true, override: true,
+                                                                options: [.targetLinkLayerAddress(Self.attackerMAC)])))
+        core.receive(Self.icmp(answer, from: Self.attacker, to: Self.ours), now: at(40))
+        let errors = core.takeFrames().compactMap { frame -> ICMPv6Message? in
+            let bytes = frame.bytes
+            guard bytes.count > 54, bytes[12] == 0x86, bytes[13] == 0xdd, bytes[20] == IPProtocol.icmpv6.rawValue else { return nil }
+            let body = Array(bytes[54...])
+            return body.withUnsafeBytes { try? ICMPv6Message.parse($0, source: Self.ours, destination: Self.attacker) }
+        }.filter { if case .timeExceeded = $0.kind { true } else { false } }
+        let error = try #require(errors.first)
+        #expect(errors.count == 1 && error.kind == .timeExceeded(code: 1))
+        // The quote: the fragment's IPv6 header, its Fragment header and its data, as they came.
+        let quoted = Array(Self.frame(first, nextHeader: .fragment, from: Self.attacker, to: Self.ours).bytes.dropFirst(EthernetHeader.untaggedLength))
+        #expect(error.body == quoted)
+    }
 }
