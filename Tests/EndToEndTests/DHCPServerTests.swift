@@ -125,9 +125,11 @@ extension EndToEnd {
             }
         }
 
-        @Test("dhcpcd gets the static lease of its MAC, probes it, configures it with the route, and the server answers on it")
-        func dhcpcdStaticLease() throws {
-            try withServer(target: "unix") { namespace, log in
+        @Test("dhcpcd gets the static lease of its MAC, probes it, configures it with the route, and the server answers on it",
+              arguments: ["unix", "hvt"])
+        func dhcpcdStaticLease(target: String) throws {
+            if target == "hvt", !kvmAvailable { return }
+            try withServer(target: target) { namespace, log in
                 try namespace.exec(["ip", "link", "set", "tap0", "address", "52:54:00:12:34:56"])
                 try? FileManager.default.removeItem(atPath: "/var/lib/dhcpcd/tap0.lease")
                 let client = try namespace.exec(["timeout", "40", "dhcpcd", "-f", "/dev/null", "-c", "/bin/true", "-1", "-4", "-B", "-t", "30", "tap0"])
