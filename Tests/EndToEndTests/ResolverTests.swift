@@ -103,30 +103,41 @@ extension EndToEnd {
                                         ["--ipv4=10.0.0.2/24", "--ipv6=none", "--resolver=10.0.0.1"] + lookups))
         }
 
-        @Test("the resolver named in a DHCP lease: dnsmasq hands out the address and answers for a host it knows",
-              arguments: ["unix", "hvt"])
-        func fromDHCP(target: String) throws {
-            if target == "hvt", !kvmAvailable { return }
-            guard dnsmasqAvailable else { return }
+        /// Runs fetch with `arguments` and `--lookup=printer.mirage.test` in a fresh namespace where
+        /// dnsmasq (with `options`) knows printer.mirage.test and no resolver is given, so the
+        /// network must name it; checks both addresses came, and returns the log and dnsmasq's.
+        func lookUpPrinter(target: String, dnsmasq options: [String], _ arguments: [String],
+                           prepare: (NetworkNamespace) throws -> Void = { _ in }) throws -> (String, String) {
             let namespace = try NetworkNamespace()
+            try prepare(namespace)
             let serverLog = NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"
-            let started = try namespace.exec(["/usr/sbin/dnsmasq", "--interface=tap0", "--bind-interfaces", "--no-resolv", "--no-hosts",
-                                              "--log-queries", "--log-facility=" + serverLog, "--pid-file=" + serverLog + ".pid",
-                                              "--dhcp-leasefile=" + serverLog + ".leases", "--dhcp-range=10.0.0.50,10.0.0.50,255.255.255.0,2m",
-                                              "--host-record=printer.mirage.test,10.0.0.9,fd00::9"])
+            let started = try namespace.exec(["/usr/sbin/dnsmasq", "--interface=tap0", "--no-resolv", "--no-hosts", "--log-queries",
+                                              "--log-facility=" + serverLog, "--pid-file=" + serverLog + ".pid",
+                                              "--host-record=printer.mirage.test,10.0.0.9,fd00::9"] + options)
             guard started.status == 0 else { throw ToolFailure(description: "dnsmasq: \(started.errorOutput)") }
             defer { stopDnsmasq(log: serverLog) }
             let command = target == "hvt"
                 ? [tender, "--net:service=tap0", "--", try ExampleImages.image("fetch", target: "hvt")]
                 : [try ExampleImages.image("fetch", network: "direct")]
-            let finished = try namespace.exec(["/usr/bin/timeout", "60"] + command + ["--ipv4=dhcp", "--ipv6=none", "--lookup=printer.mirage.test"])
+            let finished = try namespace.exec(["/usr/bin/timeout", "60"] + command + arguments + ["--lookup=printer.mirage.test"])
             #expect(finished.status == 0, "\(finished.errorOutput)")
-            for expected in ["DHCP lease 10.0.0.50/24 from 10.0.0.1", "DNS 10.0.0.1",
-                             "lookup printer.mirage.test AAAA: printer.mirage.test. 0 IN AAAA fd00::9",
+            for expected in ["lookup printer.mirage.test AAAA: printer.mirage.test. 0 IN AAAA fd00::9",
                              "lookup printer.mirage.test A: printer.mirage.test. 0 IN A 10.0.0.9"] {
                 #expect(finished.errorOutput.contains(expected), "missing '\(expected)' in:\n\(finished.errorOutput)")
             }
-            let server = (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? ""
+            return (finished.errorOutput, (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "")
+        }
+
+        @Test("the resolver named in a DHCP lease: dnsmasq hands out the address and answers for a host it knows",
+              arguments: ["unix", "hvt"])
+        func fromDHCP(target: String) throws {
+            if target == "hvt", !kvmAvailable { return }
+            guard dnsmasqAvailable else { return }
+            let (log, server) = try lookUpPrinter(target: target, dnsmasq: [
+                "--bind-interfaces", "--dhcp-range=10.0.0.50,10.0.0.50,255.255.255.0,2m",
+                "--dhcp-leasefile=" + NSTemporaryDirectory() + "mirage-resolver-\(getpid())-\(target).leases",
+            ], ["--ipv4=dhcp", "--ipv6=none"])
+            #expect(log.contains("DHCP lease 10.0.0.50/24 from 10.0.0.1") && log.contains("DNS 10.0.0.1"), "\(log)")
             #expect(server.contains("query[A] printer.mirage.test from 10.0.0.50"), "\(server)")
         }
 
@@ -135,27 +146,12 @@ extension EndToEnd {
         func fromRouterAdvertisement(target: String) throws {
             if target == "hvt", !kvmAvailable { return }
             guard dnsmasqAvailable else { return }
-            let namespace = try NetworkNamespace()
-            try namespace.exec(["ip", "-6", "addr", "add", "fd00::1/64", "dev", "tap0", "nodad"])
-            let serverLog = NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"
             // --bind-dynamic: dnsmasq advertises its link-local address, which is tentative until
             // the unikernel brings the tap's carrier up, so it must listen on it once it is there.
-            let started = try namespace.exec(["/usr/sbin/dnsmasq", "--interface=tap0", "--bind-dynamic", "--no-resolv", "--no-hosts",
-                                              "--log-queries", "--log-facility=" + serverLog, "--pid-file=" + serverLog + ".pid",
-                                              "--enable-ra", "--dhcp-range=fd00::,ra-only,64,1h",
-                                              "--host-record=printer.mirage.test,10.0.0.9,fd00::9"])
-            guard started.status == 0 else { throw ToolFailure(description: "dnsmasq: \(started.errorOutput)") }
-            defer { stopDnsmasq(log: serverLog) }
-            let command = target == "hvt"
-                ? [tender, "--net:service=tap0", "--", try ExampleImages.image("fetch", target: "hvt")]
-                : [try ExampleImages.image("fetch", network: "direct")]
-            let finished = try namespace.exec(["/usr/bin/timeout", "60"] + command + ["--ipv4=10.0.0.2/24", "--lookup=printer.mirage.test"])
-            #expect(finished.status == 0, "\(finished.errorOutput)")
-            for expected in ["lookup printer.mirage.test AAAA: printer.mirage.test. 0 IN AAAA fd00::9",
-                             "lookup printer.mirage.test A: printer.mirage.test. 0 IN A 10.0.0.9"] {
-                #expect(finished.errorOutput.contains(expected), "missing '\(expected)' in:\n\(finished.errorOutput)")
+            let (_, server) = try lookUpPrinter(target: target, dnsmasq: ["--bind-dynamic", "--enable-ra", "--dhcp-range=fd00::,ra-only,64,1h"],
+                                                ["--ipv4=10.0.0.2/24"]) { namespace in
+                try namespace.exec(["ip", "-6", "addr", "add", "fd00::1/64", "dev", "tap0", "nodad"])
             }
-            let server = (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? ""
             // Asked at its link-local address, from ours (RFC 6724's source for a link-local destination).
             #expect(server.contains("query[AAAA] printer.mirage.test from fe80::"), "\(server)")
         }

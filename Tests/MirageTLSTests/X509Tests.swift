@@ -156,13 +156,7 @@ struct X509Tests {
             var outcome = ""
             _ = pair.run { pair in
                 let wallClock = pair.platform.wallClock
-                wallClock.time = Self.now
-                let serving = TLSStack(pair.server, server: server, client: nil, random: SeededEntropy(seed: 1), now: { wallClock.now() })
-                let http = HTTPServer(clock: pair.platform.monotonicClock, wallClock: wallClock) { _ in
-                    HTTPResponse(status: .ok, headers: HTTPHeaders(), body: PacketBuffer(Array("hello".utf8)))
-                }
-                guard let listener = try? serving.listen(port: 443) else { return 1 }
-                Task { await http.serve(listener) }
+                guard Self.serveHTTPS(pair, server, { _ in "hello" }) else { return 1 }
                 let clientStack = TLSStack(pair.client, server: nil, client: TLSClientConfiguration(serverName: name, verifier: verifier),
                                            random: SeededEntropy(seed: 2), now: { wallClock.now() })
                 let endpoint = Endpoint(.v4(SimulatedStackPair.serverAddress), port: 443)
@@ -176,6 +170,19 @@ struct X509Tests {
             }
             #expect(outcome == expected, "\(name)")
         }
+    }
+
+    /// HTTPS on port 443 of the pair's server at ``now``, each request answered with `body`'s text.
+    static func serveHTTPS(_ pair: SimulatedStackPair, _ server: TLSServerConfiguration, _ body: @escaping (HTTPRequest) -> String) -> Bool {
+        let wallClock = pair.platform.wallClock
+        wallClock.time = now
+        let serving = TLSStack(pair.server, server: server, client: nil, random: SeededEntropy(seed: 1), now: { wallClock.now() })
+        let http = HTTPServer(clock: pair.platform.monotonicClock, wallClock: wallClock) { request in
+            HTTPResponse(status: .ok, headers: HTTPHeaders(), body: PacketBuffer(Array(body(request).utf8)))
+        }
+        guard let listener = try? serving.listen(port: 443) else { return false }
+        Task { await http.serve(listener) }
+        return true
     }
 
     @Test("our client validates our server's chain in a handshake, and refuses a name it does not carry")
@@ -209,13 +216,7 @@ struct X509Tests {
             var outcome = ""
             _ = pair.run { pair in
                 let wallClock = pair.platform.wallClock
-                wallClock.time = Self.now
-                let serving = TLSStack(pair.server, server: server, client: nil, random: SeededEntropy(seed: 1), now: { wallClock.now() })
-                let http = HTTPServer(clock: pair.platform.monotonicClock, wallClock: wallClock) { request in
-                    HTTPResponse(status: .ok, headers: HTTPHeaders(), body: PacketBuffer(Array("hello \(request.head.headers["Host"] ?? "")".utf8)))
-                }
-                guard let listener = try? serving.listen(port: 443) else { return 1 }
-                Task { await http.serve(listener) }
+                guard Self.serveHTTPS(pair, server, { "hello \($0.head.headers["Host"] ?? "")" }) else { return 1 }
                 // The configured name is a placeholder: the one connected to replaces it.
                 let clientStack = TLSStack(pair.client, server: nil, client: TLSClientConfiguration(serverName: nil, verifier: verifier),
                                            random: SeededEntropy(seed: 2), now: { wallClock.now() })
