@@ -176,9 +176,13 @@ public struct IPv4Interface {
         reassembler.nextDeadline.earliest(pathMTU.nextDeadline)
     }
 
-    /// Forgets datagrams whose reassembly timed out and path MTUs that expired.
-    public mutating func handleTimers(now: Instant) {
-        if let deadline = reassembler.nextDeadline, deadline <= now { reassembler.tick(now: now) }
+    /// Forgets datagrams whose reassembly timed out and path MTUs that expired; returns the
+    /// datagrams given up on whose first fragment had come, for the stack's Time Exceeded.
+    @discardableResult
+    public mutating func handleTimers(now: Instant) -> [IPv4Reassembler.Abandoned] {
+        var abandoned: [IPv4Reassembler.Abandoned] = []
+        if let deadline = reassembler.nextDeadline, deadline <= now { abandoned = reassembler.tick(now: now) }
         pathMTU.expire(now: now)
+        return abandoned
     }
 }

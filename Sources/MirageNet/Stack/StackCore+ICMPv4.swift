@@ -40,4 +40,24 @@ extension StackCore {
         statistics.icmpErrorsSent += 1
         sendIPv4(error, protocol: .icmp, to: destination, dontFragment: false, now: now)
     }
+
+    /// RFC 792 and RFC 1122 section 3.3.2: a datagram to us whose first fragment came but that
+    /// did not complete in time is answered with Time Exceeded, code 1 ("fragment reassembly time
+    /// exceeded"), quoting that fragment's header and first data (a header with options is not
+    /// quoted, as they were not kept); under the ICMP error rate limit.
+    mutating func reportReassemblyTimeout(_ abandoned: IPv4Reassembler.Abandoned, now: Instant) {
+        var header = abandoned.header
+        guard header.length == IPv4Header.minimumLength, header.destination == address,
+              !header.source.isUnspecified, !header.source.isBroadcast, !header.source.isMulticast else { return }
+        let dataLength = Swift.min(abandoned.payload.count, 8)
+        header.totalLength = UInt16(IPv4Header.minimumLength + abandoned.payload.count)
+        header.moreFragments = true
+        header.fragmentOffset = 0
+        var packet = PacketBuffer(capacity: IPv4Header.minimumLength + dataLength)
+        packet.appendZeros(IPv4Header.minimumLength)
+        packet.withUnsafeMutableBytes { header.emit(into: $0) }
+        packet.append(contentsOf: abandoned.payload.slice(0 ..< dataLength).bytes)
+        statistics.reassemblyTimeExceeded += 1
+        sendICMPError(.timeExceeded(code: 1), about: packet, to: header.source, now: now)
+    }
 }

@@ -149,7 +149,7 @@ public struct StackCore {
         if let deadline = arp.nextDeadline, deadline <= now {
             for action in arp.tick(now: now) { perform(action) }
         }
-        ipv4.handleTimers(now: now)
+        for abandoned in ipv4.handleTimers(now: now) { reportReassemblyTimeout(abandoned, now: now) }
         if let deadline = ipv6.nextDeadline, deadline <= now {
             ipv6.handleTimers(now: now)
             performIPv6Events(now: now)

@@ -15,8 +15,9 @@ public struct StackStatistics: Hashable, Sendable {
     public var echoRepliesSent: UInt64 = 0
     public var icmpErrorsSent: UInt64 = 0
     public var icmpErrorsRateLimited: UInt64 = 0
-    /// IPv6 datagrams given up on at the reassembly timeout with their first fragment in hand,
-    /// each answered with Time Exceeded (RFC 8200 section 4.5) when the rate limit allowed.
+    /// Datagrams to us given up on at the reassembly timeout with their first fragment in hand,
+    /// each answered with Time Exceeded, code 1 (RFC 792, RFC 8200 section 4.5), when the rate
+    /// limit allowed.
     public var reassemblyTimeExceeded: UInt64 = 0
     public var pathMTUUpdates: UInt64 = 0
     /// ICMP "fragmentation needed" messages not believed: they quote no connection of ours, or
