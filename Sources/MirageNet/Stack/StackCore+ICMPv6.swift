@@ -25,8 +25,8 @@ extension StackCore {
             receivePacketTooBig(quoting: message.body, mtu: Int(Swift.min(mtu, 65535)), now: now)
         case .routerSolicitation, .routerAdvertisement, .neighborSolicitation, .neighborAdvertisement, .redirect:
             receiveNDP(message, header: header, reception: reception, now: now)
-        case let .other(type, _, _) where type == MLD.query:
-            receiveMLDQuery(header, now: now)
+        case let .other(type, _, rest) where type == MLD.query:
+            receiveMLDQuery(header, maximumResponseCode: UInt16(truncatingIfNeeded: rest >> 16), now: now)
         default:
             break
         }

@@ -7,6 +7,14 @@ enum MLD {
     static let modeIsExclude: UInt8 = 2
     static let changeToInclude: UInt8 = 3
     static let changeToExclude: UInt8 = 4
+
+    /// The Maximum Response Delay in milliseconds a query's Maximum Response Code stands for
+    /// (RFC 3810 section 5.1.3): the code itself below 32768, else a floating-point value.
+    static func maximumResponseDelay(code: UInt16) -> UInt64 {
+        guard code >= 0x8000 else { return UInt64(code) }
+        let mantissa = UInt64(code & 0x0FFF), exponent = UInt64((code >> 12) & 0x7)
+        return (mantissa | 0x1000) << (exponent + 3)
+    }
 }
 
 extension StackCore {
@@ -167,11 +175,19 @@ extension StackCore {
         }
     }
 
-    /// A multicast listener query (RFC 3810 section 6.2): answered at once with our groups.
-    /// Queries come from a link-local source with hop limit 1.
-    mutating func receiveMLDQuery(_ header: IPv6Header, now: Instant) {
+    /// A multicast listener query (RFC 3810 section 6.2): answered with our groups after a
+    /// random delay up to the query's Maximum Response Delay, so that the listeners on a link do
+    /// not all answer at once; while a response is pending, a query that would send it later
+    /// changes nothing, so a flood of queries costs one report per delay. Queries come from a
+    /// link-local source with hop limit 1.
+    mutating func receiveMLDQuery(_ header: IPv6Header, maximumResponseCode: UInt16, now: Instant) {
         guard header.source.isLinkLocal, header.hopLimit == 1 else { return }
-        sendMLDReport(groups: ipv6.solicitedNodeGroups, recordType: MLD.modeIsExclude, now: now)
+        let limit = MLD.maximumResponseDelay(code: maximumResponseCode)
+        mldQueries &+= 1
+        let milliseconds = limit == 0 ? 0 : tcp.secrets.jitter(mldQueries) % limit
+        let due = now + .milliseconds(Int64(milliseconds))
+        if let pending = pendingMLDReport, pending <= due { return }
+        pendingMLDReport = due
     }
 
     /// Sends an MLDv2 report (RFC 3810 section 5.2) for `groups` to ff02::16, from the

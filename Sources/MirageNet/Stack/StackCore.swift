@@ -42,6 +42,10 @@ public struct StackCore {
     var nextIPv6Identification: UInt32
     /// Whether the IPv6 addresses changed since ``takeIPv6AddressChange()``.
     var ipv6AddressesChanged = false
+    /// When the report answering the last multicast listener query goes (RFC 3810 section 6.2).
+    var pendingMLDReport: Instant?
+    /// Queries answered so far: each response's random delay is drawn from it.
+    var mldQueries: UInt32 = 0
     /// Our tentative addresses another node turned out to have, since ``takeIPv6Duplicates()``.
     var ipv6Duplicates: [IPv6Address] = []
     /// Where the next search for an ephemeral port starts, past the offset (RFC 6056 section
@@ -157,6 +161,10 @@ public struct StackCore {
         if let deadline = ipv6Reassembler.nextDeadline, deadline <= now {
             for abandoned in ipv6Reassembler.tick(now: now) { reportReassemblyTimeout(abandoned, now: now) }
         }
+        if let due = pendingMLDReport, due <= now {
+            pendingMLDReport = nil
+            sendMLDReport(groups: ipv6.solicitedNodeGroups, recordType: MLD.modeIsExclude, now: now)
+        }
         if let deadline = neighbors.nextDeadline, deadline <= now {
             for action in neighbors.tick(now: now) { perform(action, now: now) }
         }
@@ -172,6 +180,7 @@ public struct StackCore {
         mutating get {
             arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline)
                 .earliest(ipv6.nextDeadline).earliest(neighbors.nextDeadline).earliest(ipv6Reassembler.nextDeadline)
+                .earliest(pendingMLDReport)
         }
     }
 

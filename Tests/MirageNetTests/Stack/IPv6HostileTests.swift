@@ -1,5 +1,5 @@
 import MirageCore
-import MirageNet
+@testable import MirageNet
 import Testing
 
 /// Hostile IPv6 input to a stack core: neighbour discovery spoofed from off the link, forged
@@ -167,5 +167,31 @@ struct IPv6HostileTests {
         // The quote: the fragment's IPv6 header, its Fragment header and its data, as they came.
         let quoted = Array(Self.frame(first, nextHeader: .fragment, from: Self.attacker, to: Self.ours).bytes.dropFirst(EthernetHeader.untaggedLength))
         #expect(error.body == quoted)
+    }
+
+    @Test("a multicast listener query is answered once, after a random delay within its Maximum Response Delay, however many come meanwhile (RFC 3810 section 6.2)")
+    func listenerQueries() {
+        var core = IPv6HostileTests().core()
+        let querier = IPv6Address("fe80::1")!
+        // Maximum Response Code 10000: 10 s.
+        let query = ICMPv6Message(.other(type: 130, code: 0, rest: 10000 << 16), body: [UInt8](repeating: 0, count: 20))
+        func reports(_ frames: [PacketBuffer]) -> Int {
+            frames.filter { frame in
+                let bytes = frame.bytes
+                return bytes.count > 62 && bytes[20] == IPProtocol.hopByHopOptions.rawValue && bytes[62] == 143
+            }.count
+        }
+        for _ in 0 ..< 1000 { core.receive(Self.icmp(query, from: querier, to: .allNodes, hopLimit: 1), now: at(2)) }
+        // Not from the link (hop limit other than 1) or not from a link-local source: ignored.
+        core.receive(Self.icmp(query, from: querier, to: .allNodes, hopLimit: 64), now: at(2))
+        core.receive(Self.icmp(query, from: Self.attacker, to: .allNodes, hopLimit: 1), now: at(2))
+        let due = core.nextDeadline
+        #expect(due.map { $0 > at(2) && $0 <= at(12) } == true, "\(String(describing: due))")
+        #expect(reports(core.takeFrames()) == 0)
+        core.handleTimers(now: at(12))
+        #expect(reports(core.takeFrames()) == 1)
+        core.handleTimers(now: at(30))
+        #expect(reports(core.takeFrames()) == 0)
+        #expect(MLD.maximumResponseDelay(code: 0x8000) == 0x1000 << 3 && MLD.maximumResponseDelay(code: 0xFFFF) == 0x1FFF << 10)
     }
 }

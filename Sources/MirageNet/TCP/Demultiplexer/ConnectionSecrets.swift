@@ -50,4 +50,10 @@ public struct ConnectionSecrets: Sendable {
     func datagramPortOffset() -> UInt32 {
         UInt32(truncatingIfNeeded: hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 5))
     }
+
+    /// A keyed pseudo-random number for the `counter`th draw, where the stack core needs one
+    /// (the delay of a response to a multicast listener query) and takes no entropy of its own.
+    func jitter(_ counter: UInt32) -> UInt64 {
+        hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 6, extra: counter)
+    }
 }
