@@ -93,8 +93,7 @@ public final class BlockKeyValueStore<Device: BlockDevice>: WritableKeyValueStor
 
     public func lastModified(_ key: KeyValueKey) async throws(KeyValueError) -> WallTime {
         if let value = values[key] { return value.modified }
-        guard let kind = try await exists(key) else { throw .notFound(key) }
-        _ = kind
+        guard try await exists(key) != nil else { throw .notFound(key) }
         return values.filter { $0.key.isBelow(key) }.map(\.value.modified).max { $0.seconds < $1.seconds } ?? WallTime(seconds: 0)
     }
 
