@@ -71,7 +71,7 @@ extension StackCore {
             header.hopLimit = hopLimit ?? ipv6.hopLimit
             buffer.prepend(IPv6Header.length)
             buffer.withUnsafeMutableBytes { header.emit(into: $0) }
-            sendFrame(buffer, etherType: .ipv6, to: linkLayer)
+            sendFrame(consume buffer, etherType: .ipv6, to: linkLayer)
         } else {
             sendIPv6(buffer, protocol: .icmpv6, to: destination, source: source, hopLimit: hopLimit, now: now)
         }

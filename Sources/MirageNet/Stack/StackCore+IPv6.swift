@@ -156,7 +156,7 @@ extension StackCore {
             header.payloadLength = UInt16(truncatingIfNeeded: packet.count)
             packet.prepend(IPv6Header.length)
             packet.withUnsafeMutableBytes { header.emit(into: $0) }
-            transmitIPv6(packet, hop: route.hop, destination: destination, now: now)
+            transmitIPv6(consume packet, hop: route.hop, destination: destination, now: now)
             return true
         }
         guard transport.count <= 65535 - IPv6Fragmenter.fragmentHeaderLength else {
