@@ -66,7 +66,7 @@ public struct DHCPClient {
     public private(set) var lease: DHCPLease?
     /// Messages received that were not for this exchange or could not be used.
     public private(set) var ignoredMessages: UInt64 = 0
-    private var random: UInt64
+    private var random: SplitMix64
     private var transactionID: UInt32 = 0
     /// When the current exchange began, for `secs`.
     private var exchangeStart = Instant.zero
@@ -83,7 +83,7 @@ public struct DHCPClient {
     public init(mac: MACAddress, configuration: Configuration = Configuration(), seed: UInt64) {
         self.mac = mac
         self.configuration = configuration
-        random = seed
+        random = SplitMix64(seed: seed)
     }
 
     /// When ``handleTimers(now:)`` next has work.
@@ -236,7 +236,7 @@ public struct DHCPClient {
     }
 
     private mutating func beginExchange(now: Instant) {
-        transactionID = UInt32(truncatingIfNeeded: nextRandom() >> 32)
+        transactionID = UInt32(truncatingIfNeeded: random.next() >> 32)
         exchangeStart = now
         requestSent = now
         attempts = 0
@@ -247,7 +247,7 @@ public struct DHCPClient {
         let doubling = Swift.min(attempts, 8)
         attempts += 1
         let delay = Swift.min(configuration.firstRetransmission * (1 << doubling), configuration.longestRetransmission)
-        let jitter = Duration.milliseconds(Int64(nextRandom() % 2001) - 1000)
+        let jitter = Duration.milliseconds(Int64(random.next() % 2001) - 1000)
         deadline = now + Swift.max(delay + jitter, .milliseconds(100))
         return action
     }
@@ -299,15 +299,6 @@ public struct DHCPClient {
         var message = DHCPMessage(operation: .request, transactionID: transactionID, clientHardware: mac, options: options)
         if let now { message.seconds = UInt16(clamping: (now - exchangeStart).components.seconds) }
         return message
-    }
-
-    /// SplitMix64 over the seed.
-    private mutating func nextRandom() -> UInt64 {
-        random &+= 0x9E37_79B9_7F4A_7C15
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// Whether a server may give `address` to a host.
