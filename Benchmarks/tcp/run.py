@@ -118,7 +118,7 @@ def ours(image, megabytes, round_trips, tender=None, count_allocations=False):
         command = [tender, "--net:service=tap0", "--", image] if tender else [image]
         arguments = ["--ipv4=10.0.0.2/24", "--ipv6=2001:db8::2/64"]
         server = subprocess.Popen(["ip", "netns", "exec", ns, *command, *arguments], stderr=subprocess.DEVNULL)
-        time.sleep(2.0)  # start, and IPv6 duplicate address detection (one second)
+        time.sleep(3.0)  # start, and IPv6 duplicate address detection (a random delay under 1 s, then 1 s)
         pid = int(sh("pgrep", "-n", "-f", image + " " + arguments[0]).stdout.split()[0])
         counter = (lambda: malloc_counter(ns, pid)) if count_allocations and not tender else None  # the guest's allocator is not libc's
         try:

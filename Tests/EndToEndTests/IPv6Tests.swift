@@ -110,13 +110,15 @@ extension EndToEnd {
             // Ours against the kernel's: 2001:db8::1 is the kernel's. The kernel takes IPv6 on the
             // tap only once its link watch has seen the carrier our attach brings up, which it may
             // defer by up to a second after the last link event on the host: a solicitation sent
-            // in that moment goes unanswered. So up to three tries, each a fresh start.
+            // in that moment goes unanswered. Our first probe waits a random delay under a second
+            // (RFC 4862 section 5.4.2), which mostly covers it; a delay drawn short may not, so
+            // up to three tries, each a fresh start.
             var detected = false
             for attempt in 1...3 where !detected {
                 let clashLog = NSTemporaryDirectory() + namespace.name + "-clash-\(attempt).log"
                 let clash = try namespace.start([try EchoImages.image(network: "direct"), "--ipv4=10.0.0.3/24", "--ipv6=\(IPv6Peer.kernel)/64"],
                                                 log: clashLog)
-                // Detection takes one retransmission timer (1 s) at most.
+                // Detection takes the first probe's delay (under 1 s) and one retransmission timer (1 s) at most.
                 let found = try? IPv6Peer.waitForLog(clashLog, clash, containing: "is in use by another node", seconds: 5)
                 detected = found?.contains("IPv6 address \(IPv6Peer.kernel) is in use by another node on the link: not used") ?? false
                 if !detected {

@@ -20,10 +20,12 @@ public struct IPv6Configuration: Sendable {
     public var neighbors = NeighborCache.Configuration()
     /// DupAddrDetectTransmits (RFC 4862 section 5.1): solicitations before an address is used.
     public var duplicateAddressProbes = 1
-    /// Delay before the first probe. RFC 4862 section 5.4.2 asks for a random one up to 1 s so
-    /// that hosts started together by a power cut do not solicit at once; none by default, as
-    /// a unikernel boots alone and the address is not used before the probe anyway.
-    public var firstProbeDelay: Duration = .milliseconds(0)
+    /// The first probe for an address waits a random delay below this, after its group is
+    /// joined (RFC 4862 section 5.4.2, MAX_RTR_SOLICITATION_DELAY, as Linux does): hosts started
+    /// together do not solicit at once, and a link that has just come up (a tap the kernel has
+    /// not yet seen carrier on, a switch port) gets a moment to pass the probe, so that a
+    /// duplicate is not missed. Zero sends it at once.
+    public var firstProbeDelayLimit: Duration = .seconds(1)
     /// Addresses formed from advertised prefixes, at most: each spoofed prefix would cost one.
     public var autoconfiguredAddressLimit = 4
     /// On-link prefixes and default routers kept from advertisements, at most.

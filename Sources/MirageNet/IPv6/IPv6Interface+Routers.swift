@@ -137,6 +137,7 @@ extension IPv6Interface {
         for index in addresses.indices {
             guard let due = addresses[index].nextProbe, due <= now else { continue }
             if addresses[index].probesSent < configuration.duplicateAddressProbes {
+                if addresses[index].probesSent == 0 { events.append(.reportAgain(addresses[index].address)) }
                 addresses[index].probesSent += 1
                 addresses[index].nextProbe = now + configuration.neighbors.retransmitTimer
                 events.append(.probe(addresses[index].address))

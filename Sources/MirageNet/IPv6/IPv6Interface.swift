@@ -14,6 +14,9 @@ public struct IPv6Interface {
     public enum Event: Hashable, Sendable {
         /// A new tentative address: join its solicited-node group (an MLD report).
         case added(IPv6Address)
+        /// Report its solicited-node group again, as its first probe goes: RFC 3810 section 6.1
+        /// sends an unsolicited report more than once, as one may be lost.
+        case reportAgain(IPv6Address)
         /// Send a duplicate address detection solicitation for it (RFC 4862 section 5.4.2).
         case probe(IPv6Address)
         /// Detection passed: the address is in use.
@@ -59,6 +62,8 @@ public struct IPv6Interface {
     var pathMTU: PathMTUTable<IPv6Address>
     public var pathMTUEntryLimit: Int { pathMTU.limit }
     var events: [Event] = []
+    /// Draws the delays before first probes.
+    var random: SplitMix64
     var routerSolicitationsSent = 0
     var nextRouterSolicitation: Instant?
     /// Addresses found in use by another node (RFC 4862 section 5.4.5).
@@ -74,8 +79,10 @@ public struct IPv6Interface {
     /// How long a learnt path MTU holds (RFC 8201 section 4: at least 5 minutes; 10 suggested).
     public static let pathMTULifetime = Duration.seconds(600)
 
-    public init(configuration: IPv6Configuration, mac: MACAddress, mtu: Int, now: Instant, pathMTUEntryLimit: Int = 256) {
+    /// - Parameter seed: 64 random bits, from which the delays before first probes are drawn.
+    public init(configuration: IPv6Configuration, mac: MACAddress, mtu: Int, now: Instant, seed: UInt64, pathMTUEntryLimit: Int = 256) {
         self.configuration = configuration
+        random = SplitMix64(seed: seed)
         interfaceIdentifier = mac.interfaceIdentifier
         deviceMTU = mtu
         linkMTU = mtu
@@ -126,7 +133,7 @@ public struct IPv6Interface {
     mutating func add(_ prefix: IPv6Prefix, origin: IPv6InterfaceAddress.Origin, now: Instant,
                               preferredUntil: Instant? = nil, validUntil: Instant? = nil) {
         var entry = IPv6InterfaceAddress(prefix: prefix, origin: origin)
-        entry.nextProbe = now + configuration.firstProbeDelay
+        entry.nextProbe = now + random.duration(below: configuration.firstProbeDelayLimit)
         entry.preferredUntil = preferredUntil
         entry.validUntil = validUntil
         if configuration.duplicateAddressProbes == 0 {

@@ -152,6 +152,8 @@ extension StackCore {
             case let .added(address):
                 ipv6AddressesChanged = true
                 sendMLDReport(groups: [address.solicitedNode], recordType: MLD.changeToExclude, now: now)
+            case let .reportAgain(address):
+                sendMLDReport(groups: [address.solicitedNode], recordType: MLD.changeToExclude, now: now)
             case let .probe(address):
                 // RFC 4862 section 5.4.2: from the unspecified address, without a link-layer option.
                 let probe = ICMPv6Message(.neighborSolicitation(target: address, options: []))

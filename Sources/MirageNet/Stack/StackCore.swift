@@ -79,23 +79,24 @@ public struct StackCore {
         let offloadedSegmentLimit = offloads.contains(.tcpSegmentation)
             ? Swift.max(Swift.min(largestOffloadedFrame - EthernetHeader.untaggedLength, 65535) - IPv6Header.length - 60, 0)
             : 0
+        let secrets = ConnectionSecrets(key: key, local: configuration.address.address)
         arp = ARPCache(interface: configuration.address, mac: mac, configuration: configuration.arp)
-        ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu,
-                             reassembly: configuration.reassembly, firstIdentification: UInt16(truncatingIfNeeded: key.0 >> 48),
+        ipv4 = IPv4Interface(network: configuration.address, gateway: configuration.gateway, mtu: mtu, reassembly: configuration.reassembly,
+                             firstIdentification: UInt16(truncatingIfNeeded: secrets.seed(.ipv4Identification)),
                              pathMTUEntryLimit: configuration.pathMTUEntryLimit)
         icmp = ICMPv4Responder(errorBurst: configuration.icmpErrorBurst, errorsPerSecond: configuration.icmpErrorsPerSecond, now: now)
         udp = UDPPortTable(queueLimit: configuration.udpQueueLimit, queueMemoryLimit: configuration.udpQueueMemoryLimit)
         tcp = TCPDemultiplexer(configuration: configuration.tcp, listenBacklog: configuration.listenBacklog,
                                halfOpenLimit: configuration.halfOpenLimit, offloadedSegmentLimit: offloadedSegmentLimit,
-                               secrets: ConnectionSecrets(key: key, local: configuration.address.address),
+                               secrets: secrets,
                                receiveMemoryLimit: configuration.tcpReceiveMemoryLimit,
                                limits: configuration.connectionLimits)
-        ipv6 = IPv6Interface(configuration: configuration.ipv6, mac: mac, mtu: mtu, now: now,
+        ipv6 = IPv6Interface(configuration: configuration.ipv6, mac: mac, mtu: mtu, now: now, seed: secrets.seed(.ipv6Interface),
                              pathMTUEntryLimit: configuration.pathMTUEntryLimit)
         neighbors = NeighborCache(configuration: configuration.ipv6.neighbors)
         ipv6Reassembler = IPv6Reassembler(configuration: configuration.reassembly)
         icmpv6Errors = TokenBucket(burst: configuration.icmpErrorBurst, perSecond: configuration.icmpErrorsPerSecond, now: now)
-        nextIPv6Identification = UInt32(truncatingIfNeeded: key.1 >> 32)
+        nextIPv6Identification = UInt32(truncatingIfNeeded: secrets.seed(.ipv6Identification))
     }
 
     public var address: IPv4Address { configuration.address.address }

@@ -13,10 +13,11 @@ struct IPv6HostileTests {
 
     func at(_ seconds: Double) -> Instant { Instant(nanoseconds: UInt64(seconds * 1e9)) }
 
-    /// A core with 2001:db8::2/64 past duplicate address detection.
+    /// A core with 2001:db8::2/64 past duplicate address detection (its probe sent at once).
     func core() -> StackCore {
         var configuration = StackConfiguration(address: IPv4Prefix(address: IPv4Address(10, 0, 0, 2), length: 24))
         configuration.ipv6 = IPv6Configuration(mode: .fixed(IPv6Prefix(address: Self.ours, length: 64)))
+        configuration.ipv6.firstProbeDelayLimit = .zero
         var core = StackCore(configuration: configuration, mac: Self.mac, mtu: 1500, key: (1, 2), now: at(0))
         core.start(now: at(0))
         core.handleTimers(now: at(0))
@@ -55,6 +56,7 @@ struct IPv6HostileTests {
         var core = IPv6HostileTests().core()
         var ra = StackConfiguration(address: StackCore.unconfigured)
         ra.ipv6 = IPv6Configuration()
+        ra.ipv6.firstProbeDelayLimit = .zero
         var auto = StackCore(configuration: ra, mac: Self.mac, mtu: 1500, key: (1, 2), now: at(0))
         auto.start(now: at(0))
         auto.handleTimers(now: at(0))

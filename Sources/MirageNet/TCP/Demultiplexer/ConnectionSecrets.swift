@@ -56,4 +56,14 @@ public struct ConnectionSecrets: Sendable {
     func jitter(_ counter: UInt32) -> UInt64 {
         hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 6, extra: counter)
     }
+
+    /// What a core seeds itself with at start (first IP identifications, the generator of IPv6
+    /// probe delays): a keyed hash, so what these reveal on the wire tells nothing of the key.
+    enum Seed: UInt32 {
+        case ipv4Identification, ipv6Identification, ipv6Interface
+    }
+
+    func seed(_ use: Seed) -> UInt64 {
+        hash(ConnectionID(remoteAddress: .any, remotePort: 0, localPort: 0), purpose: 7, extra: use.rawValue)
+    }
 }
