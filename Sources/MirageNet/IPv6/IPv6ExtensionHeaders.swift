@@ -58,6 +58,8 @@ public struct IPv6ExtensionHeaders: Hashable, Sendable {
         public static let erroneousField: UInt8 = 0
         public static let unrecognizedNextHeader: UInt8 = 1
         public static let unrecognizedOption: UInt8 = 2
+        /// The first fragment lacks part of the header chain (RFC 7112 section 5).
+        public static let incompleteHeaderChain: UInt8 = 3
     }
 
     /// Option types of the Hop-by-Hop and Destination Options headers (RFC 8200 section 4.2).

@@ -43,8 +43,19 @@ extension StackCore {
             return
         }
         if let fragment = extensions.fragment {
+            let data = payload.slice(extensions.upperLayerOffset ..< payload.count)
+            if fragment.offset == 0,
+               !data.withUnsafeBytes({ IPv6ExtensionHeaders.holdsHeaderChain($0, nextHeader: fragment.nextHeader) }) {
+                // RFC 7112 section 5; no error to a multicast destination (RFC 4443 section 2.4 e).
+                statistics.fragmentsDropped += 1
+                if reception == .unicast {
+                    sendICMPv6Error(.parameterProblem(code: IPv6ExtensionHeaders.ProblemCode.incompleteHeaderChain, pointer: 0),
+                                    about: packet, header: header, now: now)
+                }
+                return
+            }
             reassembleIPv6(IPv6Fragment(header: header, fragment: fragment),
-                           payload: payload.slice(extensions.upperLayerOffset ..< payload.count), reception: reception, now: now)
+                           payload: data, reception: reception, now: now)
             return
         }
         let upper = payload.slice(extensions.upperLayerOffset ..< payload.count)

@@ -143,6 +143,36 @@ struct IPv6HostileTests {
         #expect(core.statistics.malformed >= 3)
     }
 
+    @Test("a first fragment without the whole header chain (a TCP header cut short, an extension header cut off) is dropped with Parameter Problem code 3, pointer 0 (RFC 7112 section 5); nothing is held")
+    func incompleteHeaderChain() throws {
+        var core = IPv6HostileTests().core()
+        let fragmentOfTCP: [UInt8] = [IPProtocol.tcp.rawValue, 0, 0, 1, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 16) // 16 of TCP's 20
+        let destinationOptions: [UInt8] = [IPProtocol.udp.rawValue, 1, 1, 12] + [UInt8](repeating: 0, count: 12) // 16 octets
+        let fragmentOfOptions: [UInt8] = [IPProtocol.destinationOptions.rawValue, 0, 0, 1, 0, 0, 0, 2] + destinationOptions.prefix(8)
+        let whole: [UInt8] = [IPProtocol.destinationOptions.rawValue, 0, 0, 1, 0, 0, 0, 3] + destinationOptions + [UInt8](repeating: 0, count: 1016)
+        for (index, fragment) in [fragmentOfTCP, fragmentOfOptions].enumerated() {
+            let frame = Self.frame(fragment, nextHeader: .fragment, from: Self.attacker, to: Self.ours)
+            core.receive(frame, now: at(2))
+            #expect(core.statistics.fragmentsDropped == UInt64(index + 1))
+            #expect(core.holdings.reassemblyBytes == 0)
+            let answer = ICMPv6Message(.neighborAdvertisement(.init(target: Self.attacker, router: false, solicited: true, override: true,
+                                                                    options: [.targetLinkLayerAddress(Self.attackerMAC)])))
+            core.receive(Self.icmp(answer, from: Self.attacker, to: Self.ours), now: at(2))
+            let errors = core.takeFrames().compactMap { frame -> ICMPv6Message? in
+                let bytes = frame.bytes
+                guard bytes.count > 54, bytes[12] == 0x86, bytes[13] == 0xdd, bytes[20] == IPProtocol.icmpv6.rawValue else { return nil }
+                return Array(bytes[54...]).withUnsafeBytes { try? ICMPv6Message.parse($0, source: Self.ours, destination: Self.attacker) }
+            }.filter { if case .parameterProblem = $0.kind { true } else { false } }
+            let error = try #require(errors.first)
+            #expect(errors.count == 1 && error.kind == .parameterProblem(code: 3, pointer: 0))
+            #expect(error.body == Array(frame.bytes.dropFirst(EthernetHeader.untaggedLength)))
+        }
+        // The whole chain and 1016 octets of UDP datagram in the first fragment: held for the rest.
+        core.receive(Self.frame(whole, nextHeader: .fragment, from: Self.attacker, to: Self.ours), now: at(2))
+        #expect(core.statistics.fragmentsDropped == 2)
+        #expect(core.holdings.reassemblyBytes > 0)
+    }
+
     @Test("a datagram whose first fragment came but that never completed is answered with Time Exceeded, code 1, quoting that fragment (RFC 8200 section 4.5); one without its first fragment is not")
     func reassemblyTimeout() throws {
         var core = IPv6HostileTests().core()
