@@ -88,12 +88,15 @@ struct DHCPServerUnikernel<Stack: UDPStack & IPv4AddressedStack, Clock: Monotoni
             let bytes = reply.message.encoded
             var payload = PacketBuffer(capacity: 64 + bytes.count, headroom: 64)
             payload.append(contentsOf: bytes)
+            if case let .hardware(address, hardware) = reply.destination {
+                // The client has no address yet and cannot answer ARP for the one offered: the
+                // stack is told where it is, and the reply goes unicast (RFC 2131 section 4.1).
+                stack.learnNeighbor(address, at: hardware)
+            }
             let destination: Endpoint = switch reply.destination {
             case let .relay(relay): Endpoint(.v4(relay), port: 67)
-            case let .client(address): Endpoint(.v4(address), port: 68)
-            // The client has no address yet: without an ARP entry for it, broadcast (RFC 2131
-            // section 4.1 allows it; clients read DHCP from raw sockets).
-            case .hardware, .broadcast: Endpoint(.v4(.broadcast), port: 68)
+            case let .client(address), let .hardware(address, _): Endpoint(.v4(address), port: 68)
+            case .broadcast: Endpoint(.v4(.broadcast), port: 68)
             }
             do { try await socket.send(payload, to: destination) } catch {
                 log.warning("cannot send \(reply.message.options.messageType.map { "\($0)" } ?? "a reply") to \(destination): \(error)")

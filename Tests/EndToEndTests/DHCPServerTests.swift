@@ -35,7 +35,7 @@ extension EndToEnd {
         /// A new, empty 256 KiB file for the server's lease store.
         static func newLeasesFile(_ namespace: NetworkNamespace) throws -> String {
             let path = NSTemporaryDirectory() + namespace.name + "-leases.img"
-            FileManager.default.createFile(atPath: path, contents: Data(count: 256 * 1024))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(count: 256 * 1024))
             return path
         }
 
@@ -159,6 +159,16 @@ extension EndToEnd {
                 #expect(declined.status == 0 && declined.output.contains("declined 10.0.0.5"), "\(declined.output)\(declined.errorOutput)")
                 let text = try waitForLog(log, "[WARNING] [dhcp] DHCPDECLINE 10.0.0.5")
                 #expect(text.contains("[INFO] [dhcp] DHCPNAK 192.168.9.9 to 02:00:00:00:0a:01: not on this network"), "\(text)")
+            }
+        }
+
+        @Test("an OFFER to a client without an address goes unicast to its MAC and the offered address, or broadcast when it sets the flag (RFC 2131 section 4.1)")
+        func unicastOffers() throws {
+            try withServer(target: "unix") { namespace, _ in
+                let offers = try crafted(namespace, ["unicast"])
+                #expect(offers.status == 0, "\(offers.output)\(offers.errorOutput)")
+                #expect(offers.output.contains("broadcast flag 0 went to 02:00:00:00:0d:01 10.0.0."), "\(offers.output)")
+                #expect(offers.output.contains("broadcast flag 1 went to ff:ff:ff:ff:ff:ff 255.255.255.255"), "\(offers.output)")
             }
         }
 

@@ -112,4 +112,8 @@ public protocol UDPStack: AnyObject {
 public protocol IPv4AddressedStack: AnyObject {
     /// The address and its network; 0.0.0.0/32 while the stack has none (waiting for DHCP).
     var ipv4Network: IPv4Prefix { get }
+    /// Sends what goes to `address` to the link-layer address `hardware` without asking ARP:
+    /// a DHCP server's reply to a client that has no address yet goes unicast this way (RFC 2131
+    /// section 4.1). Ignored for an address off the stack's network.
+    func learnNeighbor(_ address: IPv4Address, at hardware: MACAddress)
 }

@@ -182,6 +182,29 @@ public struct ARPCache {
         return actions
     }
 
+    /// Takes a mapping a service on this host vouches for: the DHCP server's, whose reply to a
+    /// client without an address goes to the address it hands out at the client's hardware
+    /// address (RFC 2131 section 4.1), which the client cannot answer an ARP request for yet.
+    /// Taken only for a host on our network, ranked as one learnt from its request (a flood of
+    /// DISCOVERs replaces only such entries), and releasing what waited for it.
+    public mutating func learn(_ ip: IPv4Address, at hardware: MACAddress, now: Instant) -> [ARPAction] {
+        guard !address.isUnspecified, ip != address, !hardware.isMulticast,
+              network.contains(ip), ip != network.broadcast, ip != network.network else { return [] }
+        var actions: [ARPAction] = []
+        var rank = 0
+        switch entries[ip] {
+        case let .pending(_, _, waiting):
+            actions = waiting.map { .transmit($0, to: hardware) }
+            rank = 1
+        case let .resolved(_, _, used): rank = used ? 1 : 0
+        case nil: break
+        }
+        if makeRoom(for: ip, rank: 1) {
+            store(.resolved(hardware, expires: now + configuration.entryLifetime, used: rank == 1), for: ip)
+        }
+        return actions
+    }
+
     /// Moves the cache to another address and network (a DHCP lease, or none: 0.0.0.0/32): every
     /// entry is forgotten, with the packets that waited for one (counted in ``droppedPackets``).
     public mutating func changeInterface(to interface: IPv4Prefix) {
@@ -224,7 +247,6 @@ public struct ARPCache {
     /// When ``tick(now:)`` next has work: the earliest retry or expiry, from the top of the heap.
     public var nextDeadline: Instant? { deadlines.first?.deadline }
 
-    /// Sets (or, with nil, removes) the entry for `ip`, and puts its deadline on the heap.
     /// Sets (or, with nil, removes) the entry for `ip`, and puts its deadline on the heaps.
     private mutating func store(_ entry: Entry?, for ip: IPv4Address) {
         let old = entries[ip]

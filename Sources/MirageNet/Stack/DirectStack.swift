@@ -67,6 +67,11 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// The address and its network (``StackCore/unconfigured`` while DHCP has bound none).
     public var ipv4Network: IPv4Prefix { core.configuration.address }
 
+    public func learnNeighbor(_ address: IPv4Address, at hardware: MACAddress) {
+        core.learnNeighbor(address, at: hardware, now: clock.now())
+        requestFlush()
+    }
+
     // MARK: Tasks
 
     private func receiveLoop() async {

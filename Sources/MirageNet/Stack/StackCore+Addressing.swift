@@ -44,6 +44,14 @@ extension StackCore {
         perform(.send(probe, to: .broadcast))
     }
 
+    /// Sends what goes to `address` to `hardware` without an ARP request
+    /// (``ARPCache/learn(_:at:now:)``): the DHCP server's unicast reply to a client without an
+    /// address yet (RFC 2131 section 4.1).
+    public mutating func learnNeighbor(_ address: IPv4Address, at hardware: MACAddress, now: Instant) {
+        for action in arp.learn(address, at: hardware, now: now) { perform(action) }
+        countARP()
+    }
+
     /// The addresses that another host claimed while watched (since the last call).
     public mutating func takeAddressConflicts() -> [IPv4Address] {
         let taken = addressConflicts

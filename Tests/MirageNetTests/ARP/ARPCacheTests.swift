@@ -27,6 +27,22 @@ struct ARPCacheTests {
         #expect(arp.send(packet(3), to: hostA, now: at(1)) == [.transmit(packet(3), to: peerMAC)])
     }
 
+    @Test("a mapping the DHCP server vouches for is taken for hosts on our network only, and releases what waited for it")
+    func learnt() {
+        var arp = cache()
+        #expect(arp.learn(hostA, at: peerMAC, now: at(0)) == [])
+        #expect(arp.lookup(hostA, now: at(1)) == peerMAC)
+        #expect(arp.learn(IPv4Address(192, 168, 9, 9), at: peerMAC, now: at(0)) == [])
+        #expect(arp.learn(IPv4Address(10, 0, 0, 255), at: peerMAC, now: at(0)) == [])
+        #expect(arp.learn(hostB, at: peerMAC, now: at(0)) == [])
+        #expect(arp.learn(IPv4Address(10, 0, 0, 9), at: MACAddress(0x01, 0, 0x5e, 0, 0, 1), now: at(0)) == [])
+        #expect(arp.count == 1)
+        let waiting = IPv4Address(10, 0, 0, 7)
+        #expect(arp.send(packet(1), to: waiting, now: at(0)) == [.request(waiting)])
+        #expect(arp.learn(waiting, at: peerMAC, now: at(0.1)) == [.transmit(packet(1), to: peerMAC)])
+        #expect(arp.send(packet(2), to: waiting, now: at(0.2)) == [.transmit(packet(2), to: peerMAC)])
+    }
+
     @Test("a request for our address is answered and teaches us the sender")
     func answersRequests() {
         var arp = cache()

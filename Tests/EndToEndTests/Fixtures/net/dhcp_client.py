@@ -6,6 +6,8 @@ one behaviour of the server and exits non-zero with a message when it fails.
   nak       a REQUEST in INIT-REBOOT for an address off the network is refused (DHCPNAK)
   decline   an address declined is not offered again; the client gets another
   flood N   N DISCOVERs from random MACs, then a real exchange still gets an answer
+  unicast   an OFFER to a client without the broadcast flag goes to its MAC and the offered
+            address; with the flag, to the broadcast addresses (RFC 2131 section 4.1)
 """
 import os
 import random
@@ -29,17 +31,17 @@ def options(reply):
     return {o[0]: o[1:] if len(o) > 2 else o[1] for o in reply[DHCP].options if isinstance(o, tuple)}
 
 
-def packet(mac, xid, kind, extra=(), ciaddr="0.0.0.0"):
+def packet(mac, xid, kind, extra=(), ciaddr="0.0.0.0", flags=0x8000):
     raw = bytes.fromhex(mac.replace(":", ""))
     return (Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / IP(src="0.0.0.0", dst="255.255.255.255")
-            / UDP(sport=68, dport=67) / BOOTP(chaddr=raw, xid=xid, flags=0x8000, ciaddr=ciaddr)
+            / UDP(sport=68, dport=67) / BOOTP(chaddr=raw, xid=xid, flags=flags, ciaddr=ciaddr)
             / DHCP(options=[("message-type", kind), *extra, "end"]))
 
 
-def exchange(mac, xid, kind, extra=(), timeout=3):
+def exchange(mac, xid, kind, extra=(), timeout=3, flags=0x8000):
     """Sends one message and returns the server's reply to it (same transaction), or None."""
     for _ in range(3):
-        reply = srp1(packet(mac, xid, kind, extra), iface=IFACE, timeout=timeout)
+        reply = srp1(packet(mac, xid, kind, extra, flags=flags), iface=IFACE, timeout=timeout)
         if reply is not None and BOOTP in reply and reply[BOOTP].op == 2:
             return reply
     return None
@@ -94,12 +96,27 @@ def flood(count):
     print(f"answered after {count} DISCOVERs")
 
 
+def unicast():
+    for mac, xid, flags in (("02:00:00:00:0d:01", 0x4001, 0), ("02:00:00:00:0d:02", 0x4002, 0x8000)):
+        offer = exchange(mac, xid, "discover", flags=flags)
+        if offer is None or options(offer).get("message-type") != 2:
+            fail(f"no DHCPOFFER for {mac}")
+        address = offer[BOOTP].yiaddr
+        want = (mac, address) if flags == 0 else ("ff:ff:ff:ff:ff:ff", "255.255.255.255")
+        got = (offer[Ether].dst, offer[IP].dst)
+        if got != want:
+            fail(f"the OFFER of {address} to {mac} (broadcast flag {flags >> 15}) went to {got}, not {want}")
+        print(f"OFFER of {address} with broadcast flag {flags >> 15} went to {got[0]} {got[1]}")
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "nak":
         nak()
     elif command == "decline":
         decline()
+    elif command == "unicast":
+        unicast()
     elif command == "flood":
         flood(int(sys.argv[2]))
     else:
