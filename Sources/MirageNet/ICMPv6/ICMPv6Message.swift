@@ -44,6 +44,16 @@ public struct ICMPv6Message: Hashable, Sendable {
         public var retransmitTimer: UInt32
         public var options: [NDPOption]
 
+        /// The Default Router Preference (RFC 4191 section 2.2): 1 high, 0 medium, -1 low; the
+        /// reserved value 10 is taken as medium (section 2.2's "MUST be treated as 00").
+        public var routerPreference: Int8 {
+            switch (otherFlags >> 3) & 0b11 {
+            case 0b01: 1
+            case 0b11: -1
+            default: 0
+            }
+        }
+
         public init(currentHopLimit: UInt8 = 64, managed: Bool = false, otherConfiguration: Bool = false, routerLifetime: UInt16,
                     reachableTime: UInt32 = 0, retransmitTimer: UInt32 = 0, options: [NDPOption] = []) {
             self.currentHopLimit = currentHopLimit

@@ -11,7 +11,7 @@ extension IPv6Interface {
         guard isEnabled else { return }
         nextRouterSolicitation = nil // heard: stop soliciting
         if advertisement.currentHopLimit != 0 { hopLimit = advertisement.currentHopLimit }
-        updateRouter(router, lifetime: advertisement.routerLifetime, now: now)
+        updateRouter(router, lifetime: advertisement.routerLifetime, preference: advertisement.routerPreference, now: now)
         for option in advertisement.options {
             switch option {
             case let .mtu(mtu):
@@ -27,7 +27,7 @@ extension IPv6Interface {
         }
     }
 
-    private mutating func updateRouter(_ router: IPv6Address, lifetime: UInt16, now: Instant) {
+    private mutating func updateRouter(_ router: IPv6Address, lifetime: UInt16, preference: Int8, now: Instant) {
         let index = routers.firstIndex { $0.address == router }
         if lifetime == 0 {
             if let index, routers[index].expires != nil { routers.remove(at: index) }
@@ -35,9 +35,12 @@ extension IPv6Interface {
         }
         let expires = now + .seconds(Int64(lifetime))
         if let index {
-            if routers[index].expires != nil { routers[index].expires = expires }
+            if routers[index].expires != nil {
+                routers[index].expires = expires
+                routers[index].preference = preference
+            }
         } else if routers.count < configuration.routerLimit {
-            routers.append((router, expires))
+            routers.append((router, expires, preference))
         } else {
             refusedAdvertisements += 1
         }

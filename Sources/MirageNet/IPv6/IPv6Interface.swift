@@ -53,8 +53,10 @@ public struct IPv6Interface {
     /// On-link prefixes: the fixed address's, and those advertised with the L flag, until they
     /// expire (nil: never).
     public internal(set) var prefixes: [(prefix: IPv6Prefix, expires: Instant?)] = []
-    /// Default routers, until their lifetime runs out (nil: given by hand).
-    public internal(set) var routers: [(address: IPv6Address, expires: Instant?)] = []
+    /// Default routers, until their lifetime runs out (nil: given by hand), with the preference
+    /// each advertises (RFC 4191 section 2.2: 1 high, 0 medium, -1 low; medium for one given by
+    /// hand).
+    public internal(set) var routers: [(address: IPv6Address, expires: Instant?, preference: Int8)] = []
     /// Recursive DNS servers from advertisements' RDNSS options (RFC 8106), newest first, until
     /// their lifetime runs out (nil: infinity).
     public internal(set) var dnsServers: [(address: IPv6Address, expires: Instant?)] = []
@@ -93,7 +95,7 @@ public struct IPv6Interface {
             add(prefix, origin: .fixed, now: now)
             prefixes.append((IPv6Prefix(address: prefix.network, length: prefix.length), nil))
         }
-        if let gateway = configuration.gateway { routers.append((gateway, nil)) }
+        if let gateway = configuration.gateway { routers.append((gateway, nil, 0)) }
     }
 
     public var isEnabled: Bool { configuration.mode != .disabled }
@@ -206,7 +208,9 @@ public struct IPv6Interface {
     public func nextHop(for destination: IPv6Address) -> IPv6Address? {
         if destination.isMulticast || destination.isLinkLocal { return destination }
         if prefixes.contains(where: { $0.prefix.contains(destination) }) { return destination }
-        return routers.first?.address
+        // RFC 4191 section 3.2 (a type B host): the most preferred default router, the first
+        // learnt among equals.
+        return routers.max { $0.preference < $1.preference }?.address
     }
 
     /// Where a packet to `destination` goes; nil when there is no route or no source address.

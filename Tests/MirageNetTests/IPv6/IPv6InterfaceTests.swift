@@ -95,6 +95,29 @@ struct IPv6InterfaceTests {
         #expect(interface.route(to: IPv6Address("2001:db8:99::9")!, now: at(5)) == nil)
     }
 
+    @Test("the default router is the most preferred one advertised (RFC 4191 section 3.2), the first learnt among equals; the reserved preference counts as medium")
+    func routerPreferences() {
+        var interface = immediateInterface()
+        let low = IPv6Address("fe80::a")!, medium = IPv6Address("fe80::b")!, high = IPv6Address("fe80::c")!, reserved = IPv6Address("fe80::d")!
+        func advertise(from router: IPv6Address, preferenceBits: UInt8, lifetime: UInt16 = 1800) {
+            var advertisement = ICMPv6Message.RouterAdvertisement(routerLifetime: lifetime)
+            advertisement.otherFlags = preferenceBits << 3
+            interface.receiveRouterAdvertisement(advertisement, from: router, now: at(1))
+        }
+        let offLink = IPv6Address("2001:db8:99::9")!
+        advertise(from: low, preferenceBits: 0b11)
+        #expect(interface.nextHop(for: offLink) == low)
+        advertise(from: reserved, preferenceBits: 0b10)
+        advertise(from: medium, preferenceBits: 0b00)
+        #expect(interface.nextHop(for: offLink) == reserved) // medium, and learnt first
+        advertise(from: high, preferenceBits: 0b01)
+        #expect(interface.nextHop(for: offLink) == high)
+        advertise(from: high, preferenceBits: 0b11) // now low
+        #expect(interface.nextHop(for: offLink) == reserved)
+        advertise(from: reserved, preferenceBits: 0b10, lifetime: 0)
+        #expect(interface.nextHop(for: offLink) == medium)
+    }
+
     @Test("a short valid lifetime in an advertisement cuts an address's only down to two hours (RFC 4862 section 5.5.3 e)")
     func twoHourRule() {
         var interface = immediateInterface()
