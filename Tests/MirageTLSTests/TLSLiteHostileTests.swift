@@ -32,7 +32,7 @@ struct TLSLiteHostileTests {
         -> (peerSaw: String, serverError: TLSError?) {
         let socketPath = workspace.path + "/tlslite.sock", printed = workspace.path + "/tlslite.out"
         try? FileManager.default.removeItem(atPath: socketPath)
-        FileManager.default.createFile(atPath: printed, contents: nil)
+        _ = FileManager.default.createFile(atPath: printed, contents: nil)
         let listener = try UnixSocket.listen(socketPath)
         defer { close(listener) }
         let peer = Process()
