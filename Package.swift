@@ -208,7 +208,7 @@ let hostedTargets: [Target] = [
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",
-        dependencies: ["MirageConfig", "MirageHostSystem"]
+        dependencies: ["MirageConfig", "MirageHostSystem", "MirageCrypto"]
     ),
     .executableTarget(
         name: "swift-mirage",

@@ -17,7 +17,7 @@ struct SwiftMirage: ParsableCommand {
               swift-mirage build
               ./dist/hello
             """,
-        subcommands: [Configure.self, Build.self, Run.self, Describe.self, Clean.self])
+        subcommands: [Configure.self, Build.self, Run.self, Package.self, Describe.self, Clean.self])
 
     /// Parses the command line and runs the subcommand. `--create-tap` may come without a value
     /// (`--create-tap[=HOSTADDR/PREFIX]`), which ArgumentParser cannot express: a bare one before
@@ -103,7 +103,7 @@ struct Build: ParsableCommand {
 
     func run() throws {
         let project = try unikernel.project()
-        try report { () throws(ToolError) in try project.build(release: !debug, log: progress) }
+        _ = try report { () throws(ToolError) in try project.build(release: !debug, log: progress) }
     }
 }
 
@@ -176,6 +176,43 @@ struct Run: ParsableCommand {
             try project.run(target: chosenTarget, network: network, configureArguments: keys, bootArguments: bootArguments,
                             release: !debug, createTap: createTap, log: progress)
         }
+    }
+}
+
+struct Package: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the configured unikernel and package it as an OCI image (a layout directory and a tar for 'ctr image import').",
+        discussion: """
+            For hvt the image holds the static mirage-hvt tender, the guest image, the block devices' default
+            files and /unikernel/mirage.json, which says how to start it; the same files give the same digest.
+              swift-mirage configure -t hvt Examples/hello && swift-mirage package Examples/hello
+              ctr image import Examples/hello/dist/hello.oci.tar
+              ctr run --rm --device /dev/kvm localhost/hello:latest hello
+            """)
+
+    @Option(help: "The image's full name (default localhost/<name>:latest).")
+    var name: String?
+
+    @Option(help: "The layout directory to write (default dist/<name>.oci); the tar goes beside it, with .tar added.")
+    var output: String?
+
+    @Option(help: "The mirage-hvt to put in the image (default the one beside this tool); it must be linked statically.")
+    var tender: String?
+
+    @Option(help: "The guest's memory in MiB (default the tender's).")
+    var mem: Int?
+
+    @OptionGroup var unikernel: UnikernelOptions
+
+    @Argument(parsing: .postTerminator, help: "Boot arguments every start gets (after --).")
+    var bootArguments: [String] = []
+
+    func run() throws {
+        let project = try unikernel.project()
+        let packaged = try report { () throws(ToolError) in
+            try project.package(reference: name, output: output, tender: tender, memoryMiB: mem, bootArguments: bootArguments, log: progress)
+        }
+        print(packaged.digest)
     }
 }
 

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// Whether containerd, ctr and runc from Debian are here and the tests run as root (containerd
+/// needs it); when not, the suite prints why and skips.
+let containerdAvailable: Bool = {
+    if geteuid() != 0 {
+        print("SKIP: containerd tests: not running as root (containerd needs it)")
+        return false
+    }
+    for binary in ["/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc"] where !FileManager.default.isExecutableFile(atPath: binary) {
+        print("SKIP: containerd tests: \(binary) is missing (scripts/test installs containerd and runc)")
+        return false
+    }
+    return true
+}()
+
+/// A containerd of its own for one test: root, state and socket in a temporary folder, no CRI, no
+/// systemd; stopped and its folder removed when released.
+final class Containerd {
+    let folder: String
+    let process = Process()
+    var socket: String { folder + "/containerd.sock" }
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "mirage-containerd-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = """
+            version = 2
+            root = "\(folder)/root"
+            state = "\(folder)/state"
+            disabled_plugins = ["io.containerd.grpc.v1.cri"]
+            [grpc]
+              address = "\(folder)/containerd.sock"
+            """
+        try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/containerd")
+        process.arguments = ["--config", folder + "/config.toml"]
+        let log = FileHandle(forWritingAtPath: folder + "/log") ?? {
+            FileManager.default.createFile(atPath: folder + "/log", contents: nil)
+            return FileHandle(forWritingAtPath: folder + "/log")!
+        }()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        for _ in 0 ..< 100 {
+            if (try? ctr(["version"]))?.status == 0 { return }
+            usleep(100_000)
+        }
+        throw ToolFailure(description: "containerd did not come up:\n" + ((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""))
+    }
+
+    /// Runs `ctr` against this containerd.
+    func ctr(_ arguments: [String]) throws -> Finished {
+        try run(["/usr/bin/ctr", "--address", socket] + arguments)
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+        // The snapshots are bind mounts while containers run; none should be left, but unmount before removing.
+        _ = try? run(["/usr/bin/umount", "-R", folder + "/root"])
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+extension EndToEnd {
+    @Suite("unikernels as OCI images under containerd", .enabled(if: containerdAvailable && kvmAvailable,
+                                                               "SKIP: containerd tests need root, containerd, runc and /dev/kvm"))
+    struct ContainerdTests {
+        let hello = repositoryRoot + "/Examples/hello"
+
+        /// Packages hello for hvt into a fresh folder and returns the digest the tool printed.
+        func package(into folder: String, arguments: [String] = []) throws -> (digest: String, archive: String) {
+            try swiftMirage(["configure", "-t", "hvt"], in: hello)
+            let packaged = try swiftMirage(["package", "--output", folder + "/hello.oci"] + arguments, in: hello)
+            let digest = packaged.output.split(separator: "\n").last.map(String.init) ?? ""
+            return (digest, folder + "/hello.oci.tar")
+        }
+
+        @Test("swift-mirage package makes the same image twice; ctr imports it and runs it with /dev/kvm: four lines, exit 0")
+        func helloUnderContainerd() throws {
+            let folder = NSTemporaryDirectory() + "mirage-package-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let first = try package(into: folder + "/a")
+            let second = try package(into: folder + "/b")
+            #expect(first.digest.hasPrefix("sha256:") && first.digest.count == 71, "\(first.digest)")
+            #expect(first.digest == second.digest, "the same files give the same image")
+            #expect(FileManager.default.contents(atPath: first.archive) == FileManager.default.contents(atPath: second.archive))
+            let containerd = try Containerd()
+            let imported = try containerd.ctr(["image", "import", first.archive])
+            #expect(imported.status == 0 && imported.output.contains("localhost/hello:latest"), "\(imported.output)\(imported.errorOutput)")
+            let listed = try containerd.ctr(["image", "ls", "-q"])
+            #expect(listed.output.contains("localhost/hello:latest"), "\(listed.output)")
+            let ran = try containerd.ctr(["run", "--rm", "--device", "/dev/kvm", "localhost/hello:latest", "hello-\(getpid())"])
+            let lines = (ran.output + ran.errorOutput).split(separator: "\n").filter { $0.hasSuffix("[INFO] [application] hello") }
+            #expect(ran.status == 0, "\(ran.output)\(ran.errorOutput)")
+            #expect(lines.count == 4, "\(ran.output)")
+            // Boot arguments packaged in, and the guest's memory.
+            let greeting = try package(into: folder + "/c", arguments: ["--name", "localhost/hello:bonjour", "--mem", "8", "--", "--hello=bonjour"])
+            #expect(greeting.digest != first.digest)
+            _ = try containerd.ctr(["image", "import", greeting.archive])
+            let greeted = try containerd.ctr(["run", "--rm", "--device", "/dev/kvm", "localhost/hello:bonjour", "bonjour-\(getpid())"])
+            #expect(greeted.status == 0 && (greeted.output + greeted.errorOutput).components(separatedBy: "[INFO] [application] bonjour").count == 5,
+                    "\(greeted.output)\(greeted.errorOutput)")
+            // No task or container left behind.
+            #expect(try containerd.ctr(["task", "ls", "-q"]).output.isEmpty)
+            #expect(try containerd.ctr(["container", "ls", "-q"]).output.isEmpty)
+        }
+
+        @Test("a unix unikernel packages with the libraries the loader finds for it, and runs under ctr as a plain process: four lines, exit 0")
+        func unixHello() throws {
+            let folder = NSTemporaryDirectory() + "mirage-package-unix-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try swiftMirage(["configure", "-t", "unix"], in: hello)
+            let packaged = try swiftMirage(["package", "--output", folder + "/hello.oci", "--name", "localhost/hello:unix", "--", "--hello=salut"], in: hello)
+            #expect(packaged.output.hasSuffix("\n") && packaged.output.contains("sha256:"), "\(packaged.output)")
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", folder + "/hello.oci.tar"])
+            let ran = try containerd.ctr(["run", "--rm", "localhost/hello:unix", "unix-\(getpid())"])
+            let lines = (ran.output + ran.errorOutput).split(separator: "\n").filter { $0.hasSuffix("[INFO] [application] salut") }
+            #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
+        }
+
+        @Test("a name that is not a full reference and a dynamically linked tender are refused with a message")
+        func refusals() throws {
+            let folder = NSTemporaryDirectory() + "mirage-package-bad-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try swiftMirage(["configure", "-t", "hvt"], in: hello)
+            let name = try run([tool, "package", "--output", folder + "/x.oci", "--name", "hello:latest"], in: hello)
+            #expect(name.status != 0 && name.errorOutput.contains("hello:latest is not a full reference"), "\(name.errorOutput)")
+            let dynamic = try run([tool, "package", "--output", folder + "/x.oci", "--tender", "/usr/bin/python3"], in: hello)
+            #expect(dynamic.status != 0 && dynamic.errorOutput.contains("/usr/bin/python3 is linked dynamically"), "\(dynamic.errorOutput)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/x.oci.tar"))
+        }
+    }
+}
