@@ -230,6 +230,10 @@ let hostedTargets: [Target] = [
         name: "MirageUnixTests",
         dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageUnix"]
     ),
+    .executableTarget(
+        name: "mirage-runc",
+        dependencies: ["MirageTool"]
+    ),
     .testTarget(
         name: "MirageToolTests",
         dependencies: ["MirageTool", "MirageConfig"],

@@ -122,6 +122,96 @@ extension EndToEnd {
             #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
         }
 
+        /// mirage-runc, which `swift build` put beside the tool.
+        let mirageRunc = repositoryRoot + "/.build/debug/mirage-runc"
+
+        @Test("mirage-runc gives an hvt unikernel /dev/kvm itself: hello runs without --device; under plain runc it cannot open /dev/kvm")
+        func mirageRuncHello() throws {
+            let folder = NSTemporaryDirectory() + "mirage-runc-hello-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let packaged = try package(into: folder)
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", packaged.archive])
+            let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/hello:latest", "runc-hello-\(getpid())"])
+            let lines = (ran.output + ran.errorOutput).split(separator: "\n").filter { $0.hasSuffix("[INFO] [application] hello") }
+            #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
+            let plain = try containerd.ctr(["run", "--rm", "localhost/hello:latest", "plain-hello-\(getpid())"])
+            #expect(plain.status != 0 && (plain.output + plain.errorOutput).contains("cannot open /dev/kvm"), "\(plain.output)\(plain.errorOutput)")
+        }
+
+        @Test("mirage-runc runs the echo unikernel in a pod's network namespace: a tap joined to the pod's interface, the pod's address; ping and TCP echo from the peer; SIGTERM stops it; delete leaves no tap or redirect")
+        func mirageRuncPodNetwork() throws {
+            let folder = NSTemporaryDirectory() + "mirage-runc-echo-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let echo = repositoryRoot + "/Examples/echo"
+            try swiftMirage(["configure", "-t", "hvt"], in: echo)
+            try swiftMirage(["package", "--output", folder + "/echo.oci"], in: echo)
+            // The pod as CNI would leave it: eth0 with an address and a default route, its peer
+            // in another namespace (the node's side).
+            let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
+            _ = try run(["/usr/sbin/ip", "link", "add", "eth0", "netns", pod.name, "type", "veth", "peer", "name", "veth0", "netns", peer.name])
+            try pod.exec(["ip", "addr", "add", "10.0.0.2/24", "dev", "eth0"])
+            try pod.exec(["ip", "link", "set", "eth0", "up"])
+            try pod.exec(["ip", "route", "add", "default", "via", "10.0.0.1"])
+            try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
+            try peer.exec(["ip", "link", "set", "veth0", "up"])
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", folder + "/echo.oci.tar"])
+            let id = "pod-echo-\(getpid())"
+            let started = try containerd.ctr(["run", "-d", "--runc-binary", mirageRunc, "--with-ns", "network:/var/run/netns/" + pod.name,
+                                              "localhost/echo:latest", id])
+            #expect(started.status == 0, "\(started.output)\(started.errorOutput)")
+            let links = try pod.exec(["ip", "-o", "link"]).output
+            #expect(links.contains("tap0"), "\(links)")
+            let ping = try peer.exec(["ping", "-c", "3", "-i", "0.3", "-W", "5", "10.0.0.2"])
+            #expect(ping.status == 0, "\(ping.output)")
+            let echoed = try peer.exec(["/usr/bin/python3", "-c", """
+                import socket; s = socket.create_connection(("10.0.0.2", 7), timeout=10); s.sendall(b"through the pod"); print(s.recv(100).decode())
+                """])
+            #expect(echoed.output.contains("through the pod"), "\(echoed.output)\(echoed.errorOutput)")
+            let killed = try containerd.ctr(["task", "kill", id]) // SIGTERM
+            #expect(killed.status == 0, "\(killed.errorOutput)")
+            var status = ""
+            for _ in 0 ..< 50 where !status.contains("STOPPED") {
+                usleep(100_000)
+                status = try containerd.ctr(["task", "ls"]).output
+            }
+            #expect(status.contains("STOPPED"), "\(status)")
+            _ = try containerd.ctr(["task", "delete", id])
+            let removed = try containerd.ctr(["container", "rm", id])
+            #expect(removed.status == 0, "\(removed.errorOutput)")
+            let after = try pod.exec(["ip", "-o", "link"]).output
+            #expect(!after.contains("tap0"), "\(after)")
+            #expect(!(try pod.exec(["tc", "qdisc", "show", "dev", "eth0"]).output.contains("ingress")))
+            #expect(try run(["/usr/bin/pgrep", "-f", "echo.hvt"]).output.isEmpty, "no tender left")
+        }
+
+        @Test("mirage-runc passes a bundle that is no hvt unikernel to runc unchanged: the unix hello image runs as under runc")
+        func mirageRuncPassThrough() throws {
+            let folder = NSTemporaryDirectory() + "mirage-runc-unix-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try swiftMirage(["configure", "-t", "unix"], in: hello)
+            try swiftMirage(["package", "--output", folder + "/hello.oci", "--name", "localhost/hello:unix"], in: hello)
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", folder + "/hello.oci.tar"])
+            let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/hello:unix", "runc-unix-\(getpid())"])
+            let lines = (ran.output + ran.errorOutput).split(separator: "\n").filter { $0.hasSuffix("[INFO] [application] hello") }
+            #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
+        }
+
+        @Test("mirage-runc refuses a unikernel with a network device but no pod namespace to join, with a message containerd reports")
+        func mirageRuncNeedsPodNetwork() throws {
+            let folder = NSTemporaryDirectory() + "mirage-runc-nons-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let echo = repositoryRoot + "/Examples/echo"
+            try swiftMirage(["configure", "-t", "hvt"], in: echo)
+            try swiftMirage(["package", "--output", folder + "/echo.oci"], in: echo)
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", folder + "/echo.oci.tar"])
+            let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/echo:latest", "nons-\(getpid())"])
+            #expect(ran.status != 0 && ran.errorOutput.contains("no existing network namespace to join"), "\(ran.errorOutput)")
+        }
+
         @Test("a name that is not a full reference and a dynamically linked tender are refused with a message")
         func refusals() throws {
             let folder = NSTemporaryDirectory() + "mirage-package-bad-\(getpid())"

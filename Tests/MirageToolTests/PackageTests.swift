@@ -107,3 +107,66 @@ struct PackageTests {
         #expect(!ELFFile.needsInterpreter(Array("#!/bin/sh\n".utf8)))
     }
 }
+
+/// mirage-runc's changes to a bundle, and what it refuses.
+struct UnikernelBundleTests {
+    let metadata = UnikernelImageMetadata(name: "echo", target: "hvt", image: "/unikernel/echo.hvt", tender: "/mirage-hvt", memoryMiB: 16,
+                                          networks: ["service"], blocks: ["data": "/unikernel/data.tar"], bootArguments: ["-l", "net:debug"])
+
+    func configuration(args: [String]) -> [String: Any] {
+        ["ociVersion": "1.0.2", "root": ["path": "rootfs"], "process": ["args": args, "cwd": "/unikernel", "terminal": false],
+         "linux": ["namespaces": [["type": "pid"], ["type": "network", "path": "/var/run/netns/pod"]],
+                   "resources": ["devices": [["allow": false, "access": "rwm"]]]]]
+    }
+
+    @Test("the process becomes the tender with the tap and the pod's address, the container's extra arguments kept; /dev/kvm and /dev/net/tun are given and allowed; other fields stay")
+    func rewrite() throws {
+        var bundle = try UnikernelBundle(configuration: configuration(args: metadata.entrypoint + ["--echo-port=7"]), metadata: metadata)
+        #expect(bundle.networkNamespacePath == "/var/run/netns/pod")
+        try bundle.rewriteProcess(taps: ["service": "tap0"], network: ["--ipv4=10.1.2.3/24"])
+        bundle.add([.init(path: "/dev/kvm", major: 10, minor: 232), .init(path: "/dev/net/tun", major: 10, minor: 200)])
+        let written = try #require(try JSONSerialization.jsonObject(with: bundle.encoded()) as? [String: Any])
+        let process = try #require(written["process"] as? [String: Any])
+        #expect(process["args"] as? [String] == ["/mirage-hvt", "--mem=16", "--block:data=/unikernel/data.tar", "--net:service=tap0", "--",
+                                                "/unikernel/echo.hvt", "-l", "net:debug", "--ipv4=10.1.2.3/24", "--echo-port=7"])
+        #expect(process["cwd"] as? String == "/unikernel")
+        let linux = try #require(written["linux"] as? [String: Any])
+        let devices = try #require(linux["devices"] as? [[String: Any]])
+        #expect(devices.map { $0["path"] as? String } == ["/dev/kvm", "/dev/net/tun"])
+        let rules = try #require((linux["resources"] as? [String: Any])?["devices"] as? [[String: Any]])
+        #expect(rules.count == 3 && rules[1]["minor"] as? Int == 232 && rules[1]["allow"] as? Bool == true)
+        #expect(written["ociVersion"] as? String == "1.0.2")
+        var missing = try UnikernelBundle(configuration: configuration(args: []), metadata: metadata)
+        #expect(throws: ToolError.self) { try missing.rewriteProcess(taps: [:]) }
+    }
+
+    @Test("metadata that would reach outside the image or name odd devices is refused, with a message; so is a malformed mirage.json; a bundle without one is not ours")
+    func refusals() throws {
+        var escaping = metadata
+        escaping.blocks = ["data": "/unikernel/../../etc/shadow"]
+        var badName = metadata
+        badName.networks = ["service;rm"]
+        var memory = metadata
+        memory.memoryMiB = 1 << 20
+        var relative = metadata
+        relative.tender = "mirage-hvt"
+        for (bad, says) in [(escaping, "is not allowed"), (badName, "is not a device name"), (memory, "outside 2 to 3072"), (relative, "absolute")] {
+            #expect {
+                _ = try UnikernelBundle(configuration: configuration(args: []), metadata: bad)
+            } throws: { error in
+                (error as? ToolError)?.message.contains(says) == true
+            }
+        }
+        let folder = NSTemporaryDirectory() + "mirage-bundle-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/rootfs/unikernel", withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: configuration(args: ["/bin/sh"])).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        #expect(try UnikernelBundle.open(folder) == nil, "no metadata: runc's")
+        try Data("{\"name\": 3}".utf8).write(to: URL(fileURLWithPath: folder + "/rootfs/unikernel/mirage.json"))
+        #expect {
+            _ = try UnikernelBundle.open(folder)
+        } throws: { error in
+            (error as? ToolError)?.message.contains("mirage.json in the image is malformed") == true
+        }
+    }
+}

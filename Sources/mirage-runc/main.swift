@@ -1,0 +1,138 @@
+// mirage-runc: a runc-compatible OCI runtime for containerd's runc shim (`BinaryName`, or
+// `ctr run --runc-binary`). For a bundle of a packaged hvt unikernel (`swift-mirage package`) it
+// makes the container start the tender: `create` gives it /dev/kvm (and /dev/net/tun), a tap in
+// the pod's network namespace joined to the pod's interface, and the pod's address as boot
+// arguments; `delete` removes the tap. Then, as for every other bundle and command, runc does the
+// rest (cgroups, namespaces, PIDs, signals, logs) with the same arguments.
+import Foundation
+import MirageTool
+
+/// runc's global options that take a value (`runc --help`).
+let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
+
+/// Where runc is: `MIRAGE_RUNC_RUNC`, else Debian's.
+let runc = ProcessInfo.processInfo.environment["MIRAGE_RUNC_RUNC"] ?? "/usr/sbin/runc"
+
+let arguments = CommandLine.arguments
+
+/// The value of `option` (`--bundle B`, `--bundle=B`, or `short`) after index `start`.
+func value(of option: String, short: String? = nil, from start: Int) -> String? {
+    var index = start
+    while index < arguments.count {
+        let argument = arguments[index]
+        if argument == option || argument == short, index + 1 < arguments.count { return arguments[index + 1] }
+        if argument.hasPrefix(option + "=") { return String(argument.dropFirst(option.count + 1)) }
+        index += 1
+    }
+    return nil
+}
+
+/// The subcommand's index: the first argument that is neither a global option nor its value.
+func subcommandIndex() -> Int? {
+    var index = 1
+    while index < arguments.count {
+        let argument = arguments[index]
+        if globalOptionsWithValue.contains(argument) {
+            index += 2
+        } else if argument.hasPrefix("-") {
+            index += 1
+        } else {
+            return index
+        }
+    }
+    return nil
+}
+
+/// Says what went wrong on standard error and in runc's log (JSON lines, which the shim reads
+/// back into the error containerd reports), and exits 1.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("mirage-runc: \(message)\n".utf8))
+    if let log = value(of: "--log", from: 1), let handle = FileHandle(forWritingAtPath: log) ?? {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        return FileHandle(forWritingAtPath: log)
+    }() {
+        handle.seekToEndOfFile()
+        let line = (try? JSONSerialization.data(withJSONObject: ["level": "error", "msg": "mirage-runc: " + message,
+                                                                 "time": ISO8601DateFormatter().string(from: Date())])) ?? Data()
+        handle.write(line + Data("\n".utf8))
+    }
+    exit(1)
+}
+
+/// Hands over to runc with the same arguments.
+func execRunc() -> Never {
+    let argv = ["runc"] + arguments.dropFirst()
+    var cArguments = argv.map { strdup($0) } + [nil]
+    execv(runc, &cArguments)
+    fail("cannot run \(runc): \(String(cString: strerror(errno)))")
+}
+
+/// A character device on the host, for the container.
+func hostDevice(_ path: String) -> UnikernelBundle.Device? {
+    var status = stat()
+    guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return nil }
+    return UnikernelBundle.Device(path: path, major: Int(status.st_rdev >> 8 & 0xfff), minor: Int(status.st_rdev & 0xff | (status.st_rdev >> 12) & 0xfff00))
+}
+
+/// Where the tap made for container `id` is noted, for `delete`: beside runc's own state.
+func statePath(_ id: String) -> String {
+    (value(of: "--root", from: 1) ?? "/run/runc") + "/mirage-\(id).json"
+}
+
+func create(at index: Int) throws(ToolError) {
+    let bundlePath = value(of: "--bundle", short: "-b", from: index) ?? FileManager.default.currentDirectoryPath
+    guard var bundle = try UnikernelBundle.open(bundlePath) else { return }
+    guard let kvm = hostDevice("/dev/kvm") else {
+        throw ToolError("\(bundle.metadata.name) is an hvt unikernel and this host has no /dev/kvm: it cannot run here")
+    }
+    var devices = [kvm]
+    var taps: [String: String] = [:]
+    var network: PodNetwork?
+    if let name = bundle.metadata.networks.first {
+        guard bundle.metadata.networks.count == 1 else {
+            throw ToolError("\(bundle.metadata.name) has \(bundle.metadata.networks.count) network devices; a pod gives one interface")
+        }
+        guard let tun = hostDevice("/dev/net/tun") else { throw ToolError("this host has no /dev/net/tun for the unikernel's tap") }
+        guard let namespace = bundle.networkNamespacePath else {
+            throw ToolError("\(bundle.metadata.name) has a network device, and its container is given no existing network namespace to join (a pod's, from CNI)")
+        }
+        devices.append(tun)
+        let attached = try PodNetwork.attach(tap: "tap0", namespace: namespace)
+        taps[name] = attached.tap
+        network = attached
+        let id = arguments.last ?? ""
+        if let state = try? JSONEncoder().encode(attached) {
+            _ = FileManager.default.createFile(atPath: statePath(id), contents: state)
+        }
+    }
+    do throws(ToolError) {
+        try bundle.rewriteProcess(taps: taps, network: network?.bootArguments ?? [])
+        bundle.add(devices)
+        guard FileManager.default.createFile(atPath: bundlePath + "/config.json", contents: try bundle.encoded()) else {
+            throw ToolError("cannot write \(bundlePath)/config.json")
+        }
+    } catch {
+        network?.detach()
+        throw error
+    }
+}
+
+func delete() {
+    let path = statePath(arguments.last ?? "")
+    guard let data = FileManager.default.contents(atPath: path),
+          let network = try? JSONDecoder().decode(PodNetwork.self, from: data) else { return }
+    network.detach()
+    try? FileManager.default.removeItem(atPath: path)
+}
+
+if let index = subcommandIndex() {
+    switch arguments[index] {
+    case "create", "run":
+        do { try create(at: index) } catch { fail(error.description) }
+    case "delete":
+        delete()
+    default:
+        break
+    }
+}
+execRunc()
