@@ -234,6 +234,10 @@ let hostedTargets: [Target] = [
         name: "mirage-runc",
         dependencies: ["MirageTool"]
     ),
+    .executableTarget(
+        name: "mirage-pause",
+        linkerSettings: [.unsafeFlags(["-static-executable"])]
+    ),
     .testTarget(
         name: "MirageToolTests",
         dependencies: ["MirageTool", "MirageConfig"],

@@ -15,31 +15,69 @@ let containerdAvailable: Bool = {
     return true
 }()
 
-/// A containerd of its own for one test: root, state and socket in a temporary folder, no CRI, no
-/// systemd; stopped and its folder removed when released.
+/// A containerd of its own for one test: root, state and socket in a temporary folder, no
+/// systemd; stopped and its folder removed when released. With `cri`, its CRI plugin serves the
+/// runtime handlers `runc` and `mirage` (mirage-runc as `BinaryName`), pods get addresses from
+/// Debian's CNI bridge plugin, and the sandbox image is `localhost/mirage-pause:latest`. With
+/// `networkNamespace`, it runs in that network namespace (entered with nsenter, which keeps the
+/// host's mounts, cgroups among them), so that CNI's bridge is made there and not on the host.
 final class Containerd {
     let folder: String
     let process = Process()
     var socket: String { folder + "/containerd.sock" }
+    /// The CNI network's name (host-local keeps its leases under /var/lib/cni/networks/NAME).
+    let networkName: String
 
-    init() throws {
-        folder = NSTemporaryDirectory() + "mirage-containerd-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let config = """
+    init(cri: Bool = false, networkNamespace: String? = nil) throws {
+        let suffix = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        folder = NSTemporaryDirectory() + "mirage-containerd-" + suffix
+        networkName = "mirage-" + suffix
+        try FileManager.default.createDirectory(atPath: folder + "/cni", withIntermediateDirectories: true)
+        var config = """
             version = 2
             root = "\(folder)/root"
             state = "\(folder)/state"
-            disabled_plugins = ["io.containerd.grpc.v1.cri"]
             [grpc]
               address = "\(folder)/containerd.sock"
+
             """
+        if cri {
+            config += """
+                [plugins."io.containerd.grpc.v1.cri"]
+                  sandbox_image = "localhost/mirage-pause:latest"
+                  restrict_oom_score_adj = true
+                  [plugins."io.containerd.grpc.v1.cri".cni]
+                    bin_dir = "/usr/lib/cni"
+                    conf_dir = "\(folder)/cni"
+                  [plugins."io.containerd.grpc.v1.cri".containerd]
+                    default_runtime_name = "runc"
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                      runtime_type = "io.containerd.runc.v2"
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
+                      runtime_type = "io.containerd.runc.v2"
+                      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
+                        BinaryName = "\(repositoryRoot)/.build/debug/mirage-runc"
+                """
+            let network = """
+                {"cniVersion": "0.4.0", "name": "\(networkName)", "plugins": [
+                  {"type": "bridge", "bridge": "mirage-cni0", "isGateway": true, "ipMasq": false,
+                   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+                  {"type": "loopback"}]}
+                """
+            try network.write(toFile: folder + "/cni/10-mirage.conflist", atomically: true, encoding: .utf8)
+        } else {
+            config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+        }
         try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/containerd")
-        process.arguments = ["--config", folder + "/config.toml"]
-        let log = FileHandle(forWritingAtPath: folder + "/log") ?? {
-            FileManager.default.createFile(atPath: folder + "/log", contents: nil)
-            return FileHandle(forWritingAtPath: folder + "/log")!
-        }()
+        if let networkNamespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            process.arguments = ["--net=/var/run/netns/" + networkNamespace, "/usr/bin/containerd", "--config", folder + "/config.toml"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/containerd")
+            process.arguments = ["--config", folder + "/config.toml"]
+        }
+        _ = FileManager.default.createFile(atPath: folder + "/log", contents: nil)
+        let log = FileHandle(forWritingAtPath: folder + "/log")
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -47,7 +85,7 @@ final class Containerd {
             if (try? ctr(["version"]))?.status == 0 { return }
             usleep(100_000)
         }
-        throw ToolFailure(description: "containerd did not come up:\n" + ((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""))
+        throw ToolFailure(description: "containerd did not come up:\n" + self.log())
     }
 
     /// Runs `ctr` against this containerd.
@@ -55,13 +93,23 @@ final class Containerd {
         try run(["/usr/bin/ctr", "--address", socket] + arguments)
     }
 
-    deinit {
+    /// containerd's log so far.
+    func log() -> String {
+        (try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""
+    }
+
+    /// Stops containerd and removes its folder; again is nothing.
+    func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
         // The snapshots are bind mounts while containers run; none should be left, but unmount before removing.
         _ = try? run(["/usr/bin/umount", "-R", folder + "/root"])
         try? FileManager.default.removeItem(atPath: folder)
+        try? FileManager.default.removeItem(atPath: "/var/lib/cni/networks/" + networkName)
     }
+
+    deinit { stop() }
 }
 
 extension EndToEnd {
@@ -183,7 +231,7 @@ extension EndToEnd {
             let after = try pod.exec(["ip", "-o", "link"]).output
             #expect(!after.contains("tap0"), "\(after)")
             #expect(!(try pod.exec(["tc", "qdisc", "show", "dev", "eth0"]).output.contains("ingress")))
-            #expect(try run(["/usr/bin/pgrep", "-f", "echo.hvt"]).output.isEmpty, "no tender left")
+            #expect(try run(["/usr/bin/pgrep", "-f", "/unikernel/echo.hvt"]).output.isEmpty, "no tender left")
         }
 
         @Test("mirage-runc passes a bundle that is no hvt unikernel to runc unchanged: the unix hello image runs as under runc")
@@ -210,6 +258,48 @@ extension EndToEnd {
             _ = try containerd.ctr(["image", "import", folder + "/echo.oci.tar"])
             let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/echo:latest", "nons-\(getpid())"])
             #expect(ran.status != 0 && ran.errorOutput.contains("no existing network namespace to join"), "\(ran.errorOutput)")
+        }
+
+        /// The CRI client of `Fixtures/cri/cri_client.py` with `arguments`; its output's last line.
+        func cri(_ arguments: [String]) throws -> String {
+            let result = try run(["/usr/bin/python3", repositoryRoot + "/Tests/EndToEndTests/Fixtures/cri/cri_client.py"] + arguments)
+            guard result.status == 0 else { throw ToolFailure(description: "cri_client.py \(arguments.joined(separator: " ")): \(result.errorOutput)") }
+            return result.output.split(separator: "\n").last.map(String.init) ?? ""
+        }
+
+        @Test("the website as a Kubernetes pod through the CRI: RunPodSandbox with the mirage runtime handler, CreateContainer and StartContainer; it takes the pod's CNI address and answers curl; the pod's log has its lines; removing the pod leaves no tender, container or network namespace")
+        func websitePod() throws {
+            let folder = NSTemporaryDirectory() + "mirage-cri-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let website = repositoryRoot + "/Examples/static-website"
+            try swiftMirage(["configure", "-t", "hvt"], in: website)
+            try swiftMirage(["package", "--output", folder + "/website.oci"], in: website)
+            _ = try cri(["pause-image", folder + "/pause.tar", repositoryRoot + "/.build/debug/mirage-pause", "localhost/mirage-pause:latest"])
+            let node = try NetworkNamespace(withTap: false) // the node: CNI's bridge goes here
+            let containerd = try Containerd(cri: true, networkNamespace: node.name)
+            defer { containerd.stop() }
+            for archive in [folder + "/pause.tar", folder + "/website.oci.tar"] {
+                let imported = try containerd.ctr(["-n", "k8s.io", "image", "import", archive])
+                #expect(imported.status == 0, "\(imported.errorOutput)")
+            }
+            #expect(try cri(["version", containerd.socket]).hasPrefix("containerd"))
+            let logs = folder + "/logs"
+            let pod = try cri(["run-pod", containerd.socket, "website", "mirage", logs])
+            _ = try cri(["start-container", containerd.socket, pod, "web", "localhost/static-website:latest", "website", logs])
+            let address = try cri(["pod-ip", containerd.socket, pod])
+            #expect(address.hasPrefix("10.88.0."), "\(address)")
+            var page = ""
+            for _ in 0 ..< 50 where !page.contains("Served by a unikernel") {
+                page = (try? node.exec(["curl", "-s", "-m", "2", "http://\(address)/"]))?.output ?? ""
+                if !page.contains("Served by a unikernel") { usleep(200_000) }
+            }
+            #expect(page.contains("Served by a unikernel"), "\(page)\n\(containerd.log())")
+            let log = (try? String(contentsOfFile: logs + "/web.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("[INFO] [net] IPv4 \(address)/24") && log.contains("[INFO] [http] GET / 200"), "\(log)")
+            #expect(try cri(["remove-pod", containerd.socket, pod]) == "removed")
+            #expect(try containerd.ctr(["-n", "k8s.io", "container", "ls", "-q"]).output.isEmpty)
+            #expect(try run(["/usr/bin/pgrep", "-f", "/unikernel/static-website.hvt"]).output.isEmpty, "no tender left")
+            #expect(!(try run(["/usr/sbin/ip", "netns", "list"]).output.contains("cni-")), "the pod's namespace is gone")
         }
 
         @Test("a name that is not a full reference and a dynamically linked tender are refused with a message")
