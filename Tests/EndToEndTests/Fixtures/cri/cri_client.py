@@ -81,6 +81,11 @@ def call(socket, method, request):
         return decode(stub(request, timeout=120))
 
 
+def decode_text(fields, number=1):
+    """The first string field `number` of a decoded reply."""
+    return fields[number][0].decode()
+
+
 def sandbox_config(name, log_directory):
     # PodSandboxConfig: metadata 1 (name 1, uid 2, namespace 3, attempt 4), hostname 2,
     # log_directory 3, linux 8 (LinuxPodSandboxConfig, empty).

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Fleet benchmark: website pods through containerd's CRI, our unikernel (mirage-runc and the
+hvt website) against nginx in runc containers, in the same run (DESIGN.md, "Benchmarks";
+docs/kubernetes.md for the set-up it mirrors).
+
+  sudo python3 Benchmarks/fleet/run.py [--pods 1,10,100] [--rounds 3] [--mem 8]
+
+Starts containerd (Debian's) with its CRI plugin in a network namespace of its own (the node: CNI's
+bridge goes there), runtime handlers `runc` and `mirage`, a static pause program as the sandbox
+image. Our image: `swift-mirage package` of Examples/static-website for hvt. The peer: nginx from
+Debian in a runc container with the libraries ldd finds for it, one worker, the same index.html,
+configured as Benchmarks/http does (access log off, sendfile, keep-alive). For each N, after a
+warm-up pod of each, ours and nginx take turns over the rounds: N pods started one after another as
+the kubelet would (RunPodSandbox, CreateContainer, StartContainer), each timed from RunPodSandbox to
+its first HTTP 200 on the pod's address; then host memory per pod (MemAvailable before and after
+the N pods run, divided by N); then the pods are removed. Tables: median and range of the
+time to ready, memory per pod, ratios ours/nginx. Not a test: no thresholds."""
+import argparse
+import ctypes
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "EndToEndTests", "Fixtures", "cri"))
+from harness import ensure_tools, sh, spread  # noqa: E402
+import cri_client as cri  # noqa: E402
+
+NODE = f"mirage-fleet-{os.getpid()}"
+NETWORK = f"mirage-fleet-{os.getpid()}"
+
+
+def containerd_config(folder):
+    return f"""version = 2
+root = "{folder}/root"
+state = "{folder}/state"
+[grpc]
+  address = "{folder}/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "localhost/mirage-pause:latest"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{folder}/cni"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
+        BinaryName = "{ROOT}/.build/release/mirage-runc"
+"""
+
+
+def nginx_image(out, index_html):
+    """An OCI image of Debian's nginx: the binary, the libraries ldd finds, a one-worker
+    configuration as Benchmarks/http's, and the website's index.html at /www."""
+    files = {}
+    for line in sh("ldd", "/usr/sbin/nginx").stdout.splitlines():
+        path = next((word for word in line.split() if word.startswith("/")), None)
+        if path:
+            files[path.lstrip("/")] = (open(path, "rb").read(), 0o755)
+    files["usr/sbin/nginx"] = (open("/usr/sbin/nginx", "rb").read(), 0o755)
+    files["etc/nginx/mime.types"] = (open("/etc/nginx/mime.types", "rb").read(), 0o644)
+    files["etc/nginx/nginx.conf"] = (b"""daemon off;
+master_process off;
+worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr error;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    client_body_temp_path /tmp/body;
+    proxy_temp_path /tmp/proxy;
+    fastcgi_temp_path /tmp/fastcgi;
+    uwsgi_temp_path /tmp/uwsgi;
+    scgi_temp_path /tmp/scgi;
+    server { listen 80; root /www; index index.html; }
+}
+""", 0o644)
+    files["etc/passwd"] = (b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", 0o644)
+    files["etc/group"] = (b"root:x:0:\nnogroup:x:65534:\n", 0o644)
+    files["www/index.html"] = (open(index_html, "rb").read(), 0o644)
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        directories = sorted({"/".join(path.split("/")[:depth]) for path in files for depth in range(1, path.count("/") + 1)} | {"tmp"})
+        for directory in directories:
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o1777 if directory == "tmp" else 0o755, 0
+            archive.addfile(info)
+        for path in sorted(files):
+            data, mode = files[path]
+            info = tarfile.TarInfo(path)
+            info.size, info.mode, info.mtime = len(data), mode, 0
+            archive.addfile(info, io.BytesIO(data))
+    oci_archive(out, layer.getvalue(), ["/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf"], "localhost/nginx-fleet:latest")
+
+
+def oci_archive(out, layer, entrypoint, reference):
+    import hashlib
+    blobs = {}
+
+    def blob(data, media_type):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        blobs[digest] = data
+        return {"mediaType": media_type, "digest": digest, "size": len(data)}
+
+    layer_descriptor = blob(layer, "application/vnd.oci.image.layer.v1.tar")
+    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Entrypoint": entrypoint},
+                              "rootfs": {"type": "layers", "diff_ids": [layer_descriptor["digest"]]}}).encode(),
+                  "application/vnd.oci.image.config.v1+json")
+    manifest = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                "config": config, "layers": [layer_descriptor]}).encode(), "application/vnd.oci.image.manifest.v1+json")
+    manifest["annotations"] = {"io.containerd.image.name": reference, "org.opencontainers.image.ref.name": reference.split(":")[-1]}
+    with tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as archive:
+        entries = [("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("index.json", json.dumps({"schemaVersion": 2, "manifests": [manifest]}).encode())]
+        for name, data in entries + [("blobs/sha256/" + digest[7:], data) for digest, data in blobs.items()]:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            archive.addfile(info, io.BytesIO(data))
+
+
+def enter_node():
+    """Moves this process into the node's network namespace: pod addresses are reached from there."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    with open(f"/var/run/netns/{NODE}") as namespace:
+        if libc.setns(namespace.fileno(), 0x40000000) != 0:  # CLONE_NEWNET
+            raise OSError(ctypes.get_errno(), "setns")
+
+
+def ready_at(address, deadline):
+    """The monotonic time of the first HTTP 200 for / from `address`, polling every 2 ms."""
+    request = b"GET / HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n"
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((address, 80), timeout=0.2) as connection:
+                connection.sendall(request)
+                if connection.recv(64).startswith(b"HTTP/1.1 200"):
+                    return time.monotonic()
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise TimeoutError(f"{address} never answered")
+
+
+def memory_available():
+    with open("/proc/meminfo") as file:
+        for line in file:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+
+
+def start_pods(sock, kind, count, logs):
+    """Starts `count` pods of `kind` one after another; returns their IDs and times to ready."""
+    handler, image = {"ours": ("mirage", "localhost/static-website:latest"), "nginx": ("runc", "localhost/nginx-fleet:latest")}[kind]
+    pods, times = [], []
+    for index in range(count):
+        name = f"{kind}-{index}-{time.monotonic_ns()}"
+        start = time.monotonic()
+        pod = cri.decode_text(cri.call(sock, "RunPodSandbox", cri.length_delimited(1, cri.sandbox_config(name, logs))
+                                       + cri.length_delimited(2, handler)))
+        container = cri.length_delimited(1, cri.length_delimited(1, "web")) + cri.length_delimited(2, cri.length_delimited(1, image)) \
+            + cri.length_delimited(11, name + ".log")
+        created = cri.decode_text(cri.call(sock, "CreateContainer", cri.length_delimited(1, pod) + cri.length_delimited(2, container)
+                                           + cri.length_delimited(3, cri.sandbox_config(name, logs))))
+        cri.call(sock, "StartContainer", cri.length_delimited(1, created))
+        status = cri.decode(cri.call(sock, "PodSandboxStatus", cri.length_delimited(1, pod))[1][0])
+        address = cri.decode(status[5][0])[1][0].decode()
+        times.append(ready_at(address, start + 60) - start)
+        pods.append(pod)
+    return pods, times
+
+
+def remove_pods(sock, pods):
+    for pod in pods:
+        cri.call(sock, "StopPodSandbox", cri.length_delimited(1, pod))
+        cri.call(sock, "RemovePodSandbox", cri.length_delimited(1, pod))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", default="1,10,100")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mem", type=int, default=8, help="the guest's memory in MiB")
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: the benchmark starts containerd and makes network namespaces")
+    if not os.access("/dev/kvm", os.W_OK):
+        sys.exit("/dev/kvm is absent or not writable: the unikernel pods cannot run here")
+    ensure_tools([("containerd", "containerd"), ("runc", "runc"), ("nginx", "nginx-light")])
+    if not os.path.exists("/usr/lib/cni/bridge"):
+        sh("apt-get", "install", "-y", "-qq", "containernetworking-plugins")
+    folder = f"/tmp/mirage-fleet-{os.getpid()}"
+    os.makedirs(folder + "/cni", exist_ok=True)
+    for product in ("swift-mirage", "mirage-pause"):
+        subprocess.run(["swift", "build", "--product", product], cwd=ROOT, check=True, capture_output=True)
+    for product in ("mirage-runc", "mirage-hvt"):
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, capture_output=True)
+    tool = os.path.join(ROOT, ".build/debug/swift-mirage")
+    website = os.path.join(ROOT, "Examples/static-website")
+    subprocess.run([tool, "configure", "-t", "hvt", website], check=True, capture_output=True)
+    subprocess.run([tool, "package", website, "--output", folder + "/website.oci", "--mem", str(options.mem),
+                    "--tender", os.path.join(ROOT, ".build/release/mirage-hvt"), "--", "-l", "http:warning"], check=True, capture_output=True)
+    cri.pause_image(folder + "/pause.tar", os.path.join(ROOT, ".build/debug/mirage-pause"), "localhost/mirage-pause:latest")
+    nginx_image(folder + "/nginx.tar", os.path.join(website, "htdocs/index.html"))
+    with open(folder + "/config.toml", "w") as file:
+        file.write(containerd_config(folder))
+    with open(folder + "/cni/10-fleet.conflist", "w") as file:
+        json.dump({"cniVersion": "0.4.0", "name": NETWORK, "plugins": [
+            {"type": "bridge", "bridge": "fleet0", "isGateway": True, "ipMasq": False,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.89.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+            {"type": "loopback"}]}, file)
+    sh("ip", "netns", "add", NODE)
+    sh("ip", "netns", "exec", NODE, "ip", "link", "set", "lo", "up")
+    log = open(folder + "/containerd.log", "w")
+    containerd = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", "containerd", "--config", folder + "/config.toml"],
+                                  stdout=log, stderr=log)
+    sock = folder + "/containerd.sock"
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        for archive in ("pause.tar", "website.oci.tar", "nginx.tar"):
+            sh("ctr", "--address", sock, "-n", "k8s.io", "image", "import", folder + "/" + archive)
+        enter_node()
+        counts = [int(n) for n in options.pods.split(",")]
+        kinds = ["ours", "nginx"]
+        for kind in kinds:  # warm-up: images unpacked, caches warm
+            pods, _ = start_pods(sock, kind, 1, folder + "/logs")
+            remove_pods(sock, pods)
+        results = {(kind, n): {"ready": [], "memory": []} for kind in kinds for n in counts}
+        for round_index in range(options.rounds):
+            for n in counts:
+                for kind in kinds[round_index % 2:] + kinds[:round_index % 2]:
+                    before = memory_available()
+                    pods, times = start_pods(sock, kind, n, folder + "/logs")
+                    time.sleep(2)
+                    after = memory_available()
+                    results[(kind, n)]["ready"] += times
+                    results[(kind, n)]["memory"].append((before - after) / n)
+                    remove_pods(sock, pods)
+                    print(f"round {round_index + 1}: {n} {kind} pods, ready median {spread(times)[0] * 1000:.0f} ms, "
+                          f"{(before - after) / n / 2**20:.1f} MiB each", flush=True)
+        print(f"\n{options.rounds} rounds after a warm-up, ours and nginx taking turns; pods started one after another;"
+              f" median (range)\n")
+        print("| pods | ours: RunPodSandbox to first HTTP 200 | nginx (runc) | ours/nginx | ours: host memory per pod | nginx | ours/nginx |")
+        print("|---|---|---|---|---|---|---|")
+        for n in counts:
+            ours, theirs = results[("ours", n)], results[("nginx", n)]
+            r_ours, r_theirs = spread([t * 1000 for t in ours["ready"]]), spread([t * 1000 for t in theirs["ready"]])
+            m_ours, m_theirs = spread([m / 2**20 for m in ours["memory"]]), spread([m / 2**20 for m in theirs["memory"]])
+            print(f"| {n} | {r_ours[0]:.0f} ({r_ours[1]:.0f}-{r_ours[2]:.0f}) ms | {r_theirs[0]:.0f} ({r_theirs[1]:.0f}-{r_theirs[2]:.0f}) ms | "
+                  f"{r_ours[0] / r_theirs[0]:.2f}x | {m_ours[0]:.1f} ({m_ours[1]:.1f}-{m_ours[2]:.1f}) MiB | "
+                  f"{m_theirs[0]:.1f} ({m_theirs[1]:.1f}-{m_theirs[2]:.1f}) MiB | {m_ours[0] / m_theirs[0]:.2f}x |")
+        print(f"\nours: the hvt website with --mem={options.mem}, mirage-runc and mirage-hvt release; nginx {sh('nginx', '-v').stderr.strip()}")
+    finally:
+        containerd.terminate()
+        containerd.wait()
+        subprocess.run(["umount", "-R", folder + "/root"], capture_output=True)
+        subprocess.run(["ip", "netns", "delete", NODE], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(f"/var/lib/cni/networks/{NETWORK}", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
