@@ -28,6 +28,12 @@ import tarfile
 import time
 
 sys.dont_write_bytecode = True
+try:
+    import grpc  # noqa: F401  Debian's python3-grpcio, for the CRI client
+except ImportError:
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("grpcio is missing: apt-get install python3-grpcio")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
