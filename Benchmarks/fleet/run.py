@@ -12,8 +12,8 @@ Debian in a runc container with the libraries ldd finds for it, one worker, the 
 configured as Benchmarks/http does (access log off, sendfile, keep-alive). For each N, after a
 warm-up pod of each, ours and nginx take turns over the rounds: N pods started one after another as
 the kubelet would (RunPodSandbox, CreateContainer, StartContainer), each timed from RunPodSandbox to
-its first HTTP 200 on the pod's address; then host memory per pod (MemAvailable before and after
-the N pods run, divided by N); then the pods are removed. Tables: median and range of the
+its first HTTP 200 on the pod's address; then host memory per pod: the PSS of the processes the
+pods hold (shims, pause, the tender or nginx), divided by N; then the pods are removed. Tables: median and range of the
 time to ready, memory per pod, ratios ours/nginx. Not a test: no thresholds."""
 import argparse
 import ctypes
@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "EndToEndTests", "Fixtures", "cri"))
+import harness  # noqa: E402
 from harness import ensure_tools, sh, spread  # noqa: E402
 import cri_client as cri  # noqa: E402
 
@@ -69,8 +70,8 @@ state = "{folder}/state"
 
 
 def nginx_image(out, index_html):
-    """An OCI image of Debian's nginx: the binary, the libraries ldd finds, a one-worker
-    configuration as Benchmarks/http's, and the website's index.html at /www."""
+    """An OCI image of Debian's nginx: the binary, the libraries ldd finds, Benchmarks/http's
+    one-worker configuration, and the website's index.html at /www."""
     files = {}
     for line in sh("ldd", "/usr/sbin/nginx").stdout.splitlines():
         path = next((word for word in line.split() if word.startswith("/")), None)
@@ -78,27 +79,12 @@ def nginx_image(out, index_html):
             files[path.lstrip("/")] = (open(path, "rb").read(), 0o755)
     files["usr/sbin/nginx"] = (open("/usr/sbin/nginx", "rb").read(), 0o755)
     files["etc/nginx/mime.types"] = (open("/etc/nginx/mime.types", "rb").read(), 0o644)
-    files["etc/nginx/nginx.conf"] = (b"""daemon off;
-master_process off;
-worker_processes 1;
-pid /tmp/nginx.pid;
-error_log stderr error;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    client_body_temp_path /tmp/body;
-    proxy_temp_path /tmp/proxy;
-    fastcgi_temp_path /tmp/fastcgi;
-    uwsgi_temp_path /tmp/uwsgi;
-    scgi_temp_path /tmp/scgi;
-    server { listen 80; root /www; index index.html; }
-}
-""", 0o644)
+    # Benchmarks/http's configuration, its scratch paths under the container's /tmp.
+    scratch = os.path.dirname(out)
+    harness.nginx_config(scratch, "/www", 80)
+    with open(os.path.join(scratch, "nginx-80.conf")) as file:
+        configuration = file.read().replace(scratch + "/", "/tmp/")
+    files["etc/nginx/nginx.conf"] = (configuration.encode(), 0o644)
     files["etc/passwd"] = (b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", 0o644)
     files["etc/group"] = (b"root:x:0:\nnogroup:x:65534:\n", 0o644)
     files["www/index.html"] = (open(index_html, "rb").read(), 0o644)
@@ -114,31 +100,7 @@ http {
             info = tarfile.TarInfo(path)
             info.size, info.mode, info.mtime = len(data), mode, 0
             archive.addfile(info, io.BytesIO(data))
-    oci_archive(out, layer.getvalue(), ["/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf"], "localhost/nginx-fleet:latest")
-
-
-def oci_archive(out, layer, entrypoint, reference):
-    import hashlib
-    blobs = {}
-
-    def blob(data, media_type):
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        blobs[digest] = data
-        return {"mediaType": media_type, "digest": digest, "size": len(data)}
-
-    layer_descriptor = blob(layer, "application/vnd.oci.image.layer.v1.tar")
-    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Entrypoint": entrypoint},
-                              "rootfs": {"type": "layers", "diff_ids": [layer_descriptor["digest"]]}}).encode(),
-                  "application/vnd.oci.image.config.v1+json")
-    manifest = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                "config": config, "layers": [layer_descriptor]}).encode(), "application/vnd.oci.image.manifest.v1+json")
-    manifest["annotations"] = {"io.containerd.image.name": reference, "org.opencontainers.image.ref.name": reference.split(":")[-1]}
-    with tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as archive:
-        entries = [("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("index.json", json.dumps({"schemaVersion": 2, "manifests": [manifest]}).encode())]
-        for name, data in entries + [("blobs/sha256/" + digest[7:], data) for digest, data in blobs.items()]:
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime = len(data), 0
-            archive.addfile(info, io.BytesIO(data))
+    cri.oci_archive(out, layer.getvalue(), ["/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf"], "localhost/nginx-fleet:latest")
 
 
 def enter_node():
@@ -164,11 +126,22 @@ def ready_at(address, deadline):
     raise TimeoutError(f"{address} never answered")
 
 
-def memory_available():
-    with open("/proc/meminfo") as file:
-        for line in file:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+def pods_memory(sock):
+    """The proportional set size (PSS: shared pages split between their users) of every process
+    the pods hold: the runc shims of this containerd, the pause processes, the tenders or nginx."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                arguments = file.read().split(b"\0")
+            if not (arguments[0] in (b"/pause", b"/mirage-hvt", b"/usr/sbin/nginx")
+                    or (b"containerd-shim" in arguments[0] and sock.encode() in b" ".join(arguments))):
+                continue
+            with open(f"/proc/{pid}/smaps_rollup") as file:
+                total += next(int(line.split()[1]) * 1024 for line in file if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total
 
 
 def start_pods(sock, kind, count, logs):
@@ -255,18 +228,18 @@ def main():
         for round_index in range(options.rounds):
             for n in counts:
                 for kind in kinds[round_index % 2:] + kinds[:round_index % 2]:
-                    before = memory_available()
+                    before = pods_memory(sock)
                     pods, times = start_pods(sock, kind, n, folder + "/logs")
                     time.sleep(2)
-                    after = memory_available()
+                    after = pods_memory(sock)
                     results[(kind, n)]["ready"] += times
-                    results[(kind, n)]["memory"].append((before - after) / n)
+                    results[(kind, n)]["memory"].append((after - before) / n)
                     remove_pods(sock, pods)
                     print(f"round {round_index + 1}: {n} {kind} pods, ready median {spread(times)[0] * 1000:.0f} ms, "
-                          f"{(before - after) / n / 2**20:.1f} MiB each", flush=True)
+                          f"{(after - before) / n / 2**20:.1f} MiB each", flush=True)
         print(f"\n{options.rounds} rounds after a warm-up, ours and nginx taking turns; pods started one after another;"
               f" median (range)\n")
-        print("| pods | ours: RunPodSandbox to first HTTP 200 | nginx (runc) | ours/nginx | ours: host memory per pod | nginx | ours/nginx |")
+        print("| pods | ours: RunPodSandbox to first HTTP 200 | nginx (runc) | ours/nginx | ours: host memory (PSS) per pod | nginx | ours/nginx |")
         print("|---|---|---|---|---|---|---|")
         for n in counts:
             ours, theirs = results[("ours", n)], results[("nginx", n)]

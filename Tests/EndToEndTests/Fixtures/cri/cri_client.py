@@ -94,13 +94,19 @@ def sandbox_config(name, log_directory):
 
 
 def pause_image(out, program, reference):
+    """An image whose entry point is the static `program`, at /pause."""
     with open(program, "rb") as file:
         binary = file.read()
-    layer_buffer = io.BytesIO()
-    with tarfile.open(fileobj=layer_buffer, mode="w", format=tarfile.USTAR_FORMAT) as layer:
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
         info = tarfile.TarInfo("pause")
         info.size, info.mode, info.mtime = len(binary), 0o755, 0
-        layer.addfile(info, io.BytesIO(binary))
+        archive.addfile(info, io.BytesIO(binary))
+    oci_archive(out, layer.getvalue(), ["/pause"], reference)
+
+
+def oci_archive(out, layer, entrypoint, reference):
+    """An OCI image layout tar (for `ctr image import`) of one uncompressed `layer`."""
     blobs = {}
 
     def blob(data, media_type):
@@ -108,12 +114,12 @@ def pause_image(out, program, reference):
         blobs[digest] = data
         return {"mediaType": media_type, "digest": digest, "size": len(data)}
 
-    layer = blob(layer_buffer.getvalue(), "application/vnd.oci.image.layer.v1.tar")
-    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/pause"]},
-                              "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode(),
+    layer_descriptor = blob(layer, "application/vnd.oci.image.layer.v1.tar")
+    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Entrypoint": entrypoint},
+                              "rootfs": {"type": "layers", "diff_ids": [layer_descriptor["digest"]]}}).encode(),
                   "application/vnd.oci.image.config.v1+json")
     manifest = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                "config": config, "layers": [layer]}).encode(), "application/vnd.oci.image.manifest.v1+json")
+                                "config": config, "layers": [layer_descriptor]}).encode(), "application/vnd.oci.image.manifest.v1+json")
     manifest["annotations"] = {"io.containerd.image.name": reference, "org.opencontainers.image.ref.name": reference.split(":")[-1]}
     index = json.dumps({"schemaVersion": 2, "manifests": [manifest]}).encode()
     with tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as archive:
