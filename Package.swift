@@ -208,7 +208,7 @@ let hostedTargets: [Target] = [
     .target(name: "MirageConfig"),
     .target(
         name: "MirageTool",
-        dependencies: ["MirageConfig", "MirageHostSystem", "MirageCrypto"]
+        dependencies: ["MirageConfig", "MirageHostSystem"]
     ),
     .executableTarget(
         name: "swift-mirage",

@@ -1,5 +1,4 @@
 import Foundation
-import MirageCrypto
 
 /// An OCI image (image-spec 1.1: a layer, its config, the manifest naming both, and the index
 /// naming the manifest), held as blobs by digest and written as an image layout directory
@@ -67,12 +66,12 @@ struct OCIImageLayout {
     ///   from the `io.containerd.image.name` annotation.
     init(layer: [UInt8], configuration: ImageConfiguration, annotations: [String: String], reference: String) throws(ToolError) {
         var configuration = configuration
-        let layerDescriptor = Self.descriptor(of: layer, mediaType: MediaType.layer)
+        let layerDescriptor = try Self.descriptor(of: layer, mediaType: MediaType.layer)
         configuration.rootfs.diff_ids = [layerDescriptor.digest] // uncompressed: the diff ID is the digest
         let configBytes = try Self.json(configuration)
-        let configDescriptor = Self.descriptor(of: configBytes, mediaType: MediaType.config)
+        let configDescriptor = try Self.descriptor(of: configBytes, mediaType: MediaType.config)
         let manifestBytes = try Self.json(Manifest(config: configDescriptor, layers: [layerDescriptor], annotations: annotations))
-        var manifestDescriptor = Self.descriptor(of: manifestBytes, mediaType: MediaType.manifest)
+        var manifestDescriptor = try Self.descriptor(of: manifestBytes, mediaType: MediaType.manifest)
         let tag = reference.split(separator: ":").last.map(String.init) ?? "latest"
         manifestDescriptor.annotations = ["io.containerd.image.name": reference, "org.opencontainers.image.ref.name": tag]
         index = Index(manifests: [manifestDescriptor])
@@ -124,13 +123,21 @@ struct OCIImageLayout {
         return tar.finished()
     }
 
-    static func descriptor(of bytes: [UInt8], mediaType: String) -> Descriptor {
-        Descriptor(mediaType: mediaType, digest: digest(of: bytes), size: bytes.count, annotations: nil)
+    static func descriptor(of bytes: [UInt8], mediaType: String) throws(ToolError) -> Descriptor {
+        Descriptor(mediaType: mediaType, digest: try digest(of: bytes), size: bytes.count, annotations: nil)
     }
 
-    /// `sha256:` and the hex SHA-256 of `bytes` (image-spec `descriptor.md`).
-    static func digest(of bytes: [UInt8]) -> String {
-        "sha256:" + MessageDigest.hash(.sha256, bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    /// `sha256:` and the hex SHA-256 of `bytes` (image-spec `descriptor.md`), by coreutils'
+    /// `sha256sum`: the tool builds without a crypto library, and no secret is hashed here.
+    static func digest(of bytes: [UInt8]) throws(ToolError) -> String {
+        let path = NSTemporaryDirectory() + "swift-mirage-blob-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw ToolError("cannot write \(path)") }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Shell.capture(["sha256sum", path])
+        guard result.status == 0, let hex = result.output.split(separator: " ").first, hex.count == 64 else {
+            throw ToolError("sha256sum failed: \(result.errorOutput)")
+        }
+        return "sha256:" + hex
     }
 
     static func json(_ value: some Encodable) throws(ToolError) -> [UInt8] {
@@ -141,11 +148,5 @@ struct OCIImageLayout {
         } catch {
             throw ToolError("cannot encode \(type(of: value)): \(error)")
         }
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
