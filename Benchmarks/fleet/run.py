@@ -18,7 +18,6 @@ time to ready, memory per pod, ratios ours/nginx. Not a test: no thresholds."""
 import argparse
 import ctypes
 import io
-import json
 import os
 import shutil
 import socket
@@ -44,29 +43,6 @@ import cri_client as cri  # noqa: E402
 
 NODE = f"mirage-fleet-{os.getpid()}"
 NETWORK = f"mirage-fleet-{os.getpid()}"
-
-
-def containerd_config(folder):
-    return f"""version = 2
-root = "{folder}/root"
-state = "{folder}/state"
-[grpc]
-  address = "{folder}/containerd.sock"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "localhost/mirage-pause:latest"
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "{folder}/cni"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
-        BinaryName = "{ROOT}/.build/release/mirage-runc"
-"""
 
 
 def nginx_image(out, index_html):
@@ -197,13 +173,7 @@ def main():
                     "--tender", os.path.join(ROOT, ".build/release/mirage-hvt"), "--", "-l", "http:warning"], check=True, capture_output=True)
     cri.pause_image(folder + "/pause.tar", os.path.join(ROOT, ".build/debug/mirage-pause"), "localhost/mirage-pause:latest")
     nginx_image(folder + "/nginx.tar", os.path.join(website, "htdocs/index.html"))
-    with open(folder + "/config.toml", "w") as file:
-        file.write(containerd_config(folder))
-    with open(folder + "/cni/10-fleet.conflist", "w") as file:
-        json.dump({"cniVersion": "0.4.0", "name": NETWORK, "plugins": [
-            {"type": "bridge", "bridge": "fleet0", "isGateway": True, "ipMasq": False,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.89.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-            {"type": "loopback"}]}, file)
+    cri.containerd_config(folder, os.path.join(ROOT, ".build/release/mirage-runc"), NETWORK, "10.89.0.0/16")
     sh("ip", "netns", "add", NODE)
     sh("ip", "netns", "exec", NODE, "ip", "link", "set", "lo", "up")
     log = open(folder + "/containerd.log", "w")

@@ -16,9 +16,9 @@ let containerdAvailable: Bool = {
 }()
 
 /// A containerd of its own for one test: root, state and socket in a temporary folder, no
-/// systemd; stopped and its folder removed when released. With `cri`, its CRI plugin serves the
-/// runtime handlers `runc` and `mirage` (mirage-runc as `BinaryName`), pods get addresses from
-/// Debian's CNI bridge plugin, and the sandbox image is `localhost/mirage-pause:latest`. With
+/// systemd; stopped and its folder removed when released. With `cri`, its CRI plugin is configured
+/// by `Fixtures/cri/cri_client.py containerd-config` (as Benchmarks/fleet's): runtime handlers `runc`
+/// and `mirage` (mirage-runc as `BinaryName`), Debian's CNI bridge, the pause sandbox image. With
 /// `networkNamespace`, it runs in that network namespace (entered with nsenter, which keeps the
 /// host's mounts, cgroups among them), so that CNI's bridge is made there and not on the host.
 final class Containerd {
@@ -33,42 +33,21 @@ final class Containerd {
         folder = NSTemporaryDirectory() + "mirage-containerd-" + suffix
         networkName = "mirage-" + suffix
         try FileManager.default.createDirectory(atPath: folder + "/cni", withIntermediateDirectories: true)
-        var config = """
-            version = 2
-            root = "\(folder)/root"
-            state = "\(folder)/state"
-            [grpc]
-              address = "\(folder)/containerd.sock"
-
-            """
         if cri {
-            config += """
-                [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "localhost/mirage-pause:latest"
-                  restrict_oom_score_adj = true
-                  [plugins."io.containerd.grpc.v1.cri".cni]
-                    bin_dir = "/usr/lib/cni"
-                    conf_dir = "\(folder)/cni"
-                  [plugins."io.containerd.grpc.v1.cri".containerd]
-                    default_runtime_name = "runc"
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-                      runtime_type = "io.containerd.runc.v2"
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
-                      runtime_type = "io.containerd.runc.v2"
-                      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
-                        BinaryName = "\(repositoryRoot)/.build/debug/mirage-runc"
-                """
-            let network = """
-                {"cniVersion": "0.4.0", "name": "\(networkName)", "plugins": [
-                  {"type": "bridge", "bridge": "mirage-cni0", "isGateway": true, "ipMasq": false,
-                   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-                  {"type": "loopback"}]}
-                """
-            try network.write(toFile: folder + "/cni/10-mirage.conflist", atomically: true, encoding: .utf8)
+            let written = try run(["/usr/bin/python3", repositoryRoot + "/Tests/EndToEndTests/Fixtures/cri/cri_client.py", "containerd-config",
+                                   folder, repositoryRoot + "/.build/debug/mirage-runc", networkName, "10.88.0.0/24"])
+            guard written.status == 0 else { throw ToolFailure(description: "containerd-config: \(written.errorOutput)") }
         } else {
-            config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+            let config = """
+                version = 2
+                root = "\(folder)/root"
+                state = "\(folder)/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "\(folder)/containerd.sock"
+                """
+            try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
         }
-        try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
         if let networkNamespace {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
             process.arguments = ["--net=/var/run/netns/" + networkNamespace, "/usr/bin/containerd", "--config", folder + "/config.toml"]

@@ -36,6 +36,7 @@ extension UnikernelProject {
         guard Self.isFullReference(reference) else {
             throw ToolError("the image name \(reference) is not a full reference: give one as localhost/NAME:TAG")
         }
+        let program = try Self.read(image)
         var layer = TarWriter()
         try layer.addDirectory("unikernel")
         var directories: Set<String> = ["unikernel"]
@@ -60,7 +61,7 @@ extension UnikernelProject {
                 try layer.addFile(inImage, contents: try Self.read(file), mode: 0o644)
                 metadata.blocks[name] = "/" + inImage
             }
-        } else if ELFFile.needsInterpreter(try Self.read(image)) {
+        } else if ELFFile.needsInterpreter(program) {
             // The program and the libraries the dynamic loader finds for it (the Swift runtime,
             // libc), each at the path it is found at, so the same loader finds them again.
             for library in try Self.sharedLibraries(of: image) {
@@ -73,7 +74,7 @@ extension UnikernelProject {
                 try layer.addFile(parts.joined(separator: "/"), contents: try Self.read(library), mode: 0o755)
             }
         }
-        try layer.addFile(String(metadata.image.dropFirst()), contents: try Self.read(image), mode: 0o755)
+        try layer.addFile(String(metadata.image.dropFirst()), contents: program, mode: 0o755)
         try layer.addFile(String(UnikernelImageMetadata.path.dropFirst()), contents: try OCIImageLayout.json(metadata), mode: 0o644)
         let configuration = OCIImageLayout.ImageConfiguration(
             architecture: "amd64",

@@ -5,6 +5,8 @@ from the CRI's api.proto), sent with grpcio's generic unary calls over container
 kubelet would. Also makes the sandbox ("pause") image of a static program.
 
   pause-image OUT.tar PROGRAM REFERENCE       an OCI image tar whose entry point is PROGRAM
+  containerd-config FOLDER MIRAGE_RUNC NETWORK SUBNET
+                                              FOLDER/config.toml and FOLDER/cni/10-mirage.conflist
   version SOCKET                              the runtime's name and version
   run-pod SOCKET NAME HANDLER LOGDIR          RunPodSandbox; prints the sandbox's ID
   start-container SOCKET POD NAME IMAGE PODNAME LOGDIR [ARG...]
@@ -15,6 +17,7 @@ kubelet would. Also makes the sandbox ("pause") image of a static program.
 import hashlib
 import io
 import json
+import os
 import sys
 import tarfile
 
@@ -130,10 +133,47 @@ def oci_archive(out, layer, entrypoint, reference):
             archive.addfile(info, io.BytesIO(data))
 
 
+def containerd_config(folder, mirage_runc, network, subnet):
+    """Writes a containerd configuration whose root, state and socket are in `folder`, with the
+    CRI plugin: runtime handlers `runc` and `mirage` (`mirage_runc` as BinaryName; declaring one
+    handler means declaring runc too), the sandbox image localhost/mirage-pause:latest,
+    restrict_oom_score_adj (no CAP_SYS_RESOURCE in these VMs), and CNI's bridge plugin giving pods
+    addresses of `subnet` on the network `network` (docs/kubernetes.md)."""
+    os.makedirs(folder + "/cni", exist_ok=True)
+    with open(folder + "/config.toml", "w") as file:
+        file.write(f"""version = 2
+root = "{folder}/root"
+state = "{folder}/state"
+[grpc]
+  address = "{folder}/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "localhost/mirage-pause:latest"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{folder}/cni"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
+        BinaryName = "{mirage_runc}"
+""")
+    with open(folder + "/cni/10-mirage.conflist", "w") as file:
+        json.dump({"cniVersion": "0.4.0", "name": network, "plugins": [
+            {"type": "bridge", "bridge": "mirage-cni0", "isGateway": True, "ipMasq": False,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": subnet}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+            {"type": "loopback"}]}, file)
+
+
 def main(arguments):
     command = arguments[0]
     if command == "pause-image":
         pause_image(*arguments[1:4])
+    elif command == "containerd-config":
+        containerd_config(*arguments[1:5])
     elif command == "version":
         reply = call(arguments[1], "Version", length_delimited(1, "v1"))
         print(reply[2][0].decode(), reply[3][0].decode(), reply[4][0].decode())
