@@ -1,9 +1,10 @@
 // mirage-runc: a runc-compatible OCI runtime for containerd's runc shim (`BinaryName`, or
 // `ctr run --runc-binary`). For a bundle of a packaged hvt unikernel (`swift-mirage package`) it
 // makes the container start the tender: `create` gives it /dev/kvm (and /dev/net/tun), a tap in
-// the pod's network namespace joined to the pod's interface, and the pod's address as boot
-// arguments; `delete` removes the tap. Then, as for every other bundle and command, runc does the
-// rest (cgroups, namespaces, PIDs, signals, logs) with the same arguments.
+// the pod's network namespace joined to the pod's interface, the pod's address as boot
+// arguments, and volumes under /unikernel/block/ as block devices; `delete` removes the tap.
+// Then, as for every other bundle and command, runc does the rest (cgroups, namespaces, PIDs,
+// signals, logs) with the same arguments.
 import Foundation
 import MirageTool
 
@@ -46,15 +47,15 @@ func subcommandIndex() -> Int? {
 /// Says what went wrong on standard error and in runc's log (JSON lines, which the shim reads
 /// back into the error containerd reports), and exits 1.
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("mirage-runc: \(message)\n".utf8))
+    fputs("mirage-runc: \(message)\n", stderr) // FileHandle.write would trap on a closed pipe
     if let log = value(of: "--log", from: 1), let handle = FileHandle(forWritingAtPath: log) ?? {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         return FileHandle(forWritingAtPath: log)
     }() {
-        handle.seekToEndOfFile()
+        _ = try? handle.seekToEnd()
         let line = (try? JSONSerialization.data(withJSONObject: ["level": "error", "msg": "mirage-runc: " + message,
                                                                  "time": ISO8601DateFormatter().string(from: Date())])) ?? Data()
-        handle.write(line + Data("\n".utf8))
+        try? handle.write(contentsOf: line + Data("\n".utf8))
     }
     exit(1)
 }
@@ -71,7 +72,8 @@ func execRunc() -> Never {
 func hostDevice(_ path: String) -> UnikernelBundle.Device? {
     var status = stat()
     guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return nil }
-    return UnikernelBundle.Device(path: path, major: Int(status.st_rdev >> 8 & 0xfff), minor: Int(status.st_rdev & 0xff | (status.st_rdev >> 12) & 0xfff00))
+    let numbers = UnikernelBundle.Device.numbers(status.st_rdev)
+    return UnikernelBundle.Device(path: path, major: numbers.major, minor: numbers.minor)
 }
 
 /// Where the tap made for container `id` is noted, for `delete`: beside runc's own state.
@@ -85,6 +87,7 @@ func create(at index: Int) throws(ToolError) {
     guard let kvm = hostDevice("/dev/kvm") else {
         throw ToolError("\(bundle.metadata.name) is an hvt unikernel and this host has no /dev/kvm: it cannot run here")
     }
+    let volumes = try bundle.blockVolumes()
     var devices = [kvm]
     var taps: [String: String] = [:]
     var network: PodNetwork?
@@ -106,8 +109,8 @@ func create(at index: Int) throws(ToolError) {
         }
     }
     do throws(ToolError) {
-        try bundle.rewriteProcess(taps: taps, network: network?.bootArguments ?? [])
-        bundle.add(devices)
+        try bundle.rewriteProcess(taps: taps, volumes: volumes.files, network: network?.bootArguments ?? [])
+        bundle.add(devices, mounted: volumes.mountedDevices)
         guard FileManager.default.createFile(atPath: bundlePath + "/config.json", contents: try bundle.encoded()) else {
             throw ToolError("cannot write \(bundlePath)/config.json")
         }

@@ -239,6 +239,46 @@ extension EndToEnd {
             #expect(ran.status != 0 && ran.errorOutput.contains("no existing network namespace to join"), "\(ran.errorOutput)")
         }
 
+        @Test("volumes are block devices: a host file bind-mounted at /unikernel/block/storage, then a loop device, replace the packaged disk (the guest writes its pattern into them); a volume for a device the manifest does not name and a bad annotation are refused with a message")
+        func mirageRuncBlockVolumes() throws {
+            let folder = NSTemporaryDirectory() + "mirage-runc-block-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let block = repositoryRoot + "/Examples/block"
+            try swiftMirage(["configure", "-t", "hvt"], in: block)
+            try swiftMirage(["package", "--output", folder + "/block.oci"], in: block)
+            let containerd = try Containerd()
+            _ = try containerd.ctr(["image", "import", folder + "/block.oci.tar"])
+            let disk = folder + "/volume.img", raw = folder + "/raw.img"
+            _ = FileManager.default.createFile(atPath: disk, contents: Data(count: 256 << 10))
+            _ = FileManager.default.createFile(atPath: raw, contents: Data(count: 128 << 10))
+            func runBlock(_ id: String, _ options: [String]) throws -> String {
+                let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc] + options + ["localhost/block:latest", "\(id)-\(getpid())"])
+                return "status \(ran.status)\n" + ran.output + ran.errorOutput
+            }
+            let filed = try runBlock("volume", ["--mount", "type=bind,src=\(disk),dst=/unikernel/block/storage,options=rbind:rw"])
+            #expect(filed.hasPrefix("status 0") && filed.contains("block device: 512 sectors of 512 bytes, read-write")
+                    && filed.contains("read back and verified all 512 sectors"), "\(filed)")
+            #expect(FileManager.default.contents(atPath: disk)?.contains { $0 != 0 } == true, "the guest wrote into the volume")
+
+            let loop = try run(["/usr/sbin/losetup", "--find", "--show", raw]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(loop.hasPrefix("/dev/loop"), "losetup: \(loop)")
+            if loop.hasPrefix("/dev/loop") {
+                defer { _ = try? run(["/usr/sbin/losetup", "-d", loop]) }
+                let looped = try runBlock("loop", ["--mount", "type=bind,src=\(loop),dst=/unikernel/block/storage,options=rbind:rw"])
+                #expect(looped.hasPrefix("status 0") && looped.contains("block device: 256 sectors of 512 bytes, read-write"), "\(looped)")
+            }
+            #expect(FileManager.default.contents(atPath: raw)?.contains { $0 != 0 } == true, "the guest wrote through the loop device")
+
+            let unnamed = try runBlock("unnamed", ["--mount", "type=bind,src=\(disk),dst=/unikernel/block/logs,options=rbind:rw"])
+            #expect(!unnamed.hasPrefix("status 0") && unnamed.contains("block device \"logs\", which the image's manifest does not name (it names: storage)"),
+                    "\(unnamed)")
+            let annotated = try runBlock("annotated", ["--annotation", "org.swift-mirage.unikernel.memory=lots"])
+            #expect(!annotated.hasPrefix("status 0") && annotated.contains("org.swift-mirage.unikernel.memory=lots is not a memory size"), "\(annotated)")
+            let sized = try runBlock("sized", ["--annotation", "org.swift-mirage.unikernel.memory=6"])
+            #expect(sized.hasPrefix("status 0") && sized.contains("read back and verified"), "\(sized)")
+            #expect(try containerd.ctr(["container", "ls", "-q"]).output.isEmpty, "refused containers are not left behind")
+        }
+
         /// The CRI client of `Fixtures/cri/cri_client.py` with `arguments`; its output's last line.
         func cri(_ arguments: [String]) throws -> String {
             let result = try run(["/usr/bin/python3", repositoryRoot + "/Tests/EndToEndTests/Fixtures/cri/cri_client.py"] + arguments)
@@ -246,7 +286,7 @@ extension EndToEnd {
             return result.output.split(separator: "\n").last.map(String.init) ?? ""
         }
 
-        @Test("the website as a Kubernetes pod through the CRI: RunPodSandbox with the mirage runtime handler, CreateContainer and StartContainer; it takes the pod's CNI address and answers curl; the pod's log has its lines; removing the pod leaves no tender, container or network namespace")
+        @Test("the website as a Kubernetes pod through the CRI: RunPodSandbox with the mirage runtime handler, CreateContainer and StartContainer; it takes the pod's CNI address and answers curl, with the memory the pod's annotation asks for (a bad one is refused with a message); the pod's log has its lines; removing the pod leaves no tender, container or network namespace")
         func websitePod() throws {
             let folder = NSTemporaryDirectory() + "mirage-cri-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -263,8 +303,9 @@ extension EndToEnd {
             }
             #expect(try cri(["version", containerd.socket]).hasPrefix("containerd"))
             let logs = folder + "/logs"
-            let pod = try cri(["run-pod", containerd.socket, "website", "mirage", logs])
-            _ = try cri(["start-container", containerd.socket, pod, "web", "localhost/static-website:latest", "website", logs])
+            let memory = "org.swift-mirage.unikernel.memory=6"
+            let pod = try cri(["run-pod", containerd.socket, "website", "mirage", logs, memory])
+            _ = try cri(["start-container", containerd.socket, pod, "web", "localhost/static-website:latest", "website", logs, "--pod-annotation=" + memory])
             let address = try cri(["pod-ip", containerd.socket, pod])
             #expect(address.hasPrefix("10.88.0."), "\(address)")
             var page = ""
@@ -273,9 +314,20 @@ extension EndToEnd {
                 if !page.contains("Served by a unikernel") { usleep(200_000) }
             }
             #expect(page.contains("Served by a unikernel"), "\(page)\n\(containerd.log())")
+            let tender = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
+            #expect(tender.contains("/mirage-hvt --mem=6 "), "the pod's memory annotation reaches the tender: \(tender)")
             let log = (try? String(contentsOfFile: logs + "/web.log", encoding: .utf8)) ?? ""
             #expect(log.contains("[INFO] [net] IPv4 \(address)/24") && log.contains("[INFO] [http] GET / 200"), "\(log)")
             #expect(try cri(["remove-pod", containerd.socket, pod]) == "removed")
+            // A bad annotation: the sandbox starts (it is no unikernel), the container is refused with the message.
+            let bad = "org.swift-mirage.unikernel.memory=lots"
+            let badPod = try cri(["run-pod", containerd.socket, "bad", "mirage", logs, bad])
+            #expect {
+                _ = try cri(["start-container", containerd.socket, badPod, "web", "localhost/static-website:latest", "bad", logs, "--pod-annotation=" + bad])
+            } throws: { error in
+                "\(error)".contains("mirage-runc: the annotation org.swift-mirage.unikernel.memory=lots is not a memory size")
+            }
+            #expect(try cri(["remove-pod", containerd.socket, badPod]) == "removed")
             #expect(try containerd.ctr(["-n", "k8s.io", "container", "ls", "-q"]).output.isEmpty)
             #expect(try run(["/usr/bin/pgrep", "-f", "/unikernel/static-website.hvt"]).output.isEmpty, "no tender left")
             #expect(!(try run(["/usr/sbin/ip", "netns", "list"]).output.contains("cni-")), "the pod's namespace is gone")

@@ -2,7 +2,8 @@ import CMirageHVTABI
 import Glibc
 import MirageHostSystem
 
-/// A block device the tender serves from a host file: sector `n` at byte `n * sectorSize`.
+/// A block device the tender serves from a host file or block device (a raw block volume):
+/// sector `n` at byte `n * sectorSize`.
 public final class BlockBackend {
     static let sectorSize: UInt64 = 512
 
@@ -29,12 +30,20 @@ public final class BlockBackend {
             throw TenderError("--block:\(name)=\(path): \(error)", status: TenderExitStatus.noInput)
         }
         var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+        let size: off_t
+        if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+            size = status.st_size
+        } else if status.st_mode & S_IFMT == S_IFBLK {
+            size = lseek(fd, 0, SEEK_END) // a block device's size is where its end is
+        } else {
+            size = -1
+        }
+        guard size >= 0 else {
             SystemCall.close(fd)
-            throw TenderError("--block:\(name)=\(path): not a regular file", status: TenderExitStatus.noInput)
+            throw TenderError("--block:\(name)=\(path): not a regular file or block device", status: TenderExitStatus.noInput)
         }
         fileDescriptor = fd
-        sectorCount = UInt64(status.st_size) / Self.sectorSize
+        sectorCount = UInt64(size) / Self.sectorSize
         self.writable = writable
     }
 

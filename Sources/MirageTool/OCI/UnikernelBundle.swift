@@ -10,17 +10,28 @@ public struct UnikernelBundle {
     /// The parsed `config.json`, every field kept, ours changed.
     public private(set) var configuration: [String: Any]
     public let metadata: UnikernelImageMetadata
+    /// The guest's memory in MiB: the bundle's ``memoryAnnotation``, else the packaged one.
+    public let memoryMiB: Int?
 
-    /// A character device the container gets (runtime-spec `config-linux.md`, "Devices").
+    /// A device the container gets (runtime-spec `config-linux.md`, "Devices"): `c` for a
+    /// character device, `b` for a block device.
     public struct Device: Equatable, Sendable {
         public var path: String
+        public var type: String
         public var major: Int
         public var minor: Int
 
-        public init(path: String, major: Int, minor: Int) {
+        public init(path: String, type: String = "c", major: Int, minor: Int) {
             self.path = path
+            self.type = type
             self.major = major
             self.minor = minor
+        }
+
+        /// The major and minor numbers of a `dev_t` (glibc's `gnu_dev_major`, `gnu_dev_minor`).
+        public static func numbers(_ device: dev_t) -> (major: Int, minor: Int) {
+            let value = UInt64(device)
+            return (Int((value >> 8) & 0xfff | (value >> 32) & ~0xfff), Int(value & 0xff | (value >> 12) & ~0xff))
         }
     }
 
@@ -37,7 +48,10 @@ public struct UnikernelBundle {
             throw ToolError("the bundle's config.json names no root file system (root.path)")
         }
         let rootfs = root.hasPrefix("/") ? root : directory + "/" + root
-        guard let metadataBytes = FileManager.default.contents(atPath: rootfs + UnikernelImageMetadata.path) else { return nil }
+        guard let metadataBytes = FileManager.default.contents(atPath: rootfs + UnikernelImageMetadata.path) else {
+            try checkUnclaimed(configuration)
+            return nil
+        }
         let metadata: UnikernelImageMetadata
         do {
             metadata = try JSONDecoder().decode(UnikernelImageMetadata.self, from: metadataBytes)
@@ -52,6 +66,9 @@ public struct UnikernelBundle {
         self.configuration = configuration
         self.metadata = metadata
         try Self.check(metadata)
+        let annotations = (configuration["annotations"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+        memoryMiB = try Self.checkAnnotations(annotations, of: metadata) ?? metadata.memoryMiB
+        try Self.checkMemoryLimit(configuration, guestMiB: memoryMiB ?? 32) // mirage-hvt's default
     }
 
     /// Refuses metadata that would make the tender do what the image did not ask for: paths
@@ -67,23 +84,26 @@ public struct UnikernelBundle {
         for name in metadata.networks + metadata.blocks.keys where name.isEmpty || name.count > 32 || !name.allSatisfy(allowed.contains) {
             throw ToolError("\(UnikernelImageMetadata.path): \"\(name)\" is not a device name")
         }
-        if let memory = metadata.memoryMiB, !(2 ... 3072).contains(memory) {
+        if let memory = metadata.memoryMiB, !memoryRange.contains(memory) {
             throw ToolError("\(UnikernelImageMetadata.path): memory \(memory) MiB is outside 2 to 3072")
         }
     }
 
-    /// The process's arguments now: the tender, its memory and block devices, a tap for each
-    /// network device (`taps[name]`), then the image, the packaged boot arguments and what the
-    /// container's command adds (what follows the image's entry point, or all of it when the
-    /// command was replaced), and `network` (the pod's address for the guest).
-    public mutating func rewriteProcess(taps: [String: String], network: [String] = []) throws(ToolError) {
+    /// The process's arguments now: the tender, its memory and block devices (`volumes` in place
+    /// of the packaged files), a tap for each network device (`taps[name]`), then the image, the
+    /// packaged boot arguments and what the container's command adds (what follows the image's
+    /// entry point, or all of it when the command was replaced), and `network` (the pod's address
+    /// for the guest).
+    public mutating func rewriteProcess(taps: [String: String], volumes: [String: String] = [:], network: [String] = []) throws(ToolError) {
         var process = configuration["process"] as? [String: Any] ?? [:]
         let given = process["args"] as? [String] ?? []
         let entrypoint = metadata.entrypoint
         let extra = given.starts(with: entrypoint) ? Array(given.dropFirst(entrypoint.count)) : (given.first == metadata.tender ? [] : given)
         var arguments = [metadata.tender!]
-        if let memory = metadata.memoryMiB { arguments.append("--mem=\(memory)") }
-        for (name, file) in metadata.blocks.sorted(by: { $0.key < $1.key }) { arguments.append("--block:\(name)=\(file)") }
+        if let memoryMiB { arguments.append("--mem=\(memoryMiB)") }
+        for (name, file) in metadata.blocks.merging(volumes, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            arguments.append("--block:\(name)=\(file)")
+        }
         for name in metadata.networks {
             guard let tap = taps[name] else { throw ToolError("no tap for the network device \(name)") }
             arguments.append("--net:\(name)=\(tap)")
@@ -93,18 +113,19 @@ public struct UnikernelBundle {
         configuration["process"] = process
     }
 
-    /// Gives the container `devices` and allows them in its device cgroup (read, write, mknod).
-    public mutating func add(_ devices: [Device]) {
+    /// Gives the container `devices` (those not listed yet) and allows them in its device cgroup
+    /// (read, write, mknod); `mounted` are only allowed (a bind mount puts them in place).
+    public mutating func add(_ devices: [Device], mounted: [Device] = []) {
         var linux = configuration["linux"] as? [String: Any] ?? [:]
         var listed = linux["devices"] as? [[String: Any]] ?? []
         var resources = linux["resources"] as? [String: Any] ?? [:]
         var rules = resources["devices"] as? [[String: Any]] ?? []
-        for device in devices {
-            if !listed.contains(where: { $0["path"] as? String == device.path }) {
-                listed.append(["path": device.path, "type": "c", "major": device.major, "minor": device.minor,
-                               "fileMode": 0o666, "uid": 0, "gid": 0])
-            }
-            rules.append(["allow": true, "type": "c", "major": device.major, "minor": device.minor, "access": "rwm"])
+        for device in devices where !listed.contains(where: { $0["path"] as? String == device.path }) {
+            listed.append(["path": device.path, "type": device.type, "major": device.major, "minor": device.minor,
+                           "fileMode": 0o666, "uid": 0, "gid": 0])
+        }
+        for device in devices + mounted {
+            rules.append(["allow": true, "type": device.type, "major": device.major, "minor": device.minor, "access": "rwm"])
         }
         linux["devices"] = listed
         resources["devices"] = rules

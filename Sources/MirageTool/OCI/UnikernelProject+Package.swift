@@ -17,7 +17,7 @@ extension UnikernelProject {
 
     /// Builds the configured unikernel when needed and packages it as an OCI image of one layer:
     /// for hvt the static tender at `/mirage-hvt`, the image and the block devices' default files
-    /// in `/unikernel/`; for unix the program in `/unikernel/` with the shared libraries it
+    /// in `/unikernel/` (made empty at the manifest's sizes when missing, as `run` does); for unix the program in `/unikernel/` with the shared libraries it
     /// needs, where the dynamic loader finds them on this machine; and the metadata
     /// (``UnikernelImageMetadata``) in both. Reproducible: no time stamps, fixed owners and order.
     /// - Parameters:
@@ -55,6 +55,9 @@ extension UnikernelProject {
             metadata.tender = "/mirage-hvt"
             metadata.memoryMiB = memoryMiB
             metadata.networks = try generator.tapNetworks()
+            for path in try createMissingImages(target: record.target) {
+                log("created block device image \(relative(path))")
+            }
             for (name, path) in try generator.tenderBlockDefaults() {
                 let file = path.hasPrefix("/") ? path : directory + "/" + path
                 let inImage = "unikernel/" + (file as NSString).lastPathComponent

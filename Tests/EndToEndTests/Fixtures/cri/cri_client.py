@@ -89,11 +89,14 @@ def decode_text(fields, number=1):
     return fields[number][0].decode()
 
 
-def sandbox_config(name, log_directory):
+def sandbox_config(name, log_directory, annotations=()):
     # PodSandboxConfig: metadata 1 (name 1, uid 2, namespace 3, attempt 4), hostname 2,
-    # log_directory 3, linux 8 (LinuxPodSandboxConfig, empty).
+    # log_directory 3, annotations 7 (map entries: key 1, value 2), linux 8 (LinuxPodSandboxConfig, empty).
     metadata = length_delimited(1, name) + length_delimited(2, "uid-" + name) + length_delimited(3, "default") + integer(4, 0)
-    return length_delimited(1, metadata) + length_delimited(2, name) + length_delimited(3, log_directory) + length_delimited(8, b"")
+    entries = b"".join(length_delimited(7, length_delimited(1, key) + length_delimited(2, value))
+                       for key, value in (annotation.split("=", 1) for annotation in annotations))
+    return (length_delimited(1, metadata) + length_delimited(2, name) + length_delimited(3, log_directory) + entries
+            + length_delimited(8, b""))
 
 
 def pause_image(out, program, reference):
@@ -158,6 +161,7 @@ state = "{folder}/state"
       runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
       runtime_type = "io.containerd.runc.v2"
+      pod_annotations = ["org.swift-mirage.unikernel.*"]
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
         BinaryName = "{mirage_runc}"
 """)
@@ -178,19 +182,26 @@ def main(arguments):
         reply = call(arguments[1], "Version", length_delimited(1, "v1"))
         print(reply[2][0].decode(), reply[3][0].decode(), reply[4][0].decode())
     elif command == "run-pod":
+        # run-pod SOCKET NAME HANDLER LOG-DIRECTORY [KEY=VALUE...]: the pod's annotations last.
         socket, name, handler, log_directory = arguments[1:5]
-        reply = call(socket, "RunPodSandbox", length_delimited(1, sandbox_config(name, log_directory)) + length_delimited(2, handler))
+        config = sandbox_config(name, log_directory, arguments[5:])
+        reply = call(socket, "RunPodSandbox", length_delimited(1, config) + length_delimited(2, handler))
         print(reply[1][0].decode())
     elif command == "start-container":
+        # start-container SOCKET POD NAME IMAGE POD-NAME LOG-DIRECTORY [--pod-annotation=KEY=VALUE...] [ARG...]:
+        # the pod's annotations as given to run-pod (the kubelet sends the pod's config again).
         socket, pod, name, image, pod_name, log_directory = arguments[1:7]
+        prefix = "--pod-annotation="
+        annotations = [argument[len(prefix):] for argument in arguments[7:] if argument.startswith(prefix)]
         # ContainerConfig: metadata 1 (name 1), image 2 (ImageSpec: image 1), args 4, log_path 11.
         container = length_delimited(1, length_delimited(1, name)) + length_delimited(2, length_delimited(1, image))
         for argument in arguments[7:]:
-            container += length_delimited(4, argument)
+            if not argument.startswith(prefix):
+                container += length_delimited(4, argument)
         container += length_delimited(11, name + ".log")
         # CreateContainerRequest: pod_sandbox_id 1, config 2, sandbox_config 3.
         reply = call(socket, "CreateContainer", length_delimited(1, pod) + length_delimited(2, container)
-                     + length_delimited(3, sandbox_config(pod_name, log_directory)))
+                     + length_delimited(3, sandbox_config(pod_name, log_directory, annotations)))
         container_id = reply[1][0].decode()
         call(socket, "StartContainer", length_delimited(1, container_id))
         print(container_id)
