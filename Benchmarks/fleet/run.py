@@ -121,25 +121,30 @@ def pods_memory(sock):
 
 
 def start_pods(sock, kind, count, logs):
-    """Starts `count` pods of `kind` one after another; returns their IDs and times to ready."""
+    """Starts `count` pods of `kind` one after another; returns their IDs, times to ready, and
+    the phases of each start (RunPodSandbox, CreateContainer, StartContainer, then to the first 200)."""
     handler, image = {"ours": ("mirage", "localhost/static-website:latest"), "nginx": ("runc", "localhost/nginx-fleet:latest")}[kind]
-    pods, times = [], []
+    pods, times, phases = [], [], []
     for index in range(count):
         name = f"{kind}-{index}-{time.monotonic_ns()}"
         start = time.monotonic()
         pod = cri.decode_text(cri.call(sock, "RunPodSandbox", cri.length_delimited(1, cri.sandbox_config(name, logs))
                                        + cri.length_delimited(2, handler)))
+        sandboxed = time.monotonic()
         container = cri.length_delimited(1, cri.length_delimited(1, "web")) + cri.length_delimited(2, cri.length_delimited(1, image)) \
             + cri.length_delimited(11, name + ".log")
         created = cri.decode_text(cri.call(sock, "CreateContainer", cri.length_delimited(1, pod) + cri.length_delimited(2, container)
                                            + cri.length_delimited(3, cri.sandbox_config(name, logs))))
+        made = time.monotonic()
         cri.call(sock, "StartContainer", cri.length_delimited(1, created))
+        started = time.monotonic()
         status = cri.decode(cri.call(sock, "PodSandboxStatus", cri.length_delimited(1, pod))[1][0])
         address = cri.decode(status[5][0])[1][0].decode()
-        times.append(ready_at(address, start + 60) - start)
+        ready = ready_at(address, start + 60)
+        times.append(ready - start)
+        phases.append((sandboxed - start, made - sandboxed, started - made, ready - started))
         pods.append(pod)
-    return pods, times
-
+    return pods, times, phases
 
 def remove_pods(sock, pods):
     for pod in pods:
@@ -192,17 +197,18 @@ def main():
         counts = [int(n) for n in options.pods.split(",")]
         kinds = ["ours", "nginx"]
         for kind in kinds:  # warm-up: images unpacked, caches warm
-            pods, _ = start_pods(sock, kind, 1, folder + "/logs")
+            pods, _, _ = start_pods(sock, kind, 1, folder + "/logs")
             remove_pods(sock, pods)
-        results = {(kind, n): {"ready": [], "memory": []} for kind in kinds for n in counts}
+        results = {(kind, n): {"ready": [], "memory": [], "phases": []} for kind in kinds for n in counts}
         for round_index in range(options.rounds):
             for n in counts:
                 for kind in kinds[round_index % 2:] + kinds[:round_index % 2]:
                     before = pods_memory(sock)
-                    pods, times = start_pods(sock, kind, n, folder + "/logs")
+                    pods, times, phases = start_pods(sock, kind, n, folder + "/logs")
                     time.sleep(2)
                     after = pods_memory(sock)
                     results[(kind, n)]["ready"] += times
+                    results[(kind, n)]["phases"] += phases
                     results[(kind, n)]["memory"].append((after - before) / n)
                     remove_pods(sock, pods)
                     print(f"round {round_index + 1}: {n} {kind} pods, ready median {spread(times)[0] * 1000:.0f} ms, "
@@ -218,6 +224,13 @@ def main():
             print(f"| {n} | {r_ours[0]:.0f} ({r_ours[1]:.0f}-{r_ours[2]:.0f}) ms | {r_theirs[0]:.0f} ({r_theirs[1]:.0f}-{r_theirs[2]:.0f}) ms | "
                   f"{r_ours[0] / r_theirs[0]:.2f}x | {m_ours[0]:.1f} ({m_ours[1]:.1f}-{m_ours[2]:.1f}) MiB | "
                   f"{m_theirs[0]:.1f} ({m_theirs[1]:.1f}-{m_theirs[2]:.1f}) MiB | {m_ours[0] / m_theirs[0]:.2f}x |")
+        print("\nWhere the time to ready goes (median ms per pod, all pod counts):\n")
+        print("| | RunPodSandbox | CreateContainer | StartContainer | started to first HTTP 200 |")
+        print("|---|---|---|---|---|")
+        for kind in kinds:
+            phases = [p for n in counts for p in results[(kind, n)]["phases"]]
+            columns = [spread([p[i] * 1000 for p in phases])[0] for i in range(4)]
+            print(f"| {kind} | " + " | ".join(f"{c:.0f}" for c in columns) + " |")
         print(f"\nours: the hvt website with --mem={options.mem}, mirage-runc and mirage-hvt release; nginx {sh('nginx', '-v').stderr.strip()}")
     finally:
         containerd.terminate()

@@ -5,14 +5,17 @@
 // arguments, and volumes under /unikernel/block/ as block devices; `delete` removes the tap.
 // Then, as for every other bundle and command, runc does the rest (cgroups, namespaces, PIDs,
 // signals, logs) with the same arguments.
-import Foundation
-import MirageTool
+//
+// The shim runs it for every command of every container, so it is a static executable without
+// Foundation: it adds about a millisecond to runc's own start.
+import Glibc
+import MirageOCI
 
 /// runc's global options that take a value (`runc --help`).
 let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
 
 /// Where runc is: `MIRAGE_RUNC_RUNC`, else Debian's.
-let runc = ProcessInfo.processInfo.environment["MIRAGE_RUNC_RUNC"] ?? "/usr/sbin/runc"
+let runc = getenv("MIRAGE_RUNC_RUNC").map { String(cString: $0) } ?? "/usr/sbin/runc"
 
 let arguments = CommandLine.arguments
 
@@ -44,18 +47,23 @@ func subcommandIndex() -> Int? {
     return nil
 }
 
+/// Now, as RFC 3339 UTC (runc's log lines carry it).
+func timestamp() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    var text = [CChar](repeating: 0, count: 32)
+    strftime(&text, text.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+    return String(cString: text)
+}
+
 /// Says what went wrong on standard error and in runc's log (JSON lines, which the shim reads
 /// back into the error containerd reports), and exits 1.
 func fail(_ message: String) -> Never {
-    fputs("mirage-runc: \(message)\n", stderr) // FileHandle.write would trap on a closed pipe
-    if let log = value(of: "--log", from: 1), let handle = FileHandle(forWritingAtPath: log) ?? {
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        return FileHandle(forWritingAtPath: log)
-    }() {
-        _ = try? handle.seekToEnd()
-        let line = (try? JSONSerialization.data(withJSONObject: ["level": "error", "msg": "mirage-runc: " + message,
-                                                                 "time": ISO8601DateFormatter().string(from: Date())])) ?? Data()
-        try? handle.write(contentsOf: line + Data("\n".utf8))
+    fputs("mirage-runc: \(message)\n", stderr)
+    if let log = value(of: "--log", from: 1) {
+        let line = JSONValue.object([("level", .string("error")), ("msg", .string("mirage-runc: " + message)), ("time", .string(timestamp()))])
+        HostFile.append(line.serialized + [UInt8(ascii: "\n")], to: log)
     }
     exit(1)
 }
@@ -68,24 +76,16 @@ func execRunc() -> Never {
     fail("cannot run \(runc): \(String(cString: strerror(errno)))")
 }
 
-/// A character device on the host, for the container.
-func hostDevice(_ path: String) -> UnikernelBundle.Device? {
-    var status = stat()
-    guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return nil }
-    let numbers = UnikernelBundle.Device.numbers(status.st_rdev)
-    return UnikernelBundle.Device(path: path, major: numbers.major, minor: numbers.minor)
-}
-
 /// Where the tap made for container `id` is noted, for `delete`: beside runc's own state.
 func statePath(_ id: String) -> String {
     (value(of: "--root", from: 1) ?? "/run/runc") + "/mirage-\(id).json"
 }
 
-func create(at index: Int) throws(ToolError) {
-    let bundlePath = value(of: "--bundle", short: "-b", from: index) ?? FileManager.default.currentDirectoryPath
+func create(at index: Int) throws(RuntimeError) {
+    let bundlePath = value(of: "--bundle", short: "-b", from: index) ?? "."
     guard var bundle = try UnikernelBundle.open(bundlePath) else { return }
-    guard let kvm = hostDevice("/dev/kvm") else {
-        throw ToolError("\(bundle.metadata.name) is an hvt unikernel and this host has no /dev/kvm: it cannot run here")
+    guard let kvm = UnikernelBundle.Device.host("/dev/kvm") else {
+        throw RuntimeError("\(bundle.metadata.name) is an hvt unikernel and this host has no /dev/kvm: it cannot run here")
     }
     let volumes = try bundle.blockVolumes()
     var devices = [kvm]
@@ -93,27 +93,22 @@ func create(at index: Int) throws(ToolError) {
     var network: PodNetwork?
     if let name = bundle.metadata.networks.first {
         guard bundle.metadata.networks.count == 1 else {
-            throw ToolError("\(bundle.metadata.name) has \(bundle.metadata.networks.count) network devices; a pod gives one interface")
+            throw RuntimeError("\(bundle.metadata.name) has \(bundle.metadata.networks.count) network devices; a pod gives one interface")
         }
-        guard let tun = hostDevice("/dev/net/tun") else { throw ToolError("this host has no /dev/net/tun for the unikernel's tap") }
+        guard let tun = UnikernelBundle.Device.host("/dev/net/tun") else { throw RuntimeError("this host has no /dev/net/tun for the unikernel's tap") }
         guard let namespace = bundle.networkNamespacePath else {
-            throw ToolError("\(bundle.metadata.name) has a network device, and its container is given no existing network namespace to join (a pod's, from CNI)")
+            throw RuntimeError("\(bundle.metadata.name) has a network device, and its container is given no existing network namespace to join (a pod's, from CNI)")
         }
         devices.append(tun)
         let attached = try PodNetwork.attach(tap: "tap0", namespace: namespace)
         taps[name] = attached.tap
         network = attached
-        let id = arguments.last ?? ""
-        if let state = try? JSONEncoder().encode(attached) {
-            _ = FileManager.default.createFile(atPath: statePath(id), contents: state)
-        }
+        try? HostFile.write(attached.json.serialized, to: statePath(arguments.last ?? ""))
     }
-    do throws(ToolError) {
+    do throws(RuntimeError) {
         try bundle.rewriteProcess(taps: taps, volumes: volumes.files, network: network?.bootArguments ?? [])
         bundle.add(devices, mounted: volumes.mountedDevices)
-        guard FileManager.default.createFile(atPath: bundlePath + "/config.json", contents: try bundle.encoded()) else {
-            throw ToolError("cannot write \(bundlePath)/config.json")
-        }
+        try HostFile.write(bundle.encoded, to: bundlePath + "/config.json")
     } catch {
         network?.detach()
         throw error
@@ -122,10 +117,9 @@ func create(at index: Int) throws(ToolError) {
 
 func delete() {
     let path = statePath(arguments.last ?? "")
-    guard let data = FileManager.default.contents(atPath: path),
-          let network = try? JSONDecoder().decode(PodNetwork.self, from: data) else { return }
+    guard let bytes = try? HostFile.read(path), let json = try? JSONValue(parsing: bytes), let network = PodNetwork(json: json) else { return }
     network.detach()
-    try? FileManager.default.removeItem(atPath: path)
+    HostFile.remove(path)
 }
 
 if let index = subcommandIndex() {

@@ -1,5 +1,6 @@
 // Tap devices (linux/if_tun.h), interface ioctls (net/if.h) and network namespaces
-// (linux/sched.h), for MirageUnix's TapDevice and the tests that give it a namespace.
+// (linux/sched.h), for MirageUnix's TapDevice, the tests that give it a namespace, and
+// mirage-runc's pod network (MirageOCI's PodNetwork).
 #ifndef C_LINUX_NETWORK_H
 #define C_LINUX_NETWORK_H
 
@@ -63,6 +64,25 @@ static inline int mirage_interface_mtu(int socket, const char *name, int *mtu) {
     int result = ioctl(socket, SIOCGIFMTU, &request);
     if (result == 0) *mtu = request.ifr_mtu;
     return result;
+}
+
+/// Makes the tap `fd` is attached to outlive the descriptor (`TUNSETPERSIST` 1), as `ip tuntap
+/// add` does, so that a tender can attach to it later; 0 undoes it.
+static inline int mirage_tap_set_persistent(int fd, int persistent) {
+    return ioctl(fd, TUNSETPERSIST, (unsigned long)persistent);
+}
+
+/// Sets the MTU of the interface `name` and brings it up (`SIOCSIFMTU`, then `SIOCSIFFLAGS`
+/// with `IFF_UP` added to its flags) through `socket`, any socket of its network namespace.
+static inline int mirage_interface_set_mtu_and_up(int socket, const char *name, int mtu) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    request.ifr_mtu = mtu;
+    if (ioctl(socket, SIOCSIFMTU, &request) != 0) return -1;
+    if (ioctl(socket, SIOCGIFFLAGS, &request) != 0) return -1;
+    request.ifr_flags |= IFF_UP;
+    return ioctl(socket, SIOCSIFFLAGS, &request);
 }
 
 /// Moves the calling thread into the network namespace `fd` refers to (an open

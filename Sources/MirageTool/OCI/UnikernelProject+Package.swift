@@ -1,5 +1,6 @@
 import Foundation
 import MirageConfig
+import MirageOCI
 
 /// `swift-mirage package`: the built unikernel as an OCI image.
 extension UnikernelProject {

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// An OCI runtime bundle (runtime-spec `bundle.md`: `config.json` and the root file system it
 /// names) that `mirage-runc` is asked to create, and the changes that make a packaged unikernel
@@ -8,7 +8,7 @@ import Foundation
 /// plain process), is left for runc as it is.
 public struct UnikernelBundle {
     /// The parsed `config.json`, every field kept, ours changed.
-    public private(set) var configuration: [String: Any]
+    public private(set) var configuration: JSONValue
     public let metadata: UnikernelImageMetadata
     /// The guest's memory in MiB: the bundle's ``memoryAnnotation``, else the packaged one.
     public let memoryMiB: Int?
@@ -33,59 +33,72 @@ public struct UnikernelBundle {
             let value = UInt64(device)
             return (Int((value >> 8) & 0xfff | (value >> 32) & ~0xfff), Int(value & 0xff | (value >> 12) & ~0xff))
         }
+
+        /// The character device at `path` on the host; nil when there is none.
+        public static func host(_ path: String) -> Device? {
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return nil }
+            let numbers = numbers(status.st_rdev)
+            return Device(path: path, major: numbers.major, minor: numbers.minor)
+        }
     }
 
     /// Reads the bundle at `directory`; nil when it holds no unikernel for us to start.
     /// - Throws: a message naming the problem when the metadata or `config.json` is malformed.
-    public static func open(_ directory: String) throws(ToolError) -> UnikernelBundle? {
-        guard let data = FileManager.default.contents(atPath: directory + "/config.json") else {
-            throw ToolError("the bundle \(directory) has no config.json")
+    public static func open(_ directory: String) throws(RuntimeError) -> UnikernelBundle? {
+        guard let bytes = try HostFile.read(directory + "/config.json") else {
+            throw RuntimeError("the bundle \(directory) has no config.json")
         }
-        guard let configuration = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ToolError("the bundle's config.json is not a JSON object")
+        let configuration: JSONValue
+        do {
+            configuration = try JSONValue(parsing: bytes)
+        } catch {
+            throw RuntimeError("the bundle's config.json is not JSON: \(error)")
         }
-        guard let root = (configuration["root"] as? [String: Any])?["path"] as? String else {
-            throw ToolError("the bundle's config.json names no root file system (root.path)")
+        guard configuration.objectValue != nil else { throw RuntimeError("the bundle's config.json is not a JSON object") }
+        guard let root = configuration["root"]?["path"]?.stringValue else {
+            throw RuntimeError("the bundle's config.json names no root file system (root.path)")
         }
         let rootfs = root.hasPrefix("/") ? root : directory + "/" + root
-        guard let metadataBytes = FileManager.default.contents(atPath: rootfs + UnikernelImageMetadata.path) else {
+        guard let metadataBytes = try HostFile.read(rootfs + UnikernelImageMetadata.path) else {
             try checkUnclaimed(configuration)
             return nil
         }
         let metadata: UnikernelImageMetadata
-        do {
-            metadata = try JSONDecoder().decode(UnikernelImageMetadata.self, from: metadataBytes)
+        do throws(RuntimeError) {
+            let json: JSONValue
+            do { json = try JSONValue(parsing: metadataBytes) } catch { throw RuntimeError("\(error)") }
+            metadata = try UnikernelImageMetadata(json: json)
         } catch {
-            throw ToolError("\(UnikernelImageMetadata.path) in the image is malformed: \(error)")
+            throw RuntimeError("\(UnikernelImageMetadata.path) in the image is malformed: \(error)")
         }
         guard metadata.target == "hvt" else { return nil } // a unix unikernel is a plain process
         return try UnikernelBundle(configuration: configuration, metadata: metadata)
     }
 
-    public init(configuration: [String: Any], metadata: UnikernelImageMetadata) throws(ToolError) {
+    public init(configuration: JSONValue, metadata: UnikernelImageMetadata) throws(RuntimeError) {
         self.configuration = configuration
         self.metadata = metadata
         try Self.check(metadata)
-        let annotations = (configuration["annotations"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
-        memoryMiB = try Self.checkAnnotations(annotations, of: metadata) ?? metadata.memoryMiB
+        memoryMiB = try Self.checkAnnotations(configuration["annotations"]?.stringMembers ?? [:], of: metadata) ?? metadata.memoryMiB
         try Self.checkMemoryLimit(configuration, guestMiB: memoryMiB ?? 32) // mirage-hvt's default
     }
 
     /// Refuses metadata that would make the tender do what the image did not ask for: paths
     /// outside the image's own files, names that are not device names, absurd memory.
-    static func check(_ metadata: UnikernelImageMetadata) throws(ToolError) {
+    static func check(_ metadata: UnikernelImageMetadata) throws(RuntimeError) {
         guard let tender = metadata.tender, tender.hasPrefix("/"), metadata.image.hasPrefix("/") else {
-            throw ToolError("\(UnikernelImageMetadata.path): an hvt image needs absolute tender and image paths")
+            throw RuntimeError("\(UnikernelImageMetadata.path): an hvt image needs absolute tender and image paths")
         }
         for path in [tender, metadata.image] + metadata.blocks.values where path.contains("..") || path.contains("\0") {
-            throw ToolError("\(UnikernelImageMetadata.path): the path \(path) is not allowed")
+            throw RuntimeError("\(UnikernelImageMetadata.path): the path \(path) is not allowed")
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
         for name in metadata.networks + metadata.blocks.keys where name.isEmpty || name.count > 32 || !name.allSatisfy(allowed.contains) {
-            throw ToolError("\(UnikernelImageMetadata.path): \"\(name)\" is not a device name")
+            throw RuntimeError("\(UnikernelImageMetadata.path): \"\(name)\" is not a device name")
         }
         if let memory = metadata.memoryMiB, !memoryRange.contains(memory) {
-            throw ToolError("\(UnikernelImageMetadata.path): memory \(memory) MiB is outside 2 to 3072")
+            throw RuntimeError("\(UnikernelImageMetadata.path): memory \(memory) MiB is outside \(memoryRange.lowerBound) to \(memoryRange.upperBound)")
         }
     }
 
@@ -94,9 +107,8 @@ public struct UnikernelBundle {
     /// packaged boot arguments and what the container's command adds (what follows the image's
     /// entry point, or all of it when the command was replaced), and `network` (the pod's address
     /// for the guest).
-    public mutating func rewriteProcess(taps: [String: String], volumes: [String: String] = [:], network: [String] = []) throws(ToolError) {
-        var process = configuration["process"] as? [String: Any] ?? [:]
-        let given = process["args"] as? [String] ?? []
+    public mutating func rewriteProcess(taps: [String: String], volumes: [String: String] = [:], network: [String] = []) throws(RuntimeError) {
+        let given = configuration["process"]?["args"]?.stringArray ?? []
         let entrypoint = metadata.entrypoint
         let extra = given.starts(with: entrypoint) ? Array(given.dropFirst(entrypoint.count)) : (given.first == metadata.tender ? [] : given)
         var arguments = [metadata.tender!]
@@ -105,46 +117,42 @@ public struct UnikernelBundle {
             arguments.append("--block:\(name)=\(file)")
         }
         for name in metadata.networks {
-            guard let tap = taps[name] else { throw ToolError("no tap for the network device \(name)") }
+            guard let tap = taps[name] else { throw RuntimeError("no tap for the network device \(name)") }
             arguments.append("--net:\(name)=\(tap)")
         }
         arguments += ["--", metadata.image] + metadata.bootArguments + network + extra
-        process["args"] = arguments
+        var process = configuration["process"] ?? .object([])
+        process["args"] = .array(arguments.map { .string($0) })
         configuration["process"] = process
     }
 
     /// Gives the container `devices` (those not listed yet) and allows them in its device cgroup
     /// (read, write, mknod); `mounted` are only allowed (a bind mount puts them in place).
     public mutating func add(_ devices: [Device], mounted: [Device] = []) {
-        var linux = configuration["linux"] as? [String: Any] ?? [:]
-        var listed = linux["devices"] as? [[String: Any]] ?? []
-        var resources = linux["resources"] as? [String: Any] ?? [:]
-        var rules = resources["devices"] as? [[String: Any]] ?? []
-        for device in devices where !listed.contains(where: { $0["path"] as? String == device.path }) {
-            listed.append(["path": device.path, "type": device.type, "major": device.major, "minor": device.minor,
-                           "fileMode": 0o666, "uid": 0, "gid": 0])
+        var linux = configuration["linux"] ?? .object([])
+        var listed = linux["devices"]?.arrayValue ?? []
+        var resources = linux["resources"] ?? .object([])
+        var rules = resources["devices"]?.arrayValue ?? []
+        for device in devices where !listed.contains(where: { $0["path"]?.stringValue == device.path }) {
+            listed.append(.object([("path", .string(device.path)), ("type", .string(device.type)), ("major", .integer(device.major)),
+                                   ("minor", .integer(device.minor)), ("fileMode", .integer(0o666)), ("uid", .integer(0)), ("gid", .integer(0))]))
         }
         for device in devices + mounted {
-            rules.append(["allow": true, "type": device.type, "major": device.major, "minor": device.minor, "access": "rwm"])
+            rules.append(.object([("allow", .bool(true)), ("type", .string(device.type)), ("major", .integer(device.major)),
+                                  ("minor", .integer(device.minor)), ("access", .string("rwm"))]))
         }
-        linux["devices"] = listed
-        resources["devices"] = rules
+        linux["devices"] = .array(listed)
+        resources["devices"] = .array(rules)
         linux["resources"] = resources
         configuration["linux"] = linux
     }
 
     /// The path of the network namespace the container joins; nil when it gets a new one.
     public var networkNamespacePath: String? {
-        let namespaces = (configuration["linux"] as? [String: Any])?["namespaces"] as? [[String: Any]] ?? []
-        return namespaces.first { $0["type"] as? String == "network" }?["path"] as? String
+        let namespaces = configuration["linux"]?["namespaces"]?.arrayValue ?? []
+        return namespaces.first { $0["type"]?.stringValue == "network" }?["path"]?.stringValue
     }
 
     /// The configuration as `config.json` bytes.
-    public func encoded() throws(ToolError) -> Data {
-        do {
-            return try JSONSerialization.data(withJSONObject: configuration, options: [.sortedKeys])
-        } catch {
-            throw ToolError("cannot write config.json: \(error)")
-        }
-    }
+    public var encoded: [UInt8] { configuration.serialized }
 }

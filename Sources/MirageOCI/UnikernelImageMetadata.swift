@@ -25,6 +25,18 @@ public struct UnikernelImageMetadata: Codable, Equatable, Sendable {
     /// Boot arguments given to every start, before those of the container's command.
     public var bootArguments: [String]
 
+    public init(name: String, target: String, image: String, tender: String?, memoryMiB: Int?, networks: [String],
+                blocks: [String: String], bootArguments: [String]) {
+        self.name = name
+        self.target = target
+        self.image = image
+        self.tender = tender
+        self.memoryMiB = memoryMiB
+        self.networks = networks
+        self.blocks = blocks
+        self.bootArguments = bootArguments
+    }
+
     /// The labels and annotations saying the image is a unikernel, ours and urunc's.
     public var annotations: [String: String] {
         var result = [
@@ -51,5 +63,35 @@ public struct UnikernelImageMetadata: Codable, Equatable, Sendable {
         if let memoryMiB { command.append("--mem=\(memoryMiB)") }
         for (name, file) in blocks.sorted(by: { $0.key < $1.key }) { command.append("--block:\(name)=\(file)") }
         return command + ["--", image] + bootArguments
+    }
+}
+
+extension UnikernelImageMetadata {
+    /// Reads the metadata from its JSON (as `swift-mirage package` writes it with `Codable`).
+    /// - Throws: a message naming the first member that is missing or of the wrong type.
+    public init(json: JSONValue) throws(RuntimeError) {
+        func string(_ key: String) throws(RuntimeError) -> String {
+            guard let value = json[key]?.stringValue else { throw RuntimeError("\(key) is missing or not a string") }
+            return value
+        }
+        func optional<T>(_ key: String, _ read: (JSONValue) -> T?) throws(RuntimeError) -> T? {
+            guard let value = json[key], value != .null else { return nil }
+            guard let result = read(value) else { throw RuntimeError("\(key) has the wrong type") }
+            return result
+        }
+        guard json.objectValue != nil else { throw RuntimeError("it is not a JSON object") }
+        name = try string("name")
+        target = try string("target")
+        image = try string("image")
+        tender = try optional("tender") { $0.stringValue }
+        memoryMiB = try optional("memoryMiB") { $0.intValue }
+        guard let networks = json["networks"]?.stringArray else { throw RuntimeError("networks is missing or not an array of strings") }
+        self.networks = networks
+        guard let blocks = json["blocks"]?.objectValue, blocks.allSatisfy({ $0.value.stringValue != nil }) else {
+            throw RuntimeError("blocks is missing or not an object of strings")
+        }
+        self.blocks = json["blocks"]!.stringMembers
+        guard let bootArguments = json["bootArguments"]?.stringArray else { throw RuntimeError("bootArguments is missing or not an array of strings") }
+        self.bootArguments = bootArguments
     }
 }

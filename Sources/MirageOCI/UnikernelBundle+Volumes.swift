@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Volumes as block devices: a volume mounted or placed at ``blockVolumeFolder``/NAME in the
 /// container supplies the block device NAME of the image's manifest, in place of the file packaged
@@ -21,38 +21,41 @@ extension UnikernelBundle {
     /// The block devices that volumes supply: the file each is at in the container, by name, and
     /// the host's block devices bind-mounted there, which the container must be allowed to open.
     public struct BlockVolumes: Equatable, Sendable {
-        public var files: [String: String] = [:]
-        public var mountedDevices: [Device] = []
+        public var files: [String: String]
+        public var mountedDevices: [Device]
+
+        public init(files: [String: String] = [:], mountedDevices: [Device] = []) {
+            self.files = files
+            self.mountedDevices = mountedDevices
+        }
     }
 
     /// Finds the mounts and devices under ``blockVolumeFolder``; each must name a block device of
     /// the image's manifest and be a regular file or a block device on the host (`hostFile`).
-    public func blockVolumes(hostFile: (String) -> HostFileKind = UnikernelBundle.hostFileKind) throws(ToolError) -> BlockVolumes {
+    public func blockVolumes(hostFile: (String) -> HostFileKind = UnikernelBundle.hostFileKind) throws(RuntimeError) -> BlockVolumes {
         var volumes = BlockVolumes()
-        let mounts = configuration["mounts"] as? [[String: Any]] ?? []
-        for mount in mounts {
-            guard let given = mount["destination"] as? String, let (name, destination) = try blockVolume(at: given) else { continue }
-            guard volumes.files[name] == nil else { throw ToolError("block device \(name) is given two volumes") }
-            let source = mount["source"] as? String ?? ""
+        for mount in configuration["mounts"]?.arrayValue ?? [] {
+            guard let given = mount["destination"]?.stringValue, let (name, destination) = try blockVolume(at: given) else { continue }
+            guard volumes.files[name] == nil else { throw RuntimeError("block device \(name) is given two volumes") }
+            let source = mount["source"]?.stringValue ?? ""
             switch hostFile(source) {
             case .regularFile:
                 break
             case let .blockDevice(major, minor):
                 volumes.mountedDevices.append(Device(path: destination, type: "b", major: major, minor: minor))
             case .directory:
-                throw ToolError("the volume for block device \(name) (\(source)) is a directory: give a file (a hostPath of type File, a subPath) or a raw block volume")
+                throw RuntimeError("the volume for block device \(name) (\(source)) is a directory: give a file (a hostPath of type File, a subPath) or a raw block volume")
             case .other, .missing:
-                throw ToolError("the volume for block device \(name) (\(source)) is neither a file nor a block device on this host")
+                throw RuntimeError("the volume for block device \(name) (\(source)) is neither a file nor a block device on this host")
             }
             volumes.files[name] = destination
         }
-        let devices = (configuration["linux"] as? [String: Any])?["devices"] as? [[String: Any]] ?? []
-        for device in devices {
-            guard let given = device["path"] as? String, let (name, path) = try blockVolume(at: given) else { continue }
-            guard device["type"] as? String == "b" else {
-                throw ToolError("the device at \(path) for block device \(name) is not a block device")
+        for device in configuration["linux"]?["devices"]?.arrayValue ?? [] {
+            guard let given = device["path"]?.stringValue, let (name, path) = try blockVolume(at: given) else { continue }
+            guard device["type"]?.stringValue == "b" else {
+                throw RuntimeError("the device at \(path) for block device \(name) is not a block device")
             }
-            guard volumes.files[name] == nil else { throw ToolError("block device \(name) is given two volumes") }
+            guard volumes.files[name] == nil else { throw RuntimeError("block device \(name) is given two volumes") }
             volumes.files[name] = path
         }
         return volumes
@@ -60,14 +63,14 @@ extension UnikernelBundle {
 
     /// The block device a path under ``blockVolumeFolder`` is for, and the path without trailing
     /// slashes; nil for other paths.
-    func blockVolume(at path: String) throws(ToolError) -> (name: String, path: String)? {
+    func blockVolume(at path: String) throws(RuntimeError) -> (name: String, path: String)? {
         var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         guard path.hasPrefix(Self.blockVolumeFolder) else { return nil }
         let name = String(path.dropFirst(Self.blockVolumeFolder.count))
         guard metadata.blocks[name] != nil else {
             let named = metadata.blocks.isEmpty ? "none" : metadata.blocks.keys.sorted().joined(separator: ", ")
-            throw ToolError("a volume at \(path) is for block device \"\(name)\", which the image's manifest does not name (it names: \(named))")
+            throw RuntimeError("a volume at \(path) is for block device \"\(name)\", which the image's manifest does not name (it names: \(named))")
         }
         return (name, path)
     }
