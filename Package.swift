@@ -244,7 +244,7 @@ let hostedTargets: [Target] = [
     ),
     .testTarget(
         name: "MirageOCITests",
-        dependencies: ["MirageOCI"]
+        dependencies: ["MirageOCI", "MirageCore"]
     ),
     .executableTarget(
         name: "mirage-pause",
@@ -296,7 +296,7 @@ let hostedTargets: [Target] = [
     .target(
         name: "MirageFuzzTargets",
         dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHTTP", "MirageDNS", "MirageKV",
-                       "MirageCrypto", "MirageTLS", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig"],
+                       "MirageCrypto", "MirageTLS", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig", "MirageOCI"],
         path: "Fuzz/Sources/MirageFuzzTargets",
         swiftSettings: tenderSwiftSettings
     ),
