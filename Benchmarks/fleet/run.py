@@ -104,20 +104,26 @@ def ready_at(address, deadline):
 
 def pods_memory(sock):
     """The proportional set size (PSS: shared pages split between their users) of every process
-    the pods hold: the runc shims of this containerd, the pause processes, the tenders or nginx."""
-    total = 0
+    the pods hold, by kind: the runc shims of this containerd, the pause processes, the tenders
+    or nginx processes."""
+    totals = {"shim": 0, "pause": 0, "workload": 0}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as file:
                 arguments = file.read().split(b"\0")
-            if not (arguments[0] in (b"/pause", b"/mirage-hvt", b"/usr/sbin/nginx")
-                    or (b"containerd-shim" in arguments[0] and sock.encode() in b" ".join(arguments))):
+            if arguments[0] == b"/pause":
+                kind = "pause"
+            elif arguments[0] in (b"/mirage-hvt", b"/usr/sbin/nginx") or arguments[0].startswith(b"nginx:"):
+                kind = "workload"
+            elif b"containerd-shim" in arguments[0] and sock.encode() in b" ".join(arguments):
+                kind = "shim"
+            else:
                 continue
             with open(f"/proc/{pid}/smaps_rollup") as file:
-                total += next(int(line.split()[1]) * 1024 for line in file if line.startswith("Pss:"))
+                totals[kind] += next(int(line.split()[1]) * 1024 for line in file if line.startswith("Pss:"))
         except (OSError, StopIteration):
             pass
-    return total
+    return totals
 
 
 def start_pods(sock, kind, count, logs):
@@ -199,7 +205,7 @@ def main():
         for kind in kinds:  # warm-up: images unpacked, caches warm
             pods, _, _ = start_pods(sock, kind, 1, folder + "/logs")
             remove_pods(sock, pods)
-        results = {(kind, n): {"ready": [], "memory": [], "phases": []} for kind in kinds for n in counts}
+        results = {(kind, n): {"ready": [], "memory": [], "phases": [], "parts": []} for kind in kinds for n in counts}
         for round_index in range(options.rounds):
             for n in counts:
                 for kind in kinds[round_index % 2:] + kinds[:round_index % 2]:
@@ -207,12 +213,14 @@ def main():
                     pods, times, phases = start_pods(sock, kind, n, folder + "/logs")
                     time.sleep(2)
                     after = pods_memory(sock)
+                    parts = {part: (after[part] - before[part]) / n for part in after}
                     results[(kind, n)]["ready"] += times
                     results[(kind, n)]["phases"] += phases
-                    results[(kind, n)]["memory"].append((after - before) / n)
+                    results[(kind, n)]["memory"].append(sum(parts.values()))
+                    results[(kind, n)]["parts"].append(parts)
                     remove_pods(sock, pods)
                     print(f"round {round_index + 1}: {n} {kind} pods, ready median {spread(times)[0] * 1000:.0f} ms, "
-                          f"{(after - before) / n / 2**20:.1f} MiB each", flush=True)
+                          f"{sum(parts.values()) / 2**20:.1f} MiB each", flush=True)
         print(f"\n{options.rounds} rounds after a warm-up, ours and nginx taking turns; pods started one after another;"
               f" median (range)\n")
         print("| pods | ours: RunPodSandbox to first HTTP 200 | nginx (runc) | ours/nginx | ours: host memory (PSS) per pod | nginx | ours/nginx |")
@@ -231,6 +239,14 @@ def main():
             phases = [p for n in counts for p in results[(kind, n)]["phases"]]
             columns = [spread([p[i] * 1000 for p in phases])[0] for i in range(4)]
             print(f"| {kind} | " + " | ".join(f"{c:.0f}" for c in columns) + " |")
+        print("\nWhere the memory per pod goes (median PSS in MiB over the rounds):\n")
+        print("| pods | kind | shim | pause | tender or nginx |")
+        print("|---|---|---|---|---|")
+        for n in counts:
+            for kind in kinds:
+                parts = results[(kind, n)]["parts"]
+                print(f"| {n} | {kind} | " + " | ".join(f"{spread([p[part] / 2**20 for p in parts])[0]:.2f}"
+                                                     for part in ("shim", "pause", "workload")) + " |")
         print(f"\nours: the hvt website with --mem={options.mem}, mirage-runc and mirage-hvt release; nginx {sh('nginx', '-v').stderr.strip()}")
     finally:
         containerd.terminate()

@@ -65,6 +65,9 @@ public enum Tender {
         guard image.load(into: vm.memory) else {
             throw TenderError("\(options.image): its segments do not fit guest memory", status: TenderExitStatus.badImage)
         }
+        if options.sharesImage {
+            _ = image.shareReadOnlyPages(from: options.image, in: vm.memory)
+        }
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,

@@ -1,5 +1,5 @@
 /// The tender's command line:
-/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--] IMAGE [BOOT ARGUMENTS]`.
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--] IMAGE [BOOT ARGUMENTS]`.
 public struct TenderOptions: Equatable {
     /// A device given on the command line.
     public struct DeviceOption: Equatable {
@@ -25,10 +25,13 @@ public struct TenderOptions: Equatable {
     public var image = ""
     /// Everything after the image, given to the guest as its boot arguments.
     public var bootArguments: [String] = []
+    /// Whether the image's code and constants are mapped from its file rather than copied
+    /// (``ELFImage/shareReadOnlyPages(from:in:)``): `--share-image`.
+    public var sharesImage = false
     /// Whether `--help` (or `-h`) came before the image: the tender prints ``help`` and exits 0.
     public var helpRequested = false
 
-    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--] IMAGE [BOOT ARGUMENTS]"
+    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--] IMAGE [BOOT ARGUMENTS]"
 
     /// What `mirage-hvt --help` prints.
     public static let help = usage + """
@@ -42,6 +45,10 @@ public struct TenderOptions: Equatable {
           --net:NAME=TAP     attach the image's network device NAME to the tap interface TAP,
                              which must exist (the tender never creates one)
           --block:NAME=FILE  attach the image's block device NAME to FILE
+          --share-image      map the image's code and constants from its file instead of
+                             copying them, so that guests of one image share those pages;
+                             the file must not change while the guest runs (mirage-runc
+                             gives it: a container image's layers do not change)
           -h, --help         print this help and exit
 
         The image names the devices it needs: each must be given, and no other. The arguments after
@@ -72,6 +79,11 @@ public struct TenderOptions: Equatable {
                 return options
             }
             guard argument.hasPrefix("--") else { break }
+            if argument == "--share-image" {
+                options.sharesImage = true
+                index += 1
+                continue
+            }
             guard let equals = argument.firstIndex(of: "=") else {
                 throw fail("option '\(argument)' needs a value: \(argument)=VALUE")
             }

@@ -111,7 +111,8 @@ public struct UnikernelBundle {
         let given = configuration["process"]?["args"]?.stringArray ?? []
         let entrypoint = metadata.entrypoint
         let extra = given.starts(with: entrypoint) ? Array(given.dropFirst(entrypoint.count)) : (given.first == metadata.tender ? [] : given)
-        var arguments = [metadata.tender!]
+        // The image's layers do not change while it runs: the guests of one image share its code.
+        var arguments = [metadata.tender!, "--share-image"]
         if let memoryMiB { arguments.append("--mem=\(memoryMiB)") }
         for (name, file) in metadata.blocks.merging(volumes, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             arguments.append("--block:\(name)=\(file)")

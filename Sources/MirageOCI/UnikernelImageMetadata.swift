@@ -59,7 +59,7 @@ public struct UnikernelImageMetadata: Codable, Equatable, Sendable {
     /// which a plain runtime does not make: ours adds them.
     public var entrypoint: [String] {
         guard let tender else { return [image] + bootArguments }
-        var command = [tender]
+        var command = [tender, "--share-image"] // a container image's files do not change
         if let memoryMiB { command.append("--mem=\(memoryMiB)") }
         for (name, file) in blocks.sorted(by: { $0.key < $1.key }) { command.append("--block:\(name)=\(file)") }
         return command + ["--", image] + bootArguments

@@ -315,7 +315,7 @@ extension EndToEnd {
             }
             #expect(page.contains("Served by a unikernel"), "\(page)\n\(containerd.log())")
             let tender = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
-            #expect(tender.contains("/mirage-hvt --mem=6 "), "the pod's memory annotation reaches the tender: \(tender)")
+            #expect(tender.contains("/mirage-hvt --share-image --mem=6 "), "the pod's memory annotation reaches the tender: \(tender)")
             let log = (try? String(contentsOfFile: logs + "/web.log", encoding: .utf8)) ?? ""
             #expect(log.contains("[INFO] [net] IPv4 \(address)/24") && log.contains("[INFO] [http] GET / 200"), "\(log)")
             #expect(try cri(["remove-pod", containerd.socket, pod]) == "removed")

@@ -285,6 +285,43 @@ struct ELFImageTests {
         }
     }
 
+    @Test("--share-image: the whole pages of a read-only segment become a private mapping of the file, reading as the copy did; a write to them leaves the file as it was; a writable segment stays copied")
+    func sharingReadOnlyPagesMapsTheFile() throws {
+        // Code of three pages and a bit, at an address that agrees with its file offset (176,
+        // after the header and two program headers)
+        // modulo the page size, as linkers lay out PT_LOAD segments.
+        let code = (0 ..< 3 * 4096 + 100).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        var builder = Builder(entry: 0x10_0100, segments: [
+            Builder.Segment(flags: 5, address: 0x10_00B0, data: code, memorySize: UInt64(code.count)),
+            Builder.Segment(flags: 6, address: 0x10_5000, data: Builder.initializedData, memorySize: 0x1000),
+        ])
+        builder.sections = []
+        let bytes = builder.build()
+        let path = "/tmp/mirage-share-image-\(getpid()).elf"
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let image = try ELFImage(file: ImageFile(path: path), memoryLimit: Self.memoryLimit)
+        let size = Int(Self.memoryLimit)
+        let base = try #require(mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        defer { munmap(base, size) }
+        let raw = UnsafeMutableRawBufferPointer(start: base, count: size)
+        let memory = GuestMemory(bytes: raw)
+        #expect(image.load(into: memory))
+        #expect(image.shareReadOnlyPages(from: path, in: memory) == 2 * 4096, "the pages wholly inside the code: 0x101000..<0x103000")
+        #expect(Array(raw[0x10_00B0 ..< 0x10_00B0 + code.count]) == code)
+        #expect(Array(raw[0x10_5000 ..< 0x10_5010]) == Builder.initializedData)
+        // The mapped range is the file's (smaps names it); a write copies the page, not into the file.
+        let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
+        let start = String(UInt(bitPattern: base) + 0x10_1000, radix: 16)
+        #expect(maps.split(separator: "\n").contains { $0.hasPrefix(start + "-") && $0.hasSuffix(path) }, "\(maps)")
+        raw[0x10_1000] = 0xEE
+        let reread = try ImageFile(path: path)
+        #expect(reread.bytes[176 + 0xF50] == code[0xF50], "the file is unchanged")
+        #expect(raw[0x10_1001] == code[0xF51])
+    }
+
     @Test func loadRefusesMemorySmallerThanTheImageAndWritesNothing() throws {
         let image = try ELFImage(bytes: Builder.standard().build(), memoryLimit: Self.memoryLimit)
         Self.withGuestMemory(size: 0x10_27FF) { memory, raw in

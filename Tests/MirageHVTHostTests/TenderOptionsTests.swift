@@ -15,6 +15,9 @@ struct TenderOptionsTests {
         ])
         #expect(options.image == "hello.hvt")
         #expect(options.bootArguments == ["--hello=hi", "-l", "debug"])
+        #expect(!options.sharesImage)
+        let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "web.hvt", "--share-image"])
+        #expect(sharing.sharesImage && sharing.memoryMiB == 8 && sharing.bootArguments == ["--share-image"], "after the image it is the guest's")
     }
 
     @Test("--help or -h before the image asks for the help; after it, it is the guest's", arguments: [["--help"], ["-h"], ["--mem=64", "--help", "x.hvt"]])

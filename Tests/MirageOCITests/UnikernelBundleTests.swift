@@ -34,7 +34,7 @@ struct UnikernelBundleTests {
         bundle.add([.init(path: "/dev/kvm", major: 10, minor: 232), .init(path: "/dev/net/tun", major: 10, minor: 200)])
         let written = try #require(try JSONSerialization.jsonObject(with: Data(bundle.encoded)) as? [String: Any])
         let process = try #require(written["process"] as? [String: Any])
-        #expect(process["args"] as? [String] == ["/mirage-hvt", "--mem=16", "--block:data=/unikernel/data.tar", "--net:service=tap0", "--",
+        #expect(process["args"] as? [String] == ["/mirage-hvt", "--share-image", "--mem=16", "--block:data=/unikernel/data.tar", "--net:service=tap0", "--",
                                                 "/unikernel/echo.hvt", "-l", "net:debug", "--ipv4=10.1.2.3/24", "--echo-port=7"])
         #expect(process["cwd"] as? String == "/unikernel")
         let linux = try #require(written["linux"] as? [String: Any])
@@ -100,7 +100,7 @@ struct UnikernelBundleTests {
         #expect(volumes == .init(files: ["data": "/unikernel/block/data"], mountedDevices: []))
         try withFile.rewriteProcess(taps: ["service": "tap0"], volumes: volumes.files)
         let written = try #require(try JSONSerialization.jsonObject(with: Data(withFile.encoded)) as? [String: Any])
-        #expect((written["process"] as? [String: Any])?["args"] as? [String] == ["/mirage-hvt", "--mem=16", "--block:data=/unikernel/block/data",
+        #expect((written["process"] as? [String: Any])?["args"] as? [String] == ["/mirage-hvt", "--share-image", "--mem=16", "--block:data=/unikernel/block/data",
                                                                                 "--net:service=tap0", "--", "/unikernel/echo.hvt", "-l", "net:debug"])
 
         var mountedDevice = file
@@ -159,7 +159,7 @@ struct UnikernelBundleTests {
         #expect(sized.memoryMiB == 64)
         try sized.rewriteProcess(taps: ["service": "tap0"])
         let args = (try JSONSerialization.jsonObject(with: Data(sized.encoded)) as? [String: Any])?["process"] as? [String: Any]
-        #expect((args?["args"] as? [String])?.prefix(2) == ["/mirage-hvt", "--mem=64"])
+        #expect((args?["args"] as? [String])?.prefix(3) == ["/mirage-hvt", "--share-image", "--mem=64"])
         #expect(try bundle([:]).memoryMiB == 16)
 
         let cases: [([String: String], Int?, String)] = [

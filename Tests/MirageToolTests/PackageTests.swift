@@ -71,7 +71,7 @@ struct PackageTests {
                                        reference: "localhost/hello:v1")
         #expect(layout.manifestDigest == again.manifestDigest)
         #expect(try layout.archive() == again.archive())
-        #expect(metadata.entrypoint == ["/mirage-hvt", "--mem=16", "--block:data=/unikernel/data.tar", "--", "/unikernel/hello.hvt", "--hello=hi"])
+        #expect(metadata.entrypoint == ["/mirage-hvt", "--share-image", "--mem=16", "--block:data=/unikernel/data.tar", "--", "/unikernel/hello.hvt", "--hello=hi"])
         let files = Dictionary(uniqueKeysWithValues: try layout.files().map { ($0.path, $0.contents) })
         for (path, contents) in files where path.hasPrefix("blobs/sha256/") {
             #expect(try OCIImageLayout.digest(of: contents) == "sha256:" + path.dropFirst("blobs/sha256/".count))

@@ -1,3 +1,4 @@
+import Glibc
 import CMirageHVTABI
 
 /// A guest image: an ELF64 x86-64 executable (System V gABI and x86-64 psABI), checked so that
@@ -167,5 +168,38 @@ public struct ELFImage {
             memory.copy(UnsafeRawBufferPointer(rebasing: file.bytes[segment.fileRange]), to: segment.address)
                 && memory.zero(at: segment.address + segment.fileSize, length: segment.memorySize - segment.fileSize)
         }
+    }
+
+    /// After ``load(into:)``: replaces the whole pages of each segment that is not writable
+    /// (`PF_W` clear: code and constants) with private mappings of the same pages of the image
+    /// file at `path`, so that the guests of one image share them through the page cache instead
+    /// of each holding a copy. A page whose mapping does not read as the file bytes checked at
+    /// load (the file changed since) is copied again. Only for an image that does not change
+    /// while the guest runs (a container image's layers do not).
+    /// - Returns: how many bytes are shared.
+    public func shareReadOnlyPages(from path: String, in memory: GuestMemory) -> UInt64 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        var shared: UInt64 = 0
+        for segment in segments where !segment.flags.contains(.write) && segment.fileSize > 0 {
+            // File offsets and addresses of a segment agree modulo the page size (ELF's rule for
+            // PT_LOAD): the pages wholly inside it can be mapped; its first and last part stay copied.
+            guard segment.address % page == segment.fileOffset % page else { continue }
+            let start = (segment.address + page - 1) / page * page
+            let end = (segment.address + segment.fileSize) / page * page
+            guard end > start else { continue }
+            let offset = segment.fileOffset + (start - segment.address)
+            guard memory.map(file: fd, offset: offset, at: start, length: end - start),
+                  let mapped = memory.range(at: start, length: end - start) else { continue }
+            let expected = UnsafeRawBufferPointer(rebasing: file.bytes[Int(offset) ..< Int(offset + (end - start))])
+            if memcmp(mapped.baseAddress!, expected.baseAddress!, expected.count) != 0 {
+                memory.copy(expected, to: start)
+            } else {
+                shared += end - start
+            }
+        }
+        return shared
     }
 }
