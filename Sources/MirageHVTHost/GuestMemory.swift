@@ -117,7 +117,7 @@ public struct GuestMemory {
     }
 
     /// Puts `length` bytes of the file `fd` from `offset` at guest address `address` as a private
-    /// mapping (`mmap` with `MAP_FIXED | MAP_PRIVATE | MAP_POPULATE`, readable and writable: a write copies the
+    /// mapping (`mmap` with `MAP_FIXED | MAP_PRIVATE`, readable and writable: a write copies the
     /// page, the file never changes), in place of what was there, so that every guest of the same
     /// file shares those pages through the page cache until it writes one.
     /// - Returns: whether it was mapped; `false` (and nothing changed) when the range is outside
@@ -127,9 +127,11 @@ public struct GuestMemory {
         guard length > 0, address % page == 0, length % page == 0, offset % page == 0,
               let target = range(at: address, length: length), let start = target.baseAddress,
               UInt(bitPattern: start) % UInt(page) == 0 else { return false }
-        // MAP_POPULATE: the page cache's pages are in the page tables from the start, as the copy's
-        // were, so that the guest's first run over its code takes no host page faults.
-        let mapped = mmap(start, Int(length), PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_POPULATE, fd, off_t(offset))
-        return mapped == start
+        // Populated while read-only, so that the page cache's pages are in the page tables from
+        // the start (the guest's first run over its code takes no host page faults) without
+        // copying them, which populating a writable private mapping would; then made writable.
+        let mapped = mmap(start, Int(length), PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_POPULATE, fd, off_t(offset))
+        guard mapped == start else { return false }
+        return mprotect(start, Int(length), PROT_READ | PROT_WRITE) == 0
     }
 }

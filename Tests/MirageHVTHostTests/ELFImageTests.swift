@@ -285,6 +285,18 @@ struct ELFImageTests {
         }
     }
 
+    /// All of a /proc file, read until its end (its size says 0).
+    static func readProcFile(_ path: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var result: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { return result }
+            result += chunk[..<count]
+        }
+    }
+
     @Test("--share-image: the whole pages of a read-only segment become a private mapping of the file, reading as the copy did; a write to them leaves the file as it was; a writable segment stays copied")
     func sharingReadOnlyPagesMapsTheFile() throws {
         // Code of three pages and a bit, at an address that agrees with its file offset (176,
@@ -313,9 +325,16 @@ struct ELFImageTests {
         #expect(Array(raw[0x10_00B0 ..< 0x10_00B0 + code.count]) == code)
         #expect(Array(raw[0x10_5000 ..< 0x10_5010]) == Builder.initializedData)
         // The mapped range is the file's (smaps names it); a write copies the page, not into the file.
-        let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
+        let maps = String(decoding: Self.readProcFile("/proc/self/maps"), as: UTF8.self)
         let start = String(UInt(bitPattern: base) + 0x10_1000, radix: 16)
         #expect(maps.split(separator: "\n").contains { $0.hasPrefix(start + "-") && $0.hasSuffix(path) }, "\(maps)")
+        // Populated from the page cache, not copied: none of it is anonymous memory yet.
+        let smaps = String(decoding: Self.readProcFile("/proc/self/smaps"), as: UTF8.self)
+        let entry = smaps.components(separatedBy: "\n" + start + "-").dropFirst().first ?? ""
+        let anonymous = entry.split(separator: "\n").first { $0.hasPrefix("Anonymous:") }
+        #expect(anonymous?.split(separator: " ").dropFirst().first == "0", "\(entry.prefix(400))")
+        let resident = entry.split(separator: "\n").first { $0.hasPrefix("Rss:") }
+        #expect(resident?.split(separator: " ").dropFirst().first == "8", "populated: both pages resident, \(entry.prefix(400))")
         raw[0x10_1000] = 0xEE
         let reread = try ImageFile(path: path)
         #expect(reread.bytes[176 + 0xF50] == code[0xF50], "the file is unchanged")

@@ -140,8 +140,10 @@ def containerd_config(folder, mirage_runc, network, subnet):
     """Writes a containerd configuration whose root, state and socket are in `folder`, with the
     CRI plugin: runtime handlers `runc` and `mirage` (`mirage_runc` as BinaryName; declaring one
     handler means declaring runc too), the sandbox image localhost/mirage-pause:latest,
-    restrict_oom_score_adj (no CAP_SYS_RESOURCE in these VMs), and CNI's bridge plugin giving pods
-    addresses of `subnet` on the network `network` (docs/kubernetes.md)."""
+    restrict_oom_score_adj (no CAP_SYS_RESOURCE in these VMs), the pod annotations that reach
+    containers (ours for mirage, and the runc shim's group, which lets pods share one shim), and
+    CNI's bridge plugin giving pods addresses of `subnet` on the network `network`
+    (docs/kubernetes.md)."""
     os.makedirs(folder + "/cni", exist_ok=True)
     with open(folder + "/config.toml", "w") as file:
         file.write(f"""version = 2
@@ -159,9 +161,10 @@ state = "{folder}/state"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      pod_annotations = ["io.containerd.runc.v2.group"]
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage]
       runtime_type = "io.containerd.runc.v2"
-      pod_annotations = ["org.swift-mirage.unikernel.*"]
+      pod_annotations = ["org.swift-mirage.unikernel.*", "io.containerd.runc.v2.group"]
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
         BinaryName = "{mirage_runc}"
 """)
