@@ -4,9 +4,10 @@ import MirageHostSystem
 
 /// A pod's network namespace, as CNI left it (an interface with the pod's IPv4 address and a
 /// default route), given to a unikernel: a tap beside that interface with tc redirects both ways
-/// (every frame that arrives on the interface leaves through the tap to the guest, and every frame
-/// the guest sends leaves through the interface), and the address, gateway and MTU for the
-/// guest's boot arguments. The kernel keeps the address but sees no frame of the pod's any more.
+/// (the IPv4 frames and the ARP for the pod's address that arrive on the interface leave through
+/// the tap to the guest, and every frame the guest sends leaves through the interface), and the
+/// address, gateway and MTU for the guest's boot arguments. The kernel keeps the address but sees
+/// none of the pod's IPv4 traffic any more.
 ///
 /// All of it is done from this process, in the namespace for the while (`setns`): ioctls for the
 /// tap, route netlink for the qdiscs and filters, as `ip tuntap` and `tc` would, without starting them.
@@ -30,9 +31,10 @@ public struct PodNetwork: Equatable, Sendable {
         self.mtu = mtu
     }
 
-    /// The guest's boot arguments for the pod's address and route.
+    /// The guest's boot arguments for the pod's address and route (IPv4 only: CNI gave the pod
+    /// no IPv6 address here, and no IPv6 frame is passed to the guest).
     public var bootArguments: [String] {
-        ["--ipv4=\(address)"] + (gateway.map { ["--ipv4-gateway=\($0)"] } ?? [])
+        ["--ipv4=\(address)"] + (gateway.map { ["--ipv4-gateway=\($0)"] } ?? []) + ["--ipv6=none"]
     }
 
     /// Finds the pod's interface in `namespace` (the first with an IPv4 address but loopback),
@@ -56,11 +58,24 @@ public struct PodNetwork: Equatable, Sendable {
                 }
                 let interfaceIndex = Int32(if_nametoindex(interface)), tapIndex = Int32(if_nametoindex(tap))
                 var netlink = try RouteNetlink()
-                for (from, to, fromName, toName) in [(interfaceIndex, tapIndex, interface, tap), (tapIndex, interfaceIndex, tap, interface)] {
-                    try netlink.perform(TrafficControl.addIngress(interface: from), "tc qdisc add dev \(fromName) ingress in \(namespace)")
-                    try netlink.perform(TrafficControl.redirectAll(from: from, to: to),
-                                        "tc filter add dev \(fromName) ingress redirecting to \(toName) in \(namespace)")
+                for name in [interface, tap] {
+                    try netlink.perform(TrafficControl.addIngress(interface: name == tap ? tapIndex : interfaceIndex),
+                                        "tc qdisc add dev \(name) ingress in \(namespace)")
                 }
+                // Into the guest: ARP for the pod's address (requests and the replies to the
+                // guest's own), and IPv4. Not the ARP for other addresses, which the bridge floods
+                // to every pod (a new pod's, a node's asking for a neighbour): the pod's kernel
+                // ignores those cheaply, where each would wake every guest. Not IPv6 either (a pod
+                // has IPv4 only, and the guest is told so with --ipv6=none).
+                let podAddress = address.split(separator: "/").first.flatMap { IPv4Text.parse(String($0)) } ?? 0
+                try netlink.perform(TrafficControl.redirect(from: interfaceIndex, to: tapIndex, etherType: 0x0806, priority: 1,
+                                                            mask: 0xFFFF_FFFF, value: podAddress, offset: 24),
+                                    "tc filter add dev \(interface) ingress redirecting ARP for \(address) to \(tap) in \(namespace)")
+                try netlink.perform(TrafficControl.redirect(from: interfaceIndex, to: tapIndex, etherType: 0x0800, priority: 2),
+                                    "tc filter add dev \(interface) ingress redirecting IPv4 to \(tap) in \(namespace)")
+                // Out of the guest: everything.
+                try netlink.perform(TrafficControl.redirectAll(from: tapIndex, to: interfaceIndex),
+                                    "tc filter add dev \(tap) ingress redirecting to \(interface) in \(namespace)")
             } catch {
                 network.detachHere()
                 throw error
@@ -163,5 +178,20 @@ extension PodNetwork {
         guard let namespace = json["namespace"]?.stringValue, let interface = json["interface"]?.stringValue,
               let tap = json["tap"]?.stringValue, let address = json["address"]?.stringValue, let mtu = json["mtu"]?.intValue else { return nil }
         self.init(namespace: namespace, interface: interface, tap: tap, address: address, gateway: json["gateway"]?.stringValue, mtu: mtu)
+    }
+}
+
+/// Dotted-quad IPv4 text.
+enum IPv4Text {
+    /// The address `a.b.c.d` as a number (`a` in the high byte); nil when it is not one.
+    static func parse(_ text: String) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var result: UInt32 = 0
+        for part in parts {
+            guard part.count <= 3, let byte = UInt8(part) else { return nil }
+            result = result << 8 | UInt32(byte)
+        }
+        return result
     }
 }

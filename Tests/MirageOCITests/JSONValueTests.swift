@@ -106,7 +106,7 @@ struct JSONValueTests {
         }
     }
 
-    @Test("the route netlink messages are byte for byte what iproute2's tc sends for the ingress qdisc and the u32 mirred redirect (captured with strace from tc 6.1)")
+    @Test("the route netlink messages are byte for byte what iproute2's tc sends for the ingress qdisc and the u32 mirred redirects, of all frames and of the ARP for one address (captured with strace from tc 6.1)")
     func trafficControlMessages() {
         let ingress = TrafficControl.addIngress(interface: 3).finished(sequence: 7)
         #expect(ingress == Self.hex("30000000 2400 0506 07000000 00000000 00000000 03000000 0000ffff f1ffffff 00000000 0c000100 696e6772 65737300"))
@@ -116,6 +116,15 @@ struct JSONValueTests {
             08000100 75333200 60000200
             38000700 34000100 0b000100 6d697272 65640000 24000280 20000200 00000000 00000000 04000000 00000000 00000000 01000000 05000000
             24000500 01000100 00000000 00000000 00000000 00000000 00000000 00000000 00000000
+            """))
+        // tc filter add dev eth0 parent ffff: protocol arp prio 1 u32 match u32 0x0a000002 0xffffffff at 24
+        //   action mirred egress redirect dev tap0
+        let arp = TrafficControl.redirect(from: 3, to: 5, etherType: 0x0806, priority: 1, mask: 0xFFFF_FFFF, value: 0x0A00_0002, offset: 24)
+        #expect(arp.finished(sequence: 7) == Self.hex("""
+            8c000000 2c00 0506 07000000 00000000 00000000 03000000 00000000 0000ffff 08060100
+            08000100 75333200 60000200
+            38000700 34000100 0b000100 6d697272 65640000 24000280 20000200 00000000 00000000 04000000 00000000 00000000 01000000 05000000
+            24000500 01000100 00000000 00000000 00000000 ffffffff 0a000002 18000000 00000000
             """))
         let removal = TrafficControl.removeLink(interface: 9).finished(sequence: 1)
         #expect(removal.count == 32 && removal[4] == 17 && removal[20] == 9)

@@ -35,9 +35,19 @@ enum TrafficControl {
     /// whose action, `mirred` egress redirect (`TCA_EGRESS_REDIR`, verdict `TC_ACT_STOLEN`), sends
     /// it out of `target`: u32 rather than matchall, which not every kernel has.
     static func redirectAll(from interface: Int32, to target: Int32) -> NetlinkMessage {
+        redirect(from: interface, to: target, etherType: 0x0003, priority: 0)
+    }
+
+    /// A `u32` filter on `interface`'s ingress for frames of `etherType` (`ETH_P_ALL`, 3, for all)
+    /// whose 32 bits at `offset` from the network
+    /// header, under `mask`, are `value` (both in network byte order), redirecting them out of
+    /// `target`; `priority` orders the filters (0: the kernel picks).
+    static func redirect(from interface: Int32, to target: Int32, etherType: UInt16, priority: UInt16,
+                         mask: UInt32 = 0, value: UInt32 = 0, offset: Int32 = 0) -> NetlinkMessage {
+        let info = UInt32(priority) << 16 | UInt32(etherType.bigEndian)
         var message = NetlinkMessage(type: newFilter,
                                      flags: NetlinkMessage.request | NetlinkMessage.acknowledge | NetlinkMessage.exclusive | NetlinkMessage.create,
-                                     header: header(interface: interface, handle: 0, parent: ingressHandle, info: allProtocols))
+                                     header: header(interface: interface, handle: 0, parent: ingressHandle, info: info))
         message.attribute(1, string: "u32") // TCA_KIND
         message.nest(2) { options in // TCA_OPTIONS
             options.nest(7) { actions in // TCA_U32_ACT
@@ -51,8 +61,11 @@ enum TrafficControl {
                 }
             }
             // TCA_U32_SEL, struct tc_u32_sel: flags (TC_U32_TERMINAL), offshift, nkeys 1, then
-            // offmask, off, offoff, hoff, hmask all 0, and one tc_u32_key (mask, val, off, offmask) of 0.
-            options.attribute(5, [1, 0, 1, 0] + [UInt8](repeating: 0, count: 12) + [UInt8](repeating: 0, count: 16))
+            // offmask, off, offoff, hoff, hmask all 0; and the tc_u32_key: mask, val (network
+            // byte order), off, offmask.
+            var selector: [UInt8] = [1, 0, 1, 0] + [UInt8](repeating: 0, count: 12)
+            selector += NetlinkMessage.fields([mask.bigEndian, value.bigEndian, UInt32(bitPattern: offset), 0])
+            options.attribute(5, selector)
         }
         return message
     }
