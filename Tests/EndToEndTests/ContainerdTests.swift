@@ -226,6 +226,23 @@ extension EndToEnd {
             #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
         }
 
+        @Test("mirage-runc refuses an hvt unikernel on a host without /dev/kvm, naming it, in its log and on standard error (a mount namespace whose /dev is empty stands in for such a host)")
+        func mirageRuncWithoutKVM() throws {
+            let bundle = NSTemporaryDirectory() + "mirage-runc-nokvm-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: bundle) }
+            try FileManager.default.createDirectory(atPath: bundle + "/rootfs/unikernel", withIntermediateDirectories: true)
+            let metadata = #"{"name":"hello","target":"hvt","image":"/unikernel/hello.hvt","tender":"/mirage-hvt","networks":[],"blocks":{},"bootArguments":[]}"#
+            try metadata.write(toFile: bundle + "/rootfs/unikernel/mirage.json", atomically: true, encoding: .utf8)
+            let config = #"{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["/mirage-hvt","--","/unikernel/hello.hvt"]}}"#
+            try config.write(toFile: bundle + "/config.json", atomically: true, encoding: .utf8)
+            let refused = try run(["/usr/bin/unshare", "--mount", "/bin/sh", "-c",
+                                   "mount -t tmpfs none /dev && exec \"$0\" --log \"$1/log.json\" create --bundle \"$1\" nokvm", mirageRunc, bundle])
+            #expect(refused.status == 1 && refused.errorOutput.contains("mirage-runc: hello is an hvt unikernel and this host has no /dev/kvm"),
+                    "\(refused.status) \(refused.errorOutput)")
+            let log = (try? String(contentsOfFile: bundle + "/log.json", encoding: .utf8)) ?? ""
+            #expect(log.contains(#""level":"error""#) && log.contains("has no /dev/kvm: it cannot run here"), "\(log)")
+        }
+
         @Test("mirage-runc refuses a unikernel with a network device but no pod namespace to join, with a message containerd reports")
         func mirageRuncNeedsPodNetwork() throws {
             let folder = NSTemporaryDirectory() + "mirage-runc-nons-\(getpid())"
