@@ -235,7 +235,7 @@ let hostedTargets: [Target] = [
     // millisecond, as the shim runs it for every command of every container.
     .target(
         name: "MirageOCI",
-        dependencies: ["CLinux", "MirageHostSystem"]
+        dependencies: ["CLinux", "MirageCore", "MirageHostSystem"]
     ),
     .executableTarget(
         name: "mirage-runc",

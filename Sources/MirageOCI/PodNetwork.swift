@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import MirageCore
 import MirageHostSystem
 
 /// A pod's network namespace, as CNI left it (an interface with the pod's IPv4 address and a
@@ -67,7 +68,7 @@ public struct PodNetwork: Equatable, Sendable {
                 // to every pod (a new pod's, a node's asking for a neighbour): the pod's kernel
                 // ignores those cheaply, where each would wake every guest. Not IPv6 either (a pod
                 // has IPv4 only, and the guest is told so with --ipv6=none).
-                let podAddress = address.split(separator: "/").first.flatMap { IPv4Text.parse(String($0)) } ?? 0
+                let podAddress = address.split(separator: "/").first.flatMap { IPv4Address($0) }?.value ?? 0
                 try netlink.perform(TrafficControl.redirect(from: interfaceIndex, to: tapIndex, etherType: 0x0806, priority: 1,
                                                             mask: 0xFFFF_FFFF, value: podAddress, offset: 24),
                                     "tc filter add dev \(interface) ingress redirecting ARP for \(address) to \(tap) in \(namespace)")
@@ -129,8 +130,9 @@ public struct PodNetwork: Equatable, Sendable {
         return nil
     }
 
+    /// An `in_addr` (network byte order in memory) as text.
     static func dotted(_ address: in_addr) -> String {
-        withUnsafeBytes(of: address.s_addr) { $0.map(String.init).joined(separator: ".") }
+        IPv4Address(value: UInt32(bigEndian: address.s_addr)).description
     }
 
     /// Makes the tap `name`, which outlives this process until removed.
@@ -181,17 +183,3 @@ extension PodNetwork {
     }
 }
 
-/// Dotted-quad IPv4 text.
-enum IPv4Text {
-    /// The address `a.b.c.d` as a number (`a` in the high byte); nil when it is not one.
-    static func parse(_ text: String) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var result: UInt32 = 0
-        for part in parts {
-            guard part.count <= 3, let byte = UInt8(part) else { return nil }
-            result = result << 8 | UInt32(byte)
-        }
-        return result
-    }
-}
