@@ -13,6 +13,7 @@ extension UnikernelBundle {
     public enum HostFileKind: Equatable, Sendable {
         case regularFile
         case blockDevice(major: Int, minor: Int)
+        case characterDevice(major: Int, minor: Int)
         case directory
         case other
         case missing
@@ -45,7 +46,7 @@ extension UnikernelBundle {
                 volumes.mountedDevices.append(Device(path: destination, type: "b", major: major, minor: minor))
             case .directory:
                 throw RuntimeError("the volume for block device \(name) (\(source)) is a directory: give a file (a hostPath of type File, a subPath) or a raw block volume")
-            case .other, .missing:
+            case .characterDevice, .other, .missing:
                 throw RuntimeError("the volume for block device \(name) (\(source)) is neither a file nor a block device on this host")
             }
             volumes.files[name] = destination
@@ -82,9 +83,10 @@ extension UnikernelBundle {
         switch status.st_mode & S_IFMT {
         case S_IFREG: return .regularFile
         case S_IFDIR: return .directory
-        case S_IFBLK:
+        case S_IFBLK, S_IFCHR:
             let numbers = Device.numbers(status.st_rdev)
-            return .blockDevice(major: numbers.major, minor: numbers.minor)
+            return status.st_mode & S_IFMT == S_IFBLK ? .blockDevice(major: numbers.major, minor: numbers.minor)
+                : .characterDevice(major: numbers.major, minor: numbers.minor)
         default: return .other
         }
     }

@@ -36,10 +36,8 @@ public struct UnikernelBundle {
 
         /// The character device at `path` on the host; nil when there is none.
         public static func host(_ path: String) -> Device? {
-            var status = stat()
-            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return nil }
-            let numbers = numbers(status.st_rdev)
-            return Device(path: path, major: numbers.major, minor: numbers.minor)
+            guard case let .characterDevice(major, minor) = UnikernelBundle.hostFileKind(path) else { return nil }
+            return Device(path: path, major: major, minor: minor)
         }
     }
 

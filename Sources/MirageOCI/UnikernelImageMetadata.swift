@@ -87,10 +87,10 @@ extension UnikernelImageMetadata {
         memoryMiB = try optional("memoryMiB") { $0.intValue }
         guard let networks = json["networks"]?.stringArray else { throw RuntimeError("networks is missing or not an array of strings") }
         self.networks = networks
-        guard let blocks = json["blocks"]?.objectValue, blocks.allSatisfy({ $0.value.stringValue != nil }) else {
+        guard let blocks = json["blocks"], let members = blocks.objectValue, members.allSatisfy({ $0.value.stringValue != nil }) else {
             throw RuntimeError("blocks is missing or not an object of strings")
         }
-        self.blocks = json["blocks"]!.stringMembers
+        self.blocks = blocks.stringMembers
         guard let bootArguments = json["bootArguments"]?.stringArray else { throw RuntimeError("bootArguments is missing or not an array of strings") }
         self.bootArguments = bootArguments
     }

@@ -149,6 +149,18 @@ extension EndToEnd {
             #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
         }
 
+        /// Configures `Examples/NAME` for hvt, packages it into `folder` and imports it into a
+        /// containerd of its own, which it returns.
+        func containerd(withPackaged name: String, in folder: String) throws -> Containerd {
+            let example = repositoryRoot + "/Examples/" + name
+            try swiftMirage(["configure", "-t", "hvt"], in: example)
+            try swiftMirage(["package", "--output", folder + "/\(name).oci"], in: example)
+            let containerd = try Containerd()
+            let imported = try containerd.ctr(["image", "import", folder + "/\(name).oci.tar"])
+            guard imported.status == 0 else { throw ToolFailure(description: "ctr image import: \(imported.errorOutput)") }
+            return containerd
+        }
+
         /// mirage-runc, which `swift build` put beside the tool.
         let mirageRunc = repositoryRoot + "/.build/debug/mirage-runc"
 
@@ -170,9 +182,7 @@ extension EndToEnd {
         func mirageRuncPodNetwork() throws {
             let folder = NSTemporaryDirectory() + "mirage-runc-echo-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let echo = repositoryRoot + "/Examples/echo"
-            try swiftMirage(["configure", "-t", "hvt"], in: echo)
-            try swiftMirage(["package", "--output", folder + "/echo.oci"], in: echo)
+            let containerd = try containerd(withPackaged: "echo", in: folder)
             // The pod as CNI would leave it: eth0 with an address and a default route, its peer
             // in another namespace (the node's side).
             let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
@@ -182,8 +192,6 @@ extension EndToEnd {
             try pod.exec(["ip", "route", "add", "default", "via", "10.0.0.1"])
             try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
             try peer.exec(["ip", "link", "set", "veth0", "up"])
-            let containerd = try Containerd()
-            _ = try containerd.ctr(["image", "import", folder + "/echo.oci.tar"])
             let id = "pod-echo-\(getpid())"
             let started = try containerd.ctr(["run", "-d", "--runc-binary", mirageRunc, "--with-ns", "network:/var/run/netns/" + pod.name,
                                               "localhost/echo:latest", id])
@@ -247,11 +255,7 @@ extension EndToEnd {
         func mirageRuncNeedsPodNetwork() throws {
             let folder = NSTemporaryDirectory() + "mirage-runc-nons-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let echo = repositoryRoot + "/Examples/echo"
-            try swiftMirage(["configure", "-t", "hvt"], in: echo)
-            try swiftMirage(["package", "--output", folder + "/echo.oci"], in: echo)
-            let containerd = try Containerd()
-            _ = try containerd.ctr(["image", "import", folder + "/echo.oci.tar"])
+            let containerd = try containerd(withPackaged: "echo", in: folder)
             let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/echo:latest", "nons-\(getpid())"])
             #expect(ran.status != 0 && ran.errorOutput.contains("no existing network namespace to join"), "\(ran.errorOutput)")
         }
@@ -260,11 +264,7 @@ extension EndToEnd {
         func mirageRuncBlockVolumes() throws {
             let folder = NSTemporaryDirectory() + "mirage-runc-block-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let block = repositoryRoot + "/Examples/block"
-            try swiftMirage(["configure", "-t", "hvt"], in: block)
-            try swiftMirage(["package", "--output", folder + "/block.oci"], in: block)
-            let containerd = try Containerd()
-            _ = try containerd.ctr(["image", "import", folder + "/block.oci.tar"])
+            let containerd = try containerd(withPackaged: "block", in: folder)
             let disk = folder + "/volume.img", raw = folder + "/raw.img"
             _ = FileManager.default.createFile(atPath: disk, contents: Data(count: 256 << 10))
             _ = FileManager.default.createFile(atPath: raw, contents: Data(count: 128 << 10))

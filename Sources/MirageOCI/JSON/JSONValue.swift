@@ -60,10 +60,6 @@ public enum JSONValue: Equatable, Sendable {
         if case let .number(text) = self { Int(text) } else { nil }
     }
 
-    public var boolValue: Bool? {
-        if case let .bool(value) = self { value } else { nil }
-    }
-
     /// An array of strings; nil when any element is not one.
     public var stringArray: [String]? {
         guard let elements = arrayValue else { return nil }

@@ -8,8 +8,6 @@ enum TrafficControl {
     static let newFilter: UInt16 = 44 // RTM_NEWTFILTER
     /// `TC_H_INGRESS`, the ingress qdisc's parent, and its handle `ffff:`.
     static let ingressParent: UInt32 = 0xFFFF_FFF1, ingressHandle: UInt32 = 0xFFFF_0000
-    /// `ETH_P_ALL` in network byte order, as `tcm_info`'s protocol (priority 0: the kernel picks).
-    static let allProtocols = UInt32(UInt16(0x0003).bigEndian)
 
     /// `struct tcmsg`: family, padding, interface index, handle, parent, info.
     static func header(interface: Int32, handle: UInt32, parent: UInt32, info: UInt32) -> [UInt8] {
