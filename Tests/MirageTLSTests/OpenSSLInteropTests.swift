@@ -139,21 +139,23 @@ struct OpenSSLInteropTests {
         #expect(renegotiating.clientSaw.contains("no renegotiation"), "\(renegotiating.clientSaw.suffix(300))")
     }
 
-    @Test("resumption: s_client resumes with our ticket, and our client resumes with s_server's")
-    func resumption() throws {
+    @Test("resumption: s_client resumes with our ticket, and our client resumes with s_server's (TLS 1.3 PSK, TLS 1.2 RFC 5077 ticket)",
+          arguments: ["1.3", "1.2"])
+    func resumption(version: String) throws {
+        let flag = version == "1.3" ? "-tls1_3" : "-tls1_2", printed = "TLSv" + version
         let workspace = try Workspace()
         var configuration = TLSServerConfiguration(chains: [try workspace.chain("ec")])
         configuration.sessionTickets = TLSSessionTickets(random: SystemEntropy())
         configuration.logsKeys = true
         let session = workspace.path + "/session.pem"
         let first = try Self.serve(workspace, configuration: configuration, keyLog: workspace.path + "/first.keys", peer: "/usr/bin/openssl",
-                                   arguments: { ["s_client", "-unix", $0, "-servername", "example.org", "-tls1_3", "-sess_out", session] })
-        #expect(first.clientSaw.contains("New, TLSv1.3"), "\(first.clientSaw.suffix(400))")
+                                   arguments: { ["s_client", "-unix", $0, "-servername", "example.org", flag, "-sess_out", session] })
+        #expect(first.clientSaw.contains("New, " + printed), "\(first.clientSaw.suffix(400))")
         #expect(FileManager.default.fileExists(atPath: session), "s_client kept no session: no ticket came")
         let second = try Self.serve(workspace, configuration: configuration, keyLog: workspace.path + "/second.keys", peer: "/usr/bin/openssl",
-                                    arguments: { ["s_client", "-unix", $0, "-servername", "example.org", "-tls1_3", "-sess_in", session,
+                                    arguments: { ["s_client", "-unix", $0, "-servername", "example.org", flag, "-sess_in", session,
                                                   "-keylogfile", workspace.path + "/second.keys"] })
-        #expect(second.clientSaw.contains("Reused, TLSv1.3"), "\(second.clientSaw.suffix(400))")
+        #expect(second.clientSaw.contains("Reused, " + printed), "\(second.clientSaw.suffix(400))")
         #expect(second.clientSaw.contains("world"))
         #expect(Set(second.ourKeys).isSubset(of: second.theirKeys), "the resumed handshake's key logs differ")
 
@@ -163,7 +165,7 @@ struct OpenSSLInteropTests {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         server.arguments = ["s_server", "-unix", socketPath, "-cert", "\(workspace.path)/ec.crt", "-key", "\(workspace.path)/ec.key",
-                            "-tls1_3", "-www", "-naccept", "2", "-keylogfile", keyLog, "-quiet"]
+                            flag, "-www", "-naccept", "2", "-keylogfile", keyLog, "-quiet"]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         let input = Pipe()
@@ -180,9 +182,9 @@ struct OpenSSLInteropTests {
         let again = try UnixSocket.connect(socketPath)
         let resumed = try Self.exchange(again, configuration: client, request: Array("GET / HTTP/1.0\r\n\r\n".utf8))
         close(again)
-        #expect(resumed.connection.isResumed, "s_server did not take our PSK")
-        #expect(resumed.response.contains("Reused, TLSv1.3"), "\(resumed.response.prefix(600))")
-        for _ in 0..<50 where (try? Self.readKeyLog(keyLog))?.count ?? 0 < 10 { usleep(20_000) }
+        #expect(resumed.connection.isResumed && resumed.connection.version?.rawValue == (version == "1.3" ? 0x0304 : 0x0303), "s_server did not take our ticket")
+        #expect(resumed.response.contains("Reused, " + printed), "\(resumed.response.prefix(600))")
+        for _ in 0..<50 where (try? Self.readKeyLog(keyLog))?.count ?? 0 < (version == "1.3" ? 10 : 2) { usleep(20_000) }
         #expect(Set(resumed.connection.keyLog).isSubset(of: try Self.readKeyLog(keyLog)))
     }
 
@@ -272,6 +274,8 @@ struct OpenSSLInteropTests {
         var theirKeys: Set<String>
         /// The chain the client presented, when our server asked for one.
         var peerCertificates: [[UInt8]] = []
+        /// Whether each connection, in order, resumed a session.
+        var resumed: [Bool] = []
     }
 
     static func serveClient(_ workspace: Workspace, configuration: TLSServerConfiguration, clientArguments: [String]) throws -> ServerResult {
@@ -282,10 +286,12 @@ struct OpenSSLInteropTests {
     }
 
     /// Runs a client `peer` (its arguments given our socket's path) against our server on a
-    /// Unix-domain socket; writes "hello\n" to its standard input. Our server answers a line
+    /// Unix-domain socket, serving `connections` connections one after another (the result
+    /// tells of the last); writes "hello\n" to its standard input. Our server answers a line
     /// with "world\n", or an HTTP request with a response whose body is "world", then closes.
     static func serve(_ workspace: Workspace, configuration: TLSServerConfiguration, keyLog: String, peer: String,
-                      arguments: (String) -> [String], environment: [String: String] = [:], input standardInput: String = "hello\n") throws -> ServerResult {
+                      arguments: (String) -> [String], environment: [String: String] = [:], input standardInput: String = "hello\n",
+                      connections: Int = 1) throws -> ServerResult {
         let socketPath = workspace.path + "/client.sock", printed = workspace.path + "/client.out"
         try? FileManager.default.removeItem(atPath: socketPath)
         try? FileManager.default.removeItem(atPath: keyLog)
@@ -307,27 +313,32 @@ struct OpenSSLInteropTests {
             Self.stop(client)
         }
         input.fileHandleForWriting.write(Data(standardInput.utf8))
-        let socket = try UnixSocket.accept(listener, timeoutMilliseconds: 10_000)
-        defer { close(socket) }
         var connection = TLSConnection(server: configuration, random: SystemEntropy())
-        var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, !connection.isClosed {
-            guard let bytes = try UnixSocket.read(socket, timeoutMilliseconds: 200) else { continue }
-            if bytes.isEmpty { break }
-            let output = connection.receive(bytes, now: WallTime(seconds: Int64(Date().timeIntervalSince1970)))
-            if let error = output.error { throw InteropFailure(description: "our server: \(error.alert.name): \(error.reason)") }
-            try UnixSocket.write(socket, output.records)
-            received += output.applicationData
-            let text = String(decoding: received, as: UTF8.self)
-            let answer: String? = text.hasPrefix("GET ") ? (text.contains("\r\n\r\n")
-                ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nworld" : nil)
-                : (text.hasSuffix("\n") ? "world\n" : nil)
-            if let answer {
-                // One write: a client that closes once it has the answer (curl, on
-                // Connection: close) may be gone before a second. What it saw is checked below.
-                try? UnixSocket.write(socket, connection.send(Array(answer.utf8)) + connection.close())
-                break
+        var received: [UInt8] = [], resumed: [Bool] = []
+        for _ in 0..<connections {
+            let socket = try UnixSocket.accept(listener, timeoutMilliseconds: 10_000)
+            defer { close(socket) }
+            connection = TLSConnection(server: configuration, random: SystemEntropy())
+            received = []
+            defer { resumed.append(connection.isResumed) }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, !connection.isClosed {
+                guard let bytes = try UnixSocket.read(socket, timeoutMilliseconds: 200) else { continue }
+                if bytes.isEmpty { break }
+                let output = connection.receive(bytes, now: WallTime(seconds: Int64(Date().timeIntervalSince1970)))
+                if let error = output.error { throw InteropFailure(description: "our server: \(error.alert.name): \(error.reason)") }
+                try UnixSocket.write(socket, output.records)
+                received += output.applicationData
+                let text = String(decoding: received, as: UTF8.self)
+                let answer: String? = text.hasPrefix("GET ") ? (text.contains("\r\n\r\n")
+                    ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nworld" : nil)
+                    : (text.hasSuffix("\n") ? "world\n" : nil)
+                if let answer {
+                    // One write: a client that closes once it has the answer (curl, on
+                    // Connection: close) may be gone before a second. What it saw is checked below.
+                    try? UnixSocket.write(socket, connection.send(Array(answer.utf8)) + connection.close())
+                    break
+                }
             }
         }
         // Let the client print what it received before it is stopped.
@@ -335,7 +346,8 @@ struct OpenSSLInteropTests {
         return ServerResult(clientSaw: (try? String(contentsOfFile: printed, encoding: .utf8)) ?? "",
                             received: String(decoding: received, as: UTF8.self),
                             protocolName: connection.applicationProtocol.map { String(decoding: $0, as: UTF8.self) },
-                            ourKeys: connection.keyLog, theirKeys: try readKeyLog(keyLog), peerCertificates: connection.peerCertificates)
+                            ourKeys: connection.keyLog, theirKeys: try readKeyLog(keyLog), peerCertificates: connection.peerCertificates,
+                            resumed: resumed)
     }
 
     /// Waits up to two seconds for `process` to end by itself, then stops it.

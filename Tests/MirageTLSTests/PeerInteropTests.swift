@@ -119,7 +119,7 @@ struct PeerInteropTests {
     static func gnutlsClient(toSocket socket: String, options: String) -> [String] {
         ["--net", "/bin/sh", "-c", """
             ip link set lo up
-            timeout 15 socat TCP-LISTEN:4433,bind=127.0.0.1,reuseaddr UNIX-CONNECT:\(socket) & bridge=$!
+            timeout 15 socat TCP-LISTEN:4433,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:\(socket) & bridge=$!
             trap 'kill $bridge 2>/dev/null' EXIT TERM
             sleep 0.3
             timeout 15 gnutls-cli \(options) -p 4433 127.0.0.1
@@ -142,6 +142,19 @@ struct PeerInteropTests {
                 }, environment: ["SSLKEYLOGFILE": keyLog])
             #expect(served.clientSaw.contains("world"), "gnutls-cli \(version) printed \(served.clientSaw.suffix(300))")
             Self.expectKeysMatch(served.ourKeys, served.theirKeys, "gnutls-cli \(version), \(certificate)", tls12: version == "TLS1.2")
+        }
+        // Resumption: gnutls-cli --resume connects, then connects again offering the session.
+        for version in ["TLS1.3", "TLS1.2"] {
+            var configuration = try Self.serverConfiguration(workspace)
+            configuration.sessionTickets = TLSSessionTickets(random: SystemEntropy())
+            let served = try OpenSSLInteropTests.serve(
+                workspace, configuration: configuration, keyLog: keyLog, peer: "/usr/bin/unshare",
+                arguments: { socket in
+                    Self.gnutlsClient(toSocket: socket, options: "--insecure --resume --sni-hostname example.org --priority NORMAL:-VERS-ALL:+VERS-\(version)")
+                }, environment: ["SSLKEYLOGFILE": keyLog], connections: 2)
+            #expect(served.resumed == [false, true], "gnutls-cli --resume \(version): \(served.clientSaw.suffix(400))")
+            #expect(served.clientSaw.contains("This is a resumed session") && served.clientSaw.contains("world"),
+                    "gnutls-cli --resume \(version) printed \(served.clientSaw.suffix(400))")
         }
 
         let socketPath = workspace.path + "/gnutls.sock"

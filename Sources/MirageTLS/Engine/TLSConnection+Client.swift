@@ -28,15 +28,18 @@ extension TLSConnection {
             extensions.append(.extendedMasterSecret, [])
             extensions.append(.renegotiationInfo, [0])
             extensions.append(.ecPointFormats, [1, 0])
+            // RFC 5077 section 3.2: a TLS 1.2 ticket to resume with, or an empty one asking for one.
+            extensions.append(.sessionTicket, offeredTicket12?.ticket ?? [])
         }
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode(configuration.applicationProtocols))
         }
         var hello = TLSClientHello(random: randomBytes(32),
-                                   sessionID: configuration.middleboxCompatibility ? randomBytes(32) : [],
+                                   // A session ID also tells us whether a TLS 1.2 server took a ticket (RFC 5077 section 3.4).
+                                   sessionID: configuration.middleboxCompatibility || offeredTicket12 != nil ? randomBytes(32) : [],
                                    cipherSuites: configuration.cipherSuites + (offers12 ? configuration.tls12CipherSuites : []),
                                    extensions: extensions)
-        if let ticket = configuration.resumption, ticket.isUsable(at: currentTime),
+        if let ticket = configuration.resumption, ticket.isUsable(at: currentTime), ticket.cipherSuite.parameters?.version == .tls13,
            configuration.cipherSuites.contains(where: { $0.parameters?.hash == ticket.cipherSuite.parameters?.hash }) {
             hello = offering(ticket, in: hello, after: nil)
         }

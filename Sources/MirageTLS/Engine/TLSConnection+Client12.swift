@@ -11,6 +11,14 @@ struct TLS12ClientHandshake {
     var certificateRequested = false
     var requestedSchemes: [TLSSignatureScheme] = []
     var masterSecret: [UInt8] = []
+    /// The ServerHello announced a NewSessionTicket (RFC 5077 section 3.2), and whether it came.
+    var ticketPromised = false
+    var ticketReceived = false
+    /// The server took our ticket: its ChangeCipherSpec and Finished come first, then ours
+    /// under these keys.
+    var resumed = false
+    var clientKey: [UInt8] = []
+    var clientIV: [UInt8] = []
 }
 
 /// The client's TLS 1.2 handshake for servers without TLS 1.3 (RFC 5246 section 7.3, RFC 8422,
@@ -18,7 +26,8 @@ struct TLS12ClientHandshake {
 /// ServerHelloDone → [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec,
 /// Finished → ChangeCipherSpec, Finished. ECDHE with AEADs only, the extended master secret
 /// required, renegotiation refused (RFC 5746); a ServerHello carrying the downgrade sentinel of
-/// RFC 8446 section 4.1.3 is refused, since we offered TLS 1.3.
+/// RFC 8446 section 4.1.3 is refused, since we offered TLS 1.3. A TLS 1.2 ticket from
+/// ``TLSOutput/sessionTickets`` resumes (``TLSConnection+Resumption12``).
 extension TLSConnection {
     /// The TLS 1.2 ServerHello (no supported_versions): checks and the transcript.
     mutating func clientReceiveServerHello12(_ serverHello: TLSServerHello, message: TLSHandshakeMessage) throws(TLSError) {
@@ -35,7 +44,8 @@ extension TLSConnection {
             throw .illegal("the server chose cipher suite \(serverHello.cipherSuite.rawValue), which was not offered for TLS 1.2")
         }
         guard serverHello.compressionMethod == 0 else { throw .illegal("a compression method") }
-        let allowed: [TLSExtensionType] = [.renegotiationInfo, .extendedMasterSecret, .ecPointFormats, .applicationLayerProtocolNegotiation, .serverName]
+        let allowed: [TLSExtensionType] = [.renegotiationInfo, .extendedMasterSecret, .ecPointFormats, .applicationLayerProtocolNegotiation, .serverName,
+                                           .sessionTicket]
         for item in serverHello.extensions.all {
             guard clientHello?.extensions.contains(item.type) == true else { throw TLSError(.unsupportedExtension, "extension \(item.type.rawValue) was not offered") }
             guard allowed.contains(item.type) else { throw .illegal("extension \(item.type.rawValue) in a TLS 1.2 ServerHello") }
@@ -47,6 +57,8 @@ extension TLSConnection {
         guard serverHello.extensions[.extendedMasterSecret] == [] else {
             throw TLSError(.handshakeFailure, "a server without the extended master secret (RFC 7627)")
         }
+        let ticketPromised = serverHello.extensions[.sessionTicket] != nil
+        guard serverHello.extensions[.sessionTicket]?.isEmpty ?? true else { throw .decode("a session_ticket extension with a value in a ServerHello") }
         if let protocolData = serverHello.extensions[.applicationLayerProtocolNegotiation] {
             let chosen = try TLSALPN.decode(protocolData)
             guard chosen.count == 1, configuration.applicationProtocols.contains(chosen[0]) else {
@@ -60,7 +72,15 @@ extension TLSConnection {
         transcript = TLSTranscript(parameters.hash, keepingMessages: configuration.certificate != nil)
         transcript?.append(firstClientHello)
         transcript?.append(message.bytes)
-        clientTLS12 = TLS12ClientHandshake(serverRandom: serverHello.random)
+        // Our session ID echoed after we offered a ticket: the session resumes (RFC 5077 section 3.4).
+        if let ticket = configuration.resumption, clientHello?.extensions[.sessionTicket]?.isEmpty == false,
+           clientHello?.sessionID.isEmpty == false, serverHello.sessionID == clientHello?.sessionID {
+            try clientResume12(serverHello, ticket: ticket)
+            clientTLS12?.ticketPromised = ticketPromised
+            phase = .waitChangeCipherSpec
+            return
+        }
+        clientTLS12 = TLS12ClientHandshake(serverRandom: serverHello.random, ticketPromised: ticketPromised)
         phase = .waitServerCertificate12
     }
 
@@ -87,13 +107,19 @@ extension TLSConnection {
             try clientSendSecondFlight(into: &output)
         case (.waitServerFinished12, .finished):
             guard let state = clientTLS12, let parameters = suite?.parameters else { throw TLSError(.internalError, "no TLS 1.2 state") }
+            guard !state.ticketPromised || state.ticketReceived else {
+                throw TLSError(.unexpectedMessage, "no NewSessionTicket, which the ServerHello announced")
+            }
             let finished = try TLSFinished(message, expectedLength: 12)
             let expected = TLS12PRF.verifyData(parameters.hash, masterSecret: state.masterSecret, client: false, transcriptHash: transcript?.hash ?? [])
             guard ConstantTime.equal(finished.verifyData, expected) else { throw TLSError(.decryptError, "the server's Finished does not verify") }
             transcript?.append(message.bytes)
+            if state.resumed { try clientFinishResumption12(into: &output) }
             clientTLS12 = nil
             phase = .connected
             output.handshakeComplete = true
+        case (.waitChangeCipherSpec, .newSessionTicket):
+            try clientReceiveSessionTicket12(message, into: &output)
         default:
             throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) out of order")
         }

@@ -31,6 +31,8 @@ extension TLSConnection {
             try serverReceiveFinished12(message, into: &output)
         case .connected:
             try postHandshake(message, into: &output)
+        case .waitChangeCipherSpec:
+            throw TLSError(.unexpectedMessage, "handshake message \(message.type.rawValue) before the client's ChangeCipherSpec")
         default:
             throw TLSError(.internalError, "a server in a client's state")
         }
@@ -62,7 +64,8 @@ extension TLSConnection {
 
         // A suite of the offered ticket's hash, when it opens, so that the session can resume.
         let ticketHash = hello.extensions[.preSharedKey].flatMap { try? TLSOfferedPSKs(extensionData: $0) }
-            .flatMap { configuration.sessionTickets?.open($0.identities[0].identity) }?.suite.parameters?.hash
+            .flatMap { configuration.sessionTickets?.open($0.identities[0].identity) }?.suite.parameters
+            .flatMap { $0.version == .tls13 ? $0.hash : nil }
         let shared = configuration.cipherSuites.filter { hello.cipherSuites.contains($0) }
         guard let chosenSuite = shared.first(where: { $0.parameters?.hash == ticketHash }) ?? shared.first,
               let parameters = chosenSuite.parameters else {
@@ -243,7 +246,8 @@ extension TLSConnection {
         let modes = try TLSOpaqueExtension.decode(modesData, lengthBytes: 1, minimum: 1, maximum: 255, what: "psk_key_exchange_modes")
         let offered = try TLSOfferedPSKs(extensionData: data)
         guard let tickets = server?.sessionTickets, modes.contains(1), let hash = chosenSuite.parameters?.hash,
-              let state = tickets.open(offered.identities[0].identity), state.suite.parameters?.hash == hash,
+              let state = tickets.open(offered.identities[0].identity), state.suite.parameters?.version == .tls13,
+              state.suite.parameters?.hash == hash,
               currentTime.seconds >= state.issued, currentTime.seconds - state.issued < Int64(tickets.lifetime),
               state.serverName == serverName,
               // A server requiring client certificates resumes only sessions that presented one.

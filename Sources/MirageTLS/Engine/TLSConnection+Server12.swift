@@ -5,10 +5,15 @@ import MirageCrypto
 struct TLS12Handshake {
     let clientRandom: [UInt8]
     let serverRandom: [UInt8]
-    let ephemeral: TLSEphemeralKey
+    /// Our ECDHE key; nil when the session resumes.
+    let ephemeral: TLSEphemeralKey?
     var masterSecret: [UInt8] = []
     var serverKey: [UInt8] = []
     var serverIV: [UInt8] = []
+    /// The ServerHello promised a NewSessionTicket (RFC 5077 section 3.2).
+    var issuesTicket = false
+    /// The abbreviated handshake of a resumed session (RFC 5246 section 7.3): our Finished went first.
+    var resumed = false
 }
 
 /// The server's TLS 1.2 handshake for older clients (RFC 5246 section 7.3, RFC 8422 for ECDHE,
@@ -16,9 +21,10 @@ struct TLS12Handshake {
 /// ServerKeyExchange, ServerHelloDone → ClientKeyExchange, ChangeCipherSpec, Finished →
 /// ChangeCipherSpec, Finished. Only ECDHE with AEADs; the extended master secret (RFC 7627) is
 /// required; renegotiation is refused and said so (RFC 5746); the random carries the downgrade
-/// sentinel (RFC 8446 section 4.1.3) when TLS 1.3 is served too; no resumption. A server that
-/// authenticates clients adds a CertificateRequest, and the client's Certificate comes before
-/// its ClientKeyExchange and its CertificateVerify after.
+/// sentinel (RFC 8446 section 4.1.3) when TLS 1.3 is served too. A server that authenticates
+/// clients adds a CertificateRequest, and the client's Certificate comes before its
+/// ClientKeyExchange and its CertificateVerify after. Sessions resume with stateless tickets
+/// (RFC 5077, in ``TLSConnection+Resumption12``).
 extension TLSConnection {
     mutating func serverReceiveClientHello12(_ hello: TLSClientHello, message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         guard let configuration = server else { throw TLSError(.internalError, "no server configuration") }
@@ -55,6 +61,10 @@ extension TLSConnection {
 
         // The chain (by SNI), then a suite its key authenticates and a scheme it signs with.
         let chains = try chainsForServerName(extensions, configuration)
+        if let session = resumableSession12(hello, configuration) {
+            try serverResume12(hello, message: message, session: session, into: &output)
+            return
+        }
         var choice: (TLSCertificateChain, TLSCipherSuite, TLSSignatureScheme)?
         for chain in chains {
             let kind: TLSCertificateKind
@@ -81,6 +91,9 @@ extension TLSConnection {
         if let chosen = try negotiateApplicationProtocol(extensions, configuration) {
             serverExtensions.append(.applicationLayerProtocolNegotiation, TLSALPN.encode([chosen]))
         }
+        // A client asking for a ticket (an empty extension, or one we did not take) gets one.
+        let issuesTicket = extensions.contains(.sessionTicket) && (configuration.sessionTickets?.count ?? 0) > 0
+        if issuesTicket { serverExtensions.append(.sessionTicket, []) }
 
         version = .tls12
         suite = chosenSuite
@@ -108,18 +121,20 @@ extension TLSConnection {
         queue(TLSHandshakeMessage(type: .serverKeyExchange, body: keyExchange.bytes))
         if configuration.clientAuthentication != nil { queueCertificateRequest() }
         queue(TLSHandshakeMessage(type: .serverHelloDone, body: []))
-        tls12 = TLS12Handshake(clientRandom: hello.random, serverRandom: serverRandom, ephemeral: ephemeral)
+        tls12 = TLS12Handshake(clientRandom: hello.random, serverRandom: serverRandom, ephemeral: ephemeral, issuesTicket: issuesTicket)
         phase = configuration.clientAuthentication != nil ? .waitClientCertificate : .waitClientKeyExchange
     }
 
     /// ClientKeyExchange (RFC 8422 section 5.7): the client's share; the extended master secret
     /// over the transcript so far, and the keys.
     mutating func serverReceiveClientKeyExchange12(_ message: TLSHandshakeMessage) throws(TLSError) {
-        guard var state = tls12, let parameters = suite?.parameters else { throw TLSError(.internalError, "no TLS 1.2 state") }
+        guard var state = tls12, let ephemeral = state.ephemeral, let parameters = suite?.parameters else {
+            throw TLSError(.internalError, "no TLS 1.2 state")
+        }
         var reader = message.bodyReader
         let share = try reader.readOpaque(lengthBytes: 1, minimum: 1, maximum: 255)
         try reader.expectEnd("ClientKeyExchange")
-        let preMaster = try state.ephemeral.sharedSecret(peerShare: share)
+        let preMaster = try ephemeral.sharedSecret(peerShare: share)
         transcript?.append(message.bytes)
         let sessionHash = transcript?.hash ?? []
         state.masterSecret = TLS12PRF.extendedMasterSecret(parameters.hash, preMasterSecret: preMaster, sessionHash: sessionHash)
@@ -134,7 +149,8 @@ extension TLSConnection {
         phase = peerPublicKey != nil ? .waitClientCertificateVerify : .waitChangeCipherSpec
     }
 
-    /// The client's Finished, under its new keys; then our ChangeCipherSpec and Finished.
+    /// The client's Finished, under its new keys; then our [NewSessionTicket,] ChangeCipherSpec
+    /// and Finished, unless ours went first (a resumed session).
     mutating func serverReceiveFinished12(_ message: TLSHandshakeMessage, into output: inout TLSOutput) throws(TLSError) {
         guard let state = tls12, let parameters = suite?.parameters else { throw TLSError(.internalError, "no TLS 1.2 state") }
         let finished = try TLSFinished(message, expectedLength: 12)
@@ -143,6 +159,13 @@ extension TLSConnection {
             throw TLSError(.decryptError, "the client's Finished does not verify")
         }
         transcript?.append(message.bytes)
+        if state.resumed {
+            tls12 = nil
+            phase = .connected
+            output.handshakeComplete = true
+            return
+        }
+        if state.issuesTicket { try queueSessionTicket12(masterSecret: state.masterSecret, into: &output) }
         let ours = TLS12PRF.verifyData(parameters.hash, masterSecret: state.masterSecret, client: false, transcriptHash: transcript?.hash ?? [])
         output.records += TLSRecord(type: .changeCipherSpec, fragment: [1]).bytes
         writer = .tls12(try TLS12RecordProtection(cipher: parameters.cipher, key: state.serverKey, iv: state.serverIV))

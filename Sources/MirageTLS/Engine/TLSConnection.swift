@@ -97,13 +97,16 @@ public struct TLSConnection {
     // Resumption.
     /// The PSK in use, when the handshake resumed a session.
     var resumptionKey: [UInt8]?
+    /// A TLS 1.2 session resumed with a ticket (RFC 5077).
+    var resumedTLS12 = false
     /// The secret tickets' PSKs derive from (RFC 8446 section 7.1), after the client's Finished.
     var resumptionMasterSecret: [UInt8] = []
     /// The time of the call being handled (ticket ages and issue times).
     var currentTime = WallTime(seconds: 0)
 
-    /// Whether this handshake resumed a session with a PSK (and (EC)DHE).
-    public var isResumed: Bool { resumptionKey != nil }
+    /// Whether this handshake resumed a session: with a PSK (and (EC)DHE) in TLS 1.3, with a
+    /// ticket's master secret in TLS 1.2.
+    public var isResumed: Bool { resumptionKey != nil || resumedTLS12 }
 
     /// The application protocol agreed with ALPN, if any.
     public internal(set) var applicationProtocol: [UInt8]?

@@ -2,11 +2,12 @@ import MirageCore
 import MirageCrypto
 
 /// What a client keeps to resume a session (RFC 8446 section 4.6.1, 2.2): the ticket the server
-/// gave, the PSK it stands for, and what it may be used with. The PSK is a secret: a client
-/// keeps tickets in memory only.
+/// gave, the PSK it stands for, and what it may be used with. A TLS 1.2 ticket (RFC 5077; its
+/// suite is a TLS 1.2 one) holds the session's master secret as its PSK. The PSK is a secret: a
+/// client keeps tickets in memory only.
 public struct TLSSessionTicket: Equatable, Sendable {
     public let ticket: [UInt8]
-    /// The resumption PSK (RFC 8446 section 4.6.1).
+    /// The resumption PSK (RFC 8446 section 4.6.1); a TLS 1.2 session's master secret.
     public let preSharedKey: [UInt8]
     /// The suite of the session: a resumption must use one with the same hash.
     public let cipherSuite: TLSCipherSuite
@@ -43,7 +44,8 @@ public struct TLSSessionTicket: Equatable, Sendable {
     }
 }
 
-/// A server's session tickets (RFC 8446 section 4.6.1): stateless, the resumption state sealed
+/// A server's session tickets (RFC 8446 section 4.6.1; RFC 5077 in TLS 1.2, where the suite
+/// tells the versions' tickets apart and the PSK is the master secret): stateless, the resumption state sealed
 /// with AES-256-GCM under a key drawn when the server starts, so that a ticket says nothing to
 /// anyone else and no table grows with the clients. A ticket from before a restart, or forged,
 /// does not open and the client gets a full handshake.

@@ -174,6 +174,35 @@ public struct TLSNewSessionTicket: Equatable, Sendable {
     }
 }
 
+/// TLS 1.2's NewSessionTicket (RFC 5077 section 3.3): sent by a server before its
+/// ChangeCipherSpec when its ServerHello carried an empty session_ticket extension. An empty
+/// ticket says the server changed its mind and gives none.
+public struct TLS12NewSessionTicket: Equatable, Sendable {
+    /// Seconds the client may keep it; 0 leaves it unspecified.
+    public var lifetimeHint: UInt32
+    public var ticket: [UInt8]
+
+    public init(lifetimeHint: UInt32, ticket: [UInt8]) {
+        self.lifetimeHint = lifetimeHint
+        self.ticket = ticket
+    }
+
+    /// - Throws: `decode_error` for a malformed message.
+    public init(_ message: TLSHandshakeMessage) throws(TLSError) {
+        var reader = try message.body(of: .newSessionTicket, "NewSessionTicket")
+        lifetimeHint = try reader.readUInt32()
+        ticket = try reader.readOpaque(lengthBytes: 2, maximum: 0xFFFF)
+        try reader.expectEnd("NewSessionTicket")
+    }
+
+    public var message: TLSHandshakeMessage {
+        var writer = TLSWireWriter()
+        writer.append(lifetimeHint)
+        writer.appendOpaque(lengthBytes: 2, ticket)
+        return TLSHandshakeMessage(type: .newSessionTicket, body: writer.bytes)
+    }
+}
+
 /// KeyUpdate (RFC 8446 section 4.6.3): the sender's keys change after this message; the peer
 /// is asked to update its own when `updateRequested`.
 public struct TLSKeyUpdate: Equatable, Sendable {
