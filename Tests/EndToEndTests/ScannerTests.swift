@@ -17,7 +17,7 @@ extension EndToEnd {
         /// report TLS 1.2 as not offered): protocols, forward secrecy and groups, every
         /// vulnerability test, and every cipher it knows. Only TLS 1.2 and 1.3, the suites
         /// and groups, and no vulnerability may show.
-        @Test("testssl.sh: TLS 1.2 and 1.3 only, the three TLS 1.3 suites and three ECDHE-ECDSA suites, three groups, no vulnerability")
+        @Test("testssl.sh: TLS 1.2 and 1.3 only, the three TLS 1.3 suites and the six ECDHE suites (ECDSA and RSA chains), three groups, no vulnerability")
         func testssl() throws {
             let authority = try WebsiteCertificates.prepare()
             let image = try ExampleImages.image("static-website", network: "socket", configure: ["--tls=true"])
@@ -43,7 +43,8 @@ extension EndToEnd {
                 return String(fields[1])
             })
             #expect(suites == ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-                               "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"], "\(suites.sorted())")
+                               "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
+                               "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"], "\(suites.sorted())")
 
             // Every vulnerability line says the server is not vulnerable (or has nothing to test).
             guard let start = report.range(of: "Testing vulnerabilities"), let end = report.range(of: "Testing all ") else {

@@ -27,7 +27,8 @@ func waitUntilServing(_ log: String, _ process: Process, seconds: Int = 20) thro
 
 /// A development CA and the website's certificate for localhost, 127.0.0.1 and 10.0.0.2, made
 /// once per run by scripts/dev-certificate (the README's way) into
-/// Examples/static-website/certificates, where `configure --tls=true` compiles them in.
+/// Examples/static-website/certificates, where `configure --tls=true` compiles them in: an
+/// ECDSA P-256 chain (`server.pem`) and an RSA one (`rsa.pem`).
 enum WebsiteCertificates {
     static let lock = NSLock()
     nonisolated(unsafe) static var authority: String?
@@ -38,9 +39,22 @@ enum WebsiteCertificates {
         defer { lock.unlock() }
         if let authority { return authority }
         let folder = NSTemporaryDirectory() + "mirage-dev-ca-\(getpid())"
+        let store = repositoryRoot + "/Examples/static-website/certificates"
         let result = try run(["/usr/bin/env", "MIRAGE_DEV_CA=\(folder)", repositoryRoot + "/scripts/dev-certificate",
-                              repositoryRoot + "/Examples/static-website/certificates", "localhost", "127.0.0.1", "10.0.0.2"])
+                              store, "localhost", "127.0.0.1", "10.0.0.2"])
         guard result.status == 0 else { throw SetupError("scripts/dev-certificate failed: \(result.errorOutput)") }
+        // A second chain with an RSA key from the same CA, as rsa.pem/rsa.key serving localhost:
+        // a client that accepts only RSA signatures or ECDHE-RSA suites gets it.
+        let rsaFolder = folder + "-rsa"
+        try FileManager.default.createDirectory(atPath: rsaFolder, withIntermediateDirectories: true)
+        let rsa = try run(["/usr/bin/env", "MIRAGE_DEV_CA=\(folder)", repositoryRoot + "/scripts/dev-certificate", "--rsa",
+                           rsaFolder, "localhost", "127.0.0.1", "10.0.0.2"])
+        guard rsa.status == 0 else { throw SetupError("scripts/dev-certificate --rsa failed: \(rsa.errorOutput)") }
+        for (from, to) in [("server.pem", "rsa.pem"), ("server.key", "rsa.key")] {
+            try? FileManager.default.removeItem(atPath: store + "/" + to)
+            try FileManager.default.moveItem(atPath: rsaFolder + "/" + from, toPath: store + "/" + to)
+        }
+        try "localhost\n".write(toFile: store + "/rsa.names", atomically: true, encoding: .utf8)
         authority = folder + "/ca.pem"
         return folder + "/ca.pem"
     }
@@ -91,7 +105,7 @@ extension EndToEnd {
         /// Starts `command` (the website configured `--tls=true`, with `--hsts=true`) in a fresh
         /// namespace and checks HTTPS on `httpsPort` with curl trusting only the development CA,
         /// the redirect from HTTP on `httpPort`, and that a client trusting another CA refuses it.
-        func checkHTTPS(_ command: [String], host: String, httpPort: Int, httpsPort: Int, authority: String) throws {
+        func checkHTTPS(_ command: [String], host: String, httpPort: Int, httpsPort: Int, authority: String, fullMatrix: Bool = false) throws {
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + "-website.log"
             let server = try namespace.start(command, log: log)
@@ -111,18 +125,20 @@ extension EndToEnd {
                                                + resolve + ["https://localhost:\(httpsPort)/"])
             #expect(untrusted.status == 60, "curl trusting the system's CAs: \(untrusted.status) \(untrusted.errorOutput)")
             #expect(serverLog().contains("[http] GET /index.html 200 "), "no request line logged:\n\(serverLog().suffix(2000))")
-            try checkTLSPeers(namespace, host: host, httpsPort: httpsPort, authority: authority)
+            try checkTLSPeers(namespace, host: host, httpsPort: httpsPort, authority: authority, fullMatrix: fullMatrix)
             #expect(server.isRunning, "the website exited:\n\(serverLog().suffix(2000))")
         }
 
         /// OpenSSL's and GnuTLS's command-line clients, validating the chain against the
-        /// development CA, fetch a page in TLS 1.3 and in TLS 1.2: the interop matrix on each path
-        /// (host sockets, our stack over tap, the hvt guest).
-        func checkTLSPeers(_ namespace: NetworkNamespace, host: String, httpsPort: Int, authority: String) throws {
+        /// development CA, fetch a page in TLS 1.3 and in TLS 1.2, and `s_client` resumes a
+        /// session in each: the interop matrix on each path (host sockets, our stack over tap, the
+        /// hvt guest). With `fullMatrix`, `s_client` also completes every suite × group × the
+        /// certificate's key (ECDSA, RSA) of both versions.
+        func checkTLSPeers(_ namespace: NetworkNamespace, host: String, httpsPort: Int, authority: String, fullMatrix: Bool = false) throws {
             let request = "printf 'GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n'"
+            let sClient = "timeout 10 openssl s_client -connect \(host):\(httpsPort) -servername localhost -verify_return_error -CAfile \(authority) -ign_eof"
             for (version, openssl, gnutls) in [("TLS 1.3", "-tls1_3", "+VERS-TLS1.3"), ("TLS 1.2", "-tls1_2", "+VERS-TLS1.2")] {
-                let viaOpenSSL = try namespace.exec(["/bin/sh", "-c", "\(request) | timeout 10 openssl s_client -connect \(host):\(httpsPort) "
-                                                     + "-servername localhost -verify_return_error -CAfile \(authority) \(openssl) -quiet"])
+                let viaOpenSSL = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(openssl) -quiet"])
                 #expect(viaOpenSSL.output.hasPrefix("HTTP/1.1 200 OK"), "openssl s_client \(version): \(viaOpenSSL.output.prefix(200)) \(viaOpenSSL.errorOutput.suffix(500))")
                 // gnutls-cli ends at the end of its input: the input stays open until the answer is in.
                 let viaGnuTLS = try namespace.exec(["/bin/sh", "-c", "(\(request); sleep 2) | timeout 10 gnutls-cli --x509cafile \(authority) "
@@ -132,7 +148,40 @@ extension EndToEnd {
                 let description = "- Description: (" + (version == "TLS 1.3" ? "TLS1.3" : "TLS1.2")
                 #expect(viaGnuTLS.output.contains("HTTP/1.1 200 OK") && (viaGnuTLS.output + viaGnuTLS.errorOutput).contains(description),
                         "gnutls-cli \(version): \(viaGnuTLS.output.suffix(600)) \(viaGnuTLS.errorOutput.suffix(300))")
+                // Resumption: a session kept by one s_client is resumed by the next (a PSK in
+                // TLS 1.3, an RFC 5077 ticket in TLS 1.2).
+                let session = NSTemporaryDirectory() + namespace.name + "-session.pem"
+                _ = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(openssl) -sess_out \(session)"])
+                let resumed = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(openssl) -sess_in \(session)"])
+                try? FileManager.default.removeItem(atPath: session)
+                let printed = "Reused, TLSv" + (version == "TLS 1.3" ? "1.3" : "1.2")
+                #expect(resumed.output.contains(printed) && resumed.output.contains("HTTP/1.1 200 OK"),
+                        "s_client -sess_in \(version): \(resumed.output.prefix(1500)) \(resumed.errorOutput.suffix(300))")
             }
+            guard fullMatrix else { return }
+            var completed = 0
+            for group in ["X25519", "P-256", "P-384"] {
+                for key in ["ECDSA", "RSA"] {
+                    // TLS 1.3: the key by the signature algorithms offered; TLS 1.2: by the suite.
+                    let sigalgs = key == "ECDSA" ? "ecdsa_secp256r1_sha256" : "rsa_pss_rsae_sha256"
+                    var runs = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+                        .map { ($0, "-tls1_3 -ciphersuites \($0) -sigalgs \(sigalgs)") }
+                    runs += ["AES128-GCM-SHA256", "AES256-GCM-SHA384", "CHACHA20-POLY1305"]
+                        .map { "ECDHE-\(key)-\($0)" }.map { ($0, "-tls1_2 -cipher \($0)") }
+                    for (suite, options) in runs {
+                        // A TLS 1.2 client verifies ECDSA certificates on the curves it lists
+                        // (RFC 8422 section 5.1): the P-256 certificate's curve goes with the group.
+                        let groups = key == "ECDSA" && options.contains("tls1_2") && group != "P-256" ? group + ":P-256" : group
+                        let result = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(options) -groups \(groups)"])
+                        let text = result.output
+                        #expect(text.contains("HTTP/1.1 200 OK") && text.contains("Cipher is \(suite)") && text.contains("Verify return code: 0 (ok)")
+                                && text.contains("Peer signature type: " + (key == "ECDSA" ? "ECDSA" : options.contains("tls1_3") ? "RSA-PSS" : "RSA")),
+                                "s_client \(suite) \(group) \(key): \(text.prefix(1500)) \(result.errorOutput.suffix(300))")
+                        if text.contains("HTTP/1.1 200 OK") { completed += 1 }
+                    }
+                }
+            }
+            print("TLS interop on this path: openssl s_client completed \(completed) of 36 suite × group × key handshakes")
         }
 
         @Test("HTTPS (--tls=true): unix, the host's sockets")
@@ -155,7 +204,7 @@ extension EndToEnd {
             let authority = try WebsiteCertificates.prepare()
             let image = try ExampleImages.image("static-website", target: "hvt", configure: ["--tls=true"])
             try checkHTTPS([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24", "--hsts=true"], host: "10.0.0.2",
-                           httpPort: 80, httpsPort: 443, authority: authority)
+                           httpPort: 80, httpsPort: 443, authority: authority, fullMatrix: true)
         }
 
         @Test("HTTPS configured without a certificate: the website stops at start naming the fix")

@@ -37,7 +37,7 @@ extension DeviceDescription {
         return DeviceImplementation(
             summary: "TLSStack over \(parameters["stack"] ?? ""), its certificate server.pem and key server.key from \(parameters["certificates"] ?? "")"
                 + (requiring ? ", requiring client certificates from its client-ca.pem" : ""),
-            bootKeys: [#"BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device)"#],
+            bootKeys: [#"BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS clients session tickets to resume with: TLS 1.3 PSK tickets, TLS 1.2 RFC 5077 ones (false: every handshake is a full one).", group: .device)"#],
             connect: "try await TLSStack.serving(\(stack), certificates: \(certificates), random: \(random), now: { platform.wallClock.now() }, "
                 + "sessionTickets: arguments.value(\"tls-tickets\", as: Bool.self)" + (requiring ? ", requiringClientCertificates: true)" : ")"),
             errorType: "TLSCredentialsError")

@@ -29,7 +29,7 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     StackBootKeys.arpEntries,
     StackBootKeys.pathMTUEntries,
     StackBootKeys.udpQueueMemory,
-    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device),
+    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS clients session tickets to resume with: TLS 1.3 PSK tickets, TLS 1.2 RFC 5077 ones (false: every handshake is a full one).", group: .device),
 ])
 
 Mirage.run(platform) {

@@ -14,7 +14,7 @@ let arguments = Mirage.boot(platform, unikernel: "static-website", keys: [
     BootKey("http-connections", of: Int.self, default: 256, documentation: "HTTP connections served at once; past it a new one is closed at once."),
     BootKey("tls-port", of: UInt16.self, default: 443, documentation: "The TCP port to serve HTTPS on, when configured with --tls=true."),
     BootKey("hsts", of: Bool.self, default: false, documentation: "Send Strict-Transport-Security over HTTPS (RFC 6797): browsers then use HTTPS only, for a year."),
-    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS 1.3 clients session tickets to resume with (false: every handshake is a full one).", group: .device),
+    BootKey("tls-tickets", of: Bool.self, default: true, documentation: "Give TLS clients session tickets to resume with: TLS 1.3 PSK tickets, TLS 1.2 RFC 5077 ones (false: every handshake is a full one).", group: .device),
 ])
 
 Mirage.run(platform) {
