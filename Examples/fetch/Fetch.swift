@@ -5,22 +5,27 @@ import MirageRuntime
 /// A client of the network by name (mirage-skeleton's `applications/dns`, with an HTTP GET):
 /// `--lookup=NAME[/TYPE],...` asks the stub resolver for each name and logs the records, then
 /// `--url=http://HOST[:PORT]/PATH` resolves the host, fetches the page and logs its status and
-/// size. The resolvers are those of `--resolver=`, else those of the network (DHCP's on our
-/// stack, `/etc/resolv.conf`'s on the host's sockets).
+/// size; an `https://` URL goes through the TLS client, which validates the server's chain
+/// against the CAs of the `trust` store and its name (or address) against HOST. The resolvers
+/// are those of `--resolver=`, else those of the network (DHCP's on our stack,
+/// `/etc/resolv.conf`'s on the host's sockets).
 ///
 /// The same code runs over our stack (`--net=direct`, on unix or hvt) and the host's sockets.
-struct Fetch<Stack: TCPStack & UDPStack, Resolver: DNSResolving>: Unikernel {
+struct Fetch<Stack: TCPStack & UDPStack, Resolver: DNSResolving, Secure: ServerNameConnecting>: Unikernel {
     typealias Failure = FetchFailure
 
     let log = LogSource("application", documentation: "what was looked up and fetched")
     let stack: Stack
     let resolver: Resolver
+    /// TLS over `stack`, for `https://`.
+    let secure: Secure
     let url: String
     let lookup: String
 
-    init(_ stack: Stack, _ resolver: Resolver, url: String, lookup: String) {
+    init(_ stack: Stack, _ resolver: Resolver, _ secure: Secure, url: String, lookup: String) {
         self.stack = stack
         self.resolver = resolver
+        self.secure = secure
         self.url = url
         self.lookup = lookup
     }
@@ -60,15 +65,29 @@ struct Fetch<Stack: TCPStack & UDPStack, Resolver: DNSResolving>: Unikernel {
         return found > 0
     }
 
-    /// GETs `text`, an `http://` URL, and logs the status and the size of the body.
+    /// GETs `text`, an `http://` or `https://` URL, and logs the status and the size of the body.
     private func fetch(_ text: String) async throws(Failure) {
         guard let target = FetchURL(text) else { throw .badURL(text) }
-        let client: HTTPClient<Stack.Connection>
-        do {
-            client = try await HTTPClient(connectingWith: stack, to: target.host, port: target.port, resolvingWith: resolver)
-        } catch {
-            throw .http(text, error)
+        if target.secure {
+            let client: HTTPClient<Secure.Connection>
+            do {
+                client = try await HTTPClient(connectingWith: secure, to: target.host, port: target.port, resolvingWith: resolver)
+            } catch {
+                throw .http(text, error)
+            }
+            try await get(text, target, over: client)
+        } else {
+            let client: HTTPClient<Stack.Connection>
+            do {
+                client = try await HTTPClient(connectingWith: stack, to: target.host, port: target.port, resolvingWith: resolver)
+            } catch {
+                throw .http(text, error)
+            }
+            try await get(text, target, over: client)
         }
+    }
+
+    private func get<Connection: Flow>(_ text: String, _ target: FetchURL, over client: HTTPClient<Connection>) async throws(Failure) {
         log.info("connected to \(client.connection.remote) for \(target.host)")
         var headers = HTTPHeaders()
         headers.add("User-Agent", "swift-mirage-fetch")
@@ -83,16 +102,20 @@ struct Fetch<Stack: TCPStack & UDPStack, Resolver: DNSResolving>: Unikernel {
     }
 }
 
-/// An `http://HOST[:PORT]/PATH` URL (RFC 9110 section 4.2.1), HOST a name or an address (IPv6
-/// in brackets).
+/// An `http://` or `https://HOST[:PORT]/PATH` URL (RFC 9110 sections 4.2.1, 4.2.2), HOST a name
+/// or an address (IPv6 in brackets).
 struct FetchURL {
     var host: String
-    var port: UInt16 = 80
+    var secure: Bool
+    var port: UInt16
     var path = "/"
 
     init?(_ text: String) {
-        guard text.hasPrefix("http://") else { return nil }
-        var rest = Substring(text.dropFirst("http://".count))
+        let scheme = text.hasPrefix("https://") ? "https://" : "http://"
+        guard text.hasPrefix(scheme) else { return nil }
+        secure = scheme == "https://"
+        port = secure ? 443 : 80
+        var rest = Substring(text.dropFirst(scheme.count))
         if let slash = rest.firstIndex(of: "/") {
             path = String(rest[slash...])
             rest = rest[..<slash]
@@ -126,7 +149,7 @@ enum FetchFailure: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case let .badURL(text): "'\(text)' is not an http://HOST[:PORT]/PATH URL"
+        case let .badURL(text): "'\(text)' is not an http:// or https://HOST[:PORT]/PATH URL"
         case let .http(url, error): "GET \(url): \(error)"
         case let .lookupsFailed(count): "\(count) lookups gave no records"
         }

@@ -16,15 +16,14 @@ extension HTTPClient {
     }
 
     /// The same over a stack that tells its connections the server's name (HTTPS over a
-    /// `TLSStack`: the name goes in SNI and is checked against the certificate); a literal
-    /// address connects as the stack was configured.
+    /// `TLSStack`: the name goes in SNI and is checked against the certificate; a literal
+    /// address is checked against the certificate's addresses).
     public convenience init<Stack: ServerNameConnecting, Resolver: NameResolver>(
         connectingWith stack: Stack, to host: String, port: UInt16 = 443, resolvingWith resolver: Resolver,
         limits: HTTPLimits = HTTPLimits()
     ) async throws(HTTPClientError) where Stack.Connection == Connection {
-        let literal = IPv4Address(host) != nil || IPv6Address(host) != nil
         let connection = try await Self.connect(to: host, port: port, resolvingWith: resolver) { endpoint throws(FlowError) in
-            literal ? try await stack.connect(to: endpoint) : try await stack.connect(to: endpoint, serverName: host)
+            try await stack.connect(to: endpoint, serverName: host)
         }
         self.init(connection: connection, host: Self.host(name: host, port: port, defaultPort: 443), limits: limits)
     }

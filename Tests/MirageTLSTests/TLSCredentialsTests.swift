@@ -46,4 +46,39 @@ struct TLSCredentialsTests {
             #expect("\(error)".hasPrefix("client-ca.pem: "), "\(error)")
         }
     }
+
+    @Test("a client's trust store: every certificate of its .pem and .crt files; a file that is not PEM named; an empty store trusts no server")
+    func trustStore() async throws {
+        let authorities = try ClientAuthenticationInteropTests.Authorities()
+        let caPEM = try String(contentsOfFile: "\(authorities.path)/ca.crt", encoding: .utf8)
+        let other = TestKeys.chain(TestKeys.p384).certificates[0]
+        let bundle = PEM.encode(other, label: "CERTIFICATE")
+        let store = CrunchStore(files: [CrunchStore.File(path: "ca.pem", contents: Array(caPEM.utf8)),
+                                        CrunchStore.File(path: "bundle.crt", contents: Array(bundle.utf8)),
+                                        CrunchStore.File(path: "README.md", contents: Array("not a certificate".utf8))])
+        let configuration = try await TLSClientConfiguration(trusting: store)
+        let verifier = try #require(configuration.verifier as? X509Verifier)
+        #expect(Set(verifier.anchors.map(\.der)) == Set(try PEM.decode(caPEM).map(\.der) + [other]))
+        do {
+            _ = try await TLSClientConfiguration(trusting: CrunchStore(files: [CrunchStore.File(path: "ca.pem", contents: Array("junk".utf8))]))
+            Issue.record("a ca.pem that is not PEM was taken")
+        } catch {
+            #expect("\(error)".hasPrefix("ca.pem: "), "\(error)")
+        }
+        // Empty: every server is refused with unknown_ca, saying why.
+        var client = try await TLSClientConfiguration(trusting: CrunchStore(files: []))
+        client.serverName = "example.org"
+        var pair = TLSPair(client: client, server: TLSServerConfiguration(chains: [TestKeys.chain(TestKeys.p256)]))
+        pair.handshake()
+        #expect(pair.errors.first?.alert == .unknownCA && pair.errors.first?.reason.contains("empty trust store") == true, "\(pair.errors)")
+    }
+
+    @Test("a client connecting to an address sends no SNI (RFC 6066 section 3); a name it does")
+    func addressNotInSNI() throws {
+        #expect(try !HostileTests.clientHello { $0.serverName = "10.0.0.1" }.extensions.contains(.serverName))
+        #expect(try HostileTests.clientHello { $0.serverName = "example.org" }.extensions.contains(.serverName))
+        var pair = TLSPair(client: clientConfiguration(name: "10.0.0.1"), server: TLSServerConfiguration(chains: [TestKeys.chain(TestKeys.p256)]))
+        pair.handshake()
+        #expect(pair.errors.isEmpty && pair.server.serverName == nil, "\(pair.errors)")
+    }
 }

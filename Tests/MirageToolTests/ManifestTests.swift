@@ -149,7 +149,7 @@ struct ValidationTests {
         let unknown = DeviceDescription(id: "floppy:a", kind: "floppy", signature: "BlockDevice", name: "a", parameters: [:], dependencies: [], location: SourceLocation(file: "config.swift", line: 3))
         let mistyped = DeviceDescription(id: "block:disk", kind: "block", signature: "Console", name: "disk", parameters: [:], dependencies: [], location: SourceLocation(file: "config.swift", line: 4))
         #expect(ManifestValidator.diagnose(description(devices: [unknown, mistyped])).map(\.description) == [
-            "config.swift:3: error: unknown device kind 'floppy' for device 'a' (known: block, crunch, kv, console, entropy, monotonic-clock, wall-clock, network, stack, tls, resolver, kv-rw); is MirageConfig newer than the tool?",
+            "config.swift:3: error: unknown device kind 'floppy' for device 'a' (known: block, crunch, kv, console, entropy, monotonic-clock, wall-clock, network, stack, tls, tls-client, resolver, kv-rw); is MirageConfig newer than the tool?",
             "config.swift:4: error: the block device 'disk' has the signature Console, but block devices are BlockDevice",
         ])
     }

@@ -50,7 +50,7 @@ package struct DeviceKind: Sendable {
 
     /// Every device kind there is.
     package static let all: [DeviceKind] = [
-        .block, .crunch, .keyValueStore, .console, .entropy, .monotonicClock, .wallClock, .network, .stack, .tls,
+        .block, .crunch, .keyValueStore, .console, .entropy, .monotonicClock, .wallClock, .network, .stack, .tls, .tlsClient,
         .resolver, .writableKeyValueStore,
     ]
 

@@ -16,7 +16,11 @@ extension TLSConnection {
         ephemeralKeys = keys
         let offers12 = configuration.versions.contains(.tls12)
         var extensions = TLSExtensions()
-        if let name = configuration.serverName { extensions.append(.serverName, TLSServerName(hostName: name).extensionData) }
+        // SNI names hosts only (RFC 6066 section 3): a literal address is checked against the
+        // certificate's iPAddresses but not sent.
+        if let name = configuration.serverName, X509Verifier.ipv4(name) == nil, !name.contains(":") {
+            extensions.append(.serverName, TLSServerName(hostName: name).extensionData)
+        }
         extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient(offers12 ? [.tls13, .tls12] : [.tls13]))
         extensions.append(.supportedGroups, TLSCodePointList.encode(configuration.groups.map { $0.rawValue }))
         // TLS 1.2 servers with RSA keys may sign with PKCS #1 v1.5; TLS 1.3 never accepts it.

@@ -46,6 +46,7 @@ public final class X509Verifier: TLSCertificateVerifier {
 
     public func verify(chain: [[UInt8]], for purpose: TLSCertificatePurpose, now: WallTime) throws(TLSError) -> PublicKey {
         guard !chain.isEmpty else { throw TLSError(.decodeError, "an empty certificate chain") }
+        guard !anchors.isEmpty else { throw TLSError(.unknownCA, "no certificate authority is trusted here (an empty trust store)") }
         guard chain.count <= Self.maximumChainLength else { throw TLSError(.badCertificate, "a chain of \(chain.count) certificates") }
         var certificates: [X509Certificate] = []
         for der in chain { certificates.append(try X509Certificate(der: der)) }

@@ -3,13 +3,16 @@
 
 import MirageRuntime
 import MirageNet
+import MirageKV
 import MirageDNS
+import MirageCrypto
+import MirageTLS
 import MirageHVTGuest
 import MirageHVTGuestNet
 
 let platform = HVTPlatform()
 let arguments = Mirage.boot(platform, unikernel: "fetch", keys: [
-    BootKey("url", of: String.self, default: "", documentation: "GET this http:// URL, its host name resolved through the resolver, and log the status and the body's size."),
+    BootKey("url", of: String.self, default: "", documentation: "GET this http:// or https:// URL, its host name resolved through the resolver, and log the status and the body's size."),
     BootKey("lookup", of: String.self, default: "", documentation: "Resolve each NAME[/TYPE] of a comma-separated list (TYPE is A and AAAA when left out) and log the records."),
     StackBootKeys.ipv4,
     StackBootKeys.gateway,
@@ -33,6 +36,10 @@ Mirage.run(platform) {
         try await HVTDirectStack.overTender(network: "service", platform: platform, arguments: arguments)
     }) else { return 1 }
     let resolverService = DNSStubResolver(stack: stackService, clock: platform.monotonicClock, entropy: HVTEntropy(), arguments: arguments)
-    let unikernel = Fetch(stackService, resolverService, url: arguments.value("url", as: String.self), lookup: arguments.value("lookup", as: String.self))
+    let kvTrust = CrunchStore(files: kvTrustFiles)
+    guard let tlsClientTrust = await Mirage.connect("tls-client:trust", { () throws(TLSCredentialsError) in
+        try await TLSStack.connecting(stackService, trusting: kvTrust, random: HVTEntropy(), now: { platform.wallClock.now() })
+    }) else { return 1 }
+    let unikernel = Fetch(stackService, resolverService, tlsClientTrust, url: arguments.value("url", as: String.self), lookup: arguments.value("lookup", as: String.self))
     return await Mirage.start(unikernel)
 }
