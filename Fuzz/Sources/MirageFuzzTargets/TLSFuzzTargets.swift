@@ -85,7 +85,11 @@ extension FuzzTargets {
             case .finished:
                 _ = try? TLSFinished(message, expectedLength: 12)
                 _ = try? TLSFinished(message, expectedLength: 32)
-            case .newSessionTicket: _ = try? TLSNewSessionTicket(message)
+            case .newSessionTicket:
+                _ = try? TLSNewSessionTicket(message)
+                if let ticket = try? TLS12NewSessionTicket(message) {
+                    require((try? TLS12NewSessionTicket(ticket.message)) == ticket, "a TLS 1.2 NewSessionTicket does not read back")
+                }
             case .keyUpdate: _ = try? TLSKeyUpdate(message)
             default: continue
             }
