@@ -27,13 +27,24 @@ public final class TLSFlow<Transport: Flow>: Flow {
         self.now = now
     }
 
-    /// A client session over a connected transport flow.
+    /// A client session over a connected transport flow. With `sessions`, it offers the ticket
+    /// kept there for the server (its name and port), unless the configuration names one, and
+    /// keeps the tickets the server gives.
     public init(connectingOver transport: Transport, configuration: TLSClientConfiguration, random: any EntropySource,
-                now: @escaping () -> WallTime) {
+                now: @escaping () -> WallTime, sessions: TLSClientSessionCache? = nil) {
         self.transport = transport
+        var configuration = configuration
+        if let sessions, let name = configuration.serverName {
+            let server = name + " " + String(transport.remote.port)
+            if configuration.resumption == nil { configuration.resumption = sessions.ticket(for: server, now: now()) }
+            self.sessions = (sessions, server)
+        }
         connection = TLSConnection(client: configuration, random: random)
         self.now = now
     }
+
+    /// Where the tickets the server gives are kept, and under which key.
+    private var sessions: (cache: TLSClientSessionCache, server: String)?
 
     public var remote: Endpoint { transport.remote }
 
@@ -43,7 +54,7 @@ public final class TLSFlow<Transport: Flow>: Flow {
     public func handshake() async throws(FlowError) {
         if connection.role == .client, !startedClient {
             startedClient = true
-            try await deliver(connection.start())
+            try await deliver(connection.start(now: now()))
         }
         while !connection.isConnected {
             guard !connection.isClosed else { throw failure == nil ? .closed : .reset }
@@ -109,6 +120,7 @@ public final class TLSFlow<Transport: Flow>: Flow {
         if received.isEmpty { received = output.applicationData } else { received += output.applicationData }
         if output.peerClosed { peerClosed = true }
         if output.handshakeComplete { established = true }
+        if let sessions { for ticket in output.sessionTickets { sessions.cache.keep(ticket, for: sessions.server) } }
         if let error = output.error {
             failure = error
             tlsLog.info("\(established ? "session" : "handshake") with \(remote) failed: sent \(error.alert.name): \(error.reason)")
@@ -151,14 +163,19 @@ public final class TLSListener<Listener: TCPListener>: TCPListener {
 /// `TCPStack` gets TLS by being given this.
 public final class TLSStack<Stack: TCPStack>: TCPStack {
     public let stack: Stack
+    /// The sessions its client connections resume, when it has a client configuration.
+    public let sessions: TLSClientSessionCache?
     private let server: TLSServerConfiguration?
     private let client: TLSClientConfiguration?
     private let random: any EntropySource
     private let now: () -> WallTime
 
+    /// - Parameter sessions: where client connections keep the servers' tickets to resume with;
+    ///   nil for none (every handshake a full one).
     public init(_ stack: Stack, server: TLSServerConfiguration?, client: TLSClientConfiguration?, random: any EntropySource,
-                now: @escaping () -> WallTime) {
+                now: @escaping () -> WallTime, sessions: TLSClientSessionCache? = TLSClientSessionCache()) {
         self.stack = stack
+        self.sessions = client == nil ? nil : sessions
         self.server = server
         self.client = client
         self.random = random
@@ -174,7 +191,7 @@ public final class TLSStack<Stack: TCPStack>: TCPStack {
     /// - Throws: ``FlowError/refused`` when the stack has no client configuration.
     public func connect(to remote: Endpoint) async throws(FlowError) -> TLSFlow<Stack.Connection> {
         guard let client else { throw .refused }
-        let flow = TLSFlow(connectingOver: try await stack.connect(to: remote), configuration: client, random: random, now: now)
+        let flow = TLSFlow(connectingOver: try await stack.connect(to: remote), configuration: client, random: random, now: now, sessions: sessions)
         try await flow.handshake()
         return flow
     }
@@ -186,7 +203,7 @@ extension TLSStack: ServerNameConnecting {
     public func connect(to remote: Endpoint, serverName: String) async throws(FlowError) -> TLSFlow<Stack.Connection> {
         guard var named = client else { throw .refused }
         named.serverName = serverName
-        let flow = TLSFlow(connectingOver: try await stack.connect(to: remote), configuration: named, random: random, now: now)
+        let flow = TLSFlow(connectingOver: try await stack.connect(to: remote), configuration: named, random: random, now: now, sessions: sessions)
         try await flow.handshake()
         return flow
     }
