@@ -28,6 +28,12 @@ static inline void mirage_br_hash_out(const br_hash_compat_context *context, voi
     context->vtable->out(&context->vtable, digest);
 }
 
+// The implementations for this CPU are chosen once and kept: BearSSL's `*_get` functions ask
+// CPUID on every call, and where the host is itself a virtual machine (these machines: PVM inside
+// Firecracker) each CPUID traps to the hypervisor below. Asked per AES-GCM key, they were 42% of
+// an hvt guest's time serving TLS handshakes (measured with MIRAGE_HVT_PROFILE). Relaxed atomics:
+// every thread that races to choose chooses the same.
+
 // AES in CTR mode for GCM: the AES-NI implementation when the CPU has it, else the constant-time
 // bitsliced one (bearssl_block.h). GHASH likewise: PCLMULQDQ, else 64-bit multiplications.
 typedef struct {
@@ -35,19 +41,44 @@ typedef struct {
     br_gcm_context gcm;
 } mirage_br_aes_gcm;
 
+static inline const br_block_ctr_class *mirage_br_aes_ctr_class(void) {
+    static const br_block_ctr_class *chosen;
+    const br_block_ctr_class *ctr = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (ctr == 0) {
+        ctr = br_aes_x86ni_ctr_get_vtable();
+        if (ctr == 0) ctr = &br_aes_ct64_ctr_vtable;
+        __atomic_store_n(&chosen, ctr, __ATOMIC_RELAXED);
+    }
+    return ctr;
+}
+
+static inline br_ghash mirage_br_ghash(void) {
+    static br_ghash chosen;
+    br_ghash ghash = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (ghash == 0) {
+        ghash = br_ghash_pclmul_get();
+        if (ghash == 0) ghash = &br_ghash_ctmul64;
+        __atomic_store_n(&chosen, ghash, __ATOMIC_RELAXED);
+    }
+    return ghash;
+}
+
 static inline void mirage_br_aes_gcm_init(mirage_br_aes_gcm *state, const void *key, size_t length) {
-    const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
-    if (ctr == 0) ctr = &br_aes_ct64_ctr_vtable;
-    br_ghash ghash = br_ghash_pclmul_get();
-    if (ghash == 0) ghash = &br_ghash_ctmul64;
+    const br_block_ctr_class *ctr = mirage_br_aes_ctr_class();
     ctr->init(&state->keys.vtable, key, length);
-    br_gcm_init(&state->gcm, &state->keys.vtable, ghash);
+    br_gcm_init(&state->gcm, &state->keys.vtable, mirage_br_ghash());
 }
 
 // ChaCha20 (SSE2 when present) and Poly1305 (64-bit multiplications when present).
 static inline br_chacha20_run mirage_br_chacha20(void) {
-    br_chacha20_run run = br_chacha20_sse2_get();
-    return run != 0 ? run : &br_chacha20_ct_run;
+    static br_chacha20_run chosen;
+    br_chacha20_run run = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (run == 0) {
+        run = br_chacha20_sse2_get();
+        if (run == 0) run = &br_chacha20_ct_run;
+        __atomic_store_n(&chosen, run, __ATOMIC_RELAXED);
+    }
+    return run;
 }
 static inline br_poly1305_run mirage_br_poly1305(void) {
     br_poly1305_run run = br_poly1305_ctmulq_get();
