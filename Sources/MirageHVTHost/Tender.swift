@@ -74,27 +74,32 @@ public enum Tender {
             arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
         let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events)
+        let profile = getenv("MIRAGE_HVT_PROFILE").flatMap { GuestProfile(path: String(cString: $0)) }
+        defer { profile?.finish() }
         // Set up: from here on the run loop's system calls only (SeccompFilter).
         try SeccompFilter.install()
         if getenv("MIRAGE_HVT_TEST_FORBIDDEN_CALL") != nil {
             // For the tests: a call outside the filter (opening a file) must end the tender.
             _ = open("/etc/hostname", O_RDONLY)
         }
-        return try runLoop(vm, handler)
+        return try runLoop(vm, handler, profile: profile)
     }
 
     /// Runs the vCPU until the guest halts or crashes.
-    static func runLoop(_ vm: VirtualMachine, _ handler: HypercallHandler) throws(TenderError) -> Int32 {
+    static func runLoop(_ vm: VirtualMachine, _ handler: HypercallHandler, profile: GuestProfile? = nil) throws(TenderError) -> Int32 {
         let hypercallEnd = UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_HYPERCALL_COUNT.rawValue)
         func crash(_ reason: String) -> TenderError {
             TenderError("the guest crashed: \(reason) (rip 0x\(String(vm.instructionPointer, radix: 16)))", status: TenderExitStatus.guestCrashed)
         }
         while true {
-            do throws(ErrorNumber) {
-                _ = try SystemCall.checked { mirage_kvm_run(vm.vcpu) }
-            } catch where error.wouldBlock {
-                continue
-            } catch {
+            if mirage_kvm_run(vm.vcpu) < 0 {
+                let error = ErrorNumber(code: errno)
+                // A signal (the profiler's timer) stopped the vCPU: note where, and go on.
+                if error.code == EINTR {
+                    profile?.record(vm.instructionPointer)
+                    continue
+                }
+                if error.wouldBlock { continue }
                 throw TenderError("KVM_RUN failed: \(error)", status: TenderExitStatus.hostFailure)
             }
             let run = vm.run

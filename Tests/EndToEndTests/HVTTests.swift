@@ -201,6 +201,27 @@ extension EndToEnd {
             #expect(result.errorOutput.contains("(rip 0x"))
         }
 
+        @Test("MIRAGE_HVT_PROFILE samples where the guest runs; scripts/profile-guest names the functions")
+        func profile() throws {
+            let image = try HVTTests.buildGuest(Self.hostile)
+            let unstripped = repositoryRoot + "/.build-mirage/build/hvt/x86_64-unknown-linux-gnu/release/hostile"
+            let profile = NSTemporaryDirectory() + "mirage-guest-\(getpid()).profile"
+            defer { try? FileManager.default.removeItem(atPath: profile) }
+            // Filling 64 MiB a megabyte at a time keeps the guest busy for a few timer periods.
+            let result = try run([tender, "--mem=64", "--", image, "--attack=out-of-memory"], environment: ["MIRAGE_HVT_PROFILE": profile])
+            #expect(result.status == 66, "\(result.errorOutput)")
+            let lines = ((try? String(contentsOfFile: profile, encoding: .utf8)) ?? "").split(separator: "\n")
+            #expect(!lines.isEmpty, "no samples")
+            for line in lines {
+                let fields = line.split(separator: " ")
+                #expect(fields.count == 2 && UInt64(fields[0], radix: 16).map { $0 >= 0x100000 } == true && Int(fields[1]).map { $0 > 0 } == true,
+                        "\(line)")
+            }
+            let named = try run(["/usr/bin/python3", repositoryRoot + "/scripts/profile-guest", unstripped, profile])
+            #expect(named.status == 0 && named.output.contains(" samples\n"), "\(named.output) \(named.errorOutput)")
+            #expect(!named.output.contains("  ?"), "an address outside the image's functions: \(named.output)")
+        }
+
         @Test("a guest that runs out of memory says so and halts with status 66")
         func outOfMemory() throws {
             let image = try HVTTests.buildGuest(Self.hostile)

@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/platform/x86.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 // The KVM ioctls the tender uses, as functions: ioctl is variadic and the _IO* request macros do not
 // import into Swift. Each returns what ioctl returns (-1 with errno set on failure).
@@ -161,5 +166,28 @@ static inline uint64_t mirage_kvm_mmio_data(const struct kvm_run *run) {
 static inline uint32_t mirage_kvm_internal_suberror(const struct kvm_run *run) { return run->internal.suberror; }
 /// The failed-entry exit's reason (kvm_run.fail_entry).
 static inline uint64_t mirage_kvm_fail_entry_reason(const struct kvm_run *run) { return run->fail_entry.hardware_entry_failure_reason; }
+
+static void mirage_profile_signal_handler(int signal) { (void)signal; }
+
+/// The guest profiler's clock (MIRAGE_HVT_PROFILE, docs/ARCHITECTURE.md): SIGPROF to the calling
+/// thread every `interval_ns`, with a handler that does nothing and no SA_RESTART, so that a
+/// KVM_RUN in progress returns EINTR and the run loop can read where the guest was. Returns 0,
+/// or -1 with errno set. (timer_create(2) with SIGEV_THREAD_ID, sigaction(2).)
+static inline int mirage_start_profile_timer(long interval_ns) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = mirage_profile_signal_handler;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGPROF, &action, 0) != 0) return -1;
+    struct sigevent event;
+    memset(&event, 0, sizeof event);
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = SIGPROF;
+    event._sigev_un._tid = (int)syscall(SYS_gettid);
+    timer_t timer;
+    if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0) return -1;
+    struct itimerspec period = { { 0, interval_ns }, { 0, interval_ns } };
+    return timer_settime(timer, 0, &period, 0);
+}
 
 #endif
