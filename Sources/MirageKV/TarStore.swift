@@ -5,7 +5,9 @@ import MirageRuntime
 /// headers are read and indexed once, at ``open(_:)``; values are read from the device when asked
 /// for. ustar, pax and GNU archives (long names, large sizes and times from pax records or GNU
 /// long-name entries) are read; a corrupt archive fails ``open(_:)`` with a ``TarError`` naming
-/// where.
+/// where. Small values are kept in memory after their first read (``cacheCapacity``), as a web
+/// server's file cache does: the archive does not change while it is open, and on hvt every
+/// device read is a VM exit.
 public final class TarStore<Device: BlockDevice>: KeyValueStore {
     struct Entry {
         var offset: UInt64
@@ -17,8 +19,22 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
     private var values: [KeyValueKey: Entry] = [:]
     private var dictionaries: [KeyValueKey: [KeyValueKey]] = [:]
 
-    private init(device: Device) {
+    /// The most bytes of values kept in memory, each charged ``cacheEntryOverhead`` more; the
+    /// oldest go first. 128 KiB by default: the pages and styles of a small site.
+    public let cacheCapacity: Int
+    public static var defaultCacheCapacity: Int { 128 * 1024 }
+    /// The largest value kept (a bigger one is read from the device each time, in the ranges asked).
+    public static var cachedValueLimit: Int { 16 * 1024 }
+    public static var cacheEntryOverhead: Int { 64 }
+    private var cache: [KeyValueKey: [UInt8]] = [:]
+    /// The cached keys, oldest first.
+    private var cacheOrder: [KeyValueKey] = []
+    /// The bytes the cache holds, as charged.
+    public private(set) var cachedBytes = 0
+
+    private init(device: Device, cacheCapacity: Int) {
         self.device = device
+        self.cacheCapacity = cacheCapacity
     }
 
     /// Connects a block device with `connect` and opens the archive on it (the wiring's form: the
@@ -30,8 +46,8 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
     }
 
     /// Reads every header of the archive on `device` and indexes its files and folders.
-    public static func open(_ device: Device) async throws(TarError) -> TarStore {
-        let store = TarStore(device: device)
+    public static func open(_ device: Device, cacheCapacity: Int = TarStore.defaultCacheCapacity) async throws(TarError) -> TarStore {
+        let store = TarStore(device: device, cacheCapacity: cacheCapacity)
         var children: [KeyValueKey: Set<KeyValueKey>] = [KeyValueKey.root: []]
         var offset: UInt64 = 0
         var pax: [String: String] = [:]
@@ -122,11 +138,29 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
         let entry = try value(key)
         guard offset < entry.size, length > 0 else { return [] }
         let count = Int(Swift.min(UInt64(length), entry.size - offset))
+        let whole = offset == 0 && UInt64(count) == entry.size && count <= Self.cachedValueLimit
+        if whole, let cached = cache[key] { return cached }
+        let bytes: [UInt8]
         do {
-            return try await readBytes(offset: entry.offset + offset, length: count)
+            bytes = try await readBytes(offset: entry.offset + offset, length: count)
         } catch {
             throw .storage(error)
         }
+        if whole { keep(bytes, for: key) }
+        return bytes
+    }
+
+    /// Caches `bytes` as `key`'s value, dropping the oldest values while over ``cacheCapacity``.
+    private func keep(_ bytes: [UInt8], for key: KeyValueKey) {
+        let cost = bytes.count + Self.cacheEntryOverhead
+        guard cost <= cacheCapacity else { return }
+        while cachedBytes + cost > cacheCapacity, !cacheOrder.isEmpty {
+            let oldest = cacheOrder.removeFirst()
+            cachedBytes -= (cache.removeValue(forKey: oldest)?.count ?? 0) + Self.cacheEntryOverhead
+        }
+        cache[key] = bytes
+        cacheOrder.append(key)
+        cachedBytes += cost
     }
 
     public func list(_ key: KeyValueKey) async throws(KeyValueError) -> [(key: KeyValueKey, kind: KeyValueEntryKind)] {

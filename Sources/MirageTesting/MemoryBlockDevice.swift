@@ -6,7 +6,8 @@ public final class MemoryBlockDevice: BlockDevice {
     public let info: BlockInfo
     /// The device's bytes.
     public private(set) var contents: [UInt8]
-    /// How many writes and flushes happened.
+    /// How many reads, writes and flushes happened.
+    public private(set) var reads = 0
     public private(set) var writes = 0
     public private(set) var flushes = 0
 
@@ -19,6 +20,7 @@ public final class MemoryBlockDevice: BlockDevice {
         _ = try info.checkTransfer(at: sector, length: buffer.count)
         let start = Int(sector) * info.sectorSize
         buffer.replaceSubrange(0..<buffer.count, with: contents[start..<start + buffer.count])
+        reads += 1
     }
 
     public func write(at sector: UInt64, from buffer: [UInt8]) async throws(BlockError) {

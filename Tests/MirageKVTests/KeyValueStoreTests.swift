@@ -107,6 +107,43 @@ struct TarStoreTests {
         #expect(outcome.1 == expected)
     }
 
+    @Test("small values are read from the device once; a large one each time; the cache stays within its capacity")
+    func cache() throws {
+        let many = (0..<40).map { ("page\($0).html", [UInt8](repeating: UInt8($0), count: 1000)) }
+        let huge = ("huge.bin", [UInt8](repeating: 7, count: 20_000))
+        let device = try hostTar(Self.files + many + [huge], format: "ustar")
+        let outcome = inScheduler { () -> [String] in
+            guard let store = try? await TarStore.open(device, cacheCapacity: 10_000) else { return ["open failed"] }
+            let opened = device.reads
+            var lines: [String] = []
+            for _ in 0..<3 { _ = try? await store.get(KeyValueKey("index.html")) }
+            lines.append("small: \(device.reads - opened) read")
+            let beforeBig = device.reads
+            for _ in 0..<3 { _ = try? await store.get(KeyValueKey("big.bin"), offset: 0, length: 5000) }
+            lines.append("5000 bytes: \(device.reads - beforeBig) reads")
+            let beforeHuge = device.reads
+            for _ in 0..<3 { _ = try? await store.get(KeyValueKey("huge.bin")) }
+            lines.append("20000 bytes: \(device.reads - beforeHuge) reads")
+            let beforeRange = device.reads
+            _ = try? await store.get(KeyValueKey("css/site.css"), offset: 1, length: 3)
+            _ = try? await store.get(KeyValueKey("css/site.css"), offset: 1, length: 3)
+            lines.append("a range: \(device.reads - beforeRange) reads")
+            for (path, contents) in many {
+                let got = try? await store.get(KeyValueKey(path))
+                if got != contents { lines.append("\(path) wrong") }
+                if store.cachedBytes > store.cacheCapacity { lines.append("over capacity: \(store.cachedBytes)") }
+            }
+            // The oldest went: the first page is read again, the last is not.
+            let beforeAgain = device.reads
+            _ = try? await store.get(KeyValueKey("page39.html"))
+            lines.append("newest again: \(device.reads - beforeAgain) reads")
+            _ = try? await store.get(KeyValueKey("page0.html"))
+            lines.append("oldest again: \(device.reads - beforeAgain) reads")
+            return lines
+        }
+        #expect(outcome == ["small: 1 read", "5000 bytes: 1 reads", "20000 bytes: 3 reads", "a range: 2 reads", "newest again: 0 reads", "oldest again: 1 reads"])
+    }
+
     @Test("a corrupt header, a missing magic and a truncated entry are clear errors at open")
     func corrupt() throws {
         let device = try hostTar([("a.txt", Array(repeating: 65, count: 3000))], format: "ustar")
