@@ -76,6 +76,7 @@ struct TLSCredentialsTests {
     @Test("a client connecting to an address sends no SNI (RFC 6066 section 3); a name it does")
     func addressNotInSNI() throws {
         #expect(try !HostileTests.clientHello { $0.serverName = "10.0.0.1" }.extensions.contains(.serverName))
+        #expect(try !HostileTests.clientHello { $0.serverName = "2001:db8::1" }.extensions.contains(.serverName))
         #expect(try HostileTests.clientHello { $0.serverName = "example.org" }.extensions.contains(.serverName))
         var pair = TLSPair(client: clientConfiguration(name: "10.0.0.1"), server: TLSServerConfiguration(chains: [TestKeys.chain(TestKeys.p256)]))
         pair.handshake()

@@ -48,7 +48,7 @@ struct X509Tests {
         let chains = try Chains()
         let verifier = X509Verifier(anchors: [try chains.certificate("root")])
         let chain = [try chains.der("leaf"), try chains.der("intermediate")]
-        for name in ["www.example.org", "WWW.Example.ORG", "a.wild.example", "10.0.0.2"] {
+        for name in ["www.example.org", "WWW.Example.ORG", "a.wild.example", "10.0.0.2", "2001:db8::2", "2001:DB8:0::2"] {
             #expect(Self.verdict(verifier, chain, name) == nil, "\(name)")
         }
         let leaf = try chains.certificate("leaf")
@@ -65,7 +65,7 @@ struct X509Tests {
         let chains = try Chains()
         let verifier = X509Verifier(anchors: [try chains.certificate("root")])
         let chain = [try chains.der("leaf"), try chains.der("intermediate")]
-        for name in ["example.org", "wild.example", "a.b.wild.example", "10.0.0.3", "www.example.org."] {
+        for name in ["example.org", "wild.example", "a.b.wild.example", "10.0.0.3", "2001:db8::3", "www.example.org."] {
             #expect(Self.verdict(verifier, chain, name) == .badCertificate, "\(name)")
         }
         #expect(Self.verdict(verifier, chain, "www.example.org", at: WallTime(seconds: Self.now.seconds + 40 * 86_400)) == .certificateExpired)

@@ -158,8 +158,9 @@ public struct TLSClientConfiguration {
     /// ChangeCipherSpec, so that middleboxes see what looks like a TLS 1.2 resumption.
     public var middleboxCompatibility = true
     public var limits = TLSLimits()
-    /// A ticket from an earlier connection to offer (RFC 8446 section 2.2, with (EC)DHE); the
-    /// handshake is a full one when the server does not take it.
+    /// A ticket from an earlier connection to offer: a TLS 1.3 one as a PSK with (EC)DHE (RFC 8446
+    /// section 2.2), a TLS 1.2 one in session_ticket (RFC 5077); the handshake is a full one when
+    /// the server does not take it.
     public var resumption: TLSSessionTicket?
     /// The chain presented when a server asks for one (RFC 8446 section 4.4.2), if its key signs
     /// with a scheme the server accepts; else the answer is an empty Certificate.

@@ -18,7 +18,7 @@ extension TLSConnection {
         var extensions = TLSExtensions()
         // SNI names hosts only (RFC 6066 section 3): a literal address is checked against the
         // certificate's iPAddresses but not sent.
-        if let name = configuration.serverName, X509Verifier.ipv4(name) == nil, !name.contains(":") {
+        if let name = configuration.serverName, IPv4Address(name) == nil, IPv6Address(name) == nil {
             extensions.append(.serverName, TLSServerName(hostName: name).extensionData)
         }
         extensions.append(.supportedVersions, TLSSupportedVersions.encodeClient(offers12 ? [.tls13, .tls12] : [.tls13]))

@@ -113,10 +113,10 @@ public final class X509Verifier: TLSCertificateVerifier {
 
     /// Whether `certificate` names `host` (RFC 9525 section 6.3): a DNS name equal to one of its
     /// subjectAltName dNSNames without regard to ASCII case, `*` standing for exactly one whole
-    /// left-most label; an IPv4 address equal to one of its iPAddresses. The subject's common
-    /// name is not consulted.
+    /// left-most label; an IPv4 or IPv6 address equal to one of its iPAddresses. The subject's
+    /// common name is not consulted.
     public static func matches(_ certificate: X509Certificate, _ host: String) -> Bool {
-        if let address = ipv4(host) { return certificate.ipAddresses.contains(address) }
+        if let address = IPv4Address(host)?.bytes ?? IPv6Address(host)?.bytes { return certificate.ipAddresses.contains(address) }
         let name = TLSCertificateChain.lowercased(host)
         guard !name.isEmpty, name.last != UInt8(ascii: ".") else { return false }
         for pattern in certificate.dnsNames.map(TLSCertificateChain.lowercased) {
@@ -127,18 +127,5 @@ public final class X509Verifier: TLSCertificateVerifier {
             if name[(dot + 1)...].elementsEqual(pattern[2...]), pattern[2...].contains(UInt8(ascii: ".")) { return true }
         }
         return false
-    }
-
-    /// The four bytes of a dotted-quad IPv4 address, or nil.
-    static func ipv4(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var bytes: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  let value = UInt8(part) else { return nil }
-            bytes.append(value)
-        }
-        return bytes
     }
 }

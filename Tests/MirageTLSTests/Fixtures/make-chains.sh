@@ -29,7 +29,7 @@ name=intermediate ext "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=cr
 sign intermediate root -sha256
 request leaf "${ec[@]}"
 name=leaf ext "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
-    "subjectAltName=DNS:www.example.org,DNS:*.wild.example,IP:10.0.0.2"
+    "subjectAltName=DNS:www.example.org,DNS:*.wild.example,IP:10.0.0.2,IP:2001:db8::2"
 sign leaf intermediate -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest
 request client-only "${ec[@]}"
 name=client-only ext "extendedKeyUsage=clientAuth" "subjectAltName=DNS:www.example.org"
