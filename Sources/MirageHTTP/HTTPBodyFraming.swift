@@ -25,7 +25,7 @@ extension HTTPBodyFraming {
     static func of(_ headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits,
                    otherwise: HTTPBodyFraming) throws(HTTPParseError) -> HTTPBodyFraming {
         let lengths = headers.values("Content-Length")
-        if !headers.values("Transfer-Encoding").isEmpty {
+        if headers.count(named: "Transfer-Encoding") > 0 {
             let codings = headers.tokens("Transfer-Encoding")
             guard lengths.isEmpty else { throw .malformed("both Content-Length and Transfer-Encoding") }
             // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.

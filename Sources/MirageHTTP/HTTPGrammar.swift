@@ -4,23 +4,24 @@ import MirageCore
 /// lines, versions, field lines and chunk sizes. Each function takes one line without its ending.
 enum HTTPGrammar {
     /// request-line = method SP request-target SP HTTP-version (RFC 9112 section 3).
-    static func parseRequestLine(_ line: [UInt8]) throws(HTTPParseError) -> HTTPRequestHead {
-        let parts = line.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .malformed("a malformed request line") }
-        let method = parts[0], target = parts[1], version = parts[2]
+    static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPRequestHead {
+        guard let firstSpace = line.firstIndex(of: 32), let secondSpace = line[(firstSpace + 1)...].firstIndex(of: 32),
+              !line[(secondSpace + 1)...].contains(32) else { throw .malformed("a malformed request line") }
+        let method = line[..<firstSpace], target = line[(firstSpace + 1)..<secondSpace], version = line[(secondSpace + 1)...]
         guard !method.isEmpty, method.allSatisfy(HTTPText.isTokenCharacter) else { throw .malformed("an invalid method") }
         guard !target.isEmpty, target.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .malformed("an invalid request-target") }
         return HTTPRequestHead(method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-                               version: try parseVersion(Array(version)))
+                               version: try parseVersion(version))
     }
 
     /// status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4). The
     /// space after the code may be missing when the reason is, as some servers send it. A
     /// code is three digits from 100 (RFC 9110 section 15); one past 599 is kept as sent, for the
     /// caller to treat as a 5xx.
-    static func parseStatusLine(_ line: [UInt8]) throws(HTTPParseError) -> HTTPResponseHead {
+    static func parseStatusLine(_ received: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPResponseHead {
+        let line = Array(received)
         guard line.count >= 12, line[8] == 32, line.count == 12 || line[12] == 32 else { throw .malformed("a malformed status line") }
-        let version = try parseVersion(Array(line[0..<8]))
+        let version = try parseVersion(line[0..<8])
         let digits = line[9..<12]
         guard digits.first != 48, let code = ASCIIDigit.decimalNumber(digits, maximum: 999).map(Int.init) else {
             throw .malformed("an invalid status code")
@@ -33,9 +34,12 @@ enum HTTPGrammar {
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 section 2.3). A major version other than
     /// 1 fails with ``HTTPParseError/versionNotSupported``; a later 1.x minor version is read as
     /// 1.1 (RFC 9110 section 2.5).
-    static func parseVersion(_ text: [UInt8]) throws(HTTPParseError) -> HTTPVersion {
-        guard text.count == 8, Array(text.prefix(5)) == Array("HTTP/".utf8), text[6] == UInt8(ascii: "."),
-              let major = ASCIIDigit.decimalValue(text[5]), let minor = ASCIIDigit.decimalValue(text[7]) else {
+    static func parseVersion(_ text: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPVersion {
+        let start = text.startIndex
+        guard text.count == 8, text[start] == UInt8(ascii: "H"), text[start + 1] == UInt8(ascii: "T"),
+              text[start + 2] == UInt8(ascii: "T"), text[start + 3] == UInt8(ascii: "P"), text[start + 4] == UInt8(ascii: "/"),
+              text[start + 6] == UInt8(ascii: "."),
+              let major = ASCIIDigit.decimalValue(text[start + 5]), let minor = ASCIIDigit.decimalValue(text[start + 7]) else {
             throw .malformed("a malformed HTTP version")
         }
         guard major == 1 else { throw .versionNotSupported }
@@ -46,7 +50,7 @@ enum HTTPGrammar {
     /// 5.5). Obsolete line folding, whitespace before the colon and control characters in the
     /// value all fail: each lets two recipients read the fields differently (RFC 9112 sections
     /// 5.1, 5.2 and 11.2).
-    static func parseFieldLine(_ line: [UInt8]) throws(HTTPParseError) -> (String, String) {
+    static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
         if line.first == 32 || line.first == 9 { throw .malformed("obsolete line folding") }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformed("a field line without a colon") }
         let name = line[..<colon]
@@ -62,7 +66,7 @@ enum HTTPGrammar {
     }
 
     /// chunk-size [ chunk-ext ] (RFC 9112 section 7.1): hexadecimal, at most 15 digits.
-    static func parseChunkSize(_ line: [UInt8]) throws(HTTPParseError) -> Int {
+    static func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         var size = 0, digits = 0
         for byte in line {
             guard let value = ASCIIDigit.hexadecimalValue(byte) else {

@@ -32,6 +32,13 @@ public struct HTTPHeaders: Sendable, Equatable {
         fields.compactMap { Self.namesEqual($0.name, name) ? $0.value : nil }
     }
 
+    /// How many fields are named `name`.
+    public func count(named name: String) -> Int {
+        var count = 0
+        for field in fields where Self.namesEqual(field.name, name) { count += 1 }
+        return count
+    }
+
     /// The first value of the field named `name`.
     public subscript(_ name: String) -> String? {
         fields.first { Self.namesEqual($0.name, name) }?.value
@@ -56,7 +63,15 @@ public struct HTTPHeaders: Sendable, Equatable {
 
     /// ASCII case-insensitive equality of field names (RFC 9110 section 5.1).
     static func namesEqual(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { HTTPText.lower($0) == HTTPText.lower($1) }
+        guard a.utf8.count == b.utf8.count else { return false }
+        let equal = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                for index in 0..<x.count where HTTPText.lower(x[index]) != HTTPText.lower(y[index]) { return false }
+                return true
+            }
+        }
+        if let equal = equal ?? nil { return equal }
+        return zip(a.utf8, b.utf8).allSatisfy { HTTPText.lower($0) == HTTPText.lower($1) }
     }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {

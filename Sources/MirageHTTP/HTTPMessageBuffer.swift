@@ -41,7 +41,8 @@ struct HTTPMessageBuffer {
     /// - Parameters:
     ///   - limit: the longest line allowed, without its ending.
     ///   - tooLong: the error for a longer line, thrown as soon as the line is known to be longer.
-    mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> [UInt8]? {
+    /// The line is a view of the buffer, not a copy: parse it before appending more.
+    mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
         let start = Swift.max(position, scanned)
         var index = start
         while index < bytes.count, bytes[index] != 10 { index += 1 }
@@ -54,7 +55,7 @@ struct HTTPMessageBuffer {
         var end = index
         if end > position, bytes[end - 1] == 13 { end -= 1 }
         guard end - position <= limit else { throw tooLong }
-        let line = Array(bytes[position..<end])
+        let line = bytes[position..<end]
         if line.contains(13) { throw .malformed("a bare CR") }
         position = index + 1
         scanned = position

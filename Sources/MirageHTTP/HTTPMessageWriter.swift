@@ -12,25 +12,11 @@ enum HTTPMessageWriter {
     /// `startLine`, then each field line, each ended by CRLF, then the empty line that ends the
     /// header section.
     static func headBytes(startLine: String, headers: HTTPHeaders) -> [UInt8] {
-        // Bytes appended to one array sized once: no intermediate strings.
-        var length = startLine.utf8.count + 4
-        for field in headers.fields { length += field.name.utf8.count + field.value.utf8.count + 4 }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(length)
-        bytes += startLine.utf8
-        bytes += [13, 10]
-        for field in headers.fields {
-            // RFC 9110 section 5.5: no CR, LF or NUL in a value; a field name is a token (5.1).
-            precondition(!field.name.isEmpty && field.name.utf8.allSatisfy(HTTPText.isTokenCharacter)
-                && !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }),
-                "a field that cannot be written")
-            bytes += field.name.utf8
-            bytes += [58, 32] // ": "
-            bytes += field.value.utf8
-            bytes += [13, 10]
-        }
-        bytes += [13, 10]
-        return bytes
+        var head = HTTPHeadEncoder(capacity: 256)
+        head.startLine(startLine)
+        for field in headers.fields { head.field(field.name, field.value) }
+        head.end()
+        return head.bytes
     }
 
     /// What goes before and after a body of `length` octets: nothing, or in the chunked coding
@@ -41,17 +27,20 @@ enum HTTPMessageWriter {
         return (HTTPChunkedEncoding.chunkHeader(length: length), HTTPChunkedEncoding.chunkTrailer + HTTPChunkedEncoding.end)
     }
 
-    /// Writes `head` and then `body` to `connection`, the body as one chunk and the last chunk
-    /// when `chunked`. A small message goes in one write.
-    static func write<Connection: Flow>(head: [UInt8], body: PacketBuffer, chunked: Bool,
+    /// Writes `head` (ended) and then `body` to `connection`, the body as one chunk and the last
+    /// chunk when `chunked`. A small message goes in one write, from the head's own buffer.
+    static func write<Connection: Flow>(head: HTTPHeadEncoder, body: PacketBuffer, chunked: Bool,
                                         over connection: Connection) async throws(FlowError) {
+        var message = head
         let (before, end) = bodyFraming(length: body.count, chunked: chunked)
-        let start = head + before
+        message.append(before)
         if body.count <= coalescingLimit {
-            try await connection.write(PacketBuffer(start + body.bytes + end))
+            message.append(body)
+            message.append(end)
+            try await connection.write(message.buffer)
             return
         }
-        try await connection.write(PacketBuffer(start))
+        try await connection.write(message.buffer)
         try await connection.write(body)
         if !end.isEmpty { try await connection.write(PacketBuffer(end)) }
     }

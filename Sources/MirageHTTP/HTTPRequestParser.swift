@@ -83,7 +83,7 @@ public struct HTTPRequestParser {
             case .headers:
                 guard try buffer.readFieldSection(into: &head.headers, length: &headerSectionLength, limits: limits) else { return nil }
                 // RFC 9112 section 3.2: one Host field in HTTP/1.1, never several.
-                let hosts = head.headers.values("Host").count
+                let hosts = head.headers.count(named: "Host")
                 guard hosts <= 1, hosts == 1 || head.version == .http10 else { throw .malformed("\(hosts) Host fields") }
                 // RFC 9112 section 6.3: a request with neither field has no body.
                 head.framing = try HTTPBodyFraming.of(head.headers, version: head.version, limits: limits, otherwise: .none)

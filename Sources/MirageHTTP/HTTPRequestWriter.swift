@@ -67,7 +67,9 @@ public enum HTTPRequestWriter {
     public static func write<Connection: Flow>(_ request: HTTPRequest, host: String,
                                                over connection: Connection) async throws(FlowError) -> HTTPRequestHead {
         let head = head(of: request, host: host)
-        try await HTTPMessageWriter.write(head: head.bytes, body: PacketBuffer(request.body), chunked: head.framing == .chunked,
+        var encoder = HTTPHeadEncoder(capacity: 256 + Swift.min(request.body.count, HTTPMessageWriter.coalescingLimit))
+        encoder.append(head.bytes)
+        try await HTTPMessageWriter.write(head: encoder, body: PacketBuffer(request.body), chunked: head.framing == .chunked,
                                           over: connection)
         return head
     }

@@ -26,6 +26,10 @@ public struct HTTPResponseHead: Equatable, Sendable {
     /// The status line, the field lines and the empty line that ends them, as sent.
     /// - Precondition: every field name is a token and no value holds CR, LF or NUL.
     public var bytes: [UInt8] {
-        HTTPMessageWriter.headBytes(startLine: "\(version) \(status.code) \(status.reason)", headers: headers)
+        var head = HTTPHeadEncoder(capacity: 256)
+        head.statusLine(version: version, status: status)
+        for field in headers.fields { head.field(field.name, field.value) }
+        head.end()
+        return head.bytes
     }
 }

@@ -152,7 +152,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
                 if parser.isInsideRequest { throw .malformed(.malformed("the connection ended inside a request")) }
                 return nil
             }
-            parser.append(data.bytes)
+            data.withUnsafeBytes { parser.append($0) }
             noteRequestStart(parser, watchdog)
         }
     }
@@ -169,16 +169,26 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     @discardableResult
     private func send<Connection: Flow>(_ response: HTTPResponse, for request: HTTPRequestHead?, over connection: Connection,
                                          closing: Bool) async -> Bool {
-        var head = HTTPResponseHead(status: response.status, version: .http11, headers: response.headers)
-        head.headers.set("Date", dates.value(secondsSinceEpoch: wallClock.now().seconds))
         let hasBody = !response.status.forbidsBody
-        if hasBody, head.headers["Content-Length"] == nil, head.headers["Transfer-Encoding"] == nil {
-            head.headers.add("Content-Length", String(response.body.count))
-        }
-        if closing { head.headers.set("Connection", "close") }
         let sendsBody = hasBody && request?.method != "HEAD"
+        let coalesced = sendsBody && response.body.count <= HTTPMessageWriter.coalescingLimit ? response.body.count : 0
+        var head = HTTPHeadEncoder(capacity: 384 + coalesced)
+        head.statusLine(version: .http11, status: response.status)
+        var framed = false
+        for field in response.headers.fields {
+            // The server's own Date, and its Connection when it closes, replace the application's.
+            if HTTPHeaders.namesEqual(field.name, "Date") || (closing && HTTPHeaders.namesEqual(field.name, "Connection")) { continue }
+            if HTTPHeaders.namesEqual(field.name, "Content-Length") || HTTPHeaders.namesEqual(field.name, "Transfer-Encoding") {
+                framed = true
+            }
+            head.field(field.name, field.value)
+        }
+        head.field("Date", dates.value(secondsSinceEpoch: wallClock.now().seconds))
+        if hasBody, !framed { head.field("Content-Length", decimal: response.body.count) }
+        if closing { head.field("Connection", "close") }
+        head.end()
         do {
-            try await HTTPMessageWriter.write(head: head.bytes, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
+            try await HTTPMessageWriter.write(head: head, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
                                               chunked: false, over: connection)
             return true
         } catch {

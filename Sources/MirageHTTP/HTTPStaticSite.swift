@@ -9,11 +9,20 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     public let store: Store
     /// The value served for a dictionary.
     public let indexName: String
+    /// The validators and type of each value served, kept while the store's digest and
+    /// modification time for it stay the same: formatting them was a large part of a request.
+    private var representations: [KeyValueKey: HTTPRepresentation] = [:]
+    /// The most values whose ``HTTPRepresentation`` is kept (a few hundred bytes each); only keys
+    /// the store holds get one, and the table starts again when full.
+    public static var representationLimit: Int { 1024 }
 
     public init(store: Store, indexName: String = "index.html") {
         self.store = store
         self.indexName = indexName
     }
+
+    /// How many values' representations are kept now.
+    public var cachedRepresentations: Int { representations.count }
 
     /// The response to `request`.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
@@ -40,12 +49,12 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
 
     private func respond(to head: HTTPRequestHead, with key: KeyValueKey) async throws(KeyValueError) -> HTTPResponse {
         let size = try await store.size(key)
-        let tag = Self.entityTag(try await store.digest(key))
-        let modified = try await store.lastModified(key).seconds
+        let representation = try await self.representation(of: key)
+        let tag = representation.tag, modified = representation.modified
         var headers = HTTPHeaders()
-        headers.add("Content-Type", HTTPMediaTypes.type(forName: key.basename ?? ""))
+        headers.add("Content-Type", representation.contentType)
         headers.add("ETag", tag)
-        headers.add("Last-Modified", HTTPDate.format(secondsSinceEpoch: modified))
+        headers.add("Last-Modified", representation.lastModified)
         headers.add("Accept-Ranges", "bytes")
         if Self.notModified(head.headers, tag: tag, modified: modified) {
             headers.remove("Content-Type")
@@ -78,6 +87,20 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
             return HTTPResponse(status: .ok, headers: headers)
         }
         return HTTPResponse(status: .ok, headers: headers, body: PacketBuffer(try await store.get(key)))
+    }
+
+    /// The validators and type of the value at `key`, formatted once per digest and modification
+    /// time.
+    private func representation(of key: KeyValueKey) async throws(KeyValueError) -> HTTPRepresentation {
+        let digest = try await store.digest(key)
+        let modified = try await store.lastModified(key).seconds
+        if let known = representations[key], known.digest == digest, known.modified == modified { return known }
+        let fresh = HTTPRepresentation(digest: digest, modified: modified, tag: Self.entityTag(digest),
+                                       lastModified: HTTPDate.format(secondsSinceEpoch: modified),
+                                       contentType: HTTPMediaTypes.type(forName: key.basename ?? ""))
+        if representations.count >= Self.representationLimit, representations[key] == nil { representations.removeAll() }
+        representations[key] = fresh
+        return fresh
     }
 
     /// Whether the client's copy is current (RFC 9110 section 13.2.2): `If-None-Match` (weak
@@ -139,6 +162,16 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         }
         return String(validating: bytes, as: UTF8.self)
     }
+}
+
+/// What ``HTTPStaticSite`` sends about a value besides its bytes (RFC 9110 sections 8.3, 8.8):
+/// its `Content-Type`, `ETag` and `Last-Modified`, with the digest and time they came from.
+struct HTTPRepresentation {
+    let digest: [UInt8]
+    let modified: Int64
+    let tag: String
+    let lastModified: String
+    let contentType: String
 }
 
 extension KeyValueError {

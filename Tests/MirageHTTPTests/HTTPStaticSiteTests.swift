@@ -92,6 +92,46 @@ struct HTTPStaticSiteTests {
         #expect(get(site, "/docs/", headers: [("Range", "bytes=0-1"), ("If-Range", "\"stale\"")]).status == .ok)
     }
 
+    @Test("a value rewritten in a writable store is served with its new ETag, Last-Modified and bytes, not the kept ones")
+    func rewrittenValue() {
+        var now: Int64 = 1_000
+        let store = inScheduler {
+            try! await BlockKeyValueStore.open(MemoryBlockDevice(sectorCount: 64), now: { WallTime(seconds: now) })
+        }
+        let site = HTTPStaticSite(store: store)
+        func fetch() -> HTTPResponse {
+            let request = HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/page.txt", headers: HTTPHeaders([("Host", "a")])))
+            return inScheduler { await site.respond(to: request) }
+        }
+        inScheduler { try! await store.set(KeyValueKey("page.txt"), Array("first".utf8)) }
+        let first = fetch()
+        #expect(first.body.bytes == Array("first".utf8) && first.headers["Last-Modified"] == HTTPDate.format(secondsSinceEpoch: 1_000))
+        #expect(fetch().headers["ETag"] == first.headers["ETag"])
+        now = 2_000
+        inScheduler { try! await store.set(KeyValueKey("page.txt"), Array("second".utf8)) }
+        let second = fetch()
+        #expect(second.body.bytes == Array("second".utf8))
+        #expect(second.headers["ETag"] != first.headers["ETag"])
+        #expect(second.headers["Last-Modified"] == HTTPDate.format(secondsSinceEpoch: 2_000))
+        #expect(site.cachedRepresentations == 1)
+    }
+
+    @Test("the kept representations stay within their bound however many values are fetched")
+    func representationBound() {
+        let limit = HTTPStaticSite<CrunchStore>.representationLimit
+        let files = (0..<(limit + 200)).map {
+            CrunchStore.File(path: "f\($0).txt", contents: [UInt8(truncatingIfNeeded: $0)], lastModified: WallTime(seconds: Int64($0)))
+        }
+        let site = HTTPStaticSite(store: CrunchStore(files: files))
+        var most = 0
+        for index in 0..<files.count {
+            #expect(get(site, "/f\(index).txt").headers["Last-Modified"] == HTTPDate.format(secondsSinceEpoch: Int64(index)))
+            most = max(most, site.cachedRepresentations)
+        }
+        #expect(most == limit)
+        #expect(site.cachedRepresentations <= limit)
+    }
+
     @Test("IMF-fixdate both ways, at the epoch and beyond")
     func dates() {
         #expect(HTTPDate.format(secondsSinceEpoch: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")

@@ -1,0 +1,109 @@
+import MirageCore
+
+/// Writes a message head (RFC 9112 sections 2.1 and 5) into one byte array sized once: the start
+/// line, field lines each ended by CRLF, the empty line, and then a small body behind them, so a
+/// response costs no intermediate strings and goes on the connection in one buffer.
+struct HTTPHeadEncoder {
+    private(set) var bytes: [UInt8] = []
+
+    /// Starts with room for `capacity` bytes (more are allocated when needed).
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The head and whatever was appended after it, as one buffer for the connection.
+    var buffer: PacketBuffer { PacketBuffer(bytes) }
+
+    /// `HTTP/1.x CODE REASON` and CRLF (RFC 9112 section 4).
+    mutating func statusLine(version: HTTPVersion, status: HTTPStatus) {
+        if (0..<10).contains(version.major), (0..<10).contains(version.minor) {
+            bytes += "HTTP/".utf8
+            bytes.append(UInt8(48 + version.major))
+            bytes.append(46) // "."
+            bytes.append(UInt8(48 + version.minor))
+        } else {
+            bytes += version.description.utf8
+        }
+        bytes.append(32)
+        decimal(status.code)
+        bytes.append(32)
+        bytes += status.reason.utf8
+        crlf()
+    }
+
+    /// A start line given whole (a request line), and CRLF.
+    mutating func startLine(_ line: String) {
+        bytes += line.utf8
+        crlf()
+    }
+
+    /// `name: value` and CRLF.
+    /// - Precondition: `name` is a token and `value` holds no CR, LF or NUL (RFC 9110 sections
+    ///   5.1 and 5.5): anything else would let the value write fields or a body of its own.
+    mutating func field(_ name: String, _ value: String) {
+        fieldName(name)
+        let written = append(value) { $0 != 13 && $0 != 10 && $0 != 0 }
+        precondition(written, "a field value that cannot be written")
+        crlf()
+    }
+
+    /// `name: N` and CRLF, for a number that is not negative.
+    mutating func field(_ name: String, decimal value: Int) {
+        precondition(value >= 0, "a negative field value")
+        fieldName(name)
+        decimal(value)
+        crlf()
+    }
+
+    /// The empty line that ends the header section.
+    mutating func end() {
+        crlf()
+    }
+
+    /// Bytes behind the head: a body, or a chunk's framing.
+    mutating func append(_ more: [UInt8]) {
+        bytes += more
+    }
+
+    /// A body held in a packet buffer.
+    mutating func append(_ body: PacketBuffer) {
+        body.withUnsafeBytes { bytes += $0 }
+    }
+
+    /// `name: `, the name checked to be a token (RFC 9110 section 5.1).
+    private mutating func fieldName(_ name: String) {
+        let written = !name.isEmpty && append(name, where: HTTPText.isTokenCharacter)
+        precondition(written, "a field name that cannot be written")
+        bytes.append(58) // ":"
+        bytes.append(32)
+    }
+
+    /// Appends `text` when every byte of it passes `allowed`, in one copy.
+    /// - Returns: whether it did.
+    private mutating func append(_ text: String, where allowed: (UInt8) -> Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            for byte in utf8 where !allowed(byte) { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+    }
+
+    private mutating func decimal(_ value: Int) {
+        guard value >= 0 else {
+            bytes += String(value).utf8
+            return
+        }
+        var power = 1
+        while power <= value / 10 { power *= 10 }
+        while power > 0 {
+            bytes.append(UInt8(48 + value / power % 10))
+            power /= 10
+        }
+    }
+
+    private mutating func crlf() {
+        bytes.append(13)
+        bytes.append(10)
+    }
+}
