@@ -33,6 +33,14 @@ func embeddedSwiftSettings(optimizingForSize: Bool) -> [SwiftSetting] {
     ]
 }
 
+/// Async functions that belong to no actor run on their caller's executor (SE-0461's
+/// `nonisolated(nonsending)` by default) rather than hopping to the generic executor on entry and
+/// after calls: on one thread with one executor there is nowhere to hop to, and the hops
+/// (`swift_task_switch`) cost a web request more than its header writing. Every target gets it (see
+/// the end of this file), and so does every unikernel's package (`swift-mirage configure`): it
+/// changes how async closure types are mangled, so all the code of an image must agree.
+let runOnCallersExecutor = SwiftSetting.enableUpcomingFeature("NonisolatedNonsendingByDefault")
+
 /// Settings shared by the library targets. The unikernel runs on one thread under a cooperative
 /// scheduler, so the libraries use the Swift 5 language mode: Sendable checking guards against
 /// threads that do not exist here. Embedded, they are optimised for size: boot, logging and
@@ -42,6 +50,7 @@ let librarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings(optimizin
 /// Settings of the libraries on the network data path (the stack and the hvt network device),
 /// optimised for speed in release builds.
 let dataPathLibrarySettings: [SwiftSetting] = embedded ? embeddedSwiftSettings(optimizingForSize: false) : []
+
 
 /// The C flags of the freestanding guest support code (PLATFORM-NOTES.md).
 let freestandingCFlags: [CSetting] = [
@@ -344,3 +353,8 @@ let package = Package(
     targets: portableTargets + (embedded ? guestTargets : hostedTargets + (fuzzing ? fuzzTargets : [])),
     swiftLanguageModes: [.v5]
 )
+
+// Every Swift target, tests and tools included, compiles with `runOnCallersExecutor` (above).
+for target in package.targets where target.type != .system && target.type != .binary {
+    target.swiftSettings = (target.swiftSettings ?? []) + [runOnCallersExecutor]
+}

@@ -165,6 +165,7 @@ struct WiringTests {
         let package = WiringGenerator(description: description, target: .hvt).packageSwift(repositoryPath: "../../..", repositoryIdentity: "main")
         #expect(package.contains(#".product(name: "MirageHVTGuest", package: "main")"#))
         #expect(package.contains(#".enableExperimentalFeature("Embedded")"#))
+        #expect(package.contains(#".enableUpcomingFeature("NonisolatedNonsendingByDefault")"#))
     }
 
     @Test("the build package depends on the checkout by relative path and builds main.swift with the app")
@@ -175,5 +176,8 @@ struct WiringTests {
         #expect(package.contains(#".product(name: "MirageUnix", package: "swift-mirage")"#))
         #expect(package.contains(#"sources: ["main.swift", "app"]"#))
         #expect(package.hasPrefix("// swift-tools-version: 6.1\n"))
+        // As the libraries are built (Package.swift's runOnCallersExecutor): async closure types
+        // are mangled by it, so the unikernel could not link against them otherwise.
+        #expect(package.contains(#".enableUpcomingFeature("NonisolatedNonsendingByDefault")"#))
     }
 }
