@@ -88,12 +88,33 @@ def veth_namespaces(prefix):
         sh("ip", "netns", "delete", b, check=False)
 
 
-def nginx_config(directory, root, port, tls=None):
-    """A one-worker nginx serving `root` on `port`, IPv4 and IPv6, as its experts would for these benchmarks:
-    access log off, sendfile, keep-alive unlimited. `tls`, when given, is (certificate, key,
-    tickets): TLS 1.3 only with X25519, session tickets on or off and no session cache. Writes
-    the configuration into `directory`; returns the command that starts nginx in the foreground."""
-    name = f"nginx-{port}" + ("" if tls is None else ("-tickets" if tls[2] else "-full"))
+# The performance settings of every nginx peer, printed with the tables (`nginx_settings`).
+NGINX_HTTP_SETTINGS = """access_log off;
+    sendfile {sendfile};
+    tcp_nopush {nopush};
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;"""
+
+
+def nginx_settings(sendfile=True):
+    """The nginx peer's performance settings, one line, for a benchmark's output."""
+    text = NGINX_HTTP_SETTINGS.format(sendfile="on" if sendfile else "off", nopush="on" if sendfile else "off")
+    return "worker_processes 1; " + " ".join(line.strip() for line in text.splitlines())
+
+
+def nginx_config(directory, root, port, tls=None, sendfile=True):
+    """A one-worker nginx serving `root` on `port`, IPv4 and IPv6, as its experts would for these
+    benchmarks: access log off, open file descriptors and their metadata cached (`open_file_cache`),
+    keep-alive unlimited, and `sendfile` (with `tcp_nopush`) on or off: which is faster depends on
+    the page's size, so a benchmark measures both and keeps the faster (`faster_sendfile`). `tls`,
+    when given, is (certificate, key, tickets): TLS 1.3 only with X25519, session tickets on or off
+    and no session cache. Writes the configuration into `directory` (``nginx_settings`` shows it);
+    returns the command that starts nginx in the foreground."""
+    name = f"nginx-{port}" + ("" if tls is None else ("-tickets" if tls[2] else "-full")) + ("" if sendfile else "-copy")
     path = os.path.join(directory, name + ".conf")
     listen = f"listen {port}; listen [::]:{port};"
     if tls is not None:
@@ -114,11 +135,7 @@ error_log stderr error;
 events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
+    {NGINX_HTTP_SETTINGS.format(sendfile="on" if sendfile else "off", nopush="on" if sendfile else "off")}
     client_body_temp_path {directory}/body;
     proxy_temp_path {directory}/proxy;
     fastcgi_temp_path {directory}/fastcgi;

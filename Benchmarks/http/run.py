@@ -12,7 +12,8 @@ release; the guest runs under a release mirage-hvt), then, in fresh network name
     guest, against nginx in a second namespace behind a veth pair (10.0.1.2 and 2001:db8:1::2),
     wrk in the first namespace; each over IPv4 and over IPv6.
 wrk runs one thread with N keep-alive connections for S seconds per row, fetching `/` (the
-279-byte index.html). After a warm-up, the rows take turns over several rounds (--rounds), each
+279-byte index.html). After a warm-up (in which nginx serves with sendfile on and off, alternated, and the faster is
+kept: it depends on the page's size), the rows take turns over several rounds (--rounds, 5), each
 round in a new order; the table gives medians and the range of requests/s. Our per-request log line is turned off (`-l http:warning`), as nginx's
 access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
 short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
@@ -29,7 +30,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from harness import build_example, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
-from harness import nginx_config as harness_nginx_config  # noqa: E402
+from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -74,9 +75,34 @@ def start(ns, command, host, port):
     return process
 
 
-def nginx_config(directory, port):
-    """A one-worker nginx serving the website's folder (harness.nginx_config)."""
-    return harness_nginx_config(directory, os.path.join(SITE, "htdocs"), port)
+# Whether the nginx peer uses sendfile: set by `faster_sendfile` in the warm-up.
+NGINX = {"sendfile": True}
+
+
+def nginx_config(directory, port, sendfile=None):
+    """A one-worker nginx serving the website's folder (harness.nginx_config), with sendfile as
+    the warm-up found faster unless `sendfile` says."""
+    return harness_nginx_config(directory, os.path.join(SITE, "htdocs"), port,
+                                sendfile=NGINX["sendfile"] if sendfile is None else sendfile)
+
+
+def faster_sendfile(scratch, seconds, connections):
+    """nginx with sendfile on and off, alternated twice on loopback: which serves the page faster
+    (the mean of its runs), and each setting's requests/s."""
+    ns = f"mirage-http-sendfile-{os.getpid()}"
+    namespace(ns)
+    rates = {True: [], False: []}
+    try:
+        for sendfile in (True, False, False, True):
+            server = start(ns, nginx_config(scratch, 8082, sendfile=sendfile), "127.0.0.1", 8082)
+            try:
+                rates[sendfile].append(wrk(ns, "http://127.0.0.1:8082/", seconds, connections)["rate"])
+            finally:
+                stop(server)
+    finally:
+        sh("ip", "netns", "delete", ns, check=False)
+    best = max(rates, key=lambda setting: sum(rates[setting]) / len(rates[setting]))
+    return best, rates
 
 
 def host_sockets(image, scratch, seconds, connections):
@@ -161,7 +187,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -187,6 +213,7 @@ def main():
             runs["hvt"] = lambda s: on_tap([tender, "--net:service=tap0", "--", guest], s, connections)
         for run in runs.values():
             run(1)  # warm-up
+        NGINX["sendfile"], sendfile_rates = faster_sendfile(scratch, 2, connections)
         results = {name: [] for name in runs}
         names = list(runs)
         for index in range(options.rounds):
@@ -198,6 +225,9 @@ def main():
 
         print(f"wrk -t1 -c{connections} -d{seconds}s, GET / (279 bytes), keep-alive; {options.rounds} rounds after a warm-up, "
               "taking turns; requests/s as median (range)\n")
+        print("nginx: " + nginx_settings(NGINX["sendfile"]) + " (sendfile "
+              + ", ".join(f"{'on' if setting else 'off'}: {' / '.join(f'{rate:.0f}' for rate in rates)} requests/s"
+                          for setting, rates in sendfile_rates.items()) + " in the warm-up; the faster kept)\n")
         print("| path | ours, requests/s | nginx, requests/s | ours/nginx | median latency µs, ours / nginx | p99 µs, ours / nginx | errors, ours / nginx |")
         print("|---|---|---|---|---|---|---|")
         for family, loopback in (("IPv4", "127.0.0.1"), ("IPv6", "::1")):

@@ -2,7 +2,7 @@
 """HTTPS benchmark: Examples/static-website configured --tls=true against nginx with OpenSSL (one
 worker, the same certificate, the same files), measured with wrk in the same run.
 
-  sudo python3 Benchmarks/https/run.py [--seconds 5] [--rounds 3] [--connections 10]
+  sudo python3 Benchmarks/https/run.py [--seconds 5] [--rounds 5] [--connections 10]
 
 For each path (host sockets; our stack over tap as a Linux process and as a KVM guest, against
 nginx on the Linux kernel's stack over veth) four rows, each a warm-up and then ROUNDS rounds in
@@ -33,7 +33,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
-from harness import nginx_config as harness_nginx_config  # noqa: E402
+from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -135,7 +135,7 @@ def smallest_memory(tender, guest, blocks):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=10)
     options = parser.parse_args()
     if os.geteuid() != 0:
@@ -177,6 +177,8 @@ def main():
         seconds, rounds, connections = options.seconds, options.rounds, options.connections
         print(f"wrk -t1, {seconds} s a round, {rounds} rounds alternating after a warm-up; TLS 1.3, X25519, ECDSA P-256; "
               f"{connections} connections (1 for the 1 MiB file)")
+        print("nginx: " + nginx_settings() + " ssl_protocols TLSv1.3; ssl_ecdh_curve X25519; ssl_session_cache off; "
+              "ssl_session_tickets on (resumed row) or off (the others); OpenSSL without kernel TLS, so sendfile is not used")
 
         ns = f"mirage-https-{os.getpid()}"
         namespace(ns)
