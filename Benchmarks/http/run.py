@@ -2,7 +2,7 @@
 """Static website benchmark: Examples/static-website against nginx (one worker) serving the same
 files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
-  sudo python3 Benchmarks/http/run.py [--seconds 5] [--connections 10]
+  sudo python3 Benchmarks/http/run.py [--seconds 5] [--connections 10] [--rounds 5] [--baseline IMAGE]
 
 Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
 sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
@@ -14,7 +14,13 @@ release; the guest runs under a release mirage-hvt), then, in fresh network name
 wrk runs one thread with N keep-alive connections for S seconds per row, fetching `/` (the
 279-byte index.html). After a warm-up (in which nginx serves with sendfile on and off, alternated, and the faster is
 kept: it depends on the page's size), the rows take turns over several rounds (--rounds, 5), each
-round in a new order; the table gives medians and the range of requests/s. Our per-request log line is turned off (`-l http:warning`), as nginx's
+round in a new order; the table gives medians and the range of requests/s, and the median CPU time
+(user and system, from /proc) the server process spent per request: on host sockets, where both
+servers make the same system calls, the cost of the request path itself; in a guest, the tender's
+process with the vCPU in it (the kernel's softirq work is charged to whichever process was
+running, so it is a guide, not an instruction count). With `--baseline IMAGE` (the website built
+for unix --net=socket from another checkout) that image serves on host sockets too, in the same
+rounds: a change's before and after, side by side. Our per-request log line is turned off (`-l http:warning`), as nginx's
 access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
 short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
 test: no thresholds."""
@@ -37,9 +43,21 @@ SITE = os.path.join(ROOT, "Examples/static-website")
 QUIET = ["-l", "http:warning"]
 
 
-def wrk(ns, url, seconds, connections):
-    """Requests/s, median and p99 latency (seconds) and errors of one wrk run."""
+def cpu_seconds(pid):
+    """The CPU time, user and system, that process `pid` (all its threads) has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as file:
+        fields = file.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(ns, url, seconds, connections, server=None):
+    """Requests/s, median and p99 latency (seconds), errors, and the CPU time the `server` process
+    spent per request (user and system, from /proc: the work each server does for a request where
+    both make the same system calls; NaN without `server`) of one wrk run."""
+    before = cpu_seconds(server.pid) if server else None
     output = sh("ip", "netns", "exec", ns, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    cpu = (cpu_seconds(server.pid) - before) / max(requests, 1) if server else float("nan")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {}
     for percentile in ("50", "99"):
@@ -50,7 +68,7 @@ def wrk(ns, url, seconds, connections):
         errors += sum(int(x) for x in match.groups())
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return {"rate": rate, "p50": latency["50"], "p99": latency["99"], "errors": errors}
+    return {"rate": rate, "p50": latency["50"], "p99": latency["99"], "errors": errors, "cpu": cpu}
 
 
 def wait_for(ns, host, port, process, seconds=20):
@@ -105,19 +123,24 @@ def faster_sendfile(scratch, seconds, connections):
     return best, rates
 
 
-def host_sockets(image, scratch, seconds, connections):
-    """Our website (host sockets) and nginx in one namespace; wrk over 127.0.0.1 and ::1."""
+def host_sockets(image, scratch, seconds, connections, baseline=None):
+    """Our website (host sockets), nginx and the baseline image if any in one namespace; wrk over
+    127.0.0.1 and ::1. Per family: (ours, nginx, baseline or None)."""
     ns = f"mirage-http-{os.getpid()}"
     namespace(ns)
     try:
         ours = start(ns, [image, "--port=8080", *QUIET], "127.0.0.1", 8080)
         theirs = start(ns, nginx_config(scratch, 8081), "127.0.0.1", 8081)
+        before = start(ns, [baseline, "--port=8083", *QUIET], "127.0.0.1", 8083) if baseline else None
         try:
-            return {family: (wrk(ns, f"http://{host}:8080/", seconds, connections), wrk(ns, f"http://{host}:8081/", seconds, connections))
+            return {family: (wrk(ns, f"http://{host}:8080/", seconds, connections, ours),
+                             wrk(ns, f"http://{host}:8081/", seconds, connections, theirs),
+                             wrk(ns, f"http://{host}:8083/", seconds, connections, before) if before else None)
                     for family, host in (("IPv4", "127.0.0.1"), ("IPv6", "[::1]"))}
         finally:
-            stop(ours)
-            stop(theirs)
+            for process in (ours, theirs, before):
+                if process:
+                    stop(process)
     finally:
         sh("ip", "netns", "delete", ns, check=False)
 
@@ -130,7 +153,7 @@ def on_tap(command, seconds, connections, families=("IPv4", "IPv6")):
         try:
             wait_for(ns, "2001:db8::2", 80, server)
             hosts = {"IPv4": "10.0.0.2", "IPv6": "[2001:db8::2]"}
-            return {family: wrk(ns, f"http://{hosts[family]}/", seconds, connections) for family in families}
+            return {family: wrk(ns, f"http://{hosts[family]}/", seconds, connections, server) for family in families}
         finally:
             stop(server)
 
@@ -141,7 +164,7 @@ def nginx_on_veth(scratch, seconds, connections):
         try:
             wait_for(a, "10.0.1.2", 80, server)
             wait_for(a, "2001:db8:1::2", 80, server)
-            return {family: wrk(a, f"http://{host}/", seconds, connections)
+            return {family: wrk(a, f"http://{host}/", seconds, connections, server)
                     for family, host in (("IPv4", "10.0.1.2"), ("IPv6", "[2001:db8:1::2]"))}
         finally:
             stop(server)
@@ -178,9 +201,11 @@ def row(label, mine, theirs):
     ratio = mine_rate / their_rate if their_rate else float("nan")
     p50 = (spread([r["p50"] for r in mine])[0], spread([r["p50"] for r in theirs])[0])
     p99 = (spread([r["p99"] for r in mine])[0], spread([r["p99"] for r in theirs])[0])
+    cpu = (spread([r["cpu"] for r in mine])[0], spread([r["cpu"] for r in theirs])[0])
     errors = f"{sum(r['errors'] for r in mine)} / {sum(r['errors'] for r in theirs)}"
     return (f"| {label} | {mine_text} | {their_text} | {ratio:.2f}x | "
-            f"{p50[0] * 1e6:.0f} / {p50[1] * 1e6:.0f} | {p99[0] * 1e6:.0f} / {p99[1] * 1e6:.0f} | {errors} |")
+            f"{p50[0] * 1e6:.0f} / {p50[1] * 1e6:.0f} | {p99[0] * 1e6:.0f} / {p99[1] * 1e6:.0f} | "
+            f"{cpu[0] * 1e6:.1f} / {cpu[1] * 1e6:.1f} | {errors} |")
 
 
 def main():
@@ -188,6 +213,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--baseline", help="a unix --net=socket website image to measure beside ours on host sockets")
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -206,7 +232,8 @@ def main():
         else:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         seconds, connections = options.seconds, options.connections
-        runs = {"sockets": lambda s: host_sockets(socket_image, scratch, s, connections),
+        baseline = os.path.abspath(options.baseline) if options.baseline else None
+        runs = {"sockets": lambda s: host_sockets(socket_image, scratch, s, connections, baseline),
                 "tap": lambda s: on_tap([direct_image], s, connections),
                 "nginx": lambda s: nginx_on_veth(scratch, s, connections)}
         if guest:
@@ -228,10 +255,14 @@ def main():
         print("nginx: " + nginx_settings(NGINX["sendfile"]) + " (sendfile "
               + ", ".join(f"{'on' if setting else 'off'}: {' / '.join(f'{rate:.0f}' for rate in rates)} requests/s"
                           for setting, rates in sendfile_rates.items()) + " in the warm-up; the faster kept)\n")
-        print("| path | ours, requests/s | nginx, requests/s | ours/nginx | median latency µs, ours / nginx | p99 µs, ours / nginx | errors, ours / nginx |")
-        print("|---|---|---|---|---|---|---|")
+        print("| path | ours, requests/s | nginx, requests/s | ours/nginx | median latency µs, ours / nginx | p99 µs, ours / nginx "
+              "| server CPU µs per request, ours / nginx | errors, ours / nginx |")
+        print("|---|---|---|---|---|---|---|---|")
         for family, loopback in (("IPv4", "127.0.0.1"), ("IPv6", "::1")):
             print(row(f"{family}: host sockets, {loopback} (unix --net=socket)", figures("sockets", family, 0), figures("sockets", family, 1)))
+            if baseline:
+                print(row(f"{family}: host sockets, the baseline image ({os.path.basename(baseline)})",
+                          figures("sockets", family, 2), figures("sockets", family, 1)))
             print(row(f"{family}: our stack on tap (unix --net=direct) / nginx on Linux over veth", figures("tap", family), figures("nginx", family)))
             if guest:
                 print(row(f"{family}: our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", figures("hvt", family), figures("nginx", family)))
