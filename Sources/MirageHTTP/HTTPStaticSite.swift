@@ -15,6 +15,18 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     /// The most values whose ``HTTPRepresentation`` is kept (a few hundred bytes each); only keys
     /// the store holds get one, and the table starts again when full.
     public static var representationLimit: Int { 1024 }
+    /// For a store that never changes (``KeyValueStore/isImmutable``): each request-target
+    /// served, with the value it named and its representation, so that the same request again
+    /// costs one lookup instead of a path parse and six of the store's.
+    private var targets: [String: (key: KeyValueKey, representation: HTTPRepresentation)] = [:]
+    private var targetBytes = 0
+    /// The most memory the kept targets may take, charged as each target's length plus
+    /// ``targetEntryCost``: targets come from clients, and a query string makes any number of
+    /// them, so the table starts again when this is reached.
+    public static var targetCacheLimit: Int { 64 * 1024 }
+    /// What one kept target costs besides its own bytes: the entry, the key and the
+    /// representation's strings.
+    public static var targetEntryCost: Int { 320 }
 
     public init(store: Store, indexName: String = "index.html") {
         self.store = store
@@ -23,6 +35,8 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
 
     /// How many values' representations are kept now.
     public var cachedRepresentations: Int { representations.count }
+    /// How many request-targets are kept now, and the memory charged for them.
+    public var cachedTargets: (count: Int, bytes: Int) { (targets.count, targetBytes) }
 
     /// The response to `request`.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
@@ -32,8 +46,11 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
             response.headers.add("Allow", "GET, HEAD")
             return response
         }
-        guard var key = Self.key(forTarget: head.target) else { return .text(.badRequest, "a malformed path") }
         do {
+            if let known = targets[head.target] {
+                return try await respond(to: head, with: known.key, representation: known.representation)
+            }
+            guard var key = Self.key(forTarget: head.target) else { return .text(.badRequest, "a malformed path") }
             switch try await store.exists(key) {
             case nil: return .text(.notFound, "not found")
             case .dictionary?:
@@ -41,15 +58,28 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
                 guard try await store.exists(key) == .value else { return .text(.notFound, "not found") }
             case .value?: break
             }
-            return try await respond(to: head, with: key)
+            let representation = try await self.representation(of: key)
+            if store.isImmutable { keep(head.target, key, representation) }
+            return try await respond(to: head, with: key, representation: representation)
         } catch {
             return .text(error.isNotFound ? .notFound : .internalServerError, error.isNotFound ? "not found" : "storage error")
         }
     }
 
-    private func respond(to head: HTTPRequestHead, with key: KeyValueKey) async throws(KeyValueError) -> HTTPResponse {
-        let size = try await store.size(key)
-        let representation = try await self.representation(of: key)
+    /// Keeps what `target` named, within ``targetCacheLimit``.
+    private func keep(_ target: String, _ key: KeyValueKey, _ representation: HTTPRepresentation) {
+        let cost = target.utf8.count + Self.targetEntryCost
+        guard cost <= Self.targetCacheLimit else { return }
+        if targetBytes + cost > Self.targetCacheLimit {
+            targets.removeAll()
+            targetBytes = 0
+        }
+        targets[target] = (key, representation)
+        targetBytes += cost
+    }
+
+    private func respond(to head: HTTPRequestHead, with key: KeyValueKey,
+                         representation: HTTPRepresentation) async throws(KeyValueError) -> HTTPResponse {
         let tag = representation.tag, modified = representation.modified
         var headers = HTTPHeaders()
         headers.add("Content-Type", representation.contentType)
@@ -61,7 +91,12 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
             return HTTPResponse(status: .notModified, headers: headers)
         }
         var range: ClosedRange<UInt64>?
-        if let value = head.headers["Range"], head.headers["If-Range"].map({ $0 == tag }) ?? true {
+        let isHead = head.method == "HEAD"
+        // Only a range or HEAD needs the size first: a GET's body has it.
+        var rangeValue: String?
+        if let value = head.headers["Range"], head.headers["If-Range"].map({ $0 == tag }) ?? true { rangeValue = value }
+        let size = rangeValue != nil || isHead ? try await store.size(key) : 0
+        if let value = rangeValue {
             switch HTTPRange.parse(value, size: size) {
             case .none: break
             case .unsatisfiable:
@@ -71,7 +106,6 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
             case let .bytes(bytes): range = bytes
             }
         }
-        let isHead = head.method == "HEAD"
         if let range {
             headers.add("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound)/\(size)")
             let length = Int(range.upperBound - range.lowerBound + 1)

@@ -83,6 +83,9 @@ public final class CrunchStore: KeyValueStore {
         try file(key).lastModified
     }
 
+    /// Files compiled into the image never change.
+    public var isImmutable: Bool { true }
+
     public func digest(_ key: KeyValueKey) async throws(KeyValueError) -> [UInt8] {
         guard case let .value(_, digest)? = entries[key] else { _ = try file(key); return [] }
         return digest

@@ -176,6 +176,9 @@ public final class TarStore<Device: BlockDevice>: KeyValueStore {
         WallTime(seconds: try value(key).modified)
     }
 
+    /// The archive is read once, at open, and never written.
+    public var isImmutable: Bool { true }
+
     /// The entry's position, size and time: what changes when its value is replaced in a new
     /// archive (the archive is read-only, so its bytes cannot change under the store).
     public func digest(_ key: KeyValueKey) async throws(KeyValueError) -> [UInt8] {

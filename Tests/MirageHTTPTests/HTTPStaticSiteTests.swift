@@ -132,6 +132,41 @@ struct HTTPStaticSiteTests {
         #expect(site.cachedRepresentations <= limit)
     }
 
+    @Test("an immutable store's targets are kept: the same answers, within the byte bound under a flood of distinct query strings")
+    func targetBound() {
+        let site = testSite()
+        let first = get(site, "/docs")
+        #expect(site.cachedTargets.count == 1)
+        let again = get(site, "/docs")
+        #expect(again.status == .ok && again.body.bytes == first.body.bytes && again.headers == first.headers)
+        #expect(get(site, "/docs", method: "HEAD").headers["Content-Length"] == "10")
+        #expect(get(site, "/docs", headers: [("Range", "bytes=2-4")]).body.bytes == Array("234".utf8))
+        #expect(get(site, "/docs", headers: [("If-None-Match", first.headers["ETag"]!)]).status == .notModified)
+        let limit = HTTPStaticSite<CrunchStore>.targetCacheLimit
+        var most = 0
+        let long = String(repeating: "q", count: 1000)
+        for index in 0..<400 {
+            #expect(get(site, "/css/site.css?\(long)\(index)").status == .ok)
+            most = max(most, site.cachedTargets.bytes)
+        }
+        #expect(most <= limit && most > limit / 2)
+        #expect(get(site, "/nope").status == .notFound && get(site, "/%zz").status == .badRequest)
+    }
+
+    @Test("a writable store's targets are not kept: a value it removes is not found")
+    func writableTargetsNotKept() {
+        let store = inScheduler {
+            try! await BlockKeyValueStore.open(MemoryBlockDevice(sectorCount: 64), now: { WallTime(seconds: 1) })
+        }
+        let site = HTTPStaticSite(store: store)
+        let request = HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/a.txt", headers: HTTPHeaders([("Host", "a")])))
+        inScheduler { try! await store.set(KeyValueKey("a.txt"), [1]) }
+        #expect(inScheduler { await site.respond(to: request) }.status == .ok)
+        #expect(site.cachedTargets.count == 0)
+        inScheduler { try! await store.remove(KeyValueKey("a.txt")) }
+        #expect(inScheduler { await site.respond(to: request) }.status == .notFound)
+    }
+
     @Test("IMF-fixdate both ways, at the epoch and beyond")
     func dates() {
         #expect(HTTPDate.format(secondsSinceEpoch: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")

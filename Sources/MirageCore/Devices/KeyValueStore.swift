@@ -82,6 +82,13 @@ public protocol KeyValueStore: AnyObject {
     func lastModified(_ key: KeyValueKey) async throws(KeyValueError) -> WallTime
     /// A digest of the value at `key` that changes whenever the value does (for ETags).
     func digest(_ key: KeyValueKey) async throws(KeyValueError) -> [UInt8]
+    /// Whether nothing in the store ever changes while it is open (files compiled into the image,
+    /// a read-only archive): then what is learnt of a key can be kept. False unless a store says.
+    var isImmutable: Bool { get }
+}
+
+extension KeyValueStore {
+    public var isImmutable: Bool { false }
 }
 
 /// A key-value store that can be written (MirageOS's `Mirage_kv.RW`): a value set is on the
