@@ -75,7 +75,7 @@ extension TCPConnection {
             congestion.onAcknowledgment(acknowledged, now: now, smoothedRTT: rto.smoothedRTT)
         }
         duplicateACKs = 0
-        retransmissionDeadline = sendUnacknowledged == sendMaximum ? nil : now + rto.current
+        retransmissionDeadline = sendUnacknowledged == sendMaximum ? nil : rto.deadline(from: now)
 
         if let fin = finSequence, ack > fin {
             switch state {
@@ -95,11 +95,11 @@ extension TCPConnection {
     private mutating func sampleRTT(ack: SequenceNumber, segment: TCPSegment, now: Instant) {
         if timestampsEnabled, let echo = segment.header.options.timestamps?.echoReply, echo != 0 {
             let elapsed = timestampValue(now: now) &- echo
-            if elapsed < 1 << 31 { rto.sample(.milliseconds(Int64(elapsed))) }
+            if elapsed < 1 << 31 { rto.sample(nanoseconds: Int64(elapsed) * 1_000_000) }
             return
         }
         if let probe = rttProbe, probe.sequence <= ack {
-            rto.sample(now - probe.sent)
+            rto.sample(sent: probe.sent, now: now)
             rttProbe = nil
         }
     }

@@ -32,7 +32,7 @@ extension TCPConnection {
         takeSYN(segment, now: now)
         if header.flags.contains(.ack) {
             sendUnacknowledged = ack
-            if consecutiveTimeouts == 0, let probe = rttProbe { rto.sample(now - probe.sent) }
+            if consecutiveTimeouts == 0, let probe = rttProbe { rto.sample(sent: probe.sent, now: now) }
             if consecutiveTimeouts > 0 { rto.restartAfterSYNTimeout() }
             rttProbe = nil
             consecutiveTimeouts = 0

@@ -158,7 +158,7 @@ extension TCPConnection {
         if acknowledging { lastAcknowledgmentSent = receiveNext }
         statistics.segmentsSent += 1
         outbox.append(TCPSegment(header: header))
-        retransmissionDeadline = now + rto.current
+        retransmissionDeadline = rto.deadline(from: now)
     }
 
     /// A reset with sequence number `sequence` (RFC 9293 section 3.10.7.1 and 3.10.5).

@@ -105,7 +105,7 @@ extension TCPConnection {
         }
         let outstanding = sendMaximum != sendUnacknowledged && sendNext != sendUnacknowledged
         if outstanding {
-            if retransmissionDeadline == nil { retransmissionDeadline = now + rto.current }
+            if retransmissionDeadline == nil { retransmissionDeadline = rto.deadline(from: now) }
             persistDeadline = nil
         } else {
             retransmissionDeadline = nil
