@@ -18,6 +18,19 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
         self.init(remoteAddress: .v4(remoteAddress), remotePort: remotePort, localPort: localPort)
     }
 
+    /// Hashes the ports and the address in one or two words: connections are looked up for every
+    /// segment, and the field-by-field hashing the compiler writes fed the hasher four times.
+    public func hash(into hasher: inout Hasher) {
+        let ports = UInt64(remotePort) << 16 | UInt64(localPort)
+        switch remoteAddress {
+        case let .v4(address):
+            hasher.combine(ports << 32 | UInt64(address.value))
+        case let .v6(address):
+            hasher.combine(address.high)
+            hasher.combine(address.low ^ (ports << 32 | 1))
+        }
+    }
+
     /// The peer as an endpoint.
     public var remote: Endpoint { Endpoint(remoteAddress, port: remotePort) }
 
