@@ -55,6 +55,13 @@ struct HTTPHeadEncoder {
         crlf()
     }
 
+    /// Each of `headers` as a field line (``field(_:_:)``), then the empty line that ends the
+    /// header section.
+    mutating func fields(_ headers: HTTPHeaders) {
+        for field in headers.fields { self.field(field.name, field.value) }
+        end()
+    }
+
     /// The empty line that ends the header section.
     mutating func end() {
         crlf()

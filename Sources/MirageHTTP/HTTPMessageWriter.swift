@@ -1,23 +1,13 @@
 import MirageCore
 import MirageRuntime
 
-/// Putting messages on a connection, shared by the server and the client: a head's start line
-/// and field lines (RFC 9112 sections 2.1 and 5), and a body after it, as it is or in the chunked
-/// coding (section 7.1).
+/// Putting messages on a connection, shared by the server and the client: a head written by
+/// ``HTTPHeadEncoder`` (RFC 9112 sections 2.1 and 5), and a body after it, as it is or in the
+/// chunked coding (section 7.1).
 enum HTTPMessageWriter {
     /// Bodies up to this size go out in the same write as their head: one segment for a small
     /// message.
     static let coalescingLimit = 16 * 1024
-
-    /// `startLine`, then each field line, each ended by CRLF, then the empty line that ends the
-    /// header section.
-    static func headBytes(startLine: String, headers: HTTPHeaders) -> [UInt8] {
-        var head = HTTPHeadEncoder(capacity: 256)
-        head.startLine(startLine)
-        for field in headers.fields { head.field(field.name, field.value) }
-        head.end()
-        return head.bytes
-    }
 
     /// What goes before and after a body of `length` octets: nothing, or in the chunked coding
     /// the header of one chunk, and its trailer with the last chunk (RFC 9112 section 7.1).

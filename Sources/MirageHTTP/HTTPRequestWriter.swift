@@ -7,9 +7,17 @@ extension HTTPRequestHead {
     /// - Precondition: the method is a token, the target has no space or control character,
     ///   every field name is a token and no value holds CR, LF or NUL.
     public var bytes: [UInt8] {
+        var encoder = HTTPHeadEncoder(capacity: 256)
+        encode(into: &encoder)
+        return encoder.bytes
+    }
+
+    /// Writes ``bytes`` into `encoder`.
+    func encode(into encoder: inout HTTPHeadEncoder) {
         precondition(!method.isEmpty && method.utf8.allSatisfy(HTTPText.isTokenCharacter), "an invalid method")
         precondition(!target.isEmpty && target.utf8.allSatisfy({ $0 > 32 && $0 < 127 }), "an invalid request-target")
-        return HTTPMessageWriter.headBytes(startLine: "\(method) \(target) \(version)", headers: headers)
+        encoder.startLine("\(method) \(target) \(version)")
+        encoder.fields(headers)
     }
 }
 
@@ -68,7 +76,7 @@ public enum HTTPRequestWriter {
                                                over connection: Connection) async throws(FlowError) -> HTTPRequestHead {
         let head = head(of: request, host: host)
         var encoder = HTTPHeadEncoder(capacity: 256 + Swift.min(request.body.count, HTTPMessageWriter.coalescingLimit))
-        encoder.append(head.bytes)
+        head.encode(into: &encoder)
         try await HTTPMessageWriter.write(head: encoder, body: PacketBuffer(request.body), chunked: head.framing == .chunked,
                                           over: connection)
         return head

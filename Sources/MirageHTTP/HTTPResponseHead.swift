@@ -28,8 +28,7 @@ public struct HTTPResponseHead: Equatable, Sendable {
     public var bytes: [UInt8] {
         var head = HTTPHeadEncoder(capacity: 256)
         head.statusLine(version: version, status: status)
-        for field in headers.fields { head.field(field.name, field.value) }
-        head.end()
+        head.fields(headers)
         return head.bytes
     }
 }

@@ -22,7 +22,6 @@ struct RetransmissionTimeout {
     }
 
     var smoothedRTT: Duration? { smoothed.map { .nanoseconds($0) } }
-    var rttVariation: Duration { .nanoseconds(variation) }
 
     /// The current RTO, backed off.
     var current: Duration { .nanoseconds(currentNanoseconds) }
@@ -42,18 +41,13 @@ struct RetransmissionTimeout {
         return overflow ? .distantFuture : Instant(nanoseconds: sum)
     }
 
-    /// Takes an RTT measurement (RFC 6298 sections 2.2 and 2.3, alpha 1/8, beta 1/4, K 4, and a
-    /// clock granularity of 1 ms).
-    mutating func sample(_ rtt: Duration) {
-        sample(nanoseconds: rtt.totalNanoseconds)
-    }
-
     /// The time from `sent` to `now` as a sample.
     mutating func sample(sent: Instant, now: Instant) {
         sample(nanoseconds: now >= sent ? Int64(clamping: now.nanoseconds - sent.nanoseconds) : 0)
     }
 
-    /// ``sample(_:)`` of a measurement in nanoseconds.
+    /// Takes an RTT measurement in nanoseconds (RFC 6298 sections 2.2 and 2.3, alpha 1/8, beta
+    /// 1/4, K 4, and a clock granularity of 1 ms).
     mutating func sample(nanoseconds measured: Int64) {
         let rtt = Swift.min(Swift.max(measured, 0), Self.longestSample)
         if let srtt = smoothed {
