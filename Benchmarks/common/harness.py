@@ -151,6 +151,28 @@ http {{
     return ["nginx", "-c", path, "-p", directory]
 
 
+def cpu_seconds(pid):
+    """The CPU time, user and system, that process `pid` and its live descendants (all their
+    threads: NSD serves from a child process) have used, in seconds."""
+    parents, ticks = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    total, wanted = 0, {pid}
+    while wanted:
+        process = wanted.pop()
+        total += ticks.get(process, 0)
+        wanted.update(child for child, parent in parents.items() if parent == process)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def spread(values):
     """The median of `values` and their range, as the tables print them: `median (min-max)`."""
     ordered = sorted(values)

@@ -2,7 +2,8 @@
 """Name server benchmark: Examples/dns-server against Knot and NSD serving the same zone, measured
 with dnsperf in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
-  sudo python3 Benchmarks/dns/run.py [--seconds 5] [--outstanding 100] [--transports udp,tcp]
+  sudo python3 Benchmarks/dns/run.py [--seconds 3] [--outstanding 100] [--transports udp,tcp]
+                                    [--rounds 5] [--paths sockets,tap,hvt] [--baseline IMAGE]
 
 Installs dnsperf, knot and nsd with apt-get when missing. Builds the example for unix with the
 host's sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is
@@ -12,10 +13,14 @@ usable (the guest under a release mirage-hvt), then, in fresh network namespaces
     knotd and nsd in a second namespace behind a veth pair (10.0.1.2), dnsperf in the first.
 Each server has one worker (ours is single-threaded): Knot with one UDP, one TCP and one
 background worker, NSD with `server-count: 1` and response rate limiting off (Debian builds it in,
-200 answers/s per client network by default, which one dnsperf client hits at once). dnsperf runs one client with N queries
-outstanding for S seconds per row, cycling through a mix of queries of the example zone
-(answers, CNAME chains, a wildcard, a referral, NODATA, NXDOMAIN). Prints a table with the
-ratios ours/Knot and ours/NSD. Not a test: no thresholds."""
+200 answers/s per client network by default, which one dnsperf client hits at once). dnsperf runs
+one client with N queries outstanding for S seconds per run, cycling through a mix of queries of
+the example zone (answers, CNAME chains, a wildcard, a referral, NODATA, NXDOMAIN). After a
+one-second warm-up of each, the paths take turns over several rounds (--rounds), each round in a
+new order; the table gives the median and range of queries/s, the ratios of the medians
+ours/Knot and ours/NSD, and each server's CPU time per answered query (from /proc).
+`--baseline IMAGE` runs another checkout's --net=socket dns-server beside ours on host sockets in
+the same rounds: a change's before and after. Not a test: no thresholds."""
 import argparse
 import os
 import re
@@ -27,7 +32,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, cpu_seconds, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "Examples/dns-server")
@@ -53,14 +58,27 @@ host.rack1.dc.example.com A
 """
 
 
-def dnsperf(ns, host, port, transport, queries, seconds, outstanding):
-    """Queries/s, lost queries and average latency (seconds) of one dnsperf run."""
+# The peers' performance settings as their configurations below set them, printed with the
+# table: one worker as ours has one thread (Knot:
+# one UDP, one TCP and one background worker; NSD: one server process), logging only warnings,
+# and no response rate limiting in NSD (Debian builds it in, 200 answers/s per client network by
+# default, which one dnsperf client hits at once).
+KNOT_SETTINGS = "udp-workers: 1; tcp-workers: 1; background-workers: 1; log: warning"
+NSD_SETTINGS = "server-count: 1; rrl-ratelimit: 0; verbosity: 0"
+
+
+def dnsperf(ns, host, port, transport, queries, seconds, outstanding, server=None):
+    """Queries/s, lost queries, average latency (seconds) and the CPU time the `server` process
+    spent per answered query (user and system, from /proc) of one dnsperf run."""
+    before = cpu_seconds(server.pid) if server else None
     output = sh("ip", "netns", "exec", ns, "dnsperf", "-s", host, "-p", str(port), "-m", transport, "-d", queries,
                 "-l", str(seconds), "-c", "1", "-q", str(outstanding), "-t", "2").stdout
     rate = float(re.search(r"Queries per second:\s+([\d.]+)", output).group(1))
     lost = int(re.search(r"Queries lost:\s+(\d+)", output).group(1))
+    completed = int(re.search(r"Queries completed:\s+(\d+)", output).group(1))
     latency = float(re.search(r"Average Latency \(s\):\s+([\d.]+)", output).group(1))
-    return {"rate": rate, "lost": lost, "latency": latency}
+    cpu = (cpu_seconds(server.pid) - before) / max(completed, 1) if server else float("nan")
+    return {"rate": rate, "lost": lost, "latency": latency, "cpu": cpu}
 
 
 def answers(ns, host, port):
@@ -138,19 +156,22 @@ zone:
     return ["nsd", "-d", "-c", path]
 
 
-def host_sockets(image, scratch, queries, options, log):
-    """Ours, Knot and NSD on 127.0.0.1 of one namespace, dnsperf there too."""
+def host_sockets(image, scratch, queries, seconds, options, log, baseline=None):
+    """Ours (and the baseline image, if any), Knot and NSD on 127.0.0.1 of one namespace, dnsperf
+    there too; per server, per transport, one run's figures."""
     ns = f"mirage-dns-{os.getpid()}"
     namespace(ns)
+    servers = [("ours", [image, "--port=5353"], 5353), ("knot", knot(scratch, "127.0.0.1", 5354), 5354),
+               ("nsd", nsd(scratch, "127.0.0.1", 5355), 5355)]
+    if baseline:
+        servers.append(("baseline", [baseline, "--port=5356"], 5356))
     results = {}
     try:
-        for name, command, port in (("ours", [image, "--port=5353"], 5353),
-                                    ("knot", knot(scratch, "127.0.0.1", 5354), 5354),
-                                    ("nsd", nsd(scratch, "127.0.0.1", 5355), 5355)):
+        for name, command, port in servers:
             server = start(ns, command, "127.0.0.1", port, log)
             try:
-                results[name] = {transport: dnsperf(ns, "127.0.0.1", port, transport, queries, options.seconds,
-                                                    options.outstanding) for transport in options.transports}
+                results[name] = {transport: dnsperf(ns, "127.0.0.1", port, transport, queries, seconds,
+                                                    options.outstanding, server) for transport in options.transports}
             finally:
                 stop(server)
     finally:
@@ -158,18 +179,18 @@ def host_sockets(image, scratch, queries, options, log):
     return results
 
 
-def on_tap(command, queries, options, log):
+def on_tap(command, queries, seconds, options, log):
     """`command` (our stack on tap0, as 10.0.0.2) in a fresh namespace; dnsperf figures."""
     with tap_namespace("mirage-dns-tap") as ns:
         server = start(ns, command + ["--ipv4=10.0.0.2/24"], "10.0.0.2", 53, log)
         try:
-            return {transport: dnsperf(ns, "10.0.0.2", 53, transport, queries, options.seconds, options.outstanding)
+            return {transport: dnsperf(ns, "10.0.0.2", 53, transport, queries, seconds, options.outstanding, server)
                     for transport in options.transports}
         finally:
             stop(server)
 
 
-def peers_on_veth(scratch, queries, options, log):
+def peers_on_veth(scratch, queries, seconds, options, log):
     """Knot, then NSD, in a second namespace behind a veth pair (10.0.1.2); dnsperf in the first."""
     results = {}
     with veth_namespaces("mirage-dns") as (a, b):
@@ -182,29 +203,42 @@ def peers_on_veth(scratch, queries, options, log):
                     if server.poll() is not None:
                         raise RuntimeError(f"{name} exited with {server.returncode}")
                     time.sleep(0.1)
-                results[name] = {transport: dnsperf(a, "10.0.1.2", 53, transport, queries, options.seconds,
-                                                    options.outstanding) for transport in options.transports}
+                results[name] = {transport: dnsperf(a, "10.0.1.2", 53, transport, queries, seconds,
+                                                    options.outstanding, server) for transport in options.transports}
             finally:
                 stop(server)
     return results
 
 
-def row(label, transport, mine, knot_result, nsd_result):
-    def ratio(other):
-        return f"{mine['rate'] / other['rate']:.2f}x" if other["rate"] else "n/a"
-    return (f"| {label} | {transport} | {mine['rate']:.0f} | {knot_result['rate']:.0f} | {nsd_result['rate']:.0f} | "
-            f"{ratio(knot_result)} | {ratio(nsd_result)} | "
-            f"{mine['latency'] * 1e6:.0f} / {knot_result['latency'] * 1e6:.0f} / {nsd_result['latency'] * 1e6:.0f} | "
-            f"{mine['lost']} / {knot_result['lost']} / {nsd_result['lost']} |")
+def row(label, transport, mine, knot_results, nsd_results):
+    """A table row from the rounds' figures: median (range) queries/s of each, the ratios of the
+    medians, median latencies and CPU per query, lost queries summed."""
+    def rate(results):
+        median, low, high = spread([result["rate"] for result in results])
+        return median, f"{median:.0f} ({low:.0f}-{high:.0f})"
+
+    def median(results, key):
+        return spread([result[key] for result in results])[0]
+    (mine_rate, mine_text), (knot_rate, knot_text), (nsd_rate, nsd_text) = rate(mine), rate(knot_results), rate(nsd_results)
+    everyone = (mine, knot_results, nsd_results)
+    return (f"| {label} | {transport} | {mine_text} | {knot_text} | {nsd_text} | "
+            f"{mine_rate / knot_rate:.2f}x | {mine_rate / nsd_rate:.2f}x | "
+            + " / ".join(f"{median(results, 'latency') * 1e6:.0f}" for results in everyone) + " | "
+            + " / ".join(f"{median(results, 'cpu') * 1e6:.1f}" for results in everyone) + " | "
+            + " / ".join(str(sum(result["lost"] for result in results)) for results in everyone) + " |")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--outstanding", type=int, default=100)
     parser.add_argument("--transports", default="udp,tcp")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--paths", default="sockets,tap,hvt", help="which of sockets, tap and hvt to measure")
+    parser.add_argument("--baseline", help="a unix --net=socket dns-server image to measure beside ours on host sockets")
     options = parser.parse_args()
     options.transports = options.transports.split(",")
+    paths = options.paths.split(",")
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
     ensure_tools((("dnsperf", "dnsperf"), ("knotd", "knot"), ("nsd", "nsd")))
@@ -215,36 +249,54 @@ def main():
     with open(queries, "w") as file:
         file.write(QUERIES)
     log = open(os.path.join(scratch, "servers.log"), "w")
+    baseline = os.path.abspath(options.baseline) if options.baseline else None
     try:
-        socket_image = build_example(tool, EXAMPLE, "unix", "socket", scratch)
-        direct_image = build_example(tool, EXAMPLE, "unix", "direct", scratch)
-        guest = tender = None
-        if os.access("/dev/kvm", os.W_OK):
+        runs = {}
+        if "sockets" in paths:
+            socket_image = build_example(tool, EXAMPLE, "unix", "socket", scratch)
+            runs["sockets"] = lambda seconds: host_sockets(socket_image, scratch, queries, seconds, options, log, baseline)
+        if "tap" in paths or "hvt" in paths:
+            runs["peers"] = lambda seconds: peers_on_veth(scratch, queries, seconds, options, log)
+        if "tap" in paths:
+            direct_image = build_example(tool, EXAMPLE, "unix", "direct", scratch)
+            runs["tap"] = lambda seconds: on_tap([direct_image], queries, seconds, options, log)
+        if "hvt" in paths and os.access("/dev/kvm", os.W_OK):
             sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
             tender = os.path.join(ROOT, ".build/release/mirage-hvt")
             guest = build_example(tool, EXAMPLE, "hvt", "direct", scratch)
-        else:
+            runs["hvt"] = lambda seconds: on_tap([tender, "--net:service=tap0", "--", guest], queries, seconds, options, log)
+        elif "hvt" in paths:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
-        on_host = host_sockets(socket_image, scratch, queries, options, log)
-        mine_tap = on_tap([direct_image], queries, options, log)
-        veth = peers_on_veth(scratch, queries, options, log)
-        mine_guest = on_tap([tender, "--net:service=tap0", "--", guest], queries, options, log) if guest else None
+        for run in runs.values():
+            run(1)  # warm-up
+        results = {name: [] for name in runs}
+        names = list(runs)
+        for index in range(options.rounds):
+            for name in names[index % len(names):] + names[:index % len(names)]:
+                results[name].append(runs[name](options.seconds))
+
+        def figures(name, server, transport):
+            return [result[server][transport] if server else result[transport] for result in results[name]]
 
         print(f"dnsperf -c1 -q{options.outstanding} -l{options.seconds}, {len(QUERIES.splitlines())} queries of the "
-              "example zone in turn; one worker each\n")
+              f"example zone in turn; one worker each; {options.rounds} rounds after a warm-up, taking turns; "
+              "queries/s as median (range)\n")
+        print("Knot: " + KNOT_SETTINGS + "\nNSD: " + NSD_SETTINGS + "\n")
         print("| path | transport | ours, queries/s | Knot | NSD | ours/Knot | ours/NSD "
-              "| mean latency µs, ours / Knot / NSD | lost, ours / Knot / NSD |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| mean latency µs, ours / Knot / NSD | server CPU µs per query, ours / Knot / NSD | lost, ours / Knot / NSD |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for transport in options.transports:
-            print(row("host sockets, 127.0.0.1 (unix --net=socket)", transport, on_host["ours"][transport],
-                      on_host["knot"][transport], on_host["nsd"][transport]))
-        for transport in options.transports:
-            print(row("our stack on tap (unix --net=direct) / peers on Linux over veth", transport, mine_tap[transport],
-                      veth["knot"][transport], veth["nsd"][transport]))
-        if mine_guest:
-            for transport in options.transports:
-                print(row("our stack in a KVM guest on tap (hvt) / peers on Linux over veth", transport,
-                          mine_guest[transport], veth["knot"][transport], veth["nsd"][transport]))
+            if "sockets" in results:
+                print(row("host sockets, 127.0.0.1 (unix --net=socket)", transport, figures("sockets", "ours", transport),
+                          figures("sockets", "knot", transport), figures("sockets", "nsd", transport)))
+                if baseline:
+                    print(row("baseline image on host sockets", transport, figures("sockets", "baseline", transport),
+                              figures("sockets", "knot", transport), figures("sockets", "nsd", transport)))
+            for name, label in (("tap", "our stack on tap (unix --net=direct) / peers on Linux over veth"),
+                                ("hvt", "our stack in a KVM guest on tap (hvt) / peers on Linux over veth")):
+                if name in results:
+                    print(row(label, transport, figures(name, None, transport), figures("peers", "knot", transport),
+                              figures("peers", "nsd", transport)))
     finally:
         log.close()
         shutil.rmtree(scratch, ignore_errors=True)

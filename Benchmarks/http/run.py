@@ -35,19 +35,12 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, cpu_seconds, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
 QUIET = ["-l", "http:warning"]
-
-
-def cpu_seconds(pid):
-    """The CPU time, user and system, that process `pid` (all its threads) has used, in seconds."""
-    with open(f"/proc/{pid}/stat") as file:
-        fields = file.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(ns, url, seconds, connections, server=None):

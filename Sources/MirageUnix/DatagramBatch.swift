@@ -1,0 +1,169 @@
+import CLinux
+import Glibc
+import MirageHostSystem
+import MirageCore
+
+/// The datagrams one `recvmmsg` brought in for a ``SocketUDPSocket``, handed out one at a time:
+/// a burst of datagrams costs one system call per ``capacity`` instead of one each.
+///
+/// Each slot has room for the largest UDP datagram (65,535 bytes), so nothing is truncated. The
+/// slots (1 MiB) are address space reserved once per socket; the kernel backs with memory only the
+/// pages datagrams were written to (one per small datagram), so a socket holds at most 1 MiB
+/// here, whatever a sender does. Each datagram is copied out into a buffer of its own size.
+final class DatagramReceiveBatch {
+    /// The most datagrams one call receives.
+    static let capacity = 16
+    /// Room for one datagram.
+    static let slotSize = 65_536
+
+    private let slots: UnsafeMutableRawPointer
+    private let messages = UnsafeMutablePointer<mirage_message>.allocate(capacity: capacity)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
+    private let addresses = UnsafeMutablePointer<sockaddr_in6>.allocate(capacity: capacity)
+    /// How many datagrams the last call received, and the next to hand out.
+    private var received = 0
+    private var nextIndex = 0
+
+    init() {
+        let size = Self.capacity * Self.slotSize
+        let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        precondition(mapped != MAP_FAILED && mapped != nil, "cannot reserve \(size) bytes for received datagrams")
+        slots = mapped!
+        for index in 0..<Self.capacity {
+            vectors[index] = iovec(iov_base: slots + index * Self.slotSize, iov_len: Self.slotSize)
+        }
+    }
+
+    deinit {
+        munmap(slots, Self.capacity * Self.slotSize)
+        messages.deallocate()
+        vectors.deallocate()
+        addresses.deallocate()
+    }
+
+    /// Whether every datagram received has been handed out.
+    var isEmpty: Bool { nextIndex >= received }
+
+    /// Receives the datagrams waiting at `fd`, up to ``capacity``, without waiting. The
+    /// corresponding C function is `recvmmsg`.
+    /// - Throws: the error number, `EAGAIN` when none was waiting.
+    func receive(from fd: Int32) throws(ErrorNumber) {
+        precondition(isEmpty, "received datagrams are still waiting to be handed out")
+        for index in 0..<Self.capacity {
+            var header = msghdr()
+            header.msg_name = UnsafeMutableRawPointer(addresses + index)
+            header.msg_namelen = SocketAddress.length
+            header.msg_iov = vectors + index
+            header.msg_iovlen = 1
+            messages[index] = mirage_message(header: header, length: 0)
+        }
+        var count: Int32
+        repeat {
+            count = mirage_receive_messages(fd, messages, UInt32(Self.capacity))
+        } while count < 0 && errno == EINTR
+        guard count >= 0 else { throw ErrorNumber(code: errno) }
+        received = Int(count)
+        nextIndex = 0
+    }
+
+    /// The next datagram received, as a copy of its bytes, and its sender; nil when all have been
+    /// handed out.
+    func next() -> (payload: PacketBuffer, source: SocketAddress)? {
+        guard nextIndex < received else { return nil }
+        let index = nextIndex
+        nextIndex += 1
+        let length = min(Int(messages[index].length), Self.slotSize)
+        let payload = PacketBuffer(UnsafeRawBufferPointer(start: slots + index * Self.slotSize, count: length))
+        return (payload, SocketAddress(storage: addresses[index]))
+    }
+}
+
+/// Datagrams a ``SocketUDPSocket`` has accepted to send and not yet handed to the kernel, sent
+/// together by one `sendmmsg`: up to ``capacity`` of them, each held by its own buffer until then.
+final class DatagramSendBatch {
+    /// The most datagrams kept before they must be sent.
+    static let capacity = 16
+
+    private var payloads: [PacketBuffer] = []
+    private let messages = UnsafeMutablePointer<mirage_message>.allocate(capacity: capacity)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
+    private let addresses = UnsafeMutablePointer<sockaddr_in6>.allocate(capacity: capacity)
+    /// The first datagram not yet sent.
+    private var firstUnsent = 0
+
+    init() {
+        payloads.reserveCapacity(Self.capacity)
+    }
+
+    deinit {
+        messages.deallocate()
+        vectors.deallocate()
+        addresses.deallocate()
+    }
+
+    /// How many datagrams wait to be sent.
+    var count: Int { payloads.count - firstUnsent }
+    var isFull: Bool { payloads.count == Self.capacity }
+
+    /// Keeps `payload` to be sent to `address` by the next ``send(from:)``.
+    func append(_ payload: PacketBuffer, to address: SocketAddress) {
+        precondition(!isFull, "the send batch is full")
+        let index = payloads.count
+        payloads.append(payload)
+        addresses[index] = address.storage
+        // The bytes stay where they are while `payloads` holds their buffer: a buffer's storage is
+        // one heap object that never moves, so the pointer outlives the closure it came from.
+        let bytes = payload.withUnsafeBytes { $0 }
+        vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        var header = msghdr()
+        header.msg_name = UnsafeMutableRawPointer(addresses + index)
+        header.msg_namelen = SocketAddress.length
+        header.msg_iov = vectors + index
+        header.msg_iovlen = 1
+        messages[index] = mirage_message(header: header, length: 0)
+    }
+
+    /// What became of the datagrams a ``DatagramSendBatch/send(from:)`` tried.
+    struct Outcome {
+        /// Datagrams the kernel refused, each with its own error (no route, a broadcast address
+        /// on a socket without `SO_BROADCAST`); they are dropped.
+        var failed = 0
+        /// The error of the last datagram, when it was one of the failed.
+        var lastFailure: ErrorNumber?
+        /// Whether the kernel's send buffer filled up: the datagrams from there on still wait.
+        var wouldBlock = false
+    }
+
+    /// Sends the waiting datagrams from `fd`, in order, until all have gone (sent or refused) or
+    /// the send buffer is full. The corresponding C function is `sendmmsg`.
+    func send(from fd: Int32) -> Outcome {
+        var outcome = Outcome()
+        while firstUnsent < payloads.count {
+            let sent = mirage_send_messages(fd, messages + firstUnsent, UInt32(payloads.count - firstUnsent))
+            if sent > 0 {
+                firstUnsent += Int(sent)
+                continue
+            }
+            let error = ErrorNumber(code: errno)
+            if error.code == EINTR { continue }
+            if error.wouldBlock {
+                outcome.wouldBlock = true
+                return outcome
+            }
+            outcome.failed += 1
+            if firstUnsent == payloads.count - 1 { outcome.lastFailure = error }
+            firstUnsent += 1
+        }
+        payloads.removeAll(keepingCapacity: true)
+        firstUnsent = 0
+        return outcome
+    }
+
+    /// Forgets the datagrams not sent; returns how many there were.
+    func dropUnsent() -> Int {
+        let dropped = count
+        payloads.removeAll(keepingCapacity: true)
+        firstUnsent = 0
+        return dropped
+    }
+}
