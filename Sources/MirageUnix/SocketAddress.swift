@@ -34,6 +34,11 @@ struct SocketAddress {
         self.init(endpoint.address, port: endpoint.port)
     }
 
+    /// The socket address the kernel wrote into `storage` (as `recvmmsg` does).
+    init(storage: sockaddr_in6) {
+        self.storage = storage
+    }
+
     /// An all-zero address, for the kernel to fill in.
     private init() {
         storage = sockaddr_in6()

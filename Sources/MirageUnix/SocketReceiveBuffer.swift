@@ -1,7 +1,7 @@
 import MirageCore
 
-/// The buffer that `recv` and `recvfrom` fill for a socket of ``SocketStack``: 64 KiB, enough for
-/// any UDP datagram over IPv4 and for a good share of a TCP receive window.
+/// The buffer that `recv` fills for a connection of ``SocketStack``: 64 KiB, a good share of a TCP
+/// receive window (UDP sockets receive in batches: ``DatagramReceiveBatch``).
 ///
 /// What arrives is handed out without a copy when it fills more than a quarter of the buffer;
 /// less is copied into a buffer of its own size and the big one kept for the next call, as it is

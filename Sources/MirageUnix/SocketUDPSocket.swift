@@ -7,14 +7,33 @@ import MirageCore
 /// Each ``receive()`` is one datagram, whole. The ``Datagram/destination`` of a received datagram
 /// is the address and port the socket is bound to (``local``), which for a socket bound to all
 /// addresses is `0.0.0.0`, not the address the sender used.
+///
+/// Datagrams go through the kernel in batches (issue 18's batched system calls): one `recvmmsg`
+/// receives up to 16 waiting datagrams (``DatagramReceiveBatch``), and while some of them are
+/// still to be handed out, the application is answering a burst, so what it sends is kept
+/// (``DatagramSendBatch``, 16 at most) and goes out in one `sendmmsg`: when the burst has been
+/// read, when 16 wait, or at the end of the scheduler's round, whichever comes first. A datagram
+/// sent outside a burst goes out at once, as before.
 public final class SocketUDPSocket: UDPSocket {
     /// The bound address and port (the port the kernel chose when
     /// ``SocketStack/bind(port:)`` was given port 0).
     public let local: Endpoint
+    /// Datagrams ``send(_:to:)`` accepted in a burst that the kernel then refused (no route, a
+    /// broadcast address), or had no room for at the end of a round: dropped, as a router drops
+    /// what it cannot forward, and counted here.
+    public private(set) var unsentDatagrams = 0
     private let platform: UnixPlatform
     /// The socket; -1 once closed.
     private var fileDescriptor: Int32
-    private var receiveBuffer = SocketReceiveBuffer()
+    private let incoming = DatagramReceiveBatch()
+    private let outgoing = DatagramSendBatch()
+    /// Whether the platform will send the waiting datagrams at the end of this round.
+    private var flushScheduled = false
+
+    /// The longest payload kept for a batch: the longest UDP datagram over IPv4 (65,535 bytes
+    /// less the IPv4 and UDP headers). A longer one is sent at once, so that the kernel's
+    /// `EMSGSIZE` reaches its sender.
+    static let longestBatchedPayload = 65_507
 
     init(platform: UnixPlatform, fileDescriptor: Int32, local: Endpoint) {
         self.platform = platform
@@ -30,23 +49,22 @@ public final class SocketUDPSocket: UDPSocket {
     /// Whether ``close()`` has been called.
     public var isClosed: Bool { fileDescriptor < 0 }
 
-    /// Waits for the next datagram to this socket. The corresponding C function is `recvfrom`.
+    /// Waits for the next datagram to this socket. The corresponding C function is `recvmmsg`.
     /// - Throws: ``FlowError/closed`` after ``close()`` (also when it is called during the wait);
     ///   ``FlowError/io(code:)`` with the error number otherwise.
     public func receive() async throws(FlowError) -> Datagram {
         while true {
             guard fileDescriptor >= 0 else { throw .closed }
-            let fd = fileDescriptor
-            var source = SocketAddress(IPv4Address.any, port: 0)
-            do throws(ErrorNumber) {
-                let payload = try receiveBuffer.fill { bytes throws(ErrorNumber) in
-                    let (count, sender) = try SystemCall.receiveFrom(fd, into: bytes)
-                    source = sender
-                    return count
-                }
+            if let (payload, source) = incoming.next() {
                 return Datagram(source: source.endpoint, destination: local, payload: payload)
+            }
+            // The burst has been read: its answers go out before more is read.
+            if outgoing.count > 0 { await sendWaiting() }
+            guard fileDescriptor >= 0 else { throw .closed }
+            do throws(ErrorNumber) {
+                try incoming.receive(from: fileDescriptor)
             } catch where error.wouldBlock {
-                await platform.waitUntilReadable(fd)
+                await platform.waitUntilReadable(fileDescriptor)
             } catch {
                 throw FlowError(error)
             }
@@ -54,30 +72,64 @@ public final class SocketUDPSocket: UDPSocket {
     }
 
     /// Sends `payload` as one datagram to `destination`, waiting while the kernel's send buffer
-    /// is full. The corresponding C function is `sendto`.
+    /// is full. The corresponding C function is `sendmmsg`.
+    ///
+    /// In a burst (received datagrams still to be handed out) the datagram is kept to go out with
+    /// the others and this returns at once; a refusal found then is counted in
+    /// ``unsentDatagrams``, not thrown.
     /// - Throws: ``FlowError/unreachable`` when the host has no route; ``FlowError/closed`` after ``close()``;
     ///   ``FlowError/io(code:)`` with the error number otherwise, such as `EMSGSIZE` for a
     ///   payload longer than a UDP datagram holds, or `EACCES` for a broadcast destination.
     public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
-        let address = SocketAddress(destination)
+        while outgoing.isFull {
+            guard fileDescriptor >= 0 else { throw .closed }
+            await sendWaiting()
+        }
+        guard fileDescriptor >= 0 else { throw .closed }
+        outgoing.append(payload, to: SocketAddress(destination))
+        if !incoming.isEmpty, !outgoing.isFull, payload.count <= Self.longestBatchedPayload {
+            if !flushScheduled {
+                flushScheduled = true
+                platform.atRoundEnd { [weak self] in self?.sendAtRoundEnd() }
+            }
+            return
+        }
         while true {
             guard fileDescriptor >= 0 else { throw .closed }
-            let fd = fileDescriptor
-            do throws(ErrorNumber) {
-                try payload.withUnsafeBytes { bytes throws(ErrorNumber) in try SystemCall.sendTo(fd, bytes, to: address) }
-                return
-            } catch where error.wouldBlock {
-                await platform.waitUntilWritable(fd)
-            } catch {
-                throw FlowError(error)
-            }
+            let outcome = outgoing.send(from: fileDescriptor)
+            unsentDatagrams += outcome.failed - (outcome.lastFailure == nil ? 0 : 1)
+            if let failure = outcome.lastFailure { throw FlowError(failure) }
+            guard outcome.wouldBlock else { return }
+            await platform.waitUntilWritable(fileDescriptor)
         }
     }
 
-    /// Releases the port. Tasks waiting in ``receive()`` or ``send(_:to:)`` throw
-    /// ``FlowError/closed``. Closing twice does nothing. The corresponding C function is `close`.
+    /// Sends the waiting datagrams, waiting while the send buffer is full; refusals are counted.
+    private func sendWaiting() async {
+        while fileDescriptor >= 0 {
+            let outcome = outgoing.send(from: fileDescriptor)
+            unsentDatagrams += outcome.failed
+            guard outcome.wouldBlock else { return }
+            await platform.waitUntilWritable(fileDescriptor)
+        }
+    }
+
+    /// The end of a round: sends what the burst left waiting; what the send buffer has no room
+    /// for is dropped and counted, as the round cannot wait.
+    private func sendAtRoundEnd() {
+        flushScheduled = false
+        guard fileDescriptor >= 0, outgoing.count > 0 else { return }
+        let outcome = outgoing.send(from: fileDescriptor)
+        unsentDatagrams += outcome.failed
+        if outcome.wouldBlock { unsentDatagrams += outgoing.dropUnsent() }
+    }
+
+    /// Releases the port, after sending what waits to be sent (without waiting for room). Tasks
+    /// waiting in ``receive()`` or ``send(_:to:)`` throw ``FlowError/closed``. Closing twice does
+    /// nothing. The corresponding C function is `close`.
     public func close() {
         guard fileDescriptor >= 0 else { return }
+        sendAtRoundEnd()
         SystemCall.closeSocket(fileDescriptor, on: platform)
         fileDescriptor = -1
     }

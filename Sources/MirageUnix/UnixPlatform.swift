@@ -22,6 +22,8 @@ public final class UnixPlatform: Platform {
     private let epoll: Int32
     private let signals: Int32
     private var readinessWaiters: [Int32: FileDescriptorWaiters] = [:]
+    /// What runs before the next wait for events (``atRoundEnd(_:)``).
+    private var roundEndWork: [() -> Void] = []
     /// Where `epoll_wait` reports events; allocated once, as the scheduler polls after every round.
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 64)
 
@@ -59,6 +61,11 @@ public final class UnixPlatform: Platform {
     }
 
     public func poll(until deadline: Instant) {
+        if !roundEndWork.isEmpty {
+            let work = roundEndWork
+            roundEndWork.removeAll(keepingCapacity: true)
+            for item in work { item() }
+        }
         let timeout: Int32
         let now = monotonicClock.now()
         if deadline <= now {
@@ -79,6 +86,12 @@ public final class UnixPlatform: Platform {
                 wakeWaiters(fd, events: event.events)
             }
         }
+    }
+
+    /// Runs `work` once, at the end of the scheduler's current round, before the platform waits
+    /// for events: how a socket sends in one system call what its tasks sent during the round.
+    public func atRoundEnd(_ work: @escaping () -> Void) {
+        roundEndWork.append(work)
     }
 
     public func exit(_ status: Int32) -> Never {

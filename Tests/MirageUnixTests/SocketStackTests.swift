@@ -269,7 +269,7 @@ struct SocketStackTests {
 /// Runs `body` as a task on a scheduler over a fresh ``UnixPlatform``, with a ``SocketStack``
 /// bound to 127.0.0.1, on the calling thread; nil when it has not finished after `timeout` (the
 /// task is then abandoned, still waiting).
-private func runWithStack<Value>(
+func runWithStack<Value>(
     address: IPv4Address = .loopback,
     timeout: Duration = .seconds(30),
     _ body: @escaping (SocketStack) async throws(FlowError) -> Value
@@ -295,7 +295,7 @@ private func runWithStack<Value>(
 }
 
 /// Where a task run by ``runWithStack(timeout:_:)`` leaves its outcome.
-private final class OutcomeBox<Value> {
+final class OutcomeBox<Value> {
     var outcome: Result<Value, FlowError>?
 }
 
@@ -313,7 +313,7 @@ private func listenOnFreePort(_ stack: SocketStack) throws(FlowError) -> SocketL
 }
 
 /// What `body` threw, or nil.
-private func failure(_ body: () async throws(FlowError) -> Void) async -> FlowError? {
+func failure(_ body: () async throws(FlowError) -> Void) async -> FlowError? {
     do {
         try await body()
         return nil

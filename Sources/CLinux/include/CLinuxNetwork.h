@@ -9,8 +9,29 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/// One datagram of a batch, laid out as the kernel's `struct mmsghdr` (which <sys/socket.h>
+/// declares only under _GNU_SOURCE): the message header and, after the call, its length.
+struct mirage_message {
+    struct msghdr header;
+    unsigned int length;
+};
+
+/// Receives up to `count` datagrams from `fd` into `messages` without waiting: recvmmsg(2) with
+/// MSG_DONTWAIT. Returns how many came, or -1 with errno set (EAGAIN when none was waiting).
+static inline int mirage_receive_messages(int fd, struct mirage_message *messages, unsigned int count) {
+    return (int)syscall(SYS_recvmmsg, fd, messages, count, MSG_DONTWAIT, NULL);
+}
+
+/// Sends the `count` datagrams of `messages` from `fd`: sendmmsg(2) with MSG_NOSIGNAL. Returns
+/// how many were sent (from the first, stopping at the first that failed), or -1 with errno set
+/// when the first failed.
+static inline int mirage_send_messages(int fd, struct mirage_message *messages, unsigned int count) {
+    return (int)syscall(SYS_sendmmsg, fd, messages, count, MSG_NOSIGNAL);
+}
 
 // ioctl is variadic and the _IOW request macros do not import into Swift, so each request is a
 // function here. Each returns what ioctl returns: 0, or -1 with errno set.

@@ -1,0 +1,117 @@
+import Glibc
+import MirageCore
+import MirageRuntime
+import MirageUnix
+import Testing
+
+/// `SocketUDPSocket`'s batches (`recvmmsg`, `sendmmsg`): a burst answered whole and in order,
+/// what the kernel refuses in a burst counted rather than thrown, and answers kept at the end of
+/// a round sent without another call. Over 127.0.0.1, as `SocketStackTests`.
+@Suite("SocketUDPSocket batches", .serialized)
+struct SocketUDPBatchTests {
+    @Test("a burst of 40 datagrams of random sizes comes back whole and in order")
+    func burstEcho() {
+        let seed = ProcessInfoSeed.value
+        print("SocketUDPBatchTests.burstEcho seed \(seed) (MIRAGE_TEST_SEED repeats it)")
+        var generator = SplitMix64(seed: seed)
+        // Small enough together for the kernel's default receive buffer, which would drop the rest.
+        let sizes = (0..<40).map { _ in Int.random(in: 0...1_400, using: &generator) }
+        let outcome = runWithStack { stack throws(FlowError) -> [Int] in
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            for (index, size) in sizes.enumerated() {
+                try await client.send(PacketBuffer(pattern(index, size)), to: server.local)
+            }
+            // All 40 wait at the server: it reads them 16 at a time and answers each batch in one call.
+            for _ in sizes {
+                let datagram = try await server.receive()
+                try await server.send(datagram.payload, to: datagram.source)
+            }
+            var mismatches: [Int] = []
+            for (index, size) in sizes.enumerated() {
+                let datagram = try await client.receive()
+                if datagram.payload.bytes != pattern(index, size) || datagram.source != server.local { mismatches.append(index) }
+            }
+            return mismatches + [server.unsentDatagrams]
+        }
+        #expect(outcome == .success([0]))
+    }
+
+    @Test("in a burst, a datagram the kernel refuses is counted in unsentDatagrams and the rest go; outside one it is thrown")
+    func refusalInBurst() {
+        let outcome = runWithStack { stack throws(FlowError) -> [String] in
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            for index in 0..<3 {
+                try await client.send(PacketBuffer(pattern(index, 10)), to: server.local)
+            }
+            // Sending to the limited broadcast address without SO_BROADCAST fails with EACCES
+            // before anything leaves the host.
+            let broadcast = Endpoint(.v4(IPv4Address(255, 255, 255, 255)), port: 9)
+            var events: [String] = []
+            for index in 0..<3 {
+                let datagram = try await server.receive()
+                try await server.send(datagram.payload, to: index == 0 ? broadcast : datagram.source)
+            }
+            for _ in 0..<2 {
+                events.append("\(try await client.receive().payload.bytes.first ?? 255)")
+            }
+            events.append("unsent \(server.unsentDatagrams)")
+            do throws(FlowError) {
+                try await server.send(PacketBuffer([1]), to: broadcast)
+                events.append("sent to broadcast")
+            } catch {
+                events.append("\(error)")
+            }
+            return events
+        }
+        #expect(outcome == .success(["31", "62", "unsent 1", "\(FlowError.io(code: EACCES))"]))
+    }
+
+    @Test("an answer kept in a burst goes out at the end of the round, with no further call on the socket")
+    func sentAtRoundEnd() {
+        let outcome = runWithStack { stack throws(FlowError) -> String in
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            try await client.send(PacketBuffer([7]), to: server.local)
+            try await client.send(PacketBuffer([8]), to: server.local)
+            let first = try await server.receive()
+            // One more datagram waits in the batch, so this answer is kept, not sent.
+            try await server.send(first.payload, to: first.source)
+            let answer = try await client.receive()
+            return "\(answer.payload.bytes) unsent \(server.unsentDatagrams)"
+        }
+        #expect(outcome == .success("[7] unsent 0"))
+    }
+}
+
+/// The bytes of datagram `index`, `size` long.
+private func pattern(_ index: Int, _ size: Int) -> [UInt8] {
+    (0..<size).map { UInt8(truncatingIfNeeded: index &* 31 &+ $0) }
+}
+
+/// The seed of the random sizes: MIRAGE_TEST_SEED when set, else a fresh one.
+private enum ProcessInfoSeed {
+    static let value: UInt64 = {
+        if let text = getenv("MIRAGE_TEST_SEED"), let seed = UInt64(String(cString: text)) { return seed }
+        return UInt64.random(in: 0...UInt64.max)
+    }()
+}
+
+/// A small seeded generator (SplitMix64).
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
