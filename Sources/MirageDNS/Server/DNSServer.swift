@@ -27,6 +27,8 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
     public private(set) var openConnections = 0
     let stack: Stack
     let clock: Clock
+    /// The responses to UDP queries, kept to answer the same query again.
+    private var responseCache: DNSResponseCache
 
     /// Room in front of a UDP answer for the headers below it (Ethernet, IPv4 with options,
     /// UDP), so that our stack sends it without copying.
@@ -40,6 +42,7 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
         self.stack = stack
         self.clock = clock
         self.configuration = configuration
+        responseCache = DNSResponseCache(capacity: configuration.udpResponseCacheSize)
     }
 
     /// Serves UDP on `udp` and TCP on `tcp` until both are closed.
@@ -64,8 +67,14 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                 continue
             }
             statistics.udpQueries += 1
-            let answer = datagram.payload.withUnsafeBytes { bytes in
-                authority.respond(to: bytes, transport: .udp)
+            let answer = datagram.payload.withUnsafeBytes { bytes -> PacketBuffer? in
+                if let kept = responseCache.response(to: bytes, headroom: Self.udpHeadroom) {
+                    statistics.udpAnsweredFromCache += 1
+                    return kept
+                }
+                guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
+                responseCache.keep(answer, for: bytes)
+                return PacketBuffer(answer, headroom: Self.udpHeadroom)
             }
             guard let answer else {
                 statistics.udpDropped += 1
@@ -73,7 +82,7 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
             }
             statistics.udpAnswered += 1
             do {
-                try await socket.send(PacketBuffer(answer, headroom: Self.udpHeadroom), to: datagram.source)
+                try await socket.send(answer, to: datagram.source)
             } catch {
                 statistics.sendFailures += 1
                 dnsLog.debug("udp: cannot answer \(datagram.source): \(error)")

@@ -11,6 +11,10 @@ public struct DNSServerConfiguration: Sendable {
     /// The most TCP connections served at once; a connection beyond them is closed at once
     /// (RFC 7766 section 6.2.2), so a flood of idle connections cannot take all the memory.
     public var maximumTCPConnections = 100
+    /// The most bytes of encoded UDP responses kept to answer a query asked again without
+    /// working it out again (``DNSResponseCache``: each entry charged its query and response
+    /// lengths plus 96 bytes); 0 keeps none.
+    public var udpResponseCacheSize = 262_144
 
     public init() {}
 }
@@ -21,6 +25,8 @@ public struct DNSServerStatistics: Hashable, Sendable {
     public var udpQueries = 0
     /// Datagrams answered (FORMERR, REFUSED and the like included).
     public var udpAnswered = 0
+    /// Of ``udpAnswered``, those answered with a response kept from an earlier, identical query.
+    public var udpAnsweredFromCache = 0
     /// Datagrams dropped without an answer: responses, fragments of headers.
     public var udpDropped = 0
     /// Messages received over TCP.

@@ -1,0 +1,108 @@
+import MirageCore
+@testable import MirageDNS
+import MirageRuntime
+import MirageTesting
+import Testing
+
+/// `DNSResponseCache`: a kept response is the authority's own with the new query's ID, its bound
+/// holds against a flood of distinct queries, and the server answers a repeated query from it.
+@Suite("The DNS server's response cache")
+struct DNSResponseCacheTests {
+    /// Queries of the example zone: answers, a CNAME, NXDOMAIN, a referral, with and without EDNS.
+    static let queries: [[UInt8]] = {
+        var result: [[UInt8]] = []
+        for (text, type) in [("www.example.org", DNSRecordType.a), ("mail.example.org", .mx), ("nothing.example.org", .a),
+                             ("sub.example.org", .a), ("txt.example.org", .txt), ("example.org", .soa)] {
+            result.append(queryBytes(text, type, id: 1))
+            result.append(DNSMessage(id: 1, questions: [DNSQuestion(name: name(text), type: type)],
+                                     edns: DNSEDNS(udpPayloadSize: 4096, dnssecOK: true)).encoded())
+        }
+        return result
+    }()
+
+    @Test("a query asked again with another ID gets exactly what the authority answers to it")
+    func sameAsAuthority() {
+        let authority = DNSAuthority(zones: [exampleZone()])
+        var cache = DNSResponseCache(capacity: 65_536)
+        for query in Self.queries {
+            let first = authority.respond(to: query, transport: .udp)!
+            query.withUnsafeBytes { cache.keep(first, for: $0) }
+            var again = query
+            again[0] = 0xBE
+            again[1] = 0xEF
+            let kept = again.withUnsafeBytes { cache.response(to: $0, headroom: 64) }
+            #expect(kept?.bytes == authority.respond(to: again, transport: .udp))
+            #expect(kept?.headroom == 64)
+        }
+        #expect(cache.count == Self.queries.count)
+    }
+
+    @Test("other letter cases, another flag or another EDNS size are other entries; long queries are not kept")
+    func keys() {
+        var cache = DNSResponseCache(capacity: 65_536)
+        let query = queryBytes("www.example.org", .a)
+        query.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: $0) }
+        for other in [queryBytes("WWW.example.org", .a), queryBytes("www.example.org", .aaaa),
+                      DNSMessage(id: 1, questions: [DNSQuestion(name: name("www.example.org"), type: .a)], edns: DNSEDNS()).encoded()] {
+            #expect(other.withUnsafeBytes { cache.response(to: $0, headroom: 0) } == nil)
+        }
+        var recursionDesired = query
+        recursionDesired[2] |= 0x01
+        #expect(recursionDesired.withUnsafeBytes { cache.response(to: $0, headroom: 0) } == nil)
+        let long = Array(repeating: UInt8(0), count: DNSResponseCache.longestQuery + 1)
+        long.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: $0) }
+        #expect(cache.count == 1)
+    }
+
+    @Test("a flood of distinct queries never charges the cache past its capacity")
+    func bound() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("DNSResponseCacheTests.bound seed \(seed)")
+        var generator = SeededBytes(seed: seed)
+        let capacity = 4096
+        var cache = DNSResponseCache(capacity: capacity)
+        var emptied = 0
+        for _ in 0..<5_000 {
+            let label = (0..<Int(generator.next() % 60 + 1)).map { _ in UInt8(ascii: "a") + UInt8(generator.next() % 26) }
+            let query = queryBytes(String(decoding: label, as: UTF8.self) + ".example.org", .a)
+            let response = Array(repeating: UInt8(7), count: Int(generator.next() % 600) + 12)
+            let before = cache.count
+            query.withUnsafeBytes { cache.keep(response, for: $0) }
+            if cache.count < before { emptied += 1 }
+            #expect(cache.chargedBytes <= capacity)
+        }
+        #expect(emptied > 0)
+    }
+
+    @Test("the server answers a repeated UDP query from the cache, with each query's ID")
+    func server() {
+        let pair = SimulatedStackPair(seed: 4)
+        var answers: [DNSMessage] = []
+        var statistics = DNSServerStatistics()
+        let status = pair.run { pair in
+            let server = startDNSServer(pair)
+            answers = await udpExchange(pair, (1...3).map { queryBytes("www.example.org", .a, id: UInt16($0)) })
+            statistics = server.statistics
+            return 0
+        }
+        #expect(status == 0)
+        #expect(answers.map(\.id) == [1, 2, 3])
+        #expect(answers.allSatisfy { $0.answers.count == 2 && $0.isAuthoritative })
+        #expect(statistics.udpAnswered == 3 && statistics.udpAnsweredFromCache == 2)
+    }
+}
+
+/// A small seeded generator (SplitMix64) for the flood's names.
+private struct SeededBytes {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
