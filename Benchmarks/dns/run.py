@@ -3,7 +3,8 @@
 with dnsperf in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/dns/run.py [--seconds 3] [--outstanding 100] [--transports udp,tcp]
-                                    [--rounds 5] [--paths sockets,tap,hvt] [--baseline IMAGE]
+                                    [--mixes repeating,distinct] [--rounds 5] [--paths sockets,tap,hvt]
+                                    [--baseline IMAGE]
 
 Installs dnsperf, knot and nsd with apt-get when missing. Builds the example for unix with the
 host's sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is
@@ -15,7 +16,8 @@ Each server has one worker (ours is single-threaded): Knot with one UDP, one TCP
 background worker, NSD with `server-count: 1` and response rate limiting off (Debian builds it in,
 200 answers/s per client network by default, which one dnsperf client hits at once). dnsperf runs
 one client with N queries outstanding for S seconds per run, cycling through a mix of queries of
-the example zone (answers, CNAME chains, a wildcard, a referral, NODATA, NXDOMAIN). After a
+the example zone (answers, CNAME chains, a wildcard, a referral, NODATA, NXDOMAIN), or through
+50,000 distinct names under its wildcard, so that our response cache does not help. After a
 one-second warm-up of each, the paths take turns over several rounds (--rounds), each round in a
 new order; the table gives the median and range of queries/s, the ratios of the medians
 ours/Knot and ours/NSD, and each server's CPU time per answered query (from /proc).
@@ -23,6 +25,7 @@ ours/Knot and ours/NSD, and each server's CPU time per answered query (from /pro
 the same rounds: a change's before and after. Not a test: no thresholds."""
 import argparse
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -65,6 +68,11 @@ host.rack1.dc.example.com A
 # default, which one dnsperf client hits at once).
 KNOT_SETTINGS = "udp-workers: 1; tcp-workers: 1; background-workers: 1; log: warning"
 NSD_SETTINGS = "server-count: 1; rrl-ratelimit: 0; verbosity: 0"
+
+
+def cases(options, queries):
+    """The (label, transport, query file) of each row kind: every transport with every mix."""
+    return [(f"{transport}, {mix}", transport, queries[mix]) for transport in options.transports for mix in options.mixes]
 
 
 def dnsperf(ns, host, port, transport, queries, seconds, outstanding, server=None):
@@ -170,8 +178,8 @@ def host_sockets(image, scratch, queries, seconds, options, log, baseline=None):
         for name, command, port in servers:
             server = start(ns, command, "127.0.0.1", port, log)
             try:
-                results[name] = {transport: dnsperf(ns, "127.0.0.1", port, transport, queries, seconds,
-                                                    options.outstanding, server) for transport in options.transports}
+                results[name] = {label: dnsperf(ns, "127.0.0.1", port, transport, file, seconds, options.outstanding, server)
+                                 for label, transport, file in cases(options, queries)}
             finally:
                 stop(server)
     finally:
@@ -184,8 +192,8 @@ def on_tap(command, queries, seconds, options, log):
     with tap_namespace("mirage-dns-tap") as ns:
         server = start(ns, command + ["--ipv4=10.0.0.2/24"], "10.0.0.2", 53, log)
         try:
-            return {transport: dnsperf(ns, "10.0.0.2", 53, transport, queries, seconds, options.outstanding, server)
-                    for transport in options.transports}
+            return {label: dnsperf(ns, "10.0.0.2", 53, transport, file, seconds, options.outstanding, server)
+                    for label, transport, file in cases(options, queries)}
         finally:
             stop(server)
 
@@ -203,8 +211,8 @@ def peers_on_veth(scratch, queries, seconds, options, log):
                     if server.poll() is not None:
                         raise RuntimeError(f"{name} exited with {server.returncode}")
                     time.sleep(0.1)
-                results[name] = {transport: dnsperf(a, "10.0.1.2", 53, transport, queries, seconds,
-                                                    options.outstanding, server) for transport in options.transports}
+                results[name] = {label: dnsperf(a, "10.0.1.2", 53, transport, file, seconds, options.outstanding, server)
+                                 for label, transport, file in cases(options, queries)}
             finally:
                 stop(server)
     return results
@@ -233,11 +241,14 @@ def main():
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--outstanding", type=int, default=100)
     parser.add_argument("--transports", default="udp,tcp")
+    parser.add_argument("--mixes", default="repeating,distinct",
+                        help="repeating: the 16 queries of the zone in turn; distinct: 50,000 names under its wildcard, each asked once per pass")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--paths", default="sockets,tap,hvt", help="which of sockets, tap and hvt to measure")
     parser.add_argument("--baseline", help="a unix --net=socket dns-server image to measure beside ours on host sockets")
     options = parser.parse_args()
     options.transports = options.transports.split(",")
+    options.mixes = options.mixes.split(",")
     paths = options.paths.split(",")
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -245,9 +256,12 @@ def main():
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-dns-")
-    queries = os.path.join(scratch, "queries.txt")
-    with open(queries, "w") as file:
+    queries = {"repeating": os.path.join(scratch, "queries.txt"), "distinct": os.path.join(scratch, "distinct.txt")}
+    with open(queries["repeating"], "w") as file:
         file.write(QUERIES)
+    generator = random.Random(1)
+    with open(queries["distinct"], "w") as file:
+        file.writelines(f"h{generator.getrandbits(48):012x}.users.example.com A\n" for _ in range(50_000))
     log = open(os.path.join(scratch, "servers.log"), "w")
     baseline = os.path.abspath(options.baseline) if options.baseline else None
     try:
@@ -278,14 +292,16 @@ def main():
         def figures(name, server, transport):
             return [result[server][transport] if server else result[transport] for result in results[name]]
 
-        print(f"dnsperf -c1 -q{options.outstanding} -l{options.seconds}, {len(QUERIES.splitlines())} queries of the "
-              f"example zone in turn; one worker each; {options.rounds} rounds after a warm-up, taking turns; "
-              "queries/s as median (range)\n")
+        print(f"dnsperf -c1 -q{options.outstanding} -l{options.seconds}; queries \"repeating\": the {len(QUERIES.splitlines())} "
+              "queries of the example zone in turn (after the first pass ours answers each from its response cache); "
+              "\"distinct\": 50,000 different names under the zone's wildcard (ours works out each: its cache holds about "
+              "a thousand); one worker each; "
+              f"{options.rounds} rounds after a warm-up, taking turns; queries/s as median (range)\n")
         print("Knot: " + KNOT_SETTINGS + "\nNSD: " + NSD_SETTINGS + "\n")
-        print("| path | transport | ours, queries/s | Knot | NSD | ours/Knot | ours/NSD "
+        print("| path | transport, queries | ours, queries/s | Knot | NSD | ours/Knot | ours/NSD "
               "| mean latency µs, ours / Knot / NSD | server CPU µs per query, ours / Knot / NSD | lost, ours / Knot / NSD |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for transport in options.transports:
+        for transport, _, _ in cases(options, queries):
             if "sockets" in results:
                 print(row("host sockets, 127.0.0.1 (unix --net=socket)", transport, figures("sockets", "ours", transport),
                           figures("sockets", "knot", transport), figures("sockets", "nsd", transport)))
