@@ -26,11 +26,11 @@ struct DNSResponseCacheTests {
         var cache = DNSResponseCache(capacity: 65_536)
         for query in Self.queries {
             let first = authority.respond(to: query, transport: .udp)!
-            query.withUnsafeBytes { cache.keep(first, for: $0) }
+            query.withUnsafeBytes { cache.keep(first, for: cache.key(for: $0)!) }
             var again = query
             again[0] = 0xBE
             again[1] = 0xEF
-            let kept = again.withUnsafeBytes { cache.response(to: $0, headroom: 64) }
+            let kept = again.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 64) }
             #expect(kept?.bytes == authority.respond(to: again, transport: .udp))
             #expect(kept?.headroom == 64)
         }
@@ -41,16 +41,16 @@ struct DNSResponseCacheTests {
     func keys() {
         var cache = DNSResponseCache(capacity: 65_536)
         let query = queryBytes("www.example.org", .a)
-        query.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: $0) }
+        query.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: cache.key(for: $0)!) }
         for other in [queryBytes("WWW.example.org", .a), queryBytes("www.example.org", .aaaa),
                       DNSMessage(id: 1, questions: [DNSQuestion(name: name("www.example.org"), type: .a)], edns: DNSEDNS()).encoded()] {
-            #expect(other.withUnsafeBytes { cache.response(to: $0, headroom: 0) } == nil)
+            #expect(other.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 0) } == nil)
         }
         var recursionDesired = query
         recursionDesired[2] |= 0x01
-        #expect(recursionDesired.withUnsafeBytes { cache.response(to: $0, headroom: 0) } == nil)
+        #expect(recursionDesired.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 0) } == nil)
         let long = Array(repeating: UInt8(0), count: DNSResponseCache.longestQuery + 1)
-        long.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: $0) }
+        #expect(long.withUnsafeBytes { cache.key(for: $0) } == nil)
         #expect(cache.count == 1)
     }
 
@@ -67,7 +67,7 @@ struct DNSResponseCacheTests {
             let query = queryBytes(String(decoding: label, as: UTF8.self) + ".example.org", .a)
             let response = Array(repeating: UInt8(7), count: Int(generator.next() % 600) + 12)
             let before = cache.count
-            query.withUnsafeBytes { cache.keep(response, for: $0) }
+            query.withUnsafeBytes { cache.keep(response, for: cache.key(for: $0)!) }
             if cache.count < before { emptied += 1 }
             #expect(cache.chargedBytes <= capacity)
         }

@@ -4,16 +4,22 @@ struct DNSAdditionalSection {
     private(set) var records: [DNSRecord] = []
     /// How many of the first records are required glue (RFC 9471 section 3).
     private(set) var requiredCount = 0
-    private var present: Set<DNSRRSetKey> = []
+    /// The RRsets already in the response; made from the answers on the first ``add(_:)``, as
+    /// most responses add nothing.
+    private var present: Set<DNSRRSetKey>?
+    private let answers: [DNSRecord]
 
     init(excluding answers: [DNSRecord]) {
-        for record in answers { present.insert(DNSRRSetKey(name: record.name, type: record.type)) }
+        self.answers = answers
     }
 
     mutating func add(_ rrsets: [DNSRRSet]) {
+        guard !rrsets.isEmpty else { return }
+        var present = self.present.take() ?? Set(answers.map { DNSRRSetKey(name: $0.name, type: $0.type) })
         for rrset in rrsets where present.insert(DNSRRSetKey(name: rrset.name, type: rrset.type)).inserted {
             records += rrset.records()
         }
+        self.present = present
     }
 
     /// The glue of a referral (RFC 1034 section 4.3.2 step 3b): addresses of the name servers

@@ -54,7 +54,8 @@ extension DNSAuthority {
         var response = response
         response.isAuthoritative = true
         var owner = question.name
-        var visited: Set<DNSName> = [owner]
+        // The names a CNAME chain went through (at most maximumCNAMEChain: a list is enough).
+        var visited: [DNSName] = []
         var referral: DNSRRSet?
         chase: while true {
             switch zone.lookup(owner, type: question.type) {
@@ -64,8 +65,9 @@ extension DNSAuthority {
             case let .alias(cname):
                 response.answers += cname.records(owner: owner)
                 guard case let .cname(target) = cname.data[0], target.isSubdomain(of: zone.origin),
-                      visited.insert(target).inserted, visited.count <= Self.maximumCNAMEChain
+                      target != question.name, !visited.contains(target), visited.count + 1 < Self.maximumCNAMEChain
                 else { break chase }
+                visited.append(target)
                 owner = target
             case .noData:
                 response.authorities.append(zone.negativeAnswerSOA)

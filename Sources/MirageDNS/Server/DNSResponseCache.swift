@@ -29,7 +29,17 @@ struct DNSResponseCache {
     let capacity: Int
     /// What the entries are charged now.
     private(set) var chargedBytes = 0
-    private var responses: [[UInt8]: [UInt8]] = [:]
+    private var responses: [Key: [UInt8]] = [:]
+
+    /// A query's bytes after its ID, hashed in one pass over the bytes (an array of bytes
+    /// would feed the hasher one byte at a time).
+    struct Key: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -38,11 +48,16 @@ struct DNSResponseCache {
     /// How many responses are kept.
     var count: Int { responses.count }
 
-    /// The response kept for `query` (a whole message, ID first), with `query`'s ID, in a buffer
-    /// with `headroom` bytes in front; nil when none is kept.
-    func response(to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
-        guard capacity > 0, query.count >= Self.headerLength, query.count <= Self.longestQuery,
-              let kept = responses[Array(query[2...])] else { return nil }
+    /// The key of `query` (a whole message, ID first); nil when it is not one to keep.
+    func key(for query: UnsafeRawBufferPointer) -> Key? {
+        guard capacity > 0, query.count >= Self.headerLength, query.count <= Self.longestQuery else { return nil }
+        return Key(bytes: Array(query[2...]))
+    }
+
+    /// The response kept for `key`, with the ID `query` starts with, in a buffer with `headroom`
+    /// bytes in front; nil when none is kept.
+    func response(for key: Key, to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
+        guard let kept = responses[key] else { return nil }
         var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
         buffer.append(contentsOf: kept)
         buffer[0] = query[0]
@@ -50,20 +65,18 @@ struct DNSResponseCache {
         return buffer
     }
 
-    /// Keeps `response`, the authority's answer to `query`, when both are short enough; empties
-    /// the cache first when it would hold more than ``capacity``.
-    mutating func keep(_ response: [UInt8], for query: UnsafeRawBufferPointer) {
-        guard query.count >= Self.headerLength, query.count <= Self.longestQuery,
-              response.count >= Self.headerLength, response.count <= Self.longestResponse else { return }
-        let charge = query.count - 2 + response.count + Self.entryOverhead
+    /// Keeps `response`, the authority's answer to the query of `key`, when it is short enough;
+    /// empties the cache first when it would hold more than ``capacity``.
+    mutating func keep(_ response: [UInt8], for key: Key) {
+        guard response.count >= Self.headerLength, response.count <= Self.longestResponse else { return }
+        let charge = key.bytes.count + response.count + Self.entryOverhead
         guard charge <= capacity else { return }
         if chargedBytes + charge > capacity {
-            responses.removeAll()
+            responses.removeAll(keepingCapacity: true)
             chargedBytes = 0
         }
-        let key = Array(query[2...])
         if let previous = responses.updateValue(response, forKey: key) {
-            chargedBytes -= key.count + previous.count + Self.entryOverhead
+            chargedBytes -= key.bytes.count + previous.count + Self.entryOverhead
         }
         chargedBytes += charge
     }

@@ -68,12 +68,13 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
             }
             statistics.udpQueries += 1
             let answer = datagram.payload.withUnsafeBytes { bytes -> PacketBuffer? in
-                if let kept = responseCache.response(to: bytes, headroom: Self.udpHeadroom) {
+                let key = responseCache.key(for: bytes)
+                if let key, let kept = responseCache.response(for: key, to: bytes, headroom: Self.udpHeadroom) {
                     statistics.udpAnsweredFromCache += 1
                     return kept
                 }
                 guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
-                responseCache.keep(answer, for: bytes)
+                if let key { responseCache.keep(answer, for: key) }
                 return PacketBuffer(answer, headroom: Self.udpHeadroom)
             }
             guard let answer else {
