@@ -15,6 +15,13 @@ public final class SocketConnection: Flow {
     /// Whether ``shutdownWrite()`` has been called.
     private var isWriteShutDown = false
     private var receiveBuffer = SocketReceiveBuffer()
+    /// Whether the last `recv` took less than it had room for: the kernel's queue held no more
+    /// data then, so the next read waits for epoll's edge instead of first asking `recv` for an
+    /// `EAGAIN`, as nginx does with edge-triggered epoll. Data that came in between raised an
+    /// edge of its own, so nothing is missed; the end of the stream may already be queued behind
+    /// the data without a new edge, so once epoll has reported the peer's close the next read
+    /// asks `recv` again.
+    private var drained = false
 
     init(platform: UnixPlatform, fileDescriptor: Int32, remote: Endpoint) {
         self.platform = platform
@@ -36,8 +43,14 @@ public final class SocketConnection: Flow {
         while true {
             guard fileDescriptor >= 0 else { throw .closed }
             let fd = fileDescriptor
+            if drained, !platform.hasHungUp(fd) {
+                drained = false
+                await platform.waitUntilReadable(fd)
+                continue
+            }
             do throws(ErrorNumber) {
                 let data = try receiveBuffer.fill { bytes throws(ErrorNumber) in try SystemCall.receive(fd, into: bytes) }
+                drained = !data.isEmpty && data.count < SocketReceiveBuffer.capacity
                 return data.isEmpty ? nil : data
             } catch where error.wouldBlock {
                 await platform.waitUntilReadable(fd)

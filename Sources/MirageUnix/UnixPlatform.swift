@@ -118,6 +118,12 @@ public final class UnixPlatform: Platform {
         }
     }
 
+    /// Whether epoll has reported that the peer of `fd` closed its side (`EPOLLRDHUP`), or that
+    /// `fd` hung up or failed: what is left to read may then end without another edge.
+    public func hasHungUp(_ fd: Int32) -> Bool {
+        readinessWaiters[fd]?.hungUp ?? false
+    }
+
     /// Stops watching `fd` and resumes the tasks waiting for it; call it just before closing `fd`.
     ///
     /// The kernel drops a closed descriptor from the epoll set by itself, but the platform's table
@@ -165,6 +171,7 @@ public final class UnixPlatform: Platform {
     private func wakeWaiters(_ fd: Int32, events: UInt32) {
         guard var waiters = readinessWaiters[fd] else { return }
         let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+        if failed || events & EPOLLRDHUP.rawValue != 0 { waiters.hungUp = true }
         // The woken lists are moved out, not copied: no allocation per event.
         var readers: [UnsafeContinuation<Void, Never>] = []
         var writers: [UnsafeContinuation<Void, Never>] = []
@@ -196,6 +203,9 @@ struct FileDescriptorWaiters {
     var readable = false
     /// An edge came for writing while no task waited to write.
     var writable = false
+    /// Whether epoll reported that the peer closed its side, the descriptor hung up or failed:
+    /// a read may find that end even without a new edge.
+    var hungUp = false
     /// Whether epoll reports writability for the descriptor (from the first wait to write on).
     var watchesWritable = false
 }
