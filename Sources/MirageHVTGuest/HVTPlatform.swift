@@ -22,10 +22,12 @@ public final class HVTPlatform: Platform {
     /// queues handed to the tender.
     private var frameQueues: [HVTFrameQueue] = []
     private let queueArray = UnsafeMutablePointer<mirage_hvt_net_queue>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES))
-    /// When the last check-only poll hypercall was made.
+    /// When the devices were last looked at: the return of the last poll hypercall, whether it
+    /// only checked, sent or waited.
     private var lastCheck = Instant(nanoseconds: 0)
-    /// The least time between two check-only polls while tasks keep the guest busy: each is a VM
-    /// exit, and the scheduler checks after every round.
+    /// The least time between a poll hypercall and a check-only one while tasks keep the guest
+    /// busy: each is a VM exit (about 90 µs of host CPU on this project's machines), and the
+    /// scheduler checks after every round that leaves work ready.
     static let checkInterval = Duration.microseconds(50)
 
     /// Reads the boot information the tender wrote.
@@ -54,9 +56,7 @@ public final class HVTPlatform: Platform {
         } else if deadline == .zero {
             // Tasks are ready to run: frames that came meanwhile can wait a few microseconds,
             // checked at most every `checkInterval` (the clock is the TSC: no exit).
-            let now = monotonicClock.now()
-            if now - lastCheck < Self.checkInterval { return }
-            lastCheck = now
+            if monotonicClock.now() - lastCheck < Self.checkInterval { return }
         }
         exchange(until: deadline)
     }
@@ -97,6 +97,7 @@ public final class HVTPlatform: Platform {
                 ready |= 1 << UInt64(queue.deviceIndex)
             }
         }
+        lastCheck = monotonicClock.now()
         if ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
         ready &= waitingDevices
         guard ready != 0 else { return }
