@@ -84,18 +84,6 @@ extension SystemCall {
         try checked { recv(fd, buffer.baseAddress, buffer.count, 0) }
     }
 
-    /// Receives one datagram from `fd` into `buffer`, with its sender's address. The
-    /// corresponding C function is `recvfrom`.
-    /// - Returns: the datagram's length (0 for an empty datagram) and the sender.
-    /// - Throws: the error number, `EAGAIN` when no datagram has arrived.
-    static func receiveFrom(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ErrorNumber) -> (Int, SocketAddress) {
-        let (result, source) = SocketAddress.filling { address, length in
-            retryingInterrupts { recvfrom(fd, buffer.baseAddress, buffer.count, 0, address, length) }
-        }
-        if result < 0 { throw ErrorNumber(code: Int32(-result)) }
-        return (result, source)
-    }
-
     /// Sends as many of `bytes` as the send buffer takes on the connected socket `fd`, without
     /// raising SIGPIPE when the peer has gone. The corresponding C function is `send`, with
     /// `MSG_NOSIGNAL`.
@@ -104,16 +92,6 @@ extension SystemCall {
     ///   when the connection is gone.
     static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(ErrorNumber) -> Int {
         try checked { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Sends `bytes` as one datagram from `fd` to `address`. The corresponding C function is
-    /// `sendto`.
-    /// - Throws: the error number: `EAGAIN` when the send buffer is full, `EMSGSIZE` for a
-    ///   datagram too long for UDP.
-    static func sendTo(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(ErrorNumber) {
-        _ = try checked {
-            address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
-        }
     }
 
     /// Closes `fd` for writing: the peer reads the end of the stream once it has read what was
