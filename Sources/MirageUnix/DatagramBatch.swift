@@ -50,12 +50,7 @@ final class DatagramReceiveBatch {
     func receive(from fd: Int32) throws(ErrorNumber) {
         precondition(isEmpty, "received datagrams are still waiting to be handed out")
         for index in 0..<Self.capacity {
-            var header = msghdr()
-            header.msg_name = UnsafeMutableRawPointer(addresses + index)
-            header.msg_namelen = SocketAddress.length
-            header.msg_iov = vectors + index
-            header.msg_iovlen = 1
-            messages[index] = mirage_message(header: header, length: 0)
+            messages[index] = mirage_message(address: addresses + index, vector: vectors + index)
         }
         var count: Int32
         repeat {
@@ -115,12 +110,7 @@ final class DatagramSendBatch {
         // one heap object that never moves, so the pointer outlives the closure it came from.
         let bytes = payload.withUnsafeBytes { $0 }
         vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
-        var header = msghdr()
-        header.msg_name = UnsafeMutableRawPointer(addresses + index)
-        header.msg_namelen = SocketAddress.length
-        header.msg_iov = vectors + index
-        header.msg_iovlen = 1
-        messages[index] = mirage_message(header: header, length: 0)
+        messages[index] = mirage_message(address: addresses + index, vector: vectors + index)
     }
 
     /// What became of the datagrams a ``DatagramSendBatch/send(from:)`` tried.
@@ -165,5 +155,18 @@ final class DatagramSendBatch {
         payloads.removeAll(keepingCapacity: true)
         firstUnsent = 0
         return dropped
+    }
+}
+
+extension mirage_message {
+    /// The message of one datagram: its bytes described by `vector`, its peer's address at
+    /// `address` (read by `sendmmsg`, written by `recvmmsg`).
+    init(address: UnsafeMutablePointer<sockaddr_in6>, vector: UnsafeMutablePointer<iovec>) {
+        var header = msghdr()
+        header.msg_name = UnsafeMutableRawPointer(address)
+        header.msg_namelen = SocketAddress.length
+        header.msg_iov = vector
+        header.msg_iovlen = 1
+        self.init(header: header, length: 0)
     }
 }

@@ -58,7 +58,7 @@ struct DNSResponseCacheTests {
     func bound() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("DNSResponseCacheTests.bound seed \(seed)")
-        var generator = SeededBytes(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let capacity = 4096
         var cache = DNSResponseCache(capacity: capacity)
         var emptied = 0
@@ -89,20 +89,5 @@ struct DNSResponseCacheTests {
         #expect(answers.map(\.id) == [1, 2, 3])
         #expect(answers.allSatisfy { $0.answers.count == 2 && $0.isAuthoritative })
         #expect(statistics.udpAnswered == 3 && statistics.udpAnsweredFromCache == 2)
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the flood's names.
-private struct SeededBytes {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

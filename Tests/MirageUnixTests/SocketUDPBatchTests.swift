@@ -15,7 +15,7 @@ struct SocketUDPBatchTests {
         print("SocketUDPBatchTests.burstEcho seed \(seed) (MIRAGE_TEST_SEED repeats it)")
         var generator = SplitMix64(seed: seed)
         // Small enough together for the kernel's default receive buffer, which would drop the rest.
-        let sizes = (0..<40).map { _ in Int.random(in: 0...1_400, using: &generator) }
+        let sizes = (0..<40).map { _ in Int(generator.next() % 1_401) }
         let outcome = runWithStack { stack throws(FlowError) -> [Int] in
             let server = try stack.bind(port: 0)
             let client = try stack.bind(port: 0)
@@ -99,19 +99,4 @@ private enum ProcessInfoSeed {
         if let text = getenv("MIRAGE_TEST_SEED"), let seed = UInt64(String(cString: text)) { return seed }
         return UInt64.random(in: 0...UInt64.max)
     }()
-}
-
-/// A small seeded generator (SplitMix64).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 }
