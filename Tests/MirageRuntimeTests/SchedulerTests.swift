@@ -148,6 +148,27 @@ struct SchedulerTests {
         #expect(platform.polls.filter { $0 != .zero } == [Instant(nanoseconds: 250_000_000), Instant(nanoseconds: 500_000_000)])
     }
 
+    @Test("a round that leaves nothing ready costs one poll, the one that waits (on hvt each poll is a VM exit)")
+    func quietRoundPollsOnce() {
+        let (platform, _) = simulate { () async -> Int32 in
+            for _ in 1...3 { try? await sleep(for: .milliseconds(100)) }
+            return 0
+        }
+        // One waiting poll per sleep, and one look without waiting once the run is over: no
+        // look without waiting after each round that put the task to sleep.
+        #expect(platform.polls == [100, 200, 300].map { Instant(nanoseconds: $0 * 1_000_000) } + [.zero])
+    }
+
+    @Test("while jobs remain ready after a round, the devices are looked at between rounds without waiting")
+    func busyRoundsPollWithoutWaiting() {
+        let (platform, _) = simulate { () async -> Int32 in
+            for _ in 1...3 { await Task.yield() }
+            return 0
+        }
+        #expect(platform.polls.count >= 3)
+        #expect(platform.polls.allSatisfy { $0 == .zero })
+    }
+
     @Test("Task.sleep runs on the scheduler's timers, in simulated time")
     func taskSleepUsesSchedulerTimers() {
         let (platform, _) = simulate { () async -> Int32 in
