@@ -6,7 +6,8 @@ import MirageRuntime
 ///
 /// The scheduler idles in the poll hypercall, where the tender blocks until the deadline or a host
 /// event: frames for a net device a task waits for (``waitForFrames(device:)``), or SIGINT or
-/// SIGTERM to the tender, which comes back from poll as a stop request.
+/// SIGTERM to the tender, which comes back from poll as a stop request. Frames themselves travel
+/// in rings (``HVTRingDevice``) without VM exits.
 public final class HVTPlatform: Platform {
     public let console = HVTConsole()
     public let wallClock = HVTWallClock()
@@ -18,17 +19,14 @@ public final class HVTPlatform: Platform {
     private var frameWaiters: [[UnsafeContinuation<Void, Never>]] = Array(repeating: [], count: Int(MIRAGE_HVT_MAX_DEVICES))
     /// Bit n set while a task waits for frames on device n: the poll hypercall's interest.
     private var waitingDevices: UInt64 = 0
-    /// The net devices whose frames travel in the net poll hypercall, and the array of their
-    /// queues handed to the tender.
-    private var frameQueues: [HVTFrameQueue] = []
-    private let queueArray = UnsafeMutablePointer<mirage_hvt_net_queue>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES))
-    /// When the devices were last looked at: the return of the last poll hypercall, whether it
-    /// only checked, sent or waited.
+    /// The net devices whose frames travel in rings the tender's I/O thread serves.
+    private var ringDevices: [HVTRingDevice] = []
+    /// When the tender was last asked, without waiting, whether the unikernel should stop.
     private var lastCheck = Instant(nanoseconds: 0)
-    /// The least time between a poll hypercall and a check-only one while tasks keep the guest
-    /// busy: each is a VM exit (about 90 µs of host CPU on this project's machines), and the
-    /// scheduler checks after every round that leaves work ready.
-    static let checkInterval = Duration.microseconds(50)
+    /// The most time between two looks at the tender while tasks keep the guest busy: frames need
+    /// no VM exit, but a stop request (SIGTERM to the tender) is learnt only in the poll hypercall,
+    /// which costs one (about 90 µs of host CPU on this project's machines).
+    static let checkInterval = Duration.milliseconds(10)
 
     /// Reads the boot information the tender wrote.
     public init() {
@@ -44,69 +42,77 @@ public final class HVTPlatform: Platform {
         bootArguments = arguments
     }
 
+    /// Moves the frames of every ring device (no VM exit), then, when nothing woke and the
+    /// deadline is ahead, sleeps in the poll hypercall until it or frames for a waiting task.
     public func poll(until deadline: Instant) {
-        if frameQueues.contains(where: { $0.hasFramesToSend }) {
-            // Frames queued in this round go now, in the call that also checks or waits.
-        } else if waitingDevices == 0 {
-            // A check without waiting costs a VM exit, and the scheduler checks after every
-            // round: with no task waiting for frames there is nothing to check but a stop
-            // request, which can wait for idling. `.zero`, the scheduler's "only check", is
-            // recognised without reading the clock (another VM exit).
-            if deadline == .zero || deadline <= monotonicClock.now() { return }
-        } else if deadline == .zero {
-            // Tasks are ready to run: frames that came meanwhile can wait a few microseconds,
-            // checked at most every `checkInterval` (the clock is the TSC: no exit).
-            if monotonicClock.now() - lastCheck < Self.checkInterval { return }
+        var kick = false
+        var arrived: UInt64 = 0
+        for device in ringDevices {
+            let (frames, kickNeeded) = device.exchange()
+            if frames { arrived |= 1 << UInt64(device.deviceIndex) }
+            kick = kick || kickNeeded
         }
-        exchange(until: deadline)
-    }
-
-    /// Attaches net device `queue` (its index in the device table): from now on its frames go
-    /// and come in the net poll hypercall, which every poll makes.
-    public func attach(_ queue: HVTFrameQueue) {
-        precondition(frameQueues.count < Int(MIRAGE_HVT_MAX_DEVICES), "more net devices than the device table holds")
-        frameQueues.append(queue)
-    }
-
-    /// Sends the frames queued and takes those waiting now, without waiting: for a device whose
-    /// queue is full, or that knows frames wait in the tender.
-    public func exchangeFrames() {
-        exchange(until: .zero)
-    }
-
-    /// One poll hypercall, the net poll when devices are attached: queued frames go first, frames
-    /// that wait come back, and only when none came does the tender wait for the devices tasks
-    /// wait for, until `deadline`. Then the tasks of the devices with frames are resumed.
-    private func exchange(until deadline: Instant) {
-        var ready: UInt64
-        if frameQueues.isEmpty {
-            var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
-            mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
-            ready = request.ready
-        } else {
-            for (slot, queue) in frameQueues.enumerated() {
-                queueArray[slot] = mirage_hvt_net_queue()
-                queueArray[slot].device = UInt32(queue.deviceIndex)
-                queue.prepare(&queueArray[slot])
-            }
-            var request = mirage_hvt_net_poll(poll: mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices),
-                                              queues: UInt64(UInt(bitPattern: queueArray)), queue_count: UInt64(frameQueues.count))
-            mirage_hvt_hypercall(MIRAGE_HVT_NET_POLL, &request)
-            ready = request.poll.ready
-            for (slot, queue) in frameQueues.enumerated() where queue.complete(queueArray[slot]) {
-                ready |= 1 << UInt64(queue.deviceIndex)
-            }
+        let woke = wake(arrived)
+        // `.zero`, the scheduler's "only check", is recognised without reading the clock.
+        if woke || deadline == .zero || deadline <= monotonicClock.now() {
+            // Tasks are ready: wake the tender's thread for what they queued, and look for a stop
+            // request now and then (a check is a VM exit; the clock is the TSC, not one).
+            if kick { self.kick() }
+            if monotonicClock.now() - lastCheck >= Self.checkInterval { hypercallPoll(until: .zero) }
+            return
         }
+        // Going to sleep: the tender wakes its thread for frames just queued (no kick needed),
+        // and ends the wait when frames arrive for a waiting task.
+        var arrivedMeanwhile = false
+        for device in ringDevices where waitingDevices & (1 << UInt64(device.deviceIndex)) != 0 {
+            if device.prepareToSleep() { arrivedMeanwhile = true }
+        }
+        if arrivedMeanwhile {
+            for device in ringDevices { device.wokeUp() }
+            if kick { self.kick() }
+            return  // the scheduler polls again at once and takes them
+        }
+        hypercallPoll(until: deadline)
+        for device in ringDevices { device.wokeUp() }
+    }
+
+    /// The poll hypercall: waits until `deadline` for frames on the devices tasks wait for, or a
+    /// stop request, and resumes the tasks of the devices with frames.
+    private func hypercallPoll(until deadline: Instant) {
+        var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
+        mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
         lastCheck = monotonicClock.now()
-        if ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
-        ready &= waitingDevices
-        guard ready != 0 else { return }
+        if request.ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
+        var arrived: UInt64 = 0
+        for device in ringDevices where request.ready & (1 << UInt64(device.deviceIndex)) != 0 {
+            if device.exchange().arrived { arrived |= 1 << UInt64(device.deviceIndex) }
+        }
+        _ = wake(arrived)
+    }
+
+    /// Resumes the tasks waiting on the devices whose bits are set in `devices`.
+    /// - Returns: whether any task was resumed.
+    private func wake(_ devices: UInt64) -> Bool {
+        let ready = devices & waitingDevices
+        guard ready != 0 else { return false }
         waitingDevices &= ~ready
         for index in frameWaiters.indices where ready & (1 << UInt64(index)) != 0 {
             var woken: [UnsafeContinuation<Void, Never>] = []
             swap(&woken, &frameWaiters[index])
             for continuation in woken { continuation.resume() }
         }
+        return true
+    }
+
+    /// Attaches a ring device: from now on every poll moves its frames.
+    public func attach(_ device: HVTRingDevice) {
+        precondition(ringDevices.count < Int(MIRAGE_HVT_MAX_DEVICES), "more net devices than the device table holds")
+        ringDevices.append(device)
+    }
+
+    /// Wakes the tender's I/O thread (a store KVM handles without a VM exit to the tender).
+    public func kick() {
+        mirage_hvt_hypercall(MIRAGE_HVT_NET_KICK, nil)
     }
 
     /// Suspends the current task until the tender has frames for net device `index` (or an
@@ -119,28 +125,37 @@ public final class HVTPlatform: Platform {
         }
     }
 
-    /// Sends the frames still queued (a last response, a FIN), then halts.
+    /// Puts the frames still queued (a last response, a FIN) in the rings and waits, up to a
+    /// second, for the tender's thread to send them; then halts.
     public func exit(_ status: Int32) -> Never {
-        if frameQueues.contains(where: { $0.hasFramesToSend }) { exchange(until: .zero) }
+        var kick = false
+        for device in ringDevices { kick = device.exchange().kick || kick }
+        if kick { self.kick() }
+        let giveUp = monotonicClock.now() + .seconds(1)
+        while ringDevices.contains(where: { $0.hasFramesInFlight }), monotonicClock.now() < giveUp {
+            for device in ringDevices { _ = device.exchange() }
+            hypercallPoll(until: monotonicClock.now() + .milliseconds(1))
+        }
         mirage_hvt_halt(status)
     }
 }
 
-/// A net device whose frames travel in the net poll hypercall (`MIRAGE_HVT_NET_POLL`): it queues
-/// the frames to send and offers a receive area, and ``HVTPlatform`` makes the call when the
-/// scheduler polls, so that one VM exit carries a whole round's frames both ways.
-public protocol HVTFrameQueue: AnyObject {
+/// A net device whose frames travel in rings the tender's I/O thread serves (mirage_hvt_abi.h,
+/// "Net rings"); ``HVTPlatform`` moves them at every poll, without a VM exit.
+public protocol HVTRingDevice: AnyObject {
     /// The device's index in the tender's device table.
     var deviceIndex: Int { get }
-    /// Whether frames wait to be sent: then the next poll makes the call even if it would only
-    /// have checked.
-    var hasFramesToSend: Bool { get }
-    /// Fills in the device's part of the next call (`device` is set). What it points to must
-    /// stay valid and unchanged until ``complete(_:)``.
-    func prepare(_ queue: inout mirage_hvt_net_queue)
-    /// Takes the tender's answer to the call `prepare` was for.
-    /// - Returns: whether the device now has frames for its reader (or a failure to report).
-    func complete(_ queue: mirage_hvt_net_queue) -> Bool
+    /// Whether frames wait to be sent, queued or in the ring.
+    var hasFramesInFlight: Bool { get }
+    /// Puts queued frames in the transmit ring and takes arrived ones from the receive ring.
+    /// - Returns: whether the device has frames for its reader (or a failure to report), and
+    ///   whether the tender's thread asked for a kick.
+    func exchange() -> (arrived: Bool, kick: Bool)
+    /// Asks the tender to end the guest's sleep when frames arrive.
+    /// - Returns: whether some arrived meanwhile (the guest then does not sleep).
+    func prepareToSleep() -> Bool
+    /// Withdraws the request of ``prepareToSleep()``.
+    func wokeUp()
 }
 
 /// The tender's console: what the guest writes appears on the tender's standard error.

@@ -5,11 +5,13 @@ import MirageRuntime
 /// A network device the tender serves from a host tap interface (`mirage-hvt --net:NAME=TAP`)
 /// (MirageOS's `mirage-net-solo5`).
 ///
-/// Frames travel in ``HVTPlatform``'s poll, the net poll hypercall (`MIRAGE_HVT_NET_POLL`):
-/// ``transmit(_:)`` queues a frame and returns, and at the end of the scheduler's round one VM
-/// exit sends every frame queued and brings back the frames that arrived, into a receive area the
-/// device owns. A full queue, or frames known to wait in the tender, make the call at once. So a
-/// busy server spends one exit per round of work, not one per frame each way.
+/// Frames travel through a pair of rings in guest memory that a thread of the tender serves
+/// (mirage_hvt_abi.h, "Net rings"), so that they cost no VM exit: ``transmit(_:)`` queues a
+/// frame, and at the end of the scheduler's round (``HVTPlatform``'s poll) the queued frames go
+/// into the transmit ring and the frames the tender put in the receive ring are copied out into
+/// buffers of their own. The tender's thread is woken by a kick, a store KVM turns into an eventfd
+/// signal without leaving the kernel, and only when it asked for one; the guest leaves the VM only
+/// to sleep, in the poll hypercall, which the tender ends when frames arrive.
 ///
 /// The tender chose the address (``mac``, random and locally administered) and read the
 /// interface's ``mtu``. The device suits the platform's single-threaded scheduler and no other.
@@ -17,78 +19,100 @@ import MirageRuntime
 /// When the tender passes virtio-net headers (`MIRAGE_HVT_NET_HEADERS`), the device takes the
 /// kernel's offloads as a tap device on unix does: TCP segments of up to 64 KiB each way and
 /// checksums left partial.
-public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
+public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
     /// The device's name, as in `--net:NAME=TAP`.
     public let name: String
     public let mac: MACAddress
     public let mtu: Int
-    public private(set) var statistics = NetworkStatistics()
+    public var statistics: NetworkStatistics {
+        var statistics = counted
+        statistics.dropped += rings.pointee.dropped
+        return statistics
+    }
     public let offloads: NetworkOffloads
     public var largestOffloadedFrame: Int { NetworkDeviceLimits.largestOffloadedFrame }
 
-    /// At most this many frames are taken per call, as many as ``receive(_:)`` passes on
+    /// At most this many frames are taken per round, as many as ``receive(_:)`` passes on
     /// (``NetworkDeviceLimits/receiveBatchLimit``).
     static let receiveBatchLimit = NetworkDeviceLimits.receiveBatchLimit
-    /// At most this many frames wait to be sent; the next one makes the call first.
+    /// At most this many frames wait to be put in the ring; the next one puts them there first.
     public static let sendBatchLimit = 64
+    static let slots = UInt32(MIRAGE_HVT_RING_SLOTS)
 
-    public var deviceIndex: Int { Int(index) }
-    private let index: UInt32
+    public let deviceIndex: Int
     /// Whether frames travel with their virtio-net headers.
     private let passesHeaders: Bool
     private let platform: HVTPlatform
-    /// Frames queued to send, and how many of the first went in the call under way.
+    private var counted = NetworkStatistics()
+    /// The region shared with the tender: the rings, then the receive area it fills.
+    private let rings: UnsafeMutablePointer<mirage_hvt_net_rings>
+    private let transmitRing: UnsafeMutablePointer<mirage_hvt_ring>
+    private let receiveRing: UnsafeMutablePointer<mirage_hvt_ring>
+    private let area: UnsafeRawBufferPointer
+    /// Frames queued to send, not yet in the ring.
     private var outgoing: [PacketBuffer] = []
-    private var sending = 0
+    /// The frames in the transmit ring, by slot, kept until the tender has taken them (their bytes
+    /// must stay where they are); how many were put there and how many of those were given back.
+    private var inFlight: [PacketBuffer?] = Array(repeating: nil, count: Int(MIRAGE_HVT_RING_SLOTS))
+    private var transmitProduced: UInt32 = 0
+    private var transmitReclaimed: UInt32 = 0
+    /// Receive slots taken so far.
+    private var receiveConsumed: UInt32 = 0
     /// Frames received and not yet passed to the reader, from `arrivedHead` on.
     private var arrived: [PacketBuffer] = []
     private var arrivedHead = 0
-    /// The last call left frames in the tender (the area or the descriptions ran out).
-    private var moreWaiting = false
     /// Set once the tender reported a failure of the tap: the device stays disconnected.
     private var failed = false
-    /// The descriptions of a call: ``sendBatchLimit`` for frames sent, then
-    /// ``receiveBatchLimit`` for frames received.
-    private let descriptions: UnsafeMutablePointer<mirage_hvt_net_frame>
-    /// Where the tender puts received frames, which are copied out of it into buffers of their own.
-    private let area: UnsafeMutableRawBufferPointer
 
-    private init(name: String, index: UInt32, mac: MACAddress, mtu: Int, passesHeaders: Bool, platform: HVTPlatform) {
+    private init(name: String, index: Int, mac: MACAddress, mtu: Int, passesHeaders: Bool, platform: HVTPlatform,
+                 region: UnsafeMutableRawPointer) {
         self.name = name
-        self.index = index
+        deviceIndex = index
         self.passesHeaders = passesHeaders
         offloads = passesHeaders ? [.transmitChecksum, .tcpSegmentation, .tcpSegmentationIPv6] : []
         self.mac = mac
         self.mtu = mtu
         self.platform = platform
-        descriptions = .allocate(capacity: Self.sendBatchLimit + Self.receiveBatchLimit)
-        // Room for two of the longest frames: a bulk transfer takes two 64 KiB segments per exit.
-        let longest = passesHeaders ? NetworkDeviceLimits.largestReceivedFrame : mtu + NetworkDeviceLimits.framingOverhead
-        area = .allocate(byteCount: (2 * longest + 15) & ~15, alignment: 16)
+        rings = region.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)
+        transmitRing = region.bindMemory(to: mirage_hvt_ring.self, capacity: 2)
+        receiveRing = transmitRing + 1
+        area = UnsafeRawBufferPointer(start: region + MemoryLayout<mirage_hvt_net_rings>.stride, count: Int(MIRAGE_HVT_NET_RECEIVE_AREA))
     }
 
-    /// The net device the tender attached as `name`, attached to `platform`'s poll.
-    /// - Throws: ``HVTNetworkError/notAttached(name:)`` when the tender attached none of that name.
+    /// The bytes of the region handed to the tender: the rings and the receive area, in whole pages.
+    static let regionLength = (MemoryLayout<mirage_hvt_net_rings>.stride + Int(MIRAGE_HVT_NET_RECEIVE_AREA) + 4095) & ~4095
+
+    /// The net device the tender attached as `name`, its frames handed to the tender's I/O thread
+    /// and moved at `platform`'s polls.
+    /// - Throws: ``HVTNetworkError/notAttached(name:)`` when the tender attached none of that
+    ///   name; ``HVTNetworkError/ringsRefused(name:)`` when it would not take the rings.
     public static func connect(name: String, platform: HVTPlatform) throws(HVTNetworkError) -> HVTNetworkDevice {
         let boot = bootInfo()
         let count = Int(boot.pointee.device_count)
-        let found: HVTNetworkDevice? = withUnsafeBytes(of: boot.pointee.devices) { raw in
+        let found: (index: Int, entry: mirage_hvt_device)? = withUnsafeBytes(of: boot.pointee.devices) { raw in
             let table = raw.bindMemory(to: mirage_hvt_device.self)
             for index in 0..<min(count, table.count) where table[index].kind == MIRAGE_HVT_DEVICE_NET.rawValue {
-                let entry = table[index]
-                let entryName = withUnsafeBytes(of: entry.name) { bytes in
+                let entryName = withUnsafeBytes(of: table[index].name) { bytes in
                     String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                guard entryName.hasSameSpelling(as: name) else { continue }
-                let mac = withUnsafeBytes(of: entry.mac) { MACAddress(bytes: Array($0.prefix(6))) }
-                return HVTNetworkDevice(name: name, index: UInt32(index), mac: mac, mtu: Int(entry.mtu),
-                                        passesHeaders: entry.flags & MIRAGE_HVT_NET_HEADERS != 0, platform: platform)
+                if entryName.hasSameSpelling(as: name) { return (index, table[index]) }
             }
             return nil
         }
         guard let found else { throw .notAttached(name: name) }
-        platform.attach(found)
-        return found
+        // The region is the tender's to write from now on: never freed.
+        let region = UnsafeMutableRawPointer.allocate(byteCount: regionLength, alignment: 4096)
+        region.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<mirage_hvt_net_rings>.stride)
+        var setup = mirage_hvt_net_rings_setup(device: UInt32(found.index), status: MIRAGE_HVT_INVALID.rawValue,
+                                               region: UInt64(UInt(bitPattern: region)), region_length: UInt64(regionLength))
+        mirage_hvt_hypercall(MIRAGE_HVT_NET_RINGS, &setup)
+        guard setup.status == MIRAGE_HVT_OK.rawValue else { throw .ringsRefused(name: name) }
+        let mac = withUnsafeBytes(of: found.entry.mac) { MACAddress(bytes: Array($0.prefix(6))) }
+        let device = HVTNetworkDevice(name: name, index: found.index, mac: mac, mtu: Int(found.entry.mtu),
+                                      passesHeaders: found.entry.flags & MIRAGE_HVT_NET_HEADERS != 0,
+                                      platform: platform, region: region)
+        platform.attach(device)
+        return device
     }
 
     /// Waits until frames have arrived, then passes each to `handler` in order of arrival: up to
@@ -110,17 +134,13 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
                 return
             }
             if failed { throw .disconnected }
-            if moreWaiting {
-                // The tender has more: fetch them now rather than wait for the round's end.
-                moreWaiting = false
-                platform.exchangeFrames()
-                continue
-            }
-            await platform.waitForFrames(device: Int(index))
+            if takeArrived() { platform.kick() }
+            if arrivedHead < arrived.count || failed { continue }
+            await platform.waitForFrames(device: deviceIndex)
         }
     }
 
-    /// Queues one frame; it goes with the scheduler's next poll, or at once when
+    /// Queues one frame; it goes into the ring at the scheduler's next poll, or at once when
     /// ``sendBatchLimit`` frames wait.
     ///
     /// A frame the tender refuses or has no room for is counted in
@@ -133,85 +153,111 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
         guard !failed else { throw .disconnected }
         let limit = frame.offload.tcpSegmentSize != 0 && passesHeaders ? largestOffloadedFrame : frameLimit
         guard frame.count <= limit else {
-            statistics.dropped += 1
+            counted.dropped += 1
             throw .frameTooLarge(length: frame.count, limit: limit)
         }
         outgoing.append(frame)
-        if outgoing.count >= Self.sendBatchLimit { platform.exchangeFrames() }
+        if outgoing.count >= Self.sendBatchLimit, putOutgoing() { platform.kick() }
     }
 
-    // MARK: HVTFrameQueue
+    /// The region shared with the tender's I/O thread, for the tender's robustness tests, which
+    /// write into it what a hostile guest would.
+    public var sharedRings: UnsafeMutablePointer<mirage_hvt_net_rings> { rings }
 
-    public var hasFramesToSend: Bool { !outgoing.isEmpty }
+    // MARK: HVTRingDevice
 
-    public func prepare(_ queue: inout mirage_hvt_net_queue) {
-        sending = min(outgoing.count, Self.sendBatchLimit)
-        for position in 0..<sending {
+    public var hasFramesInFlight: Bool {
+        !failed && (!outgoing.isEmpty || mirage_hvt_ring_consumed(transmitRing) != transmitProduced)
+    }
+
+    public func exchange() -> (arrived: Bool, kick: Bool) {
+        let kickForFrames = putOutgoing()
+        let kickForRoom = takeArrived()
+        return (arrivedHead < arrived.count || failed, kickForFrames || kickForRoom)
+    }
+
+    public func prepareToSleep() -> Bool {
+        mirage_hvt_ring_set_consumer_waiting(receiveRing, 1)
+        mirage_hvt_ring_fence()
+        let arrivedMeanwhile = mirage_hvt_ring_produced(receiveRing) != receiveConsumed || rings.pointee.status != MIRAGE_HVT_OK.rawValue
+        if arrivedMeanwhile { mirage_hvt_ring_set_consumer_waiting(receiveRing, 0) }
+        return arrivedMeanwhile
+    }
+
+    public func wokeUp() {
+        mirage_hvt_ring_set_consumer_waiting(receiveRing, 0)
+    }
+
+    /// Gives back the buffers the tender has sent, then puts queued frames in the free slots.
+    /// - Returns: whether the tender's thread sleeps and must be kicked for them.
+    private func putOutgoing() -> Bool {
+        let consumed = mirage_hvt_ring_consumed(transmitRing)
+        while transmitReclaimed != consumed, transmitReclaimed != transmitProduced {
+            inFlight[Int(transmitReclaimed % Self.slots)] = nil
+            transmitReclaimed &+= 1
+        }
+        guard !outgoing.isEmpty, !failed else { return false }
+        let room = Int(Self.slots - (transmitProduced &- transmitReclaimed))
+        let count = min(room, outgoing.count)
+        guard count > 0 else { return mirage_hvt_ring_consumer_waiting(transmitRing) != 0 }  // full
+        for position in 0..<count {
             let frame = outgoing[position]
-            var description = mirage_hvt_net_frame()
-            // The buffer stays in `outgoing`, unchanged, until the call completes, so its bytes
-            // stay where they are.
+            let slot = mirage_hvt_ring_slot(transmitRing, transmitProduced)!
+            // The buffer stays in `inFlight`, unchanged, until the tender has taken it.
             frame.withUnsafeBytes { bytes in
-                description.data = UInt64(UInt(bitPattern: bytes.baseAddress))
-                description.length = UInt32(bytes.count)
+                slot.pointee.data = UInt64(UInt(bitPattern: bytes.baseAddress))
+                slot.pointee.length = UInt32(bytes.count)
             }
             if passesHeaders {
-                withUnsafeMutableBytes(of: &description.header) { VirtioNetHeader(transmitting: frame.offload).write(into: $0) }
+                withUnsafeMutableBytes(of: &slot.pointee.header) { VirtioNetHeader(transmitting: frame.offload).write(into: $0) }
             }
-            descriptions[position] = description
+            inFlight[Int(transmitProduced % Self.slots)] = frame
+            transmitProduced &+= 1
+            counted.transmittedFrames += 1
+            counted.transmittedBytes += UInt64(frame.count)
         }
-        // Room to receive only once the reader has taken what came before: a slow reader leaves
-        // frames in the tap's queue, not in guest memory.
-        let receiving = failed || arrivedHead < arrived.count ? 0 : Self.receiveBatchLimit
-        queue.frames = UInt64(UInt(bitPattern: descriptions))
-        queue.send_count = UInt16(sending)
-        queue.receive_count = UInt16(receiving)
-        queue.area = UInt64(UInt(bitPattern: area.baseAddress))
-        queue.area_length = UInt64(area.count)
+        outgoing.removeFirst(count)
+        mirage_hvt_ring_set_produced(transmitRing, transmitProduced)
+        mirage_hvt_ring_fence()
+        return mirage_hvt_ring_consumer_waiting(transmitRing) != 0
     }
 
-    public func complete(_ queue: mirage_hvt_net_queue) -> Bool {
-        for position in 0..<sending {
-            switch descriptions[position].status {
-            case MIRAGE_HVT_OK.rawValue:
-                statistics.transmittedFrames += 1
-                statistics.transmittedBytes += UInt64(descriptions[position].length)
-            default:
-                // AGAIN (the host had no room), INVALID, or IO_ERROR (the tap failed: the queue
-                // says so too).
-                statistics.dropped += 1
-            }
-        }
-        outgoing.removeFirst(sending)
-        sending = 0
-        guard queue.status == MIRAGE_HVT_OK.rawValue else {
-            // IO_ERROR (the tap failed, or its interface was deleted), or INVALID, which a
-            // correct guest never sees: the device is done.
+    /// Copies the frames the tender put in the receive ring into buffers of their own, once the
+    /// reader has taken those before (a slow reader leaves frames in the ring, and then in the
+    /// tap's queue, not in the guest's heap).
+    /// - Returns: whether the tender's thread waits for room and must be kicked.
+    private func takeArrived() -> Bool {
+        if rings.pointee.status != MIRAGE_HVT_OK.rawValue {
             failed = true
             outgoing.removeAll()
-            return true
         }
+        guard arrivedHead == arrived.count else { return false }
+        let produced = mirage_hvt_ring_produced(receiveRing)
+        guard produced != receiveConsumed else { return false }
         let areaStart = UInt64(UInt(bitPattern: area.baseAddress))
-        let received = min(Int(queue.received), Self.receiveBatchLimit)
-        for position in 0..<received {
-            let description = descriptions[Int(queue.send_count) + position]
-            let length = Int(description.length)
-            let offset = Int(truncatingIfNeeded: description.data &- areaStart)
+        var taken = 0
+        while receiveConsumed != produced, taken < Self.receiveBatchLimit {
+            let slot = mirage_hvt_ring_slot(receiveRing, receiveConsumed)!.pointee
+            receiveConsumed &+= 1
+            taken += 1
+            let length = Int(slot.length)
+            let offset = Int(truncatingIfNeeded: slot.data &- areaStart)
             guard offset >= 0, length > 0, offset + length <= area.count else {
-                statistics.dropped += 1  // the tender broke the ABI; never seen
+                counted.dropped += 1  // the tender broke the ABI; never seen
                 continue
             }
             var frame = PacketBuffer(capacity: NetworkDeviceLimits.receiveHeadroom + length, headroom: NetworkDeviceLimits.receiveHeadroom)
             frame.append(contentsOf: UnsafeRawBufferPointer(rebasing: area[offset..<offset + length]))
             if passesHeaders {
-                frame.offload = withUnsafeBytes(of: description.header) { VirtioNetHeader($0).receivedOffload }
+                frame.offload = withUnsafeBytes(of: slot.header) { VirtioNetHeader($0).receivedOffload }
             }
-            statistics.receivedFrames += 1
-            statistics.receivedBytes += UInt64(length)
+            counted.receivedFrames += 1
+            counted.receivedBytes += UInt64(length)
             arrived.append(frame)
         }
-        moreWaiting = queue.more != 0
-        return arrivedHead < arrived.count
+        mirage_hvt_ring_set_consumed(receiveRing, receiveConsumed)
+        mirage_hvt_ring_fence()
+        return mirage_hvt_ring_producer_waiting(receiveRing) != 0
     }
 }
 
@@ -219,11 +265,15 @@ public final class HVTNetworkDevice: NetworkDevice, HVTFrameQueue {
 public enum HVTNetworkError: Error, CustomStringConvertible {
     /// The tender attached no net device of this name.
     case notAttached(name: String)
+    /// The tender would not take the device's rings (a tender of another ABI version).
+    case ringsRefused(name: String)
 
     public var description: String {
         switch self {
         case let .notAttached(name):
             "the tender attached no net device '\(name)' (start it with mirage-hvt --net:\(name)=TAP)"
+        case let .ringsRefused(name):
+            "the tender refused the rings of net device '\(name)'"
         }
     }
 }

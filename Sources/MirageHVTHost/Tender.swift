@@ -73,7 +73,21 @@ public enum Tender {
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
             arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
-        let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events)
+        // The net I/O thread, started before the seccomp filter (which then covers it too); the
+        // guest's kick reaches it through KVM, without a VM exit to the tender.
+        var ioThread: NetIOThread?
+        if !nets.isEmpty {
+            let thread = try NetIOThread()
+            _ = vm.signal(thread.kickDescriptor, onStoreTo: UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_NET_KICK.rawValue))
+            try thread.start()
+            ioThread = thread
+        }
+        // The I/O thread stops touching guest memory before the VM (and its memory) goes.
+        defer {
+            ioThread?.park()
+            withExtendedLifetime(vm) {}
+        }
+        let handler = HypercallHandler(memory: vm.memory, blocks: blocks, nets: nets, events: events, ioThread: ioThread)
         let profile = getenv("MIRAGE_HVT_PROFILE").flatMap { GuestProfile(path: String(cString: $0)) }
         defer { profile?.finish() }
         // Set up: from here on the run loop's system calls only (SeccompFilter).

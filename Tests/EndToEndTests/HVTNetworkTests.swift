@@ -173,46 +173,35 @@ extension EndToEnd {
             #expect(misnamed.errorOutput == "mirage-hvt: the image needs --net:service=TAP\nmirage-hvt: the image has no device net:uplink (it needs: net:service)\n")
         }
 
-        @Test("a guest passing memory outside itself to the net poll hypercall is stopped: exit 70",
-              .enabled(if: networkTestsAvailable), arguments: ["receive-pointer", "send-pointer", "receive-wrap", "argument"])
-        func hostilePointer(attack: String) throws {
+        @Test("a guest misusing its net rings is stopped with the reason: exit 70, never a trap or an access outside it",
+              .enabled(if: networkTestsAvailable),
+              arguments: zip(["send-pointer", "send-wrap", "ring-claim", "region", "argument", "rewrite"],
+                             ["outside its memory", "outside its memory", "more than its 256 slots", "outside its memory",
+                              "outside its memory", "outside its memory"]))
+        func hostileRings(attack: String, reason: String) throws {
             let image = try HVTTests.buildGuest(Self.hostileNet)
             let namespace = try NetworkNamespace()
             let result = try namespace.exec([tender, "--net:service=tap0", "--", image, "--attack=\(attack)"])
             #expect(result.status == 70, "\(result.errorOutput)")
             #expect(result.errorOutput.contains("mirage-hvt: the guest crashed: the guest "), "\(result.errorOutput)")
-            #expect(result.errorOutput.contains("outside its memory"), "\(result.errorOutput)")
+            #expect(result.errorOutput.contains(reason), "\(result.errorOutput)")
             #expect(!result.errorOutput.contains("survived"))
         }
 
-        @Test("a frame longer than the guest's receive area waits in the tender, with the bytes past the area intact",
+        @Test("a guest saying it took receive slots the tender never filled is stopped at the next frame: exit 70",
               .enabled(if: networkTestsAvailable))
-        func smallArea() throws {
+        func receiveClaim() throws {
             let image = try HVTTests.buildGuest(Self.hostileNet)
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=small-area"], log: log)
-            // Pings make the kernel ask for 10.0.0.2 with ARP requests (42 bytes) on tap0.
+            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=receive-claim"], log: log)
+            // Pings make the kernel ask for 10.0.0.2 with ARP requests on tap0.
             _ = try namespace.exec(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.0.0.2"])
             guest.waitUntilExit()
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect(guest.terminationStatus == 0, "\(text)")
-            #expect(text.contains("[INFO] [application] a frame longer than the 20-byte area waits in the tender; the bytes past the area are intact"), "\(text)")
-        }
-
-        @Test("receiving one frame at a time while more wait: the tender asks the tap and says so, its seccomp filter allowing the call (it once killed the tender under a SYN flood)",
-              .enabled(if: networkTestsAvailable))
-        func batchOfOne() throws {
-            let image = try HVTTests.buildGuest(Self.hostileNet)
-            let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
-            let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=batch-of-one"], log: log)
-            // Broadcast pings: frames on tap0 every 2 ms without waiting for ARP.
-            _ = try namespace.exec(["ping", "-b", "-c", "200", "-i", "0.002", "-W", "1", "10.0.0.255"])
-            guest.waitUntilExit()
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect(guest.terminationStatus == 0, "\(text)")
-            #expect(text.contains("[INFO] [application] a batch of one frame was received and more were said to wait"), "\(text)")
+            #expect(guest.terminationStatus == 70, "\(text)")
+            #expect(text.contains("mirage-hvt: the guest crashed: the guest says it took 7 receive slots of net device 0 it was never given"), "\(text)")
+            #expect(!text.contains("survived"))
         }
     }
 }

@@ -67,7 +67,7 @@ struct HypercallHandlerTests {
         #expect(fixture.raw.allSatisfy { $0 == 0xCC })
     }
 
-    @Test("hypercall numbers that do not exist end the guest as crashed", arguments: [0, 8, 9, 12, 63, UInt64.max] as [UInt64])
+    @Test("hypercall numbers that do not exist end the guest as crashed", arguments: [0, 8, 9, 14, 63, UInt64.max] as [UInt64])
     func unknownCalls(number: UInt64) throws {
         let fixture = try Fixture()
         #expect(fixture.handler.handle(number, argument: Self.argument) == .crash("the guest made hypercall \(number), which does not exist"))

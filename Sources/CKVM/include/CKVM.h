@@ -33,6 +33,12 @@ static inline int mirage_kvm_get_regs(int vcpu, struct kvm_regs *regs) { return 
 static inline int mirage_kvm_set_regs(int vcpu, struct kvm_regs *regs) { return ioctl(vcpu, KVM_SET_REGS, regs); }
 static inline int mirage_kvm_get_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_GET_SREGS, sregs); }
 static inline int mirage_kvm_set_sregs(int vcpu, struct kvm_sregs *sregs) { return ioctl(vcpu, KVM_SET_SREGS, sregs); }
+/// Has KVM signal `eventfd` for every 8-byte guest store to `address`, without leaving the kernel
+/// (KVM_IOEVENTFD, any value): the guest's net kick. Returns 0, or -1 with errno set.
+static inline int mirage_kvm_add_ioeventfd(int vm, uint64_t address, int eventfd) {
+    struct kvm_ioeventfd request = { .datamatch = 0, .addr = address, .len = 8, .fd = eventfd, .flags = 0 };
+    return ioctl(vm, KVM_IOEVENTFD, &request);
+}
 static inline int mirage_kvm_run(int vcpu) { return ioctl(vcpu, KVM_RUN, 0); }
 /// The request numbers of the vCPU ioctls the run loop makes, for the seccomp filter.
 static inline unsigned long mirage_kvm_run_request(void) { return KVM_RUN; }

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/prctl.h>
@@ -32,11 +33,14 @@ static inline unsigned int mirage_audit_arch_x86_64(void) { return AUDIT_ARCH_X8
 /// the kernel from turning on its speculative store bypass mitigation for the process, as it
 /// otherwise does for seccomp on some kernels: the tender runs no untrusted code in its own
 /// address space (the guest's runs in the VM), and the mitigation slows every instruction.
-/// Returns 0, or -1 with errno set.
+/// SECCOMP_FILTER_FLAG_TSYNC puts every thread of the process under the filter (the net I/O
+/// thread starts before it is installed). Returns 0, or -1 with errno set (or, from TSYNC, the
+/// id of a thread that could not take the filter).
 static inline int mirage_install_seccomp_filter(struct sock_filter *filter, unsigned short count) {
     struct sock_fprog program = { .len = count, .filter = filter };
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &program);
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                        SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_TSYNC, &program);
 }
 
 #endif

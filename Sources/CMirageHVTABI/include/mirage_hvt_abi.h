@@ -12,11 +12,12 @@
 
 #include <stdint.h>
 
-/// Version 2 removed the one-frame net calls (8 and 9, MIRAGE_HVT_NET_READ and _WRITE): frames
-/// travel only in MIRAGE_HVT_NET_POLL. A guest carries the version it speaks in its
+/// Version 2 removed the one-frame net calls (8 and 9, MIRAGE_HVT_NET_READ and _WRITE). Version 3
+/// added the net rings (MIRAGE_HVT_NET_RINGS and MIRAGE_HVT_NET_KICK): frames travel through
+/// shared memory, moved by a thread of the tender, without a VM exit per round. A guest carries the version it speaks in its
 /// MIRAGE_HVT_ABI_SECTION, which the tender checks before it runs the image; the tender also
 /// writes its own into the boot information, which the guest checks.
-#define MIRAGE_HVT_ABI_VERSION 2
+#define MIRAGE_HVT_ABI_VERSION 3
 
 /// The name of the ELF section holding the ABI version an image speaks: one little-endian
 /// uint64_t, MIRAGE_HVT_ABI_VERSION when it was built. The guest's C support defines it.
@@ -43,7 +44,9 @@ enum mirage_hvt_hypercall {
                                  // 8 and 9: the one-frame net calls of ABI version 1, gone
     MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
     MIRAGE_HVT_NET_POLL = 11,    // struct mirage_hvt_net_poll
-    MIRAGE_HVT_HYPERCALL_COUNT = 12,
+    MIRAGE_HVT_NET_RINGS = 12,   // struct mirage_hvt_net_rings_setup
+    MIRAGE_HVT_NET_KICK = 13,    // no argument (the value stored is ignored)
+    MIRAGE_HVT_HYPERCALL_COUNT = 14,
 };
 
 /// Results a hypercall leaves in its `status` field.
@@ -179,6 +182,101 @@ struct mirage_hvt_net_poll {
     struct mirage_hvt_poll poll;   // as for MIRAGE_HVT_POLL
     uint64_t queues;               // guest address of queue_count struct mirage_hvt_net_queue
     uint64_t queue_count;          // at most MIRAGE_HVT_MAX_DEVICES
+};
+
+/// Net rings (version 3): a guest hands a net device to the tender's I/O thread once, with
+/// MIRAGE_HVT_NET_RINGS, giving it a page-aligned region of its memory that holds a struct
+/// mirage_hvt_net_rings and, after it, the receive area. From then on frames travel without VM
+/// exits: the guest puts frames to send in the transmit ring, the I/O thread writes them to the
+/// tap; the I/O thread reads frames from the tap into the receive area and describes them in the
+/// receive ring, which the guest reads. MIRAGE_HVT_NET_POLL no longer serves the device (INVALID),
+/// and MIRAGE_HVT_POLL reports it ready when its receive ring holds frames (or its status is not
+/// OK).
+///
+/// Each ring has one producer and one consumer. The producer fills slot `produced % SLOTS`, then
+/// stores `produced + 1` (a release store; the consumer loads it with acquire); the consumer reads
+/// the slots before `produced` and stores how many it has taken in `consumed`. Slots between
+/// `consumed` and `produced` belong to the consumer; the others to the producer.
+///
+/// Waking (the VM exits only to sleep): a consumer about to sleep sets its ring's
+/// `consumer_waiting`, then (after a full fence) looks at `produced` once more; a producer, after
+/// storing `produced` and a full fence, wakes a consumer that waits. A producer that found no room
+/// sets `producer_waiting` the same way, and the consumer wakes it after taking slots. The guest
+/// wakes the I/O thread with MIRAGE_HVT_NET_KICK, a store the kernel turns into an eventfd signal
+/// without leaving it (KVM_IOEVENTFD), and need not kick before MIRAGE_HVT_POLL, which wakes the
+/// I/O thread for rings that ask; the I/O thread wakes a guest waiting in MIRAGE_HVT_POLL.
+///
+/// The tender checks every slot the guest fills when it reads it (the frame must lie in guest
+/// memory, its length within the limits of struct mirage_hvt_net_frame) and every `consumed` the
+/// guest stores (never past `produced`); a guest that breaks either ends as crashed (exit 70).
+#define MIRAGE_HVT_RING_SLOTS 256u
+/// The receive area after the rings: room for several of the longest frames (a 64 KiB segment).
+#define MIRAGE_HVT_NET_RECEIVE_AREA (256u * 1024u)
+
+struct mirage_hvt_ring {
+    uint32_t produced;             // written by the producer only
+    uint32_t producer_waiting;     // the producer found the ring full and waits for room
+    uint8_t producer_line[56];     // the two sides' fields on cache lines of their own
+    uint32_t consumed;             // written by the consumer only
+    uint32_t consumer_waiting;     // the consumer sleeps until produced moves
+    uint8_t consumer_line[56];
+    struct mirage_hvt_net_frame slots[MIRAGE_HVT_RING_SLOTS];
+                                   // transmit: data, length and header from the guest (status
+                                   // unused); receive: data (a guest address inside the receive
+                                   // area), length and header from the tender, status OK
+};
+
+struct mirage_hvt_net_rings {
+    struct mirage_hvt_ring transmit; // the guest produces, the tender's I/O thread consumes
+    struct mirage_hvt_ring receive;  // the I/O thread produces, the guest consumes
+    uint32_t status;               // written by the tender: OK, or IO_ERROR once the tap failed
+    uint32_t reserved;
+    uint64_t dropped;              // written by the tender: frames it could not send (the tap had
+                                   // no room, or a frame was malformed) or had to drop on receipt
+    uint8_t tail[48];
+    // the receive area follows (MIRAGE_HVT_NET_RECEIVE_AREA bytes)
+};
+
+/// The ring fields both sides write, with the ordering the protocol needs: loads acquire,
+/// stores release, and a full fence between publishing and looking at the other side's
+/// waiting flag (store-load order, which x86 keeps only with a fence).
+static inline uint32_t mirage_hvt_ring_produced(const struct mirage_hvt_ring *ring) {
+    return __atomic_load_n(&ring->produced, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_ring_set_produced(struct mirage_hvt_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->produced, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_ring_consumed(const struct mirage_hvt_ring *ring) {
+    return __atomic_load_n(&ring->consumed, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_ring_set_consumed(struct mirage_hvt_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->consumed, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_ring_producer_waiting(const struct mirage_hvt_ring *ring) {
+    return __atomic_load_n(&ring->producer_waiting, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_ring_set_producer_waiting(struct mirage_hvt_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->producer_waiting, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_ring_consumer_waiting(const struct mirage_hvt_ring *ring) {
+    return __atomic_load_n(&ring->consumer_waiting, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_ring_set_consumer_waiting(struct mirage_hvt_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->consumer_waiting, value, __ATOMIC_RELEASE);
+}
+static inline void mirage_hvt_ring_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+/// Slot `count % MIRAGE_HVT_RING_SLOTS`.
+static inline struct mirage_hvt_net_frame *mirage_hvt_ring_slot(struct mirage_hvt_ring *ring, uint32_t count) {
+    return &ring->slots[count % MIRAGE_HVT_RING_SLOTS];
+}
+
+struct mirage_hvt_net_rings_setup {
+    uint32_t device;               // index in boot_info.devices
+    uint32_t status;               // out: OK; INVALID for a device that is not a net device, or
+                                   // one already handed over
+    uint64_t region;               // guest address, page-aligned
+    uint64_t region_length;        // at least sizeof(struct mirage_hvt_net_rings) +
+                                   // MIRAGE_HVT_NET_RECEIVE_AREA
 };
 
 struct mirage_hvt_halt {

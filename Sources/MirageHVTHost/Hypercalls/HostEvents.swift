@@ -4,7 +4,8 @@ import Glibc
 import MirageHostSystem
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
-/// through a signalfd), and frames arriving on the tap interfaces of net devices.
+/// through a signalfd), frames arriving on the tap interfaces of net devices the vCPU thread
+/// serves, and the I/O thread's wake eventfd for the devices whose frames travel in rings.
 ///
 /// The guest says which net devices it waits for; only those end the wait early. A tap whose
 /// frames nobody waits for leaves the epoll set when it next reports (it is level-triggered and
@@ -18,8 +19,12 @@ public final class HostEvents {
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 1)
     private(set) var stopRequested = false
 
-    /// The epoll data of the signalfd; devices use their index.
+    /// The epoll data of the signalfd and of the wake eventfd; devices use their index.
     private static let signalMarker = UInt64.max
+    private static let wakeMarker = UInt64.max - 1
+    /// The I/O thread's wake eventfd, and which of the devices asked about have frames in their
+    /// rings (given the bits asked about).
+    private var wake: (fileDescriptor: Int32, ready: (UInt64) -> UInt64)?
 
     /// Creates the epoll set.
     /// - Parameter handlesSignals: whether SIGINT and SIGTERM stop the guest: they are blocked
@@ -55,6 +60,22 @@ public final class HostEvents {
         setWatched(index, true)
     }
 
+    /// Stops watching the tap of net device `index`: its frames now travel in rings.
+    func unwatch(device index: Int) {
+        setWatched(index, false)
+        devices[index] = nil
+    }
+
+    /// Watches `fileDescriptor`, the I/O thread's wake eventfd; `ready` says which of the devices
+    /// whose bits it is given have frames in their receive rings.
+    func watchRings(wake fileDescriptor: Int32, ready: @escaping (UInt64) -> UInt64) {
+        wake = (fileDescriptor, ready)
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeMarker
+        epoll_ctl(epoll, EPOLL_CTL_ADD, fileDescriptor, &event)
+    }
+
     /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames on one of
     /// the net devices whose bits are set in `interest`; a deadline that has passed only checks.
     /// - Returns: the bits of the devices in `interest` with frames to read (or an error to
@@ -63,17 +84,22 @@ public final class HostEvents {
         for (index, device) in devices where !device.watched && interest & (1 << UInt64(index)) != 0 {
             setWatched(index, true)
         }
-        var ready: UInt64 = 0
+        var ready = wake?.ready(interest) ?? 0
         while true {
             if stopRequested { return ready | MIRAGE_HVT_POLL_STOP_REQUESTED }
             let now = HypercallHandler.clock(CLOCK_MONOTONIC)
-            let timeout: Int32 = deadline <= now ? 0 : Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            let timeout: Int32 = deadline <= now || ready != 0 ? 0 : Int32(clamping: (deadline - now + 999_999) / 1_000_000)
             let waited: Int?
             do throws(ErrorNumber) { waited = try SystemCall.waitForEvents(epoll, into: events, timeout: timeout) } catch { waited = 0 }
             guard let count = waited else { continue }  // a signal: look again
             for event in events.prefix(count) {
                 if event.data.u64 == Self.signalMarker {
                     drainSignals()
+                    continue
+                }
+                if event.data.u64 == Self.wakeMarker, let wake {
+                    NetIOThread.drain(wake.fileDescriptor)
+                    ready |= wake.ready(interest)
                     continue
                 }
                 let index = Int(event.data.u64)

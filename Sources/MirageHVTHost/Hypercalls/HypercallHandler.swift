@@ -16,16 +16,23 @@ public final class HypercallHandler {
 
     let memory: GuestMemory
     let blocks: [Int: BlockBackend]
-    let nets: [Int: NetBackend]
+    /// The net devices the vCPU thread serves (in the net poll hypercall); a device handed to the
+    /// I/O thread leaves.
+    var nets: [Int: NetBackend]
     let events: HostEvents
+    /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS`, and their rings.
+    let ioThread: NetIOThread?
+    var rings: [(device: Int, rings: UnsafeMutablePointer<mirage_hvt_net_rings>)] = []
 
     /// A handler serving `blocks` and `nets` (by device index); the nets' descriptors join
-    /// `events`, where the poll hypercall waits.
-    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents) {
+    /// `events`, where the poll hypercall waits. With `ioThread`, the guest may hand net devices
+    /// over to it (`MIRAGE_HVT_NET_RINGS`).
+    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents, ioThread: NetIOThread? = nil) {
         self.memory = memory
         self.blocks = blocks
         self.nets = nets
         self.events = events
+        self.ioThread = ioThread
         for (index, net) in nets { events.watch(device: index, fileDescriptor: net.fileDescriptor) }
     }
 
@@ -46,12 +53,19 @@ public final class HypercallHandler {
             return console(argument)
         case UInt64(MIRAGE_HVT_POLL.rawValue):
             return withArgument(mirage_hvt_poll.self, at: argument) { poll in
+                kickIfAsked()
                 poll.pointee.ready = events.wait(until: poll.pointee.deadline, interest: poll.pointee.ready & ~MIRAGE_HVT_POLL_STOP_REQUESTED)
             }
         case UInt64(MIRAGE_HVT_BLOCK_READ.rawValue), UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue), UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue):
             return block(number, argument: argument)
         case UInt64(MIRAGE_HVT_NET_POLL.rawValue):
             return netPoll(argument)
+        case UInt64(MIRAGE_HVT_NET_RINGS.rawValue):
+            return netRings(argument)
+        case UInt64(MIRAGE_HVT_NET_KICK.rawValue):
+            // Only where KVM could not take the kick itself (KVM_IOEVENTFD).
+            ioThread?.kick()
+            return .resume
         case UInt64(MIRAGE_HVT_HALT.rawValue):
             guard let status = memory.withStruct(mirage_hvt_halt.self, at: argument, { $0.pointee.status }) else {
                 return .crash(badArgument("halt", argument))

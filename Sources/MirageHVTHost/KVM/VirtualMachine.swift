@@ -53,6 +53,13 @@ final class VirtualMachine {
         run = page.bindMemory(to: kvm_run.self, capacity: 1)
     }
 
+    /// Has KVM signal `eventfd` when the guest stores to `address` (an MMIO address outside its
+    /// memory), without an exit to the tender. Returns false where KVM cannot (the store then
+    /// exits as any hypercall does).
+    func signal(_ eventfd: Int32, onStoreTo address: UInt64) -> Bool {
+        mirage_kvm_add_ioeventfd(vm, address, eventfd) == 0
+    }
+
     deinit {
         munmap(run, runSize)
         munmap(memoryBase, memorySize)

@@ -1,13 +1,15 @@
 import CMirageHVTGuest
+import MirageHVTGuestNet
 import MirageRuntime
 
-/// A guest with a net device that misuses the net poll hypercall, for the tender's robustness
-/// tests: frames, receive areas or arguments outside its memory must end it as crashed, without
-/// the tender reading or writing host memory, and a receive area too small for a frame must get
-/// the frame held for the next call, not cut into the area or written past it.
+/// A guest with a net device that misuses its rings and the hypercall that hands them over, for
+/// the tender's robustness tests: a frame outside its memory, a ring claiming more frames than it
+/// has slots, a receive count the tender never gave, a region or an argument outside guest memory,
+/// and slots rewritten while the tender's I/O thread reads them must each end it as crashed (exit
+/// 70), without the tender reading or writing host memory.
 ///
-/// The device (`network("service")`) is index 0 of the tender's device table: the attacks make
-/// the hypercall themselves, with that index.
+/// The device (`network("service")`) is index 0 of the tender's device table; the configured
+/// device has already handed its rings over, and the attacks write into them.
 struct HostileNet<Net: NetworkDevice>: Unikernel {
     let log = LogSource("application", documentation: "the hostile guest")
     let net: Net
@@ -20,97 +22,70 @@ struct HostileNet<Net: NetworkDevice>: Unikernel {
 
     func start() async {
         log.info("attack: \(attack) on a device with MTU \(net.mtu)")
+        guard let device = net as? HVTNetworkDevice else { return }
+        let rings = device.sharedRings
         let memorySize = mirage_hvt_boot_info_pointer()!.pointee.memory_size
+        let transmit = UnsafeMutableRawPointer(rings).assumingMemoryBound(to: mirage_hvt_ring.self)
+        let receive = transmit + 1
         switch attack {
-        case "receive-pointer":
-            // Ask the tender to put frames far outside guest memory.
-            _ = netPoll(send: nil, area: 0x7FFF_0000_0000, areaLength: 65_553)
         case "send-pointer":
-            // Ask it to send a frame from just past the end of guest memory.
-            var frame = mirage_hvt_net_frame()
-            frame.data = memorySize
-            frame.length = 60
-            _ = netPoll(send: frame, area: 0, areaLength: 0)
-        case "receive-wrap":
-            // A receive area that starts inside and whose end wraps around 64 bits.
-            _ = netPoll(send: nil, area: memorySize - 64, areaLength: UInt64.max - 16)
+            // A frame just past the end of guest memory.
+            send(on: transmit, data: memorySize, length: 60)
+        case "send-wrap":
+            // A frame that starts inside guest memory and whose end wraps around 64 bits.
+            send(on: transmit, data: memorySize - 64, length: UInt32.max)
+        case "ring-claim":
+            // More frames produced than the ring has slots.
+            mirage_hvt_ring_set_produced(transmit, mirage_hvt_ring_consumed(transmit) &+ 1000)
+            mirage_hvt_hypercall(MIRAGE_HVT_NET_KICK, nil)
+        case "receive-claim":
+            // Receive slots taken that the tender never filled; it sees the lie at the next frame.
+            mirage_hvt_ring_set_consumed(receive, mirage_hvt_ring_produced(receive) &+ 7)
+            try? await sleep(for: .seconds(5))
+        case "region":
+            // Rings outside guest memory, for a device that exists.
+            var setup = mirage_hvt_net_rings_setup(device: 0, status: 0, region: memorySize, region_length: 1 << 20)
+            mirage_hvt_hypercall(MIRAGE_HVT_NET_RINGS, &setup)
         case "argument":
             // The argument structure itself outside guest memory.
-            mirage_hvt_hypercall(MIRAGE_HVT_NET_POLL, UnsafeMutableRawPointer(bitPattern: UInt(memorySize + 4096)))
-        case "small-area":
-            await smallArea()
-            return
-        case "batch-of-one":
-            await batchOfOne()
-            return
+            mirage_hvt_hypercall(MIRAGE_HVT_NET_RINGS, UnsafeMutableRawPointer(bitPattern: UInt(memorySize + 4096)))
+        case "rewrite":
+            await rewrite(transmit, outside: memorySize)
         default:
             break
         }
+        try? await sleep(for: .seconds(2))  // time for the tender's thread to see it
         log.info("survived")
     }
 
-    /// One `MIRAGE_HVT_NET_POLL` for device 0 that sends `send` (when given) and receives into
-    /// the area given, without waiting; returns the queue as the tender left it.
-    private func netPoll(send: mirage_hvt_net_frame?, area: UInt64, areaLength: UInt64) -> mirage_hvt_net_queue {
-        var frames = [mirage_hvt_net_frame](repeating: mirage_hvt_net_frame(), count: 2)
-        if let send { frames[0] = send }
-        return frames.withUnsafeMutableBufferPointer { frames in
-            var queue = mirage_hvt_net_queue()
-            queue.device = 0
-            queue.frames = UInt64(UInt(bitPattern: frames.baseAddress))
-            queue.send_count = send == nil ? 0 : 1
-            queue.receive_count = 1
-            queue.area = area
-            queue.area_length = areaLength
-            withUnsafeMutablePointer(to: &queue) { queuePointer in
-                var call = mirage_hvt_net_poll()
-                call.poll.deadline = 0
-                call.poll.ready = 1
-                call.queues = UInt64(UInt(bitPattern: queuePointer))
-                call.queue_count = 1
-                mirage_hvt_hypercall(MIRAGE_HVT_NET_POLL, &call)
-            }
-            return queue
-        }
+    /// Puts one frame description in the transmit ring and kicks the tender's thread.
+    private func send(on ring: UnsafeMutablePointer<mirage_hvt_ring>, data: UInt64, length: UInt32) {
+        let produced = mirage_hvt_ring_produced(ring)
+        let slot = mirage_hvt_ring_slot(ring, produced)!
+        slot.pointee.data = data
+        slot.pointee.length = length
+        mirage_hvt_ring_set_produced(ring, produced &+ 1)
+        mirage_hvt_hypercall(MIRAGE_HVT_NET_KICK, nil)
     }
 
-    /// Receives into an area of 20 bytes, inside a 64-byte array, until a frame waits (every
-    /// frame is longer): the tender must say one waits (`more`), receive none, and leave the 44
-    /// bytes after the area alone.
-    private func smallArea() async {
-        var bytes = [UInt8](repeating: 0xAA, count: 64)
-        for _ in 0..<1000 {
-            let queue = bytes.withUnsafeMutableBytes { buffer in
-                netPoll(send: nil, area: UInt64(UInt(bitPattern: buffer.baseAddress)), areaLength: 20)
-            }
-            guard queue.status == MIRAGE_HVT_OK.rawValue, queue.received == 0 else {
-                log.error("unexpected status \(queue.status), \(queue.received) frames received")
-                return
-            }
-            if queue.more == 1 {
-                let intact = bytes[20...].allSatisfy { $0 == 0xAA }
-                log.info("a frame longer than the 20-byte area waits in the tender; the bytes past the area are \(intact ? "intact" : "overwritten")")
-                return
-            }
-            try? await sleep(for: .milliseconds(10))
+    /// Describes a good frame, kicks, and at once rewrites the description to point outside guest
+    /// memory, over and over: whichever the tender's thread reads, it must send the good frame or
+    /// end the guest, and never read outside it.
+    private func rewrite(_ ring: UnsafeMutablePointer<mirage_hvt_ring>, outside memorySize: UInt64) async {
+        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+        frame.initializeMemory(as: UInt8.self, repeating: 0xFF)  // a broadcast frame
+        let good = UInt64(UInt(bitPattern: frame.baseAddress))
+        for round in 0..<100_000 {
+            let produced = mirage_hvt_ring_produced(ring)
+            // Within the ring's slots: only the rewriting is the attack.
+            while produced &- mirage_hvt_ring_consumed(ring) >= MIRAGE_HVT_RING_SLOTS - 1 { await Task.yield() }
+            let slot = mirage_hvt_ring_slot(ring, produced)!
+            slot.pointee.data = good
+            slot.pointee.length = 60
+            mirage_hvt_ring_set_produced(ring, produced &+ 1)
+            mirage_hvt_hypercall(MIRAGE_HVT_NET_KICK, nil)
+            slot.pointee.data = memorySize + UInt64(round % 4096) * 4096
+            if round % 64 == 63 { await Task.yield() }
         }
-        log.error("no frame arrived")
-    }
-
-    /// Receives one frame at a time while several wait: the tender fills the batch and must ask
-    /// the tap whether more wait (a `poll`, which its seccomp filter must allow), and say so.
-    private func batchOfOne() async {
-        var bytes = [UInt8](repeating: 0, count: 2048)
-        for _ in 0..<100 {
-            try? await sleep(for: .milliseconds(100)) // frames gather in the tap's queue
-            let queue = bytes.withUnsafeMutableBytes { buffer in
-                netPoll(send: nil, area: UInt64(UInt(bitPattern: buffer.baseAddress)), areaLength: UInt64(buffer.count))
-            }
-            if queue.received == 1, queue.more == 1 {
-                log.info("a batch of one frame was received and more were said to wait")
-                return
-            }
-        }
-        log.error("never more than one frame waiting")
     }
 }

@@ -1,7 +1,7 @@
 import MirageConfig
 
 let attack = Key<String>.boot("attack", default: "none",
-                              documentation: "How to misbehave: read-pointer, write-pointer, read-wrap, argument, small-buffer.")
+                              documentation: "How to misbehave: send-pointer, send-wrap, ring-claim, receive-claim, region, argument, rewrite.")
 
 let main = Main("HostileNet", needs: Network.self, keys: [attack])
 

@@ -1,0 +1,194 @@
+import CLinux
+import CMirageHVTABI
+import Glibc
+import MirageHostSystem
+
+/// The tender's I/O thread: it moves frames between the taps and the rings of the net devices the
+/// guest handed over (``NetRingPort``), while the guest runs on the vCPU thread, so that frames
+/// cost the guest no VM exit (mirage_hvt_abi.h, "Net rings").
+///
+/// It sleeps in `epoll_wait` on the taps (edge-triggered: it reads each until it is empty, or
+/// until the guest's ring is full) and on the kick eventfd, which the guest signals with a store
+/// the kernel handles (`KVM_IOEVENTFD` on the kick hypercall's address) and the vCPU thread
+/// signals before the guest sleeps. Before it sleeps it marks every transmit ring so the guest
+/// knows to kick; it wakes a guest waiting in the poll hypercall through ``wakeDescriptor``.
+///
+/// It is created before the seccomp filter is installed, which then covers it too, and makes
+/// only the calls the filter allows (reads and writes, `epoll_wait`, `epoll_ctl`, `futex`). A
+/// guest that breaks the ring protocol ends the tender with exit status 70, as a crash on the
+/// vCPU thread does.
+final class NetIOThread {
+    /// The eventfd that wakes the I/O thread: the guest's kick (through KVM) and the vCPU thread's.
+    let kickDescriptor: Int32
+    /// The eventfd the I/O thread signals when it filled a receive ring whose guest sleeps.
+    let wakeDescriptor: Int32
+    private let epoll: Int32
+    private let control: Int32
+    /// Signalled once by the thread when it runs, and when it has parked.
+    private let started: Int32
+    private let parked: Int32
+    /// Set (under ``lock``) when the thread is to park.
+    private var parking = false
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// Ports handed over and not yet taken by the thread (under ``lock``).
+    private var handedOver: [NetRingPort] = []
+    /// The thread's own ports, by device index.
+    private var ports: [NetRingPort] = []
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 2)
+
+    private static let kickMarker = UInt64.max
+    private static let controlMarker = UInt64.max - 1
+
+    init() throws(TenderError) {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        kickDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        control = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        started = eventfd(0, Int32(EFD_CLOEXEC))
+        parked = eventfd(0, Int32(EFD_CLOEXEC))
+        guard epoll >= 0, kickDescriptor >= 0, wakeDescriptor >= 0, control >= 0, started >= 0, parked >= 0 else {
+            throw TenderError("cannot create the net I/O thread's eventfds: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+        }
+        pthread_mutex_init(lock, nil)
+        for (descriptor, marker) in [(kickDescriptor, Self.kickMarker), (control, Self.controlMarker)] {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = marker
+            epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event)
+        }
+    }
+
+    /// Starts the thread, and returns once it runs; it runs until the process ends.
+    ///
+    /// The C library's start of a thread makes system calls in the new thread (`rseq`,
+    /// `set_robust_list`) that the seccomp filter does not allow: the filter may be installed only
+    /// after they are done, so the caller waits for the thread's first signal.
+    func start() throws(TenderError) {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<NetIOThread>.fromOpaque(context!).takeRetainedValue().run()
+        }, context)
+        guard created == 0 else {
+            Unmanaged<NetIOThread>.fromOpaque(context).release()
+            throw TenderError("cannot start the net I/O thread: \(String(cString: strerror(created)))", status: TenderExitStatus.hostFailure)
+        }
+        pthread_detach(thread)
+        var signal = pollfd(fd: started, events: Int16(POLLIN), revents: 0)
+        while Glibc.poll(&signal, 1, -1) < 0 && errno == EINTR {}
+    }
+
+    /// Stops the thread touching guest memory, before the tender unmaps it: the thread parks for
+    /// good (the process's exit ends it), and this returns once it has.
+    func park() {
+        pthread_mutex_lock(lock)
+        parking = true
+        pthread_mutex_unlock(lock)
+        Self.signal(control)
+        var signal = pollfd(fd: parked, events: Int16(POLLIN), revents: 0)
+        while Glibc.poll(&signal, 1, -1) < 0 && errno == EINTR {}
+    }
+
+    /// Hands `port` to the thread (from the vCPU thread, which no longer touches its tap).
+    func add(_ port: NetRingPort) {
+        pthread_mutex_lock(lock)
+        handedOver.append(port)
+        pthread_mutex_unlock(lock)
+        Self.signal(control)
+    }
+
+    /// Wakes the thread.
+    func kick() { Self.signal(kickDescriptor) }
+
+    static func signal(_ descriptor: Int32) {
+        var one: UInt64 = 1
+        _ = Glibc.write(descriptor, &one, 8)
+    }
+
+    static func drain(_ descriptor: Int32) {
+        var count: UInt64 = 0
+        _ = Glibc.read(descriptor, &count, 8)
+    }
+
+    private func run() -> UnsafeMutableRawPointer? {
+        Self.signal(started)  // see start()
+        while true {
+            var busy = false
+            var filled = false
+            for port in ports {
+                busy = check(port.transmit()) || busy
+                let added = check(port.receive())
+                if added {
+                    mirage_hvt_ring_fence()  // the frames published before the guest's flag is read
+                    if port.guestWaitsForFrames { filled = true }
+                    busy = true
+                }
+            }
+            if filled { Self.signal(wakeDescriptor) }
+            if busy {
+                // Taps that became readable meanwhile (their edge waits in the epoll set), and
+                // kicks: without this look a guest that keeps sending would starve its receive ring.
+                collectEvents(timeout: 0)
+                continue
+            }
+            // About to sleep: ask for kicks, then look once more at what the guest may have
+            // queued before it could see the request.
+            for port in ports { port.setSleeping(true) }
+            mirage_hvt_ring_fence()
+            if ports.contains(where: { $0.hasFramesToSend }) {
+                for port in ports { port.setSleeping(false) }
+                continue
+            }
+            collectEvents(timeout: -1)
+            for port in ports { port.setSleeping(false) }
+        }
+    }
+
+    /// Takes the kicks, taps with frames and hand-overs that came, waiting up to `timeout`
+    /// milliseconds (-1: until one comes).
+    private func collectEvents(timeout: Int32) {
+        let count: Int
+        do throws(ErrorNumber) { count = try SystemCall.waitForEvents(epoll, into: events, timeout: timeout) ?? 0 } catch { return }
+        for event in events.prefix(count) {
+            switch event.data.u64 {
+            case Self.kickMarker: Self.drain(kickDescriptor)
+            case Self.controlMarker: takeHandedOver()
+            case let device: ports.first { $0.device == Int(device) }?.tapReadable = true
+            }
+        }
+    }
+
+    private func takeHandedOver() {
+        Self.drain(control)
+        pthread_mutex_lock(lock)
+        let taken = handedOver
+        handedOver.removeAll()
+        let parkNow = parking
+        pthread_mutex_unlock(lock)
+        if parkNow {
+            // Never to touch guest memory again: wait in a read nothing ends (the thread making
+            // no system call the seccomp filter refuses, as exiting it might).
+            Self.signal(parked)
+            var never: UInt64 = 0
+            while true { _ = Glibc.read(started, &never, 8) }
+        }
+        for port in taken {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue | EPOLLET.rawValue
+            event.data.u64 = UInt64(port.device)
+            epoll_ctl(epoll, EPOLL_CTL_ADD, port.backend.fileDescriptor, &event)
+            port.tapReadable = true
+            ports.append(port)
+        }
+    }
+
+    /// The value of a port's step, or the end of the tender when the guest broke the protocol.
+    private func check(_ result: Result<Bool, NetRingViolation>) -> Bool {
+        switch result {
+        case let .success(value): return value
+        case let .failure(violation):
+            Tender.report("the guest crashed: \(violation.reason)")
+            _exit(TenderExitStatus.guestCrashed)
+        }
+    }
+}

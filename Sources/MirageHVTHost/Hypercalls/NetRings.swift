@@ -1,0 +1,63 @@
+import CMirageHVTABI
+
+extension HypercallHandler {
+    /// Serves `MIRAGE_HVT_NET_RINGS` (mirage_hvt_abi.h, "Net rings"): checks the region the guest
+    /// gives (page-aligned, inside its memory, long enough), then hands the device's tap to the
+    /// I/O thread, which moves its frames through the rings from now on. The device leaves the
+    /// net poll hypercall and the poll's epoll set; the poll reports it ready from its ring.
+    ///
+    /// A region outside guest memory (or not page-aligned, or too short) ends the guest as
+    /// crashed; a device that is not a net device the vCPU thread serves (or a tender without an
+    /// I/O thread) gets INVALID.
+    func netRings(_ argument: UInt64) -> Outcome {
+        guard let setup = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument, { $0.pointee }) else {
+            return .crash(badArgument("net rings", argument))
+        }
+        let device = Int(setup.device)
+        let length = NetRingPort.regionLength
+        guard setup.region % 4096 == 0, setup.region_length >= length, let region = memory.range(at: setup.region, length: length) else {
+            return .crash("the guest gave net device \(device) rings of \(setup.region_length) bytes at 0x\(String(setup.region, radix: 16)): "
+                + "not page-aligned, shorter than \(length) bytes, or outside its memory")
+        }
+        guard let ioThread, let backend = nets[device] else {
+            _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_INVALID.rawValue }
+            return .resume
+        }
+        nets[device] = nil
+        events.unwatch(device: device)
+        let port = NetRingPort(device: device, backend: backend, memory: memory, region: region, address: setup.region)
+        rings.append((device, region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)))
+        if rings.count == 1 {
+            events.watchRings(wake: ioThread.wakeDescriptor) { [unowned self] interest in ringsReady(interest) }
+        }
+        ioThread.add(port)
+        _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_OK.rawValue }
+        return .resume
+    }
+
+    /// The bits of the devices in `interest` whose receive rings hold frames, or whose tap failed.
+    func ringsReady(_ interest: UInt64) -> UInt64 {
+        var ready: UInt64 = 0
+        for (device, region) in rings where interest & (1 << UInt64(device)) != 0 {
+            let receive = region.receive
+            if mirage_hvt_ring_produced(receive) != mirage_hvt_ring_consumed(receive) || region.pointee.status != MIRAGE_HVT_OK.rawValue {
+                ready |= 1 << UInt64(device)
+            }
+        }
+        return ready
+    }
+
+    /// Before the guest sleeps: wakes the I/O thread when a transmit ring holds frames it was
+    /// not kicked for, or a receive ring it waits on has room again.
+    func kickIfAsked() {
+        guard let ioThread, !rings.isEmpty else { return }
+        for (_, region) in rings {
+            let (transmit, receive) = (region.transmit, region.receive)
+            if mirage_hvt_ring_producer_waiting(receive) != 0
+                || (mirage_hvt_ring_consumer_waiting(transmit) != 0 && mirage_hvt_ring_produced(transmit) != mirage_hvt_ring_consumed(transmit)) {
+                ioThread.kick()
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import CMirageHVTABI
+import Foundation
+import Glibc
+@testable import MirageHVTHost
+import MirageCore
+import Testing
+
+/// The tender's end of the net rings (``NetRingPort``) and the hypercall that hands a device over,
+/// driven step by step on the test's thread: guest memory is a buffer of the test's, the "tap" one
+/// end of a datagram socket pair (``NetHypercallTests/Fixture``), and the test plays the guest on
+/// the rings and the host on the other end of the pair.
+@Suite("Net rings")
+struct NetRingPortTests {
+    /// Guest memory of 1 MiB with the rings at 0x40000 and a frame buffer at 0x1000.
+    final class Rings {
+        static let region: UInt64 = 0x40000
+        static let frames: UInt64 = 0x1000
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        let memory: GuestMemory
+        let port: NetRingPort
+        let host: Int32
+        let rings: UnsafeMutablePointer<mirage_hvt_net_rings>
+        var transmit: UnsafeMutablePointer<mirage_hvt_ring> { rings.transmit }
+        var receive: UnsafeMutablePointer<mirage_hvt_ring> { rings.receive }
+
+        init(mtu: Int = 1500) {
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            memory = GuestMemory(bytes: raw)
+            var pair: [Int32] = [0, 0]
+            precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
+            host = pair[1]
+            var size: Int32 = 4 << 20
+            setsockopt(host, SOL_SOCKET, SO_SNDBUF, &size, 4)
+            setsockopt(pair[0], SOL_SOCKET, SO_RCVBUF, &size, 4)
+            let backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1])
+            let region = memory.range(at: Self.region, length: NetRingPort.regionLength)!
+            rings = region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)
+            port = NetRingPort(device: 0, backend: backend, memory: memory, region: region, address: Self.region)
+        }
+
+        deinit {
+            close(host)
+            raw.deallocate()
+        }
+
+        /// The guest puts a frame description in the transmit ring.
+        func put(data: UInt64, length: Int) {
+            let produced = mirage_hvt_ring_produced(transmit)
+            let slot = mirage_hvt_ring_slot(transmit, produced)!
+            slot.pointee.data = data
+            slot.pointee.length = UInt32(length)
+            mirage_hvt_ring_set_produced(transmit, produced &+ 1)
+        }
+
+        /// The guest takes up to `limit` frames from the receive ring, with their guest addresses.
+        func take(_ limit: Int = .max) -> [(address: UInt64, bytes: [UInt8])] {
+            var taken: [(UInt64, [UInt8])] = []
+            var consumed = mirage_hvt_ring_consumed(receive)
+            while consumed != mirage_hvt_ring_produced(receive), taken.count < limit {
+                let slot = mirage_hvt_ring_slot(receive, consumed)!.pointee
+                taken.append((slot.data, Array(memory.range(at: slot.data, length: UInt64(slot.length))!)))
+                consumed &+= 1
+            }
+            mirage_hvt_ring_set_consumed(receive, consumed)
+            return taken
+        }
+
+        func send(_ frame: [UInt8]) {
+            #expect(frame.withUnsafeBytes { Glibc.send(host, $0.baseAddress, $0.count, 0) } == frame.count)
+        }
+
+        func received() -> [[UInt8]] {
+            var frames: [[UInt8]] = []
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = recv(host, &buffer, buffer.count, 0)
+                if count < 0 { return frames }
+                frames.append(Array(buffer[0..<count]))
+            }
+        }
+    }
+
+    static func frame(_ count: Int, seed: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
+    }
+
+    static func violation(_ result: Result<Bool, NetRingViolation>) -> String? {
+        if case let .failure(violation) = result { return violation.reason }
+        return nil
+    }
+
+    @Test("frames the guest puts in the transmit ring reach the tap in order; a malformed one is dropped and counted")
+    func transmitInOrder() throws {
+        let rings = Rings()
+        let frames = [Self.frame(60, seed: 1), Self.frame(1514, seed: 2), Self.frame(10, seed: 3), Self.frame(342, seed: 4)]
+        var address = Rings.frames
+        for frame in frames {
+            _ = frame.withUnsafeBytes { rings.memory.copy($0, to: address) }
+            rings.put(data: address, length: frame.count)
+            address += 2048
+        }
+        #expect(rings.port.hasFramesToSend)
+        #expect(try rings.port.transmit().get())
+        #expect(rings.received() == [frames[0], frames[1], frames[3]])  // 10 bytes: shorter than an Ethernet header
+        #expect(rings.rings.pointee.dropped == 1)
+        #expect(mirage_hvt_ring_consumed(rings.transmit) == 4)
+        #expect(!rings.port.hasFramesToSend)
+        #expect(try !rings.port.transmit().get())
+    }
+
+    @Test("frames from the tap fill receive slots, each in the receive area at a multiple of 16 bytes, in order")
+    func receiveInOrder() throws {
+        let rings = Rings()
+        let frames = (0..<5).map { Self.frame(60 + $0 * 100, seed: $0) }
+        for frame in frames { rings.send(frame) }
+        #expect(try rings.port.receive().get())
+        let taken = rings.take()
+        #expect(taken.map(\.bytes) == frames)
+        let areaStart = Rings.region + UInt64(MemoryLayout<mirage_hvt_net_rings>.stride)
+        #expect(taken.allSatisfy { $0.address >= areaStart && $0.address % 16 == 0 })
+        #expect(taken.first?.address == areaStart)
+        #expect(!rings.port.hasFramesToRead)
+    }
+
+    @Test("a thousand seeded frames through a guest that takes them in random steps: all arrive whole and in order, none written over a frame the guest holds")
+    func receiveAreaGoesRound() throws {
+        let seed = UInt64(UInt32.random(in: 0...UInt32.max))
+        print("NetRingPortTests.receiveAreaGoesRound seed \(seed)")
+        var random = SplitMix64(seed: seed)
+        let rings = Rings(mtu: 9000)
+        var sent: [[UInt8]] = []
+        var arrived: [[UInt8]] = []
+        // The frames in the ring, as the tender wrote them when it published them.
+        var pending: [[UInt8]] = []
+        var seen: UInt32 = 0
+        while arrived.count < 1000 {
+            for _ in 0..<Int(random.next() % 40) where sent.count < 1000 && sent.count - arrived.count < 200 {
+                let frame = Self.frame(60 + Int(random.next() % 9000), seed: sent.count)
+                rings.send(frame)
+                sent.append(frame)
+            }
+            rings.port.tapReadable = true  // as the I/O thread does on epoll's edge
+            _ = try rings.port.receive().get()
+            while seen != mirage_hvt_ring_produced(rings.receive) {
+                let slot = mirage_hvt_ring_slot(rings.receive, seen)!.pointee
+                pending.append(Array(rings.memory.range(at: slot.data, length: UInt64(slot.length))!))
+                seen &+= 1
+            }
+            // What the guest takes is still as published: nothing was written over it meanwhile.
+            let taken = rings.take(Int(random.next() % 100)).map(\.bytes)
+            #expect(taken == Array(pending.prefix(taken.count)))
+            pending.removeFirst(taken.count)
+            arrived += taken
+        }
+        #expect(arrived == sent)
+    }
+
+    @Test("frames that fill the receive area exactly: the next goes round to the start once the oldest is taken, and none is written over a frame the guest holds")
+    func exactlyFullArea() throws {
+        let rings = Rings(mtu: 20_000)
+        let size = Int(MIRAGE_HVT_NET_RECEIVE_AREA) / 16
+        let frames = (0..<18).map { Self.frame(size, seed: $0) }
+        for frame in frames { rings.send(frame) }
+        #expect(try rings.port.receive().get())
+        #expect(mirage_hvt_ring_produced(rings.receive) == 16)
+        #expect(rings.take(1).map(\.bytes) == [frames[0]])
+        #expect(try rings.port.receive().get())
+        #expect(mirage_hvt_ring_produced(rings.receive) == 17)  // the area is full again: #18 waits
+        let held = rings.take()
+        #expect(held.map(\.bytes) == Array(frames[1...16]))
+        #expect(held.last?.address == Rings.region + UInt64(MemoryLayout<mirage_hvt_net_rings>.stride))
+        #expect(try rings.port.receive().get())
+        #expect(rings.take().map(\.bytes) == [frames[17]])
+    }
+
+    @Test("a frame outside guest memory, or whose end wraps, ends the guest; so does a transmit count past the ring's slots")
+    func hostileTransmit() {
+        for (data, length) in [(UInt64(1 << 20), 60), (UInt64(1 << 20) - 30, 60), (UInt64.max - 10, 60), (Rings.frames, 70_000)] {
+            let rings = Rings()
+            rings.put(data: data, length: length)
+            #expect(Self.violation(rings.port.transmit())?.contains("outside its memory") == true, "\(data) \(length)")
+            #expect(rings.received().isEmpty)
+        }
+        let rings = Rings()
+        mirage_hvt_ring_set_produced(rings.transmit, 257)
+        #expect(Self.violation(rings.port.transmit()) == "the guest claims 257 frames in the transmit ring of net device 0, more than its 256 slots")
+    }
+
+    @Test("a guest saying it took receive slots it was never given ends at the next frame, nothing written")
+    func hostileReceiveCount() {
+        let rings = Rings()
+        mirage_hvt_ring_set_consumed(rings.receive, 3)
+        rings.send(Self.frame(60, seed: 1))
+        #expect(Self.violation(rings.port.receive()) == "the guest says it took 3 receive slots of net device 0 it was never given")
+        #expect(mirage_hvt_ring_produced(rings.receive) == 0)
+    }
+
+    @Test("with every slot held, the tender stops, asks for a kick (producer_waiting) and goes on once the guest takes frames")
+    func fullRingWaits() throws {
+        let rings = Rings()
+        for index in 0..<300 { rings.send(Self.frame(60, seed: index)) }
+        #expect(try rings.port.receive().get())
+        #expect(mirage_hvt_ring_produced(rings.receive) == MIRAGE_HVT_RING_SLOTS)
+        #expect(mirage_hvt_ring_producer_waiting(rings.receive) == 1)
+        #expect(rings.take(10).count == 10)
+        #expect(try rings.port.receive().get())
+        #expect(mirage_hvt_ring_produced(rings.receive) == MIRAGE_HVT_RING_SLOTS + 10)
+        let all = rings.take() + { () -> [(address: UInt64, bytes: [UInt8])] in _ = try? rings.port.receive().get(); return rings.take() }()
+        #expect(all.count == 290)
+        #expect(all.last?.bytes == Self.frame(60, seed: 299))
+    }
+
+    @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a net device is INVALID, and so is a second hand-over")
+    func handOver() throws {
+        let fixture = NetHypercallTests.Fixture()
+        let thread = try NetIOThread()
+        let handler = HypercallHandler(memory: fixture.memory, blocks: [:], nets: [0: fixture.backend],
+                                       events: HostEvents(handlesSignals: false), ioThread: thread)
+        func call(device: UInt32, region: UInt64, length: UInt64) -> (HypercallHandler.Outcome, UInt32) {
+            let setup = mirage_hvt_net_rings_setup(device: device, status: 99, region: region, region_length: length)
+            _ = fixture.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
+            let outcome = handler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100)
+            return (outcome, fixture.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee.status }!)
+        }
+        // The fixture's guest memory is 64 KiB: too small for rings, which the tests above give room.
+        let (outside, _) = call(device: 0, region: 0x1000, length: NetRingPort.regionLength)
+        guard case let .crash(reason) = outside else { Issue.record("not a crash: \(outside)"); return }
+        #expect(reason.contains("outside its memory"))
+        #expect(call(device: 0, region: 0x1001, length: 0x100).0 != .resume)
+        #expect(call(device: 0, region: 0x1000, length: 0x100).0 != .resume)
+
+        let rings = Rings()
+        let bigHandler = HypercallHandler(memory: rings.memory, blocks: [:], nets: [0: rings.port.backend],
+                                          events: HostEvents(handlesSignals: false), ioThread: thread)
+        func bigCall(device: UInt32) -> (HypercallHandler.Outcome, UInt32) {
+            let setup = mirage_hvt_net_rings_setup(device: device, status: 99, region: 0x80000, region_length: NetRingPort.regionLength)
+            _ = rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
+            let outcome = bigHandler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100)
+            return (outcome, rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee.status }!)
+        }
+        #expect(bigCall(device: 3) == (.resume, MIRAGE_HVT_INVALID.rawValue))
+        #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_OK.rawValue))
+        #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_INVALID.rawValue))
+        #expect(bigHandler.nets[0] == nil)  // the net poll hypercall no longer serves it
+        // The poll reports the device ready once its receive ring holds a frame.
+        #expect(bigHandler.ringsReady(1) == 0)
+        let receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)
+            .bindMemory(to: mirage_hvt_net_rings.self, capacity: 1).receive
+        mirage_hvt_ring_set_produced(receive, 1)
+        #expect(bigHandler.ringsReady(1) == 1)
+        #expect(bigHandler.ringsReady(2) == 0)
+    }
+}
