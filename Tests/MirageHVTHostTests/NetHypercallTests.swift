@@ -38,20 +38,10 @@ struct NetHypercallTests {
         }
 
         /// The host sends `frame` to the guest.
-        func send(_ frame: [UInt8]) {
-            #expect(frame.withUnsafeBytes { Glibc.send(host, $0.baseAddress, $0.count, 0) } == frame.count)
-        }
+        func send(_ frame: [UInt8]) { HostEnd(descriptor: host).send(frame) }
 
         /// The frames the guest sent, as the host reads them.
-        func received() -> [[UInt8]] {
-            var frames: [[UInt8]] = []
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let count = recv(host, &buffer, buffer.count, 0)
-                if count < 0 { return frames }
-                frames.append(Array(buffer[0..<count]))
-            }
-        }
+        func received() -> [[UInt8]] { HostEnd(descriptor: host).received() }
 
         func guestBytes(at address: UInt64, count: Int) -> [UInt8] {
             Array(memory.range(at: address, length: UInt64(count))!)
@@ -136,5 +126,26 @@ struct NetHypercallTests {
         #expect(withUnsafeBytes(of: entry.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } == "service")
         #expect(entry.flags == 0)
         #expect(Fixture(headerLength: 10).backend.tableEntry.abiEntry.flags == MIRAGE_HVT_NET_HEADERS)
+    }
+}
+
+/// The host's end of a socket pair standing in for a tap: each datagram one frame.
+struct HostEnd {
+    let descriptor: Int32
+
+    /// Sends `frame` to the guest.
+    func send(_ frame: [UInt8]) {
+        #expect(frame.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) } == frame.count)
+    }
+
+    /// The frames the guest sent, as the host reads them.
+    func received() -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count < 0 { return frames }
+            frames.append(Array(buffer[0..<count]))
+        }
     }
 }

@@ -65,19 +65,9 @@ struct NetRingPortTests {
             return taken
         }
 
-        func send(_ frame: [UInt8]) {
-            #expect(frame.withUnsafeBytes { Glibc.send(host, $0.baseAddress, $0.count, 0) } == frame.count)
-        }
+        func send(_ frame: [UInt8]) { HostEnd(descriptor: host).send(frame) }
 
-        func received() -> [[UInt8]] {
-            var frames: [[UInt8]] = []
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let count = recv(host, &buffer, buffer.count, 0)
-                if count < 0 { return frames }
-                frames.append(Array(buffer[0..<count]))
-            }
-        }
+        func received() -> [[UInt8]] { HostEnd(descriptor: host).received() }
     }
 
     static func frame(_ count: Int, seed: Int) -> [UInt8] {
