@@ -84,9 +84,14 @@ public final class HVTPlatform: Platform {
         lastCheck = monotonicClock.now()
         if request.ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
         var arrived: UInt64 = 0
+        var kick = false
         for device in ringDevices where request.ready & (1 << UInt64(device.deviceIndex)) != 0 {
-            if device.exchange().arrived { arrived |= 1 << UInt64(device.deviceIndex) }
+            let (frames, kickNeeded) = device.exchange()
+            if frames { arrived |= 1 << UInt64(device.deviceIndex) }
+            kick = kick || kickNeeded
         }
+        // Frames taken from a full ring: the tender's thread waits for that room.
+        if kick { self.kick() }
         _ = wake(arrived)
     }
 
