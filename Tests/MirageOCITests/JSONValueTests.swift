@@ -71,13 +71,18 @@ struct JSONValueTests {
         }
     }
 
-    /// Whether Foundation's reading `theirs` is the same value as `ours`: numbers compared as
-    /// doubles, objects by name (Foundation keeps no order).
+    /// Whether Foundation's reading `theirs` is the same value as `ours`: integers exactly, other
+    /// numbers as doubles, objects by name (Foundation keeps no order).
     static func matches(_ ours: JSONValue, _ theirs: Any) -> Bool {
         switch ours {
         case .null: return theirs is NSNull
         case let .bool(value): return (theirs as? Bool) == value
-        case let .number(text): return Double(text) == (theirs as? NSNumber)?.doubleValue
+        case let .number(text):
+            guard let number = theirs as? NSNumber else { return false }
+            // Foundation reads a long integer as an NSDecimalNumber whose doubleValue may be an
+            // ulp off (seed 4807719175886533095: -1660681614531299380): integers compare exactly.
+            if let integer = Int64(text) { return number.int64Value == integer }
+            return Double(text) == number.doubleValue
         case let .string(value): return (theirs as? String) == value
         case let .array(elements):
             guard let other = theirs as? [Any], other.count == elements.count else { return false }
