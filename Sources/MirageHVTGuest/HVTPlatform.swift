@@ -27,6 +27,11 @@ public final class HVTPlatform: Platform {
     /// no VM exit, but a stop request (SIGTERM to the tender) is learnt only in the poll hypercall,
     /// which costs one (about 90 µs of host CPU on this project's machines).
     static let checkInterval = Duration.milliseconds(10)
+    /// How long the guest keeps looking at its rings for frames before it sleeps in the poll
+    /// hypercall: at most the tender's `--poll-spin` (in the boot information), adapted to how
+    /// soon frames have come after the guest went to sleep. A sleep costs a VM exit and a wake-up,
+    /// and a keep-alive peer's next frame often comes sooner.
+    private var pollSpin: PollSpin
 
     /// Reads the boot information the tender wrote.
     public init() {
@@ -40,18 +45,14 @@ public final class HVTPlatform: Platform {
             cursor = text + argument.utf8.count + 1
         }
         bootArguments = arguments
+        pollSpin = PollSpin(limit: .nanoseconds(Int64(clamping: info.pointee.poll_spin_ns)))
     }
 
     /// Moves the frames of every ring device (no VM exit), then, when nothing woke and the
     /// deadline is ahead, sleeps in the poll hypercall until it or frames for a waiting task.
     public func poll(until deadline: Instant) {
-        var kick = false
-        var arrived: UInt64 = 0
-        for device in ringDevices {
-            let (frames, kickNeeded) = device.exchange()
-            if frames { arrived |= 1 << UInt64(device.deviceIndex) }
-            kick = kick || kickNeeded
-        }
+        let (arrived, kickAsked) = exchangeFrames()
+        var kick = kickAsked
         let woke = wake(arrived)
         // `.zero`, the scheduler's "only check", is recognised without reading the clock.
         if woke || deadline == .zero || deadline <= monotonicClock.now() {
@@ -60,6 +61,20 @@ public final class HVTPlatform: Platform {
             if kick { self.kick() }
             if monotonicClock.now() - lastCheck >= Self.checkInterval { hypercallPoll(until: .zero) }
             return
+        }
+        // Before sleeping, look at the rings a little longer (the tender's thread woken first for
+        // what was just queued): a busy peer's next frame often comes sooner than a sleep's VM exit
+        // and wake-up would take.
+        let spinning = pollSpin.current > .zero && waitingDevices != 0 && !ringDevices.isEmpty
+        let spinStart = monotonicClock.now()
+        if spinning {
+            if kick { self.kick() }
+            kick = false
+            let spinEnd = min(deadline, spinStart + pollSpin.current)
+            if spin(until: spinEnd) || spinEnd == deadline {
+                if monotonicClock.now() - lastCheck >= Self.checkInterval { hypercallPoll(until: .zero) }
+                return
+            }
         }
         // Going to sleep: the tender wakes its thread for frames just queued (no kick needed),
         // and ends the wait when frames arrive for a waiting task.
@@ -72,27 +87,54 @@ public final class HVTPlatform: Platform {
             if kick { self.kick() }
             return  // the scheduler polls again at once and takes them
         }
-        hypercallPoll(until: deadline)
+        let sleepStart = monotonicClock.now()
+        let waitedForFrames = waitingDevices != 0
+        let wokenByFrames = hypercallPoll(until: deadline)
         for device in ringDevices { device.wokeUp() }
+        if waitedForFrames {
+            pollSpin.slept(after: sleepStart - spinStart, for: lastCheck - sleepStart, wokenByWork: wokenByFrames)
+        }
+    }
+
+    /// Moves the rings' frames, without sleeping, until frames arrive for a waiting task or `end`.
+    /// - Returns: whether a task was resumed.
+    private func spin(until end: Instant) -> Bool {
+        while monotonicClock.now() < end {
+            let (arrived, kick) = exchangeFrames()
+            if kick { self.kick() }
+            if wake(arrived) { return true }
+            mirage_hvt_cpu_relax()
+        }
+        return false
     }
 
     /// The poll hypercall: waits until `deadline` for frames on the devices tasks wait for, or a
     /// stop request, and resumes the tasks of the devices with frames.
-    private func hypercallPoll(until deadline: Instant) {
+    /// - Returns: whether frames resumed a task.
+    @discardableResult
+    private func hypercallPoll(until deadline: Instant) -> Bool {
         var request = mirage_hvt_poll(deadline: deadline.nanoseconds, ready: waitingDevices)
         mirage_hvt_hypercall(MIRAGE_HVT_POLL, &request)
         lastCheck = monotonicClock.now()
         if request.ready & MIRAGE_HVT_POLL_STOP_REQUESTED != 0 { stopRequested = true }
+        let (arrived, kick) = exchangeFrames(of: request.ready)
+        // Frames taken from a full ring: the tender's thread waits for that room.
+        if kick { self.kick() }
+        return wake(arrived)
+    }
+
+    /// Moves the frames of the ring devices whose bits are set in `devices` (all by default).
+    /// - Returns: the bits of those with frames for their reader, and whether the tender's thread
+    ///   asked for a kick.
+    private func exchangeFrames(of devices: UInt64 = ~0) -> (arrived: UInt64, kick: Bool) {
         var arrived: UInt64 = 0
         var kick = false
-        for device in ringDevices where request.ready & (1 << UInt64(device.deviceIndex)) != 0 {
+        for device in ringDevices where devices & (1 << UInt64(device.deviceIndex)) != 0 {
             let (frames, kickNeeded) = device.exchange()
             if frames { arrived |= 1 << UInt64(device.deviceIndex) }
             kick = kick || kickNeeded
         }
-        // Frames taken from a full ring: the tender's thread waits for that room.
-        if kick { self.kick() }
-        _ = wake(arrived)
+        return (arrived, kick)
     }
 
     /// Resumes the tasks waiting on the devices whose bits are set in `devices`.

@@ -71,7 +71,8 @@ public enum Tender {
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
-            arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency)
+            arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency,
+            pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
         // The net I/O thread, started before the seccomp filter (which then covers it too); the
         // guest's kick reaches it through KVM, without a VM exit to the tender.

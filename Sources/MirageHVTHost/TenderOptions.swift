@@ -1,5 +1,5 @@
 /// The tender's command line:
-/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--] IMAGE [BOOT ARGUMENTS]`.
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--] IMAGE [BOOT ARGUMENTS]`.
 public struct TenderOptions: Equatable {
     /// A device given on the command line.
     public struct DeviceOption: Equatable {
@@ -28,10 +28,16 @@ public struct TenderOptions: Equatable {
     /// Whether the image's code and constants are mapped from its file rather than copied
     /// (``ELFImage/shareReadOnlyPages(from:in:)``): `--share-image`.
     public var sharesImage = false
+    /// The longest, in microseconds, the guest keeps looking at its net rings before it sleeps in
+    /// the poll hypercall (`--poll-spin`; written to the boot information's `poll_spin_ns`; the
+    /// guest adapts its spin below it, `PollSpin`).
+    /// Sleeping costs a VM exit and a wake-up, tens of microseconds of CPU under PVM; spinning
+    /// costs the CPU it spins. 0 sleeps at once: for hosts packed with guests.
+    public var pollSpinMicroseconds: UInt64 = defaultPollSpinMicroseconds
     /// Whether `--help` (or `-h`) came before the image: the tender prints ``help`` and exits 0.
     public var helpRequested = false
 
-    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--] IMAGE [BOOT ARGUMENTS]"
+    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--] IMAGE [BOOT ARGUMENTS]"
 
     /// What `mirage-hvt --help` prints.
     public static let help = usage + """
@@ -49,6 +55,12 @@ public struct TenderOptions: Equatable {
                              copying them, so that guests of one image share those pages;
                              the file must not change while the guest runs (mirage-runc
                              gives it: a container image's layers do not change)
+          --poll-spin=µs     the longest the guest keeps looking for frames before it sleeps,
+                             from 0 (sleep at once) to \(maximumPollSpinMicroseconds) (default
+                             \(defaultPollSpinMicroseconds)); the guest adapts its spin below this
+                             to how soon frames came after it slept: a frame that comes while it
+                             spins costs no VM exit and no wake-up, but the spin costs CPU;
+                             give 0 on a host packed with guests
           -h, --help         print this help and exit
 
         The image names the devices it needs: each must be given, and no other. The arguments after
@@ -60,6 +72,12 @@ public struct TenderOptions: Equatable {
 
     /// The largest guest: memory must end below the hypercall addresses.
     static let maximumMemoryMiB: UInt64 = 3072
+    /// `--poll-spin` by default: 200 µs, as Linux's KVM polls before it halts a vCPU
+    /// (`halt_poll_ns`); measured against 0, 50, 100 and 500 in docs/ARCHITECTURE.md, "Adaptive
+    /// polling".
+    public static let defaultPollSpinMicroseconds: UInt64 = 200
+    /// The longest spin: a millisecond, past which a sleep's cost no longer matters.
+    static let maximumPollSpinMicroseconds: UInt64 = 1000
 
     /// Parses `arguments` (without the program name).
     public static func parse(_ arguments: [String]) throws(TenderError) -> TenderOptions {
@@ -94,6 +112,11 @@ public struct TenderOptions: Equatable {
                     throw fail("--mem=\(value): give the guest's memory in MiB, from 2 to \(maximumMemoryMiB)")
                 }
                 options.memoryMiB = megabytes
+            } else if name == "poll-spin" {
+                guard let microseconds = UInt64(value), microseconds <= maximumPollSpinMicroseconds else {
+                    throw fail("--poll-spin=\(value): give microseconds, from 0 to \(maximumPollSpinMicroseconds)")
+                }
+                options.pollSpinMicroseconds = microseconds
             } else if name.hasPrefix("block:") || name.hasPrefix("net:") {
                 let kind: DeviceOption.Kind = name.hasPrefix("block:") ? .block : .net
                 let deviceName = String(name.dropFirst(kind.rawValue.count + 1))

@@ -11,8 +11,8 @@ extension EndToEnd {
     struct EchoHVTTests {
         /// Starts echo.hvt under the tender in a fresh namespace and runs a peer check.
         @discardableResult
-        func check(_ command: [String]) throws -> (Finished, String) {
-            try checkEchoServer([tender, "--net:service=tap0", "--", try EchoImages.image(target: "hvt"), "--ipv4=10.0.0.2/24", "-l", "net:debug"],
+        func check(_ command: [String], tenderOptions: [String] = []) throws -> (Finished, String) {
+            try checkEchoServer([tender, "--net:service=tap0"] + tenderOptions + ["--", try EchoImages.image(target: "hvt"), "--ipv4=10.0.0.2/24", "-l", "net:debug"],
                                 peer: command)
         }
 
@@ -30,6 +30,15 @@ extension EndToEnd {
         func echo16MiB() throws {
             let (result, _) = try check(["echo", String(16 << 20)])
             #expect(result.output.contains("echoed 16777216 bytes"))
+        }
+
+        @Test("a guest that sleeps at once (--poll-spin=0) and one that spins the longest still answer pings and echo 1 MiB",
+              arguments: ["0", "1000"])
+        func pollSpin(microseconds: String) throws {
+            let (pings, _) = try check(["ping"], tenderOptions: ["--poll-spin=" + microseconds])
+            #expect(pings.output.contains("ping -s 56: 3/3 replies"), "\(pings.output)")
+            let (echo, _) = try check(["echo", String(1 << 20)], tenderOptions: ["--poll-spin=" + microseconds])
+            #expect(echo.output.contains("echoed 1048576 bytes"), "\(echo.output)")
         }
 
         @Test("UDP echo keeps datagram boundaries, fragmented ones included")
@@ -195,6 +204,12 @@ extension EndToEnd {
             let namespace = try NetworkNamespace()
             let log = NSTemporaryDirectory() + namespace.name + ".log"
             let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=receive-claim"], log: log)
+            // Frames only after the lie: the tender reads the ring's count when it has a frame to
+            // put there (a guest slow to boot would otherwise see them all before it lies).
+            for _ in 0..<200 where guest.isRunning {
+                if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("attack: receive-claim") { break }
+                usleep(50_000)
+            }
             // Pings make the kernel ask for 10.0.0.2 with ARP requests on tap0.
             _ = try namespace.exec(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.0.0.2"])
             guest.waitUntilExit()

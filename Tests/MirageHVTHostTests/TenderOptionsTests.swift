@@ -16,8 +16,10 @@ struct TenderOptionsTests {
         #expect(options.image == "hello.hvt")
         #expect(options.bootArguments == ["--hello=hi", "-l", "debug"])
         #expect(!options.sharesImage)
-        let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "web.hvt", "--share-image"])
+        #expect(options.pollSpinMicroseconds == TenderOptions.defaultPollSpinMicroseconds)
+        let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "--poll-spin=0", "web.hvt", "--share-image"])
         #expect(sharing.sharesImage && sharing.memoryMiB == 8 && sharing.bootArguments == ["--share-image"], "after the image it is the guest's")
+        #expect(sharing.pollSpinMicroseconds == 0)
     }
 
     @Test("--help or -h before the image asks for the help; after it, it is the guest's", arguments: [["--help"], ["-h"], ["--mem=64", "--help", "x.hvt"]])
@@ -47,6 +49,9 @@ struct TenderOptionsTests {
         (["--block:storage=", "x"], "--block:storage= needs a file"),
         (["--net:service=", "x"], "--net:service= needs a tap interface"),
         (["--block:a=1", "--block:a=2", "x"], "--block:a is given twice"),
+        (["--poll-spin=1001", "x"], "--poll-spin=1001: give microseconds, from 0 to 1000"),
+        (["--poll-spin=-1", "x"], "--poll-spin=-1: give microseconds, from 0 to 1000"),
+        (["--poll-spin=fast", "x"], "--poll-spin=fast: give microseconds, from 0 to 1000"),
     ])
     func mistakes(arguments: [String], message: String) {
         #expect(throws: TenderError(message + "\n" + TenderOptions.usage, status: TenderExitStatus.usage)) {

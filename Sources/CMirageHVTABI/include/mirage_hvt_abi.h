@@ -97,7 +97,13 @@ struct mirage_hvt_boot_info {
     uint64_t tsc_frequency;        // ticks per second of the time-stamp counter (RDTSC) when the
                                    // host's is invariant, so the guest can keep CLOCK_MONOTONIC
                                    // without a hypercall per reading; 0: use MIRAGE_HVT_MONOTONIC.
-                                   // Last, so a guest on a tender that predates it reads 0.
+                                   // After the device table, so a guest on a tender that
+                                   // predates it reads 0.
+    uint64_t poll_spin_ns;         // the longest the guest keeps looking at its net rings, without
+                                   // a VM exit, before it sleeps in MIRAGE_HVT_POLL (mirage-hvt
+                                   // --poll-spin; the guest adapts its spin below it): a frame
+                                   // that comes in that time costs no exit and no wake-up.
+                                   // 0: sleep at once (and a tender that predates it).
 };
 
 struct mirage_hvt_time {

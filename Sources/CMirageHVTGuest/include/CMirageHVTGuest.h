@@ -35,6 +35,10 @@ void mirage_hvt_halt(int status) __attribute__((noreturn));
 /// its frequency, else the MIRAGE_HVT_MONOTONIC hypercall (clock.c).
 uint64_t mirage_hvt_monotonic_ns(void);
 
+/// A spin-wait hint (the PAUSE instruction): a loop that polls memory the tender's thread writes
+/// lets the sibling hyper-thread run and leaves the loop without a memory-order mis-speculation.
+static inline void mirage_hvt_cpu_relax(void) { __builtin_ia32_pause(); }
+
 /// Nanoseconds since the Unix epoch on the host's CLOCK_REALTIME (MIRAGE_HVT_WALL_CLOCK).
 uint64_t mirage_hvt_wall_clock_ns(void);
 

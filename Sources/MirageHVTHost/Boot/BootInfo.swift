@@ -7,7 +7,8 @@ import Glibc
 enum BootInfo {
     static func write(
         into memory: GuestMemory, memorySize: UInt64, heapStart: UInt64,
-        arguments: [String], devices: [DeviceTableEntry], tscFrequency: UInt64 = 0
+        arguments: [String], devices: [DeviceTableEntry], tscFrequency: UInt64 = 0,
+        pollSpinNanoseconds: UInt64 = 0
     ) throws(TenderError) -> UInt64 {
         var commandLine: [UInt8] = []
         for argument in arguments { commandLine += Array(argument.utf8) + [0] }
@@ -38,6 +39,7 @@ enum BootInfo {
             }
         }
         info.tsc_frequency = tscFrequency
+        info.poll_spin_ns = pollSpinNanoseconds
         info.device_count = UInt64(devices.count)
         withUnsafeMutableBytes(of: &info.devices) { raw in
             let table = raw.bindMemory(to: mirage_hvt_device.self)
