@@ -202,6 +202,14 @@ memory[0x1000:0x1010] = b"hello, tender!\n\x00"
 struct.pack_into("<QQQQ", memory, 0x200, 0, 0, 0x1000, 512)  # block io: device, sector, address, length (a guess)
 calls = bytes([3, 0]) + u16(0x100) + bytes([2, 0]) + u16(0x300) + bytes([5, 0]) + u16(0x200) + bytes([11, 0]) + u16(0x400) + bytes([13, 0xFF]) + u32(0xFFFFFFFF) + u32(0)
 write("hypercalls", "calls", piece(bytes(memory)) + calls)
+# net-rings: a headers flag, then moves: 0 describe a frame (address form, offset; length form,
+# length; 10 header bytes), 4 the host sends (form, length), 5 transmit, 6 receive, 7 take all.
+def ring_frame(offset, length, header=bytes(10)): return bytes([0, 0]) + u16(offset) + bytes([0]) + u16(length) + header
+def host_frame(length): return bytes([4, 0]) + u16(length)
+write("net-rings", "exchange", bytes([0]) + ring_frame(0, 60) + ring_frame(0x800, 1514) + bytes([5]) + host_frame(60) + host_frame(1514)
+      + bytes([6, 7]) + host_frame(100) + bytes([6]))
+write("net-rings", "headers", bytes([1]) + ring_frame(0, 3000, bytes([1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0])) + bytes([5])
+      + host_frame(1524) + bytes([6, 7, 6]))
 # keys: a mode byte (0 PKCS #8, 1 SPKI, 2 SEC 1, 3 PKCS #1, 4 PEM, 5 ECDSA DER), then the input.
 # Made with Python's cryptography (Debian's python3-cryptography, /usr/bin/python3) when present.
 try:

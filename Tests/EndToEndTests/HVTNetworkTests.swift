@@ -144,7 +144,7 @@ extension EndToEnd {
     }
 
     /// The tender with net devices: taps it cannot use, devices that do not match the image, and
-    /// guests that misuse the net poll hypercall.
+    /// guests that misuse their net rings.
     @Suite("mirage-hvt net devices", .serialized, .enabled(if: kvmAvailable))
     struct TenderNetworkTests {
         static let hostileNet = repositoryRoot + "/Tests/EndToEndTests/Fixtures/hostile-net"

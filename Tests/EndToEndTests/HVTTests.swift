@@ -144,7 +144,7 @@ extension EndToEnd {
             #expect(objcopy.status == 0, "\(objcopy.errorOutput)")
             let result = try run([tender, "--", old])
             #expect(result.status == 65)
-            #expect(result.errorOutput == "mirage-hvt: \(old): it was built for hvt ABI version 1, and this tender speaks version 3; rebuild it with this checkout's swift-mirage build\n")
+            #expect(result.errorOutput == "mirage-hvt: \(old): it was built for hvt ABI version 1, and this tender speaks version 4; rebuild it with this checkout's swift-mirage build\n")
         }
 
         @Test("segments outside guest memory are refused: exit 65")

@@ -52,7 +52,7 @@ struct HypercallHandlerTests {
 
     static let everyCall: [mirage_hvt_hypercall] = [
         MIRAGE_HVT_WALL_CLOCK, MIRAGE_HVT_MONOTONIC, MIRAGE_HVT_CONSOLE, MIRAGE_HVT_POLL, MIRAGE_HVT_BLOCK_READ,
-        MIRAGE_HVT_BLOCK_WRITE, MIRAGE_HVT_BLOCK_FLUSH, MIRAGE_HVT_HALT, MIRAGE_HVT_NET_POLL,
+        MIRAGE_HVT_BLOCK_WRITE, MIRAGE_HVT_BLOCK_FLUSH, MIRAGE_HVT_HALT, MIRAGE_HVT_NET_RINGS,
     ]
 
     @Test("an argument structure outside guest memory, across its end or misaligned ends the guest as crashed",
@@ -67,7 +67,7 @@ struct HypercallHandlerTests {
         #expect(fixture.raw.allSatisfy { $0 == 0xCC })
     }
 
-    @Test("hypercall numbers that do not exist end the guest as crashed", arguments: [0, 8, 9, 14, 63, UInt64.max] as [UInt64])
+    @Test("hypercall numbers that do not exist end the guest as crashed", arguments: [0, 8, 9, 11, 14, 63, UInt64.max] as [UInt64])
     func unknownCalls(number: UInt64) throws {
         let fixture = try Fixture()
         #expect(fixture.handler.handle(number, argument: Self.argument) == .crash("the guest made hypercall \(number), which does not exist"))

@@ -7,7 +7,7 @@ import Testing
 /// The net backend and the poll hypercall against a backend whose "tap" is one end of a datagram
 /// socket pair: each datagram is one frame, as on a tap descriptor, and the test plays the host on
 /// the other end. Guest memory is a 64 KiB buffer of the test's. The frames themselves travel in
-/// `MIRAGE_HVT_NET_POLL` (``NetPollHypercallTests``).
+/// the net rings (``NetRingPortTests``).
 @Suite("Net devices and poll")
 struct NetHypercallTests {
     /// Guest memory, a handler serving net device 0 over a socket pair, and the host's end.

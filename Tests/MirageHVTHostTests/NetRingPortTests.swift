@@ -18,12 +18,13 @@ struct NetRingPortTests {
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
         let memory: GuestMemory
         let port: NetRingPort
+        let backend: NetBackend
         let host: Int32
         let rings: UnsafeMutablePointer<mirage_hvt_net_rings>
         var transmit: UnsafeMutablePointer<mirage_hvt_ring> { rings.transmit }
         var receive: UnsafeMutablePointer<mirage_hvt_ring> { rings.receive }
 
-        init(mtu: Int = 1500) {
+        init(mtu: Int = 1500, headerLength: Int = 0) {
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             memory = GuestMemory(bytes: raw)
             var pair: [Int32] = [0, 0]
@@ -32,7 +33,8 @@ struct NetRingPortTests {
             var size: Int32 = 4 << 20
             setsockopt(host, SOL_SOCKET, SO_SNDBUF, &size, 4)
             setsockopt(pair[0], SOL_SOCKET, SO_RCVBUF, &size, 4)
-            let backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1])
+            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
+                                 headerLength: headerLength)
             let region = memory.range(at: Self.region, length: NetRingPort.regionLength)!
             rings = region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)
             port = NetRingPort(device: 0, backend: backend, memory: memory, region: region, address: Self.region)
@@ -44,12 +46,25 @@ struct NetRingPortTests {
         }
 
         /// The guest puts a frame description in the transmit ring.
-        func put(data: UInt64, length: Int) {
+        func put(data: UInt64, length: Int, header: [UInt8] = []) {
             let produced = mirage_hvt_ring_produced(transmit)
             let slot = mirage_hvt_ring_slot(transmit, produced)!
             slot.pointee.data = data
             slot.pointee.length = UInt32(length)
+            withUnsafeMutableBytes(of: &slot.pointee.header) { $0.copyBytes(from: header + [UInt8](repeating: 0, count: 10 - header.count)) }
             mirage_hvt_ring_set_produced(transmit, produced &+ 1)
+        }
+
+        /// The guest copies `frame` to `address` and puts it in the transmit ring.
+        func put(_ frame: [UInt8], at address: UInt64 = frames, header: [UInt8] = []) {
+            _ = frame.withUnsafeBytes { memory.copy($0, to: address) }
+            put(data: address, length: frame.count, header: header)
+        }
+
+        /// The header of the receive slot the guest takes next.
+        var nextReceivedHeader: [UInt8] {
+            let slot = mirage_hvt_ring_slot(receive, mirage_hvt_ring_consumed(receive))!
+            return withUnsafeBytes(of: slot.pointee.header) { Array($0) }
         }
 
         /// The guest takes up to `limit` frames from the receive ring, with their guest addresses.
@@ -96,6 +111,72 @@ struct NetRingPortTests {
         #expect(mirage_hvt_ring_consumed(rings.transmit) == 4)
         #expect(!rings.port.hasFramesToSend)
         #expect(try !rings.port.transmit().get())
+    }
+
+    @Test("frames longer than MTU + 18 bytes are dropped and counted, not sent; a frame of MTU + 18 is")
+    func transmitLengthsAreChecked() throws {
+        let rings = Rings(mtu: 1500)
+        rings.put(Self.frame(1519, seed: 1), at: Rings.frames)
+        rings.put(Self.frame(1518, seed: 2), at: Rings.frames + 2048)
+        #expect(try rings.port.transmit().get())
+        #expect(rings.received() == [Self.frame(1518, seed: 2)])
+        #expect(rings.rings.pointee.dropped == 1)
+    }
+
+    @Test("with headers, sent frames carry the guest's header and received ones come with the host's")
+    func headersBothWays() throws {
+        let rings = Rings(headerLength: 10)
+        let header: [UInt8] = [1, 0, 0, 0, 0, 0, 34, 0, 16, 0]
+        let frame = Self.frame(200, seed: 7)
+        rings.put(frame, header: header)
+        #expect(try rings.port.transmit().get())
+        #expect(rings.received() == [header + frame])
+        let hosts: [UInt8] = [1, 0, 0, 0, 0, 0, 34, 0, 6, 0]
+        rings.send(hosts + frame)
+        rings.port.tapReadable = true
+        #expect(try rings.port.receive().get())
+        #expect(rings.nextReceivedHeader == hosts)
+        #expect(rings.take().map(\.bytes) == [frame])
+    }
+
+    @Test("with headers, a segment for the kernel to cut may pass the MTU, and a frame that asks for no segmentation may not")
+    func segmentsMayPassTheMTU() throws {
+        let rings = Rings(headerLength: 10)
+        let frame = [UInt8](repeating: 0x5A, count: 3000)
+        let segmenting: [UInt8] = [1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0]
+        rings.put(frame, header: segmenting)
+        #expect(try rings.port.transmit().get())
+        #expect(rings.received() == [segmenting + frame])
+        rings.put(frame, header: [1, 0, 0, 0, 0, 0, 34, 0, 16, 0])
+        #expect(try rings.port.transmit().get())
+        #expect(rings.received().isEmpty)
+        #expect(rings.rings.pointee.dropped == 1)
+    }
+
+    @Test("for a device that passes no headers, a received slot's header is zero, whatever the guest left there")
+    func noHeadersReceiveZero() throws {
+        let rings = Rings()
+        for index in 0..<MIRAGE_HVT_RING_SLOTS {
+            withUnsafeMutableBytes(of: &mirage_hvt_ring_slot(rings.receive, index)!.pointee.header) {
+                $0.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            }
+        }
+        rings.send(Self.frame(100, seed: 6))
+        rings.port.tapReadable = true
+        #expect(try rings.port.receive().get())
+        #expect(rings.nextReceivedHeader == [UInt8](repeating: 0, count: 10))
+        #expect(rings.take().map(\.bytes) == [Self.frame(100, seed: 6)])
+    }
+
+    @Test("a frame longer than any the guest can take is dropped and counted, never cut short, and the next one comes through")
+    func overlongFrameIsDropped() throws {
+        let rings = Rings()
+        rings.send(Self.frame(NetBackend.largestReadableFrame + 1, seed: 1))
+        rings.send(Self.frame(60, seed: 8))
+        rings.port.tapReadable = true
+        #expect(try rings.port.receive().get())
+        #expect(rings.take().map(\.bytes) == [Self.frame(60, seed: 8)])
+        #expect(rings.backend.droppedFrames == 1)
     }
 
     @Test("frames from the tap fill receive slots, each in the receive area at a multiple of 16 bytes, in order")
@@ -231,7 +312,7 @@ struct NetRingPortTests {
         #expect(bigCall(device: 3) == (.resume, MIRAGE_HVT_INVALID.rawValue))
         #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_OK.rawValue))
         #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_INVALID.rawValue))
-        #expect(bigHandler.nets[0] == nil)  // the net poll hypercall no longer serves it
+        #expect(bigHandler.nets[0] == nil)  // the vCPU thread no longer watches its tap
         // The poll reports the device ready once its receive ring holds a frame.
         #expect(bigHandler.ringsReady(1) == 0)
         let receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)

@@ -34,7 +34,7 @@ extension FuzzTargets {
             let number = UInt64(input.byte() % 14)
             let argument = input.byte() == 0xFF ? UInt64(input.uint32()) << 32 | UInt64(input.uint32())
                                                 : UInt64(input.uint16())
-            if number == UInt64(MIRAGE_HVT_POLL.rawValue) || number == UInt64(MIRAGE_HVT_NET_POLL.rawValue) {
+            if number == UInt64(MIRAGE_HVT_POLL.rawValue) {
                 _ = memory.withStruct(mirage_hvt_poll.self, at: argument) { $0.pointee.deadline = 0 }
             }
             if case .halt = handler.handle(number, argument: argument) { return }

@@ -14,10 +14,11 @@
 
 /// Version 2 removed the one-frame net calls (8 and 9, MIRAGE_HVT_NET_READ and _WRITE). Version 3
 /// added the net rings (MIRAGE_HVT_NET_RINGS and MIRAGE_HVT_NET_KICK): frames travel through
-/// shared memory, moved by a thread of the tender, without a VM exit per round. A guest carries the version it speaks in its
+/// shared memory, moved by a thread of the tender, without a VM exit per round. Version 4 removed
+/// the net poll call the rings replaced (11, MIRAGE_HVT_NET_POLL). A guest carries the version it speaks in its
 /// MIRAGE_HVT_ABI_SECTION, which the tender checks before it runs the image; the tender also
 /// writes its own into the boot information, which the guest checks.
-#define MIRAGE_HVT_ABI_VERSION 3
+#define MIRAGE_HVT_ABI_VERSION 4
 
 /// The name of the ELF section holding the ABI version an image speaks: one little-endian
 /// uint64_t, MIRAGE_HVT_ABI_VERSION when it was built. The guest's C support defines it.
@@ -43,7 +44,7 @@ enum mirage_hvt_hypercall {
     MIRAGE_HVT_BLOCK_FLUSH = 7,  // struct mirage_hvt_block_io (device only)
                                  // 8 and 9: the one-frame net calls of ABI version 1, gone
     MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
-    MIRAGE_HVT_NET_POLL = 11,    // struct mirage_hvt_net_poll
+                                 // 11: the net poll call of ABI version 3, gone
     MIRAGE_HVT_NET_RINGS = 12,   // struct mirage_hvt_net_rings_setup
     MIRAGE_HVT_NET_KICK = 13,    // no argument (the value stored is ignored)
     MIRAGE_HVT_HYPERCALL_COUNT = 14,
@@ -137,57 +138,25 @@ struct mirage_hvt_block_io {
 
 /// A net device's flag in its table entry: the tender exchanges frames with the tap interface
 /// together with their virtio-net headers, so the guest may take and give the kernel's offloads.
-/// The first MIRAGE_HVT_NET_POLL for such a device has the tender offer the kernel's offloads on
-/// the tap (TUNSETOFFLOAD with partial checksums and TCP/IPv4 segmentation): received frames may
-/// then be TCP segments of up to 64 KiB, and frames sent may ask for segmentation.
+/// At the first frame either way on such a device the tender offers the kernel's offloads on the
+/// tap (TUNSETOFFLOAD with partial checksums and TCP/IPv4 segmentation): received frames may then
+/// be TCP segments of up to 64 KiB, and frames sent may ask for segmentation.
 #define MIRAGE_HVT_NET_HEADERS 1u
 
-/// MIRAGE_HVT_NET_POLL: the poll hypercall with frames on the way, so that one VM exit sends what
-/// the guest queued, waits, and brings back what arrived (under PVM each exit costs tens of
-/// microseconds; with one call per frame a request and its response would cost two or three).
-///
-/// For each queue, the tender first sends the `send_count` frames described at `frames`, in order,
-/// each with its status. Then it puts the frames waiting on the tap into the receive area, one
-/// after another (each starting at a multiple of 16 bytes), and describes them in the
-/// `receive_count` descriptions that follow: at most that many, and only whole frames (a frame that
-/// does not fit in the room left waits for the next call, and `more` says so). When no queue
-/// received a frame, it then waits as MIRAGE_HVT_POLL does and, for the devices that became ready,
-/// receives again before returning. `poll.ready` comes back as from MIRAGE_HVT_POLL, with the bits
-/// of the devices that received frames added.
+/// A frame in a net ring slot (below): one frame the guest sends, or one the tender received.
 struct mirage_hvt_net_frame {
-    uint64_t data;                 // guest address: send: in; receive: out, inside the area
-    uint32_t length;               // send: in, the frame's size; receive: out
-    uint32_t status;               // send: out: OK; AGAIN when the host had no room (the frame
-                                   // was not sent); INVALID for a frame shorter than an Ethernet
-                                   // header or longer than mtu + 18 bytes (65,535 + 14 when its
-                                   // header asks for segmentation); IO_ERROR when the tap failed.
-                                   // receive: out, OK
+    uint64_t data;                 // guest address: send: from the guest; receive: from the
+                                   // tender, inside the receive area
+    uint32_t length;               // the frame's size
+    uint32_t status;               // receive: OK; send: unused. A frame to send must be at least
+                                   // an Ethernet header and at most mtu + 18 bytes (65,535 + 14
+                                   // when its header asks for segmentation); the tender counts
+                                   // one that is not in `dropped` and does not send it (one
+                                   // outside guest memory or over 65,549 bytes ends the guest)
     uint8_t header[10];            // struct virtio_net_hdr, for a device with MIRAGE_HVT_NET_HEADERS:
-                                   // send: in; receive: out (zero for other devices)
+                                   // send: from the guest; receive: from the tender (zero for
+                                   // other devices)
     uint8_t reserved[6];
-};
-
-/// At most this many frames to send, and as many to receive, per queue and call.
-#define MIRAGE_HVT_NET_QUEUE_MAX 256u
-
-struct mirage_hvt_net_queue {
-    uint32_t device;               // index in boot_info.devices
-    uint32_t status;               // out: OK; INVALID for a device that is not a net device or a
-                                   // count over MIRAGE_HVT_NET_QUEUE_MAX (nothing was done);
-                                   // IO_ERROR when the tap failed
-    uint64_t frames;               // guest address of send_count + receive_count descriptions
-    uint16_t send_count;           // in
-    uint16_t receive_count;        // in: room for this many received frames (0: receive none)
-    uint16_t received;             // out: descriptions filled, after the send_count first
-    uint16_t more;                 // out: 1 when frames still wait on the tap, else 0
-    uint64_t area;                 // in: guest address of the receive area
-    uint64_t area_length;          // in: its size in bytes; a 64 KiB segment needs 65,553
-};
-
-struct mirage_hvt_net_poll {
-    struct mirage_hvt_poll poll;   // as for MIRAGE_HVT_POLL
-    uint64_t queues;               // guest address of queue_count struct mirage_hvt_net_queue
-    uint64_t queue_count;          // at most MIRAGE_HVT_MAX_DEVICES
 };
 
 /// Net rings (version 3): a guest hands a net device to the tender's I/O thread once, with
@@ -195,9 +164,8 @@ struct mirage_hvt_net_poll {
 /// mirage_hvt_net_rings and, after it, the receive area. From then on frames travel without VM
 /// exits: the guest puts frames to send in the transmit ring, the I/O thread writes them to the
 /// tap; the I/O thread reads frames from the tap into the receive area and describes them in the
-/// receive ring, which the guest reads. MIRAGE_HVT_NET_POLL no longer serves the device (INVALID),
-/// and MIRAGE_HVT_POLL reports it ready when its receive ring holds frames (or its status is not
-/// OK).
+/// receive ring, which the guest reads. MIRAGE_HVT_POLL reports the device ready when its receive
+/// ring holds frames (or its status is not OK).
 ///
 /// Each ring has one producer and one consumer. The producer fills slot `produced % SLOTS`, then
 /// stores `produced + 1` (a release store; the consumer loads it with acquire); the consumer reads

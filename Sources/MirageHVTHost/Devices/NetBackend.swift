@@ -3,10 +3,9 @@ import CMirageHVTABI
 import Glibc
 import MirageHostSystem
 
-/// A network device the tender serves from a host tap interface (`--net:NAME=TAP`): in each
-/// `MIRAGE_HVT_NET_POLL`, every frame the guest sends is one `write` to the interface, and every
-/// frame it receives one `read` of a frame the host sent to it (Solo5's hvt net module does the
-/// same, a hypercall per frame).
+/// A network device the tender serves from a host tap interface (`--net:NAME=TAP`): every frame
+/// the guest puts in its transmit ring is one `write` to the interface, and every frame the I/O
+/// thread puts in its receive ring one `read` of a frame the host sent to it (``NetRingPort``).
 ///
 /// The tender attaches to an interface that exists and never creates one: the operator (or
 /// `swift-mirage run --create-tap`) makes it, gives the host side its address and sets it up. The
@@ -16,7 +15,7 @@ import MirageHostSystem
 /// A tap descriptor is attached with `IFF_VNET_HDR`: every frame on it has a virtio-net header in
 /// front. The guest gets and gives those headers with each frame (`MIRAGE_HVT_NET_HEADERS` in the
 /// device table), and at the first frame either way the kernel's offloads are turned on (`TUNSETOFFLOAD`: partial checksums,
-/// TCP segments of up to 64 KiB both ways), so one VM exit moves up to 64 KiB. For a guest that
+/// TCP segments of up to 64 KiB both ways), so one ring slot carries up to 64 KiB. For a guest that
 /// does not ask, the tender strips the header on reads and writes an empty one.
 final class NetBackend {
     /// What one read found.
@@ -250,8 +249,10 @@ final class NetBackend {
     func receive(into room: UnsafeMutableRawBufferPointer, header: UnsafeMutableRawBufferPointer?) -> AreaResult {
         if heldLength == nil {
             while true {
+                // Straight into the area when the longest frame fits, but never longer than that
+                // frame, whatever room there is: a longer one is dropped, wherever it lands.
                 let direct = room.count >= Self.largestReadableFrame
-                let result = direct ? read(into: room, header: header)
+                let result = direct ? read(into: UnsafeMutableRawBufferPointer(rebasing: room[0..<Self.largestReadableFrame]), header: header)
                     : read(into: held.frame, header: header == nil ? nil : held.header)
                 switch result {
                 case let .frame(length) where direct: return .frame(length: length)

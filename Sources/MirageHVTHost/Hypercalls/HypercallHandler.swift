@@ -16,8 +16,8 @@ public final class HypercallHandler {
 
     let memory: GuestMemory
     let blocks: [Int: BlockBackend]
-    /// The net devices the vCPU thread serves (in the net poll hypercall); a device handed to the
-    /// I/O thread leaves.
+    /// The net devices not yet handed to the I/O thread (the poll hypercall watches their taps); a
+    /// device handed over leaves.
     var nets: [Int: NetBackend]
     let events: HostEvents
     /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS`, and their rings.
@@ -58,8 +58,6 @@ public final class HypercallHandler {
             }
         case UInt64(MIRAGE_HVT_BLOCK_READ.rawValue), UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue), UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue):
             return block(number, argument: argument)
-        case UInt64(MIRAGE_HVT_NET_POLL.rawValue):
-            return netPoll(argument)
         case UInt64(MIRAGE_HVT_NET_RINGS.rawValue):
             return netRings(argument)
         case UInt64(MIRAGE_HVT_NET_KICK.rawValue):

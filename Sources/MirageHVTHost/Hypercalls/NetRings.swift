@@ -4,7 +4,7 @@ extension HypercallHandler {
     /// Serves `MIRAGE_HVT_NET_RINGS` (mirage_hvt_abi.h, "Net rings"): checks the region the guest
     /// gives (page-aligned, inside its memory, long enough), then hands the device's tap to the
     /// I/O thread, which moves its frames through the rings from now on. The device leaves the
-    /// net poll hypercall and the poll's epoll set; the poll reports it ready from its ring.
+    /// poll's epoll set; the poll reports it ready from its ring.
     ///
     /// A region outside guest memory (or not page-aligned, or too short) ends the guest as
     /// crashed; a device that is not a net device the vCPU thread serves (or a tender without an
