@@ -24,11 +24,7 @@ struct NetHypercallTests {
         init(mtu: Int = 1500, headerLength: Int = 0) {
             raw.initializeMemory(as: UInt8.self, repeating: 0xCC)
             memory = GuestMemory(bytes: raw)
-            var pair: [Int32] = [0, 0]
-            precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
-            host = pair[1]
-            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
-                                 headerLength: headerLength)
+            (backend, host) = HostEnd.pair(mtu: mtu, headerLength: headerLength)
             handler = HypercallHandler(memory: memory, blocks: [:], nets: [0: backend], events: HostEvents(handlesSignals: false))
         }
 
@@ -132,6 +128,20 @@ struct NetHypercallTests {
 /// The host's end of a socket pair standing in for a tap: each datagram one frame.
 struct HostEnd {
     let descriptor: Int32
+
+    /// A net backend over one end of a new datagram socket pair, and the host's end of it.
+    /// `bufferBytes`, when given, sizes both ends' socket buffers (for tests that queue many frames).
+    static func pair(mtu: Int, headerLength: Int, bufferBytes: Int32? = nil) -> (backend: NetBackend, host: Int32) {
+        var pair: [Int32] = [0, 0]
+        precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
+        if var size = bufferBytes {
+            setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, &size, 4)
+            setsockopt(pair[0], SOL_SOCKET, SO_RCVBUF, &size, 4)
+        }
+        let backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
+                                 headerLength: headerLength)
+        return (backend, pair[1])
+    }
 
     /// Sends `frame` to the guest.
     func send(_ frame: [UInt8]) {

@@ -7,7 +7,7 @@ import Testing
 
 /// The tender's end of the net rings (``NetRingPort``) and the hypercall that hands a device over,
 /// driven step by step on the test's thread: guest memory is a buffer of the test's, the "tap" one
-/// end of a datagram socket pair (``NetHypercallTests/Fixture``), and the test plays the guest on
+/// end of a datagram socket pair (``HostEnd/pair(mtu:headerLength:bufferBytes:)``), and the test plays the guest on
 /// the rings and the host on the other end of the pair.
 @Suite("Net rings")
 struct NetRingPortTests {
@@ -27,14 +27,7 @@ struct NetRingPortTests {
         init(mtu: Int = 1500, headerLength: Int = 0) {
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             memory = GuestMemory(bytes: raw)
-            var pair: [Int32] = [0, 0]
-            precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
-            host = pair[1]
-            var size: Int32 = 4 << 20
-            setsockopt(host, SOL_SOCKET, SO_SNDBUF, &size, 4)
-            setsockopt(pair[0], SOL_SOCKET, SO_RCVBUF, &size, 4)
-            backend = NetBackend(name: "service", interface: "test0", fileDescriptor: pair[0], mtu: mtu, mac: [2, 0, 0, 0, 0, 1],
-                                 headerLength: headerLength)
+            (backend, host) = HostEnd.pair(mtu: mtu, headerLength: headerLength, bufferBytes: 4 << 20)
             let region = memory.range(at: Self.region, length: NetRingPort.regionLength)!
             rings = region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)
             port = NetRingPort(device: 0, backend: backend, memory: memory, region: region, address: Self.region)

@@ -161,13 +161,6 @@ final class NetBackend {
         _ = mirage_tap_set_offloads(fileDescriptor, 1)
     }
 
-    /// Whether a frame is waiting to be read. The corresponding C function is `poll`, with no
-    /// timeout.
-    var hasWaitingFrame: Bool {
-        var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
-        return Glibc.poll(&descriptor, 1, 0) > 0 && descriptor.revents & Int16(POLLIN) != 0
-    }
-
     /// Reads one frame into `buffer`, and its virtio-net header into `header` when given (which
     /// needs ``passesHeaders``). A frame longer than `buffer` is dropped and counted in
     /// ``droppedFrames``, never cut short silently. The corresponding C function is `readv`.
@@ -271,9 +264,6 @@ final class NetBackend {
         heldLength = nil
         return .frame(length: length)
     }
-
-    /// Whether a frame read for a receive area with too little room waits for the next call.
-    var holdsFrame: Bool { heldLength != nil }
 
     /// A random unicast, locally administered MAC address (IEEE 802-2014, 8.2: bit 0 of the
     /// first byte clear, bit 1 set).
