@@ -4,20 +4,17 @@ import Glibc
 @testable import MirageHVTHost
 import Testing
 
-/// The net backend and the poll hypercall against a backend whose "tap" is one end of a datagram
-/// socket pair: each datagram is one frame, as on a tap descriptor, and the test plays the host on
-/// the other end. Guest memory is a 64 KiB buffer of the test's. The frames themselves travel in
-/// the net rings (``NetRingPortTests``).
+/// The net backend against a "tap" that is one end of a datagram socket pair (each datagram is one
+/// frame, as on a tap descriptor; the test plays the host on the other end), and the poll
+/// hypercall over a device handed over to the I/O thread. Guest memory is a buffer of the test's.
+/// The frames themselves travel in the net rings (``NetRingPortTests``).
 @Suite("Net devices and poll")
 struct NetHypercallTests {
-    /// Guest memory, a handler serving net device 0 over a socket pair, and the host's end.
+    /// 64 KiB of guest memory and a net backend over a socket pair, with the host's end.
     final class Fixture {
         static let memorySize = 1 << 16
-        static let argument: UInt64 = 0x100  // where the argument structure goes
-        static let buffer: UInt64 = 0x1000   // where frames go
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: memorySize, alignment: 4096)
         let memory: GuestMemory
-        let handler: HypercallHandler
         let backend: NetBackend
         let host: Int32
 
@@ -25,74 +22,83 @@ struct NetHypercallTests {
             raw.initializeMemory(as: UInt8.self, repeating: 0xCC)
             memory = GuestMemory(bytes: raw)
             (backend, host) = HostEnd.pair(mtu: mtu, headerLength: headerLength)
-            handler = HypercallHandler(memory: memory, blocks: [:], nets: [0: backend], events: HostEvents(handlesSignals: false))
         }
 
         deinit {
             close(host)
             raw.deallocate()
         }
-
-        /// The host sends `frame` to the guest.
-        func send(_ frame: [UInt8]) { HostEnd(descriptor: host).send(frame) }
-
-        /// The frames the guest sent, as the host reads them.
-        func received() -> [[UInt8]] { HostEnd(descriptor: host).received() }
-
-        func guestBytes(at address: UInt64, count: Int) -> [UInt8] {
-            Array(memory.range(at: address, length: UInt64(count))!)
-        }
-
-        func poll(deadline: UInt64, interest: UInt64) -> UInt64 {
-            var request = mirage_hvt_poll(deadline: deadline, ready: interest)
-            _ = memory.withStruct(mirage_hvt_poll.self, at: Self.argument) { $0.pointee = request }
-            #expect(handler.handle(UInt64(MIRAGE_HVT_POLL.rawValue), argument: Self.argument) == .resume)
-            request = memory.withStruct(mirage_hvt_poll.self, at: Self.argument) { $0.pointee }!
-            return request.ready
-        }
-    }
-
-    static func frame(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
     }
 
     static var now: UInt64 { HypercallHandler.clock(CLOCK_MONOTONIC) }
 
-    @Test("poll reports a device with frames when the guest waits for it, and only then")
-    func pollReadiness() {
-        let fixture = Fixture()
-        #expect(fixture.poll(deadline: 0, interest: 1) == 0)
-        fixture.send(Self.frame(60))
-        #expect(fixture.poll(deadline: 0, interest: 1) == 1)
-        // Not waited for: the deadline is kept, and the frame does not end the wait early.
-        let start = Self.now
-        #expect(fixture.poll(deadline: start + 30_000_000, interest: 0) == 0)
-        #expect(Self.now - start >= 30_000_000)
-        // Waited for again: at once.
-        let again = Self.now
-        #expect(fixture.poll(deadline: again + 5_000_000_000, interest: 1) == 1)
-        #expect(Self.now - again < 1_000_000_000)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1518, alignment: 16)
-        defer { buffer.deallocate() }
-        #expect(fixture.backend.read(into: buffer) == .frame(length: 60))
-        #expect(fixture.poll(deadline: Self.now + 20_000_000, interest: 1) == 0)
+    /// A handler whose net device 0 was handed over (rings at 0x80000 of 1 MiB of guest memory) to
+    /// an I/O thread that is not started: the test plays the thread, putting frames in the receive
+    /// ring and signalling the wake eventfd.
+    final class HandedOver {
+        let rings = NetRingPortTests.Rings()
+        let thread: NetIOThread
+        let handler: HypercallHandler
+        let receive: UnsafeMutablePointer<mirage_hvt_ring>
+
+        init() throws {
+            thread = try NetIOThread()
+            handler = HypercallHandler(memory: rings.memory, blocks: [:], nets: [0: rings.port.backend],
+                                       events: HostEvents(handlesSignals: false), ioThread: thread)
+            let setup = mirage_hvt_net_rings_setup(device: 0, status: 99, region: 0x80000, region_length: NetRingPort.regionLength)
+            _ = rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
+            #expect(handler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100) == .resume)
+            receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)
+                .bindMemory(to: mirage_hvt_net_rings.self, capacity: 1).receive
+        }
+
+        func poll(deadline: UInt64, interest: UInt64) -> UInt64 {
+            var request = mirage_hvt_poll(deadline: deadline, ready: interest)
+            _ = rings.memory.withStruct(mirage_hvt_poll.self, at: 0x200) { $0.pointee = request }
+            #expect(handler.handle(UInt64(MIRAGE_HVT_POLL.rawValue), argument: 0x200) == .resume)
+            request = rings.memory.withStruct(mirage_hvt_poll.self, at: 0x200) { $0.pointee }!
+            return request.ready
+        }
     }
 
-    @Test("a frame arriving during a poll ends it early")
-    func pollWakesForFrames() {
-        let fixture = Fixture()
-        let host = fixture.host
-        let frame = Self.frame(60)
-        // A thread of its own: the poll blocks this one, and the test's executor may have no other.
-        let sender = Thread {
-            usleep(50_000)
-            _ = frame.withUnsafeBytes { send(host, $0.baseAddress, $0.count, 0) }
+    @Test("poll reports a device whose receive ring holds frames when the guest waits for it, and only then")
+    func pollReadiness() throws {
+        let guest = try HandedOver()
+        #expect(guest.poll(deadline: 0, interest: 1) == 0)
+        mirage_hvt_ring_set_produced(guest.receive, 1)
+        #expect(guest.poll(deadline: 0, interest: 1) == 1)
+        // Not waited for: the deadline is kept, and the frame does not end the wait early.
+        let start = Self.now
+        #expect(guest.poll(deadline: start + 30_000_000, interest: 0) == 0)
+        #expect(Self.now - start >= 30_000_000)
+        #expect(guest.poll(deadline: 0, interest: 2) == 0)
+        // Waited for again: at once.
+        let again = Self.now
+        #expect(guest.poll(deadline: again + 5_000_000_000, interest: 1) == 1)
+        #expect(Self.now - again < 1_000_000_000)
+        mirage_hvt_ring_set_consumed(guest.receive, 1)
+        #expect(guest.poll(deadline: Self.now + 20_000_000, interest: 1) == 0)
+    }
+
+    @Test("frames the I/O thread puts in the ring of a sleeping guest end its poll early, and only those it waits for")
+    func pollWakesForFrames() throws {
+        let guest = try HandedOver()
+        let (receive, wake) = (UInt(bitPattern: guest.receive), guest.thread.wakeDescriptor)  // an address: Sendable
+        // A thread of its own plays the I/O thread: the poll blocks this one, and the test's
+        // executor may have no other. A wake with nothing for the guest first, then a frame.
+        let producer = Thread {
+            usleep(30_000)
+            NetIOThread.signal(wake)
+            usleep(30_000)
+            mirage_hvt_ring_set_produced(UnsafeMutablePointer(bitPattern: receive), 1)
+            NetIOThread.signal(wake)
         }
         let start = Self.now
-        sender.start()
-        #expect(fixture.poll(deadline: start + 10_000_000_000, interest: 1) == 1)
-        #expect(Self.now - start < 5_000_000_000)
-        while !sender.isFinished { usleep(1000) }
+        producer.start()
+        #expect(guest.poll(deadline: start + 10_000_000_000, interest: 1) == 1)
+        let waited = Self.now - start
+        #expect(waited >= 60_000_000 && waited < 5_000_000_000)
+        while !producer.isFinished { usleep(1000) }
     }
 
     @Test("a tap interface that does not exist is named with the reason: exit 66")

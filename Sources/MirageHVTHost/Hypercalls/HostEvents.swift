@@ -4,22 +4,18 @@ import Glibc
 import MirageHostSystem
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
-/// through a signalfd), frames arriving on the tap interfaces of net devices the vCPU thread
-/// serves, and the I/O thread's wake eventfd for the devices whose frames travel in rings.
+/// through a signalfd) and the I/O thread's wake eventfd, which it signals when it put frames in
+/// the receive ring of a guest that sleeps (net devices are served only through the rings, ABI
+/// version 4: the vCPU thread never reads a tap).
 ///
-/// The guest says which net devices it waits for; only those end the wait early. A tap whose
-/// frames nobody waits for leaves the epoll set when it next reports (it is level-triggered and
-/// would otherwise end every wait at once) and comes back when the guest waits for it again, so
-/// the steady states (waiting, or busy and checking) cost no `epoll_ctl` calls.
+/// The guest says which net devices it waits for; only frames for those end the wait early.
 public final class HostEvents {
     private let epoll: Int32
     private let signals: Int32
-    /// The net devices' descriptors by device index, and whether each is in the epoll set.
-    private var devices: [Int: (fileDescriptor: Int32, watched: Bool)] = [:]
-    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 1)
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 2)
     private(set) var stopRequested = false
 
-    /// The epoll data of the signalfd and of the wake eventfd; devices use their index.
+    /// The epoll data of the signalfd and of the wake eventfd.
     private static let signalMarker = UInt64.max
     private static let wakeMarker = UInt64.max - 1
     /// The I/O thread's wake eventfd, and which of the devices asked about have frames in their
@@ -53,19 +49,6 @@ public final class HostEvents {
         if signals >= 0 { SystemCall.close(signals) }
     }
 
-    /// Watches `fileDescriptor`, the tap of net device `index`, for frames.
-    func watch(device index: Int, fileDescriptor: Int32) {
-        precondition(index >= 0 && index < Int(MIRAGE_HVT_MAX_DEVICES), "device index \(index) out of range")
-        devices[index] = (fileDescriptor, false)
-        setWatched(index, true)
-    }
-
-    /// Stops watching the tap of net device `index`: its frames now travel in rings.
-    func unwatch(device index: Int) {
-        setWatched(index, false)
-        devices[index] = nil
-    }
-
     /// Watches `fileDescriptor`, the I/O thread's wake eventfd; `ready` says which of the devices
     /// whose bits it is given have frames in their receive rings.
     func watchRings(wake fileDescriptor: Int32, ready: @escaping (UInt64) -> UInt64) {
@@ -76,14 +59,12 @@ public final class HostEvents {
         epoll_ctl(epoll, EPOLL_CTL_ADD, fileDescriptor, &event)
     }
 
-    /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames on one of
-    /// the net devices whose bits are set in `interest`; a deadline that has passed only checks.
+    /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames in the
+    /// receive ring of one of the net devices whose bits are set in `interest`; a deadline that has
+    /// passed only checks.
     /// - Returns: the bits of the devices in `interest` with frames to read (or an error to
     ///   report), and `MIRAGE_HVT_POLL_STOP_REQUESTED` once the unikernel has been asked to stop.
     func wait(until deadline: UInt64, interest: UInt64) -> UInt64 {
-        for (index, device) in devices where !device.watched && interest & (1 << UInt64(index)) != 0 {
-            setWatched(index, true)
-        }
         var ready = wake?.ready(interest) ?? 0
         while true {
             if stopRequested { return ready | MIRAGE_HVT_POLL_STOP_REQUESTED }
@@ -100,33 +81,13 @@ public final class HostEvents {
                 if event.data.u64 == Self.wakeMarker, let wake {
                     NetIOThread.drain(wake.fileDescriptor)
                     ready |= wake.ready(interest)
-                    continue
-                }
-                let index = Int(event.data.u64)
-                if interest & (1 << UInt64(index)) != 0 {
-                    ready |= 1 << UInt64(index)
-                } else {
-                    setWatched(index, false)
                 }
             }
-            // Only devices nobody waits for reported (and left the set): wait on.
+            // Frames only for devices nobody waits for: wait on.
             if ready != 0 || stopRequested || count <= 0 || timeout == 0 {
                 return ready | (stopRequested ? MIRAGE_HVT_POLL_STOP_REQUESTED : 0)
             }
         }
-    }
-
-    private func setWatched(_ index: Int, _ watched: Bool) {
-        guard let device = devices[index], device.watched != watched else { return }
-        if watched {
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue
-            event.data.u64 = UInt64(index)
-            epoll_ctl(epoll, EPOLL_CTL_ADD, device.fileDescriptor, &event)
-        } else {
-            epoll_ctl(epoll, EPOLL_CTL_DEL, device.fileDescriptor, nil)
-        }
-        devices[index] = (device.fileDescriptor, watched)
     }
 
     private func drainSignals() {

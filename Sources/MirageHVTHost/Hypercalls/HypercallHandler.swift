@@ -16,24 +16,23 @@ public final class HypercallHandler {
 
     let memory: GuestMemory
     let blocks: [Int: BlockBackend]
-    /// The net devices not yet handed to the I/O thread (the poll hypercall watches their taps); a
-    /// device handed over leaves.
+    /// The net devices not yet handed to the I/O thread: until the guest hands one over
+    /// (`MIRAGE_HVT_NET_RINGS`), nothing reads its tap.
     var nets: [Int: NetBackend]
     let events: HostEvents
     /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS`, and their rings.
     let ioThread: NetIOThread?
     var rings: [(device: Int, rings: UnsafeMutablePointer<mirage_hvt_net_rings>)] = []
 
-    /// A handler serving `blocks` and `nets` (by device index); the nets' descriptors join
-    /// `events`, where the poll hypercall waits. With `ioThread`, the guest may hand net devices
-    /// over to it (`MIRAGE_HVT_NET_RINGS`).
+    /// A handler serving `blocks` and `nets` (by device index); the poll hypercall waits in
+    /// `events`. With `ioThread`, the guest may hand the net devices over to it
+    /// (`MIRAGE_HVT_NET_RINGS`), the only way it has to use them.
     init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents, ioThread: NetIOThread? = nil) {
         self.memory = memory
         self.blocks = blocks
         self.nets = nets
         self.events = events
         self.ioThread = ioThread
-        for (index, net) in nets { events.watch(device: index, fileDescriptor: net.fileDescriptor) }
     }
 
     /// A handler serving `blocks` and no network device (for tests and the fuzzer, which drive

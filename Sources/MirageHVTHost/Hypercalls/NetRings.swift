@@ -3,8 +3,8 @@ import CMirageHVTABI
 extension HypercallHandler {
     /// Serves `MIRAGE_HVT_NET_RINGS` (mirage_hvt_abi.h, "Net rings"): checks the region the guest
     /// gives (page-aligned, inside its memory, long enough), then hands the device's tap to the
-    /// I/O thread, which moves its frames through the rings from now on. The device leaves the
-    /// poll's epoll set; the poll reports it ready from its ring.
+    /// I/O thread, which moves its frames through the rings from now on; the poll reports it ready
+    /// from its receive ring.
     ///
     /// A region outside guest memory (or not page-aligned, or too short) ends the guest as
     /// crashed; a device that is not a net device the vCPU thread serves (or a tender without an
@@ -24,7 +24,6 @@ extension HypercallHandler {
             return .resume
         }
         nets[device] = nil
-        events.unwatch(device: device)
         let port = NetRingPort(device: device, backend: backend, memory: memory, region: region, address: setup.region)
         rings.append((device, region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)))
         if rings.count == 1 {
