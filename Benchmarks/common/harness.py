@@ -106,14 +106,16 @@ def nginx_settings(sendfile=True):
     return "worker_processes 1; " + " ".join(line.strip() for line in text.splitlines())
 
 
-def nginx_config(directory, root, port, tls=None, sendfile=True):
+def nginx_config(directory, root, port, tls=None, sendfile=True, connections=1024):
     """A one-worker nginx serving `root` on `port`, IPv4 and IPv6, as its experts would for these
     benchmarks: access log off, open file descriptors and their metadata cached (`open_file_cache`),
     keep-alive unlimited, and `sendfile` (with `tcp_nopush`) on or off: which is faster depends on
     the page's size, so a benchmark measures both and keeps the faster (`faster_sendfile`). `tls`,
     when given, is (certificate, key, tickets): TLS 1.3 only with X25519, session tickets on or off
-    and no session cache. Writes the configuration into `directory` (``nginx_settings`` shows it);
-    returns the command that starts nginx in the foreground."""
+    and no session cache. `connections` is the worker's `worker_connections` (nginx allocates its
+    connection and event structures for that many at start). Writes the configuration into
+    `directory` (``nginx_settings`` shows it); returns the command that starts nginx in the
+    foreground."""
     name = f"nginx-{port}" + ("" if tls is None else ("-tickets" if tls[2] else "-full")) + ("" if sendfile else "-copy")
     path = os.path.join(directory, name + ".conf")
     listen = f"listen {port}; listen [::]:{port};"
@@ -132,7 +134,7 @@ master_process off;
 worker_processes 1;
 pid {directory}/{name}.pid;
 error_log stderr error;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
     {NGINX_HTTP_SETTINGS.format(sendfile="on" if sendfile else "off", nopush="on" if sendfile else "off")}
