@@ -9,7 +9,7 @@ sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev
 release; the guest runs under a release mirage-hvt), then, in fresh network namespaces:
   * host sockets: our website and nginx on 127.0.0.1 and ::1 in one namespace;
   * our stack: the website on a tap device (10.0.0.2 and 2001:db8::2), as a process and as a KVM
-    guest, against nginx in a second namespace behind a veth pair (10.0.1.2 and 2001:db8:1::2),
+    guest (with the tender's default --poll-spin, and with --poll-spin=0), against nginx in a second namespace behind a veth pair (10.0.1.2 and 2001:db8:1::2),
     wrk in the first namespace; each over IPv4 and over IPv6.
 wrk runs one thread with N keep-alive connections for S seconds per row, fetching `/` (the
 279-byte index.html). After a warm-up (in which nginx serves with sendfile on and off, alternated, and the faster is
@@ -231,6 +231,7 @@ def main():
                 "nginx": lambda s: nginx_on_veth(scratch, s, connections)}
         if guest:
             runs["hvt"] = lambda s: on_tap([tender, "--net:service=tap0", "--", guest], s, connections)
+            runs["hvt-nospin"] = lambda s: on_tap([tender, "--poll-spin=0", "--net:service=tap0", "--", guest], s, connections)
         for run in runs.values():
             run(1)  # warm-up
         NGINX["sendfile"], sendfile_rates = faster_sendfile(scratch, 2, connections)
@@ -259,6 +260,7 @@ def main():
             print(row(f"{family}: our stack on tap (unix --net=direct) / nginx on Linux over veth", figures("tap", family), figures("nginx", family)))
             if guest:
                 print(row(f"{family}: our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", figures("hvt", family), figures("nginx", family)))
+                print(row(f"{family}: the same, the guest never spinning (hvt --poll-spin=0)", figures("hvt-nospin", family), figures("nginx", family)))
         print("\nOur stack, IPv6 requests/s against IPv4 (medians)\n")
         print("| path | IPv6/IPv4 |\n|---|---|")
         for name, label in (("tap", "unix --net=direct"), ("hvt", "hvt")):

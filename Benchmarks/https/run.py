@@ -4,8 +4,9 @@ worker, the same certificate, the same files), measured with wrk in the same run
 
   sudo python3 Benchmarks/https/run.py [--seconds 5] [--rounds 5] [--connections 10]
 
-For each path (host sockets; our stack over tap as a Linux process and as a KVM guest, against
-nginx on the Linux kernel's stack over veth) four rows, each a warm-up and then ROUNDS rounds in
+For each path (host sockets; our stack over tap as a Linux process and as a KVM guest, the guest
+with the tender's default --poll-spin and with --poll-spin=0, against nginx on the Linux kernel's
+stack over veth) four rows, each a warm-up and then ROUNDS rounds in
 which ours and nginx alternate:
   * full handshakes/s: every request on a new connection (`Connection: close`), TLS 1.3 with an
     ECDSA P-256 certificate and X25519, both servers giving no session tickets (ours
@@ -197,6 +198,8 @@ def main():
         if guest:
             paths.append(("our stack in a KVM guest on tap (hvt) / nginx on Linux over veth",
                           [tender, "--net:service=tap0", *files, "--", guest], []))
+            paths.append(("the same, the guest never spinning (hvt --poll-spin=0) / nginx on Linux over veth",
+                          [tender, "--poll-spin=0", "--net:service=tap0", *files, "--", guest], []))
         for title, command, _ in paths:
             rows = {}
             for tickets, plans in ((False, FULL), (True, RESUMED)):

@@ -13,8 +13,8 @@ each family (our stack at 10.0.0.2 and 2001:db8::2 on tap0, the kernel at 10.0.1
   * request/response: 64 bytes to the echo port (7) and back, many times on one connection;
   * ping: 200 ICMP echoes.
 The kernel peer is socat (discard into /dev/null, chargen from /dev/zero, echo through a PIPE).
-After a warm-up of each, ours (unix, hvt) and the kernel take turns over several rounds, each
-round in a new order; the tables give the median and the range over the rounds, with ratios
+After a warm-up of each, ours (unix, hvt, and hvt with --poll-spin=0: "hvt-nospin") and the kernel
+take turns over several rounds, each round in a new order; the tables give the median and the range over the rounds, with ratios
 ours/kernel and, for our stack, IPv6/IPv4. For our stack it also counts, with a perf uprobe on
 libc's malloc when perf is there, the allocations per frame received during "bulk in". Not a
 test: no thresholds."""
@@ -112,10 +112,11 @@ def malloc_counter(ns, pid):
 FAMILIES = (("IPv4", "10.0.0.2", "10.0.1.2"), ("IPv6", "2001:db8::2", "2001:db8:1::2"))
 
 
-def ours(image, megabytes, round_trips, tender=None, count_allocations=False):
-    """One server on tap0 with both addresses; each family measured against it."""
+def ours(image, megabytes, round_trips, tender=None, count_allocations=False, spin=True):
+    """One server on tap0 with both addresses; each family measured against it. Under the tender,
+    `spin` false gives it --poll-spin=0 (the guest sleeps as soon as it has nothing to do)."""
     with tap_namespace("mirage-bench") as ns:
-        command = [tender, "--net:service=tap0", "--", image] if tender else [image]
+        command = ([tender] + ([] if spin else ["--poll-spin=0"]) + ["--net:service=tap0", "--", image]) if tender else [image]
         arguments = ["--ipv4=10.0.0.2/24", "--ipv6=2001:db8::2/64"]
         server = subprocess.Popen(["ip", "netns", "exec", ns, *command, *arguments], stderr=subprocess.DEVNULL)
         time.sleep(3.0)  # start, and IPv6 duplicate address detection (a random delay under 1 s, then 1 s)
@@ -179,6 +180,8 @@ def main():
         shutil.copy(os.path.join(echo, "dist/echo.hvt"), guest)
         tender = os.path.join(ROOT, ".build/release/mirage-hvt")
         runs["hvt"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips, tender=tender)
+        runs["hvt-nospin"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips,
+                                                     tender=tender, spin=False)
     else:
         print("SKIP: the hvt column: /dev/kvm is absent or not writable")
     for run in runs.values():
@@ -194,7 +197,7 @@ def main():
     def values(name, family, key):
         return [result[family][key] for result in results.get(name, [])]
 
-    columns = [name for name in ("unix", "hvt") if name in results]
+    columns = [name for name in ("unix", "hvt", "hvt-nospin") if name in results]
     print(f"{options.rounds} rounds after a warm-up, ours and Linux taking turns; median (range)\n")
     print("| what | " + " | ".join(f"our stack, {name}" for name in columns) + " | Linux over veth | "
           + " | ".join(f"{name}/Linux" for name in columns) + " |")
