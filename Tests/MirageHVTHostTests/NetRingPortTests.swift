@@ -150,7 +150,7 @@ struct NetRingPortTests {
     func noHeadersReceiveZero() throws {
         let rings = Rings()
         for index in 0..<MIRAGE_HVT_RING_SLOTS {
-            withUnsafeMutableBytes(of: &mirage_hvt_ring_slot(rings.receive, index)!.pointee.header) {
+            _ = withUnsafeMutableBytes(of: &mirage_hvt_ring_slot(rings.receive, index)!.pointee.header) {
                 $0.initializeMemory(as: UInt8.self, repeating: 0xEE)
             }
         }
@@ -183,7 +183,7 @@ struct NetRingPortTests {
         let areaStart = Rings.region + UInt64(MemoryLayout<mirage_hvt_net_rings>.stride)
         #expect(taken.allSatisfy { $0.address >= areaStart && $0.address % 16 == 0 })
         #expect(taken.first?.address == areaStart)
-        #expect(!rings.port.hasFramesToRead)
+        #expect(mirage_hvt_ring_consumed(rings.receive) == mirage_hvt_ring_produced(rings.receive))  // all taken
     }
 
     @Test("a thousand seeded frames through a guest that takes them in random steps: all arrive whole and in order, none written over a frame the guest holds")

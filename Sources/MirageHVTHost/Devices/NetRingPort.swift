@@ -51,9 +51,6 @@ final class NetRingPort {
     /// Whether the guest has frames in the transmit ring not yet taken.
     var hasFramesToSend: Bool { mirage_hvt_ring_produced(rings.transmit) != transmitConsumed }
 
-    /// Whether the guest has frames to read (or the failure to learn of).
-    var hasFramesToRead: Bool { failed || mirage_hvt_ring_consumed(rings.receive) != receiveProduced }
-
     /// Whether the guest sleeps until the receive ring fills.
     var guestWaitsForFrames: Bool { mirage_hvt_ring_consumer_waiting(rings.receive) != 0 }
 
