@@ -175,6 +175,20 @@ def cpu_seconds(pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def smallest_passing(passes, low, high):
+    """The smallest integer in low...high for which `passes` (true from some point on) holds, found
+    by bisection; None when not even `high` passes. The benchmarks' smallest `--mem` that serves."""
+    if not passes(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if passes(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
 def spread(values):
     """The median of `values` and their range, as the tables print them: `median (min-max)`."""
     ordered = sorted(values)

@@ -40,7 +40,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, nginx_config, nginx_settings, sh, spread  # noqa: E402
+from harness import build_example, ensure_tools, namespace, nginx_config, nginx_settings, sh, smallest_passing, spread  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -239,16 +239,7 @@ def smallest_memory(tender, guest, ns):
         finally:
             process.terminate()
             process.wait()
-    low, high = 2, 64
-    if not serves(high):
-        return None
-    while low < high:
-        middle = (low + high) // 2
-        if serves(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return high
+    return smallest_passing(serves, 2, 64)
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, sh, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, ensure_tools, namespace, sh, smallest_passing, stop, tap_namespace, veth_namespaces  # noqa: E402
 from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -121,16 +121,7 @@ def smallest_memory(tender, guest, blocks):
                     return result["errors"] == 0 and result["rate"] > 0
         except (RuntimeError, AttributeError, subprocess.CalledProcessError):
             return False
-    low, high = 1, 64
-    if not serves(high):
-        return None
-    while low < high:
-        middle = (low + high) // 2
-        if serves(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return high
+    return smallest_passing(serves, 1, 64)
 
 
 def main():
