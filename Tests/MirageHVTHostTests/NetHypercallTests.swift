@@ -45,11 +45,17 @@ struct NetHypercallTests {
             thread = try NetIOThread()
             handler = HypercallHandler(memory: rings.memory, blocks: [:], nets: [0: rings.port.backend],
                                        events: HostEvents(handlesSignals: false), ioThread: thread)
-            let setup = mirage_hvt_net_rings_setup(device: 0, status: 99, region: 0x80000, region_length: NetRingPort.regionLength)
-            _ = rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
-            #expect(handler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100) == .resume)
             receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)
                 .bindMemory(to: mirage_hvt_net_rings.self, capacity: 1).receive
+            #expect(handOver(device: 0) == (.resume, MIRAGE_HVT_OK.rawValue))
+        }
+
+        /// The guest hands net device `device` over with rings at 0x80000: the outcome and status.
+        func handOver(device: UInt32) -> (HypercallHandler.Outcome, UInt32) {
+            let setup = mirage_hvt_net_rings_setup(device: device, status: 99, region: 0x80000, region_length: NetRingPort.regionLength)
+            _ = rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
+            let outcome = handler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100)
+            return (outcome, rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee.status }!)
         }
 
         func poll(deadline: UInt64, interest: UInt64) -> UInt64 {

@@ -293,25 +293,15 @@ struct NetRingPortTests {
         #expect(call(device: 0, region: 0x1001, length: 0x100).0 != .resume)
         #expect(call(device: 0, region: 0x1000, length: 0x100).0 != .resume)
 
-        let rings = Rings()
-        let bigHandler = HypercallHandler(memory: rings.memory, blocks: [:], nets: [0: rings.port.backend],
-                                          events: HostEvents(handlesSignals: false), ioThread: thread)
-        func bigCall(device: UInt32) -> (HypercallHandler.Outcome, UInt32) {
-            let setup = mirage_hvt_net_rings_setup(device: device, status: 99, region: 0x80000, region_length: NetRingPort.regionLength)
-            _ = rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee = setup }
-            let outcome = bigHandler.handle(UInt64(MIRAGE_HVT_NET_RINGS.rawValue), argument: 0x100)
-            return (outcome, rings.memory.withStruct(mirage_hvt_net_rings_setup.self, at: 0x100) { $0.pointee.status }!)
-        }
-        #expect(bigCall(device: 3) == (.resume, MIRAGE_HVT_INVALID.rawValue))
-        #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_OK.rawValue))
-        #expect(bigCall(device: 0) == (.resume, MIRAGE_HVT_INVALID.rawValue))
-        #expect(bigHandler.nets[0] == nil)  // the vCPU thread no longer watches its tap
+        // With room for rings (NetHypercallTests.HandedOver hands device 0 over at 0x80000).
+        let guest = try NetHypercallTests.HandedOver()
+        #expect(guest.handOver(device: 3) == (.resume, MIRAGE_HVT_INVALID.rawValue))
+        #expect(guest.handOver(device: 0) == (.resume, MIRAGE_HVT_INVALID.rawValue))
+        #expect(guest.handler.nets[0] == nil)  // the vCPU thread no longer holds its tap
         // The poll reports the device ready once its receive ring holds a frame.
-        #expect(bigHandler.ringsReady(1) == 0)
-        let receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)
-            .bindMemory(to: mirage_hvt_net_rings.self, capacity: 1).receive
-        mirage_hvt_ring_set_produced(receive, 1)
-        #expect(bigHandler.ringsReady(1) == 1)
-        #expect(bigHandler.ringsReady(2) == 0)
+        #expect(guest.handler.ringsReady(1) == 0)
+        mirage_hvt_ring_set_produced(guest.receive, 1)
+        #expect(guest.handler.ringsReady(1) == 1)
+        #expect(guest.handler.ringsReady(2) == 0)
     }
 }
