@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Boot-time benchmark for the hvt target (not a test: it prints a table).
+"""Boot-time benchmark for the hvt target (not a test: it prints tables).
 
-For 50 runs each, it measures from spawning a process to
+After a warm-up, it alternates runs of the probe unikernel (hello without sleeps) under
+mirage-hvt and of a trivial static C program, the peer: the cost of spawning and reaping any
+process on this machine. It measures from spawning each process to
   - the first byte the unikernel writes (its `start` ran: boot to application), and
-  - the process's exit,
-for the probe unikernel (hello without sleeps) under mirage-hvt, and for a trivial static
-C program as the peer: the cost of spawning and reaping any process on this machine.
-It also prints the stripped image sizes of every example and the tender's peak RSS (measured
-from a small C parent: a child of Python would count the interpreter's memory as its own).
+  - the process's exit;
+and, for the tender, the time each step of a boot takes: a small C parent reads CLOCK_MONOTONIC
+just before posix_spawn, and the tender, with MIRAGE_HVT_BOOT_TRACE set, prints the instant each
+of its steps ended on the same clock (Sources/MirageHVTHost/BootTrace.swift): the process's
+start until the tender's main (exec, the static Swift runtime's start-up), the image read and
+checked, the VM, its memory and vCPU created, the image loaded, the seccomp filter installed,
+the guest's boot code to its first hypercall and to its first output, and the exit after the
+halt. It also prints the stripped image sizes of every example and the tender's peak RSS
+(measured from a small C parent: a child of Python would count the interpreter's memory as its
+own).
 
 Usage: Benchmarks/boot/run.py [--runs N]
 """
@@ -71,6 +78,74 @@ int main(int argc, char **argv) {
 """
 
 
+# Reads CLOCK_MONOTONIC, spawns a program (its stderr inherited), and prints the instants just
+# before the spawn and after the program was reaped, in nanoseconds: the clock the tender's boot
+# trace uses, read where Python's own work for a child cannot add to it.
+SPAWN_CLOCK_SOURCE = r"""
+#include <spawn.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/wait.h>
+extern char **environ;
+static long long now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+int main(int argc, char **argv) {
+    pid_t pid;
+    long long start = now();
+    if (argc < 2 || posix_spawn(&pid, argv[1], NULL, NULL, argv + 1, environ) != 0) return 127;
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 126;
+    printf("%lld %lld\n", start, now());
+    return WEXITSTATUS(status);
+}
+"""
+
+# The boot trace's steps, in order, with what each covers (each from the end of the one before;
+# the first from the spawn).
+STEPS = [
+    ("main", "exec and the static runtime's start-up, to the tender's main"),
+    ("options", "command line parsed"),
+    ("image", "image mapped, ELF and ABI checked, manifest read"),
+    ("devices", "devices opened, stop signals set up"),
+    ("kvm-open", "/dev/kvm opened"),
+    ("create-vm", "KVM_CREATE_VM"),
+    ("memory", "guest memory mapped and registered"),
+    ("irqchip", "split irqchip"),
+    ("create-vcpu", "KVM_CREATE_VCPU"),
+    ("cpuid", "KVM_SET_CPUID2"),
+    ("run-page", "the vCPU's kvm_run page mapped"),
+    ("load", "image segments copied into guest memory"),
+    ("registers", "page tables, boot information, long-mode registers"),
+    ("io-thread", "net I/O thread started"),
+    ("seccomp", "seccomp filter installed"),
+    ("first-hypercall", "the guest's boot code, to its first hypercall"),
+    ("first-output", "to the guest's first console output"),
+    ("halt", "the probe's run, to its halt"),
+]
+
+
+def traced_boot(helper, argv):
+    """One traced boot: each step's duration in microseconds (the steps the run passed), and the
+    process's exit after the halt."""
+    environment = dict(os.environ, MIRAGE_HVT_BOOT_TRACE="1")
+    result = subprocess.run([helper] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{argv} exited {result.returncode}: {result.stderr}")
+    start, end = (int(x) for x in result.stdout.split())
+    line = next(line for line in result.stderr.splitlines() if "boot trace" in line)
+    marks = dict(item.split("=") for item in line.split(":", 2)[2].split() if "=" in item)
+    durations, previous = {}, start
+    for step, _ in STEPS:
+        if step in marks:
+            durations[step] = (int(marks[step]) - previous) / 1000
+            previous = int(marks[step])
+    durations["exit"] = (end - previous) / 1000
+    return durations
+
+
 def peak_rss(helper, argv, runs=5):
     """The largest peak resident set of `argv` over `runs` runs, in KiB."""
     peaks = []
@@ -80,20 +155,17 @@ def peak_rss(helper, argv, runs=5):
     return max(peaks)
 
 
-def measure(argv, runs):
-    """Seconds to the first byte on stderr (None when nothing is written) and to exit, per run."""
-    first, total = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        byte = process.stderr.read(1)
-        if byte:
-            first.append(time.perf_counter() - start)
-        process.stderr.read()
-        _, status = os.waitpid(process.pid, 0)
-        total.append(time.perf_counter() - start)
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"{argv} exited {os.waitstatus_to_exitcode(status)}")
+def measure(argv):
+    """Seconds to the first byte on stderr (None when nothing is written) and to exit."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    byte = process.stderr.read(1)
+    first = time.perf_counter() - start if byte else None
+    process.stderr.read()
+    _, status = os.waitpid(process.pid, 0)
+    total = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv} exited {os.waitstatus_to_exitcode(status)}")
     return first, total
 
 
@@ -111,14 +183,22 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         peer = static_true(directory)
         rss_helper = compile_static(directory, "peak-rss", PEAK_RSS_SOURCE)
-        measure([TENDER, "--", probe], 3)  # warm the page cache
-        peer_first, peer_total = measure([peer], runs)
-        _, hvt_total = measure([TENDER, "--", probe], runs)
-        hvt_first, _ = measure([TENDER, "--", probe], runs)
+        spawn_clock = compile_static(directory, "spawn-clock", SPAWN_CLOCK_SOURCE)
+        tender = [TENDER, "--", probe]
+        for _ in range(5):  # warm-up: the page cache, the kernel's caches
+            measure(tender), measure([peer]), traced_boot(spawn_clock, tender)
+        # Ours and the peer alternate, run by run, so that the machine's drift reaches both.
+        peer_total, hvt_first, hvt_total, steps = [], [], [], []
+        for _ in range(runs):
+            peer_total.append(measure([peer])[1])
+            first, total = measure(tender)
+            hvt_first.append(first)
+            hvt_total.append(total)
+            steps.append(traced_boot(spawn_clock, tender))
         tender_rss = peak_rss(rss_helper, [TENDER, "--", probe])
         peer_rss = peak_rss(rss_helper, [peer])
     peer_median = summary(peer_total)[0]
-    print(f"Boot time, {runs} runs each (milliseconds: median [p10 .. p90], ratio to the process spawn)")
+    print(f"Boot time, {runs} runs each, alternated (milliseconds: median [p10 .. p90], ratio to the process spawn)")
     print(f"| {'what':<44} | {'median':>7} | {'p10 .. p90':>15} | {'ratio':>6} |")
     print(f"|{'-' * 46}|{'-' * 9}|{'-' * 17}|{'-' * 8}|")
     rows = [
@@ -129,6 +209,20 @@ def main():
     for name, samples in rows:
         median, low, high = summary(samples)
         print(f"| {name:<44} | {median:7.2f} | {low:6.2f} .. {high:6.2f} | {median / peer_median:5.1f}x |")
+    print()
+    print(f"Where a boot goes: {runs} runs with MIRAGE_HVT_BOOT_TRACE (microseconds: median [p10 .. p90] of each step)")
+    print(f"| {'step':<16} | {'what it covers':<66} | {'median':>7} | {'p10 .. p90':>15} |")
+    print(f"|{'-' * 18}|{'-' * 68}|{'-' * 9}|{'-' * 17}|")
+    def quantiles(samples):
+        samples = sorted(samples)
+        quantile = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
+        return f"{statistics.median(samples):7.0f} | {quantile(0.1):6.0f} .. {quantile(0.9):6.0f}"
+    for step, what in STEPS + [("exit", "the process's exit after the halt (the VM destroyed), until reaped")]:
+        samples = [run[step] for run in steps if step in run]
+        if samples:
+            print(f"| {step:<16} | {what:<66} | {quantiles(samples)} |")
+    to_output = [sum(v for k, v in run.items() if k not in ("halt", "exit")) for run in steps]
+    print(f"| {'spawn to output':<16} | {'the steps to the first output, summed':<66} | {quantiles(to_output)} |")
     print()
     print(f"mirage-hvt peak RSS: {tender_rss} KiB (the static process: {peer_rss} KiB)")
     print()

@@ -9,13 +9,17 @@ public enum Tender {
     /// Runs the tender with `arguments` (without the program name); returns its exit status: the
     /// guest's halt status, or a ``TenderExitStatus`` after printing what went wrong.
     public static func main(_ arguments: [String]) -> Int32 {
+        let trace = BootTrace.fromEnvironment()
+        trace?.mark("main")
+        defer { trace.map { report($0.line) } }
         do {
             let options = try TenderOptions.parse(arguments)
+            trace?.mark("options")
             guard !options.helpRequested else {
                 Array(TenderOptions.help.utf8).withUnsafeBytes { try? SystemCall.writeAll(STDOUT_FILENO, $0) }
                 return 0
             }
-            return try run(options)
+            return try run(options, trace: trace)
         } catch {
             report(error.description)
             return error.status
@@ -32,7 +36,8 @@ public enum Tender {
         bytes.withUnsafeBytes { try? SystemCall.writeAll(STDERR_FILENO, $0) }
     }
 
-    static func run(_ options: TenderOptions) throws(TenderError) -> Int32 {
+    /// Boots the image `options` name and runs it; `trace` notes the instant each step ends.
+    static func run(_ options: TenderOptions, trace: BootTrace? = nil) throws(TenderError) -> Int32 {
         let file = try ImageFile(path: options.image)
         let memorySize = options.memoryMiB << 20
         let image: ELFImage
@@ -44,6 +49,7 @@ public enum Tender {
         try GuestABIVersion(of: image).check(image: options.image)
         let manifest = image.contents(ofSection: MIRAGE_HVT_MANIFEST_SECTION).map { DeviceManifest(sectionText: $0) }
             ?? DeviceManifest(ids: [])
+        trace?.mark("image")
         let devices = try manifest.match(options.devices)
         var blocks: [Int: BlockBackend] = [:]
         var nets: [Int: NetBackend] = [:]
@@ -61,19 +67,22 @@ public enum Tender {
             }
         }
         let events = HostEvents()
-        let vm = try VirtualMachine(memorySize: Int(memorySize))
+        trace?.mark("devices")
+        let vm = try VirtualMachine(memorySize: Int(memorySize), trace: trace)
         guard image.load(into: vm.memory) else {
             throw TenderError("\(options.image): its segments do not fit guest memory", status: TenderExitStatus.badImage)
         }
         if options.sharesImage {
             _ = image.shareReadOnlyPages(from: options.image, in: vm.memory)
         }
+        trace?.mark("load")
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
             arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency,
             pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
+        trace?.mark("registers")
         // The net I/O thread, started before the seccomp filter (which then covers it too); the
         // guest's kick reaches it through KVM, without a VM exit to the tender.
         var ioThread: NetIOThread?
@@ -82,6 +91,7 @@ public enum Tender {
             _ = vm.signal(thread.kickDescriptor, onStoreTo: UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_NET_KICK.rawValue))
             try thread.start()
             ioThread = thread
+            trace?.mark("io-thread")
         }
         // The I/O thread stops touching guest memory before the VM (and its memory) goes.
         defer {
@@ -97,11 +107,14 @@ public enum Tender {
             // For the tests: a call outside the filter (opening a file) must end the tender.
             _ = open("/etc/hostname", O_RDONLY)
         }
-        return try runLoop(vm, handler, profile: profile)
+        trace?.mark("seccomp")
+        return try runLoop(vm, handler, profile: profile, trace: trace)
     }
 
     /// Runs the vCPU until the guest halts or crashes.
-    static func runLoop(_ vm: VirtualMachine, _ handler: HypercallHandler, profile: GuestProfile? = nil) throws(TenderError) -> Int32 {
+    /// `trace` notes the first hypercall (the guest's boot code ran), the first console output
+    /// (its application started) and the halt.
+    static func runLoop(_ vm: VirtualMachine, _ handler: HypercallHandler, profile: GuestProfile? = nil, trace: BootTrace? = nil) throws(TenderError) -> Int32 {
         let hypercallEnd = UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_HYPERCALL_COUNT.rawValue)
         func crash(_ reason: String) -> TenderError {
             TenderError("the guest crashed: \(reason) (rip 0x\(String(vm.instructionPointer, radix: 16)))", status: TenderExitStatus.guestCrashed)
@@ -126,9 +139,15 @@ public enum Tender {
                     throw crash("it accessed 0x\(String(address, radix: 16)), outside its memory")
                 }
                 let number = (address - UInt64(MIRAGE_HVT_HYPERCALL_BASE)) / 8
+                if let trace {
+                    trace.mark("first-hypercall")
+                    if number == UInt64(MIRAGE_HVT_CONSOLE.rawValue) { trace.mark("first-output") }
+                }
                 switch handler.handle(number, argument: mirage_kvm_mmio_data(run)) {
                 case .resume: continue
-                case let .halt(status): return status
+                case let .halt(status):
+                    trace?.mark("halt")
+                    return status
                 case let .crash(reason): throw crash(reason)
                 }
             case KVM_EXIT_SHUTDOWN:

@@ -121,6 +121,29 @@ extension EndToEnd {
             #expect(forbidden.status == SIGSYS, "exit status \(forbidden.status): \(forbidden.errorOutput)")
         }
 
+        @Test("with MIRAGE_HVT_BOOT_TRACE the tender prints each step of the boot once, in order, at instants that never go back; without it, nothing")
+        func bootTrace() throws {
+            let image = try HVTTests.buildGuest(HVTTests.hello)
+            var before = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &before)
+            let traced = try run([tender, "--", image], environment: ["MIRAGE_HVT_BOOT_TRACE": "1"])
+            #expect(traced.status == 0, "\(traced.errorOutput)")
+            let prefix = "mirage-hvt: boot trace (CLOCK_MONOTONIC ns): "
+            let line = try #require(traced.errorLines.first { $0.hasPrefix(prefix) }, "\(traced.errorOutput)")
+            let marks = line.dropFirst(prefix.count).split(separator: " ").map { $0.split(separator: "=") }
+            // hello has no net device: no I/O thread.
+            #expect(marks.map { String($0[0]) } == [
+                "main", "options", "image", "devices", "kvm-open", "create-vm", "memory", "irqchip", "create-vcpu",
+                "cpuid", "run-page", "load", "registers", "seccomp", "first-hypercall", "first-output", "halt",
+            ])
+            let instants = marks.compactMap { UInt64($0[1]) }
+            #expect(instants.count == marks.count)
+            #expect(instants.first.map { $0 >= UInt64(before.tv_sec) * 1_000_000_000 + UInt64(before.tv_nsec) } == true)
+            #expect(instants == instants.sorted(), "\(line)")
+            let untraced = try run([tender, "--", image])
+            #expect(!untraced.errorOutput.contains("boot trace"), "\(untraced.errorOutput)")
+        }
+
         @Test("--help prints the usage and the options on standard output: exit 0")
         func help() throws {
             let result = try run([tender, "--help"])

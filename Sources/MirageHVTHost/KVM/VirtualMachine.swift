@@ -16,16 +16,19 @@ final class VirtualMachine {
     private let memorySize: Int
     private let runSize: Int
 
-    /// Creates the VM with `memorySize` bytes of zeroed guest memory.
-    init(memorySize: Int) throws(TenderError) {
+    /// Creates the VM with `memorySize` bytes of zeroed guest memory; `trace` notes the instant
+    /// each step ends.
+    init(memorySize: Int, trace: BootTrace? = nil) throws(TenderError) {
         let failure = Self.hostFailure
         guard let kvm = try? SystemCall.open("/dev/kvm", O_RDWR | O_CLOEXEC) else { throw failure("cannot open /dev/kvm") }
         self.kvm = kvm
         guard mirage_kvm_get_api_version(kvm) == KVM_API_VERSION else {
             throw TenderError("/dev/kvm speaks KVM API version \(mirage_kvm_get_api_version(kvm)), not \(KVM_API_VERSION)", status: TenderExitStatus.hostFailure)
         }
+        trace?.mark("kvm-open")
         vm = mirage_kvm_create_vm(kvm)
         guard vm >= 0 else { throw failure("KVM_CREATE_VM failed") }
+        trace?.mark("create-vm")
         guard let base = mmap(nil, memorySize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
               base != MAP_FAILED else { throw failure("cannot map \(memorySize >> 20) MiB of guest memory") }
         memoryBase = base
@@ -35,6 +38,7 @@ final class VirtualMachine {
             slot: 0, flags: 0, guest_phys_addr: 0, memory_size: UInt64(memorySize),
             userspace_addr: UInt64(UInt(bitPattern: base)))
         guard mirage_kvm_set_memory(vm, &region) == 0 else { throw failure("KVM_SET_USER_MEMORY_REGION failed") }
+        trace?.mark("memory")
         // A vCPU without a local APIC in the kernel turns on a kernel-wide static key when it is
         // the only one (kvm_has_noapic_vcpu), which patches kernel code with an interrupt to
         // every CPU, and again when it goes: about 150 us each on this project's machines. An
@@ -43,14 +47,18 @@ final class VirtualMachine {
         // (0xFEE00000, above guest memory and the hypercalls) is KVM's rather than an access
         // outside guest memory. Kernels without the capability run the guest as before.
         _ = mirage_kvm_enable_split_irqchip(vm)
+        trace?.mark("irqchip")
         vcpu = mirage_kvm_create_vcpu(vm)
         guard vcpu >= 0 else { throw failure("KVM_CREATE_VCPU failed") }
+        trace?.mark("create-vcpu")
         guard mirage_kvm_set_guest_cpuid(vcpu) == 0 else { throw failure("KVM_SET_CPUID2 failed") }
+        trace?.mark("cpuid")
         runSize = Int(mirage_kvm_vcpu_mmap_size(kvm))
         guard runSize > 0, let page = mmap(nil, runSize, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0), page != MAP_FAILED else {
             throw failure("cannot map the vCPU's kvm_run page")
         }
         run = page.bindMemory(to: kvm_run.self, capacity: 1)
+        trace?.mark("run-page")
     }
 
     /// Has KVM signal `eventfd` when the guest stores to `address` (an MMIO address outside its
