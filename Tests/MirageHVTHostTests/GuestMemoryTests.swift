@@ -1,4 +1,5 @@
 import CMirageHVTABI
+import Glibc
 import MirageHVTHost
 import Testing
 
@@ -107,6 +108,26 @@ struct GuestMemoryTests {
             #expect(memory.copy(UnsafeRawBufferPointer(source), to: 2))
             #expect(Array(raw[0..<10]) == [0, 1, 0, 1, 2, 3, 4, 5, 6, 7])
         }
+    }
+
+    @Test("populate makes the whole pages of a range resident (mincore), no others, and changes no byte")
+    func populateMakesThePagesOfTheRangeResident() throws {
+        let size = 16 * 4096
+        let mapping = try #require(mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0))
+        defer { munmap(mapping, size) }
+        let memory = GuestMemory(bytes: UnsafeMutableRawBufferPointer(start: mapping, count: size))
+        func resident() -> [Bool] {
+            var vector = [UInt8](repeating: 0, count: 16)
+            mincore(mapping, size, &vector)
+            return vector.map { $0 & 1 != 0 }
+        }
+        #expect(resident() == Array(repeating: false, count: 16))
+        memory.populate(at: 0x1800, length: 0x2000)  // pages 1, 2 and 3
+        #expect(resident() == (0..<16).map { (1...3).contains($0) })
+        memory.populate(at: 0xF000, length: 0x2000)  // runs past the end: nothing
+        memory.populate(at: 0x5000, length: 0)
+        #expect(resident() == (0..<16).map { (1...3).contains($0) })
+        #expect(UnsafeRawBufferPointer(start: mapping, count: size).allSatisfy { $0 == 0 })
     }
 
     @Test func zeroClearsExactlyTheRange() {

@@ -164,6 +164,7 @@ public struct ELFImage {
         guard segments.allSatisfy({ memory.contains(address: $0.address, length: $0.memorySize) }) else {
             return false
         }
+        for segment in segments { memory.populate(at: segment.address, length: segment.memorySize) }
         return segments.allSatisfy { segment in
             memory.copy(UnsafeRawBufferPointer(rebasing: file.bytes[segment.fileRange]), to: segment.address)
                 && memory.zero(at: segment.address + segment.fileSize, length: segment.memorySize - segment.fileSize)
