@@ -8,8 +8,11 @@ import MirageHostSystem
 public enum Tender {
     /// Runs the tender with `arguments` (without the program name); returns its exit status: the
     /// guest's halt status, or a ``TenderExitStatus`` after printing what went wrong.
-    public static func main(_ arguments: [String]) -> Int32 {
-        let trace = BootTrace.fromEnvironment()
+    ///
+    /// `entered`, the instant (CLOCK_MONOTONIC nanoseconds, ``now()``) the program's own code
+    /// began, is the first mark of a boot trace (`MIRAGE_HVT_BOOT_TRACE`, ``BootTrace``).
+    public static func main(_ arguments: [String], entered: UInt64? = nil) -> Int32 {
+        let trace = BootTrace.fromEnvironment(entered: entered)
         trace?.mark("main")
         defer { trace.map { report($0.line) } }
         do {
@@ -25,6 +28,9 @@ public enum Tender {
             return error.status
         }
     }
+
+    /// CLOCK_MONOTONIC now, in nanoseconds: for ``main(_:entered:)``.
+    public static func now() -> UInt64 { BootTrace.now() }
 
     /// Prints `message` on standard error, each line prefixed with `mirage-hvt: `.
     static func report(_ message: String) {

@@ -133,7 +133,7 @@ extension EndToEnd {
             let marks = line.dropFirst(prefix.count).split(separator: " ").map { $0.split(separator: "=") }
             // hello has no net device: no I/O thread.
             #expect(marks.map { String($0[0]) } == [
-                "main", "options", "image", "devices", "kvm-open", "create-vm", "memory", "irqchip", "create-vcpu",
+                "entry", "main", "options", "image", "devices", "kvm-open", "create-vm", "memory", "irqchip", "create-vcpu",
                 "cpuid", "run-page", "load", "registers", "seccomp", "first-hypercall", "first-output", "halt",
             ])
             let instants = marks.compactMap { UInt64($0[1]) }
