@@ -212,8 +212,8 @@ def main():
         print(f"| {name:<44} | {median:7.2f} | {low:6.2f} .. {high:6.2f} | {median / peer_median:5.1f}x |")
     print()
     print(f"Where a boot goes: {runs} runs with MIRAGE_HVT_BOOT_TRACE (microseconds: median [p10 .. p90] of each step)")
-    print(f"| {'step':<16} | {'what it covers':<66} | {'median':>7} | {'p10 .. p90':>15} |")
-    print(f"|{'-' * 18}|{'-' * 68}|{'-' * 9}|{'-' * 17}|")
+    print(f"| {'step':<16} | {'what it covers':<84} | {'median':>7} | {'p10 .. p90':>15} |")
+    print(f"|{'-' * 18}|{'-' * 86}|{'-' * 9}|{'-' * 17}|")
     def quantiles(samples):
         samples = sorted(samples)
         quantile = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
@@ -221,9 +221,9 @@ def main():
     for step, what in STEPS + [("exit", "the process's exit after the halt (the VM destroyed), until reaped")]:
         samples = [run[step] for run in steps if step in run]
         if samples:
-            print(f"| {step:<16} | {what:<66} | {quantiles(samples)} |")
+            print(f"| {step:<16} | {what:<84} | {quantiles(samples)} |")
     to_output = [sum(v for k, v in run.items() if k not in ("halt", "exit")) for run in steps]
-    print(f"| {'spawn to output':<16} | {'the steps to the first output, summed':<66} | {quantiles(to_output)} |")
+    print(f"| {'spawn to output':<16} | {'the steps to the first output, summed':<84} | {quantiles(to_output)} |")
     print()
     print(f"mirage-hvt peak RSS: {tender_rss} KiB (the static process: {peer_rss} KiB)")
     print()
