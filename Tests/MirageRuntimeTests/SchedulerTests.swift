@@ -29,6 +29,41 @@ struct SchedulerTests {
         #expect(log.events == ["a", "b", "c"])
     }
 
+    @Test("a wait queue wakes its one waiter, or all of several in the order they came; a wake with none waiting is lost")
+    func waitQueue() {
+        let log = EventLog()
+        simulate { () async -> Int32 in
+            let queue = WaitQueue()
+            queue.wakeAll()  // nobody waits: nothing to keep
+            #expect(queue.isEmpty)
+            let one = Task {
+                await queue.wait()
+                log.record("one")
+            }
+            await Task.yield()
+            #expect(!queue.isEmpty)
+            queue.wakeAll()
+            await one.value
+            #expect(queue.isEmpty)
+            let several = ["a", "b", "c"].map { name in
+                Task {
+                    await queue.wait()
+                    log.record(name)
+                    await queue.wait()  // a second wait needs a second wake
+                    log.record(name + "2")
+                }
+            }
+            await Task.yield()
+            queue.wakeAll()
+            await Task.yield()
+            log.record("woken once")
+            queue.wakeAll()
+            for task in several { await task.value }
+            return 0
+        }
+        #expect(log.events == ["one", "a", "b", "c", "woken once", "a2", "b2", "c2"])
+    }
+
     @Test("tasks that yield take turns, round robin")
     func roundRobin() {
         let log = EventLog()
