@@ -41,7 +41,7 @@ final class BootTrace {
     }
 
     /// Whether `step` was noted.
-    func hasMarked(_ step: StaticString) -> Bool {
+    private func hasMarked(_ step: StaticString) -> Bool {
         (0..<count).contains { steps[$0].utf8Start == step.utf8Start }
     }
 
