@@ -26,6 +26,10 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # nothing written beside the shared module
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from harness import compile_c  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, ".build/debug/swift-mirage")
 TENDER = os.path.join(ROOT, ".build/release/mirage-hvt")
@@ -45,12 +49,7 @@ def build():
 
 
 def compile_static(directory, name, source):
-    path = os.path.join(directory, name + ".c")
-    binary = os.path.join(directory, name)
-    with open(path, "w") as f:
-        f.write(source)
-    sh("gcc", "-O2", "-static", "-o", binary, path)
-    return binary
+    return compile_c(directory, name, source, "-static")
 
 
 def static_true(directory):

@@ -37,6 +37,17 @@ def build_example(tool, example, target, network, scratch, configure=()):
     return copy
 
 
+def compile_c(directory, name, source, *flags):
+    """Writes the C program `source` to `directory`/`name`.c and compiles it with gcc -O2 and
+    `flags` into `directory`/`name`; returns the binary's path (benchmarks' small peers and probes)."""
+    path = os.path.join(directory, name + ".c")
+    binary = os.path.join(directory, name)
+    with open(path, "w") as file:
+        file.write(source)
+    sh("gcc", "-O2", *flags, "-o", binary, path)
+    return binary
+
+
 def stop(process):
     """Ends a server: SIGTERM, then SIGKILL after ten seconds."""
     process.terminate()

@@ -34,7 +34,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import sh, spread, tap_namespace, veth_namespaces  # noqa: E402
+from harness import compile_c, sh, spread, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
@@ -124,15 +124,6 @@ int main(void) {
     return 0;
 }
 """
-
-
-def build_peer(scratch):
-    source = os.path.join(scratch, "peer.c")
-    with open(source, "w") as file:
-        file.write(PEER_SOURCE)
-    binary = os.path.join(scratch, "kernel-peer")
-    subprocess.run(["gcc", "-O2", "-pthread", "-o", binary, source], check=True, capture_output=True)
-    return binary
 
 
 def client(ns, mode, host, amount):
@@ -247,7 +238,7 @@ def main():
     subprocess.run([tool, "build", echo], check=True, capture_output=True)
     image = os.path.join(scratch, "echo")
     shutil.copy(os.path.join(echo, "dist/echo"), image)
-    peer = build_peer(scratch)
+    peer = compile_c(scratch, "kernel-peer", PEER_SOURCE, "-pthread")
     runs = {"unix": lambda warm=False: ours(image, 16 if warm else options.megabytes, 200 if warm else options.round_trips),
             "Linux": lambda warm=False: kernel(peer, 16 if warm else options.megabytes, 200 if warm else options.round_trips)}
     if os.access("/dev/kvm", os.W_OK):
