@@ -251,6 +251,11 @@ let hostedTargets: [Target] = [
         dependencies: ["MirageOCI"],
         linkerSettings: [.unsafeFlags(["-static-executable"])]
     ),
+    .executableTarget(
+        name: "containerd-shim-mirage-v2",
+        dependencies: ["MirageOCI", "CLinux", "MirageHostSystem"],
+        linkerSettings: [.unsafeFlags(["-static-executable"])]
+    ),
     .testTarget(
         name: "MirageOCITests",
         dependencies: ["MirageOCI", "MirageCore"]

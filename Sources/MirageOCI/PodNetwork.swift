@@ -147,11 +147,12 @@ public struct PodNetwork: Equatable, Sendable {
     }
 }
 
-/// A network namespace entered by the calling thread for a while.
-enum NetworkNamespace {
+/// A network namespace entered by the calling thread for a while (a process it starts meanwhile
+/// is born in it).
+public enum NetworkNamespace {
     /// Runs `body` with the calling thread in the network namespace at `path`, then returns it to
     /// the one it was in.
-    static func within<Result>(_ path: String, _ body: () throws(RuntimeError) -> Result) throws(RuntimeError) -> Result {
+    public static func within<Result>(_ path: String, _ body: () throws(RuntimeError) -> Result) throws(RuntimeError) -> Result {
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         guard original >= 0 else { throw RuntimeError("cannot open this thread's network namespace: \(ErrorNumber.last)") }
         defer { SystemCall.close(original) }

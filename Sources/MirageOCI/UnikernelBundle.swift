@@ -104,22 +104,24 @@ public struct UnikernelBundle {
     /// of the packaged files), a tap for each network device (`taps[name]`), then the image, the
     /// packaged boot arguments and what the container's command adds (what follows the image's
     /// entry point, or all of it when the command was replaced), and `network` (the pod's address
-    /// for the guest).
-    public mutating func rewriteProcess(taps: [String: String], volumes: [String: String] = [:], network: [String] = []) throws(RuntimeError) {
+    /// for the guest). A runtime that starts the tender itself, outside the container, gives its
+    /// own `tender` and `hostPath`, which turns a path in the container into the host's.
+    public mutating func rewriteProcess(taps: [String: String], volumes: [String: String] = [:], network: [String] = [],
+                                        tender: String? = nil, hostPath: (String) -> String = { $0 }) throws(RuntimeError) {
         let given = configuration["process"]?["args"]?.stringArray ?? []
         let entrypoint = metadata.entrypoint
         let extra = given.starts(with: entrypoint) ? Array(given.dropFirst(entrypoint.count)) : (given.first == metadata.tender ? [] : given)
         // The image's layers do not change while it runs: the guests of one image share its code.
-        var arguments = [metadata.tender!, "--share-image"]
+        var arguments = [tender ?? metadata.tender!, "--share-image"]
         if let memoryMiB { arguments.append("--mem=\(memoryMiB)") }
         for (name, file) in metadata.blocks.merging(volumes, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
-            arguments.append("--block:\(name)=\(file)")
+            arguments.append("--block:\(name)=\(hostPath(file))")
         }
         for name in metadata.networks {
             guard let tap = taps[name] else { throw RuntimeError("no tap for the network device \(name)") }
             arguments.append("--net:\(name)=\(tap)")
         }
-        arguments += ["--", metadata.image] + metadata.bootArguments + network + extra
+        arguments += ["--", hostPath(metadata.image)] + metadata.bootArguments + network + extra
         var process = configuration["process"] ?? .object([])
         process["args"] = .array(arguments.map { .string($0) })
         configuration["process"] = process

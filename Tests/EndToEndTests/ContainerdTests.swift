@@ -48,6 +48,11 @@ final class Containerd {
                 """
             try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
         }
+        // Our shim (containerd-shim-mirage-v2, runtime type io.containerd.mirage.v2) is looked
+        // up on containerd's PATH; `swift build` put it and the tender it starts there.
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = repositoryRoot + "/.build/debug:" + (environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+        process.environment = environment
         if let networkNamespace {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
             process.arguments = ["--net=/var/run/netns/" + networkNamespace, "/usr/bin/containerd", "--config", folder + "/config.toml"]

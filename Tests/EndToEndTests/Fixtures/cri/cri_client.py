@@ -138,8 +138,9 @@ def oci_archive(out, layer, entrypoint, reference):
 
 def containerd_config(folder, mirage_runc, network, subnet):
     """Writes a containerd configuration whose root, state and socket are in `folder`, with the
-    CRI plugin: runtime handlers `runc` and `mirage` (`mirage_runc` as BinaryName; declaring one
-    handler means declaring runc too), the sandbox image localhost/mirage-pause:latest,
+    CRI plugin: runtime handlers `runc`, `mirage` (`mirage_runc` as BinaryName; declaring one
+    handler means declaring runc too) and `mirage-shim` (our own shim, containerd-shim-mirage-v2,
+    which containerd finds on its PATH), the sandbox image localhost/mirage-pause:latest,
     restrict_oom_score_adj (no CAP_SYS_RESOURCE in these VMs), the pod annotations that reach
     containers (ours for mirage, and the runc shim's group, which lets pods share one shim), and
     CNI's bridge plugin giving pods addresses of `subnet` on the network `network`
@@ -167,6 +168,9 @@ state = "{folder}/state"
       pod_annotations = ["org.swift-mirage.unikernel.*", "io.containerd.runc.v2.group"]
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage.options]
         BinaryName = "{mirage_runc}"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.mirage-shim]
+      runtime_type = "io.containerd.mirage.v2"
+      pod_annotations = ["org.swift-mirage.unikernel.*"]
 """)
     with open(folder + "/cni/10-mirage.conflist", "w") as file:
         json.dump({"cniVersion": "0.4.0", "name": network, "plugins": [

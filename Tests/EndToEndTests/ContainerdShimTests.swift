@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// containerd-shim-mirage-v2, our own containerd shim (runtime type `io.containerd.mirage.v2`):
+/// one server process for all unikernel tasks of a containerd namespace, starting the tenders
+/// itself.
+extension EndToEnd.ContainerdTests {
+    /// The shim servers running now, as `pgrep -a` lists them.
+    func shimServers() throws -> [String] {
+        try run(["/usr/bin/pgrep", "-af", "containerd-shim-mirage-v2"]).output.split(separator: "\n").map(String.init)
+            .filter { $0.contains(" serve") }
+    }
+
+    @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
+    func shimHello() throws {
+        let folder = NSTemporaryDirectory() + "mirage-shim-hello-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let packaged = try package(into: folder)
+        let containerd = try Containerd()
+        _ = try containerd.ctr(["image", "import", packaged.archive])
+        let runtime = ["--runtime", "io.containerd.mirage.v2"]
+        let ran = try containerd.ctr(["run", "--rm"] + runtime + ["localhost/hello:latest", "shim-hello-\(getpid())"])
+        let lines = (ran.output + ran.errorOutput).split(separator: "\n").filter { $0.hasSuffix("[INFO] [application] hello") }
+        #expect(ran.status == 0 && lines.count == 4, "\(ran.output)\(ran.errorOutput)")
+
+        // Two at once: one server.
+        var ids: [String] = []
+        for index in 0 ..< 2 {
+            let id = "shim-both-\(index)-\(getpid())"
+            let started = try containerd.ctr(["run", "-d"] + runtime + ["localhost/hello:latest", id])
+            #expect(started.status == 0, "\(started.output)\(started.errorOutput)")
+            ids.append(id)
+        }
+        let servers = try shimServers()
+        #expect(servers.count == 1, "\(servers)")
+        let tenders = try run(["/usr/bin/pgrep", "-f", "/unikernel/hello.hvt"]).output.split(separator: "\n")
+        #expect(tenders.count == 2, "two tenders: \(tenders)")
+        for id in ids {
+            var status = ""
+            for _ in 0 ..< 100 where !status.contains("STOPPED") {
+                usleep(100_000)
+                status = try containerd.ctr(["task", "ls"]).output.split(separator: "\n").first { $0.hasPrefix(id) }.map(String.init) ?? ""
+            }
+            #expect(status.contains("STOPPED"), "\(status)")
+            #expect(try containerd.ctr(["task", "delete", id]).status == 0)
+            #expect(try containerd.ctr(["container", "rm", id]).status == 0)
+        }
+        var left = try shimServers()
+        for _ in 0 ..< 50 where !left.isEmpty {
+            usleep(100_000)
+            left = try shimServers()
+        }
+        #expect(left.isEmpty, "the server exits with its last task: \(left)")
+
+        // No hvt unikernel: refused, with the message, and nothing left.
+        try swiftMirage(["configure", "-t", "unix"], in: hello)
+        try swiftMirage(["package", "--output", folder + "/unix.oci", "--name", "localhost/hello:unix"], in: hello)
+        _ = try containerd.ctr(["image", "import", folder + "/unix.oci.tar"])
+        let refused = try containerd.ctr(["run", "--rm"] + runtime + ["localhost/hello:unix", "shim-unix-\(getpid())"])
+        #expect(refused.status != 0 && refused.errorOutput.contains("containerd-shim-mirage-v2 runs hvt unikernels packaged by swift-mirage package"),
+                "\(refused.errorOutput)")
+        _ = try containerd.ctr(["container", "rm", "shim-unix-\(getpid())"])
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(containerd.folder), "no root file system left mounted: \(mounts)")
+    }
+
+    @Test("the website as pods through the CRI with the mirage-shim handler (containerd-shim-mirage-v2): no pause process, two pods served by one shim server, each answering curl on its CNI address; a bad annotation is refused with a message; removing the pods leaves no tender, shim, tap or network namespace")
+    func shimWebsitePods() throws {
+        let folder = NSTemporaryDirectory() + "mirage-shim-cri-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let website = repositoryRoot + "/Examples/static-website"
+        try swiftMirage(["configure", "-t", "hvt"], in: website)
+        try swiftMirage(["package", "--output", folder + "/website.oci"], in: website)
+        _ = try cri(["pause-image", folder + "/pause.tar", repositoryRoot + "/.build/debug/mirage-pause", "localhost/mirage-pause:latest"])
+        let node = try NetworkNamespace(withTap: false)
+        let containerd = try Containerd(cri: true, networkNamespace: node.name)
+        defer { containerd.stop() }
+        for archive in [folder + "/pause.tar", folder + "/website.oci.tar"] {
+            #expect(try containerd.ctr(["-n", "k8s.io", "image", "import", archive]).status == 0)
+        }
+        let logs = folder + "/logs"
+        var pods: [(id: String, address: String)] = []
+        for name in ["one", "two"] {
+            let memory = "org.swift-mirage.unikernel.memory=6"
+            let pod = try cri(["run-pod", containerd.socket, name, "mirage-shim", logs, memory])
+            _ = try cri(["start-container", containerd.socket, pod, "web-" + name, "localhost/static-website:latest", name, logs, "--pod-annotation=" + memory])
+            pods.append((pod, try cri(["pod-ip", containerd.socket, pod])))
+        }
+        let servers = try shimServers()
+        #expect(servers.count == 1, "one shim server for both pods: \(servers)")
+        #expect(try run(["/usr/bin/pgrep", "-f", "mirage-pause"]).output.isEmpty, "no pause process")
+        for (_, address) in pods {
+            #expect(address.hasPrefix("10.88.0."), "\(address)")
+            var page = ""
+            for _ in 0 ..< 50 where !page.contains("Served by a unikernel") {
+                page = (try? node.exec(["curl", "-s", "-m", "2", "http://\(address)/"]))?.output ?? ""
+                if !page.contains("Served by a unikernel") { usleep(200_000) }
+            }
+            #expect(page.contains("Served by a unikernel"), "\(address): \(page)\n\(containerd.log())")
+        }
+        let tenders = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
+        #expect(tenders.split(separator: "\n").count == 2 && tenders.contains("mirage-hvt --share-image --mem=6 "), "\(tenders)")
+        let log = (try? String(contentsOfFile: logs + "/web-one.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("[INFO] [net] IPv4 \(pods[0].address)/24") && log.contains("[INFO] [http] GET / 200"), "\(log)")
+
+        let bad = "org.swift-mirage.unikernel.memory=lots"
+        let badPod = try cri(["run-pod", containerd.socket, "bad", "mirage-shim", logs, bad])
+        #expect {
+            _ = try cri(["start-container", containerd.socket, badPod, "web", "localhost/static-website:latest", "bad", logs, "--pod-annotation=" + bad])
+        } throws: { error in
+            "\(error)".contains("the annotation org.swift-mirage.unikernel.memory=lots is not a memory size")
+        }
+        for pod in pods.map(\.id) + [badPod] {
+            #expect(try cri(["remove-pod", containerd.socket, pod]) == "removed")
+        }
+        #expect(try containerd.ctr(["-n", "k8s.io", "container", "ls", "-q"]).output.isEmpty)
+        #expect(try run(["/usr/bin/pgrep", "-f", "/unikernel/static-website.hvt"]).output.isEmpty, "no tender left")
+        var left = try shimServers()
+        for _ in 0 ..< 50 where !left.isEmpty {
+            usleep(100_000)
+            left = try shimServers()
+        }
+        #expect(left.isEmpty, "the shim server exits with the last pod: \(left)")
+        #expect(!(try run(["/usr/sbin/ip", "netns", "list"]).output.contains("cni-")), "the pods' namespaces are gone")
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(containerd.folder + "/state"), "no root file system left mounted")
+    }
+}
