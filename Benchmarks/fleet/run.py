@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
-"""Fleet benchmark: website pods through containerd's CRI, our unikernel (mirage-runc and the
-hvt website) against nginx in runc containers, in the same run (DESIGN.md, "Benchmarks";
-docs/kubernetes.md for the set-up it mirrors).
+"""Fleet benchmark: website pods through containerd's CRI, our unikernel (the hvt website, started
+by mirage-runc under containerd's runc shim, and by our own shim, containerd-shim-mirage-v2)
+against nginx in runc containers, in the same run (DESIGN.md, "Benchmarks"; docs/kubernetes.md for
+the set-up it mirrors).
 
   sudo python3 Benchmarks/fleet/run.py [--pods 1,10,100] [--rounds 3] [--mem 8]
 
 Starts containerd (Debian's) with its CRI plugin in a network namespace of its own (the node: CNI's
-bridge goes there), runtime handlers `runc` and `mirage`, a static pause program as the sandbox
+bridge goes there), runtime handlers `runc`, `mirage` and `mirage-shim`, a static pause program as the sandbox
 image. Our image: `swift-mirage package` of Examples/static-website for hvt. The peer: nginx from
 Debian in a runc container with the libraries ldd finds for it, one worker, the same index.html,
 configured as Benchmarks/http does (access log off, sendfile, keep-alive). For each N, after a
-warm-up pod of each, ours and nginx take turns over the rounds: N pods started one after another as
+warm-up pod of each, the three kinds take turns over the rounds: N pods started one after another as
 the kubelet would (RunPodSandbox, CreateContainer, StartContainer), each timed from RunPodSandbox to
 its first HTTP 200 on the pod's address; then host memory per pod: the PSS of the processes the
 pods hold (shims, pause, the tender or nginx), divided by N; then the pods are removed. Tables: median and range of the
-time to ready, memory per pod, ratios ours/nginx. Not a test: no thresholds."""
+time to ready, memory per pod, ratios to nginx. Not a test: no thresholds."""
 import argparse
 import ctypes
 import io
@@ -113,7 +114,7 @@ def pods_memory(sock):
                 arguments = file.read().split(b"\0")
             if arguments[0] == b"/pause":
                 kind = "pause"
-            elif arguments[0] in (b"/mirage-hvt", b"/usr/sbin/nginx") or arguments[0].startswith(b"nginx:"):
+            elif arguments[0].endswith(b"/mirage-hvt") or arguments[0] == b"/usr/sbin/nginx" or arguments[0].startswith(b"nginx:"):
                 kind = "workload"
             elif b"containerd-shim" in arguments[0] and sock.encode() in b" ".join(arguments):
                 kind = "shim"
@@ -129,11 +130,12 @@ def pods_memory(sock):
 def start_pods(sock, kind, count, logs, shared_shim=False):
     """Starts `count` pods of `kind` one after another; returns their IDs, times to ready, and
     the phases of each start (RunPodSandbox, CreateContainer, StartContainer, then to the first 200)."""
-    handler, image = {"ours": ("mirage", "localhost/static-website:latest"), "nginx": ("runc", "localhost/nginx-fleet:latest")}[kind]
+    handler, image = {"ours": ("mirage", "localhost/static-website:latest"), "ours-shim": ("mirage-shim", "localhost/static-website:latest"),
+                      "nginx": ("runc", "localhost/nginx-fleet:latest")}[kind]
     pods, times, phases = [], [], []
     # With shared_shim, every pod of a kind is served by one runc shim (the shim's own grouping
     # annotation, passed from the pod by containerd's pod_annotations), for ours and nginx alike.
-    annotations = [f"io.containerd.runc.v2.group=fleet-{kind}"] if shared_shim else []
+    annotations = [f"io.containerd.runc.v2.group=fleet-{kind}"] if shared_shim and kind != "ours-shim" else []
     for index in range(count):
         name = f"{kind}-{index}-{time.monotonic_ns()}"
         start = time.monotonic()
@@ -180,7 +182,7 @@ def main():
     os.makedirs(folder + "/cni", exist_ok=True)
     for product in ("swift-mirage", "mirage-pause"):
         subprocess.run(["swift", "build", "--product", product], cwd=ROOT, check=True, capture_output=True)
-    for product in ("mirage-runc", "mirage-hvt"):
+    for product in ("mirage-runc", "mirage-hvt", "containerd-shim-mirage-v2"):
         subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, capture_output=True)
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     website = os.path.join(ROOT, "Examples/static-website")
@@ -193,8 +195,10 @@ def main():
     sh("ip", "netns", "add", NODE)
     sh("ip", "netns", "exec", NODE, "ip", "link", "set", "lo", "up")
     log = open(folder + "/containerd.log", "w")
+    # containerd finds our shim on its PATH; the shim starts the mirage-hvt beside it.
+    environment = dict(os.environ, PATH=os.path.join(ROOT, ".build/release") + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin"))
     containerd = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", "containerd", "--config", folder + "/config.toml"],
-                                  stdout=log, stderr=log)
+                                  stdout=log, stderr=log, env=environment)
     sock = folder + "/containerd.sock"
     try:
         for _ in range(100):
@@ -206,14 +210,14 @@ def main():
             sh("ctr", "--address", sock, "-n", "k8s.io", "image", "import", folder + "/" + archive)
         enter_node()
         counts = [int(n) for n in options.pods.split(",")]
-        kinds = ["ours", "nginx"]
+        kinds = ["ours", "ours-shim", "nginx"]
         for kind in kinds:  # warm-up: images unpacked, caches warm
             pods, _, _ = start_pods(sock, kind, 1, folder + "/logs", options.shared_shim)
             remove_pods(sock, pods)
         results = {(kind, n): {"ready": [], "memory": [], "phases": [], "parts": []} for kind in kinds for n in counts}
         for round_index in range(options.rounds):
             for n in counts:
-                for kind in kinds[round_index % 2:] + kinds[:round_index % 2]:
+                for kind in kinds[round_index % 3:] + kinds[:round_index % 3]:
                     before = pods_memory(sock)
                     pods, times, phases = start_pods(sock, kind, n, folder + "/logs", options.shared_shim)
                     time.sleep(2)
@@ -227,17 +231,19 @@ def main():
                     print(f"round {round_index + 1}: {n} {kind} pods, ready median {spread(times)[0] * 1000:.0f} ms, "
                           f"{sum(parts.values()) / 2**20:.1f} MiB each", flush=True)
         shims = "one runc shim for all pods of a kind (io.containerd.runc.v2.group)" if options.shared_shim else "a runc shim per pod"
-        print(f"\n{options.rounds} rounds after a warm-up, ours and nginx taking turns; pods started one after another;"
-              f" {shims}; median (range)\n")
-        print("| pods | ours: RunPodSandbox to first HTTP 200 | nginx (runc) | ours/nginx | ours: host memory (PSS) per pod | nginx | ours/nginx |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"\n{options.rounds} rounds after a warm-up, the kinds taking turns; pods started one after another;"
+              f" ours and nginx: {shims}; ours-shim: one containerd-shim-mirage-v2 for all; median (range)\n")
+        print("| pods | kind | RunPodSandbox to first HTTP 200 | /nginx | host memory (PSS) per pod | /nginx |")
+        print("|---|---|---|---|---|---|")
         for n in counts:
-            ours, theirs = results[("ours", n)], results[("nginx", n)]
-            r_ours, r_theirs = spread([t * 1000 for t in ours["ready"]]), spread([t * 1000 for t in theirs["ready"]])
-            m_ours, m_theirs = spread([m / 2**20 for m in ours["memory"]]), spread([m / 2**20 for m in theirs["memory"]])
-            print(f"| {n} | {r_ours[0]:.0f} ({r_ours[1]:.0f}-{r_ours[2]:.0f}) ms | {r_theirs[0]:.0f} ({r_theirs[1]:.0f}-{r_theirs[2]:.0f}) ms | "
-                  f"{r_ours[0] / r_theirs[0]:.2f}x | {m_ours[0]:.1f} ({m_ours[1]:.1f}-{m_ours[2]:.1f}) MiB | "
-                  f"{m_theirs[0]:.1f} ({m_theirs[1]:.1f}-{m_theirs[2]:.1f}) MiB | {m_ours[0] / m_theirs[0]:.2f}x |")
+            theirs = results[("nginx", n)]
+            r_theirs = spread([t * 1000 for t in theirs["ready"]])
+            m_theirs = spread([m / 2**20 for m in theirs["memory"]])
+            for kind in kinds:
+                mine = results[(kind, n)]
+                r_mine, m_mine = spread([t * 1000 for t in mine["ready"]]), spread([m / 2**20 for m in mine["memory"]])
+                print(f"| {n} | {kind} | {r_mine[0]:.0f} ({r_mine[1]:.0f}-{r_mine[2]:.0f}) ms | {r_mine[0] / r_theirs[0]:.2f}x | "
+                      f"{m_mine[0]:.2f} ({m_mine[1]:.2f}-{m_mine[2]:.2f}) MiB | {m_mine[0] / m_theirs[0]:.2f}x |")
         print("\nWhere the time to ready goes (median ms per pod, all pod counts):\n")
         print("| | RunPodSandbox | CreateContainer | StartContainer | started to first HTTP 200 |")
         print("|---|---|---|---|---|")
@@ -253,7 +259,7 @@ def main():
                 parts = results[(kind, n)]["parts"]
                 print(f"| {n} | {kind} | " + " | ".join(f"{spread([p[part] / 2**20 for p in parts])[0]:.2f}"
                                                      for part in ("shim", "pause", "workload")) + " |")
-        print(f"\nours: the hvt website with --mem={options.mem}, mirage-runc and mirage-hvt release; nginx {sh('nginx', '-v').stderr.strip()}")
+        print(f"\nours: the hvt website with --mem={options.mem}, mirage-runc, containerd-shim-mirage-v2 and mirage-hvt release; nginx {sh('nginx', '-v').stderr.strip()}")
     finally:
         containerd.terminate()
         containerd.wait()

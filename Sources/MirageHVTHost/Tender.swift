@@ -1,4 +1,5 @@
 import CKVM
+import CLinux
 import CMirageHVTABI
 import Glibc
 import MirageHostSystem
@@ -44,6 +45,13 @@ public enum Tender {
 
     /// Boots the image `options` name and runs it; `trace` notes the instant each step ends.
     static func run(_ options: TenderOptions, trace: BootTrace? = nil) throws(TenderError) -> Int32 {
+        if options.exitsWithParent {
+            // The signal is asked for first, then the parent checked: one that ended before the
+            // request is seen too (the tender was handed to init).
+            guard mirage_set_parent_death_signal(SIGTERM) == 0, getppid() != 1 else {
+                throw TenderError("--exit-with-parent: the process that started the tender has ended", status: TenderExitStatus.hostFailure)
+            }
+        }
         let file = try ImageFile(path: options.image)
         let memorySize = options.memoryMiB << 20
         let image: ELFImage

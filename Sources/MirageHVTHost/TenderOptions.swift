@@ -1,5 +1,5 @@
 /// The tender's command line:
-/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--] IMAGE [BOOT ARGUMENTS]`.
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--] IMAGE [BOOT ARGUMENTS]`.
 public struct TenderOptions: Equatable {
     /// A device given on the command line.
     public struct DeviceOption: Equatable {
@@ -34,10 +34,14 @@ public struct TenderOptions: Equatable {
     /// Sleeping costs a VM exit and a wake-up, tens of microseconds of CPU under PVM; spinning
     /// costs the CPU it spins. 0 sleeps at once: for hosts packed with guests.
     public var pollSpinMicroseconds: UInt64 = defaultPollSpinMicroseconds
+    /// Whether the guest is stopped (SIGTERM) when the process that started the tender ends
+    /// (`--exit-with-parent`: containerd-shim-mirage-v2 gives it, so that no guest outlives its
+    /// supervisor).
+    public var exitsWithParent = false
     /// Whether `--help` (or `-h`) came before the image: the tender prints ``help`` and exits 0.
     public var helpRequested = false
 
-    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--] IMAGE [BOOT ARGUMENTS]"
+    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--] IMAGE [BOOT ARGUMENTS]"
 
     /// What `mirage-hvt --help` prints.
     public static let help = usage + """
@@ -61,6 +65,8 @@ public struct TenderOptions: Equatable {
                              to how soon frames came after it slept: a frame that comes while it
                              spins costs no VM exit and no wake-up, but the spin costs CPU;
                              give 0 on a host packed with guests
+          --exit-with-parent stop the guest (as SIGTERM does) when the process that started
+                             the tender ends (containerd-shim-mirage-v2 gives it)
           -h, --help         print this help and exit
 
         The image names the devices it needs: each must be given, and no other. The arguments after
@@ -97,8 +103,8 @@ public struct TenderOptions: Equatable {
                 return options
             }
             guard argument.hasPrefix("--") else { break }
-            if argument == "--share-image" {
-                options.sharesImage = true
+            if argument == "--share-image" || argument == "--exit-with-parent" {
+                if argument == "--share-image" { options.sharesImage = true } else { options.exitsWithParent = true }
                 index += 1
                 continue
             }

@@ -121,6 +121,12 @@ final class ShimServer {
             case "Shutdown":
                 shutdownRequested = true
                 return .success([])
+            case "Stats":
+                let task = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                let tender = tenders[task.id]
+                let usage = tender?.cgroup?.usage() ?? (memory: 0, cpuNanoseconds: 0, pids: 0)
+                return .success(TaskMessages.metrics(memoryUsage: usage.memory, memoryLimit: tender?.memoryLimit ?? 0,
+                                                     cpuNanoseconds: usage.cpuNanoseconds, pids: usage.pids))
             case "CloseIO", "Update":
                 _ = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
                 return .success([])

@@ -11,6 +11,9 @@ struct Tender {
     var namespace: String?
     var network: PodNetwork?
     var rootfs: String?
+    var cgroup: PodCgroup?
+    /// The container's memory limit in bytes (0: none), for `Stats`.
+    var memoryLimit: UInt64 = 0
     var output: Int32 = -1
     var errors: Int32 = -1
 
@@ -85,6 +88,9 @@ struct Tender {
                 sources[path] ?? rootfs + path
             }
             tender.arguments = bundle.configuration["process"]?["args"]?.stringArray ?? []
+            tender.arguments.insert("--exit-with-parent", at: 1) // no guest outlives the server
+            tender.cgroup = try PodCgroup.make(for: configuration)
+            tender.memoryLimit = UInt64(max(0, configuration["linux"]?["resources"]?["memory"]?["limit"]?.intValue ?? 0))
             tender.output = try openOutput(request.stdout)
             tender.errors = request.stderr == request.stdout ? dup(tender.output) : try openOutput(request.stderr)
             return (.unikernel, tender)
@@ -140,7 +146,7 @@ struct Tender {
         return fd
     }
 
-    /// Starts the tender in the pod's network namespace; returns its PID.
+    /// Starts the tender in the pod's network namespace and cgroup; returns its PID.
     func spawn() throws(RuntimeError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -170,12 +176,18 @@ struct Tender {
             guard result == 0 else { throw RuntimeError("cannot start \(program): \(String(cString: strerror(result)))") }
             return pid
         }
-        guard let namespace else { return try start() }
-        return try NetworkNamespace.within(namespace) { () throws(RuntimeError) -> pid_t in try start() }
+        func startInNamespace() throws(RuntimeError) -> pid_t {
+            guard let namespace else { return try start() }
+            return try NetworkNamespace.within(namespace) { () throws(RuntimeError) -> pid_t in try start() }
+        }
+        guard let cgroup else { return try startInNamespace() }
+        return try cgroup.within { () throws(RuntimeError) -> pid_t in try startInNamespace() }
     }
 
-    /// Gives back what ``prepare`` took: the descriptors, the tap, the mount.
+    /// Gives back what ``prepare`` took: the descriptors, the tap, the mount, the cgroup.
     mutating func release() {
+        cgroup?.remove()
+        cgroup = nil
         for fd in [output, errors] where fd >= 0 { close(fd) }
         output = -1
         errors = -1

@@ -11,7 +11,7 @@ extension EndToEnd.ContainerdTests {
             .filter { $0.contains(" serve") }
     }
 
-    @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
+    @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; echo in a given network namespace answers, its tender in the container's cgroup with its memory limit, metrics from there; a killed server takes its guests with it; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
     func shimHello() throws {
         let folder = NSTemporaryDirectory() + "mirage-shim-hello-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -51,6 +51,47 @@ extension EndToEnd.ContainerdTests {
             left = try shimServers()
         }
         #expect(left.isEmpty, "the server exits with its last task: \(left)")
+
+        // In a network namespace given to ctr, with a memory limit: the echo guest takes its
+        // tap; the tender is in the container's cgroup, limited, and metrics come from there.
+        let echoFolder = folder + "/echo"
+        try swiftMirage(["configure", "-t", "hvt"], in: repositoryRoot + "/Examples/echo")
+        try swiftMirage(["package", "--output", echoFolder + "/echo.oci"], in: repositoryRoot + "/Examples/echo")
+        _ = try containerd.ctr(["image", "import", echoFolder + "/echo.oci.tar"])
+        let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
+        _ = try run(["/usr/sbin/ip", "link", "add", "eth0", "netns", pod.name, "type", "veth", "peer", "name", "veth0", "netns", peer.name])
+        try pod.exec(["ip", "addr", "add", "10.0.0.2/24", "dev", "eth0"])
+        try pod.exec(["ip", "link", "set", "eth0", "up"])
+        try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
+        try peer.exec(["ip", "link", "set", "veth0", "up"])
+        let echo = "shim-echo-\(getpid())"
+        let started = try containerd.ctr(["run", "-d"] + runtime + ["--memory-limit", "\(96 << 20)", "--with-ns", "network:/var/run/netns/" + pod.name,
+                                          "localhost/echo:latest", echo])
+        #expect(started.status == 0, "\(started.output)\(started.errorOutput)")
+        let echoed = try peer.exec(["/usr/bin/python3", "-c", """
+            import socket; s = socket.create_connection(("10.0.0.2", 7), timeout=10); s.sendall(b"through the shim"); print(s.recv(100).decode())
+            """])
+        #expect(echoed.output.contains("through the shim"), "\(echoed.output)\(echoed.errorOutput)")
+        let tender = try run(["/usr/bin/pgrep", "-f", "/unikernel/echo.hvt"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cgroup = (try? String(contentsOfFile: "/proc/\(tender)/cgroup", encoding: .utf8)) ?? ""
+        #expect(cgroup.contains("/default/\(echo)"), "the tender is in the container's cgroup: \(cgroup)")
+        let limit = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+            ? "/sys/fs/cgroup/default/\(echo)/memory.max" : "/sys/fs/cgroup/memory/default/\(echo)/memory.limit_in_bytes"
+        #expect((try? String(contentsOfFile: limit, encoding: .utf8))?.hasPrefix("\(96 << 20)") == true, "\(limit)")
+        let metrics = try containerd.ctr(["task", "metrics", echo]).output
+        #expect(metrics.contains("memory.usage_in_bytes") || metrics.contains("memory.usage"), "\(metrics)")
+        // The shim server dies: its guest does not outlive it.
+        let server = try shimServers().first?.split(separator: " ").first.map(String.init) ?? ""
+        #expect(!server.isEmpty)
+        _ = try run(["/bin/kill", "-9", server])
+        var alive = "x"
+        for _ in 0 ..< 50 where !alive.isEmpty {
+            usleep(100_000)
+            alive = try run(["/usr/bin/pgrep", "-f", "/unikernel/echo.hvt"]).output
+        }
+        #expect(alive.isEmpty, "the tender stops with the server: \(alive)")
+        _ = try containerd.ctr(["task", "delete", "--force", echo])
+        _ = try containerd.ctr(["container", "rm", echo])
 
         // No hvt unikernel: refused, with the message, and nothing left.
         try swiftMirage(["configure", "-t", "unix"], in: hello)
@@ -99,7 +140,7 @@ extension EndToEnd.ContainerdTests {
             #expect(page.contains("Served by a unikernel"), "\(address): \(page)\n\(containerd.log())")
         }
         let tenders = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
-        #expect(tenders.split(separator: "\n").count == 2 && tenders.contains("mirage-hvt --share-image --mem=6 "), "\(tenders)")
+        #expect(tenders.split(separator: "\n").count == 2 && tenders.contains("mirage-hvt --exit-with-parent --share-image --mem=6 "), "\(tenders)")
         let log = (try? String(contentsOfFile: logs + "/web-one.log", encoding: .utf8)) ?? ""
         #expect(log.contains("[INFO] [net] IPv4 \(pods[0].address)/24") && log.contains("[INFO] [http] GET / 200"), "\(log)")
 

@@ -20,6 +20,9 @@ struct TenderOptionsTests {
         let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "--poll-spin=0", "web.hvt", "--share-image"])
         #expect(sharing.sharesImage && sharing.memoryMiB == 8 && sharing.bootArguments == ["--share-image"], "after the image it is the guest's")
         #expect(sharing.pollSpinMicroseconds == 0)
+        #expect(!sharing.exitsWithParent)
+        let supervised = try TenderOptions.parse(["--exit-with-parent", "web.hvt", "--exit-with-parent"])
+        #expect(supervised.exitsWithParent && supervised.bootArguments == ["--exit-with-parent"])
     }
 
     @Test("--help or -h before the image asks for the help; after it, it is the guest's", arguments: [["--help"], ["-h"], ["--mem=64", "--help", "x.hvt"]])

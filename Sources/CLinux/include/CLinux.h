@@ -16,6 +16,12 @@
 
 #include "CLinuxNetwork.h"
 
+/// Asks the kernel to send `signal` to this process when the thread that started it ends
+/// (`PR_SET_PDEATHSIG`; `prctl` is variadic, which Swift cannot call).
+static inline int mirage_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
 /// Has the C library keep up to `bytes` of freed memory at the top of its heap instead of giving
 /// it back to the kernel (`mallopt(M_TRIM_THRESHOLD)`), for a process that allocates and frees
 /// buffers of tens of KiB per packet and would otherwise fault fresh pages in for each. Returns 1

@@ -187,4 +187,32 @@ public enum TaskMessages {
         any.bytes(2, event.bytes)
         return any.bytes
     }
+
+    /// `StatsResponse` (stats 1): a `google.protobuf.Any` of cgroup v1 `Metrics`
+    /// (`io.containerd.cgroups.v1.Metrics`, containerd/cgroups `stats/v1/metrics.proto`: pids 2
+    /// (current 1, limit 2), cpu 3 (usage 1: total 1 in nanoseconds), memory 4 (usage 33: limit 1,
+    /// usage 2)), which the CRI reads for `ContainerStats`.
+    public static func metrics(memoryUsage: UInt64, memoryLimit: UInt64, cpuNanoseconds: UInt64, pids: UInt64) -> [UInt8] {
+        var pidStats = ProtobufWriter()
+        pidStats.integer(1, pids)
+        var cpuUsage = ProtobufWriter()
+        cpuUsage.integer(1, cpuNanoseconds)
+        var cpu = ProtobufWriter()
+        cpu.message(1, cpuUsage)
+        var entry = ProtobufWriter()
+        entry.integer(1, memoryLimit)
+        entry.integer(2, memoryUsage)
+        var memory = ProtobufWriter()
+        memory.message(33, entry)
+        var metrics = ProtobufWriter()
+        metrics.message(2, pidStats)
+        metrics.message(3, cpu)
+        metrics.message(4, memory)
+        var any = ProtobufWriter()
+        any.string(1, "io.containerd.cgroups.v1.Metrics")
+        any.bytes(2, metrics.bytes)
+        var response = ProtobufWriter()
+        response.bytes(1, any.bytes, always: true)
+        return response.bytes
+    }
 }
