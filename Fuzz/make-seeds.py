@@ -210,6 +210,25 @@ write("net-rings", "exchange", bytes([0]) + ring_frame(0, 60) + ring_frame(0x800
       + bytes([6, 7]) + host_frame(100) + bytes([6]))
 write("net-rings", "headers", bytes([1]) + ring_frame(0, 3000, bytes([1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0])) + bytes([5])
       + host_frame(1524) + bytes([6, 7, 6]))
+
+# ttrpc: frames of containerd's Task API requests (first byte: where the input is cut).
+def pb_varint(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([v & 0x7F | 0x80]); v >>= 7
+    return out + bytes([v])
+def pb_bytes(field, data): return pb_varint(field << 3 | 2) + pb_varint(len(data)) + (data.encode() if isinstance(data, str) else data)
+def pb_int(field, v): return pb_varint(field << 3) + pb_varint(v)
+def ttrpc_frame(stream, method, payload):
+    body = pb_bytes(1, "containerd.task.v2.Task") + pb_bytes(2, method) + pb_bytes(3, payload) + pb_int(4, 5_000_000_000)
+    return u32(len(body)) + u32(stream) + bytes([1, 0]) + body
+mount = pb_bytes(1, "overlay") + pb_bytes(2, "overlay") + pb_bytes(4, "workdir=/w") + pb_bytes(4, "upperdir=/u") + pb_bytes(4, "lowerdir=/l")
+create = pb_bytes(1, "web") + pb_bytes(2, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/web") + pb_bytes(3, mount) \
+    + pb_bytes(6, "/run/containerd/fifo/1/web-stdout") + pb_bytes(7, "/run/containerd/fifo/1/web-stderr")
+write("ttrpc", "lifecycle", bytes([7]) + ttrpc_frame(1, "Create", create) + ttrpc_frame(3, "Start", pb_bytes(1, "web"))
+      + ttrpc_frame(5, "Wait", pb_bytes(1, "web")) + ttrpc_frame(7, "Kill", pb_bytes(1, "web") + pb_int(3, 15) + pb_int(4, 1))
+      + ttrpc_frame(9, "Delete", pb_bytes(1, "web")) + ttrpc_frame(11, "Shutdown", pb_bytes(1, "web")))
+write("ttrpc", "response", bytes([0]) + u32(7) + u32(1) + bytes([2, 0]) + pb_bytes(1, pb_int(1, 5) + pb_bytes(2, "x")))
 # keys: a mode byte (0 PKCS #8, 1 SPKI, 2 SEC 1, 3 PKCS #1, 4 PEM, 5 ECDSA DER), then the input.
 # Made with Python's cryptography (Debian's python3-cryptography, /usr/bin/python3) when present.
 try:

@@ -127,6 +127,23 @@ struct ShimProtocolTests {
         #expect(event[1]?.string == "web" && event[2]?.string == "web" && event[3] == .varint(77) && event[4] == .varint(143))
     }
 
+    @Test("Stats answers an Any of cgroup v1 Metrics: pids 2, cpu 3 (usage 1, total 1), memory 4 (usage 33: limit 1, usage 2)")
+    func metrics() throws {
+        let bytes = TaskMessages.metrics(memoryUsage: 5 << 20, memoryLimit: 64 << 20, cpuNanoseconds: 123_456, pids: 2)
+        func fields(_ bytes: ArraySlice<UInt8>?) throws -> [Int: ProtobufReader.Value] {
+            var result: [Int: ProtobufReader.Value] = [:]
+            try ProtobufReader.fields(of: bytes ?? []) { field, value in result[field] = value }
+            return result
+        }
+        let any = try fields(try fields(bytes[...])[1]?.bytes)
+        #expect(any[1]?.string == "io.containerd.cgroups.v1.Metrics")
+        let metrics = try fields(any[2]?.bytes)
+        #expect(try fields(metrics[2]?.bytes)[1] == .varint(2))
+        #expect(try fields(try fields(metrics[3]?.bytes)[1]?.bytes)[1] == .varint(123_456))
+        let usage = try fields(try fields(metrics[4]?.bytes)[33]?.bytes)
+        #expect(usage[1] == .varint(64 << 20) && usage[2] == .varint(5 << 20))
+    }
+
     @Test("task states: created, then running, then stopped once; a second task of one ID, a start of a started task and a delete of a running one are refused with containerd's codes")
     func lifecycle() throws {
         var table = ShimTaskTable()

@@ -24,7 +24,7 @@ public struct FuzzTarget: Sendable {
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
         stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsZone, dnsAnswer, tar, elf,
-        bootArguments, manifest, hypercalls, netRings, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle,
+        bootArguments, manifest, hypercalls, netRings, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle, ttrpc,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
