@@ -7,8 +7,8 @@ the set-up it mirrors).
   sudo python3 Benchmarks/fleet/run.py [--pods 1,10,100] [--rounds 3] [--mem 8]
 
 Starts containerd (Debian's) with its CRI plugin in a network namespace of its own (the node: CNI's
-bridge goes there), runtime handlers `runc`, `mirage` and `mirage-shim`, a static pause program as the sandbox
-image. Our image: `swift-mirage package` of Examples/static-website for hvt. The peer: nginx from
+bridge goes there), runtime handlers `runc`, `mirage` and `mirage-shim`, a static pause program in C as
+Kubernetes' own as the sandbox image. Our image: `swift-mirage package` of Examples/static-website for hvt. The peer: nginx from
 Debian in a runc container with the libraries ldd finds for it, one worker, the same index.html,
 configured as Benchmarks/http does (access log off, sendfile, keep-alive). For each N, after a
 warm-up pod of each, the three kinds take turns over the rounds: N pods started one after another as
@@ -78,6 +78,32 @@ def nginx_image(out, index_html):
             info.size, info.mode, info.mtime = len(data), mode, 0
             archive.addfile(info, io.BytesIO(data))
     cri.oci_archive(out, layer.getvalue(), ["/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf"], "localhost/nginx-fleet:latest")
+
+
+# The sandbox's pause program as Kubernetes builds its own (build/pause/linux/pause.c: C, static,
+# -Os): it waits for signals, exits on SIGINT or SIGTERM and reaps children. The tests' sandbox
+# image is mirage-pause, a static Swift program several times larger, which would weigh on the
+# runc pods' side of the memory table.
+PAUSE_C = r"""
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void stop(int signal) { _exit(0); }
+static void reap(int signal) { while (waitpid(-1, NULL, WNOHANG) > 0) {} }
+
+int main(void) {
+    struct sigaction action = {0};
+    action.sa_handler = stop;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    action.sa_handler = reap;
+    action.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &action, NULL);
+    for (;;) pause();
+}
+"""
 
 
 def enter_node():
@@ -180,7 +206,7 @@ def main():
         sh("apt-get", "install", "-y", "-qq", "containernetworking-plugins")
     folder = f"/tmp/mirage-fleet-{os.getpid()}"
     os.makedirs(folder + "/cni", exist_ok=True)
-    for product in ("swift-mirage", "mirage-pause"):
+    for product in ("swift-mirage",):
         subprocess.run(["swift", "build", "--product", product], cwd=ROOT, check=True, capture_output=True)
     for product in ("mirage-runc", "mirage-hvt", "containerd-shim-mirage-v2"):
         subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, capture_output=True)
@@ -189,7 +215,8 @@ def main():
     subprocess.run([tool, "configure", "-t", "hvt", website], check=True, capture_output=True)
     subprocess.run([tool, "package", website, "--output", folder + "/website.oci", "--mem", str(options.mem),
                     "--tender", os.path.join(ROOT, ".build/release/mirage-hvt"), "--", "-l", "http:warning"], check=True, capture_output=True)
-    cri.pause_image(folder + "/pause.tar", os.path.join(ROOT, ".build/debug/mirage-pause"), "localhost/mirage-pause:latest")
+    pause = harness.compile_c(folder, "pause", PAUSE_C, "-Os", "-static")
+    cri.pause_image(folder + "/pause.tar", pause, "localhost/mirage-pause:latest")
     nginx_image(folder + "/nginx.tar", os.path.join(website, "htdocs/index.html"))
     cri.containerd_config(folder, os.path.join(ROOT, ".build/release/mirage-runc"), NETWORK, "10.89.0.0/16")
     sh("ip", "netns", "add", NODE)

@@ -144,7 +144,7 @@ final class ShimServer {
 
     func create(_ request: TaskMessages.Create) throws -> TTRPCResponse {
         guard !request.id.isEmpty, !request.bundle.isEmpty else { throw RuntimeError("Create names no task or bundle") }
-        _ = try? table.task(request.id).id // checked again by add
+        // Refused before the work of preparing it (add checks again).
         if table.tasks[request.id] != nil { throw ShimTaskTable.Refusal(code: .alreadyExists, description: "task \(request.id) already exists") }
         let (kind, tender) = try Tender.prepare(request) { [table] sandbox in table.sandboxNamespace(sandbox) }
         var task = ShimTask(id: request.id, bundle: request.bundle, kind: kind)
