@@ -11,6 +11,17 @@ extension EndToEnd.ContainerdTests {
             .filter { $0.contains(" serve") }
     }
 
+    /// The shim servers still running after up to five seconds (a server exits when containerd
+    /// has shut down its last task).
+    func shimServersAfterTheLastTask() throws -> [String] {
+        var left = try shimServers()
+        for _ in 0 ..< 50 where !left.isEmpty {
+            usleep(100_000)
+            left = try shimServers()
+        }
+        return left
+    }
+
     @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; echo in a given network namespace answers, its tender in the container's cgroup with its memory limit, metrics from there; a killed server takes its guests with it; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
     func shimHello() throws {
         let folder = NSTemporaryDirectory() + "mirage-shim-hello-\(getpid())"
@@ -45,11 +56,7 @@ extension EndToEnd.ContainerdTests {
             #expect(try containerd.ctr(["task", "delete", id]).status == 0)
             #expect(try containerd.ctr(["container", "rm", id]).status == 0)
         }
-        var left = try shimServers()
-        for _ in 0 ..< 50 where !left.isEmpty {
-            usleep(100_000)
-            left = try shimServers()
-        }
+        let left = try shimServersAfterTheLastTask()
         #expect(left.isEmpty, "the server exits with its last task: \(left)")
 
         // In a network namespace given to ctr, with a memory limit: the echo guest takes its
@@ -58,12 +65,7 @@ extension EndToEnd.ContainerdTests {
         try swiftMirage(["configure", "-t", "hvt"], in: repositoryRoot + "/Examples/echo")
         try swiftMirage(["package", "--output", echoFolder + "/echo.oci"], in: repositoryRoot + "/Examples/echo")
         _ = try containerd.ctr(["image", "import", echoFolder + "/echo.oci.tar"])
-        let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
-        _ = try run(["/usr/sbin/ip", "link", "add", "eth0", "netns", pod.name, "type", "veth", "peer", "name", "veth0", "netns", peer.name])
-        try pod.exec(["ip", "addr", "add", "10.0.0.2/24", "dev", "eth0"])
-        try pod.exec(["ip", "link", "set", "eth0", "up"])
-        try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
-        try peer.exec(["ip", "link", "set", "veth0", "up"])
+        let (pod, peer) = try podAndPeer()
         let echo = "shim-echo-\(getpid())"
         let started = try containerd.ctr(["run", "-d"] + runtime + ["--memory-limit", "\(96 << 20)", "--with-ns", "network:/var/run/netns/" + pod.name,
                                           "localhost/echo:latest", echo])
@@ -109,16 +111,8 @@ extension EndToEnd.ContainerdTests {
     func shimWebsitePods() throws {
         let folder = NSTemporaryDirectory() + "mirage-shim-cri-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let website = repositoryRoot + "/Examples/static-website"
-        try swiftMirage(["configure", "-t", "hvt"], in: website)
-        try swiftMirage(["package", "--output", folder + "/website.oci"], in: website)
-        _ = try cri(["pause-image", folder + "/pause.tar", repositoryRoot + "/.build/debug/mirage-pause", "localhost/mirage-pause:latest"])
-        let node = try NetworkNamespace(withTap: false)
-        let containerd = try Containerd(cri: true, networkNamespace: node.name)
+        let (node, containerd) = try websiteNode(in: folder)
         defer { containerd.stop() }
-        for archive in [folder + "/pause.tar", folder + "/website.oci.tar"] {
-            #expect(try containerd.ctr(["-n", "k8s.io", "image", "import", archive]).status == 0)
-        }
         let logs = folder + "/logs"
         var pods: [(id: String, address: String)] = []
         for name in ["one", "two"] {
@@ -132,11 +126,7 @@ extension EndToEnd.ContainerdTests {
         #expect(try run(["/usr/bin/pgrep", "-f", "mirage-pause"]).output.isEmpty, "no pause process")
         for (_, address) in pods {
             #expect(address.hasPrefix("10.88.0."), "\(address)")
-            var page = ""
-            for _ in 0 ..< 50 where !page.contains("Served by a unikernel") {
-                page = (try? node.exec(["curl", "-s", "-m", "2", "http://\(address)/"]))?.output ?? ""
-                if !page.contains("Served by a unikernel") { usleep(200_000) }
-            }
+            let page = websitePage(at: address, from: node)
             #expect(page.contains("Served by a unikernel"), "\(address): \(page)\n\(containerd.log())")
         }
         let tenders = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
@@ -156,11 +146,7 @@ extension EndToEnd.ContainerdTests {
         }
         #expect(try containerd.ctr(["-n", "k8s.io", "container", "ls", "-q"]).output.isEmpty)
         #expect(try run(["/usr/bin/pgrep", "-f", "/unikernel/static-website.hvt"]).output.isEmpty, "no tender left")
-        var left = try shimServers()
-        for _ in 0 ..< 50 where !left.isEmpty {
-            usleep(100_000)
-            left = try shimServers()
-        }
+        let left = try shimServersAfterTheLastTask()
         #expect(left.isEmpty, "the shim server exits with the last pod: \(left)")
         #expect(!(try run(["/usr/sbin/ip", "netns", "list"]).output.contains("cni-")), "the pods' namespaces are gone")
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""

@@ -190,13 +190,7 @@ extension EndToEnd {
             let containerd = try containerd(withPackaged: "echo", in: folder)
             // The pod as CNI would leave it: eth0 with an address and a default route, its peer
             // in another namespace (the node's side).
-            let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
-            _ = try run(["/usr/sbin/ip", "link", "add", "eth0", "netns", pod.name, "type", "veth", "peer", "name", "veth0", "netns", peer.name])
-            try pod.exec(["ip", "addr", "add", "10.0.0.2/24", "dev", "eth0"])
-            try pod.exec(["ip", "link", "set", "eth0", "up"])
-            try pod.exec(["ip", "route", "add", "default", "via", "10.0.0.1"])
-            try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
-            try peer.exec(["ip", "link", "set", "veth0", "up"])
+            let (pod, peer) = try podAndPeer()
             let id = "pod-echo-\(getpid())"
             let started = try containerd.ctr(["run", "-d", "--runc-binary", mirageRunc, "--with-ns", "network:/var/run/netns/" + pod.name,
                                               "localhost/echo:latest", id])
@@ -301,6 +295,47 @@ extension EndToEnd {
             #expect(try containerd.ctr(["container", "ls", "-q"]).output.isEmpty, "refused containers are not left behind")
         }
 
+        /// A pod's network namespace as CNI would leave it (eth0 with 10.0.0.2/24 and a default
+        /// route) and its peer on the other end of the veth (10.0.0.1, the node's side).
+        func podAndPeer() throws -> (pod: NetworkNamespace, peer: NetworkNamespace) {
+            let pod = try NetworkNamespace(withTap: false), peer = try NetworkNamespace(withTap: false)
+            _ = try run(["/usr/sbin/ip", "link", "add", "eth0", "netns", pod.name, "type", "veth", "peer", "name", "veth0", "netns", peer.name])
+            try pod.exec(["ip", "addr", "add", "10.0.0.2/24", "dev", "eth0"])
+            try pod.exec(["ip", "link", "set", "eth0", "up"])
+            try pod.exec(["ip", "route", "add", "default", "via", "10.0.0.1"])
+            try peer.exec(["ip", "addr", "add", "10.0.0.1/24", "dev", "veth0"])
+            try peer.exec(["ip", "link", "set", "veth0", "up"])
+            return (pod, peer)
+        }
+
+        /// The website's page at `address` fetched with curl from `node`, tried for up to ten
+        /// seconds (a pod answers once its guest has booted); what curl got last.
+        func websitePage(at address: String, from node: NetworkNamespace) -> String {
+            var page = ""
+            for _ in 0 ..< 50 where !page.contains("Served by a unikernel") {
+                page = (try? node.exec(["curl", "-s", "-m", "2", "http://\(address)/"]))?.output ?? ""
+                if !page.contains("Served by a unikernel") { usleep(200_000) }
+            }
+            return page
+        }
+
+        /// A node for website pods: the hvt website packaged into `folder`, the pause image, and
+        /// a containerd with the CRI in a network namespace of its own (CNI's bridge goes there),
+        /// both images imported.
+        func websiteNode(in folder: String) throws -> (node: NetworkNamespace, containerd: Containerd) {
+            let website = repositoryRoot + "/Examples/static-website"
+            try swiftMirage(["configure", "-t", "hvt"], in: website)
+            try swiftMirage(["package", "--output", folder + "/website.oci"], in: website)
+            _ = try cri(["pause-image", folder + "/pause.tar", repositoryRoot + "/.build/debug/mirage-pause", "localhost/mirage-pause:latest"])
+            let node = try NetworkNamespace(withTap: false)
+            let containerd = try Containerd(cri: true, networkNamespace: node.name)
+            for archive in [folder + "/pause.tar", folder + "/website.oci.tar"] {
+                let imported = try containerd.ctr(["-n", "k8s.io", "image", "import", archive])
+                guard imported.status == 0 else { throw ToolFailure(description: "ctr image import: \(imported.errorOutput)") }
+            }
+            return (node, containerd)
+        }
+
         /// The CRI client of `Fixtures/cri/cri_client.py` with `arguments`; its output's last line.
         func cri(_ arguments: [String]) throws -> String {
             let result = try run(["/usr/bin/python3", repositoryRoot + "/Tests/EndToEndTests/Fixtures/cri/cri_client.py"] + arguments)
@@ -312,17 +347,8 @@ extension EndToEnd {
         func websitePod() throws {
             let folder = NSTemporaryDirectory() + "mirage-cri-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let website = repositoryRoot + "/Examples/static-website"
-            try swiftMirage(["configure", "-t", "hvt"], in: website)
-            try swiftMirage(["package", "--output", folder + "/website.oci"], in: website)
-            _ = try cri(["pause-image", folder + "/pause.tar", repositoryRoot + "/.build/debug/mirage-pause", "localhost/mirage-pause:latest"])
-            let node = try NetworkNamespace(withTap: false) // the node: CNI's bridge goes here
-            let containerd = try Containerd(cri: true, networkNamespace: node.name)
+            let (node, containerd) = try websiteNode(in: folder)
             defer { containerd.stop() }
-            for archive in [folder + "/pause.tar", folder + "/website.oci.tar"] {
-                let imported = try containerd.ctr(["-n", "k8s.io", "image", "import", archive])
-                #expect(imported.status == 0, "\(imported.errorOutput)")
-            }
             #expect(try cri(["version", containerd.socket]).hasPrefix("containerd"))
             let logs = folder + "/logs"
             let memory = "org.swift-mirage.unikernel.memory=6"
@@ -330,11 +356,7 @@ extension EndToEnd {
             _ = try cri(["start-container", containerd.socket, pod, "web", "localhost/static-website:latest", "website", logs, "--pod-annotation=" + memory])
             let address = try cri(["pod-ip", containerd.socket, pod])
             #expect(address.hasPrefix("10.88.0."), "\(address)")
-            var page = ""
-            for _ in 0 ..< 50 where !page.contains("Served by a unikernel") {
-                page = (try? node.exec(["curl", "-s", "-m", "2", "http://\(address)/"]))?.output ?? ""
-                if !page.contains("Served by a unikernel") { usleep(200_000) }
-            }
+            let page = websitePage(at: address, from: node)
             #expect(page.contains("Served by a unikernel"), "\(page)\n\(containerd.log())")
             let tender = try run(["/usr/bin/pgrep", "-af", "/unikernel/static-website.hvt"]).output
             #expect(tender.contains("/mirage-hvt --share-image --mem=6 "), "the pod's memory annotation reaches the tender: \(tender)")
