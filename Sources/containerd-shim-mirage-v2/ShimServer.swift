@@ -99,6 +99,12 @@ final class ShimServer {
     /// Answers one request of the Task service; nil for a `Wait` to be answered later.
     func handle(_ request: TTRPCRequest, connection: Int32, stream: UInt32) -> TTRPCResponse? {
         do {
+            // A unikernel's task has one process: containerd asks for an exec's by its ID first
+            // (State) and takes NotFound as "no such process".
+            if ["State", "Start", "Kill", "Wait", "Delete", "CloseIO", "ResizePty"].contains(request.method),
+               let reference = try? TaskMessages.TaskReference(decoding: request.payload), !reference.execID.isEmpty {
+                return .failure(.notFound, "process \(reference.execID) of task \(reference.id) not found: unikernels have no exec")
+            }
             switch request.method {
             case "Create": return try create(TaskMessages.Create(decoding: request.payload))
             case "Start": return try start(TaskMessages.TaskReference(decoding: request.payload))

@@ -17,7 +17,15 @@ enum ShimSocket {
     }
 
     /// Returns the address for containerd (`unix://PATH`), the server started when none answers.
+    /// The address is also written to `address` in the bundle (the working directory), where
+    /// containerd finds it again after a restart of its own to reconnect to the task.
     static func start(_ flags: ShimFlags) throws(RuntimeError) -> String {
+        let address = try startServer(flags)
+        try HostFile.write(Array(address.utf8), to: "address")
+        return address
+    }
+
+    static func startServer(_ flags: ShimFlags) throws(RuntimeError) -> String {
         let path = path(flags)
         _ = mkdir("/run/containerd", 0o711)
         _ = mkdir("/run/containerd/s", 0o711)

@@ -22,7 +22,7 @@ extension EndToEnd.ContainerdTests {
         return left
     }
 
-    @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; echo in a given network namespace answers, its tender in the container's cgroup with its memory limit, metrics from there; a killed server takes its guests with it; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
+    @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; echo in a given network namespace answers, its tender in the container's cgroup with its memory limit, metrics from there, and runs on through a restart of containerd; a killed server takes its guests with it; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
     func shimHello() throws {
         let folder = NSTemporaryDirectory() + "mirage-shim-hello-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -82,6 +82,15 @@ extension EndToEnd.ContainerdTests {
         #expect((try? String(contentsOfFile: limit, encoding: .utf8))?.hasPrefix("\(96 << 20)") == true, "\(limit)")
         let metrics = try containerd.ctr(["task", "metrics", echo]).output
         #expect(metrics.contains("memory.usage_in_bytes") || metrics.contains("memory.usage"), "\(metrics)")
+        // containerd restarts: it finds the task's shim again (the bundle's `address`) and the
+        // guest runs on.
+        try containerd.restart()
+        let listed = try containerd.ctr(["task", "ls"]).output
+        #expect(listed.contains(echo) && listed.contains("RUNNING"), "\(listed)\n\(containerd.log().suffix(2000))")
+        let again = try peer.exec(["/usr/bin/python3", "-c", """
+            import socket; s = socket.create_connection(("10.0.0.2", 7), timeout=10); s.sendall(b"after a restart"); print(s.recv(100).decode())
+            """])
+        #expect(again.output.contains("after a restart"), "\(again.output)\(again.errorOutput)")
         // The shim server dies: its guest does not outlive it.
         let server = try shimServers().first?.split(separator: " ").first.map(String.init) ?? ""
         #expect(!server.isEmpty)

@@ -23,7 +23,7 @@ let containerdAvailable: Bool = {
 /// host's mounts, cgroups among them), so that CNI's bridge is made there and not on the host.
 final class Containerd {
     let folder: String
-    let process = Process()
+    private(set) var process = Process()
     var socket: String { folder + "/containerd.sock" }
     /// The CNI network's name (host-local keeps its leases under /var/lib/cni/networks/NAME).
     let networkName: String
@@ -61,7 +61,13 @@ final class Containerd {
             process.arguments = ["--config", folder + "/config.toml"]
         }
         _ = FileManager.default.createFile(atPath: folder + "/log", contents: nil)
+        try launch()
+    }
+
+    /// Starts `process` and waits until containerd answers.
+    private func launch() throws {
         let log = FileHandle(forWritingAtPath: folder + "/log")
+        log?.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -70,6 +76,27 @@ final class Containerd {
             usleep(100_000)
         }
         throw ToolFailure(description: "containerd did not come up:\n" + self.log())
+    }
+
+    /// Stops containerd and starts it again with the same configuration and state, as an
+    /// upgrade of the node's containerd would: running tasks stay with their shims.
+    func restart() throws {
+        // Not `waitUntilExit`: once, here, Foundation's monitor missed this exit and it never
+        // returned. containerd has stopped when its process is gone or a zombie (`ctr` would
+        // wait at the stale socket).
+        let pid = process.processIdentifier
+        process.terminate()
+        for _ in 0 ..< 100 {
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.dropFirst().first
+            if state == nil || state == "Z" { break }
+            usleep(100_000)
+        }
+        let next = Process()
+        next.executableURL = process.executableURL
+        next.arguments = process.arguments
+        next.environment = process.environment
+        process = next
+        try launch()
     }
 
     /// Runs `ctr` against this containerd.
