@@ -27,6 +27,9 @@ func stopDnsmasq(log: String) {
     guard let text = try? String(contentsOfFile: log + ".pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
     kill(pid, SIGTERM)
     for _ in 0 ..< 100 where kill(pid, 0) == 0 { usleep(20_000) }
+    // A dnsmasq started from a test thread inherits its blocked signals, SIGTERM among them
+    // (seen in /proc/PID/status): it would outlive the test.
+    if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
 }
 
 /// Waits until `log` contains `text`, for up to `seconds`; returns the log.

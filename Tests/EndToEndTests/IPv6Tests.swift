@@ -50,7 +50,7 @@ enum IPv6Peer {
         if started.status != 0 { throw ToolFailure(description: "dnsmasq: \(started.errorOutput)") }
         return {
             if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGTERM)
+                kill(pid, SIGKILL) // SIGTERM may be blocked: dnsmasq inherits a test thread's signal mask
             }
         }
     }
