@@ -45,7 +45,8 @@ final class ShimServer {
             guard ready != nil else { continue }
             if descriptors[1].revents != 0 { readSignals() }
             if descriptors[0].revents != 0 { accept() }
-            for descriptor in descriptors.dropFirst(2) where descriptor.revents != 0 {
+            // A connection dropped meanwhile (its descriptor closed, perhaps reused) is skipped.
+            for descriptor in descriptors.dropFirst(2) where descriptor.revents != 0 && connections[descriptor.fd] != nil {
                 receive(on: descriptor.fd)
             }
             if shutdownRequested, table.tasks.isEmpty { exit(0) }
@@ -72,6 +73,7 @@ final class ShimServer {
         do { frames = try reader.receive(buffer[..<count]) } catch { log("\(error)"); drop(fd); return }
         connections[fd] = reader
         for frame in frames where frame.kind == TTRPCFrame.Kind.request.rawValue {
+            guard connections[fd] != nil else { return } // a failed send dropped it
             let response: TTRPCResponse?
             do {
                 let request = try TTRPCRequest(decoding: frame.payload)
@@ -84,9 +86,10 @@ final class ShimServer {
         }
     }
 
+    /// Closes a connection once: its descriptor may be reused by the next one opened.
     func drop(_ fd: Int32) {
+        guard connections.removeValue(forKey: fd) != nil else { return }
         close(fd)
-        connections[fd] = nil
         for (id, list) in waiters { waiters[id] = list.filter { $0.connection != fd } }
     }
 
