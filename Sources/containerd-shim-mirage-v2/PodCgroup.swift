@@ -16,7 +16,7 @@ struct PodCgroup {
     static let controllers = ["memory", "cpu", "cpuacct", "pids"]
     static let root = "/sys/fs/cgroup"
 
-    static var isUnified: Bool { access(root + "/cgroup.controllers", F_OK) == 0 }
+    static let isUnified = access(root + "/cgroup.controllers", F_OK) == 0
 
     /// Makes the cgroup for `configuration` (nil when it names none) and writes its limits.
     static func make(for configuration: JSONValue) throws(RuntimeError) -> PodCgroup? {

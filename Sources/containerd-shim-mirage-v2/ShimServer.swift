@@ -21,6 +21,8 @@ final class ShimServer {
     var waiters: [String: [(connection: Int32, stream: UInt32)]] = [:]
     var publisher: EventPublisher
     var shutdownRequested = false
+    /// Where each read from a connection lands (one buffer for all: the server has one thread).
+    var readBuffer = [UInt8](repeating: 0, count: 65536)
 
     init(flags: ShimFlags, listener: Int32) {
         self.flags = flags
@@ -66,11 +68,10 @@ final class ShimServer {
     }
 
     func receive(on fd: Int32) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = buffer.withUnsafeMutableBytes { bytes in SystemCall.retryingInterrupts { read(fd, bytes.baseAddress, bytes.count) } }
+        let count = readBuffer.withUnsafeMutableBytes { bytes in SystemCall.retryingInterrupts { read(fd, bytes.baseAddress, bytes.count) } }
         guard count > 0, var reader = connections[fd] else { drop(fd); return }
         let frames: [TTRPCFrame]
-        do { frames = try reader.receive(buffer[..<count]) } catch { log("\(error)"); drop(fd); return }
+        do { frames = try reader.receive(readBuffer[..<count]) } catch { log("\(error)"); drop(fd); return }
         connections[fd] = reader
         for frame in frames where frame.kind == TTRPCFrame.Kind.request.rawValue {
             guard connections[fd] != nil else { return } // a failed send dropped it
