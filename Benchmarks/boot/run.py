@@ -9,7 +9,7 @@ process on this machine. It measures from spawning each process to
 and, for the tender, the time each step of a boot takes: a small C parent reads CLOCK_MONOTONIC
 just before posix_spawn, and the tender, with MIRAGE_HVT_BOOT_TRACE set, prints the instant each
 of its steps ended on the same clock (Sources/MirageHVTHost/BootTrace.swift): the process's
-start until the tender's first line (exec, the static Swift runtime's start-up), the image read and
+start until the tender's first line (exec, the C library's start-up), the image read and
 checked, the VM, its memory and vCPU created, the image loaded, the seccomp filter installed,
 the guest's boot code to its first hypercall and to its first output, and the exit after the
 halt. It also prints the stripped image sizes of every example and the tender's peak RSS
@@ -105,8 +105,8 @@ int main(int argc, char **argv) {
 # The boot trace's steps, in order, with what each covers (each from the end of the one before;
 # the first from the spawn).
 STEPS = [
-    ("entry", "exec and the static Swift runtime's start-up, to the program's first line"),
-    ("main", "the command line's strings gathered (the runtime's first metadata), to Tender.main"),
+    ("entry", "exec and the C library's start-up, to the program's first line"),
+    ("main", "the command line's strings gathered, to Tender.main"),
     ("options", "command line parsed"),
     ("image", "image mapped, ELF and ABI checked, manifest read"),
     ("devices", "devices opened, stop signals set up"),

@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// With `MIRAGE_HVT_BOOT_TRACE` set in its environment, the tender notes the instant each step of
 /// a boot ends (CLOCK_MONOTONIC, in nanoseconds: the clock a parent can read just before it

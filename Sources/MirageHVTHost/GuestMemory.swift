@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// The guest's physical memory as the tender sees it: a host buffer whose byte `n` is guest-physical
 /// address `n`, with every access checked against its bounds.

@@ -1,6 +1,11 @@
-import CKVM
+#if canImport(Glibc)
 import Glibc
+#endif
+import CKVM
+import CLinux
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// A sampling profile of the guest, for finding where its time goes (the host's `perf` sees only
 /// KVM under PVM): with `MIRAGE_HVT_PROFILE=FILE` in the tender's environment, a timer stops the

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// An image file's bytes: mapped read-only from the file, so that reading a guest image costs
 /// a few page faults rather than a copy into growing buffers; read into memory when the file
@@ -33,7 +38,7 @@ public final class ImageFile {
         defer { SystemCall.close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw failure() }
-        if status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
+        if mirage_is_regular_file(status.st_mode) != 0, status.st_size > 0,
            let mapping = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED {
             bytes = UnsafeRawBufferPointer(start: mapping, count: Int(status.st_size))
             isMapped = true

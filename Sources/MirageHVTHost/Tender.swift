@@ -1,8 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CKVM
 import CLinux
 import CMirageHVTABI
-import Glibc
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// The mirage-hvt tender: loads a guest image into a new KVM virtual machine, attaches the devices
 /// the command line names, runs the vCPU and serves its hypercalls until it halts.

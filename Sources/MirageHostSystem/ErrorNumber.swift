@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// The error number (`errno`) of a failed system call, as a typed error.
 public struct ErrorNumber: Error, Equatable, CustomStringConvertible {

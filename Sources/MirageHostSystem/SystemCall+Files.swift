@@ -1,33 +1,35 @@
-import CLinux
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 extension SystemCall {
     /// Opens `path` with `flags` (and `mode` for a file it creates). The corresponding C function
     /// is `open`.
     @inlinable
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(ErrorNumber) -> Int32 {
-        try checked { Glibc.open(path, flags, mode) }
+        try checked { mirage_open(path, flags, mode) }
     }
 
     /// Closes `fd`. The corresponding C function is `close`, not retried on EINTR (Linux releases
     /// the descriptor even then) and its result ignored: there is nothing left to do with it.
     @inlinable
     public static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        _ = CLinux.close(fd)
     }
 
     /// Reads up to `buffer.count` bytes from `fd`; 0 at its end. The corresponding C function is
     /// `read`.
     @inlinable
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ErrorNumber) -> Int {
-        try checked { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        try checked { CLinux.read(fd, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes up to `bytes.count` bytes to `fd`; returns how many it took. The corresponding C
     /// function is `write`.
     @inlinable
     public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(ErrorNumber) -> Int {
-        try checked { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+        try checked { CLinux.write(fd, bytes.baseAddress, bytes.count) }
     }
 
     /// Writes all of `bytes` to `fd`, retrying short writes. The corresponding C function is `write`.
@@ -43,14 +45,14 @@ extension SystemCall {
     /// end. The corresponding C function is `readv`.
     @inlinable
     public static func readv(_ fd: Int32, _ vectors: UnsafePointer<iovec>, count: Int32) throws(ErrorNumber) -> Int {
-        try checked { Glibc.readv(fd, vectors, count) }
+        try checked { CLinux.readv(fd, vectors, count) }
     }
 
     /// Writes the `count` buffers at `vectors`, in order; returns the bytes written. The
     /// corresponding C function is `writev`.
     @inlinable
     public static func writev(_ fd: Int32, _ vectors: UnsafePointer<iovec>, count: Int32) throws(ErrorNumber) -> Int {
-        try checked { Glibc.writev(fd, vectors, count) }
+        try checked { CLinux.writev(fd, vectors, count) }
     }
 
     /// Reads or writes all of `bytes` at `offset` in the file `fd`, retrying short transfers.
@@ -62,7 +64,7 @@ extension SystemCall {
         var done = 0
         while done < bytes.count {
             let start = bytes.baseAddress! + done, count = bytes.count - done, position = offset + off_t(done)
-            let moved = try checked { writing ? Glibc.pwrite(fd, start, count, position) : Glibc.pread(fd, start, count, position) }
+            let moved = try checked { writing ? CLinux.pwrite(fd, start, count, position) : CLinux.pread(fd, start, count, position) }
             if moved == 0 { throw ErrorNumber(code: EIO) }
             done += moved
         }
@@ -71,7 +73,7 @@ extension SystemCall {
     /// Flushes what was written to `fd` to its device. The corresponding C function is `fsync`.
     @inlinable
     public static func fsync(_ fd: Int32) throws(ErrorNumber) {
-        _ = try checked { Glibc.fsync(fd) }
+        _ = try checked { CLinux.fsync(fd) }
     }
 }
 

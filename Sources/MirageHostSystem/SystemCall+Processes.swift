@@ -1,5 +1,7 @@
-import CLinux
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 extension SystemCall {
     /// Waits up to `timeout` milliseconds (-1: without limit) for the events asked for in
@@ -9,7 +11,7 @@ extension SystemCall {
     @inlinable
     public static func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(ErrorNumber) -> Int? {
         for index in descriptors.indices { descriptors[index].revents = 0 }  // none after an interruption
-        let count = Glibc.poll(descriptors.baseAddress, nfds_t(descriptors.count), timeout)
+        let count = CLinux.poll(descriptors.baseAddress, nfds_t(descriptors.count), timeout)
         if count >= 0 { return Int(count) }
         if errno == EINTR { return nil }
         throw ErrorNumber.last

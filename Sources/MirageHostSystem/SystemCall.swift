@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// Linux system calls behind Swift names for the hosted code (the unix platform, the hvt tender
 /// and the tool), EINTR retried in one place and `errno` turned into a typed ``ErrorNumber``, as

@@ -2,7 +2,20 @@
 #ifndef C_LINUX_H
 #define C_LINUX_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -29,6 +42,39 @@ static inline int mirage_set_parent_death_signal(int signal) {
 static inline int mirage_keep_freed_memory(int bytes) {
     return mallopt(M_TRIM_THRESHOLD, bytes);
 }
+
+// What Glibc's Swift overlay gives hosted Swift and Embedded Swift lacks (the Embedded tender
+// imports this module instead): `errno` is a macro, `open` and `fcntl` are variadic, and the
+// command line reaches only `main`.
+
+/// The calling thread's `errno`.
+static inline int mirage_errno(void) { return errno; }
+/// Sets the calling thread's `errno`.
+static inline void mirage_set_errno(int value) { errno = value; }
+/// `open(path, flags, mode)`.
+static inline int mirage_open(const char *path, int flags, unsigned int mode) { return open(path, flags, mode); }
+/// `fcntl(descriptor, command, argument)` for the commands whose argument is an int.
+static inline int mirage_fcntl(int descriptor, int command, int argument) { return fcntl(descriptor, command, argument); }
+/// Blocks SIGINT and SIGTERM for the calling thread and returns a non-blocking, close-on-exec
+/// signalfd that reads them (-1 with errno set on failure). In C because Embedded Swift cannot
+/// zero-initialise a `sigset_t` without the compiler's intrinsics module.
+static inline int mirage_signalfd_for_stop_signals(void) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+/// Whether a `stat` mode is a regular file's (`S_ISREG`, a function-like macro).
+static inline int mirage_is_regular_file(mode_t mode) { return S_ISREG(mode); }
+/// Whether a `stat` mode is a block device's (`S_ISBLK`).
+static inline int mirage_is_block_device(mode_t mode) { return S_ISBLK(mode); }
+/// The number of command-line arguments, the program's name included, as `main` received them
+/// (saved before `main` by a constructor in CLinux.c).
+int mirage_argument_count(void);
+/// The command-line arguments, the program's name first, as `main` received them.
+char **mirage_arguments(void);
 
 /// AUDIT_ARCH_X86_64, the architecture a seccomp filter checks (a macro Swift cannot import).
 static inline unsigned int mirage_audit_arch_x86_64(void) { return AUDIT_ARCH_X86_64; }

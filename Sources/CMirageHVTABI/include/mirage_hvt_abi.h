@@ -211,6 +211,15 @@ struct mirage_hvt_net_rings {
     // the receive area follows (MIRAGE_HVT_NET_RECEIVE_AREA bytes)
 };
 
+/// The transmit ring of `rings`, in place (Embedded Swift has no key paths to take its offset).
+static inline struct mirage_hvt_ring *mirage_hvt_net_rings_transmit(struct mirage_hvt_net_rings *rings) {
+    return &rings->transmit;
+}
+/// The receive ring of `rings`, in place.
+static inline struct mirage_hvt_ring *mirage_hvt_net_rings_receive(struct mirage_hvt_net_rings *rings) {
+    return &rings->receive;
+}
+
 /// The ring fields both sides write, with the ordering the protocol needs: loads acquire,
 /// stores release, and a full fence between publishing and looking at the other side's
 /// waiting flag (store-load order, which x86 keeps only with a fence).

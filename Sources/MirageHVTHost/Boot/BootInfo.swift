@@ -1,6 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLinux
 import CMirageHVTABI
-import Glibc
 
 /// Writes what the guest is told at boot: `struct mirage_hvt_boot_info` at `MIRAGE_HVT_BOOT_INFO`
 /// and the boot arguments, NUL-terminated one after another, at `MIRAGE_HVT_COMMAND_LINE`.

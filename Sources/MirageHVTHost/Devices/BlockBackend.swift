@@ -1,6 +1,11 @@
-import CMirageHVTABI
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+import CMirageHVTABI
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// A block device the tender serves from a host file or block device (a raw block volume):
 /// sector `n` at byte `n * sectorSize`.
@@ -31,9 +36,9 @@ public final class BlockBackend {
         }
         var status = stat()
         let size: off_t
-        if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+        if fstat(fd, &status) == 0, mirage_is_regular_file(status.st_mode) != 0 {
             size = status.st_size
-        } else if status.st_mode & S_IFMT == S_IFBLK {
+        } else if mirage_is_block_device(status.st_mode) != 0 {
             size = lseek(fd, 0, SEEK_END) // a block device's size is where its end is
         } else {
             size = -1

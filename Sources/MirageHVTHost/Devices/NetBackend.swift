@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLinux
 import CMirageHVTABI
-import Glibc
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// A network device the tender serves from a host tap interface (`--net:NAME=TAP`): every frame
 /// the guest puts in its transmit ring is one `write` to the interface, and every frame the I/O
@@ -281,7 +285,7 @@ final class NetBackend {
     /// The MTU of the interface `name`, or nil when it cannot be read. The corresponding C
     /// functions are `socket` and `ioctl` (`SIOCGIFMTU`).
     static func interfaceMTU(_ name: String) -> Int? {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let socket = CLinux.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return nil }
         defer { SystemCall.close(socket) }
         var mtu: Int32 = 0

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLinux
 import CMirageHVTABI
-import Glibc
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// The tender's I/O thread: it moves frames between the taps and the rings of the net devices the
 /// guest handed over (``NetRingPort``), while the guest runs on the vCPU thread, so that frames
@@ -75,7 +79,7 @@ final class NetIOThread {
         }
         pthread_detach(thread)
         var signal = pollfd(fd: started, events: Int16(POLLIN), revents: 0)
-        while Glibc.poll(&signal, 1, -1) < 0 && errno == EINTR {}
+        while CLinux.poll(&signal, 1, -1) < 0 && errno == EINTR {}
     }
 
     /// Stops the thread touching guest memory, before the tender unmaps it: the thread parks for
@@ -86,7 +90,7 @@ final class NetIOThread {
         pthread_mutex_unlock(lock)
         Self.signal(control)
         var signal = pollfd(fd: parked, events: Int16(POLLIN), revents: 0)
-        while Glibc.poll(&signal, 1, -1) < 0 && errno == EINTR {}
+        while CLinux.poll(&signal, 1, -1) < 0 && errno == EINTR {}
     }
 
     /// Hands `port` to the thread (from the vCPU thread, which no longer touches its tap).
@@ -102,12 +106,12 @@ final class NetIOThread {
 
     static func signal(_ descriptor: Int32) {
         var one: UInt64 = 1
-        _ = Glibc.write(descriptor, &one, 8)
+        _ = CLinux.write(descriptor, &one, 8)
     }
 
     static func drain(_ descriptor: Int32) {
         var count: UInt64 = 0
-        _ = Glibc.read(descriptor, &count, 8)
+        _ = CLinux.read(descriptor, &count, 8)
     }
 
     private func run() -> UnsafeMutableRawPointer? {
@@ -170,7 +174,7 @@ final class NetIOThread {
             // no system call the seccomp filter refuses, as exiting it might).
             Self.signal(parked)
             var never: UInt64 = 0
-            while true { _ = Glibc.read(started, &never, 8) }
+            while true { _ = CLinux.read(started, &never, 8) }
         }
         for port in taken {
             var event = epoll_event()

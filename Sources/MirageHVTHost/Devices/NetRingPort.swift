@@ -171,11 +171,7 @@ struct NetRingViolation: Error {
 
 extension UnsafeMutablePointer where Pointee == mirage_hvt_net_rings {
     /// The guest's transmit ring, in place.
-    var transmit: UnsafeMutablePointer<mirage_hvt_ring> { ring(\.transmit) }
+    var transmit: UnsafeMutablePointer<mirage_hvt_ring> { mirage_hvt_net_rings_transmit(self) }
     /// The guest's receive ring, in place.
-    var receive: UnsafeMutablePointer<mirage_hvt_ring> { ring(\.receive) }
-
-    private func ring(_ field: KeyPath<mirage_hvt_net_rings, mirage_hvt_ring>) -> UnsafeMutablePointer<mirage_hvt_ring> {
-        (UnsafeMutableRawPointer(self) + MemoryLayout<mirage_hvt_net_rings>.offset(of: field)!).assumingMemoryBound(to: mirage_hvt_ring.self)
-    }
+    var receive: UnsafeMutablePointer<mirage_hvt_ring> { mirage_hvt_net_rings_receive(self) }
 }

@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 import CMirageHVTABI
 
 /// A guest image: an ELF64 x86-64 executable (System V gABI and x86-64 psABI), checked so that
@@ -135,7 +138,7 @@ public struct ELFImage {
             throw .entryNotExecutable(entry)
         }
 
-        let end = segments.map(\.addressRange.upperBound).max() ?? memoryStart
+        let end = segments.map { $0.addressRange.upperBound }.max() ?? memoryStart
         self.entry = entry
         self.segments = segments
         // `end` is at most MIRAGE_HVT_MAX_MEMORY, so rounding up cannot wrap.

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLinux
 import CMirageHVTABI
-import Glibc
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
 /// through a signalfd) and the I/O thread's wake eventfd, which it signals when it put frames in
@@ -31,12 +35,7 @@ public final class HostEvents {
             signals = -1
             return
         }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        sigaddset(&mask, SIGINT)
-        sigaddset(&mask, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &mask, nil)
-        signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        signals = mirage_signalfd_for_stop_signals()
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = Self.signalMarker

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLinux
 import CMirageHVTABI
-import Glibc
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// Serves the guest's hypercalls (mirage_hvt_abi.h). Every guest address and length goes through
 /// ``GuestMemory``'s checks; a call that names memory outside the guest, an unknown call or a bad

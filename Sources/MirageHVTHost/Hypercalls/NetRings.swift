@@ -27,7 +27,7 @@ extension HypercallHandler {
         let port = NetRingPort(device: device, backend: backend, memory: memory, region: region, address: setup.region)
         rings.append((device, region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)))
         if rings.count == 1 {
-            events.watchRings(wake: ioThread.wakeDescriptor) { [unowned self] interest in ringsReady(interest) }
+            events.watchRings(wake: ioThread.wakeDescriptor) { [unowned(unsafe) self] interest in ringsReady(interest) }
         }
         ioThread.add(port)
         _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_OK.rawValue }

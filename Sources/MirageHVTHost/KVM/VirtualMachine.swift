@@ -1,6 +1,11 @@
-import CKVM
+#if canImport(Glibc)
 import Glibc
+#endif
+import CKVM
+import CLinux
+#if !hasFeature(Embedded)  // the tender's Embedded build compiles MirageHostSystem's files in
 import MirageHostSystem
+#endif
 
 /// A KVM virtual machine with one vCPU and one region of guest memory at guest-physical address 0.
 ///

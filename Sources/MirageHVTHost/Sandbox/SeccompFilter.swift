@@ -1,6 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CKVM
 import CLinux
-import Glibc
 
 /// The tender's seccomp filter (seccomp(2), classic BPF), installed once the VM is set up, as
 /// Firecracker does: from then on the tender may make only the system calls its run loop needs,
@@ -79,6 +81,12 @@ public enum SeccompFilter {
     /// Installs ``program(systemCalls:ioctls:)`` for this process.
     /// - Throws: a host failure when the kernel refuses it (no seccomp support).
     public static func install() throws(TenderError) {
+        // Embedded Swift draws the standard library's hashing seed at the first hash, with
+        // getrandom, which the filter forbids (a Dictionary's first insertion after it would end
+        // the tender): draw it now.
+        var hasher = Hasher()
+        hasher.combine(0)
+        _ = hasher.finalize()
         var filter = program()
         let installed = filter.withUnsafeMutableBufferPointer { buffer in
             mirage_install_seccomp_filter(buffer.baseAddress, UInt16(buffer.count))
