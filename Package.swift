@@ -186,18 +186,20 @@ let tenderSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
-/// The Embedded tender's Swift settings: Embedded Swift for the host's triple, optimised for
-/// speed (its I/O thread copies every frame), with the stack protector and red zone of a normal
-/// process.
-let tenderEmbeddedSwiftSettings: [SwiftSetting] = [
+/// The Swift settings of the host programs built in Embedded Swift (the tender, the containerd
+/// shim and mirage-runc): Embedded Swift for the host's triple, optimised for speed (the tender's
+/// I/O thread copies every frame), with the stack protector and red zone of a normal process.
+/// Each compiles the hosted libraries' files it needs into its one module, through symbolic links
+/// in its folder: an Embedded module cannot import a hosted one.
+let hostEmbeddedSwiftSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
     .enableExperimentalFeature("Extern"),
     .unsafeFlags(["-wmo"]),
 ]
 
-/// The Embedded tender links statically against glibc, with the standard library's Unicode
+/// They link statically against glibc, with the standard library's Unicode
 /// tables (option names are compared as Strings) and libm (`ceil`, which Dictionary sizing calls).
-let tenderEmbeddedLinkerSettings: [LinkerSetting] = [
+let hostEmbeddedLinkerSettings: [LinkerSetting] = [
     .unsafeFlags([
         "-Xclang-linker", "-static",
         "-Xlinker", toolchainRoot + "/usr/lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a",
@@ -230,8 +232,8 @@ let hostedTargets: [Target] = [
     .executableTarget(
         name: "mirage-hvt",
         dependencies: ["CMirageHVTABI", "CKVM", "CLinux"],
-        swiftSettings: tenderEmbeddedSwiftSettings,
-        linkerSettings: tenderEmbeddedLinkerSettings
+        swiftSettings: hostEmbeddedSwiftSettings,
+        linkerSettings: hostEmbeddedLinkerSettings
     ),
     .executableTarget(
         name: "checksum-benchmark",
@@ -270,15 +272,22 @@ let hostedTargets: [Target] = [
         name: "MirageOCI",
         dependencies: ["CLinux", "MirageCore", "MirageHostSystem"]
     ),
+    // Embedded as well (containerd's runc shim runs it for every command of every container),
+    // with the same files as the shim through symbolic links.
     .executableTarget(
         name: "mirage-runc",
-        dependencies: ["MirageOCI"],
-        linkerSettings: [.unsafeFlags(["-static-executable"])]
+        dependencies: ["CLinux"],
+        swiftSettings: hostEmbeddedSwiftSettings,
+        linkerSettings: hostEmbeddedLinkerSettings
     ),
+    // The shim is Embedded Swift too, as the tender is (above): one server per containerd
+    // namespace stays resident beside every pod. Its module takes MirageOCI's and
+    // MirageHostSystem's files, and MirageCore's IPv4Address, through symbolic links.
     .executableTarget(
         name: "containerd-shim-mirage-v2",
-        dependencies: ["MirageOCI", "CLinux", "MirageHostSystem"],
-        linkerSettings: [.unsafeFlags(["-static-executable"])]
+        dependencies: ["CLinux"],
+        swiftSettings: hostEmbeddedSwiftSettings,
+        linkerSettings: hostEmbeddedLinkerSettings
     ),
     .testTarget(
         name: "MirageOCITests",

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageHostSystem
+#endif
 
 /// Whole files on the host, read and written with system calls (`mirage-runc` runs for every
 /// command of every container and links no Foundation, so that it starts in a millisecond).
@@ -17,7 +22,7 @@ public enum HostFile {
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
             let count = chunk.withUnsafeMutableBytes { buffer in
-                SystemCall.retryingInterrupts { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+                SystemCall.retryingInterrupts { CLinux.read(fd, buffer.baseAddress, buffer.count) }
             }
             guard count >= 0 else { throw RuntimeError("cannot read \(path): \(ErrorNumber.last)") }
             if count == 0 { return bytes }
@@ -36,7 +41,7 @@ public enum HostFile {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
-                SystemCall.retryingInterrupts { Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written) }
+                SystemCall.retryingInterrupts { CLinux.write(fd, buffer.baseAddress! + written, buffer.count - written) }
             }
             guard count > 0 else { throw RuntimeError("cannot write \(path): \(ErrorNumber.last)") }
             written += count
@@ -47,7 +52,7 @@ public enum HostFile {
     public static func append(_ bytes: [UInt8], to path: String) {
         guard let fd = try? SystemCall.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode: 0o644) else { return }
         defer { SystemCall.close(fd) }
-        _ = bytes.withUnsafeBytes { buffer in Glibc.write(fd, buffer.baseAddress, buffer.count) } // O_APPEND: one line at once
+        _ = bytes.withUnsafeBytes { buffer in CLinux.write(fd, buffer.baseAddress, buffer.count) } // O_APPEND: one line at once
     }
 
     /// Removes the file at `path`; a missing one is no error.

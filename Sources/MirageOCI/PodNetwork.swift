@@ -1,7 +1,11 @@
-import CLinux
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageCore
 import MirageHostSystem
+#endif
 
 /// A pod's network namespace, as CNI left it (an interface with the pod's IPv4 address and a
 /// default route), given to a unikernel: a tap beside that interface with tc redirects both ways

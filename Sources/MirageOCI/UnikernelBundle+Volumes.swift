@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// Volumes as block devices: a volume mounted or placed at ``blockVolumeFolder``/NAME in the
 /// container supplies the block device NAME of the image's manifest, in place of the file packaged
@@ -80,14 +83,12 @@ extension UnikernelBundle {
     public static func hostFileKind(_ path: String) -> HostFileKind {
         var status = stat()
         guard stat(path, &status) == 0 else { return .missing }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: return .regularFile
-        case S_IFDIR: return .directory
-        case S_IFBLK, S_IFCHR:
-            let numbers = Device.numbers(status.st_rdev)
-            return status.st_mode & S_IFMT == S_IFBLK ? .blockDevice(major: numbers.major, minor: numbers.minor)
-                : .characterDevice(major: numbers.major, minor: numbers.minor)
-        default: return .other
-        }
+        let mode = status.st_mode
+        let numbers = Device.numbers(status.st_rdev)
+        if mirage_is_regular_file(mode) != 0 { return .regularFile }
+        if mirage_is_directory(mode) != 0 { return .directory }
+        if mirage_is_block_device(mode) != 0 { return .blockDevice(major: numbers.major, minor: numbers.minor) }
+        if mirage_is_character_device(mode) != 0 { return .characterDevice(major: numbers.major, minor: numbers.minor) }
+        return .other
     }
 }

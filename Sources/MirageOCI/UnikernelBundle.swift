@@ -1,4 +1,7 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
 
 /// An OCI runtime bundle (runtime-spec `bundle.md`: `config.json` and the root file system it
 /// names) that `mirage-runc` is asked to create, and the changes that make a packaged unikernel
@@ -88,7 +91,7 @@ public struct UnikernelBundle {
         guard let tender = metadata.tender, tender.hasPrefix("/"), metadata.image.hasPrefix("/") else {
             throw RuntimeError("\(UnikernelImageMetadata.path): an hvt image needs absolute tender and image paths")
         }
-        for path in [tender, metadata.image] + metadata.blocks.values where path.contains("..") || path.contains("\0") {
+        for path in [tender, metadata.image] + metadata.blocks.values where path.includes("..") || path.includes("\0") {
             throw RuntimeError("\(UnikernelImageMetadata.path): the path \(path) is not allowed")
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
@@ -114,7 +117,9 @@ public struct UnikernelBundle {
         // The image's layers do not change while it runs: the guests of one image share its code.
         var arguments = [tender ?? metadata.tender!, "--share-image"]
         if let memoryMiB { arguments.append("--mem=\(memoryMiB)") }
-        for (name, file) in metadata.blocks.merging(volumes, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+        var blocks = metadata.blocks
+        for (name, file) in volumes { blocks[name] = file }
+        for (name, file) in blocks.sorted(by: { $0.key < $1.key }) {
             arguments.append("--block:\(name)=\(hostPath(file))")
         }
         for name in metadata.networks {

@@ -3,7 +3,7 @@
 /// the target, where the image and the tender are, the guest's memory, the network devices to
 /// give taps and the block devices with the files they default to, and the default boot
 /// arguments. A runtime that starts unikernels (urunc; our own) reads it from the bundle.
-public struct UnikernelImageMetadata: Codable, Equatable, Sendable {
+public struct UnikernelImageMetadata: Equatable, Sendable {
     /// Where it is in the image's file system.
     public static let path = "/unikernel/mirage.json"
     /// The annotation prefix of ours; urunc's (`com.urunc.unikernel.`) are set as well.
@@ -95,3 +95,9 @@ extension UnikernelImageMetadata {
         self.bootArguments = bootArguments
     }
 }
+
+#if !hasFeature(Embedded)
+/// `swift-mirage package` writes the metadata with `Codable` (which Embedded Swift lacks: the
+/// shim reads it with ``UnikernelImageMetadata/init(json:)``).
+extension UnikernelImageMetadata: Codable {}
+#endif

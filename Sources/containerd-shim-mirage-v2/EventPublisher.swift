@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageOCI
+#endif
 
 /// Tells containerd of task events the way its shims do: the publish binary containerd named
 /// (`containerd publish --address A --topic T --namespace NS`) with the event, a protobuf `Any`,
@@ -39,6 +44,6 @@ struct EventPublisher {
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
-        _ = posix_spawnp(&pid, binary, &actions, &attributes, &cArguments, environ)
+        _ = posix_spawnp(&pid, binary, &actions, &attributes, &cArguments, mirage_environment())
     }
 }

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageOCI
+#endif
 
 /// The cgroup a unikernel's tender runs in, as runc would make it for the container: the
 /// bundle's `linux.cgroupsPath` (cgroupfs style, from the hierarchy's root) in the memory, CPU
@@ -21,7 +26,7 @@ struct PodCgroup {
     /// Makes the cgroup for `configuration` (nil when it names none) and writes its limits.
     static func make(for configuration: JSONValue) throws(RuntimeError) -> PodCgroup? {
         guard let path = configuration["linux"]?["cgroupsPath"]?.stringValue, !path.isEmpty else { return nil }
-        guard !path.contains(":"), !path.contains("..") else {
+        guard !path.includes(":"), !path.includes("..") else {
             throw RuntimeError("the cgroup path \(path) is not supported: containerd-shim-mirage-v2 takes cgroupfs paths (SystemdCgroup = false)")
         }
         let relative = path.hasPrefix("/") ? path : "/" + path

@@ -1,7 +1,11 @@
-import CLinux
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageHostSystem
 import MirageOCI
+#endif
 
 /// The shim server: one thread, `poll` over the listening socket, a signalfd (children's exits,
 /// SIGTERM) and containerd's ttrpc connections; each request is answered at once but `Wait`,
@@ -32,7 +36,7 @@ final class ShimServer {
 
     func run() -> Never {
         _ = chdir("/") // tenders start there
-        signal(SIGPIPE, SIG_IGN)
+        signal(SIGPIPE, mirage_ignore_signal_handler())
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGCHLD)
@@ -60,7 +64,7 @@ final class ShimServer {
     }
 
     func accept() {
-        let fd = Glibc.accept(listener, nil, nil)
+        let fd = CLinux.accept(listener, nil, nil)
         guard fd >= 0 else { return }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         guard connections.count < Self.maximumConnections else { close(fd); return }
@@ -102,7 +106,11 @@ final class ShimServer {
 
     /// Answers one request of the Task service; nil for a `Wait` to be answered later.
     func handle(_ request: TTRPCRequest, connection: Int32, stream: UInt32) -> TTRPCResponse? {
-        do {
+        /// The request's payload as a task reference.
+        func reference() throws(Refusal) -> TaskMessages.TaskReference {
+            try Refusal.decoding(request.method) { () throws(ProtobufReader.Malformed) in try TaskMessages.TaskReference(decoding: request.payload) }
+        }
+        do throws(Refusal) {
             // A unikernel's task has one process: containerd asks for an exec's by its ID first
             // (State) and takes NotFound as "no such process".
             if ["State", "Start", "Kill", "Wait", "Delete", "CloseIO", "ResizePty"].contains(request.method),
@@ -110,53 +118,50 @@ final class ShimServer {
                 return .failure(.notFound, "process \(reference.execID) of task \(reference.id) not found: unikernels have no exec")
             }
             switch request.method {
-            case "Create": return try create(TaskMessages.Create(decoding: request.payload))
-            case "Start": return try start(TaskMessages.TaskReference(decoding: request.payload))
-            case "State":
-                let reference = try TaskMessages.TaskReference(decoding: request.payload)
-                return .success(TaskMessages.state(of: try table.task(reference.id)))
-            case "Kill": return try kill(TaskMessages.TaskReference(decoding: request.payload))
+            case "Create":
+                return try create(Refusal.decoding(request.method) { () throws(ProtobufReader.Malformed) in try TaskMessages.Create(decoding: request.payload) })
+            case "Start": return try start(reference())
+            case "State": return .success(TaskMessages.state(of: try table.task(reference().id)))
+            case "Kill": return try kill(reference())
             case "Wait":
-                let task = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                let task = try table.task(reference().id)
                 if let exit = task.exit { return .success(TaskMessages.waited(exitStatus: exit.status, exitedAt: exit.at)) }
                 waiters[task.id, default: []].append((connection, stream))
                 return nil
-            case "Delete": return try delete(TaskMessages.TaskReference(decoding: request.payload))
+            case "Delete": return try delete(reference())
             case "Pids":
-                let task = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                let task = try table.task(reference().id)
                 return .success(TaskMessages.pids(task.status == .running ? [task.pid] : []))
             case "Connect":
-                let task = try? table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                let task = try? table.task(reference().id)
                 return .success(TaskMessages.connected(shimPID: getpid(), taskPID: task?.pid ?? 0, version: "swift-mirage"))
             case "Shutdown":
                 shutdownRequested = true
                 return .success([])
             case "Stats":
-                let task = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                let task = try table.task(reference().id)
                 let tender = tenders[task.id]
                 let usage = tender?.cgroup?.usage() ?? (memory: 0, cpuNanoseconds: 0, pids: 0)
                 return .success(TaskMessages.metrics(memoryUsage: usage.memory, memoryLimit: tender?.memoryLimit ?? 0,
                                                      cpuNanoseconds: usage.cpuNanoseconds, pids: usage.pids))
             case "CloseIO", "Update":
-                _ = try table.task(TaskMessages.TaskReference(decoding: request.payload).id)
+                _ = try table.task(reference().id)
                 return .success([])
             default:
                 return .failure(.unimplemented, "\(request.method) is not supported by containerd-shim-mirage-v2 (unikernels have no exec, pause or checkpoint)")
             }
-        } catch let refusal as ShimTaskTable.Refusal {
-            return .failure(refusal.code, refusal.description)
-        } catch let error as RuntimeError {
-            return .failure(.failedPrecondition, "containerd-shim-mirage-v2: " + error.description)
         } catch {
-            return .failure(.invalidArgument, "malformed \(request.method) request: \(error)")
+            return .failure(error.code, error.description)
         }
     }
 
-    func create(_ request: TaskMessages.Create) throws -> TTRPCResponse {
-        guard !request.id.isEmpty, !request.bundle.isEmpty else { throw RuntimeError("Create names no task or bundle") }
+    func create(_ request: TaskMessages.Create) throws(Refusal) -> TTRPCResponse {
+        guard !request.id.isEmpty, !request.bundle.isEmpty else { throw Refusal(RuntimeError("Create names no task or bundle")) }
         // Refused before the work of preparing it (add checks again).
-        if table.tasks[request.id] != nil { throw ShimTaskTable.Refusal(code: .alreadyExists, description: "task \(request.id) already exists") }
-        let (kind, tender) = try Tender.prepare(request) { [table] sandbox in table.sandboxNamespace(sandbox) }
+        if table.tasks[request.id] != nil { throw Refusal(code: .alreadyExists, description: "task \(request.id) already exists") }
+        let (kind, tender) = try Refusal.failing { () throws(RuntimeError) in
+            try Tender.prepare(request) { [table] sandbox in table.sandboxNamespace(sandbox) }
+        }
         var task = ShimTask(id: request.id, bundle: request.bundle, kind: kind)
         task.stdin = request.stdin
         task.stdout = request.stdout
@@ -172,11 +177,11 @@ final class ShimServer {
         return .success(TaskMessages.pid(0))
     }
 
-    func start(_ reference: TaskMessages.TaskReference) throws -> TTRPCResponse {
+    func start(_ reference: TaskMessages.TaskReference) throws(Refusal) -> TTRPCResponse {
         let task = try table.checkStartable(reference.id)
         var pid = getpid() // a sandbox has no process of its own: the shim stands for it
         if var tender = tenders[task.id] {
-            pid = try tender.spawn()
+            pid = try Refusal.failing { () throws(RuntimeError) in try tender.spawn() }
             tender.closeOutput()
             tenders[task.id] = tender
         }
@@ -184,7 +189,7 @@ final class ShimServer {
         return .success(TaskMessages.pid(pid))
     }
 
-    func kill(_ reference: TaskMessages.TaskReference) throws -> TTRPCResponse {
+    func kill(_ reference: TaskMessages.TaskReference) throws(Refusal) -> TTRPCResponse {
         let task = try table.task(reference.id)
         let signal = reference.signal == 0 ? SIGTERM : reference.signal
         switch (task.kind, task.status) {
@@ -193,14 +198,14 @@ final class ShimServer {
         case (.sandbox, _), (.unikernel, .created):
             ended(task.id, status: 128 + UInt32(signal))
         default:
-            if Glibc.kill(task.pid, signal) != 0, errno != ESRCH {
-                throw RuntimeError("cannot signal the tender of \(task.id): \(ErrorNumber.last)")
+            if CLinux.kill(task.pid, signal) != 0, errno != ESRCH {
+                throw Refusal(RuntimeError("cannot signal the tender of \(task.id): \(ErrorNumber.last)"))
             }
         }
         return .success([])
     }
 
-    func delete(_ reference: TaskMessages.TaskReference) throws -> TTRPCResponse {
+    func delete(_ reference: TaskMessages.TaskReference) throws(Refusal) -> TTRPCResponse {
         let task = try table.remove(reference.id)
         tenders[task.id]?.release()
         tenders[task.id] = nil
@@ -233,5 +238,25 @@ final class ShimServer {
                 ended(task.id, status: UInt32(SystemCall.ExitStatus(waitStatus: status).shellStatus))
             }
         }
+    }
+}
+
+/// Why a request is refused, with the status containerd gets: the task table's refusals as they
+/// are, a failure to do the work as FailedPrecondition, a malformed request as InvalidArgument.
+typealias Refusal = ShimTaskTable.Refusal
+
+extension ShimTaskTable.Refusal {
+    init(_ failure: RuntimeError) {
+        self.init(code: .failedPrecondition, description: "containerd-shim-mirage-v2: " + failure.description)
+    }
+
+    /// `body`'s result, its failure refused as FailedPrecondition.
+    static func failing<Result>(_ body: () throws(RuntimeError) -> Result) throws(Refusal) -> Result {
+        do { return try body() } catch { throw Refusal(error) }
+    }
+
+    /// The request `method`'s message that `body` decodes, malformed as InvalidArgument.
+    static func decoding<Message>(_ method: String, _ body: () throws(ProtobufReader.Malformed) -> Message) throws(Refusal) -> Message {
+        do { return try body() } catch { throw Refusal(code: .invalidArgument, description: "malformed \(method) request: \(error)") }
     }
 }

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageOCI
+#endif
 
 /// Where the one shim server of a containerd and namespace listens, and its start: the first
 /// `start` binds the socket and spawns the server; every later one finds it answering and gives
@@ -33,7 +38,7 @@ enum ShimSocket {
         let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw RuntimeError("cannot open \(path).lock: \(String(cString: strerror(errno)))") }
         defer { close(lock) }
-        flock(lock, LOCK_EX)
+        mirage_flock(lock, LOCK_EX)
         if answers(path) { return "unix://" + path }
         unlink(path) // a dead server's
         let listener = try listen(at: path)
@@ -65,7 +70,7 @@ enum ShimSocket {
     static func listen(at path: String) throws(RuntimeError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RuntimeError("cannot open a socket: \(String(cString: strerror(errno)))") }
-        guard withAddress(path, { bind(fd, $0, $1) }) == 0, Glibc.listen(fd, 128) == 0 else {
+        guard withAddress(path, { bind(fd, $0, $1) }) == 0, CLinux.listen(fd, 128) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
             throw RuntimeError("cannot listen at \(path): \(reason)")
@@ -95,7 +100,7 @@ enum ShimSocket {
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, &cArguments, environ)
+        let result = posix_spawn(&pid, program, &actions, &attributes, &cArguments, mirage_environment())
         guard result == 0 else { throw RuntimeError("cannot start the shim server: \(String(cString: strerror(result)))") }
     }
 
@@ -103,7 +108,7 @@ enum ShimSocket {
     static func selfPath() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+        return count > 0 ? String(cString: buffer) : (ProgramArguments.all.first ?? "containerd-shim-mirage-v2")
     }
 }
 

@@ -1,6 +1,11 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageHostSystem
 import MirageOCI
+#endif
 
 /// What the shim holds for a unikernel task from `Create` to `Delete`: the tender's command line
 /// (the host's tender, with the image's files from the container's root file system), the pod's
@@ -121,11 +126,11 @@ struct Tender {
             }
         }
         let joined = data.joined(separator: ",")
-        guard Glibc.mount(mount.source, target, mount.type, flags, joined.isEmpty ? nil : joined) == 0 else {
+        guard CLinux.mount(mount.source, target, mount.type, flags, joined.isEmpty ? nil : joined) == 0 else {
             throw RuntimeError("cannot mount the root file system (\(mount.type) from \(mount.source)) at \(target): \(String(cString: strerror(errno)))")
         }
         if flags & UInt(MS_BIND) != 0, flags & UInt(MS_RDONLY) != 0 { // a bind mount is made read-only by a remount
-            _ = Glibc.mount("", target, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil)
+            _ = CLinux.mount("", target, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil)
         }
     }
 
@@ -138,7 +143,7 @@ struct Tender {
             guard fd >= 0 else { throw RuntimeError("cannot open the task's output \(path): \(String(cString: strerror(errno)))") }
             return fd
         }
-        guard !path.contains("://") else { throw RuntimeError("containerd-shim-mirage-v2 does not support the output \(path)") }
+        guard !path.includes("://") else { throw RuntimeError("containerd-shim-mirage-v2 does not support the output \(path)") }
         var fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0, errno == ENXIO { fd = open("/dev/null", O_WRONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw RuntimeError("cannot open the task's output \(path): \(String(cString: strerror(errno)))") }

@@ -5,8 +5,13 @@
 // shim died, `delete`; the server (`serve`) answers containerd's Task API over ttrpc, starts
 // each unikernel's tender in its pod's network namespace with a tap joined to the pod's
 // interface, and reports exits.
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageOCI
+#endif
 
 /// containerd's flags for a shim (Go's flag package: `-name value`, `-name=value`, `--name`).
 struct ShimFlags {
@@ -51,7 +56,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-let flags = ShimFlags(CommandLine.arguments)
+let flags = ShimFlags(ProgramArguments.all)
 switch flags.command {
 case "start":
     do { print(try ShimSocket.start(flags), terminator: "") } catch { fail(error.description) }

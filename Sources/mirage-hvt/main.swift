@@ -9,10 +9,5 @@ import CLinux
 let entered = Tender.now()
 //
 // The arguments as `main` received them (Embedded Swift has no `CommandLine`).
-let argumentCount = Int(mirage_argument_count())
-var arguments: [String] = []
-arguments.reserveCapacity(argumentCount)
-for index in 1..<max(1, argumentCount) {
-    arguments.append(mirage_arguments()[index].map { String(cString: $0) } ?? "")
-}
+let arguments = Array(ProgramArguments.all.dropFirst())
 exit(Tender.main(arguments, entered: entered))

@@ -6,10 +6,17 @@
 // Then, as for every other bundle and command, runc does the rest (cgroups, namespaces, PIDs,
 // signals, logs) with the same arguments.
 //
-// The shim runs it for every command of every container, so it is a static executable without
-// Foundation: it adds about a millisecond to runc's own start.
+// The shim runs it for every command of every container, so it is a static Embedded Swift
+// executable, as the tender is: its module takes MirageOCI's and MirageHostSystem's files (and
+// MirageCore's addresses) through the symbolic links in its folder.
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)
+import MirageHostSystem
 import MirageOCI
+#endif
 
 /// runc's global options that take a value (`runc --help`).
 let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
@@ -17,7 +24,7 @@ let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format", "-
 /// Where runc is: `MIRAGE_RUNC_RUNC`, else Debian's.
 let runc = getenv("MIRAGE_RUNC_RUNC").map { String(cString: $0) } ?? "/usr/sbin/runc"
 
-let arguments = CommandLine.arguments
+let arguments = ProgramArguments.all
 
 /// The value of `option` (`--bundle B`, `--bundle=B`, or `short`) after index `start`.
 func value(of option: String, short: String? = nil, from start: Int) -> String? {

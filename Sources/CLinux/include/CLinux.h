@@ -2,8 +2,15 @@
 #ifndef C_LINUX_H
 #define C_LINUX_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/un.h>
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -68,8 +76,18 @@ static inline int mirage_signalfd_for_stop_signals(void) {
 }
 /// Whether a `stat` mode is a regular file's (`S_ISREG`, a function-like macro).
 static inline int mirage_is_regular_file(mode_t mode) { return S_ISREG(mode); }
+/// Whether a `stat` mode is a directory's (`S_ISDIR`).
+static inline int mirage_is_directory(mode_t mode) { return S_ISDIR(mode); }
 /// Whether a `stat` mode is a block device's (`S_ISBLK`).
 static inline int mirage_is_block_device(mode_t mode) { return S_ISBLK(mode); }
+/// Whether a `stat` mode is a character device's (`S_ISCHR`).
+static inline int mirage_is_character_device(mode_t mode) { return S_ISCHR(mode); }
+/// `flock(2)` (Embedded Swift takes the name for `struct flock`'s initialiser).
+static inline int mirage_flock(int descriptor, int operation) { return flock(descriptor, operation); }
+/// The process's environment (`environ`), which posix_spawn passes on.
+static inline char **mirage_environment(void) { extern char **environ; return environ; }
+/// `SIG_IGN`, the disposition that ignores a signal (a macro casting 1 to a function pointer).
+static inline __sighandler_t mirage_ignore_signal_handler(void) { return SIG_IGN; }
 /// The number of command-line arguments, the program's name included, as `main` received them
 /// (saved before `main` by a constructor in CLinux.c).
 int mirage_argument_count(void);

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#endif
+import CLinux
+#if !hasFeature(Embedded)  // the shim's Embedded build compiles these modules' files in
 import MirageHostSystem
+#endif
 
 /// A route netlink socket (`NETLINK_ROUTE`) of the network namespace the calling thread is in
 /// when it is opened: each message is sent and its acknowledgement awaited.

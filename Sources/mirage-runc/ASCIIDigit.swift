@@ -1,0 +1,1 @@
+../MirageCore/Text/ASCIIDigit.swift
