@@ -3,6 +3,7 @@
 files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/http/run.py [--seconds 5] [--connections 10] [--rounds 5] [--baseline IMAGE]
+                                     [--baseline-tender MIRAGE-HVT]
 
 Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
 sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
@@ -20,7 +21,8 @@ servers make the same system calls, the cost of the request path itself; in a gu
 process with the vCPU in it (the kernel's softirq work is charged to whichever process was
 running, so it is a guide, not an instruction count). With `--baseline IMAGE` (the website built
 for unix --net=socket from another checkout) that image serves on host sockets too, in the same
-rounds: a change's before and after, side by side. Our per-request log line is turned off (`-l http:warning`), as nginx's
+rounds: a change's before and after, side by side; with `--baseline-tender PATH` (another checkout's
+release mirage-hvt) the hvt guest runs under that tender too, in the same rounds. Our per-request log line is turned off (`-l http:warning`), as nginx's
 access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
 short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
 test: no thresholds."""
@@ -198,6 +200,7 @@ def main():
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--baseline", help="a unix --net=socket website image to measure beside ours on host sockets")
+    parser.add_argument("--baseline-tender", help="another mirage-hvt (another checkout's) to run the hvt guest under beside ours")
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -223,6 +226,9 @@ def main():
         if guest:
             runs["hvt"] = lambda s: on_tap([tender, "--net:service=tap0", "--", guest], s, connections)
             runs["hvt-nospin"] = lambda s: on_tap([tender, "--poll-spin=0", "--net:service=tap0", "--", guest], s, connections)
+            if options.baseline_tender:
+                other = os.path.abspath(options.baseline_tender)
+                runs["hvt-baseline"] = lambda s: on_tap([other, "--net:service=tap0", "--", guest], s, connections)
         for run in runs.values():
             run(1)  # warm-up
         NGINX["sendfile"], sendfile_rates = faster_sendfile(scratch, 2, connections)
@@ -252,6 +258,9 @@ def main():
             if guest:
                 print(row(f"{family}: our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", figures("hvt", family), figures("nginx", family)))
                 print(row(f"{family}: the same, the guest never spinning (hvt --poll-spin=0)", figures("hvt-nospin", family), figures("nginx", family)))
+                if "hvt-baseline" in results:
+                    print(row(f"{family}: the same guest under the baseline tender ({options.baseline_tender})",
+                              figures("hvt-baseline", family), figures("nginx", family)))
         print("\nOur stack, IPv6 requests/s against IPv4 (medians)\n")
         print("| path | IPv6/IPv4 |\n|---|---|")
         for name, label in (("tap", "unix --net=direct"), ("hvt", "hvt")):
