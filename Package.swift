@@ -177,15 +177,6 @@ let guestTargets: [Target] = [
     ),
 ]
 
-/// The tender's Swift settings. Its start is on the path of every boot, and Swift code asks the
-/// runtime for the metadata of a generic type (the storage of an array of structs) by its
-/// mangled name by default: the first such request demangles, at some 50 us on this project's
-/// machines, more than any system call the tender makes before the guest runs. Accessor functions
-/// instead find the metadata directly.
-let tenderSwiftSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
-]
-
 /// The Swift settings of the host programs built in Embedded Swift (the tender, the containerd
 /// shim and mirage-runc): Embedded Swift for the host's triple, optimised for speed (the tender's
 /// I/O thread copies every frame), with the stack protector and red zone of a normal process.
@@ -221,8 +212,7 @@ let hostedTargets: [Target] = [
     .target(name: "CKVM"),
     .target(
         name: "MirageHVTHost",
-        dependencies: ["CMirageHVTABI", "CKVM", "CLinux", "MirageHostSystem"],
-        swiftSettings: tenderSwiftSettings
+        dependencies: ["CMirageHVTABI", "CKVM", "CLinux", "MirageHostSystem"]
     ),
     // The tender itself is Embedded Swift, linked statically against the C library: no Swift
     // runtime to start (its start-up and exit cost ~400 us of every boot) and a binary of a few
@@ -344,8 +334,7 @@ let hostedTargets: [Target] = [
         name: "MirageFuzzTargets",
         dependencies: ["MirageCore", "MirageRuntime", "MirageNet", "MirageHTTP", "MirageDNS", "MirageKV",
                        "MirageCrypto", "MirageTLS", "MirageTesting", "MirageHVTHost", "CMirageHVTABI", "MirageTool", "MirageConfig", "MirageOCI"],
-        path: "Fuzz/Sources/MirageFuzzTargets",
-        swiftSettings: tenderSwiftSettings
+        path: "Fuzz/Sources/MirageFuzzTargets"
     ),
     .testTarget(
         name: "MirageFuzzTargetTests",

@@ -1,5 +1,5 @@
-// The command line, saved before main for the Embedded tender (see include/CLinux.h); every other
-// function is inline in the headers.
+// The command line, saved before main for the host programs built in Embedded Swift (see
+// include/CLinux.h); every other function is inline in the headers.
 #include "CLinux.h"
 
 static int saved_argument_count;

@@ -1,10 +1,11 @@
 #if hasFeature(Embedded)
 import CLinux
 
-// What Glibc's Swift overlay gives hosted Swift, for the tender's Embedded build (which imports
-// the C library through CLinux): `errno` as a variable and the variadic `open` and `fcntl`.
-// Public so that the `@inlinable` system calls may use them; they exist only in that build, whose
-// module is the whole tender.
+// What Glibc's Swift overlay gives hosted Swift, for the host programs built in Embedded Swift
+// (the tender, the containerd shim, mirage-runc), which import the C library through CLinux:
+// `errno` as a variable, `MAP_FAILED`, and the variadic `open` and `fcntl`. Public so that the
+// `@inlinable` system calls may use them; they exist only in those builds, where each program is
+// one module.
 
 /// The calling thread's `errno`.
 public var errno: Int32 {

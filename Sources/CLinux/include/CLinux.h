@@ -7,33 +7,33 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/mount.h>
-#include <sys/un.h>
-#include <malloc.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/file.h>
-#include <sys/eventfd.h>
-#include <sys/random.h>
-#include <sys/signalfd.h>
-#include <sys/prctl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "CLinuxNetwork.h"
 
@@ -51,8 +51,8 @@ static inline int mirage_keep_freed_memory(int bytes) {
     return mallopt(M_TRIM_THRESHOLD, bytes);
 }
 
-// What Glibc's Swift overlay gives hosted Swift and Embedded Swift lacks (the Embedded tender
-// imports this module instead): `errno` is a macro, `open` and `fcntl` are variadic, and the
+// What Glibc's Swift overlay gives hosted Swift and Embedded Swift lacks (the host programs built
+// in Embedded Swift import this module instead): `errno` is a macro, `open` and `fcntl` are variadic, and the
 // command line reaches only `main`.
 
 /// The calling thread's `errno`.
