@@ -98,7 +98,7 @@ public enum Tender {
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
             arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency,
-            pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
+            clockAnchor: vm.clockAnchor, pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
         trace?.mark("registers")
         // The net I/O thread, started before the seccomp filter (which then covers it too); the

@@ -225,6 +225,28 @@ extension EndToEnd {
             #expect(result.errorOutput.contains("(rip 0x"))
         }
 
+        @Test("the guest's clock starts from the tender's anchor (boot information): its first monotonic reading is the host's clock, taken before the guest's first hypercall, not by it")
+        func clockAnchor() throws {
+            let image = try HVTTests.buildGuest(Self.hostile)
+            var before = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &before)
+            let result = try run([tender, "--", image, "--attack=clock"], environment: ["MIRAGE_HVT_BOOT_TRACE": "1"])
+            var after = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &after)
+            #expect(result.status == 0, "\(result.errorOutput)")
+            let lines = (result.output + result.errorOutput).split(separator: "\n")
+            let reported = try #require(lines.first { $0.contains("monotonic: ") }, "\(result.output)")
+            let reading = try #require(reported.components(separatedBy: "monotonic: ").last.flatMap { UInt64($0) })
+            let trace = try #require(lines.first { $0.hasPrefix("mirage-hvt: boot trace") })
+            let firstHypercall = try #require(trace.split(separator: " ").first { $0.hasPrefix("first-hypercall=") }
+                .flatMap { UInt64($0.dropFirst("first-hypercall=".count)) })
+            let start = UInt64(before.tv_sec) * 1_000_000_000 + UInt64(before.tv_nsec)
+            let end = UInt64(after.tv_sec) * 1_000_000_000 + UInt64(after.tv_nsec)
+            #expect(start < reading && reading < end, "reading \(reading), host \(start)..\(end)")
+            // By a MIRAGE_HVT_MONOTONIC hypercall, the reading would be taken after the tender saw it.
+            #expect(reading < firstHypercall, "reading \(reading), first hypercall \(firstHypercall)")
+        }
+
         @Test("MIRAGE_HVT_PROFILE samples where the guest runs; scripts/profile-guest names the functions")
         func profile() throws {
             let image = try HVTTests.buildGuest(Self.hostile)

@@ -16,13 +16,25 @@ struct BootInfoTests {
         try GuestMemoryTests.withGuestMemory(size: 4 << 20) { memory, _ in
             let address = try BootInfo.write(
                 into: memory, memorySize: 4 << 20, heapStart: 0x200000, arguments: ["-l", "debug"], devices: [],
-                tscFrequency: 2_000_000_000, pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
+                tscFrequency: 2_000_000_000, clockAnchor: (ticks: 123_456_789, nanoseconds: 987_654_321),
+                pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
             let info = memory.withStruct(mirage_hvt_boot_info.self, at: address) { $0.pointee }
             #expect(info?.poll_spin_ns == nanoseconds)
             #expect(info?.tsc_frequency == 2_000_000_000)
+            #expect(info?.clock_anchor_ticks == 123_456_789 && info?.clock_anchor_ns == 987_654_321)
             #expect(info?.abi_version == UInt64(MIRAGE_HVT_ABI_VERSION))
             #expect(info?.argument_count == 2 && info?.command_line_length == 9)
             #expect(memory.range(at: UInt64(MIRAGE_HVT_COMMAND_LINE), length: 9).map(Array.init) == Array("-l\0debug\0".utf8))
+        }
+    }
+
+    @Test("the clock's anchor reaches the guest only with a counter frequency: without one the guest reads the host's clock by hypercall, and the anchor is 0")
+    func clockAnchorNeedsFrequency() throws {
+        try GuestMemoryTests.withGuestMemory(size: 4 << 20) { memory, _ in
+            let address = try BootInfo.write(into: memory, memorySize: 4 << 20, heapStart: 0x200000, arguments: [], devices: [],
+                                             tscFrequency: 0, clockAnchor: (ticks: 5, nanoseconds: 7))
+            let info = memory.withStruct(mirage_hvt_boot_info.self, at: address) { $0.pointee }
+            #expect(info?.clock_anchor_ticks == 0 && info?.clock_anchor_ns == 0)
         }
     }
 }

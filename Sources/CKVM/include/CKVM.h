@@ -45,6 +45,14 @@ static inline unsigned long mirage_kvm_run_request(void) { return KVM_RUN; }
 static inline unsigned long mirage_kvm_get_regs_request(void) { return KVM_GET_REGS; }
 /// The vCPU's time-stamp counter frequency in kHz (KVM_GET_TSC_KHZ), or -1 with errno set.
 static inline int mirage_kvm_get_tsc_khz(int vcpu) { return ioctl(vcpu, KVM_GET_TSC_KHZ, 0); }
+/// The vCPU's time-stamp counter as the guest will read it (KVM_GET_MSRS of IA32_TSC, MSR 0x10:
+/// the host's counter scaled and offset as KVM sets it up for the guest). Returns 0, or -1.
+static inline int mirage_kvm_get_guest_tsc(int vcpu, uint64_t *ticks) {
+    struct { struct kvm_msrs header; struct kvm_msr_entry entry; } msrs = { .header = { .nmsrs = 1 }, .entry = { .index = 0x10 } };
+    if (ioctl(vcpu, KVM_GET_MSRS, &msrs) != 1) return -1;
+    *ticks = msrs.entry.data;
+    return 0;
+}
 
 /// The host's CPUID leaf `leaf` (subleaf 0) as the C library read it when the tender started:
 /// glibc reads these leaves to pick its string functions, and a CPUID instruction is not cheap

@@ -105,7 +105,15 @@ struct mirage_hvt_boot_info {
                                    // --poll-spin; the guest adapts its spin below it): a frame
                                    // that comes in that time costs no exit and no wake-up.
                                    // 0: sleep at once (and a tender that predates it).
+    uint64_t clock_anchor_ticks;   // the guest's time-stamp counter and the host's CLOCK_MONOTONIC
+    uint64_t clock_anchor_ns;      // (nanoseconds), read together by the tender before the guest
+                                   // runs, when tsc_frequency is given: the guest's monotonic
+                                   // clock starts from them, without the MIRAGE_HVT_MONOTONIC
+                                   // hypercall (a VM exit) its first reading would otherwise make.
+                                   // 0: anchor at the first reading (and a tender that predates it).
 };
+_Static_assert(sizeof(struct mirage_hvt_boot_info) <= MIRAGE_HVT_COMMAND_LINE - MIRAGE_HVT_BOOT_INFO,
+               "the boot information fits below the command line");
 
 struct mirage_hvt_time {
     uint64_t nanoseconds;          // out

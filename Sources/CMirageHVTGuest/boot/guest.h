@@ -16,7 +16,7 @@ void mirage_hvt_heap_init(uintptr_t start, uintptr_t end);
 
 /// Sets up the monotonic clock: on the time-stamp counter when `tsc_frequency` (from the boot
 /// information) is not 0, anchored at the first reading, else on the hypercall (clock.c).
-void mirage_hvt_clock_init(uint64_t tsc_frequency);
+void mirage_hvt_clock_init(uint64_t tsc_frequency, uint64_t anchor_ticks, uint64_t anchor_ns);
 
 /// Seeds the generator behind `arc4random_buf` (entropy.c) from `seed` (the tender's) and the
 /// CPU's sources; halts with 71 when there is no entropy at all.

@@ -4,8 +4,9 @@
 // the clock is computed from RDTSC (native at CPL3, about 10 ns) instead, anchored to the
 // hypercall at the first reading and again about once a second, so it never drifts from the
 // host's by more than the counter's error over a second (parts per million). It never runs
-// backwards. (Anchoring at the first reading rather than at boot keeps the exit off the way to
-// the application's start: a unikernel that logs first and reads the clock later boots faster.)
+// backwards. The first anchor is the tender's (boot_info's clock_anchor_*: the counter and the
+// host's clock read together before the guest ran), so no exit is on the way to the application's
+// start; with a tender that gives none, the first reading anchors.
 #include "guest.h"
 #include "tsc.h"
 
@@ -28,8 +29,14 @@ static uint64_t anchor(void) {
     return mirage_tsc_clock_anchor(&tsc_clock, before + (after - before) / 2, host);
 }
 
-void mirage_hvt_clock_init(uint64_t tsc_frequency) {
+void mirage_hvt_clock_init(uint64_t tsc_frequency, uint64_t anchor_ticks, uint64_t anchor_ns) {
     tsc_usable = tsc_frequency != 0 && mirage_tsc_clock_init(&tsc_clock, tsc_frequency) == 0;
+    // The tender's anchor, when it gave one (the counter and the host's clock read together
+    // before the guest ran): no hypercall for the first reading.
+    if (tsc_usable && anchor_ns != 0) {
+        mirage_tsc_clock_anchor(&tsc_clock, anchor_ticks, anchor_ns);
+        tsc_anchored = 1;
+    }
 }
 
 uint64_t mirage_hvt_monotonic_ns(void) {

@@ -134,6 +134,18 @@ final class VirtualMachine {
         return kilohertz > 0 ? UInt64(kilohertz) * 1000 : 0
     }
 
+    /// The guest's time-stamp counter, as it will read it, and the host's CLOCK_MONOTONIC at the
+    /// same instant (the middle of the few microseconds the counter's ioctl takes): the anchor of
+    /// the guest's clock (`clock_anchor_ticks`, `clock_anchor_ns`); nil when the counter cannot be
+    /// read.
+    var clockAnchor: (ticks: UInt64, nanoseconds: UInt64)? {
+        let before = HypercallHandler.clock(CLOCK_MONOTONIC)
+        var ticks: UInt64 = 0
+        guard mirage_kvm_get_guest_tsc(vcpu, &ticks) == 0 else { return nil }
+        let after = HypercallHandler.clock(CLOCK_MONOTONIC)
+        return (ticks, before + (after - before) / 2)
+    }
+
     /// The guest's instruction pointer, for crash reports.
     var instructionPointer: UInt64 {
         var regs = kvm_regs()
