@@ -23,8 +23,11 @@ public struct PacketBuffer: @unchecked Sendable {
     /// `ManagedBuffer`): a packet buffer costs one `malloc`, not two.
     @usableFromInline
     final class Storage: ManagedBuffer<StorageHeader, UInt8> {
-        @usableFromInline var base: UnsafeMutableRawPointer { header.base }
-        @usableFromInline var byteCapacity: Int { header.capacity }
+        // Read through the header's pointer: `header` is a class's stored `var`, and each access
+        // to it from this module would be checked for exclusivity at run time (hosted, about a
+        // hundred instructions; a packet's path reads these a few dozen times).
+        @usableFromInline var base: UnsafeMutableRawPointer { withUnsafeMutablePointerToHeader { $0.pointee.base } }
+        @usableFromInline var byteCapacity: Int { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
 
         /// Storage for `capacity` bytes, 16-byte aligned.
         @usableFromInline
