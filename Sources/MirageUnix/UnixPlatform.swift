@@ -21,7 +21,7 @@ public final class UnixPlatform: Platform {
 
     private let epoll: Int32
     private let signals: Int32
-    private var readinessWaiters: [Int32: FileDescriptorWaiters] = [:]
+    private var readinessWaiters = FileDescriptorTable<FileDescriptorWaiters>()
     /// What runs before the next wait for events (``atRoundEnd(_:)``).
     private var roundEndWork: [() -> Void] = []
     /// Where `epoll_wait` reports events; allocated once, as the scheduler polls after every round.
@@ -105,7 +105,7 @@ public final class UnixPlatform: Platform {
     public func waitUntilReadable(_ fd: Int32) async {
         if watch(fd, writing: false) { return }
         await withUnsafeContinuation { continuation in
-            readinessWaiters[fd, default: FileDescriptorWaiters()].readers.append(continuation)
+            readinessWaiters.update(fd) { $0 = $0 ?? FileDescriptorWaiters(); $0!.readers.append(continuation) }
         }
     }
 
@@ -114,7 +114,7 @@ public final class UnixPlatform: Platform {
     public func waitUntilWritable(_ fd: Int32) async {
         if watch(fd, writing: true) { return }
         await withUnsafeContinuation { continuation in
-            readinessWaiters[fd, default: FileDescriptorWaiters()].writers.append(continuation)
+            readinessWaiters.update(fd) { $0 = $0 ?? FileDescriptorWaiters(); $0!.writers.append(continuation) }
         }
     }
 
@@ -133,7 +133,7 @@ public final class UnixPlatform: Platform {
     /// Forgetting a descriptor nobody watches does nothing. The corresponding C function is
     /// `epoll_ctl` (`EPOLL_CTL_DEL`).
     public func forget(_ fd: Int32) {
-        guard let waiters = readinessWaiters.removeValue(forKey: fd) else { return }
+        guard let waiters = readinessWaiters.removeValue(for: fd) else { return }
         epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
         for continuation in waiters.readers { continuation.resume() }
         for continuation in waiters.writers { continuation.resume() }
@@ -144,44 +144,48 @@ public final class UnixPlatform: Platform {
     /// first time a task waits to write. Returns true, clearing it, when an edge for this
     /// direction came while nobody waited (the wait is then over at once).
     private func watch(_ fd: Int32, writing: Bool) -> Bool {
-        var waiters = readinessWaiters[fd] ?? FileDescriptorWaiters()
-        let isNew = readinessWaiters[fd] == nil
-        if writing ? waiters.writable : waiters.readable {
-            if writing { waiters.writable = false } else { waiters.readable = false }
-            readinessWaiters[fd] = waiters
-            return true
-        }
-        if isNew || (writing && !waiters.watchesWritable) {
-            waiters.watchesWritable = waiters.watchesWritable || writing
-            var event = epoll_event()
-            event.events = EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue
-                | (waiters.watchesWritable ? EPOLLOUT.rawValue : 0)
-            event.data.fd = fd
-            if epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 {
-                // EEXIST: registered by a use of this number that was closed without `forget`.
-                // ENOENT: closed and reopened without `forget`, so the kernel dropped it.
-                if errno == EEXIST { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
-                else if errno == ENOENT { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+        let epoll = epoll
+        // In place: the waiters' lists are not copied.
+        return readinessWaiters.update(fd) { slot in
+            let isNew = slot == nil
+            if isNew { slot = FileDescriptorWaiters() }
+            if writing ? slot!.writable : slot!.readable {
+                if writing { slot!.writable = false } else { slot!.readable = false }
+                return true
             }
+            if isNew || (writing && !slot!.watchesWritable) {
+                slot!.watchesWritable = slot!.watchesWritable || writing
+                var event = epoll_event()
+                event.events = EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+                    | (slot!.watchesWritable ? EPOLLOUT.rawValue : 0)
+                event.data.fd = fd
+                if epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 {
+                    // EEXIST: registered by a use of this number that was closed without `forget`.
+                    // ENOENT: closed and reopened without `forget`, so the kernel dropped it.
+                    if errno == EEXIST { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
+                    else if errno == ENOENT { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+                }
+            }
+            return false
         }
-        readinessWaiters[fd] = waiters
-        return false
     }
 
     private func wakeWaiters(_ fd: Int32, events: UInt32) {
-        guard var waiters = readinessWaiters[fd] else { return }
+        guard fd >= 0 else { return }
         let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
-        if failed || events & EPOLLRDHUP.rawValue != 0 { waiters.hungUp = true }
         // The woken lists are moved out, not copied: no allocation per event.
         var readers: [UnsafeContinuation<Void, Never>] = []
         var writers: [UnsafeContinuation<Void, Never>] = []
-        if failed || events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
-            if waiters.readers.isEmpty { waiters.readable = true } else { swap(&readers, &waiters.readers) }
+        readinessWaiters.update(fd) { slot in
+            guard slot != nil else { return }
+            if failed || events & EPOLLRDHUP.rawValue != 0 { slot!.hungUp = true }
+            if failed || events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
+                if slot!.readers.isEmpty { slot!.readable = true } else { swap(&readers, &slot!.readers) }
+            }
+            if failed || events & EPOLLOUT.rawValue != 0 {
+                if slot!.writers.isEmpty { slot!.writable = true } else { swap(&writers, &slot!.writers) }
+            }
         }
-        if failed || events & EPOLLOUT.rawValue != 0 {
-            if waiters.writers.isEmpty { waiters.writable = true } else { swap(&writers, &waiters.writers) }
-        }
-        readinessWaiters[fd] = waiters
         for continuation in readers { continuation.resume() }
         for continuation in writers { continuation.resume() }
     }
