@@ -43,17 +43,23 @@ public enum HTTPDate {
     }
 }
 
-/// The `Date` field's value of the current second, formatted once a second: a server answers
-/// many requests in one.
+/// The `Date` field of the current second (RFC 9110 section 6.6.1), formatted once a second: a
+/// server answers many requests in one.
 final class HTTPDateCache {
     private var second: Int64 = .min
-    private var text = ""
+    private var line: [UInt8] = []
 
-    func value(secondsSinceEpoch: Int64) -> String {
-        if secondsSinceEpoch != second {
-            second = secondsSinceEpoch
-            text = HTTPDate.format(secondsSinceEpoch: secondsSinceEpoch)
-        }
-        return text
+    /// The field line: `Date: ` the value and CRLF.
+    func fieldLine(secondsSinceEpoch: Int64) -> [UInt8] {
+        update(secondsSinceEpoch)
+        return line
+    }
+
+    private func update(_ secondsSinceEpoch: Int64) {
+        guard secondsSinceEpoch != second else { return }
+        second = secondsSinceEpoch
+        var encoder = HTTPHeadEncoder(capacity: 37)
+        encoder.field("Date", HTTPDate.format(secondsSinceEpoch: secondsSinceEpoch))
+        line = encoder.bytes
     }
 }

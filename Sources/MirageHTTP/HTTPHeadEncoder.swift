@@ -101,11 +101,15 @@ struct HTTPHeadEncoder {
             bytes += String(value).utf8
             return
         }
-        var power = 1
-        while power <= value / 10 { power *= 10 }
-        while power > 0 {
-            bytes.append(UInt8(48 + value / power % 10))
-            power /= 10
+        // The digits from the last, on the stack, then appended in one copy.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20, rest = value
+            repeat {
+                start -= 1
+                digits[start] = UInt8(48 + rest % 10)
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 

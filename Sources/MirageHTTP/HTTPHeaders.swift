@@ -3,6 +3,12 @@
 /// leading and trailing whitespace (RFC 9112 section 5.1).
 public struct HTTPHeaders: Sendable, Equatable {
     public private(set) var fields: [(name: String, value: String)] = []
+    /// The fields encoded, once ``prepareEncoding()`` has run and until they next change.
+    private(set) var encoding: HTTPEncodedFields?
+    /// A one-hash Bloom filter of the names present (``nameBit(_:)`` of each): a lookup of a name
+    /// whose bit is clear ends without comparing it with every field, as most of a request's
+    /// lookups (`Content-Length`, `Transfer-Encoding`, `Range`, the conditionals) do.
+    private var nameBits: UInt64 = 0
 
     public init() {}
 
@@ -12,9 +18,18 @@ public struct HTTPHeaders: Sendable, Equatable {
 
     public var count: Int { fields.count }
 
+    /// Encodes the field lines now and keeps them with these headers, until they change: for
+    /// headers sent again and again (a static file's), so that each response copies them whole.
+    /// - Precondition: each name is a token and no value holds CR, LF or NUL (as for sending).
+    public mutating func prepareEncoding() {
+        encoding = HTTPEncodedFields(fields)
+    }
+
     /// Appends a field, keeping any others of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name, value))
+        nameBits |= Self.nameBit(name)
+        encoding = nil
     }
 
     /// Replaces every field named `name` with one of `value`.
@@ -25,15 +40,19 @@ public struct HTTPHeaders: Sendable, Equatable {
 
     public mutating func remove(_ name: String) {
         fields.removeAll { Self.namesEqual($0.name, name) }
+        nameBits = fields.reduce(0) { $0 | Self.nameBit($1.name) }
+        encoding = nil
     }
 
     /// The values of every field named `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.compactMap { Self.namesEqual($0.name, name) ? $0.value : nil }
+        guard mayContain(name) else { return [] }
+        return fields.compactMap { Self.namesEqual($0.name, name) ? $0.value : nil }
     }
 
     /// How many fields are named `name`.
     public func count(named name: String) -> Int {
+        guard mayContain(name) else { return 0 }
         var count = 0
         for field in fields where Self.namesEqual(field.name, name) { count += 1 }
         return count
@@ -41,7 +60,21 @@ public struct HTTPHeaders: Sendable, Equatable {
 
     /// The first value of the field named `name`.
     public subscript(_ name: String) -> String? {
-        fields.first { Self.namesEqual($0.name, name) }?.value
+        guard mayContain(name) else { return nil }
+        return fields.first { Self.namesEqual($0.name, name) }?.value
+    }
+
+    /// False when no field is named `name`; true when one may be.
+    func mayContain(_ name: String) -> Bool {
+        nameBits & Self.nameBit(name) != 0
+    }
+
+    /// A name's bit in ``nameBits``, the same for every spelling of the name's case: from its
+    /// length and its first byte, lowercased (a String's last byte costs a walk of its indices).
+    static func nameBit(_ name: String) -> UInt64 {
+        let utf8 = name.utf8
+        let mixed = utf8.count &* 31 &+ Int(HTTPText.lower(utf8.first ?? 0)) &* 7
+        return 1 << UInt64(mixed & 63)
     }
 
     /// The comma-separated list elements of every field named `name`, lowercased and trimmed,

@@ -44,8 +44,12 @@ struct HTTPMessageBuffer {
     /// The line is a view of the buffer, not a copy: parse it before appending more.
     mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
         let start = Swift.max(position, scanned)
-        var index = start
-        while index < bytes.count, bytes[index] != 10 { index += 1 }
+        // Through a pointer: the array's own subscript checks the bounds of every byte.
+        let index = bytes.withUnsafeBufferPointer { buffer in
+            var index = start
+            while index < buffer.count, buffer[index] != 10 { index += 1 }
+            return index
+        }
         bytesScanned += index - start
         guard index < bytes.count else {
             scanned = index
@@ -56,7 +60,11 @@ struct HTTPMessageBuffer {
         if end > position, bytes[end - 1] == 13 { end -= 1 }
         guard end - position <= limit else { throw tooLong }
         let line = bytes[position..<end]
-        if line.contains(13) { throw .malformed("a bare CR") }
+        let hasCR = line.withUnsafeBufferPointer { buffer in
+            for byte in buffer where byte == 13 { return true }
+            return false
+        }
+        if hasCR { throw .malformed("a bare CR") }
         position = index + 1
         scanned = position
         return line

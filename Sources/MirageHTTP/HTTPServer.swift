@@ -47,6 +47,9 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     let handler: Handler
     /// What the server counts.
     public let counters = HTTPServerCounters()
+    /// The configuration's time limits in nanoseconds, converted once (each request sets three
+    /// deadlines, and a `Duration`'s conversion divides 128-bit numbers).
+    private let limitNanoseconds: (request: Int64, idle: Int64, write: Int64)
 
     public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), clock: Clock, wallClock: Wall,
                 handler: @escaping Handler) {
@@ -54,6 +57,8 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         self.clock = clock
         self.wallClock = wallClock
         self.handler = handler
+        limitNanoseconds = (configuration.requestTimeout.totalNanoseconds, configuration.idleTimeout.totalNanoseconds,
+                            configuration.writeTimeout.totalNanoseconds)
     }
 
     /// Accepts connections from `listener` and serves each in a task of its own, until the
@@ -84,7 +89,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     /// a time limit passes.
     public func serveConnection<Connection: Flow>(_ connection: Connection) async {
         let watchdog = ConnectionWatchdog()
-        watchdog.deadline = clock.now() + configuration.idleTimeout
+        watchdog.deadline = clock.now().advanced(byNanoseconds: limitNanoseconds.idle)
         let guardTask = Task { await self.watch(connection, watchdog) }
         await serveRequests(connection, watchdog)
         watchdog.finished = true
@@ -111,12 +116,12 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             watchdog.inRequest = false
             let response = await handler(request)
             let keepAlive = request.head.keepAlive
-            watchdog.deadline = clock.now() + configuration.writeTimeout
+            watchdog.deadline = clock.now().advanced(byNanoseconds: limitNanoseconds.write)
             watchdog.writing = true
             let sent = await send(response, for: request.head, over: connection, closing: !keepAlive)
             watchdog.writing = false
             guard sent, keepAlive, !watchdog.finished else { return }
-            watchdog.deadline = clock.now() + configuration.idleTimeout
+            watchdog.deadline = clock.now().advanced(byNanoseconds: limitNanoseconds.idle)
             noteRequestStart(parser, watchdog) // a pipelined request may be waiting already
         }
     }
@@ -161,7 +166,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     private func noteRequestStart(_ parser: HTTPRequestParser, _ watchdog: ConnectionWatchdog) {
         guard parser.isInsideRequest, !watchdog.inRequest else { return }
         watchdog.inRequest = true
-        watchdog.deadline = clock.now() + configuration.requestTimeout
+        watchdog.deadline = clock.now().advanced(byNanoseconds: limitNanoseconds.request)
     }
 
     /// Writes `response` to `request` (nil for an error answered before a request was read).
@@ -175,15 +180,20 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         var head = HTTPHeadEncoder(capacity: 384 + coalesced)
         head.statusLine(version: .http11, status: response.status)
         var framed = false
-        for field in response.headers.fields {
-            // The server's own Date, and its Connection when it closes, replace the application's.
-            if HTTPHeaders.namesEqual(field.name, "Date") || (closing && HTTPHeaders.namesEqual(field.name, "Connection")) { continue }
-            if HTTPHeaders.namesEqual(field.name, "Content-Length") || HTTPHeaders.namesEqual(field.name, "Transfer-Encoding") {
-                framed = true
+        if let encoded = response.headers.encoding, !encoded.hasDate, !(closing && encoded.hasConnection) {
+            head.append(encoded.bytes)
+            framed = encoded.isFramed
+        } else {
+            for field in response.headers.fields {
+                // The server's own Date, and its Connection when it closes, replace the application's.
+                if HTTPHeaders.namesEqual(field.name, "Date") || (closing && HTTPHeaders.namesEqual(field.name, "Connection")) { continue }
+                if HTTPHeaders.namesEqual(field.name, "Content-Length") || HTTPHeaders.namesEqual(field.name, "Transfer-Encoding") {
+                    framed = true
+                }
+                head.field(field.name, field.value)
             }
-            head.field(field.name, field.value)
         }
-        head.field("Date", dates.value(secondsSinceEpoch: wallClock.now().seconds))
+        head.append(dates.fieldLine(secondsSinceEpoch: wallClock.now().seconds))
         if hasBody, !framed { head.field("Content-Length", decimal: response.body.count) }
         if closing { head.field("Connection", "close") }
         head.end()

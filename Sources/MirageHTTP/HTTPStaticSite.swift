@@ -27,6 +27,13 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     /// What one kept target costs besides its own bytes: the entry, the key and the
     /// representation's strings.
     public static var targetEntryCost: Int { 320 }
+    /// For a store that never changes: the bytes of values kept with their representations, so
+    /// that a small file costs neither the store nor a copy per request. Only values of at most
+    /// ``keptBodyMaximum`` bytes are kept, while the total stays within this limit.
+    public static var keptBodyLimit: Int { 256 * 1024 }
+    /// The largest value kept whole (one that goes out in the same write as its head).
+    public static var keptBodyMaximum: Int { HTTPMessageWriter.coalescingLimit }
+    private var keptBodyBytes = 0
 
     public init(store: Store, indexName: String = "index.html") {
         self.store = store
@@ -37,6 +44,8 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     public var cachedRepresentations: Int { representations.count }
     /// How many request-targets are kept now, and the memory charged for them.
     public var cachedTargets: (count: Int, bytes: Int) { (targets.count, targetBytes) }
+    /// The bytes of values kept now (``keptBodyLimit``).
+    public var keptBodies: Int { keptBodyBytes }
 
     /// The response to `request`.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
@@ -81,11 +90,7 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     private func respond(to head: HTTPRequestHead, with key: KeyValueKey,
                          representation: HTTPRepresentation) async throws(KeyValueError) -> HTTPResponse {
         let tag = representation.tag, modified = representation.modified
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", representation.contentType)
-        headers.add("ETag", tag)
-        headers.add("Last-Modified", representation.lastModified)
-        headers.add("Accept-Ranges", "bytes")
+        var headers = representation.headers
         if Self.notModified(head.headers, tag: tag, modified: modified) {
             headers.remove("Content-Type")
             return HTTPResponse(status: .notModified, headers: headers)
@@ -120,7 +125,18 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
             headers.add("Content-Length", String(size))
             return HTTPResponse(status: .ok, headers: headers)
         }
-        return HTTPResponse(status: .ok, headers: headers, body: PacketBuffer(try await store.get(key)))
+        if let kept = representation.body { return HTTPResponse(status: .ok, headers: headers, body: kept) }
+        let body = PacketBuffer(try await store.get(key))
+        keepBody(body, of: representation)
+        return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+
+    /// Keeps a small value's bytes with its representation when the store never changes, within
+    /// ``keptBodyLimit``: the next response shares them instead of asking the store and copying.
+    private func keepBody(_ body: PacketBuffer, of representation: HTTPRepresentation) {
+        guard store.isImmutable, body.count <= Self.keptBodyMaximum, keptBodyBytes + body.count <= Self.keptBodyLimit else { return }
+        representation.body = body
+        keptBodyBytes += body.count
     }
 
     /// The validators and type of the value at `key`, formatted once per digest and modification
@@ -132,7 +148,13 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         let fresh = HTTPRepresentation(digest: digest, modified: modified, tag: Self.entityTag(digest),
                                        lastModified: HTTPDate.format(secondsSinceEpoch: modified),
                                        contentType: HTTPMediaTypes.type(forName: key.basename ?? ""))
-        if representations.count >= Self.representationLimit, representations[key] == nil { representations.removeAll() }
+        if representations.count >= Self.representationLimit, representations[key] == nil {
+            // The kept targets and bodies go too, so nothing outlives the tables' limits.
+            representations.removeAll()
+            targets.removeAll()
+            targetBytes = 0
+            keptBodyBytes = 0
+        }
         representations[key] = fresh
         return fresh
     }
@@ -200,12 +222,28 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
 
 /// What ``HTTPStaticSite`` sends about a value besides its bytes (RFC 9110 sections 8.3, 8.8):
 /// its `Content-Type`, `ETag` and `Last-Modified`, with the digest and time they came from.
-struct HTTPRepresentation {
+final class HTTPRepresentation {
     let digest: [UInt8]
     let modified: Int64
     let tag: String
-    let lastModified: String
-    let contentType: String
+    /// The fields every response with the value carries (a 200's, which the others change), their
+    /// encoding prepared: `Content-Type`, `ETag`, `Last-Modified` and `Accept-Ranges`.
+    let headers: HTTPHeaders
+    /// The value's bytes, kept for a store that never changes (``HTTPStaticSite/keptBodyLimit``).
+    var body: PacketBuffer?
+
+    init(digest: [UInt8], modified: Int64, tag: String, lastModified: String, contentType: String) {
+        self.digest = digest
+        self.modified = modified
+        self.tag = tag
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", contentType)
+        headers.add("ETag", tag)
+        headers.add("Last-Modified", lastModified)
+        headers.add("Accept-Ranges", "bytes")
+        headers.prepareEncoding()
+        self.headers = headers
+    }
 }
 
 extension KeyValueError {

@@ -162,7 +162,7 @@ struct HTTPStaticSiteTests {
         let request = HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/a.txt", headers: HTTPHeaders([("Host", "a")])))
         inScheduler { try! await store.set(KeyValueKey("a.txt"), [1]) }
         #expect(inScheduler { await site.respond(to: request) }.status == .ok)
-        #expect(site.cachedTargets.count == 0)
+        #expect(site.cachedTargets.count == 0 && site.keptBodies == 0)
         inScheduler { try! await store.remove(KeyValueKey("a.txt")) }
         #expect(inScheduler { await site.respond(to: request) }.status == .notFound)
     }
@@ -176,5 +176,39 @@ struct HTTPStaticSiteTests {
         for seconds in stride(from: Int64(0), to: 4_000_000_000, by: 123_456_789) {
             #expect(HTTPDate.parse(HTTPDate.format(secondsSinceEpoch: seconds)) == seconds)
         }
+    }
+}
+
+@Suite("A static site's kept bodies")
+struct HTTPStaticSiteKeptBodyTests {
+    @Test("a small file of an immutable store is kept after its first GET and served the same; the kept bytes stay within the limit")
+    func keptWithinLimit() {
+        let site = testSite()
+        #expect(site.keptBodies == 0)
+        let first = get(site, "/docs")
+        #expect(site.keptBodies == 10)
+        let again = get(site, "/docs")
+        #expect(again.body.bytes == first.body.bytes && again.headers == first.headers && site.keptBodies == 10)
+        #expect(get(site, "/docs", headers: [("Range", "bytes=0-1")]).body.bytes == Array("01".utf8))
+        #expect(get(site, "/docs", method: "HEAD").body.isEmpty && site.keptBodies == 10)
+
+        // Files that together pass the limit: the kept bytes never do, and each is served whole.
+        let size = HTTPStaticSite<CrunchStore>.keptBodyMaximum
+        let count = HTTPStaticSite<CrunchStore>.keptBodyLimit / size + 4
+        let files = (0..<count).map { CrunchStore.File(path: "f\($0)", contents: Array(repeating: UInt8($0 & 0xff), count: size),
+                                                        lastModified: WallTime(seconds: 1)) }
+        let big = HTTPStaticSite(store: CrunchStore(files: files + [.init(path: "huge", contents: Array(repeating: 1, count: size + 1),
+                                                                                    lastModified: WallTime(seconds: 1))]))
+        for round in 0..<2 {
+            for index in 0..<count {
+                let response = inScheduler { await big.respond(to: HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/f\(index)",
+                                                                                                          headers: HTTPHeaders([("Host", "a")])))) }
+                #expect(response.body.count == size && response.body[0] == UInt8(index & 0xff), "round \(round), file \(index)")
+                #expect(big.keptBodies <= HTTPStaticSite<CrunchStore>.keptBodyLimit)
+            }
+        }
+        #expect(big.keptBodies == HTTPStaticSite<CrunchStore>.keptBodyLimit / size * size)
+        _ = inScheduler { await big.respond(to: HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/huge", headers: HTTPHeaders([("Host", "a")])))) }
+        #expect(big.keptBodies == HTTPStaticSite<CrunchStore>.keptBodyLimit / size * size) // a larger file is not kept
     }
 }
