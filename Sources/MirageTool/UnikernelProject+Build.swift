@@ -43,6 +43,11 @@ extension UnikernelProject {
             environment["SWIFT_EMBEDDED"] = "1"
             binPath = scratch + "/" + Self.guestTriple + "/" + configuration
         } else {
+            // The Swift runtime linked in: the image runs where the toolchain is not installed,
+            // and its calls into the runtime (reference counts, task frames, thread-local state)
+            // are direct rather than through the dynamic loader's tables (`Benchmarks/http`:
+            // about a twentieth of the website's instructions per request).
+            swiftBuild += ["--static-swift-stdlib"]
             binPath = scratch + "/" + configuration
         }
         let status = try Shell.stream(swiftBuild + ["--product", record.name], environment: environment)
