@@ -1,39 +1,40 @@
 import MirageCore
 
-/// Writes a message head (RFC 9112 sections 2.1 and 5) into one byte array sized once: the start
-/// line, field lines each ended by CRLF, the empty line, and then a small body behind them, so a
-/// response costs no intermediate strings and goes on the connection in one buffer.
+/// Writes a message head (RFC 9112 sections 2.1 and 5) into one packet buffer sized once: the
+/// start line, field lines each ended by CRLF, the empty line, and then a small body behind them,
+/// so a response costs no intermediate strings and goes on the connection as it was written.
 struct HTTPHeadEncoder {
-    private(set) var bytes: [UInt8] = []
+    /// The head and whatever was appended after it, as one buffer for the connection.
+    private(set) var buffer: PacketBuffer
 
     /// Starts with room for `capacity` bytes (more are allocated when needed).
     init(capacity: Int) {
-        bytes.reserveCapacity(capacity)
+        buffer = PacketBuffer(capacity: capacity)
     }
 
-    /// The head and whatever was appended after it, as one buffer for the connection.
-    var buffer: PacketBuffer { PacketBuffer(bytes) }
+    /// What was written, as an array (a copy).
+    var bytes: [UInt8] { buffer.bytes }
 
     /// `HTTP/1.x CODE REASON` and CRLF (RFC 9112 section 4).
     mutating func statusLine(version: HTTPVersion, status: HTTPStatus) {
         if (0..<10).contains(version.major), (0..<10).contains(version.minor) {
-            bytes += "HTTP/".utf8
-            bytes.append(UInt8(48 + version.major))
-            bytes.append(46) // "."
-            bytes.append(UInt8(48 + version.minor))
+            write("HTTP/".utf8)
+            buffer.append(UInt8(48 + version.major))
+            buffer.append(46) // "."
+            buffer.append(UInt8(48 + version.minor))
         } else {
-            bytes += version.description.utf8
+            write(version.description.utf8)
         }
-        bytes.append(32)
+        buffer.append(32)
         decimal(status.code)
-        bytes.append(32)
-        bytes += status.reason.utf8
+        buffer.append(32)
+        write(status.reason.utf8)
         crlf()
     }
 
     /// A start line given whole (a request line), and CRLF.
     mutating func startLine(_ line: String) {
-        bytes += line.utf8
+        write(line.utf8)
         crlf()
     }
 
@@ -69,20 +70,20 @@ struct HTTPHeadEncoder {
 
     /// Bytes behind the head: a body, or a chunk's framing.
     mutating func append(_ more: [UInt8]) {
-        bytes += more
+        write(more)
     }
 
     /// A body held in a packet buffer.
     mutating func append(_ body: PacketBuffer) {
-        body.withUnsafeBytes { bytes += $0 }
+        body.withUnsafeBytes { buffer.append(bytesOf: $0) }
     }
 
     /// `name: `, the name checked to be a token (RFC 9110 section 5.1).
     private mutating func fieldName(_ name: String) {
         let written = !name.isEmpty && append(name, where: HTTPText.isTokenCharacter)
         precondition(written, "a field name that cannot be written")
-        bytes.append(58) // ":"
-        bytes.append(32)
+        buffer.append(58) // ":"
+        buffer.append(32)
     }
 
     /// Appends `text` when every byte of it passes `allowed`, in one copy.
@@ -91,14 +92,14 @@ struct HTTPHeadEncoder {
         var text = text
         return text.withUTF8 { utf8 in
             for byte in utf8 where !allowed(byte) { return false }
-            bytes.append(contentsOf: utf8)
+            buffer.append(bytesOf: UnsafeRawBufferPointer(utf8))
             return true
         }
     }
 
     private mutating func decimal(_ value: Int) {
         guard value >= 0 else {
-            bytes += String(value).utf8
+            write(String(value).utf8)
             return
         }
         // The digits from the last, on the stack, then appended in one copy.
@@ -109,12 +110,18 @@ struct HTTPHeadEncoder {
                 digits[start] = UInt8(48 + rest % 10)
                 rest /= 10
             } while rest > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            buffer.append(bytesOf: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start...]))
         }
     }
 
+    /// Appends `bytes` in one copy when they are contiguous (arrays, native strings' UTF-8).
+    private mutating func write(_ bytes: some Collection<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer.append(bytesOf: UnsafeRawBufferPointer($0)) }
+        if copied == nil { buffer.append(contentsOf: bytes) }
+    }
+
     private mutating func crlf() {
-        bytes.append(13)
-        bytes.append(10)
+        buffer.append(13)
+        buffer.append(10)
     }
 }

@@ -73,7 +73,8 @@ public struct HTTPHeaders: Sendable, Equatable {
     /// length and its first byte, lowercased (a String's last byte costs a walk of its indices).
     static func nameBit(_ name: String) -> UInt64 {
         let utf8 = name.utf8
-        let mixed = utf8.count &* 31 &+ Int(HTTPText.lower(utf8.first ?? 0)) &* 7
+        let first = utf8.isEmpty ? 0 : utf8[utf8.startIndex]
+        let mixed = utf8.count &* 31 &+ Int(HTTPText.lower(first)) &* 7
         return 1 << UInt64(mixed & 63)
     }
 

@@ -27,6 +27,16 @@ struct PacketBufferTests {
         #expect(buffer.tailroom == 48)
     }
 
+    @Test("appending single bytes grows the storage as needed and never writes through shared storage")
+    func appendBytes() {
+        var buffer = PacketBuffer(capacity: 2)
+        for byte in 0..<100 { buffer.append(UInt8(byte)) }
+        #expect(buffer.bytes == (0..<100).map(UInt8.init))
+        let shared = buffer
+        buffer.append(200)
+        #expect(shared.count == 100 && buffer.count == 101 && buffer[100] == 200 && shared.bytes == (0..<100).map(UInt8.init))
+    }
+
     @Test("the subscript reads and writes bytes at offsets from the first readable byte")
     func subscriptIsRelativeToReadableBytes() {
         var buffer = PacketBuffer([0xaa, 0xbb, 0xcc, 0xdd], headroom: 2)

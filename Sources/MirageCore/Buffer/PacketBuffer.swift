@@ -160,6 +160,23 @@ public struct PacketBuffer: @unchecked Sendable {
         upperBound += n
     }
 
+    /// Appends one byte, growing the storage when there is no tailroom.
+    @inlinable
+    public mutating func append(_ byte: UInt8) {
+        reserveTailroom(1)
+        storage.base.storeBytes(of: byte, toByteOffset: upperBound, as: UInt8.self)
+        upperBound += 1
+    }
+
+    /// Appends a copy of the bytes `source` points to, with one `memcpy`: for callers in other
+    /// modules, for which the generic ``append(contentsOf:)`` is not specialised.
+    @inlinable
+    public mutating func append(bytesOf source: UnsafeRawBufferPointer) {
+        reserveTailroom(source.count)
+        if let base = source.baseAddress { (storage.base + upperBound).copyMemory(from: base, byteCount: source.count) }
+        upperBound += source.count
+    }
+
     /// Appends `n` zero bytes and returns the offset of the first.
     @discardableResult
     public mutating func appendZeros(_ n: Int) -> Int {
@@ -188,6 +205,7 @@ public struct PacketBuffer: @unchecked Sendable {
         if !isKnownUniquelyReferenced(&storage) { reallocate(headroom: headroom, tailroom: tailroom) }
     }
 
+    @inlinable
     mutating func reserveTailroom(_ n: Int) {
         if n > tailroom || !isKnownUniquelyReferenced(&storage) {
             reallocate(headroom: headroom, tailroom: Swift.max(n, tailroom, count))
