@@ -10,6 +10,9 @@ struct HTTPMessageBuffer {
     /// Where the search for the next line's end resumes: the bytes from ``position`` to here hold
     /// no LF, so a line dribbled in one byte at a time is scanned once, not once per byte.
     private var scanned = 0
+    /// The CRs among the bytes from ``position`` to ``scanned``: a line's only CR may be the one
+    /// before its LF.
+    private var carriageReturns = 0
     /// Bytes the line search has looked at, for tests of the work a client can cause.
     private(set) var bytesScanned = 0
 
@@ -44,36 +47,50 @@ struct HTTPMessageBuffer {
     /// The line is a view of the buffer, not a copy: parse it before appending more.
     mutating func nextLine(limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
         let start = Swift.max(position, scanned)
-        // Through a pointer: the array's own subscript checks the bounds of every byte.
+        // One pass through a pointer (the array's own subscript checks the bounds of every
+        // byte), counting CRs on the way.
+        var crs = carriageReturns
         let index = bytes.withUnsafeBufferPointer { buffer in
             var index = start
-            while index < buffer.count, buffer[index] != 10 { index += 1 }
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == 10 { break }
+                if byte == 13 { crs += 1 }
+                index += 1
+            }
             return index
         }
         bytesScanned += index - start
         guard index < bytes.count else {
             scanned = index
+            carriageReturns = crs
             if bytes.count - position > limit + 1 { throw tooLong }
             return nil
         }
         var end = index
-        if end > position, bytes[end - 1] == 13 { end -= 1 }
-        guard end - position <= limit else { throw tooLong }
-        let line = bytes[position..<end]
-        let hasCR = line.withUnsafeBufferPointer { buffer in
-            for byte in buffer where byte == 13 { return true }
-            return false
+        if end > position, bytes[end - 1] == 13 {
+            end -= 1
+            crs -= 1
         }
-        if hasCR { throw .malformed("a bare CR") }
+        guard end - position <= limit else { throw tooLong }
+        if crs > 0 { throw .malformed("a bare CR") }
+        let line = bytes[position..<end]
         position = index + 1
         scanned = position
+        carriageReturns = 0
         return line
     }
 
     /// Up to `maximum` of the buffered bytes, consumed.
     mutating func take(upTo maximum: Int) -> PacketBuffer {
         let count = Swift.min(maximum, self.count)
-        let piece = PacketBuffer(bytes[position..<position + count])
+        let taken = bytes[position..<position + count]
+        let piece = PacketBuffer(taken)
+        if position + count >= scanned {
+            carriageReturns = 0
+        } else {
+            carriageReturns -= taken.reduce(0) { $0 + ($1 == 13 ? 1 : 0) }
+        }
         position += count
         scanned = Swift.max(scanned, position)
         return piece
