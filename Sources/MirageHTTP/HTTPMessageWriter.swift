@@ -19,6 +19,7 @@ enum HTTPMessageWriter {
 
     /// Writes `head` (ended) and then `body` to `connection`, the body as one chunk and the last
     /// chunk when `chunked`. A small message goes in one write, from the head's own buffer.
+    @inline(__always)
     static func write<Connection: Flow>(head: HTTPHeadEncoder, body: PacketBuffer, chunked: Bool,
                                         over connection: Connection) async throws(FlowError) {
         var message = head

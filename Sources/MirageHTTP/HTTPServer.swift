@@ -135,6 +135,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     }
 
     /// Reads until one whole request is parsed; nil when the client closed between requests.
+    @inline(__always)
     private func readRequest<Connection: Flow>(_ connection: Connection, _ parser: inout HTTPRequestParser,
                                                 _ watchdog: ConnectionWatchdog) async throws(ConnectionEnd) -> HTTPRequest? {
         var head: HTTPRequestHead?
@@ -172,6 +173,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     /// Writes `response` to `request` (nil for an error answered before a request was read).
     /// - Returns: whether the connection is still good.
     @discardableResult
+    @inline(__always)
     private func send<Connection: Flow>(_ response: HTTPResponse, for request: HTTPRequestHead?, over connection: Connection,
                                          closing: Bool) async -> Bool {
         let hasBody = !response.status.forbidsBody
