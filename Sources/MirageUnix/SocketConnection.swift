@@ -10,18 +10,21 @@ import MirageCore
 public final class SocketConnection: Flow {
     public let remote: Endpoint
     private let platform: UnixPlatform
+    // The state below is a connection's own, touched by its tasks on the scheduler's one thread,
+    // and no access to it encloses another (`receiveBuffer.fill`'s closure only calls `recv`):
+    // it goes without the run-time exclusivity check, as `Scheduler`'s queues do.
     /// The socket; -1 once closed.
-    private var fileDescriptor: Int32
+    @exclusivity(unchecked) private var fileDescriptor: Int32
     /// Whether ``shutdownWrite()`` has been called.
     private var isWriteShutDown = false
-    private var receiveBuffer = SocketReceiveBuffer()
+    @exclusivity(unchecked) private var receiveBuffer = SocketReceiveBuffer()
     /// Whether the last `recv` took less than it had room for: the kernel's queue held no more
     /// data then, so the next read waits for epoll's edge instead of first asking `recv` for an
     /// `EAGAIN`, as nginx does with edge-triggered epoll. Data that came in between raised an
     /// edge of its own, so nothing is missed; the end of the stream may already be queued behind
     /// the data without a new edge, so once epoll has reported the peer's close the next read
     /// asks `recv` again.
-    private var drained = false
+    @exclusivity(unchecked) private var drained = false
 
     init(platform: UnixPlatform, fileDescriptor: Int32, remote: Endpoint) {
         self.platform = platform

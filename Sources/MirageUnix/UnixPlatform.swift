@@ -15,13 +15,16 @@ public final class UnixPlatform: Platform {
     public let wallClock = UnixWallClock()
     public let monotonicClock = UnixMonotonicClock()
     public let bootArguments: [String]
-    public private(set) var stopRequested = false
+    // This and the waiters are touched only on the scheduler's thread, and no access to them
+    // encloses another (a waiter's continuation is resumed after the table's access ends): they
+    // go without the run-time exclusivity check, as `Scheduler`'s queues do.
+    @exclusivity(unchecked) public private(set) var stopRequested = false
     /// The signal that asked the unikernel to stop, if one did.
     public private(set) var stopSignal: Int32?
 
     private let epoll: Int32
     private let signals: Int32
-    private var readinessWaiters = FileDescriptorTable<FileDescriptorWaiters>()
+    @exclusivity(unchecked) private var readinessWaiters = FileDescriptorTable<FileDescriptorWaiters>()
     /// What runs before the next wait for events (``atRoundEnd(_:)``).
     private var roundEndWork: [() -> Void] = []
     /// Where `epoll_wait` reports events; allocated once, as the scheduler polls after every round.

@@ -12,7 +12,11 @@ public final class LogSource {
     /// What the source is about, for `--help`-style listings.
     public let documentation: String
     /// The least important level shown, or nil when the source is quiet.
-    public private(set) var threshold: LogLevel?
+    ///
+    /// Read for every message, and written only by ``Logging/setFilter(_:)``, which reads nothing
+    /// of the source's meanwhile: it goes without the run-time exclusivity check, as
+    /// `Scheduler`'s queues do.
+    @exclusivity(unchecked) public private(set) var threshold: LogLevel?
 
     /// Creates and registers a source; its threshold comes from the current ``Logging/filter``.
     public init(_ name: String, documentation: String = "") {
