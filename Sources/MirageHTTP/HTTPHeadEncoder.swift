@@ -56,6 +56,17 @@ struct HTTPHeadEncoder {
         crlf()
     }
 
+    /// `Content-Length: N` and CRLF (RFC 9110 section 8.6), the name written from bytes kept
+    /// once: nearly every response has one.
+    mutating func contentLength(_ value: Int) {
+        precondition(value >= 0, "a negative field value")
+        Self.contentLengthName.withUnsafeBytes { buffer.append(bytesOf: $0) }
+        decimal(value)
+        crlf()
+    }
+
+    private static let contentLengthName = Array("Content-Length: ".utf8)
+
     /// Each of `headers` as a field line (``field(_:_:)``), then the empty line that ends the
     /// header section.
     mutating func fields(_ headers: HTTPHeaders) {
@@ -121,7 +132,9 @@ struct HTTPHeadEncoder {
     }
 
     private mutating func crlf() {
-        buffer.append(13)
-        buffer.append(10)
+        withUnsafeBytes(of: Self.crlfBytes) { buffer.append(bytesOf: $0) }
     }
+
+    /// CR and LF, as they lie in memory.
+    private static var crlfBytes: (UInt8, UInt8) { (13, 10) }
 }

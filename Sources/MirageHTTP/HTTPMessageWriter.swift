@@ -24,10 +24,10 @@ enum HTTPMessageWriter {
                                         over connection: Connection) async throws(FlowError) {
         var message = head
         let (before, end) = bodyFraming(length: body.count, chunked: chunked)
-        message.append(before)
+        if !before.isEmpty { message.append(before) }
         if body.count <= coalescingLimit {
-            message.append(body)
-            message.append(end)
+            if !body.isEmpty { message.append(body) }
+            if !end.isEmpty { message.append(end) }
             try await connection.write(message.buffer)
             return
         }

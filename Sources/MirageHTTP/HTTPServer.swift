@@ -44,6 +44,8 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     let wallClock: Wall
     /// The `Date` value of the current second.
     let dates = HTTPDateCache()
+    /// The status line of the last response.
+    let statusLines = HTTPStatusLineCache()
     let handler: Handler
     /// What the server counts.
     public let counters = HTTPServerCounters()
@@ -180,7 +182,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         let sendsBody = hasBody && request?.method != "HEAD"
         let coalesced = sendsBody && response.body.count <= HTTPMessageWriter.coalescingLimit ? response.body.count : 0
         var head = HTTPHeadEncoder(capacity: 384 + coalesced)
-        head.statusLine(version: .http11, status: response.status)
+        head.append(statusLines.line(version: .http11, status: response.status))
         var framed = false
         if let encoded = response.headers.encoding, !encoded.hasDate, !(closing && encoded.hasConnection) {
             head.append(encoded.bytes)
@@ -196,7 +198,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             }
         }
         head.append(dates.fieldLine(secondsSinceEpoch: wallClock.now().seconds))
-        if hasBody, !framed { head.field("Content-Length", decimal: response.body.count) }
+        if hasBody, !framed { head.contentLength(response.body.count) }
         if closing { head.field("Connection", "close") }
         head.end()
         do {

@@ -43,4 +43,31 @@ struct HTTPServerPreparedFieldsTests {
         let closing = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + date + "Connection: close\r\n\r\nhi"
         #expect(reply == ok + ok + dated + closing)
     }
+
+    @Test("each response's own status line, however statuses alternate (the last one is kept encoded)")
+    func statusLines() {
+        let pair = SimulatedStackPair(seed: 10)
+        var reply = ""
+        let status = pair.run { pair in
+            let listener = try! pair.server.listen(port: 80)
+            let server = HTTPServer(clock: pair.platform.monotonicClock, wallClock: pair.platform.wallClock) { request in
+                let status = switch request.head.target {
+                case "/missing": HTTPStatus.notFound
+                case "/fine": HTTPStatus(code: 200, reason: "Fine")
+                default: HTTPStatus.ok
+                }
+                return HTTPResponse(status: status, headers: HTTPHeaders(), body: PacketBuffer(Array("x\r\n".utf8)))
+            }
+            Task { await server.serve(listener) }
+            let targets = ["/", "/", "/missing", "/", "/fine", "/fine", "/"]
+            (reply, _) = await exchange(pair, targets.map { "GET \($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined())
+            return 0
+        }
+        #expect(status == 0)
+        let all = reply.split(separator: "\r\n")
+        let lines = all.filter { $0.hasPrefix("HTTP/") }
+        #expect(lines == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK",
+                          "HTTP/1.1 200 Fine", "HTTP/1.1 200 Fine", "HTTP/1.1 200 OK"])
+        #expect(all.filter { $0 == "Content-Length: 3" }.count == 7)
+    }
 }
