@@ -43,14 +43,18 @@ struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: M
         let site = self.site, hsts = self.hsts, tlsPort = self.tlsPort
         guard tls else {
             log.info("serving on port \(port)")
-            await server { await site.respond(to: $0) }.serve(listener)
+            // A kept file is answered at once, without the async call of `respond`.
+            await server { request in
+                if let kept = site.keptResponse(to: request) { return kept }
+                return await site.respond(to: request)
+            }.serve(listener)
             return
         }
         let secureListener = try secure.listen(port: tlsPort)
         log.info("serving HTTPS on port \(tlsPort), redirecting HTTP on port \(port) to it")
         Task {
             await server { request in
-                var response = await site.respond(to: request)
+                var response = if let kept = site.keptResponse(to: request) { kept } else { await site.respond(to: request) }
                 // RFC 6797 section 7.1: only over HTTPS.
                 if hsts { response.headers.add("Strict-Transport-Security", "max-age=31536000") }
                 return response

@@ -69,6 +69,16 @@ public struct HTTPHeaders: Sendable, Equatable {
         nameBits & Self.nameBit(name) != 0
     }
 
+    /// The bits of `Range`, `If-None-Match` and `If-Modified-Since`, computed once: a static
+    /// site answers a request with none of them from what it kept (``HTTPStaticSite``).
+    static let rangeOrConditionBits = nameBit("Range") | nameBit("If-None-Match") | nameBit("If-Modified-Since")
+
+    /// False when no field has a name of bit `bit` (``nameBit(_:)``, computed once by the caller);
+    /// true when one may.
+    func mayContain(bit: UInt64) -> Bool {
+        nameBits & bit != 0
+    }
+
     /// A name's bit in ``nameBits``, the same for every spelling of the name's case: from its
     /// length and its first byte, lowercased (a String's last byte costs a walk of its indices).
     static func nameBit(_ name: String) -> UInt64 {

@@ -17,8 +17,10 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     public static var representationLimit: Int { 1024 }
     /// For a store that never changes (``KeyValueStore/isImmutable``): each request-target
     /// served, with the value it named and its representation, so that the same request again
-    /// costs one lookup instead of a path parse and six of the store's.
-    private var targets: [String: (key: KeyValueKey, representation: HTTPRepresentation)] = [:]
+    /// costs one lookup instead of a path parse and six of the store's. (Read once a request on
+    /// the scheduler's thread, the lookup's hashing touching nothing of the site: it goes
+    /// without the run-time exclusivity check, as `Scheduler`'s queues do.)
+    @exclusivity(unchecked) private var targets: [String: (key: KeyValueKey, representation: HTTPRepresentation)] = [:]
     private var targetBytes = 0
     /// The most memory the kept targets may take, charged as each target's length plus
     /// ``targetEntryCost``: targets come from clients, and a query string makes any number of
@@ -49,6 +51,7 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
 
     /// The response to `request`.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        if let kept = keptResponse(to: request) { return kept }
         let head = request.head
         guard head.method == "GET" || head.method == "HEAD" else {
             var response = HTTPResponse.text(.methodNotAllowed, "only GET and HEAD")
@@ -57,11 +60,6 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         }
         do {
             if let known = targets[head.target] {
-                // A plain GET of a kept file: its response as it was, without asking the store.
-                if let body = known.representation.body, head.method == "GET", !head.headers.mayContain("Range"),
-                   !head.headers.mayContain("If-None-Match"), !head.headers.mayContain("If-Modified-Since") {
-                    return HTTPResponse(status: .ok, headers: known.representation.headers, body: body)
-                }
                 return try await respond(to: head, with: known.key, representation: known.representation)
             }
             guard var key = Self.key(forTarget: head.target) else { return .text(.badRequest, "a malformed path") }
@@ -78,6 +76,17 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
         } catch {
             return .text(error.isNotFound ? .notFound : .internalServerError, error.isNotFound ? "not found" : "storage error")
         }
+    }
+
+    /// The response to a plain GET (no range, no conditions) of a target served before whose body
+    /// is kept (``keptBodyLimit``): as it was, without asking the store and without suspending,
+    /// so an application may answer with it before it calls ``respond(to:)``. Nil for any other
+    /// request, which ``respond(to:)`` answers.
+    public func keptResponse(to request: HTTPRequest) -> HTTPResponse? {
+        let head = request.head
+        guard head.method == "GET", let known = targets[head.target], let body = known.representation.body,
+              !head.headers.mayContain(bit: HTTPHeaders.rangeOrConditionBits) else { return nil }
+        return HTTPResponse(status: .ok, headers: known.representation.headers, body: body)
     }
 
     /// Keeps what `target` named, within ``targetCacheLimit``.

@@ -212,3 +212,28 @@ struct HTTPStaticSiteKeptBodyTests {
         #expect(big.keptBodies == HTTPStaticSite<CrunchStore>.keptBodyLimit / size * size) // a larger file is not kept
     }
 }
+
+@Suite("A static site's kept responses, answered without the store")
+struct HTTPStaticSiteKeptResponseTests {
+    func request(_ target: String, method: String = "GET", headers: [(String, String)] = []) -> HTTPRequest {
+        var fields = HTTPHeaders([("Host", "a")])
+        for (name, value) in headers { fields.add(name, value) }
+        return HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: fields))
+    }
+
+    @Test("only a plain GET of a target served before with a kept body; the same response as respond gives")
+    func onlyPlainGetsOfKeptTargets() {
+        let site = testSite()
+        #expect(site.keptResponse(to: request("/docs")) == nil) // not served yet
+        let served = get(site, "/docs")
+        let kept = site.keptResponse(to: request("/docs"))
+        #expect(kept?.status == served.status && kept?.headers == served.headers && kept?.body.bytes == served.body.bytes)
+        #expect(site.keptResponse(to: request("/docs", method: "HEAD")) == nil)
+        #expect(site.keptResponse(to: request("/docs/")) == nil) // another target, not served yet
+        for name in ["Range", "If-None-Match", "If-Modified-Since", "range", "IF-NONE-MATCH"] {
+            #expect(site.keptResponse(to: request("/docs", headers: [(name, "x")])) == nil, "\(name)")
+        }
+        // Other fields leave it kept.
+        #expect(site.keptResponse(to: request("/docs", headers: [("Accept", "*/*"), ("User-Agent", "t")]))?.body.bytes == served.body.bytes)
+    }
+}
