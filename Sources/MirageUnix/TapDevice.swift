@@ -27,7 +27,9 @@ public final class TapDevice: NetworkDevice {
     public let mac: MACAddress
     /// The interface's MTU when the device was opened (1500 when it could not be read).
     public let mtu: Int
-    public private(set) var statistics = NetworkStatistics()
+    // The device's state is touched only on the scheduler's thread, and no access to it encloses
+    // another: no run-time exclusivity check, as `Scheduler`'s queues.
+    @exclusivity(unchecked) public private(set) var statistics = NetworkStatistics()
     public let offloads: NetworkOffloads
     public var largestOffloadedFrame: Int { NetworkDeviceLimits.largestOffloadedFrame }
 
@@ -39,12 +41,12 @@ public final class TapDevice: NetworkDevice {
 
     private let platform: UnixPlatform
     /// The `/dev/net/tun` descriptor; -1 once closed.
-    private var fileDescriptor: Int32
+    @exclusivity(unchecked) private var fileDescriptor: Int32
     /// The bytes of virtio-net header in front of each frame on the descriptor: 0 or 10.
     private let headerLength: Int
     /// The receive buffer the last read left unused or copied out of, kept for the next, so that
     /// reading a small frame allocates only the small buffer it is copied into.
-    private var spareFrame: PacketBuffer?
+    @exclusivity(unchecked) private var spareFrame: PacketBuffer?
 
     /// Opens `/dev/net/tun` and attaches it to the tap interface `name`.
     ///

@@ -14,16 +14,26 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
 
     public let device: Device
     let clock: Clock
+    // The stack's state is touched only on the scheduler's thread, several times a segment. The
+    // core's mutating calls take closures (`drainChanges`' wakes the waiters, never the core), so
+    // debug builds, which the tests run, keep the run-time exclusivity check on it; release builds
+    // go without it, as they do for the rest of this state, no access to which encloses another
+    // (each check is a call into the runtime's access set, about 80 instructions; Embedded Swift
+    // makes none).
+    #if DEBUG
     var core: StackCore
+    #else
+    @exclusivity(unchecked) var core: StackCore
+    #endif
     private let alarm = Alarm()
-    private var pendingFrames: [PacketBuffer] = []
+    @exclusivity(unchecked) private var pendingFrames: [PacketBuffer] = []
     /// Connections with corked writes, pushed at the next flush.
-    private var corked: [ConnectionID] = []
-    private var pendingHead = 0
-    private var transmitting = false
-    private var connectionWaiters: [ConnectionID: WaitQueue] = [:]
-    private var listenerWaiters: [UInt16: WaitQueue] = [:]
-    private var udpWaiters: [UInt16: WaitQueue] = [:]
+    @exclusivity(unchecked) private var corked: [ConnectionID] = []
+    @exclusivity(unchecked) private var pendingHead = 0
+    @exclusivity(unchecked) private var transmitting = false
+    @exclusivity(unchecked) private var connectionWaiters: [ConnectionID: WaitQueue] = [:]
+    @exclusivity(unchecked) private var listenerWaiters: [UInt16: WaitQueue] = [:]
+    @exclusivity(unchecked) private var udpWaiters: [UInt16: WaitQueue] = [:]
     /// Frames the device refused to send.
     public private(set) var transmitErrors: UInt64 = 0
     /// What the debug log last said (drops, SYN cookies, holdings) and when: it says what
@@ -193,10 +203,13 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     }
 
     func waitForChange(of id: ConnectionID) async {
-        let queue = connectionWaiters[id] ?? WaitQueue()
-        connectionWaiters[id] = queue
-        await queue.wait()
+        // One lookup (a connection's identifier costs a SipHash), the queue made when absent.
+        await Self.entry(&connectionWaiters[id, default: WaitQueue()]).wait()
     }
+
+    /// The value an inout access reaches: for the default subscript, present or inserted.
+    @inline(__always)
+    private static func entry(_ queue: inout WaitQueue) -> WaitQueue { queue }
 
     func waitForListener(_ port: UInt16) async {
         let queue = listenerWaiters[port] ?? WaitQueue()

@@ -54,7 +54,9 @@ public final class Alarm {
 /// Tasks waiting for something to change (data to read, room to write, a connection to accept).
 /// Waiters re-check their condition after waking: a wake-up says only "look again".
 public final class WaitQueue {
-    private var waiters: [UnsafeContinuation<Void, Never>] = []
+    // Touched only on the scheduler's thread; no access encloses another (the continuations are
+    // resumed after the list is taken): no run-time exclusivity check, as `Scheduler`'s queues.
+    @exclusivity(unchecked) private var waiters: [UnsafeContinuation<Void, Never>] = []
 
     public init() {}
 
