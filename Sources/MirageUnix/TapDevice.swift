@@ -36,8 +36,6 @@ public final class TapDevice: NetworkDevice {
     /// Bytes read beyond ``frameLimit``: a longer frame then shows as too long and is dropped,
     /// instead of being cut silently to the buffer's size.
     static let receiveSlack = 64
-    /// Freed memory the C library keeps for reuse once offloads are on: a few windows' worth.
-    static let retainedFreeMemory: Int32 = 16 << 20
 
     private let platform: UnixPlatform
     /// The `/dev/net/tun` descriptor; -1 once closed.
@@ -90,13 +88,9 @@ public final class TapDevice: NetworkDevice {
         self.platform = platform
         self.fileDescriptor = fd
         headerLength = offloading ? VirtioNetHeader.length : 0
+        // Segments of up to 64 KiB are allocated and freed per send and receive with offloads: the
+        // platform has the C library keep freed memory (UnixPlatform.retainedFreeMemory).
         offloads = offloading && mirage_tap_set_offloads(fd, 1) == 0 ? [.transmitChecksum, .tcpSegmentation, .tcpSegmentationIPv6] : []
-        if !offloads.isEmpty {
-            // Segments of up to 64 KiB are now allocated and freed per send and receive; without
-            // this the C library returns its heap's top to the kernel after each and faults it in
-            // again (a third of the time of a bulk send, measured with perf).
-            _ = mirage_keep_freed_memory(Self.retainedFreeMemory)
-        }
     }
 
     deinit { close() }

@@ -44,11 +44,13 @@ static inline int mirage_set_parent_death_signal(int signal) {
 }
 
 /// Has the C library keep up to `bytes` of freed memory at the top of its heap instead of giving
-/// it back to the kernel (`mallopt(M_TRIM_THRESHOLD)`), for a process that allocates and frees
-/// buffers of tens of KiB per packet and would otherwise fault fresh pages in for each. Returns 1
-/// on success, 0 on failure.
-static inline int mirage_keep_freed_memory(int bytes) {
-    return mallopt(M_TRIM_THRESHOLD, bytes);
+/// it back to the kernel (`mallopt(M_TRIM_THRESHOLD)`), and take blocks below `mappedFrom` bytes
+/// from its heap rather than mapping each (`M_MMAP_THRESHOLD`; setting either ends glibc's own
+/// adjustment of both), for a process that allocates and frees buffers of up to a few MiB per
+/// request or packet and would otherwise fault fresh pages in for each. Returns 1 on success, 0
+/// on failure.
+static inline int mirage_keep_freed_memory(int bytes, int mappedFrom) {
+    return mallopt(M_TRIM_THRESHOLD, bytes) && mallopt(M_MMAP_THRESHOLD, mappedFrom);
 }
 
 // What Glibc's Swift overlay gives hosted Swift and Embedded Swift lacks (the host programs built
