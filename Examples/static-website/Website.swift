@@ -54,7 +54,12 @@ struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: M
         log.info("serving HTTPS on port \(tlsPort), redirecting HTTP on port \(port) to it")
         Task {
             await server { request in
-                var response = if let kept = site.keptResponse(to: request) { kept } else { await site.respond(to: request) }
+                var response: HTTPResponse
+                if let kept = site.keptResponse(to: request) {
+                    response = kept
+                } else {
+                    response = await site.respond(to: request)
+                }
                 // RFC 6797 section 7.1: only over HTTPS.
                 if hsts { response.headers.add("Strict-Transport-Security", "max-age=31536000") }
                 return response
