@@ -31,7 +31,6 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     @exclusivity(unchecked) private var corked: [ConnectionID] = []
     @exclusivity(unchecked) private var pendingHead = 0
     @exclusivity(unchecked) private var transmitting = false
-    @exclusivity(unchecked) private var connectionWaiters: [ConnectionID: WaitQueue] = [:]
     @exclusivity(unchecked) private var listenerWaiters: [UInt16: WaitQueue] = [:]
     @exclusivity(unchecked) private var udpWaiters: [UInt16: WaitQueue] = [:]
     /// Frames the device refused to send.
@@ -197,19 +196,18 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     }
 
     private func wake(_ changes: borrowing StackCore.Changes) {
-        for id in changes.connections { connectionWaiters.removeValue(forKey: id)?.wakeAll() }
+        for queue in changes.connectionWaiters { queue.wakeAll() }
         for port in changes.listeners { listenerWaiters.removeValue(forKey: port)?.wakeAll() }
         for port in changes.udpPorts { udpWaiters.removeValue(forKey: port)?.wakeAll() }
     }
 
+    /// Waits until connection `id` changes; returns at once when it is gone (the caller, looking
+    /// again, finds it closed). The queue is kept with the connection in the core, so that a
+    /// change wakes it without looking the identifier up again (a SipHash each time).
     func waitForChange(of id: ConnectionID) async {
-        // One lookup (a connection's identifier costs a SipHash), the queue made when absent.
-        await Self.entry(&connectionWaiters[id, default: WaitQueue()]).wait()
+        guard let queue = core.waitQueue(of: id, making: { WaitQueue() }) else { return }
+        await queue.wait()
     }
-
-    /// The value an inout access reaches: for the default subscript, present or inserted.
-    @inline(__always)
-    private static func entry(_ queue: inout WaitQueue) -> WaitQueue { queue }
 
     func waitForListener(_ port: UInt16) async {
         let queue = listenerWaiters[port] ?? WaitQueue()

@@ -72,7 +72,7 @@ extension StackCore {
         if holding, update.owesAcknowledgment, !heldAcknowledgments.contains(id) {
             heldAcknowledgments.append(id)
         }
-        changes.connections.insert(id)
+        if let waiters = update.waiters { changes.connectionWaiters.append(waiters) }
         switch update.outcome {
         case .kept, .forgotten: break
         case let .queuedForAccept(port): changes.listeners.insert(port)

@@ -1,4 +1,5 @@
 import MirageCore
+import MirageRuntime
 
 extension StackCore {
     // MARK: Listeners
@@ -64,6 +65,13 @@ extension StackCore {
 
     /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
     /// the whole state machine, retaining every buffer it holds).
+    /// The queue of the tasks waiting for connection `id` to change, kept with the connection
+    /// (made with `making` at the first wait) and handed back in ``Changes/connectionWaiters``
+    /// when it changes; nil when the connection is gone.
+    public mutating func waitQueue(of id: ConnectionID, making: () -> WaitQueue) -> WaitQueue? {
+        tcp.waitQueue(of: id, making: making)
+    }
+
     public mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
         tcp.status(of: id)
     }

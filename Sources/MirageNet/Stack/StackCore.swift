@@ -122,7 +122,7 @@ public struct StackCore {
     public mutating func drainChanges(_ body: (borrowing Changes) -> Void) {
         guard !changes.isEmpty else { return }
         body(changes)
-        changes.connections.removeAll(keepingCapacity: true)
+        changes.connectionWaiters.removeAll(keepingCapacity: true)
         changes.listeners.removeAll(keepingCapacity: true)
         changes.udpPorts.removeAll(keepingCapacity: true)
     }

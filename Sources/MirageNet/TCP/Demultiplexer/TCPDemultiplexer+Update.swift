@@ -1,4 +1,5 @@
 import MirageCore
+import MirageRuntime
 
 extension TCPDemultiplexer {
     /// Applies `change` to connection `id` in place, moves the segments it made to the end of
@@ -13,7 +14,7 @@ extension TCPDemultiplexer {
     ///   - index: where `id` is in the table (``index(of:)``).
     ///   - holding: whether the connection is to hold the ACKs it owes
     ///     (``TCPConnection/holdsAcknowledgment``).
-    /// - Returns: whether it holds an ACK, and where it went.
+    /// - Returns: whether it holds an ACK, where it went, and the tasks waiting for it to change.
     mutating func update(_ id: ConnectionID, at index: Dictionary<ConnectionID, Entry>.Index,
                          holdingAcknowledgment holding: Bool, now: Instant, segments: inout [TCPSegment],
                          _ change: (inout TCPConnection) -> Void) -> Update {
@@ -22,15 +23,16 @@ extension TCPDemultiplexer {
         }
         let othersCharged = receiveMemoryCharged - ownCharged
         let allowance = Swift.max(receiveMemoryLimit - othersCharged, configuration.receiveMemoryGuaranteed)
-        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged) = connections.modifyValue(at: index) { entry in
+        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged, waiters) = connections.modifyValue(at: index) { entry in
             let wasSynchronized = entry.tcp.isSynchronized
             entry.tcp.holdsAcknowledgment = holding
             entry.tcp.receiveMemoryAllowance = allowance
             change(&entry.tcp)
             let owesAcknowledgment = entry.tcp.ackNow
             entry.tcp.moveSegments(into: &segments)
+            let waiters = entry.waiters.flatMap { $0.isEmpty ? nil : $0 }
             return (wasSynchronized, owesAcknowledgment, entry.owner, entry.tcp.state, entry.tcp.isSynchronized,
-                    entry.tcp.receiveMemoryCharged)
+                    entry.tcp.receiveMemoryCharged, waiters)
         }
         receiveMemoryCharged = othersCharged + charged
         let after = ConnectionCensus.category(state: state, owner: owner)
@@ -41,7 +43,7 @@ extension TCPDemultiplexer {
         if after == .timeWait, before != .timeWait, census.timeWait > limits.timeWait {
             // Past the TIME-WAIT cap: forgotten at once rather than kept waiting.
             remove(at: index)
-            return Update(owesAcknowledgment: owesAcknowledgment, outcome: .timeWaitDropped)
+            return Update(owesAcknowledgment: owesAcknowledgment, outcome: .timeWaitDropped, waiters: waiters)
         }
         reschedule(at: index)
         var outcome = Outcome.kept
@@ -65,7 +67,7 @@ extension TCPDemultiplexer {
             remove(at: index)
             outcome = .forgotten
         }
-        return Update(owesAcknowledgment: owesAcknowledgment, outcome: outcome)
+        return Update(owesAcknowledgment: owesAcknowledgment, outcome: outcome, waiters: waiters)
     }
 
     /// Has connection `id` stop holding ACKs and send the one it still owes, if any, moving the
@@ -101,6 +103,7 @@ extension TCPDemultiplexer {
             return entry.tcp.receiveMemoryCharged
         }
         connections.remove(at: index)
+        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
     }
 
     /// Resets the connection at `index`, moves its reset to the end of `segments`, and forgets
@@ -115,5 +118,6 @@ extension TCPDemultiplexer {
             return charged
         }
         connections.remove(at: index)
+        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
     }
 }

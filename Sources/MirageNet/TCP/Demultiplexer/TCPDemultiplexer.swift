@@ -1,4 +1,5 @@
 import MirageCore
+import MirageRuntime
 
 /// TCP above the connections (RFC 9293 sections 3.5 and 3.10.7.1) as a pure core: the table of
 /// connections and who holds each, the listeners with their accept queues and half-open counts,
@@ -32,6 +33,11 @@ struct TCPDemultiplexer {
         /// The deadline the timer heap holds for it (``TCPConnection/nextDeadline`` when last
         /// changed); nil when none.
         var scheduled: Instant? = nil
+        /// The shell's queue of the tasks waiting for the connection to change, made at the first
+        /// wait (``waitQueue(of:making:)``) and kept: a change hands it over in
+        /// ``Update/waiters`` while it holds tasks, so that waking them costs no second lookup of
+        /// the connection's identifier. The core never calls it.
+        var waiters: WaitQueue? = nil
     }
 
     /// What a segment that no connection holds asks of the stack.
@@ -60,6 +66,8 @@ struct TCPDemultiplexer {
         /// Whether the connection owes an ACK that it holds (``TCPConnection/holdsAcknowledgment``).
         var owesAcknowledgment: Bool
         var outcome: Outcome
+        /// The tasks waiting for the connection to change, to wake; nil when none waits.
+        var waiters: WaitQueue? = nil
     }
 
     /// Where a connection went after a change.
@@ -90,6 +98,11 @@ struct TCPDemultiplexer {
     /// Every connection's next deadline, earliest first (each entry current while it matches
     /// ``Entry/scheduled``).
     var timers = DeadlineHeap<ConnectionID>()
+    /// Whether the timer heap's first entry is known to be current, so that ``nextDeadline``,
+    /// read several times a scheduler round, looks its connection up only once after a change.
+    /// Cleared by whatever may make that entry stale: a reschedule of its connection, a removal,
+    /// the heap's entries taken or compacted.
+    var firstTimerIsCurrent = false
     /// Bytes of receive memory every connection together may hold (``StackConfiguration/tcpReceiveMemoryLimit``).
     let receiveMemoryLimit: Int
     /// The caps on connections by state.
@@ -119,6 +132,19 @@ struct TCPDemultiplexer {
 
     /// The connection's state machine, copied out of the table (with every buffer it holds).
     func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
+
+    /// The queue of the tasks waiting for connection `id` to change (``Entry/waiters``), made
+    /// with `making` at the first wait; nil when there is no such connection (it was forgotten:
+    /// nothing will change it again).
+    mutating func waitQueue(of id: ConnectionID, making: () -> WaitQueue) -> WaitQueue? {
+        guard let index = connections.index(forKey: id) else { return nil }
+        return connections.modifyValue(at: index) { entry in
+            if let queue = entry.waiters { return queue }
+            let queue = making()
+            entry.waiters = queue
+            return queue
+        }
+    }
 
     /// What a socket needs to know of connection `id`, read in place.
     mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
@@ -161,7 +187,10 @@ struct TCPDemultiplexer {
     var nextDeadline: Instant? {
         mutating get {
             while let (deadline, id) = timers.first {
-                if isCurrent(deadline, id) { return deadline }
+                if firstTimerIsCurrent || isCurrent(deadline, id) {
+                    firstTimerIsCurrent = true
+                    return deadline
+                }
                 timers.removeFirst()
             }
             return nil
@@ -175,6 +204,7 @@ struct TCPDemultiplexer {
         var due: [ConnectionID] = []
         while let (deadline, id) = timers.first, deadline <= now {
             timers.removeFirst()
+            firstTimerIsCurrent = false
             guard let index = connections.index(forKey: id),
                   connections.modifyValue(at: index, { entry in
                       guard entry.scheduled == deadline else { return false }
@@ -202,8 +232,12 @@ struct TCPDemultiplexer {
             return .some(deadline)
         }
         guard case let .some(.some(deadline)) = moved else { return }
-        timers.push(deadline, connections.keys[index])
+        let id = connections.keys[index]
+        if timers.first?.key == id { firstTimerIsCurrent = false }  // its entry there is stale now
+        timers.push(deadline, id)
+        if let first = timers.first, first.key == id, first.deadline == deadline { firstTimerIsCurrent = true }
         if timers.count > 2 * connections.count + 64 {
+            firstTimerIsCurrent = false
             var current = Set<ConnectionID>() // (deadline, id) pairs, as ids: one per connection
             var scheduled: [ConnectionID: Instant] = [:]
             scheduled.reserveCapacity(connections.count)

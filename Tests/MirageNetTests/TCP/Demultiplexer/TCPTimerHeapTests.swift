@@ -31,4 +31,29 @@ struct TCPTimerHeapTests {
         // Each SYN was sent again with a doubled RTO: the next deadline is the first one's 3 s.
         #expect(core.tcp.nextDeadline == at(3000))
     }
+
+    @Test("the next deadline, read again and again, follows its connection when it moves, when it goes, and when its timer is taken")
+    func firstTimerFollowsItsConnection() throws {
+        var core = StackCore(configuration: StackConfiguration(address: IPv4Prefix(address: hostB, length: 24)),
+                             mac: MACAddress(2, 0, 0, 0, 0, 2), mtu: 1500, key: (1, 2), now: .zero)
+        let first = try core.connect(to: hostA, port: 80, now: at(0))
+        let second = try core.connect(to: hostA, port: 81, now: at(1))
+        let third = try core.connect(to: hostA, port: 82, now: at(2))
+        #expect(core.tcp.nextDeadline == at(1000))
+        #expect(core.tcp.nextDeadline == at(1000))  // read again: the same, from what it knows
+        // The first connection goes: its entry is first in the heap but no longer current.
+        core.abort(first, now: at(10))
+        #expect(core.tcp.nextDeadline == at(1001))
+        // The second's timer moves later (its SYN sent again, the RTO doubled): the third's is next.
+        core.updateConnection(second, now: at(1001)) { $0.handleTimers(now: at(1001)) }
+        #expect(core.tcp.nextDeadline == at(1002))
+        // The third's timer is taken as due: the second's, now at 3001 ms, is next.
+        #expect(core.tcp.connectionsDue(at: at(1002)) == [third])
+        #expect(core.tcp.nextDeadline == at(3001))
+        // The third scheduled again (its SYN sent again) comes before it.
+        core.updateConnection(third, now: at(1002)) { $0.handleTimers(now: at(1002)) }
+        #expect(core.tcp.nextDeadline == at(3001))
+        core.abort(second, now: at(1003))
+        #expect(core.tcp.nextDeadline == at(3002))
+    }
 }
