@@ -28,9 +28,11 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
     ///   that was waiting when another task closed it.
     public func read() async throws(FlowError) -> PacketBuffer? {
         while true {
-            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
+            var data: PacketBuffer?
+            guard !released, let tcp = stack.core.readIfReadable(from: id, maximum: Int.max, now: stack.clock.now(), into: &data) else {
+                throw .closed
+            }
             if tcp.readableCount > 0 {
-                let data = stack.core.read(from: id, maximum: Int.max, now: stack.clock.now())
                 await stack.flush()
                 return data
             }
@@ -44,16 +46,15 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
     public func write(_ data: PacketBuffer) async throws(FlowError) {
         var remaining = data
         while !remaining.isEmpty {
-            guard !released, let tcp = stack.core.status(of: id) else { throw .closed }
+            // With data in flight and a device that segments, writes gather until the writer
+            // waits or the round ends, then leave as large segments (corked).
+            guard !released, let attempt = stack.core.writeIfOpen(remaining, to: id, now: stack.clock.now()) else { throw .closed }
+            let tcp = attempt.status
             if let error = tcp.error { throw error }
             guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
             if tcp.sendSpace > 0 {
-                // With data in flight and a device that segments, writes gather until the writer
-                // waits or the round ends, then leave as large segments.
-                let corked = stack.core.shouldCork(id)
-                let accepted = stack.core.write(remaining, to: id, corked: corked, now: stack.clock.now())
-                remaining.removeFirst(accepted)
-                if corked { stack.cork(id) } else { await stack.flush() }
+                remaining.removeFirst(attempt.accepted)
+                if attempt.corked { stack.cork(id) } else { await stack.flush() }
             } else {
                 await stack.waitForChange(of: id)
             }

@@ -63,7 +63,7 @@ extension StackCore {
         updateConnection(id, at: index, now: now, change)
     }
 
-    private mutating func updateConnection(_ id: ConnectionID, at index: Dictionary<ConnectionID, TCPDemultiplexer.Entry>.Index,
+    mutating func updateConnection(_ id: ConnectionID, at index: Dictionary<ConnectionID, TCPDemultiplexer.Entry>.Index,
                                            now: Instant, _ change: (inout TCPConnection) -> Void) {
         let holding = holdingAcknowledgments
         let update = sendSegments(to: id.remoteAddress, now: now) { tcp, segments in

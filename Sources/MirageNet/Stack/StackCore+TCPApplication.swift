@@ -63,8 +63,6 @@ extension StackCore {
     /// The connection's state machine, for the shell to read.
     public func connection(_ id: ConnectionID) -> TCPConnection? { tcp.connection(id) }
 
-    /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
-    /// the whole state machine, retaining every buffer it holds).
     /// The queue of the tasks waiting for connection `id` to change, kept with the connection
     /// (made with `making` at the first wait) and handed back in ``Changes/connectionWaiters``
     /// when it changes; nil when the connection is gone.
@@ -72,6 +70,8 @@ extension StackCore {
         tcp.waitQueue(of: id, making: making)
     }
 
+    /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
+    /// the whole state machine, retaining every buffer it holds).
     public mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
         tcp.status(of: id)
     }
@@ -94,6 +94,35 @@ extension StackCore {
     public mutating func shouldCork(_ id: ConnectionID) -> Bool {
         guard tcp.offloadedSegmentLimit > 0 else { return false }
         return tcp.hasDataInFlight(id)
+    }
+
+    /// Reads up to `maximum` octets into `data` when the connection has any to read, with one
+    /// lookup of the connection where a status and then a read took two.
+    /// - Returns: the connection's status before the read; nil when it is gone.
+    public mutating func readIfReadable(from id: ConnectionID, maximum: Int, now: Instant, into data: inout PacketBuffer?) -> TCPConnection.Status? {
+        guard let index = tcp.index(of: id) else { return nil }
+        let status = tcp.status(at: index)
+        if status.readableCount > 0 {
+            updateConnection(id, at: index, now: now) { data = $0.read(maximum: maximum, now: now) }
+        }
+        return status
+    }
+
+    /// Queues `data` on the connection when it may send (no error, established or CLOSE-WAIT,
+    /// room in its send buffer), corked as ``shouldCork(_:)`` says, with one lookup of the
+    /// connection where a status, the cork's question and the write took three.
+    /// - Returns: the connection's status before the write, the octets it accepted and whether
+    ///   it was corked; nil when the connection is gone.
+    public mutating func writeIfOpen(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> (status: TCPConnection.Status, accepted: Int, corked: Bool)? {
+        guard let index = tcp.index(of: id) else { return nil }
+        let status = tcp.status(at: index)
+        guard status.error == nil, status.state == .established || status.state == .closeWait, status.sendSpace > 0 else {
+            return (status, 0, false)
+        }
+        let corked = tcp.offloadedSegmentLimit > 0 && tcp.hasDataInFlight(at: index)
+        var accepted = 0
+        updateConnection(id, at: index, now: now) { accepted = $0.write(data, corked: corked, now: now) }
+        return (status, accepted, corked)
     }
 
     public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {

@@ -149,7 +149,12 @@ struct TCPDemultiplexer {
     /// What a socket needs to know of connection `id`, read in place.
     mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
         guard let index = connections.index(forKey: id) else { return nil }
-        return connections.modifyValue(at: index) { $0.tcp.status }
+        return status(at: index)
+    }
+
+    /// What a socket needs to know of the connection at `index`, read in place.
+    mutating func status(at index: Dictionary<ConnectionID, Entry>.Index) -> TCPConnection.Status {
+        connections.modifyValue(at: index) { $0.tcp.status }
     }
 
     /// Whether connection `id` has `sequence` in flight (``TCPConnection/hasInFlight(_:)``),
@@ -162,7 +167,12 @@ struct TCPDemultiplexer {
     /// Whether connection `id` has data in flight, read in place.
     mutating func hasDataInFlight(_ id: ConnectionID) -> Bool {
         guard let index = connections.index(forKey: id) else { return false }
-        return connections.modifyValue(at: index) { $0.tcp.hasDataInFlight }
+        return hasDataInFlight(at: index)
+    }
+
+    /// Whether the connection at `index` has data in flight, read in place.
+    mutating func hasDataInFlight(at index: Dictionary<ConnectionID, Entry>.Index) -> Bool {
+        connections.modifyValue(at: index) { $0.tcp.hasDataInFlight }
     }
 
     /// The connections to `remote`, for a path MTU that shrank.
