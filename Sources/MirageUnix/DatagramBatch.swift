@@ -20,9 +20,11 @@ final class DatagramReceiveBatch {
     private let messages = UnsafeMutablePointer<mirage_message>.allocate(capacity: capacity)
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
     private let addresses = UnsafeMutablePointer<sockaddr_in6>.allocate(capacity: capacity)
-    /// How many datagrams the last call received, and the next to hand out.
-    private var received = 0
-    private var nextIndex = 0
+    /// How many datagrams the last call received, and the next to hand out. Touched only on the
+    /// scheduler's thread, no access enclosing another: no run-time exclusivity check (as
+    /// `SocketConnection`'s buffers).
+    @exclusivity(unchecked) private var received = 0
+    @exclusivity(unchecked) private var nextIndex = 0
 
     init() {
         let size = Self.capacity * Self.slotSize
@@ -79,12 +81,14 @@ final class DatagramSendBatch {
     /// The most datagrams kept before they must be sent.
     static let capacity = 16
 
-    private var payloads: [PacketBuffer] = []
+    // Touched only on the scheduler's thread, no access enclosing another: no run-time
+    // exclusivity check (as `SocketConnection`'s buffers).
+    @exclusivity(unchecked) private var payloads: [PacketBuffer] = []
     private let messages = UnsafeMutablePointer<mirage_message>.allocate(capacity: capacity)
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
     private let addresses = UnsafeMutablePointer<sockaddr_in6>.allocate(capacity: capacity)
     /// The first datagram not yet sent.
-    private var firstUnsent = 0
+    @exclusivity(unchecked) private var firstUnsent = 0
 
     init() {
         payloads.reserveCapacity(Self.capacity)

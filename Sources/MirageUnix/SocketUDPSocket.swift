@@ -21,14 +21,15 @@ public final class SocketUDPSocket: UDPSocket {
     /// Datagrams ``send(_:to:)`` accepted in a burst that the kernel then refused (no route, a
     /// broadcast address), or had no room for at the end of a round: dropped, as a router drops
     /// what it cannot forward, and counted here.
-    public private(set) var unsentDatagrams = 0
+    @exclusivity(unchecked) public private(set) var unsentDatagrams = 0
     private let platform: UnixPlatform
-    /// The socket; -1 once closed.
-    private var fileDescriptor: Int32
+    /// The socket; -1 once closed. It and the flag below are touched only on the scheduler's
+    /// thread, no access enclosing another: no run-time exclusivity check on every datagram.
+    @exclusivity(unchecked) private var fileDescriptor: Int32
     private let incoming = DatagramReceiveBatch()
     private let outgoing = DatagramSendBatch()
     /// Whether the platform will send the waiting datagrams at the end of this round.
-    private var flushScheduled = false
+    @exclusivity(unchecked) private var flushScheduled = false
 
     /// The longest payload kept for a batch: the longest UDP datagram over IPv4 (65,535 bytes
     /// less the IPv4 and UDP headers). A longer one is sent at once, so that the kernel's

@@ -32,6 +32,15 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// - Precondition: `bytes.count == 16`.
     public init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 16, "an IPv6 address has 16 bytes")
+        // Two loads where the bytes lie together (a socket address, a header): the generic loop
+        // below goes through the collection's iterator byte by byte.
+        if let (high, low) = bytes.withContiguousStorageIfAvailable({ buffer in
+            let raw = UnsafeRawBufferPointer(buffer)
+            return (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }) {
+            self.init(high: high, low: low)
+            return
+        }
         var high: UInt64 = 0
         var low: UInt64 = 0
         for byte in bytes {

@@ -38,9 +38,23 @@ public struct DNSAuthority: Sendable {
         }
     }
 
+    /// Up to this many zones, ``zone(for:recordClass:)`` compares the name with each origin
+    /// rather than hashing the name and each of its ancestors.
+    static let zonesCompared = 8
+
     /// The zone with the longest origin at or above `name`, of class `recordClass` (or any
     /// class, for QCLASS ANY).
     public func zone(for name: DNSName, recordClass: DNSClass = .in) -> DNSZone? {
+        if zones.count <= Self.zonesCompared {
+            // A few zones: compare the name's end with each origin, nothing hashed or made.
+            var best: Int? = nil
+            for index in zones.indices where zones[index].recordClass == recordClass || recordClass == .any {
+                guard name.isSubdomain(of: zones[index].origin) else { continue }
+                if let current = best, zones[current].origin.wireLength >= zones[index].origin.wireLength { continue }
+                best = index
+            }
+            return best.map { zones[$0] }
+        }
         var candidate: DNSName? = name
         while let current = candidate {
             if let zone = zonesByOrigin[current], zone.recordClass == recordClass || recordClass == .any { return zone }

@@ -34,24 +34,28 @@ extension DNSZone {
     public func lookup(_ name: DNSName, type: DNSRecordType) -> DNSLookupResult {
         precondition(name.isSubdomain(of: origin), "a name outside the zone")
         var closestEncloser = origin
+        // Each name from the origin's child down to `name`, found with one lookup each.
+        let starts = name.labelStartOffsets
         var level = origin.labelCount + 1
-        while level <= name.labelCount {
-            let ancestor = name.suffix(labelCount: level)
-            guard contains(ancestor) else { return wildcardLookup(closestEncloser: closestEncloser, type: type) }
-            if let cut = rrset(at: ancestor, type: .ns), !(ancestor == name && type == .ds) {
+        var found: [DNSRRSet]? = nil
+        while level <= starts.count {
+            let ancestor = name.suffix(startingAt: starts[starts.count - level])
+            guard let rrsets = node(at: ancestor) else { return wildcardLookup(closestEncloser: closestEncloser, type: type) }
+            if let cut = rrsets.first(where: { $0.type == .ns }), !(level == starts.count && type == .ds) {
                 return .delegation(cut)
             }
             closestEncloser = ancestor
+            found = rrsets
             level += 1
         }
-        return Self.select(type, from: rrsets(at: name))
+        return Self.select(type, from: found ?? rrsets(at: name))
     }
 
     /// The answer from the wildcard below the closest encloser (RFC 4592 section 3.3.1), or
     /// NXDOMAIN when there is none.
     private func wildcardLookup(closestEncloser: DNSName, type: DNSRecordType) -> DNSLookupResult {
-        guard let wildcard = closestEncloser.wildcardChild, contains(wildcard) else { return .nameError }
-        return Self.select(type, from: rrsets(at: wildcard))
+        guard let wildcard = closestEncloser.wildcardChild, let rrsets = node(at: wildcard) else { return .nameError }
+        return Self.select(type, from: rrsets)
     }
 
     /// What the RRsets of one node give for `type`.

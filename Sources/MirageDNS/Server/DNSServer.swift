@@ -21,14 +21,16 @@ let dnsLog = LogSource("dns", documentation: "the DNS server: failures and, at d
 public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> {
     public let authority: DNSAuthority
     public let configuration: DNSServerConfiguration
-    /// What the server has done so far.
-    public private(set) var statistics = DNSServerStatistics()
+    /// What the server has done so far. It and the response cache are touched only on the
+    /// scheduler's thread, no access enclosing another (the cache's calls take no closure): no
+    /// run-time exclusivity check on every query.
+    @exclusivity(unchecked) public private(set) var statistics = DNSServerStatistics()
     /// The TCP connections being served.
     public private(set) var openConnections = 0
     let stack: Stack
     let clock: Clock
     /// The responses to UDP queries, kept to answer the same query again.
-    private var responseCache: DNSResponseCache
+    @exclusivity(unchecked) private var responseCache: DNSResponseCache
 
     /// Room in front of a UDP answer for the headers below it (Ethernet, IPv4 with options,
     /// UDP), so that our stack sends it without copying.

@@ -22,6 +22,7 @@ struct DNSWireWriter {
 
     init() {
         bytes.reserveCapacity(512)
+        suffixes.reserveCapacity(16)  // a typical answer's names: no growth step by step
     }
 
     var count: Int { bytes.count }

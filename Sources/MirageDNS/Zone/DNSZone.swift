@@ -12,13 +12,13 @@ public struct DNSZone: Sendable {
     public let recordClass: DNSClass
     /// The SOA RRset at the origin.
     public let soa: DNSRRSet
-    /// The RRsets at each owner, in the order their types first appear.
+    /// Every name that exists in the zone (RFC 4592 section 2.2.2) with its RRsets, in the order
+    /// their types first appear: the owners, and every name between an owner and the origin,
+    /// the empty non-terminals, with none. One table, so that a lookup walking down from the
+    /// origin hashes each name once.
     private var nodes: [DNSName: [DNSRRSet]] = [:]
     /// The owner names in the order they first appear, the origin first.
     public private(set) var ownerNames: [DNSName] = []
-    /// Every name that exists in the zone (RFC 4592 section 2.2.2): the owners and every name
-    /// between an owner and the origin, the empty non-terminals.
-    private var existingNames: Set<DNSName> = []
 
     /// A zone of `records`, whose origin is `origin`.
     ///
@@ -69,7 +69,8 @@ public struct DNSZone: Sendable {
             guard name == origin else { throw .soaNotAtApex(name) }
             guard nodes[name]?.contains(where: { $0.type == .soa }) != true else { throw .multipleSOA }
         }
-        var rrsets = nodes[name] ?? []
+        let existing = nodes[name]
+        var rrsets = existing ?? []
         if let index = rrsets.firstIndex(where: { $0.type == record.type }) {
             if record.type == .cname, !rrsets[index].data.contains(record.data) { throw .multipleCNAMEs(name) }
             rrsets[index].add(record)
@@ -78,11 +79,12 @@ public struct DNSZone: Sendable {
             guard rrsets.isEmpty || (record.type != .cname && !hasCNAME) else { throw .cnameAndOtherData(name) }
             rrsets.append(DNSRRSet(record))
         }
-        if nodes[name] == nil {
-            ownerNames.append(name)
-            var ancestor: DNSName? = name
-            while let current = ancestor, current.labelCount >= origin.labelCount {
-                guard existingNames.insert(current).inserted else { break }
+        if existing?.isEmpty ?? true { ownerNames.append(name) }
+        if existing == nil {
+            // Its ancestors down to the origin exist too: those not yet known as empty non-terminals.
+            var ancestor = name.parent
+            while let current = ancestor, current.labelCount >= origin.labelCount, nodes[current] == nil {
+                nodes[current] = []
                 ancestor = current.parent
             }
         }
@@ -103,7 +105,13 @@ public struct DNSZone: Sendable {
     /// Whether `name` exists in the zone: it owns records, or names below it do (an empty
     /// non-terminal, RFC 4592 section 2.2.2).
     public func contains(_ name: DNSName) -> Bool {
-        existingNames.contains(name)
+        nodes[name] != nil
+    }
+
+    /// The RRsets at `name` when it exists in the zone (none for an empty non-terminal); nil
+    /// when it does not: ``contains(_:)`` and ``rrsets(at:)`` with one lookup.
+    func node(at name: DNSName) -> [DNSRRSet]? {
+        nodes[name]
     }
 
     /// The SOA's data.
