@@ -17,10 +17,8 @@ median and the range, and the ratio to nginx's lower median of its two sendfile 
 `--baseline IMAGE` counts another checkout's unix --net=socket website in the same rounds.
 Installs valgrind, wrk and nginx-light with apt-get when missing. Not a test: no thresholds."""
 import argparse
-import collections
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, nginx_config, sh, spread, stop  # noqa: E402
+import callgrind  # noqa: E402
+from harness import build_example, ensure_tools, namespace, nginx_config, sh, spread  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -51,60 +50,11 @@ def wrk(ns, port, seconds, connections):
     return int(re.search(r"(\d+) requests in", output).group(1))
 
 
-def self_costs(path):
-    """Instructions per function (self cost) of a callgrind output file, and the total."""
-    names, costs = {}, collections.Counter()
-    function, in_call = None, False
-    with open(path, errors="replace") as file:
-        for line in file:
-            if line.startswith(("fn=", "cfn=")):
-                # A compressed name is spelled out where it first occurs, called or calling.
-                match = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line.strip())
-                if match.group(2):
-                    names[match.group(1)] = match.group(2)
-                if line.startswith("fn="):
-                    function = names.get(match.group(1), match.group(1))
-            elif line.startswith("calls="):
-                in_call = True
-            elif line[:1].isdigit() or line[:1] in "+-*":
-                parts = line.split()
-                if len(parts) >= 2:
-                    if in_call:
-                        in_call = False  # the call's inclusive cost: the callee's, not this function's
-                    else:
-                        costs[function] += int(parts[1])
-    return costs, sum(costs.values())
-
-
-def demangled(names):
-    """Swift's mangled names made readable when the toolchain's swift-demangle is there."""
-    tool = shutil.which("swift-demangle")
-    if tool is None:
-        return names
-    lines = subprocess.run([tool, "--simplified"], input="\n".join(names), capture_output=True, text=True).stdout.splitlines()
-    return lines if len(lines) == len(names) else names
-
-
 def count(ns, command, port, scratch, seconds, connections):
-    """Runs `command` (serving on `port`) under callgrind; its instructions per request over one
-    wrk run after a warm-up, and its functions' self costs per request."""
-    output = os.path.join(scratch, f"callgrind-{port}.out")
-    for stale in [f for f in os.listdir(scratch) if f.startswith(f"callgrind-{port}.out")]:
-        os.remove(os.path.join(scratch, stale))
-    server = subprocess.Popen(["ip", "netns", "exec", ns, "valgrind", "--tool=callgrind", f"--callgrind-out-file={output}", *command],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(ns, port, server)
-        wrk(ns, port, 2, connections)  # warm-up: caches filled, connections' first requests done
-        pid = sh("pgrep", "-f", f"callgrind-out-file={output}").stdout.split()[0]
-        sh("callgrind_control", "-z", pid)
-        requests = wrk(ns, port, seconds, connections)
-        sh("callgrind_control", "-d", pid)
-    finally:
-        stop(server)
-    dumps = sorted(f for f in os.listdir(scratch) if f.startswith(f"callgrind-{port}.out."))
-    costs, total = self_costs(os.path.join(scratch, dumps[0]))
-    return total / max(requests, 1), {name: cost / max(requests, 1) for name, cost in costs.items()}
+    """`command` (serving on `port`) under callgrind: its instructions per request over one wrk
+    run after a 2 s warm-up, and its functions' self costs per request."""
+    return callgrind.count(ns, command, scratch, str(port), lambda server: wait_for(ns, port, server),
+                           lambda warm_up: wrk(ns, port, warm_up or seconds, connections), warm_up=2)
 
 
 def main():
@@ -153,7 +103,7 @@ def main():
         if options.top:
             print(f"\nOur costliest functions (self instructions per request, last round)\n\n| instructions | function |\n|---|---|")
             top = sorted(last["ours"].items(), key=lambda item: -item[1])[:options.top]
-            for (function, cost), name in zip(top, demangled([function for function, _ in top])):
+            for (function, cost), name in zip(top, callgrind.demangled([function for function, _ in top])):
                 print(f"| {cost:,.0f} | `{name[:120]}` |")
     finally:
         sh("ip", "netns", "delete", ns, check=False)
