@@ -17,11 +17,10 @@ extension DNSAuthority {
     /// ``udpPayloadSize`` and the DO bit copied when the query had one (RFC 6891 section 7,
     /// RFC 3225 section 3).
     public func responses(to query: DNSMessage, transport: DNSTransport, allowingZoneTransfer: Bool = false) -> [DNSResponse] {
-        var response = DNSMessage(
-            id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
-            checkingDisabled: query.checkingDisabled, questions: query.questions)
-        if let edns = query.edns { response.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+        // Each path makes its own response from the query, so that the one answered from a zone
+        // is moved along, not copied (a message copied retains each of its arrays).
         func failure(_ code: DNSResponseCode) -> [DNSResponse] {
+            var response = emptyResponse(to: query)
             response.responseCode = code
             return [DNSResponse(message: response)]
         }
@@ -33,7 +32,7 @@ extension DNSAuthority {
         }
         switch question.type {
         case .axfr, .ixfr:
-            return zoneTransfer(question: question, response: response, transport: transport, allowed: allowingZoneTransfer)
+            return zoneTransfer(question: question, response: emptyResponse(to: query), transport: transport, allowed: allowingZoneTransfer)
         case .opt:
             return failure(.formatError)
         case _ where question.type.isMetaType && question.type != .any:
@@ -42,7 +41,17 @@ extension DNSAuthority {
             break
         }
         guard let zone = zone(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
-        return [answer(question, from: zone, into: response)]
+        return [answer(question, from: zone, into: emptyResponse(to: query))]
+    }
+
+    /// The response to `query` before any answer: its id, opcode, question, RD and CD, and an
+    /// OPT record when it had one.
+    private func emptyResponse(to query: DNSMessage) -> DNSMessage {
+        var response = DNSMessage(
+            id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
+            checkingDisabled: query.checkingDisabled, questions: query.questions)
+        if let edns = query.edns { response.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+        return response
     }
 
     /// Fills `response` from `zone` (RFC 1034 section 4.3.2 steps 3 and 6).
@@ -50,7 +59,7 @@ extension DNSAuthority {
     /// Answer owners are spelled as the query spelled its name, a CNAME's target as the CNAME
     /// spells it. The response code is that of the last name of a CNAME chain (RFC 6604 section
     /// 2). The SOA of a negative answer has the TTL of RFC 2308 section 3.
-    private func answer(_ question: DNSQuestion, from zone: DNSZone, into response: DNSMessage) -> DNSResponse {
+    private func answer(_ question: DNSQuestion, from zone: DNSZone, into response: consuming DNSMessage) -> DNSResponse {
         var response = response
         response.isAuthoritative = true
         var owner = question.name

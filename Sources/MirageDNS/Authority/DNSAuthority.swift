@@ -97,11 +97,14 @@ public struct DNSAuthority: Sendable {
         allowingZoneTransfer: Bool = false
     ) -> [[UInt8]] {
         let bytes = Array(bytes)
-        guard let prefix = DNSMessagePrefix(bytes), !prefix.isResponse else { return [] }
+        // Shorter than a header, or a response (QR, the first bit of the flags): dropped.
+        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return [] }
         let query: DNSMessage
         do {
             query = try DNSMessage.decode(bytes)
         } catch {
+            // What can be read of a message that does not decode, for its FORMERR or NOTIMP.
+            guard let prefix = DNSMessagePrefix(bytes) else { return [] }
             let failure = Self.failure(to: prefix, code: prefix.opcode == .query ? .formatError : .notImplemented)
             return [failure.encoded(maximumSize: Swift.min(512, maximumSize ?? 512))]
         }
