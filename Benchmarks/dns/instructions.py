@@ -21,7 +21,6 @@ table gives the median and the range, and the ratio to the lower median of Knot 
 Installs valgrind, dnsperf, knot and nsd with apt-get when missing. Not a test: no thresholds."""
 import argparse
 import os
-import random
 import re
 import subprocess
 import sys
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "common"))
 sys.path.insert(0, HERE)
 import callgrind  # noqa: E402
 from harness import build_example, ensure_tools, namespace, sh, spread  # noqa: E402
-from run import EXAMPLE, KNOT_SETTINGS, NSD_SETTINGS, QUERIES, ROOT, answers, knot, nsd  # noqa: E402
+from run import EXAMPLE, KNOT_SETTINGS, NSD_SETTINGS, ROOT, answers, knot, nsd, query_files  # noqa: E402
 
 
 def wait_for(ns, port, process, seconds=90):
@@ -71,12 +70,7 @@ def main():
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-dns-instructions-")
     ns = f"mirage-dns-instructions-{os.getpid()}"
-    queries = {"repeating": os.path.join(scratch, "queries.txt"), "distinct": os.path.join(scratch, "distinct.txt")}
-    with open(queries["repeating"], "w") as file:
-        file.write(QUERIES)
-    generator = random.Random(1)
-    with open(queries["distinct"], "w") as file:
-        file.writelines(f"h{generator.getrandbits(48):012x}.users.example.com A\n" for _ in range(50_000))
+    queries = query_files(scratch)
     try:
         image = build_example(tool, EXAMPLE, "unix", "socket", scratch)
         # Without its DWARF, which valgrind's reader refuses for Swift images; the symbols stay.

@@ -70,6 +70,19 @@ KNOT_SETTINGS = "udp-workers: 1; tcp-workers: 1; background-workers: 1; log: war
 NSD_SETTINGS = "server-count: 1; rrl-ratelimit: 0; verbosity: 0"
 
 
+def query_files(scratch):
+    """Writes the two mixes' dnsperf query files into `scratch`; returns their paths by mix:
+    "repeating", the zone's queries above, and "distinct", 50,000 names under its wildcard (the
+    same names each time)."""
+    queries = {"repeating": os.path.join(scratch, "queries.txt"), "distinct": os.path.join(scratch, "distinct.txt")}
+    with open(queries["repeating"], "w") as file:
+        file.write(QUERIES)
+    generator = random.Random(1)
+    with open(queries["distinct"], "w") as file:
+        file.writelines(f"h{generator.getrandbits(48):012x}.users.example.com A\n" for _ in range(50_000))
+    return queries
+
+
 def cases(options, queries):
     """The (label, transport, query file) of each row kind: every transport with every mix."""
     return [(f"{transport}, {mix}", transport, queries[mix]) for transport in options.transports for mix in options.mixes]
@@ -256,12 +269,7 @@ def main():
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-dns-")
-    queries = {"repeating": os.path.join(scratch, "queries.txt"), "distinct": os.path.join(scratch, "distinct.txt")}
-    with open(queries["repeating"], "w") as file:
-        file.write(QUERIES)
-    generator = random.Random(1)
-    with open(queries["distinct"], "w") as file:
-        file.writelines(f"h{generator.getrandbits(48):012x}.users.example.com A\n" for _ in range(50_000))
+    queries = query_files(scratch)
     log = open(os.path.join(scratch, "servers.log"), "w")
     baseline = os.path.abspath(options.baseline) if options.baseline else None
     try:
