@@ -216,10 +216,11 @@ struct StackFuzzRun {
             if let id = core.accept(port: 80) { accepted.append(id) }
         case 1:
             guard let id = pick() else { return }
-            _ = core.read(from: id, maximum: Int(input.uint16()), now: now)
+            var data: PacketBuffer?
+            _ = core.readIfReadable(from: id, maximum: Int(input.uint16()), now: now, into: &data)
         case 2:
             guard let id = pick() else { return }
-            _ = core.write(PacketBuffer(input.bytes(input.below(4096))), to: id, now: now)
+            _ = core.writeIfOpen(PacketBuffer(input.bytes(input.below(4096))), to: id, now: now)
         case 3:
             guard let id = pick() else { return }
             core.release(id, now: now)

@@ -76,24 +76,9 @@ extension StackCore {
         tcp.status(of: id)
     }
 
-    /// Queues `data` on the connection; see ``TCPConnection/write(_:corked:now:)``.
-    public mutating func write(_ data: PacketBuffer, to id: ConnectionID, corked: Bool = false, now: Instant) -> Int {
-        var accepted = 0
-        updateConnection(id, now: now) { accepted = $0.write(data, corked: corked, now: now) }
-        return accepted
-    }
-
     /// Sends what corked writes left queued on the connection.
     public mutating func push(_ id: ConnectionID, now: Instant) {
         updateConnection(id, now: now) { $0.push(now: now) }
-    }
-
-    /// Whether a write to the connection had better be corked: the device cuts large segments,
-    /// and data in flight means an ACK, or the end of this scheduler round, comes soon to send it,
-    /// so small writes then gather into large segments (Linux's autocorking).
-    public mutating func shouldCork(_ id: ConnectionID) -> Bool {
-        guard tcp.offloadedSegmentLimit > 0 else { return false }
-        return tcp.hasDataInFlight(id)
     }
 
     /// Reads up to `maximum` octets into `data` when the connection has any to read, with one
@@ -109,8 +94,10 @@ extension StackCore {
     }
 
     /// Queues `data` on the connection when it may send (no error, established or CLOSE-WAIT,
-    /// room in its send buffer), corked as ``shouldCork(_:)`` says, with one lookup of the
-    /// connection where a status, the cork's question and the write took three.
+    /// room in its send buffer), with one lookup of the connection where a status, the cork's
+    /// question and the write took three. The write is corked when the device cuts large
+    /// segments and data is in flight: an ACK, or the end of this scheduler round, comes soon to
+    /// send it, so small writes gather into large segments (Linux's autocorking).
     /// - Returns: the connection's status before the write, the octets it accepted and whether
     ///   it was corked; nil when the connection is gone.
     public mutating func writeIfOpen(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> (status: TCPConnection.Status, accepted: Int, corked: Bool)? {
@@ -123,12 +110,6 @@ extension StackCore {
         var accepted = 0
         updateConnection(id, at: index, now: now) { accepted = $0.write(data, corked: corked, now: now) }
         return (status, accepted, corked)
-    }
-
-    public mutating func read(from id: ConnectionID, maximum: Int, now: Instant) -> PacketBuffer? {
-        var data: PacketBuffer?
-        updateConnection(id, now: now) { data = $0.read(maximum: maximum, now: now) }
-        return data
     }
 
     public mutating func shutdownWrite(_ id: ConnectionID, now: Instant) {

@@ -164,12 +164,6 @@ struct TCPDemultiplexer {
         return connections.modifyValue(at: index) { $0.tcp.hasInFlight(sequence) }
     }
 
-    /// Whether connection `id` has data in flight, read in place.
-    mutating func hasDataInFlight(_ id: ConnectionID) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
-        return hasDataInFlight(at: index)
-    }
-
     /// Whether the connection at `index` has data in flight, read in place.
     mutating func hasDataInFlight(at index: Dictionary<ConnectionID, Entry>.Index) -> Bool {
         connections.modifyValue(at: index) { $0.tcp.hasDataInFlight }
