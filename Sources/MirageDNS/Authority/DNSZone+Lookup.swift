@@ -33,29 +33,32 @@ extension DNSZone {
     /// - Precondition: `name` is at or below the origin.
     public func lookup(_ name: DNSName, type: DNSRecordType) -> DNSLookupResult {
         precondition(name.isSubdomain(of: origin), "a name outside the zone")
-        var closestEncloser = origin
-        // Each name from the origin's child down to `name`, found with one lookup each.
-        let starts = name.labelStartOffsets
-        var level = origin.labelCount + 1
-        var found: [DNSRRSet]? = nil
-        while level <= starts.count {
-            let ancestor = name.suffix(startingAt: starts[starts.count - level])
-            guard let rrsets = node(at: ancestor) else { return wildcardLookup(closestEncloser: closestEncloser, type: type) }
-            if let cut = rrsets.first(where: { $0.type == .ns }), !(level == starts.count && type == .ds) {
-                return .delegation(cut)
+        return name.storage.withUnsafeBytes { labels in
+            DNSName.withLabelStarts(of: labels) { starts in
+                // Each name from the origin's child down to `name`: its hash is the last one's
+                // with one label more, its bytes a suffix of the name's.
+                var hash = originHash
+                var closestEncloser = originIndex
+                var level = originLabelCount + 1
+                while level <= starts.count {
+                    let start = Int(starts[starts.count - level])
+                    hash.prepend(labelAt: start, in: labels)
+                    guard let index = nodes.index(of: UnsafeRawBufferPointer(rebasing: labels[start...]), hash: hash.value) else {
+                        // The name does not exist: the wildcard below the closest encloser
+                        // answers, or NXDOMAIN (RFC 4592 section 3.3.1).
+                        guard let wildcard = nodes.values[closestEncloser].wildcard else { return .nameError }
+                        return Self.select(type, from: nodes.values[wildcard].rrsets)
+                    }
+                    let rrsets = nodes.values[index].rrsets
+                    if let cut = rrsets.first(where: { $0.type == .ns }), !(level == starts.count && type == .ds) {
+                        return .delegation(cut)
+                    }
+                    closestEncloser = index
+                    level += 1
+                }
+                return Self.select(type, from: nodes.values[closestEncloser].rrsets)
             }
-            closestEncloser = ancestor
-            found = rrsets
-            level += 1
         }
-        return Self.select(type, from: found ?? rrsets(at: name))
-    }
-
-    /// The answer from the wildcard below the closest encloser (RFC 4592 section 3.3.1), or
-    /// NXDOMAIN when there is none.
-    private func wildcardLookup(closestEncloser: DNSName, type: DNSRecordType) -> DNSLookupResult {
-        guard let wildcard = closestEncloser.wildcardChild, let rrsets = node(at: wildcard) else { return .nameError }
-        return Self.select(type, from: rrsets)
     }
 
     /// What the RRsets of one node give for `type`.

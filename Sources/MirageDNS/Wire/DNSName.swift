@@ -48,8 +48,6 @@ public struct DNSName: Hashable, Sendable {
     public var isRoot: Bool { storage.isEmpty }
 
     /// The offsets in ``storage`` of each label's length byte, leftmost first.
-    var labelStartOffsets: [Int] { labelOffsets }
-
     private var labelOffsets: [Int] {
         var offsets: [Int] = []
         offsets.reserveCapacity(8)  // most names have fewer labels: one allocation, not four
@@ -102,12 +100,6 @@ public struct DNSName: Hashable, Sendable {
         precondition(count >= 0 && count <= offsets.count, "a name has fewer labels than asked for")
         if count == 0 { return .root }
         return DNSName(storage: Array(storage[offsets[offsets.count - count]...]))
-    }
-
-    /// The ancestor whose labels start at `offset` in ``storage`` (an entry of
-    /// ``labelStartOffsets``).
-    func suffix(startingAt offset: Int) -> DNSName {
-        DNSName(storage: Array(storage[offset...]))
     }
 
     /// Whether this name is `other` or lies below it (RFC 1034 section 3.1: `other` is an

@@ -12,11 +12,26 @@ public struct DNSZone: Sendable {
     public let recordClass: DNSClass
     /// The SOA RRset at the origin.
     public let soa: DNSRRSet
-    /// Every name that exists in the zone (RFC 4592 section 2.2.2) with its RRsets, in the order
-    /// their types first appear: the owners, and every name between an owner and the origin,
-    /// the empty non-terminals, with none. One table, so that a lookup walking down from the
-    /// origin hashes each name once.
-    private var nodes: [DNSName: [DNSRRSet]] = [:]
+    /// Every name that exists in the zone (RFC 4592 section 2.2.2): the owners, and every name
+    /// between an owner and the origin, the empty non-terminals. A lookup walks down it from
+    /// the origin hashing each byte of the name once (``DNSNameHash``).
+    private(set) var nodes = DNSNameTable<Node>()
+    /// The origin's node in ``nodes``.
+    private(set) var originIndex = 0
+    /// The origin's hash, where a lookup's starts.
+    let originHash: DNSNameHash
+    /// The origin's number of labels.
+    let originLabelCount: Int
+
+    /// What the zone holds at one name.
+    struct Node {
+        /// The RRsets at the name, in the order their types first appeared; none for an empty
+        /// non-terminal.
+        var rrsets: [DNSRRSet]
+        /// The node of the name's wildcard child (`*.` and the name, RFC 4592 section 2.1.1),
+        /// when it exists: where a lookup that ends here without a match goes.
+        var wildcard: Int?
+    }
     /// The owner names in the order they first appear, the origin first.
     public private(set) var ownerNames: [DNSName] = []
 
@@ -45,6 +60,8 @@ public struct DNSZone: Sendable {
 
     private init(origin: DNSName, numberedRecords: [(record: DNSRecord, line: Int?)]) throws(DNSZoneError) {
         self.origin = origin
+        originHash = origin.storage.withUnsafeBytes { DNSNameHash(labels: $0) }
+        originLabelCount = origin.labelCount
         guard let soaRecord = numberedRecords.first(where: { $0.record.type == .soa }) else {
             throw DNSZoneError(line: nil, .missingSOA)
         }
@@ -57,6 +74,8 @@ public struct DNSZone: Sendable {
                 throw DNSZoneError(line: line, error)
             }
         }
+        guard let originIndex = nodes.index(of: origin) else { preconditionFailure("the SOA's node is the origin's") }
+        self.originIndex = originIndex
     }
 
     /// Adds a record to its RRset, checking it belongs in this zone.
@@ -65,12 +84,13 @@ public struct DNSZone: Sendable {
         guard name.isSubdomain(of: origin) else { throw .outsideZone(name) }
         guard !record.type.isMetaType else { throw .metaType(record.type) }
         guard record.recordClass == recordClass else { throw .classMismatch(expected: recordClass, found: record.recordClass) }
+        let existing = nodes.index(of: name)
+        var rrsets = existing.map { nodes.values[$0].rrsets } ?? []
         if record.type == .soa {
             guard name == origin else { throw .soaNotAtApex(name) }
-            guard nodes[name]?.contains(where: { $0.type == .soa }) != true else { throw .multipleSOA }
+            guard !rrsets.contains(where: { $0.type == .soa }) else { throw .multipleSOA }
         }
-        let existing = nodes[name]
-        var rrsets = existing ?? []
+        let wasEmpty = rrsets.isEmpty
         if let index = rrsets.firstIndex(where: { $0.type == record.type }) {
             if record.type == .cname, !rrsets[index].data.contains(record.data) { throw .multipleCNAMEs(name) }
             rrsets[index].add(record)
@@ -79,39 +99,47 @@ public struct DNSZone: Sendable {
             guard rrsets.isEmpty || (record.type != .cname && !hasCNAME) else { throw .cnameAndOtherData(name) }
             rrsets.append(DNSRRSet(record))
         }
-        if existing?.isEmpty ?? true { ownerNames.append(name) }
-        if existing == nil {
-            // Its ancestors down to the origin exist too: those not yet known as empty non-terminals.
-            var ancestor = name.parent
-            while let current = ancestor, current.labelCount >= origin.labelCount, nodes[current] == nil {
-                nodes[current] = []
-                ancestor = current.parent
-            }
+        if wasEmpty { ownerNames.append(name) }
+        if let existing {
+            nodes.values[existing].rrsets = rrsets
+        } else {
+            addNode(name, rrsets: rrsets)
         }
-        nodes[name] = rrsets
+    }
+
+    /// Adds the node of `name`, and those of its ancestors down to the origin not yet known
+    /// (empty non-terminals); a wildcard is linked from its parent.
+    @discardableResult
+    private mutating func addNode(_ name: DNSName, rrsets: [DNSRRSet]) -> Int {
+        let index = nodes.append(name, Node(rrsets: rrsets))
+        if name.labelCount > originLabelCount, let parent = name.parent {
+            let parentIndex = nodes.index(of: parent) ?? addNode(parent, rrsets: [])
+            if name.isWildcard { nodes.values[parentIndex].wildcard = index }
+        }
+        return index
     }
 
     /// The RRsets at `name`, in the order their types first appeared; empty for a name without
     /// data.
     public func rrsets(at name: DNSName) -> [DNSRRSet] {
-        nodes[name] ?? []
+        node(at: name) ?? []
     }
 
     /// The RRset of `type` at `name`, or nil.
     public func rrset(at name: DNSName, type: DNSRecordType) -> DNSRRSet? {
-        nodes[name]?.first { $0.type == type }
+        node(at: name)?.first { $0.type == type }
     }
 
     /// Whether `name` exists in the zone: it owns records, or names below it do (an empty
     /// non-terminal, RFC 4592 section 2.2.2).
     public func contains(_ name: DNSName) -> Bool {
-        nodes[name] != nil
+        nodes.index(of: name) != nil
     }
 
     /// The RRsets at `name` when it exists in the zone (none for an empty non-terminal); nil
     /// when it does not: ``contains(_:)`` and ``rrsets(at:)`` with one lookup.
     func node(at name: DNSName) -> [DNSRRSet]? {
-        nodes[name]
+        nodes.index(of: name).map { nodes.values[$0].rrsets }
     }
 
     /// The SOA's data.
@@ -131,7 +159,7 @@ public struct DNSZone: Sendable {
     public var records: [DNSRecord] {
         var records = soa.records()
         for name in ownerNames {
-            for rrset in nodes[name] ?? [] where rrset.type != .soa { records += rrset.records() }
+            for rrset in rrsets(at: name) where rrset.type != .soa { records += rrset.records() }
         }
         return records
     }

@@ -1,0 +1,94 @@
+/// A hash of a domain name without regard to ASCII case (RFC 4343), fed label by label from the
+/// rightmost: the hash of a name is its parent's with one label more. A lookup walking down from
+/// a zone's origin (RFC 1034 section 4.3.2 step 3) thus hashes each byte of the query name once
+/// and makes no name of any ancestor.
+///
+/// Each label goes in as eight-byte words, its length byte first, the last word padded with
+/// zeros: the length makes the encoding unambiguous.
+struct DNSNameHash {
+    private var hasher = Hasher()
+
+    /// The hash of the root name.
+    init() {}
+
+    /// The hash of the name whose wire labels (without the root label) are `labels`.
+    init(labels: UnsafeRawBufferPointer) {
+        DNSName.withLabelStarts(of: labels) { starts in
+            for start in starts.reversed() { prepend(labelAt: Int(start), in: labels) }
+        }
+    }
+
+    /// Adds the label whose length byte is at `start` in `labels`, in front of those added so far.
+    mutating func prepend(labelAt start: Int, in labels: UnsafeRawBufferPointer) {
+        let end = start + 1 + Int(labels[start])
+        var offset = start
+        while offset + 8 <= end {
+            hasher.combine(Self.lowercased(labels.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+        }
+        guard offset < end else { return }
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < end {
+            word |= UInt64(labels[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hasher.combine(Self.lowercased(word))
+    }
+
+    /// The hash of the labels added so far.
+    var value: Int { hasher.finalize() }
+
+    /// `word` with each byte from `A` to `Z` made `a` to `z`, all eight at once; bytes of 0x80
+    /// and above are left alone.
+    @inline(__always)
+    static func lowercased(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low = word & (0x7f &* ones)
+        // A byte's high bit set where its low seven bits are past "Z", and where they reach "A";
+        // neither sum carries into the next byte.
+        let pastZ = low &+ (0x25 &* ones)
+        let fromA = low &+ (0x3f &* ones)
+        let capitals = fromA & ~pastZ & ~word & (0x80 &* ones)
+        return word | capitals >> 2
+    }
+}
+
+extension DNSName {
+    /// Calls `body` with the offsets of each label's length byte in `labels` (wire labels
+    /// without the root), leftmost first, kept on the stack.
+    static func withLabelStarts<Result>(
+        of labels: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        // A name of at most 255 bytes has at most 127 labels, each starting below offset 255.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+            var count = 0
+            var offset = 0
+            while offset < labels.count, count < buffer.count {
+                buffer[count] = UInt8(truncatingIfNeeded: offset)
+                count += 1
+                offset += 1 + Int(labels[offset])
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// Whether the wire labels `a` and `b` are the same without regard to ASCII case, compared
+    /// eight bytes at a time.
+    static func labelsEqualIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        var offset = 0
+        while offset + 8 <= a.count {
+            let left = DNSNameHash.lowercased(a.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let right = DNSNameHash.lowercased(b.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            guard left == right else { return false }
+            offset += 8
+        }
+        while offset < a.count {
+            guard lower(a[offset]) == lower(b[offset]) else { return false }
+            offset += 1
+        }
+        return true
+    }
+}
