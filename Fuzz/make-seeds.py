@@ -99,6 +99,15 @@ query = bytes.fromhex("123401200001000000000001076578616d706c65036f7267000001000
 answer = bytes.fromhex("1234818000010001000000000377777707" + "6578616d706c65036f72670000010001c00c000100010000012c00045db8d822")
 write("dns-message", "query", query)
 write("dns-message", "answer", answer)
+# dns-query: a byte of transport and size limit, then a query (the fuzz zone is example.org).
+def question(name, qtype, edns=True, flags=0x0100):
+    labels = b"".join(bytes([len(l)]) + l for l in name.encode().split(b".")) + b"\0"
+    opt = bytes.fromhex("0000290400000080000000") if edns else b""
+    return u16(0x1234) + u16(flags) + u16(1) + u16(0) + u16(0) + u16(1 if edns else 0) + labels + u16(qtype) + u16(1) + opt
+write("dns-query", "wildcard", bytes([0]) + question("x.wild.example.org", 1))
+write("dns-query", "referral-truncated", bytes([2 | 8 << 2]) + question("a.sub.example.org", 1, edns=False))
+write("dns-query", "chain-tcp", bytes([1]) + question("chain.example.org", 1))
+write("dns-query", "big", bytes([0]) + question("big.example.org", 16, edns=False))
 
 # The stub resolver's reading of responses (dnspython, when installed, builds them): addresses, a
 # CNAME chain leaving the zone, NXDOMAIN and NODATA with an SOA, a chain left open, a truncated

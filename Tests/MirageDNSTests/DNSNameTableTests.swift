@@ -13,7 +13,7 @@ struct DNSNameTableTests {
                 bytes[position] = UInt8(value)
                 let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
                 let expected = bytes.map(DNSName.lower).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-                #expect(DNSNameHash.lowercased(word) == expected, "byte \(value) at \(position)")
+                #expect(DNSName.lower(word) == expected, "byte \(value) at \(position)")
             }
         }
     }

@@ -1,5 +1,5 @@
 import MirageCore
-import MirageDNS
+@testable import MirageDNS
 
 extension FuzzTargets {
     /// DNS messages (RFC 1035 section 4, name compression, EDNS of RFC 6891): a message that
@@ -8,6 +8,21 @@ extension FuzzTargets {
         guard let message = try? DNSMessage.decode(bytes, allowingTrailingBytes: bytes.first.map { $0 & 1 == 1 } ?? false) else { return }
         let again = try? DNSMessage.decode(message.encoded())
         require(again == message, "a message changes when encoded and decoded again")
+    }
+
+    /// Queries to an authority: a plain query (``DNSPlainQuery``) is answered straight from the
+    /// zone's RRsets, and must get the bytes that decoding it in full and answering with records
+    /// gives. The first byte picks the transport and a size limit; the rest is the message.
+    static let dnsQuery = FuzzTarget("dns-query", "DNSAuthority: plain queries answered from RRsets against full decoding") { input in
+        guard input.count >= 13 else { return }
+        let transport: DNSTransport = input[0] & 1 == 0 ? .udp : .tcp
+        let maximumSize: Int? = input[0] & 2 == 0 ? nil : 12 + Int(input[0] >> 2) * 8
+        let bytes = Array(input[1...])
+        guard bytes[2] & 0x80 == 0 else { return }
+        let plain = bytes.withUnsafeBytes { fuzzAuthority.plainResponse(to: $0, transport: transport, maximumSize: maximumSize) }
+        guard let plain else { return }
+        let decoded = fuzzAuthority.decodedResponses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: false)
+        require(decoded == [plain], "a plain query answered otherwise than decoded in full")
     }
 
     /// Master files (RFC 1035 section 5): directives, escapes, parentheses, every record type.
@@ -48,3 +63,30 @@ extension FuzzTargets {
         }
     }
 }
+
+/// The zone the query target asks: a delegation with glue, a wildcard, empty non-terminals, a
+/// CNAME chain, data long enough to truncate.
+private let fuzzAuthority: DNSAuthority = {
+    let text = """
+        $ORIGIN example.org.
+        @ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+        @ NS ns1
+        @ NS ns.example.net.
+        @ MX 10 mail
+        ns1 A 192.0.2.53
+        ns1 AAAA 2001:db8::53
+        mail A 192.0.2.25
+        www A 192.0.2.80
+        www A 192.0.2.81
+        alias CNAME www
+        chain CNAME alias
+        *.wild A 192.0.2.99
+        *.wild TXT "wildcard"
+        a.b.deep A 192.0.2.7
+        sub NS ns1.sub
+        sub NS ns.elsewhere.net.
+        ns1.sub A 192.0.2.100
+        big TXT "\(String(repeating: "x", count: 250))" "\(String(repeating: "y", count: 250))"
+        """
+    return DNSAuthority(zones: [try! DNSZone(parsing: text)])
+}()

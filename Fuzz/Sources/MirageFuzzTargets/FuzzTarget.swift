@@ -23,7 +23,7 @@ public struct FuzzTarget: Sendable {
 /// corpus replay test feeds its committed inputs to.
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
-        stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsZone, dnsAnswer, tar, elf,
+        stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsQuery, dnsZone, dnsAnswer, tar, elf,
         bootArguments, manifest, hypercalls, netRings, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle, ttrpc,
     ]
 

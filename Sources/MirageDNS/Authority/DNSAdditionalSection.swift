@@ -1,23 +1,23 @@
-/// The additional section being built (RFC 1035 section 4.3.2 step 6): address records of the
+/// The additional section being built (RFC 1035 section 4.3.2 step 6): address RRsets of the
 /// names the answer and authority lead to, each RRset once and none already in the answer.
 struct DNSAdditionalSection {
-    private(set) var records: [DNSRecord] = []
-    /// How many of the first records are required glue (RFC 9471 section 3).
+    private(set) var entries: [DNSAnswerPlan.Entry] = []
+    /// How many of the first RRsets are required glue (RFC 9471 section 3).
     private(set) var requiredCount = 0
     /// The RRsets already in the response; made from the answers on the first ``add(_:)``, as
     /// most responses add nothing.
     private var present: Set<DNSRRSetKey>?
-    private let answers: [DNSRecord]
+    private let answers: [DNSAnswerPlan.Entry]
 
-    init(excluding answers: [DNSRecord]) {
+    init(excluding answers: [DNSAnswerPlan.Entry]) {
         self.answers = answers
     }
 
     mutating func add(_ rrsets: [DNSRRSet]) {
         guard !rrsets.isEmpty else { return }
-        var present = self.present.take() ?? Set(answers.map { DNSRRSetKey(name: $0.name, type: $0.type) })
+        var present = self.present.take() ?? Set(answers.map { DNSRRSetKey(name: $0.owner, type: $0.rrset.type) })
         for rrset in rrsets where present.insert(DNSRRSetKey(name: rrset.name, type: rrset.type)).inserted {
-            records += rrset.records()
+            entries.append(DNSAnswerPlan.Entry(rrset))
         }
         self.present = present
     }
@@ -29,7 +29,7 @@ struct DNSAdditionalSection {
     mutating func addGlue(for cut: DNSRRSet, from zone: DNSZone) {
         let targets = cut.data.compactMap { $0.additionalTarget }.filter { $0.isSubdomain(of: zone.origin) }
         for target in targets where target.isSubdomain(of: cut.name) { add(zone.addressRRsets(at: target)) }
-        requiredCount = records.count
+        requiredCount = entries.count
         for target in targets where !target.isSubdomain(of: cut.name) { add(zone.addressRRsets(at: target)) }
     }
 }

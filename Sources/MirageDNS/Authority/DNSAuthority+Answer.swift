@@ -40,8 +40,8 @@ extension DNSAuthority {
         default:
             break
         }
-        guard let zone = zone(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
-        return [answer(question, from: zone, into: emptyResponse(to: query))]
+        guard let zone = zoneIndex(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
+        return [plan(question, from: zones[zone]).filling(emptyResponse(to: query))]
     }
 
     /// The response to `query` before any answer: its id, opcode, question, RD and CD, and an
@@ -54,56 +54,58 @@ extension DNSAuthority {
         return response
     }
 
-    /// Fills `response` from `zone` (RFC 1034 section 4.3.2 steps 3 and 6).
+    /// The response to `question` from `zone` (RFC 1034 section 4.3.2 steps 3 and 6).
     ///
     /// Answer owners are spelled as the query spelled its name, a CNAME's target as the CNAME
     /// spells it. The response code is that of the last name of a CNAME chain (RFC 6604 section
     /// 2). The SOA of a negative answer has the TTL of RFC 2308 section 3.
-    private func answer(_ question: DNSQuestion, from zone: DNSZone, into response: consuming DNSMessage) -> DNSResponse {
-        var response = response
-        response.isAuthoritative = true
+    func plan(_ question: DNSQuestion, from zone: DNSZone) -> DNSAnswerPlan {
+        var plan = DNSAnswerPlan()
         var owner = question.name
         // The names a CNAME chain went through (at most maximumCNAMEChain: a list is enough).
         var visited: [DNSName] = []
         var referral: DNSRRSet?
         chase: while true {
             switch zone.lookup(owner, type: question.type) {
-            case let .answer(rrsets):
-                for rrset in rrsets { response.answers += rrset.records(owner: owner) }
+            case let .answer(rrset):
+                plan.answers.append(DNSAnswerPlan.Entry(rrset, owner: owner))
                 break chase
             case let .alias(cname):
-                response.answers += cname.records(owner: owner)
+                plan.answers.append(DNSAnswerPlan.Entry(cname, owner: owner))
                 guard case let .cname(target) = cname.data[0], target.isSubdomain(of: zone.origin),
                       target != question.name, !visited.contains(target), visited.count + 1 < Self.maximumCNAMEChain
                 else { break chase }
                 visited.append(target)
                 owner = target
             case .noData:
-                response.authorities.append(zone.negativeAnswerSOA)
+                plan.authorities.append(DNSAnswerPlan.Entry(zone.negativeAnswerSOARRset, owner: zone.origin))
                 break chase
             case .nameError:
-                response.responseCode = .nameError
-                response.authorities.append(zone.negativeAnswerSOA)
+                plan.responseCode = .nameError
+                plan.authorities.append(DNSAnswerPlan.Entry(zone.negativeAnswerSOARRset, owner: zone.origin))
                 break chase
             case let .delegation(cut):
                 // A referral is not authoritative, unless CNAMEs of ours led to it.
-                if response.answers.isEmpty { response.isAuthoritative = false }
-                response.authorities += cut.records()
+                if plan.answers.isEmpty { plan.isAuthoritative = false }
+                plan.authorities.append(DNSAnswerPlan.Entry(cut))
                 referral = cut
                 break chase
             }
         }
-        var additional = DNSAdditionalSection(excluding: response.answers)
+        var additional = DNSAdditionalSection(excluding: plan.answers)
         if let referral { additional.addGlue(for: referral, from: zone) }
-        for record in response.answers {
-            guard let target = record.data.additionalTarget else { continue }
-            if record.type == .ns, target.isSubdomain(of: zone.origin) {
-                additional.add(zone.addressRRsets(at: target))
-            } else if let targetZone = self.zone(for: target, recordClass: zone.recordClass) {
-                additional.add(targetZone.authoritativeAddressRRsets(at: target))
+        for entry in plan.answers {
+            for data in entry.rrset.data {
+                guard let target = data.additionalTarget else { continue }
+                if entry.rrset.type == .ns, target.isSubdomain(of: zone.origin) {
+                    additional.add(zone.addressRRsets(at: target))
+                } else if let targetZone = zoneIndex(for: target, recordClass: zone.recordClass) {
+                    additional.add(zones[targetZone].authoritativeAddressRRsets(at: target))
+                }
             }
         }
-        response.additionals = additional.records
-        return DNSResponse(message: response, requiredAdditionalCount: additional.requiredCount)
+        plan.additionals = additional.entries
+        plan.requiredAdditionalCount = additional.requiredCount
+        return plan
     }
 }

@@ -16,8 +16,8 @@
 /// - the authority section has the SOA in negative answers and the NS RRset in referrals, and
 ///   nothing in positive answers (as NSD and Knot with minimal responses).
 public struct DNSAuthority: Sendable {
-    /// The zones, by origin.
-    private var zonesByOrigin: [DNSName: DNSZone] = [:]
+    /// The index in ``zones`` of each zone, by origin.
+    private var zonesByOrigin: [DNSName: Int] = [:]
     /// The zones in the order given.
     public private(set) var zones: [DNSZone] = []
     /// The UDP payload size advertised in OPT records, and the most a UDP response may take
@@ -33,7 +33,7 @@ public struct DNSAuthority: Sendable {
     public init(zones: [DNSZone]) {
         for zone in zones {
             precondition(zonesByOrigin[zone.origin] == nil, "two zones with one origin")
-            zonesByOrigin[zone.origin] = zone
+            zonesByOrigin[zone.origin] = self.zones.count
             self.zones.append(zone)
         }
     }
@@ -45,6 +45,12 @@ public struct DNSAuthority: Sendable {
     /// The zone with the longest origin at or above `name`, of class `recordClass` (or any
     /// class, for QCLASS ANY).
     public func zone(for name: DNSName, recordClass: DNSClass = .in) -> DNSZone? {
+        zoneIndex(for: name, recordClass: recordClass).map { zones[$0] }
+    }
+
+    /// Where ``zone(for:recordClass:)``'s zone is in ``zones``: an index, so that the zone is not
+    /// copied (each copy retains every array it holds).
+    func zoneIndex(for name: DNSName, recordClass: DNSClass) -> Int? {
         if zones.count <= Self.zonesCompared {
             // A few zones: compare the name's end with each origin, nothing hashed or made.
             var best: Int? = nil
@@ -53,11 +59,11 @@ public struct DNSAuthority: Sendable {
                 if let current = best, zones[current].origin.wireLength >= zones[index].origin.wireLength { continue }
                 best = index
             }
-            return best.map { zones[$0] }
+            return best
         }
         var candidate: DNSName? = name
         while let current = candidate {
-            if let zone = zonesByOrigin[current], zone.recordClass == recordClass || recordClass == .any { return zone }
+            if let index = zonesByOrigin[current], zones[index].recordClass == recordClass || recordClass == .any { return index }
             candidate = current.parent
         }
         return nil
@@ -65,8 +71,8 @@ public struct DNSAuthority: Sendable {
 
     /// The zone whose origin is exactly `name`, for zone transfers.
     func zone(at name: DNSName, recordClass: DNSClass) -> DNSZone? {
-        guard let zone = zonesByOrigin[name], zone.recordClass == recordClass || recordClass == .any else { return nil }
-        return zone
+        guard let index = zonesByOrigin[name], zones[index].recordClass == recordClass || recordClass == .any else { return nil }
+        return zones[index]
     }
 
     // MARK: Bytes in, bytes out
@@ -96,9 +102,29 @@ public struct DNSAuthority: Sendable {
         to bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int? = nil,
         allowingZoneTransfer: Bool = false
     ) -> [[UInt8]] {
+        // Bytes already contiguous (a datagram's) are read in place by the plain way.
+        let plain = bytes.withContiguousStorageIfAvailable { contiguous -> [UInt8]? in
+            let message = UnsafeRawBufferPointer(contiguous)
+            // Shorter than a header or a response (QR, the first bit of the flags): not plain.
+            guard message.count >= 12, message[2] & 0x80 == 0 else { return nil }
+            return plainResponse(to: message, transport: transport, maximumSize: maximumSize)
+        }
+        if let response = plain ?? nil { return [response] }
         let bytes = Array(bytes)
-        // Shorter than a header, or a response (QR, the first bit of the flags): dropped.
+        // Shorter than a header, or a response: dropped.
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return [] }
+        if plain == nil, let response = bytes.withUnsafeBytes({ plainResponse(to: $0, transport: transport, maximumSize: maximumSize) }) {
+            return [response]
+        }
+        return decodedResponses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: allowingZoneTransfer)
+    }
+
+    /// The responses to `bytes` by way of a ``DNSMessage`` decoded in full and responses made
+    /// of records: what ``plainResponse(to:transport:maximumSize:)`` gives for the queries it
+    /// answers, and the only way for the others.
+    func decodedResponses(
+        to bytes: [UInt8], transport: DNSTransport, maximumSize: Int?, allowingZoneTransfer: Bool
+    ) -> [[UInt8]] {
         let query: DNSMessage
         do {
             query = try DNSMessage.decode(bytes)
@@ -114,16 +140,42 @@ public struct DNSAuthority: Sendable {
         }
     }
 
+    /// The response to a plain query answered from a zone, written from the zone's RRsets with
+    /// no message of records made; nil when `bytes` is not a plain query (``DNSPlainQuery``) or
+    /// is not answered from a zone (an opcode other than QUERY, a meta type, a zone transfer, a
+    /// name in no zone): those go the way of ``decodedResponses(to:transport:maximumSize:allowingZoneTransfer:)``,
+    /// which gives the same bytes for the queries answered here.
+    func plainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?) -> [UInt8]? {
+        guard let query = DNSPlainQuery(bytes), query.flags & 0x8000 == 0, query.flags >> 11 & 0xf == 0 else { return nil }
+        let question = query.question
+        guard !question.type.isMetaType || question.type == .any,
+              let zone = zoneIndex(for: question.name, recordClass: question.recordClass) else { return nil }
+        let plan = plan(question, from: zones[zone])
+        var response = DNSMessage(
+            id: query.id, isResponse: true, opcode: .query, isAuthoritative: plan.isAuthoritative,
+            recursionDesired: query.flags & 0x0100 != 0, checkingDisabled: query.flags & 0x0010 != 0,
+            responseCode: plan.responseCode, questions: [question])
+        if let edns = query.edns { response.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+        let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
+        return response.encoded(maximumSize: limit) { plan.write(into: &$0) }
+    }
+
     /// The largest response the client can take (RFC 1035 section 4.2.1; RFC 6891 section
     /// 6.2.5): over TCP 65535; over UDP 512 without EDNS, and otherwise the smaller of the
     /// client's payload size and ours, never below 512.
     public func sizeLimit(for query: DNSMessage, transport: DNSTransport) -> Int {
+        sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport)
+    }
+
+    /// ``sizeLimit(for:transport:)`` for a query whose OPT record says `clientPayloadSize`
+    /// (nil without one).
+    func sizeLimit(clientPayloadSize: UInt16?, transport: DNSTransport) -> Int {
         switch transport {
         case .tcp:
             return 65535
         case .udp:
-            guard let edns = query.edns else { return 512 }
-            return Swift.max(512, Int(Swift.min(edns.udpPayloadSize, udpPayloadSize)))
+            guard let clientPayloadSize else { return 512 }
+            return Swift.max(512, Int(Swift.min(clientPayloadSize, udpPayloadSize)))
         }
     }
 

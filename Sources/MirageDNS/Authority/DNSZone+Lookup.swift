@@ -1,9 +1,9 @@
 /// What a zone holds for a name and type: the outcome of step 3 of RFC 1034 section 4.3.2's
 /// algorithm for one name, before any CNAME is followed.
 public enum DNSLookupResult: Hashable, Sendable {
-    /// The RRsets that answer, to be owned by the name looked up (for a wildcard match,
-    /// synthesised for it, RFC 4592 section 3.3.1).
-    case answer([DNSRRSet])
+    /// The RRset that answers, to be owned by the name looked up (for a wildcard match,
+    /// synthesised for it, RFC 4592 section 3.3.1). One: a query for ANY gets one RRset too.
+    case answer(DNSRRSet)
     /// A CNAME at the name (or at the wildcard that matched it) while another type was asked
     /// for: the answer continues at its target (RFC 1034 section 3.6.2).
     case alias(DNSRRSet)
@@ -64,14 +64,14 @@ extension DNSZone {
     /// What the RRsets of one node give for `type`.
     private static func select(_ type: DNSRecordType, from rrsets: [DNSRRSet]) -> DNSLookupResult {
         if let cname = rrsets.first(where: { $0.type == .cname }) {
-            return type == .cname || type == .any ? .answer([cname]) : .alias(cname)
+            return type == .cname || type == .any ? .answer(cname) : .alias(cname)
         }
         if type == .any {
             guard let first = rrsets.first else { return .noData }
-            return .answer([first])
+            return .answer(first)
         }
         guard let match = rrsets.first(where: { $0.type == type }) else { return .noData }
-        return .answer([match])
+        return .answer(match)
     }
 
     /// The address RRsets (A, then AAAA) of `name` as stored, even below a zone cut: glue

@@ -21,9 +21,23 @@ extension DNSMessage {
     ///
     /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
     public func encoded(maximumSize: Int, requiredAdditionalCount: Int = 0) -> [UInt8] {
+        encoded(maximumSize: maximumSize) { sections in
+            for range in Self.rrsetRanges(answers) { sections.append(answers[range], in: .answer) }
+            for range in Self.rrsetRanges(authorities) { sections.append(authorities[range], in: .authority) }
+            for range in Self.rrsetRanges(additionals) {
+                sections.append(additionals[range], in: .additional, required: range.lowerBound < requiredAdditionalCount)
+            }
+        }
+    }
+
+    /// The message in wire form in at most `maximumSize` bytes, with the records
+    /// `writeRecords` writes instead of those of its sections: the header, questions and OPT
+    /// record are this message's, the counts and TC those of what was written.
+    ///
+    /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
+    func encoded(maximumSize: Int, records writeRecords: (inout DNSSectionsWriter) -> Void) -> [UInt8] {
         precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
         var writer = DNSWireWriter()
-        var truncated = isTruncated
         writer.write(id)
         writer.write(UInt16(0))  // the flags, written last for TC
         for _ in 0..<4 { writer.write(UInt16(0)) }
@@ -32,68 +46,25 @@ extension DNSMessage {
             writer.write(question.type.rawValue)
             writer.write(question.recordClass.rawValue)
         }
-        let limit = maximumSize - (edns?.wireLength ?? 0)
-        var counts = (answers: 0, authorities: 0, additionals: 0)
-        var dropped = false
-        counts.answers = Self.encode(answers, into: &writer, limit: limit, dropped: &dropped)
-        if !dropped {
-            counts.authorities = Self.encode(authorities, into: &writer, limit: limit, dropped: &dropped)
-        }
-        if !dropped {
-            counts.additionals = Self.encodeAdditionals(
-                additionals, required: requiredAdditionalCount, into: &writer, limit: limit, dropped: &dropped)
-        }
-        truncated = truncated || dropped
+        // The writer moves into the sections' writer and back, never shared: a shared buffer
+        // would be copied at the next write.
+        var sections = DNSSectionsWriter(consume writer, limit: maximumSize - (edns?.wireLength ?? 0))
+        writeRecords(&sections)
+        let (answerCount, authorityCount, truncated) = (sections.answerCount, sections.authorityCount, sections.truncated)
+        var additionalCount = sections.additionalCount
+        writer = (consume sections).finish()
         if let edns {
             encodeOPT(edns, into: &writer)
-            counts.additionals += 1
+            additionalCount += 1
         }
         var flags = self.flags
-        if truncated { flags |= 0x0200 }
+        if isTruncated || truncated { flags |= 0x0200 }
         writer.patch(flags, at: 2)
         writer.patch(UInt16(questions.count), at: 4)
-        writer.patch(UInt16(counts.answers), at: 6)
-        writer.patch(UInt16(counts.authorities), at: 8)
-        writer.patch(UInt16(counts.additionals), at: 10)
+        writer.patch(UInt16(answerCount), at: 6)
+        writer.patch(UInt16(authorityCount), at: 8)
+        writer.patch(UInt16(additionalCount), at: 10)
         return writer.bytes
-    }
-
-    /// Writes the RRsets of `records` while they fit under `limit`; at the first that does not,
-    /// sets `dropped` and stops. Returns how many records were written.
-    private static func encode(
-        _ records: [DNSRecord], into writer: inout DNSWireWriter, limit: Int, dropped: inout Bool
-    ) -> Int {
-        var written = 0
-        for range in rrsetRanges(records) {
-            let checkpoint = writer.checkpoint
-            for record in records[range] { encode(record, into: &writer) }
-            guard writer.count <= limit else {
-                writer.rollBack(to: checkpoint)
-                dropped = true
-                return written
-            }
-            written += range.count
-        }
-        return written
-    }
-
-    /// Writes the RRsets of the additional section that fit under `limit`, skipping the others;
-    /// sets `dropped` if one of the first `required` records is skipped.
-    private static func encodeAdditionals(
-        _ records: [DNSRecord], required: Int, into writer: inout DNSWireWriter, limit: Int, dropped: inout Bool
-    ) -> Int {
-        var written = 0
-        for range in rrsetRanges(records) {
-            let checkpoint = writer.checkpoint
-            for record in records[range] { encode(record, into: &writer) }
-            if writer.count <= limit {
-                written += range.count
-            } else {
-                writer.rollBack(to: checkpoint)
-                if range.lowerBound < required { dropped = true }
-            }
-        }
-        return written
     }
 
     /// The index ranges of consecutive records with the same owner, type and class.
@@ -116,13 +87,24 @@ extension DNSMessage {
     ///
     /// - Precondition: the RDATA is at most 65535 bytes.
     static func encode(_ record: DNSRecord, into writer: inout DNSWireWriter) {
-        writer.writeName(record.name, compressing: true)
-        writer.write(record.type.rawValue)
-        writer.write(record.recordClass.rawValue)
-        writer.write(record.ttl)
+        encode(owner: record.name, type: record.type, recordClass: record.recordClass, ttl: record.ttl, data: record.data, into: &writer)
+    }
+
+    /// Writes one record of `owner`, `type`, `recordClass`, `ttl` and `data` (RFC 1035 section
+    /// 4.1.3), its RDLENGTH filled in after the data.
+    ///
+    /// - Precondition: the RDATA is at most 65535 bytes.
+    static func encode(
+        owner: DNSName, type: DNSRecordType, recordClass: DNSClass, ttl: UInt32, data: DNSRecordData,
+        into writer: inout DNSWireWriter
+    ) {
+        writer.writeName(owner, compressing: true)
+        writer.write(type.rawValue)
+        writer.write(recordClass.rawValue)
+        writer.write(ttl)
         let lengthOffset = writer.count
         writer.write(UInt16(0))
-        record.data.encode(into: &writer)
+        data.encode(into: &writer)
         let length = writer.count - lengthOffset - 2
         precondition(length <= 0xffff, "RDATA longer than 65535 bytes")
         writer.patch(UInt16(length), at: lengthOffset)

@@ -187,14 +187,38 @@ public struct DNSName: Hashable, Sendable {
         byte &- 65 < 26 ? byte | 0x20 : byte
     }
 
+    /// `word` with each byte from `A` to `Z` made `a` to `z`, all eight at once; bytes of 0x80
+    /// and above are left alone.
+    @inline(__always)
+    static func lower(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low = word & (0x7f &* ones)
+        // A byte's high bit set where its low seven bits are past "Z", and where they reach "A";
+        // neither sum carries into the next byte.
+        let pastZ = low &+ (0x25 &* ones)
+        let fromA = low &+ (0x3f &* ones)
+        let capitals = fromA & ~pastZ & ~word & (0x80 &* ones)
+        return word | capitals >> 2
+    }
+
     static func bytesEqualIgnoringCase(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
-        var i = a.startIndex
-        var j = b.startIndex
-        while i < a.endIndex {
-            if lower(a[i]) != lower(b[j]) { return false }
-            i += 1
-            j += 1
+        return a.withUnsafeBytes { a in b.withUnsafeBytes { b in bytesEqualIgnoringCase(a, b) } }
+    }
+
+    /// Whether `a` and `b` are the same bytes without regard to ASCII case, compared eight
+    /// bytes at a time.
+    static func bytesEqualIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        var offset = 0
+        while offset + 8 <= a.count {
+            let left = lower(a.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            guard left == lower(b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
+            offset += 8
+        }
+        while offset < a.count {
+            guard lower(a[offset]) == lower(b[offset]) else { return false }
+            offset += 1
         }
         return true
     }

@@ -23,7 +23,7 @@ struct DNSNameHash {
         let end = start + 1 + Int(labels[start])
         var offset = start
         while offset + 8 <= end {
-            hasher.combine(Self.lowercased(labels.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            hasher.combine(DNSName.lower(labels.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
         guard offset < end else { return }
@@ -34,25 +34,11 @@ struct DNSNameHash {
             shift += 8
             offset += 1
         }
-        hasher.combine(Self.lowercased(word))
+        hasher.combine(DNSName.lower(word))
     }
 
     /// The hash of the labels added so far.
     var value: Int { hasher.finalize() }
-
-    /// `word` with each byte from `A` to `Z` made `a` to `z`, all eight at once; bytes of 0x80
-    /// and above are left alone.
-    @inline(__always)
-    static func lowercased(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let low = word & (0x7f &* ones)
-        // A byte's high bit set where its low seven bits are past "Z", and where they reach "A";
-        // neither sum carries into the next byte.
-        let pastZ = low &+ (0x25 &* ones)
-        let fromA = low &+ (0x3f &* ones)
-        let capitals = fromA & ~pastZ & ~word & (0x80 &* ones)
-        return word | capitals >> 2
-    }
 }
 
 extension DNSName {
@@ -72,23 +58,5 @@ extension DNSName {
             }
             return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
-    }
-
-    /// Whether the wire labels `a` and `b` are the same without regard to ASCII case, compared
-    /// eight bytes at a time.
-    static func labelsEqualIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        var offset = 0
-        while offset + 8 <= a.count {
-            let left = DNSNameHash.lowercased(a.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            let right = DNSNameHash.lowercased(b.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            guard left == right else { return false }
-            offset += 8
-        }
-        while offset < a.count {
-            guard lower(a[offset]) == lower(b[offset]) else { return false }
-            offset += 1
-        }
-        return true
     }
 }

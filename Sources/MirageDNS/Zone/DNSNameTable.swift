@@ -31,7 +31,7 @@ struct DNSNameTable<Value> {
             let entry = Int(slots[slot]) - 1
             guard entry >= 0 else { return nil }
             if hashes[entry] == hash,
-               names[entry].storage.withUnsafeBytes({ DNSName.labelsEqualIgnoringCase($0, labels) }) {
+               names[entry].storage.withUnsafeBytes({ DNSName.bytesEqualIgnoringCase($0, labels) }) {
                 return entry
             }
             slot = (slot + 1) & mask

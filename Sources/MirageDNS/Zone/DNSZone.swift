@@ -5,7 +5,10 @@
 /// SOA's; at a CNAME's owner no other data and no second CNAME (RFC 1034 section 3.6.2, RFC 2181
 /// section 10.1); no meta types. Data below a delegation (NS records at a name other than the
 /// origin) is kept: the addresses there are glue.
-public struct DNSZone: Sendable {
+///
+/// A zone never changes once made, and is shared rather than copied: an authority passes one
+/// to every lookup, and a struct of this many arrays would be retained array by array each time.
+public final class DNSZone: Sendable {
     /// The name of the apex.
     public let origin: DNSName
     /// The class of every record, the SOA's.
@@ -15,9 +18,9 @@ public struct DNSZone: Sendable {
     /// Every name that exists in the zone (RFC 4592 section 2.2.2): the owners, and every name
     /// between an owner and the origin, the empty non-terminals. A lookup walks down it from
     /// the origin hashing each byte of the name once (``DNSNameHash``).
-    private(set) var nodes = DNSNameTable<Node>()
+    let nodes: DNSNameTable<Node>
     /// The origin's node in ``nodes``.
-    private(set) var originIndex = 0
+    let originIndex: Int
     /// The origin's hash, where a lookup's starts.
     let originHash: DNSNameHash
     /// The origin's number of labels.
@@ -33,12 +36,12 @@ public struct DNSZone: Sendable {
         var wildcard: Int?
     }
     /// The owner names in the order they first appear, the origin first.
-    public private(set) var ownerNames: [DNSName] = []
+    public let ownerNames: [DNSName]
 
     /// A zone of `records`, whose origin is `origin`.
     ///
     /// - Throws: ``DNSZoneError`` without a line for records that do not make a zone.
-    public init(origin: DNSName, records: [DNSRecord]) throws(DNSZoneError) {
+    public convenience init(origin: DNSName, records: [DNSRecord]) throws(DNSZoneError) {
         try self.init(origin: origin, numberedRecords: records.map { ($0, nil) })
     }
 
@@ -50,7 +53,7 @@ public struct DNSZone: Sendable {
     ///     must set one with `$ORIGIN` before its first relative name, and the zone is that of
     ///     the SOA record's owner.
     /// - Throws: ``DNSZoneError`` with the line of the problem.
-    public init(parsing text: some StringProtocol, origin: DNSName? = nil) throws(DNSZoneError) {
+    public convenience init(parsing text: some StringProtocol, origin: DNSName? = nil) throws(DNSZoneError) {
         var parser = DNSZoneParser(origin: origin)
         try parser.parse(Array(text.utf8))
         let soaOwner = parser.records.first { $0.record.type == .soa }?.record.name
@@ -59,64 +62,26 @@ public struct DNSZone: Sendable {
     }
 
     private init(origin: DNSName, numberedRecords: [(record: DNSRecord, line: Int?)]) throws(DNSZoneError) {
-        self.origin = origin
-        originHash = origin.storage.withUnsafeBytes { DNSNameHash(labels: $0) }
-        originLabelCount = origin.labelCount
         guard let soaRecord = numberedRecords.first(where: { $0.record.type == .soa }) else {
             throw DNSZoneError(line: nil, .missingSOA)
         }
-        recordClass = soaRecord.record.recordClass
-        soa = DNSRRSet(soaRecord.record)
+        var builder = DNSZoneBuilder(origin: origin, recordClass: soaRecord.record.recordClass)
         for (record, line) in numberedRecords {
             do {
-                try add(record)
+                try builder.add(record)
             } catch {
                 throw DNSZoneError(line: line, error)
             }
         }
-        guard let originIndex = nodes.index(of: origin) else { preconditionFailure("the SOA's node is the origin's") }
+        guard let originIndex = builder.nodes.index(of: origin) else { preconditionFailure("the SOA's node is the origin's") }
+        self.origin = origin
+        recordClass = builder.recordClass
+        soa = DNSRRSet(soaRecord.record)
+        nodes = builder.nodes
         self.originIndex = originIndex
-    }
-
-    /// Adds a record to its RRset, checking it belongs in this zone.
-    private mutating func add(_ record: DNSRecord) throws(DNSZoneError.Problem) {
-        let name = record.name
-        guard name.isSubdomain(of: origin) else { throw .outsideZone(name) }
-        guard !record.type.isMetaType else { throw .metaType(record.type) }
-        guard record.recordClass == recordClass else { throw .classMismatch(expected: recordClass, found: record.recordClass) }
-        let existing = nodes.index(of: name)
-        var rrsets = existing.map { nodes.values[$0].rrsets } ?? []
-        if record.type == .soa {
-            guard name == origin else { throw .soaNotAtApex(name) }
-            guard !rrsets.contains(where: { $0.type == .soa }) else { throw .multipleSOA }
-        }
-        let wasEmpty = rrsets.isEmpty
-        if let index = rrsets.firstIndex(where: { $0.type == record.type }) {
-            if record.type == .cname, !rrsets[index].data.contains(record.data) { throw .multipleCNAMEs(name) }
-            rrsets[index].add(record)
-        } else {
-            let hasCNAME = rrsets.contains { $0.type == .cname }
-            guard rrsets.isEmpty || (record.type != .cname && !hasCNAME) else { throw .cnameAndOtherData(name) }
-            rrsets.append(DNSRRSet(record))
-        }
-        if wasEmpty { ownerNames.append(name) }
-        if let existing {
-            nodes.values[existing].rrsets = rrsets
-        } else {
-            addNode(name, rrsets: rrsets)
-        }
-    }
-
-    /// Adds the node of `name`, and those of its ancestors down to the origin not yet known
-    /// (empty non-terminals); a wildcard is linked from its parent.
-    @discardableResult
-    private mutating func addNode(_ name: DNSName, rrsets: [DNSRRSet]) -> Int {
-        let index = nodes.append(name, Node(rrsets: rrsets))
-        if name.labelCount > originLabelCount, let parent = name.parent {
-            let parentIndex = nodes.index(of: parent) ?? addNode(parent, rrsets: [])
-            if name.isWildcard { nodes.values[parentIndex].wildcard = index }
-        }
-        return index
+        originHash = origin.storage.withUnsafeBytes { DNSNameHash(labels: $0) }
+        originLabelCount = builder.originLabelCount
+        ownerNames = builder.ownerNames
     }
 
     /// The RRsets at `name`, in the order their types first appeared; empty for a name without
@@ -152,6 +117,13 @@ public struct DNSZone: Sendable {
     /// of RFC 2308 section 3: the smaller of the SOA's TTL and its minimum field.
     public var negativeAnswerSOA: DNSRecord {
         DNSRecord(name: origin, recordClass: recordClass, ttl: Swift.min(soa.ttl, soaData.minimum), data: soa.data[0])
+    }
+
+    /// The SOA RRset with the TTL of ``negativeAnswerSOA``.
+    var negativeAnswerSOARRset: DNSRRSet {
+        var rrset = soa
+        rrset.ttl = Swift.min(soa.ttl, soaData.minimum)
+        return rrset
     }
 
     /// Every record of the zone: the SOA first, then the others by owner in the order they

@@ -1,0 +1,51 @@
+/// A response worked out from a zone before it is written: the zone's RRsets for each section,
+/// each with the owner it goes out under, the response code and AA. Written straight into a
+/// message (``write(into:)``) no record is made; ``DNSAuthority`` makes records of it only
+/// for a caller that asks for a ``DNSMessage``.
+struct DNSAnswerPlan {
+    /// An RRset of the zone and the owner its records are written with: the name the query
+    /// spelled (a wildcard's RRset answers for it, RFC 4592 section 2.2.1), or the RRset's own.
+    struct Entry {
+        var rrset: DNSRRSet
+        var owner: DNSName
+
+        init(_ rrset: DNSRRSet, owner: DNSName? = nil) {
+            self.rrset = rrset
+            self.owner = owner ?? rrset.name
+        }
+    }
+
+    var responseCode = DNSResponseCode.noError
+    var isAuthoritative = true
+    var answers: [Entry] = []
+    var authorities: [Entry] = []
+    var additionals: [Entry] = []
+    /// How many of the first additional RRsets are required glue (RFC 9471 section 3).
+    var requiredAdditionalCount = 0
+
+    /// Writes the sections' records, an RRset at a time, as ``DNSSectionsWriter`` leaves out
+    /// what does not fit.
+    func write(into sections: inout DNSSectionsWriter) {
+        for entry in answers { sections.append(entry.rrset, owner: entry.owner, in: .answer) }
+        for entry in authorities { sections.append(entry.rrset, owner: entry.owner, in: .authority) }
+        for (index, entry) in additionals.enumerated() {
+            sections.append(entry.rrset, owner: entry.owner, in: .additional, required: index < requiredAdditionalCount)
+        }
+    }
+
+    /// `response` with the sections' records, the response code and AA, and how many of its
+    /// first additional records are required.
+    func filling(_ response: consuming DNSMessage) -> DNSResponse {
+        var response = response
+        response.responseCode = responseCode
+        response.isAuthoritative = isAuthoritative
+        for entry in answers { response.answers += entry.rrset.records(owner: entry.owner) }
+        for entry in authorities { response.authorities += entry.rrset.records(owner: entry.owner) }
+        var required = 0
+        for (index, entry) in additionals.enumerated() {
+            response.additionals += entry.rrset.records(owner: entry.owner)
+            if index < requiredAdditionalCount { required = response.additionals.count }
+        }
+        return DNSResponse(message: response, requiredAdditionalCount: required)
+    }
+}
