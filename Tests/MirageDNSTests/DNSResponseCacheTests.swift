@@ -26,7 +26,10 @@ struct DNSResponseCacheTests {
         var cache = DNSResponseCache(capacity: 65_536)
         for query in Self.queries {
             let first = authority.respond(to: query, transport: .udp)!
-            query.withUnsafeBytes { cache.keep(first, for: cache.key(for: $0)!) }
+            // Seen once, it is not kept; the second time it is.
+            query.withUnsafeBytes { cache.keep(first, for: cache.key(for: $0)!, query: $0) }
+            #expect(query.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 0) } == nil)
+            query.withUnsafeBytes { cache.keep(first, for: cache.key(for: $0)!, query: $0) }
             var again = query
             again[0] = 0xBE
             again[1] = 0xEF
@@ -41,7 +44,7 @@ struct DNSResponseCacheTests {
     func keys() {
         var cache = DNSResponseCache(capacity: 65_536)
         let query = queryBytes("www.example.org", .a)
-        query.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: cache.key(for: $0)!) }
+        for _ in 0..<2 { query.withUnsafeBytes { cache.keep(Array(repeating: 1, count: 40), for: cache.key(for: $0)!, query: $0) } }
         for other in [queryBytes("WWW.example.org", .a), queryBytes("www.example.org", .aaaa),
                       DNSMessage(id: 1, questions: [DNSQuestion(name: name("www.example.org"), type: .a)], edns: DNSEDNS()).encoded()] {
             #expect(other.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 0) } == nil)
@@ -67,11 +70,33 @@ struct DNSResponseCacheTests {
             let query = queryBytes(String(decoding: label, as: UTF8.self) + ".example.org", .a)
             let response = Array(repeating: UInt8(7), count: Int(generator.next() % 600) + 12)
             let before = cache.count
-            query.withUnsafeBytes { cache.keep(response, for: cache.key(for: $0)!) }
+            // Each asked twice, so that the doorkeeper lets it in.
+            for _ in 0..<2 { query.withUnsafeBytes { cache.keep(response, for: cache.key(for: $0)!, query: $0) } }
             if cache.count < before { emptied += 1 }
             #expect(cache.chargedBytes <= capacity)
         }
         #expect(emptied > 0)
+    }
+
+    @Test("a flood of queries each asked once keeps nothing, and leaves the queries asked again in place")
+    func doorkeeper() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("DNSResponseCacheTests.doorkeeper seed \(seed)")
+        var generator = SplitMix64(seed: seed)
+        var cache = DNSResponseCache(capacity: 4096)
+        let popular = queryBytes("www.example.org", .a)
+        let answer = Array(repeating: UInt8(7), count: 100)
+        for _ in 0..<2 { popular.withUnsafeBytes { cache.keep(answer, for: cache.key(for: $0)!, query: $0) } }
+        #expect(cache.count == 1)
+        for _ in 0..<10_000 {
+            let label = (0..<12).map { _ in UInt8(ascii: "a") + UInt8(generator.next() % 26) }
+            let query = queryBytes(String(decoding: label, as: UTF8.self) + ".example.org", .a)
+            query.withUnsafeBytes { cache.keep(answer, for: cache.key(for: $0)!, query: $0) }
+        }
+        #expect(cache.count == 1)
+        // The kept response, with the query's ID.
+        let kept = popular.withUnsafeBytes { cache.response(for: cache.key(for: $0)!, to: $0, headroom: 0) }
+        #expect(kept?.bytes == Array(popular.prefix(2)) + answer.dropFirst(2))
     }
 
     @Test("the server answers a repeated UDP query from the cache, with each query's ID")
@@ -81,13 +106,14 @@ struct DNSResponseCacheTests {
         var statistics = DNSServerStatistics()
         let status = pair.run { pair in
             let server = startDNSServer(pair)
-            answers = await udpExchange(pair, (1...3).map { queryBytes("www.example.org", .a, id: UInt16($0)) })
+            answers = await udpExchange(pair, (1...4).map { queryBytes("www.example.org", .a, id: UInt16($0)) })
             statistics = server.statistics
             return 0
         }
         #expect(status == 0)
-        #expect(answers.map(\.id) == [1, 2, 3])
+        #expect(answers.map(\.id) == [1, 2, 3, 4])
         #expect(answers.allSatisfy { $0.answers.count == 2 && $0.isAuthoritative })
-        #expect(statistics.udpAnswered == 3 && statistics.udpAnsweredFromCache == 2)
+        // Kept the second time it is asked, answered from the cache the third and fourth.
+        #expect(statistics.udpAnswered == 4 && statistics.udpAnsweredFromCache == 2)
     }
 }

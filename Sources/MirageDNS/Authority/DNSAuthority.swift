@@ -151,13 +151,14 @@ public struct DNSAuthority: Sendable {
         guard !question.type.isMetaType || question.type == .any,
               let zone = zoneIndex(for: question.name, recordClass: question.recordClass) else { return nil }
         let plan = plan(question, from: zones[zone])
-        var response = DNSMessage(
+        // The response's header; its question is the query's, written without an array made for it.
+        var header = DNSMessage(
             id: query.id, isResponse: true, opcode: .query, isAuthoritative: plan.isAuthoritative,
             recursionDesired: query.flags & 0x0100 != 0, checkingDisabled: query.flags & 0x0010 != 0,
-            responseCode: plan.responseCode, questions: [question])
-        if let edns = query.edns { response.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+            responseCode: plan.responseCode)
+        if let edns = query.edns { header.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
         let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
-        return response.encoded(maximumSize: limit) { plan.write(into: &$0) }
+        return header.encoded(maximumSize: limit, questions: CollectionOfOne(question)) { plan.write(into: &$0) }
     }
 
     /// The largest response the client can take (RFC 1035 section 4.2.1; RFC 6891 section

@@ -10,54 +10,78 @@ import MirageCore
 /// changes, so a kept response stays right. Names are kept as the query spelled them, so a query
 /// with other letter cases (RFC 4343, the 0x20 trick) is another entry.
 ///
-/// The cache holds at most ``capacity`` bytes, each entry charged as its query and response
-/// lengths plus ``entryOverhead``; an entry that would pass it empties the cache first, so a flood
-/// of distinct queries costs at most that memory (and an emptying now and then). Queries longer
-/// than ``longestQuery`` and responses longer than ``longestResponse`` are not kept.
+/// A response is kept only for a query seen before: a doorkeeper remembers the hashes of
+/// ``doorkeeperSlots`` recent queries not kept. So a query asked once costs no entry, and a
+/// flood of distinct queries neither costs the work of keeping each nor pushes out the queries
+/// asked again and again.
+///
+/// The entries hold at most ``capacity`` bytes, each charged as its query and response lengths
+/// plus ``entryOverhead``; an entry that would pass it empties the cache first, so whatever
+/// arrives the cache costs at most that memory, and the doorkeeper its fixed
+/// `doorkeeperSlots * 8` bytes. Queries longer than ``longestQuery`` and responses longer than
+/// ``longestResponse`` are not kept.
+///
+/// The table is open addressing with linear probing, at most half full, keyed by a seeded hash
+/// of the query's bytes (SipHash through `Hasher`, so that no one picks queries that collide),
+/// worked out once per query for both the lookup and the keep.
 struct DNSResponseCache {
-    /// What an entry costs beyond its bytes: two array headers and the table's slot.
+    /// What an entry costs beyond its bytes: two array headers, its row and two table slots.
     static let entryOverhead = 96
     /// The longest query kept (RFC 1035's 512-byte UDP message).
     static let longestQuery = 512
     /// The longest response kept (RFC 6891's largest common EDNS payload).
     static let longestResponse = 4096
-
     /// The length of a message's header (RFC 1035 section 4.1.1): shorter messages are not kept.
     static let headerLength = 12
+    /// How many hashes of queries seen once the doorkeeper remembers.
+    static let doorkeeperSlots = 2048
 
     /// The most bytes the entries may be charged; 0 keeps nothing.
     let capacity: Int
     /// What the entries are charged now.
     private(set) var chargedBytes = 0
-    private var responses: [Key: [UInt8]] = [:]
 
-    /// A query's bytes after its ID, hashed in one pass over the bytes (an array of bytes
-    /// would feed the hasher one byte at a time).
-    struct Key: Hashable {
-        let bytes: [UInt8]
+    private struct Entry {
+        let hash: Int
+        /// The query's bytes after its ID.
+        let query: [UInt8]
+        var response: [UInt8]
+    }
+    private var entries: [Entry] = []
+    /// The index plus one of the entry in each slot; 0 for an empty slot.
+    private var slots: [Int32] = []
+    /// The hashes of queries seen and not kept, each in the slot its hash picks.
+    private var doorkeeper: [Int] = []
 
-        func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
+    /// Where a query goes in the cache: the hash of its bytes after the ID.
+    struct Key {
+        fileprivate let hash: Int
     }
 
     init(capacity: Int) {
         self.capacity = capacity
+        if capacity > 0 {
+            slots = Array(repeating: 0, count: 16)
+            doorkeeper = Array(repeating: 0, count: Self.doorkeeperSlots)
+        }
     }
 
     /// How many responses are kept.
-    var count: Int { responses.count }
+    var count: Int { entries.count }
 
     /// The key of `query` (a whole message, ID first); nil when it is not one to keep.
     func key(for query: UnsafeRawBufferPointer) -> Key? {
         guard capacity > 0, query.count >= Self.headerLength, query.count <= Self.longestQuery else { return nil }
-        return Key(bytes: Array(query[2...]))
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: query[2...]))
+        return Key(hash: hasher.finalize())
     }
 
-    /// The response kept for `key`, with the ID `query` starts with, in a buffer with `headroom`
-    /// bytes in front; nil when none is kept.
+    /// The response kept for `query` (a whole message, whose key is `key`), with the ID the
+    /// query starts with, in a buffer with `headroom` bytes in front; nil when none is kept.
     func response(for key: Key, to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
-        guard let kept = responses[key] else { return nil }
+        guard let entry = index(of: key, query: query) else { return nil }
+        let kept = entries[entry].response
         var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
         buffer.append(contentsOf: kept)
         buffer[0] = query[0]
@@ -65,19 +89,81 @@ struct DNSResponseCache {
         return buffer
     }
 
-    /// Keeps `response`, the authority's answer to the query of `key`, when it is short enough;
-    /// empties the cache first when it would hold more than ``capacity``.
-    mutating func keep(_ response: [UInt8], for key: Key) {
+    /// Keeps `response`, the authority's answer to `query` (whose key is `key`), when it is
+    /// short enough and the query was seen before; empties the cache first when it would hold
+    /// more than ``capacity``.
+    mutating func keep(_ response: [UInt8], for key: Key, query: UnsafeRawBufferPointer) {
         guard response.count >= Self.headerLength, response.count <= Self.longestResponse else { return }
-        let charge = key.bytes.count + response.count + Self.entryOverhead
+        let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
+        let charge = queryBytes.count + response.count + Self.entryOverhead
         guard charge <= capacity else { return }
-        if chargedBytes + charge > capacity {
-            responses.removeAll(keepingCapacity: true)
-            chargedBytes = 0
+        if let entry = index(of: key, query: query) {
+            chargedBytes += response.count - entries[entry].response.count
+            entries[entry].response = response
+            return
         }
-        if let previous = responses.updateValue(response, forKey: key) {
-            chargedBytes -= key.bytes.count + previous.count + Self.entryOverhead
+        let door = key.hash & (Self.doorkeeperSlots - 1)
+        guard doorkeeper[door] == key.hash else {
+            doorkeeper[door] = key.hash
+            return
         }
+        doorkeeper[door] = 0
+        if chargedBytes + charge > capacity { empty() }
+        if (entries.count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
+        entries.append(Entry(hash: key.hash, query: Array(queryBytes), response: response))
+        place(entries.count - 1)
         chargedBytes += charge
+    }
+
+    /// The entry of `query`, or nil.
+    private func index(of key: Key, query: UnsafeRawBufferPointer) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
+        let mask = slots.count - 1
+        var slot = key.hash & mask
+        while true {
+            let entry = Int(slots[slot]) - 1
+            guard entry >= 0 else { return nil }
+            if entries[entry].hash == key.hash, entries[entry].query.withUnsafeBytes({ Self.same($0, queryBytes) }) {
+                return entry
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Whether `a` and `b` are the same bytes, compared eight at a time.
+    private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        var offset = 0
+        while offset + 8 <= a.count {
+            guard a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) else {
+                return false
+            }
+            offset += 8
+        }
+        while offset < a.count {
+            guard a[offset] == b[offset] else { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    private mutating func empty() {
+        entries.removeAll(keepingCapacity: true)
+        for slot in slots.indices { slots[slot] = 0 }
+        chargedBytes = 0
+    }
+
+    private mutating func resize(to slotCount: Int) {
+        slots = Array(repeating: 0, count: slotCount)
+        for entry in entries.indices { place(entry) }
+    }
+
+    /// Puts entry `entry` in the first empty slot from its hash's.
+    private mutating func place(_ entry: Int) {
+        let mask = slots.count - 1
+        var slot = entries[entry].hash & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(entry + 1)
     }
 }

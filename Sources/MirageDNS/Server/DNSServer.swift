@@ -76,7 +76,7 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                     return kept
                 }
                 guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
-                if let key { responseCache.keep(answer, for: key) }
+                if let key { responseCache.keep(answer, for: key, query: bytes) }
                 return PacketBuffer(answer, headroom: Self.udpHeadroom)
             }
             guard let answer else {

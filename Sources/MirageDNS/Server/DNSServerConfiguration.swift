@@ -13,7 +13,8 @@ public struct DNSServerConfiguration: Sendable {
     public var maximumTCPConnections = 100
     /// The most bytes of encoded UDP responses kept to answer a query asked again without
     /// working it out again (``DNSResponseCache``: each entry charged its query and response
-    /// lengths plus 96 bytes); 0 keeps none.
+    /// lengths plus 96 bytes; a response is kept the second time its query is seen); 0 keeps
+    /// none.
     public var udpResponseCacheSize = 262_144
 
     public init() {}

@@ -21,7 +21,7 @@ extension DNSMessage {
     ///
     /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
     public func encoded(maximumSize: Int, requiredAdditionalCount: Int = 0) -> [UInt8] {
-        encoded(maximumSize: maximumSize) { sections in
+        encoded(maximumSize: maximumSize, questions: questions) { sections in
             for range in Self.rrsetRanges(answers) { sections.append(answers[range], in: .answer) }
             for range in Self.rrsetRanges(authorities) { sections.append(authorities[range], in: .authority) }
             for range in Self.rrsetRanges(additionals) {
@@ -30,12 +30,14 @@ extension DNSMessage {
         }
     }
 
-    /// The message in wire form in at most `maximumSize` bytes, with the records
-    /// `writeRecords` writes instead of those of its sections: the header, questions and OPT
+    /// The message in wire form in at most `maximumSize` bytes, with `questions` and the
+    /// records `writeRecords` writes instead of those of its sections: the header and OPT
     /// record are this message's, the counts and TC those of what was written.
     ///
     /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
-    func encoded(maximumSize: Int, records writeRecords: (inout DNSSectionsWriter) -> Void) -> [UInt8] {
+    func encoded(
+        maximumSize: Int, questions: some Collection<DNSQuestion>, records writeRecords: (inout DNSSectionsWriter) -> Void
+    ) -> [UInt8] {
         precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
         var writer = DNSWireWriter()
         writer.write(id)
