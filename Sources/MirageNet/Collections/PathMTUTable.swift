@@ -35,7 +35,7 @@ struct PathMTUTable<Address: Hashable> {
     var count: Int { entries.count }
 
     /// The earliest expiry.
-    var nextDeadline: Instant? { entries.values.lazy.map { $0.expires }.min() }
+    var nextDeadline: Instant? { entries.isEmpty ? nil : entries.values.lazy.map { $0.expires }.min() }
 
     /// Forgets the MTUs that expired by `now`.
     mutating func expire(now: Instant) {

@@ -204,6 +204,7 @@ public struct FragmentReassembler<Header: FragmentedHeader> {
 
     /// When ``tick(now:)`` next has work: the earliest expiry of a datagram in reassembly.
     public var nextDeadline: Instant? {
+        guard !datagrams.isEmpty else { return nil }  // read every scheduler round: no iterator made
         var earliest: Instant?
         for datagram in datagrams.values { earliest = earliest.earliest(datagram.expires) }
         return earliest

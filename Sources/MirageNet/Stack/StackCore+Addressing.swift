@@ -20,7 +20,7 @@ extension StackCore {
     public mutating func changeAddress(to network: IPv4Prefix, gateway: IPv4Address?, now: Instant) {
         let addressChanged = network.address != address
         if addressChanged {
-            for id in Array(tcp.connections.keys) {
+            for id in tcp.connectionIDs {
                 updateConnection(id, now: now) { $0.abort(now: now) }
             }
         }

@@ -26,8 +26,8 @@ extension StackCore {
         let segment = TCPSegment(header: parsed.header, payload: payload.slice(parsed.payloadOffset..<payload.count))
         let id = ConnectionID(remoteAddress: source, remotePort: parsed.header.sourcePort,
                               localPort: parsed.header.destinationPort)
-        if let index = tcp.index(of: id) {
-            updateConnection(id, at: index, now: now) { $0.receive(segment, now: now) }
+        if let slot = tcp.slot(of: id) {
+            updateConnection(id, at: slot, now: now) { $0.receive(segment, now: now) }
             return
         }
         switch tcp.arrive(segment, id: id, mtu: transportMTU(towards: id.remoteAddress), now: now) {
@@ -59,15 +59,15 @@ extension StackCore {
     /// sends what it produced, and notes the connection, and its listener when it moved, for the
     /// shell.
     mutating func updateConnection(_ id: ConnectionID, now: Instant, _ change: (inout TCPConnection) -> Void) {
-        guard let index = tcp.index(of: id) else { return }
-        updateConnection(id, at: index, now: now, change)
+        guard let slot = tcp.slot(of: id) else { return }
+        updateConnection(id, at: slot, now: now, change)
     }
 
-    mutating func updateConnection(_ id: ConnectionID, at index: Dictionary<ConnectionID, TCPDemultiplexer.Entry>.Index,
+    mutating func updateConnection(_ id: ConnectionID, at slot: TCPDemultiplexer.Slot,
                                            now: Instant, _ change: (inout TCPConnection) -> Void) {
         let holding = holdingAcknowledgments
         let update = sendSegments(to: id.remoteAddress, now: now) { tcp, segments in
-            tcp.update(id, at: index, holdingAcknowledgment: holding, now: now, segments: &segments, change)
+            tcp.update(id, at: slot, holdingAcknowledgment: holding, now: now, segments: &segments, change)
         }
         if holding, update.owesAcknowledgment, !heldAcknowledgments.contains(id) {
             heldAcknowledgments.append(id)

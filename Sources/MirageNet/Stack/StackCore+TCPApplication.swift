@@ -85,10 +85,10 @@ extension StackCore {
     /// lookup of the connection where a status and then a read took two.
     /// - Returns: the connection's status before the read; nil when it is gone.
     public mutating func readIfReadable(from id: ConnectionID, maximum: Int, now: Instant, into data: inout PacketBuffer?) -> TCPConnection.Status? {
-        guard let index = tcp.index(of: id) else { return nil }
-        let status = tcp.status(at: index)
+        guard let slot = tcp.slot(of: id) else { return nil }
+        let status = tcp.status(at: slot)
         if status.readableCount > 0 {
-            updateConnection(id, at: index, now: now) { data = $0.read(maximum: maximum, now: now) }
+            updateConnection(id, at: slot, now: now) { data = $0.read(maximum: maximum, now: now) }
         }
         return status
     }
@@ -101,14 +101,14 @@ extension StackCore {
     /// - Returns: the connection's status before the write, the octets it accepted and whether
     ///   it was corked; nil when the connection is gone.
     public mutating func writeIfOpen(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> (status: TCPConnection.Status, accepted: Int, corked: Bool)? {
-        guard let index = tcp.index(of: id) else { return nil }
-        let status = tcp.status(at: index)
+        guard let slot = tcp.slot(of: id) else { return nil }
+        let status = tcp.status(at: slot)
         guard status.error == nil, status.state == .established || status.state == .closeWait, status.sendSpace > 0 else {
             return (status, 0, false)
         }
-        let corked = tcp.offloadedSegmentLimit > 0 && tcp.hasDataInFlight(at: index)
+        let corked = tcp.offloadedSegmentLimit > 0 && tcp.hasDataInFlight(at: slot)
         var accepted = 0
-        updateConnection(id, at: index, now: now) { accepted = $0.write(data, corked: corked, now: now) }
+        updateConnection(id, at: slot, now: now) { accepted = $0.write(data, corked: corked, now: now) }
         return (status, accepted, corked)
     }
 

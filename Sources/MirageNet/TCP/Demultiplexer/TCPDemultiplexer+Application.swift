@@ -13,7 +13,7 @@ extension TCPDemultiplexer {
     ///   reset (``abortAndForget(_:now:segments:)``); nil when nothing listened there.
     mutating func closeListener(port: UInt16) -> [ConnectionID]? {
         guard let listener = listeners.removeValue(forKey: port) else { return nil }
-        return listener.acceptQueue + connections.compactMap { $0.value.owner == .listener(port) ? $0.key : nil }
+        return listener.acceptQueue + slots.compactMap { $0?.owner == .listener(port) ? $0?.id : nil }
     }
 
     func isListening(port: UInt16) -> Bool { listeners[port] != nil }
@@ -29,7 +29,7 @@ extension TCPDemultiplexer {
     /// Whether a new connection may take `id`: no connection has it, and no listener has its
     /// local port.
     func isFree(_ id: ConnectionID) -> Bool {
-        connections[id] == nil && listeners[id.localPort] == nil
+        slotsByID[id] == nil && listeners[id.localPort] == nil
     }
 
     /// Opens connection `id` (RFC 9293 section 3.5, active open): its SYN waits in it to be sent
@@ -37,7 +37,7 @@ extension TCPDemultiplexer {
     /// - Parameter mtu: the MTU towards the peer, for the MSS it announces.
     /// - Throws: ``FlowError/tooManyConnections`` at ``ConnectionLimits/connections``.
     mutating func open(_ id: ConnectionID, mtu: Int, now: Instant) throws(FlowError) {
-        precondition(connections[id] == nil, "a connection with this id exists")
+        precondition(slotsByID[id] == nil, "a connection with this id exists")
         guard mayOpenConnection else { throw .tooManyConnections }
         let connection = TCPConnection.connect(localPort: id.localPort, remotePort: id.remotePort,
                                                initialSequence: secrets.initialSequence(for: id, now: now),
@@ -51,8 +51,8 @@ extension TCPDemultiplexer {
     /// - Returns: whether the connection exists.
     @discardableResult
     mutating func orphan(_ id: ConnectionID) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
-        connections.modifyValue(at: index) { entry in
+        guard let slot = slotsByID[id] else { return false }
+        slots.modify(slot) { entry in
             census.count(entry, -1)
             entry.owner = .orphan
             census.count(entry, 1)

@@ -11,19 +11,19 @@ extension TCPDemultiplexer {
     /// No copy of the connection, or of the segments it queued, stays behind, so each segment's
     /// buffer leaves unshared and the lower layers' headers go into its headroom.
     /// - Parameters:
-    ///   - index: where `id` is in the table (``index(of:)``).
+    ///   - slot: where `id` is in the table (``slot(of:)``).
     ///   - holding: whether the connection is to hold the ACKs it owes
     ///     (``TCPConnection/holdsAcknowledgment``).
     /// - Returns: whether it holds an ACK, where it went, and the tasks waiting for it to change.
-    mutating func update(_ id: ConnectionID, at index: Dictionary<ConnectionID, Entry>.Index,
+    mutating func update(_ id: ConnectionID, at slot: Slot,
                          holdingAcknowledgment holding: Bool, now: Instant, segments: inout [TCPSegment],
                          _ change: (inout TCPConnection) -> Void) -> Update {
-        let (ownCharged, before) = connections.modifyValue(at: index) { entry in
+        let (ownCharged, before) = slots.modify(slot) { entry in
             (entry.tcp.receiveMemoryCharged, ConnectionCensus.category(state: entry.tcp.state, owner: entry.owner))
         }
         let othersCharged = receiveMemoryCharged - ownCharged
         let allowance = Swift.max(receiveMemoryLimit - othersCharged, configuration.receiveMemoryGuaranteed)
-        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged, waiters) = connections.modifyValue(at: index) { entry in
+        let (wasSynchronized, owesAcknowledgment, owner, state, isSynchronized, charged, waiters) = slots.modify(slot) { entry in
             let wasSynchronized = entry.tcp.isSynchronized
             entry.tcp.holdsAcknowledgment = holding
             entry.tcp.receiveMemoryAllowance = allowance
@@ -42,29 +42,29 @@ extension TCPDemultiplexer {
         }
         if after == .timeWait, before != .timeWait, census.timeWait > limits.timeWait {
             // Past the TIME-WAIT cap: forgotten at once rather than kept waiting.
-            remove(at: index)
+            remove(at: slot)
             return Update(owesAcknowledgment: owesAcknowledgment, outcome: .timeWaitDropped, waiters: waiters)
         }
-        reschedule(at: index)
+        reschedule(at: slot)
         var outcome = Outcome.kept
         if case let .listener(port) = owner {
             if state == .closed {
-                remove(at: index)
+                remove(at: slot)
                 if !wasSynchronized { listeners[port]?.halfOpen -= 1 }
                 outcome = .forgotten
             } else if isSynchronized, !wasSynchronized {
                 listeners[port]?.halfOpen -= 1
                 if let listener = listeners.index(forKey: port), listeners.values[listener].acceptQueue.count < listenBacklog {
                     listeners.values[listener].acceptQueue.append(id)
-                    connections.values[index].owner = .application
+                    slots[slot]!.owner = .application
                     outcome = .queuedForAccept(port: port)
                 } else {
-                    abortAndRemove(at: index, now: now, segments: &segments)
+                    abortAndRemove(at: slot, now: now, segments: &segments)
                     outcome = .listenOverflow
                 }
             }
         } else if owner == .orphan, state == .closed {
-            remove(at: index)
+            remove(at: slot)
             outcome = .forgotten
         }
         return Update(owesAcknowledgment: owesAcknowledgment, outcome: outcome, waiters: waiters)
@@ -73,51 +73,49 @@ extension TCPDemultiplexer {
     /// Has connection `id` stop holding ACKs and send the one it still owes, if any, moving the
     /// segment to the end of `segments`.
     mutating func releaseHeldAcknowledgment(of id: ConnectionID, now: Instant, segments: inout [TCPSegment]) {
-        guard let index = connections.index(forKey: id) else { return }
-        connections.modifyValue(at: index) { entry in
+        guard let slot = slotsByID[id] else { return }
+        slots.modify(slot) { entry in
             entry.tcp.holdsAcknowledgment = false
             guard entry.tcp.ackNow else { return }
             entry.tcp.sendPending(now: now)
             entry.tcp.moveSegments(into: &segments)
         }
-        reschedule(at: index)
+        reschedule(at: slot)
     }
 
     /// Moves the segments connection `id` queued to the end of `segments`.
     mutating func moveSegments(of id: ConnectionID, into segments: inout [TCPSegment]) {
-        guard let index = connections.index(forKey: id) else { return }
-        connections.modifyValue(at: index) { $0.tcp.moveSegments(into: &segments) }
+        guard let slot = slotsByID[id] else { return }
+        slots.modify(slot) { $0.tcp.moveSegments(into: &segments) }
     }
 
     /// Resets connection `id` (RFC 9293 section 3.10.5), moves its reset to the end of
     /// `segments`, and forgets it.
     mutating func abortAndForget(_ id: ConnectionID, now: Instant, segments: inout [TCPSegment]) {
-        guard let index = connections.index(forKey: id) else { return }
-        abortAndRemove(at: index, now: now, segments: &segments)
+        guard let slot = slotsByID[id] else { return }
+        abortAndRemove(at: slot, now: now, segments: &segments)
     }
 
-    /// Forgets the connection at `index`, and the receive memory it was charged.
-    mutating func remove(at index: Dictionary<ConnectionID, Entry>.Index) {
-        receiveMemoryCharged -= connections.modifyValue(at: index) { entry in
+    /// Forgets the connection in `slot`, and the receive memory it was charged.
+    mutating func remove(at slot: Slot) {
+        receiveMemoryCharged -= slots.modify(slot) { entry in
             census.count(entry, -1)
             return entry.tcp.receiveMemoryCharged
         }
-        connections.remove(at: index)
-        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
+        free(slot)
     }
 
-    /// Resets the connection at `index`, moves its reset to the end of `segments`, and forgets
+    /// Resets the connection in `slot`, moves its reset to the end of `segments`, and forgets
     /// it with the receive memory it was charged.
-    private mutating func abortAndRemove(at index: Dictionary<ConnectionID, Entry>.Index, now: Instant,
+    private mutating func abortAndRemove(at slot: Slot, now: Instant,
                                          segments: inout [TCPSegment]) {
-        receiveMemoryCharged -= connections.modifyValue(at: index) { entry in
+        receiveMemoryCharged -= slots.modify(slot) { entry in
             census.count(entry, -1)
             let charged = entry.tcp.receiveMemoryCharged
             entry.tcp.abort(now: now)
             entry.tcp.moveSegments(into: &segments)
             return charged
         }
-        connections.remove(at: index)
-        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
+        free(slot)
     }
 }

@@ -7,7 +7,10 @@ import MirageRuntime
 /// that answer segments no one wants. It reads no clock; the secret that keys sequence numbers
 /// and cookies comes in at creation.
 ///
-/// A received segment goes to its connection when one exists (``index(of:)``, then
+/// Connections live in an array of slots, found by identifier through one dictionary
+/// (``slot(of:)``); everything after that first lookup, the timer heap included, goes by slot.
+///
+/// A received segment goes to its connection when one exists (``slot(of:)``, then
 /// ``update(_:at:holdingAcknowledgment:now:segments:_:)``); otherwise ``arrive(_:id:mtu:now:)``
 /// says what it asks for (``Arrival``). Every change to a connection goes through
 /// ``update(_:at:holdingAcknowledgment:now:segments:_:)``, which changes it in place in the
@@ -26,8 +29,13 @@ struct TCPDemultiplexer {
         case orphan
     }
 
+    /// Where a connection is in the table: an index into ``slots``, its own while it is there
+    /// (a slot freed is given to a later connection).
+    typealias Slot = Int
+
     /// A connection in the table.
     struct Entry {
+        let id: ConnectionID
         var tcp: TCPConnection
         var owner: Owner
         /// The deadline the timer heap holds for it (``TCPConnection/nextDeadline`` when last
@@ -93,11 +101,18 @@ struct TCPDemultiplexer {
     /// With TCP segmentation offload, the most payload one segment may carry (0 without).
     let offloadedSegmentLimit: Int
     let secrets: ConnectionSecrets
-    var connections: [ConnectionID: Entry] = [:]
+    /// The connections, each in its slot; nil in a free slot.
+    var slots: [Entry?] = []
+    /// The free slots, the last freed last.
+    private var freeSlots: [Slot] = []
+    /// The slot of each connection.
+    private(set) var slotsByID: [ConnectionID: Slot] = [:]
     var listeners: [UInt16: TCPListenQueue] = [:]
-    /// Every connection's next deadline, earliest first (each entry current while it matches
-    /// ``Entry/scheduled``).
-    var timers = DeadlineHeap<ConnectionID>()
+    /// Every connection's next deadline, earliest first, by slot (each entry current while it
+    /// matches the slot's ``Entry/scheduled``). An entry left behind by a connection that went
+    /// may match the deadline of the slot's next connection; then that connection has two equal
+    /// entries, and ``connectionsDue(at:)`` takes it once.
+    var timers = DeadlineHeap<Slot>()
     /// Whether the timer heap's first entry is known to be current, so that ``nextDeadline``,
     /// read several times a scheduler round, looks its connection up only once after a change.
     /// Cleared by whatever may make that entry stale: a reschedule of its connection, a removal,
@@ -125,20 +140,23 @@ struct TCPDemultiplexer {
     }
 
     /// Where connection `id` is in the table, if it is there.
-    func index(of id: ConnectionID) -> Dictionary<ConnectionID, Entry>.Index? { connections.index(forKey: id) }
+    func slot(of id: ConnectionID) -> Slot? { slotsByID[id] }
 
     /// Connections in the table, in any state.
-    var connectionCount: Int { connections.count }
+    var connectionCount: Int { slotsByID.count }
+
+    /// The identifiers of the connections in the table.
+    var connectionIDs: [ConnectionID] { Array(slotsByID.keys) }
 
     /// The connection's state machine, copied out of the table (with every buffer it holds).
-    func connection(_ id: ConnectionID) -> TCPConnection? { connections[id]?.tcp }
+    func connection(_ id: ConnectionID) -> TCPConnection? { slotsByID[id].flatMap { slots[$0]?.tcp } }
 
     /// The queue of the tasks waiting for connection `id` to change (``Entry/waiters``), made
     /// with `making` at the first wait; nil when there is no such connection (it was forgotten:
     /// nothing will change it again).
     mutating func waitQueue(of id: ConnectionID, making: () -> WaitQueue) -> WaitQueue? {
-        guard let index = connections.index(forKey: id) else { return nil }
-        return connections.modifyValue(at: index) { entry in
+        guard let slot = slotsByID[id] else { return nil }
+        return slots.modify(slot) { entry in
             if let queue = entry.waiters { return queue }
             let queue = making()
             entry.waiters = queue
@@ -148,30 +166,30 @@ struct TCPDemultiplexer {
 
     /// What a socket needs to know of connection `id`, read in place.
     mutating func status(of id: ConnectionID) -> TCPConnection.Status? {
-        guard let index = connections.index(forKey: id) else { return nil }
-        return status(at: index)
+        guard let slot = slotsByID[id] else { return nil }
+        return status(at: slot)
     }
 
-    /// What a socket needs to know of the connection at `index`, read in place.
-    mutating func status(at index: Dictionary<ConnectionID, Entry>.Index) -> TCPConnection.Status {
-        connections.modifyValue(at: index) { $0.tcp.status }
+    /// What a socket needs to know of the connection in `slot`, read in place.
+    mutating func status(at slot: Slot) -> TCPConnection.Status {
+        slots.modify(slot) { $0.tcp.status }
     }
 
     /// Whether connection `id` has `sequence` in flight (``TCPConnection/hasInFlight(_:)``),
     /// read in place; false when there is no such connection.
     mutating func hasInFlight(_ id: ConnectionID, sequence: SequenceNumber) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
-        return connections.modifyValue(at: index) { $0.tcp.hasInFlight(sequence) }
+        guard let slot = slotsByID[id] else { return false }
+        return slots.modify(slot) { $0.tcp.hasInFlight(sequence) }
     }
 
-    /// Whether the connection at `index` has data in flight, read in place.
-    mutating func hasDataInFlight(at index: Dictionary<ConnectionID, Entry>.Index) -> Bool {
-        connections.modifyValue(at: index) { $0.tcp.hasDataInFlight }
+    /// Whether the connection in `slot` has data in flight, read in place.
+    mutating func hasDataInFlight(at slot: Slot) -> Bool {
+        slots.modify(slot) { $0.tcp.hasDataInFlight }
     }
 
     /// The connections to `remote`, for a path MTU that shrank.
     func connections(to remote: IPAddress) -> [ConnectionID] {
-        connections.keys.filter { $0.remoteAddress == remote }
+        slotsByID.keys.filter { $0.remoteAddress == remote }
     }
 
     /// `connection`, allowed to make segments for the device to cut when it can.
@@ -190,8 +208,8 @@ struct TCPDemultiplexer {
     /// entries it drops on the way.
     var nextDeadline: Instant? {
         mutating get {
-            while let (deadline, id) = timers.first {
-                if firstTimerIsCurrent || isCurrent(deadline, id) {
+            while let (deadline, slot) = timers.first {
+                if firstTimerIsCurrent || isCurrent(deadline, slot) {
                     firstTimerIsCurrent = true
                     return deadline
                 }
@@ -206,62 +224,78 @@ struct TCPDemultiplexer {
     /// which schedules them again.
     mutating func connectionsDue(at now: Instant) -> [ConnectionID] {
         var due: [ConnectionID] = []
-        while let (deadline, id) = timers.first, deadline <= now {
+        while let (deadline, slot) = timers.first, deadline <= now {
             timers.removeFirst()
             firstTimerIsCurrent = false
-            guard let index = connections.index(forKey: id),
-                  connections.modifyValue(at: index, { entry in
-                      guard entry.scheduled == deadline else { return false }
-                      entry.scheduled = nil
-                      return true
-                  }) else { continue }
-            due.append(id)
+            guard isCurrent(deadline, slot) else { continue }
+            due.append(slots.modify(slot) { entry in
+                entry.scheduled = nil
+                return entry.id
+            })
         }
         return due
     }
 
-    /// Whether the heap's entry `deadline` for `id` is the connection's current one.
-    private mutating func isCurrent(_ deadline: Instant, _ id: ConnectionID) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
-        return connections.modifyValue(at: index) { $0.scheduled == deadline }
+    /// Whether the heap's entry `deadline` for `slot` is the current one of the slot's connection.
+    private func isCurrent(_ deadline: Instant, _ slot: Slot) -> Bool {
+        slots[slot]?.scheduled == deadline
     }
 
-    /// Puts the connection at `index` on the timer heap again when its next deadline moved;
+    /// Puts the connection in `slot` on the timer heap again when its next deadline moved;
     /// sweeps the heap when stale entries outnumber the connections.
-    mutating func reschedule(at index: Dictionary<ConnectionID, Entry>.Index) {
-        let moved: Instant?? = connections.modifyValue(at: index) { entry in
+    mutating func reschedule(at slot: Slot) {
+        let moved: Instant?? = slots.modify(slot) { entry in
             let deadline = entry.tcp.nextDeadline
             guard deadline != entry.scheduled else { return .none }
             entry.scheduled = deadline
             return .some(deadline)
         }
         guard case let .some(.some(deadline)) = moved else { return }
-        let id = connections.keys[index]
-        if timers.first?.key == id { firstTimerIsCurrent = false }  // its entry there is stale now
-        timers.push(deadline, id)
-        if let first = timers.first, first.key == id, first.deadline == deadline { firstTimerIsCurrent = true }
-        if timers.count > 2 * connections.count + 64 {
+        if timers.first?.key == slot { firstTimerIsCurrent = false }  // its entry there is stale now
+        timers.push(deadline, slot)
+        if let first = timers.first, first.key == slot, first.deadline == deadline { firstTimerIsCurrent = true }
+        if timers.count > 2 * slotsByID.count + 64 {
             firstTimerIsCurrent = false
-            var current = Set<ConnectionID>() // (deadline, id) pairs, as ids: one per connection
-            var scheduled: [ConnectionID: Instant] = [:]
-            scheduled.reserveCapacity(connections.count)
-            for index in connections.indices {
-                if let deadline = connections.modifyValue(at: index, { $0.scheduled }) {
-                    scheduled[connections.keys[index]] = deadline
-                }
-            }
-            timers.compact { deadline, id in scheduled[id] == deadline && current.insert(id).inserted }
+            var current = Set<Slot>()  // one entry per connection
+            let slots = self.slots
+            timers.compact { deadline, slot in slots[slot]?.scheduled == deadline && current.insert(slot).inserted }
         }
     }
 
-    /// Adds connection `id` to the table, counted, and its timers to the heap.
+    /// Adds connection `id` to the table in a free slot, counted, and its timers to the heap.
     mutating func insert(_ connection: TCPConnection, for id: ConnectionID, owner: Owner) {
-        let entry = Entry(tcp: offloading(connection), owner: owner)
+        let entry = Entry(id: id, tcp: offloading(connection), owner: owner)
         census.count(entry, 1)
-        connections[id] = entry
-        if let index = connections.index(forKey: id) { reschedule(at: index) }
+        let slot: Slot
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = entry
+        } else {
+            slot = slots.count
+            slots.append(entry)
+        }
+        slotsByID[id] = slot
+        reschedule(at: slot)
+    }
+
+    /// Takes the connection out of `slot`, freeing it.
+    mutating func free(_ slot: Slot) {
+        guard let entry = slots[slot] else { return }
+        slotsByID.removeValue(forKey: entry.id)
+        slots[slot] = nil
+        freeSlots.append(slot)
+        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
     }
 
     /// Whether a new connection may be made: ``ConnectionLimits/connections`` not reached.
     var mayOpenConnection: Bool { census.active + census.orphans < limits.connections }
+}
+
+extension Array where Element == TCPDemultiplexer.Entry? {
+    /// Runs `body` on the connection in `slot`, in place.
+    /// - Precondition: a connection is in `slot`.
+    @inline(__always)
+    mutating func modify<Result>(_ slot: TCPDemultiplexer.Slot, _ body: (inout TCPDemultiplexer.Entry) -> Result) -> Result {
+        body(&self[slot]!)
+    }
 }

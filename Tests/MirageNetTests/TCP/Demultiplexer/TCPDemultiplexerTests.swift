@@ -34,7 +34,7 @@ struct TCPDemultiplexerTests {
         let synACK = try #require(segments.first)
         #expect(synACK.flags == [.syn, .ack] && synACK.acknowledgmentNumber.rawValue == 1001)
         let completing = ack(from: port, answering: synACK)
-        let index = try #require(tcp.index(of: id(port)))
+        let index = try #require(tcp.slot(of: id(port)))
         segments.removeAll()
         return tcp.update(id(port), at: index, holdingAcknowledgment: false, now: now, segments: &segments) {
             $0.receive(completing, now: now)
@@ -115,13 +115,13 @@ struct TCPDemultiplexerTests {
         let synACK = try #require(segments.first)
         let completing = ack(from: 40001, answering: synACK)
         segments.removeAll()
-        let index = try #require(tcp.index(of: id(40001)))
+        let index = try #require(tcp.slot(of: id(40001)))
         let update = tcp.update(id(40001), at: index, holdingAcknowledgment: false, now: now, segments: &segments) {
             $0.receive(completing, now: now)
         }
         #expect(update.outcome == .listenOverflow)
         #expect(segments.last?.flags.contains(.rst) == true)
-        #expect(tcp.index(of: id(40001)) == nil)
+        #expect(tcp.slot(of: id(40001)) == nil)
     }
 
     @Test("closing a listener hands back the connections it held, established and half-open")
