@@ -92,6 +92,10 @@ extension DNSAuthority {
                 break chase
             }
         }
+        // Most answers lead nowhere (addresses, text): nothing to add, and no section made.
+        guard referral != nil || plan.answers.contains(where: { $0.rrset.data.contains { $0.additionalTarget != nil } }) else {
+            return plan
+        }
         var additional = DNSAdditionalSection(excluding: plan.answers)
         if let referral { additional.addGlue(for: referral, from: zone) }
         for entry in plan.answers {

@@ -62,23 +62,30 @@ struct DNSWireWriter {
     }
 
     /// Writes `name`, ending in a pointer to an earlier copy of its longest known suffix when
-    /// `compressing`, and remembers its suffixes for later names.
+    /// `compressing`, and remembers its suffixes for later names. The labels before the
+    /// pointer go in with one append.
     mutating func writeName(_ name: DNSName, compressing: Bool) {
         let storage = name.storage
         var labelStart = 0
+        var pointer: Int? = nil
         while labelStart < storage.count {
             if compressing, let target = offset(ofSuffix: storage[labelStart...]) {
-                write(0xc000 | UInt16(target))
-                return
+                pointer = target
+                break
             }
-            if compressing, bytes.count < 0x4000 {
-                suffixes.append(Suffix(name: storage, start: labelStart, offset: bytes.count))
+            // Where this label will be once the labels before it are written.
+            let offset = bytes.count + labelStart
+            if compressing, offset < 0x4000 {
+                suffixes.append(Suffix(name: storage, start: labelStart, offset: offset))
             }
-            let labelEnd = labelStart + 1 + Int(storage[labelStart])
-            write(bytes: storage[labelStart..<labelEnd])
-            labelStart = labelEnd
+            labelStart += 1 + Int(storage[labelStart])
         }
-        write(UInt8(0))
+        write(bytes: storage[..<labelStart])
+        if let pointer {
+            write(0xc000 | UInt16(pointer))
+        } else {
+            write(UInt8(0))
+        }
     }
 
     /// The state to return to if what follows must be taken back.
