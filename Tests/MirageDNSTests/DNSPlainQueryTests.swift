@@ -1,5 +1,6 @@
 import MirageCore
 @testable import MirageDNS
+import MirageTesting
 import Testing
 
 @Suite("Plain queries answered straight from the zone's RRsets give the bytes of a message decoded in full")
@@ -74,9 +75,7 @@ struct DNSPlainQueryTests {
 
     @Test("queries with bytes changed at random: whenever the plain way answers, the same bytes")
     func mutatedQueries() {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("DNSPlainQueryTests.mutatedQueries seed \(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64.printingSeed(for: "DNSPlainQueryTests.mutatedQueries")
         var plain = 0
         for _ in 0..<20_000 {
             let text = Self.names[Int(generator.next() % UInt64(Self.names.count))]

@@ -59,9 +59,7 @@ struct DNSResponseCacheTests {
 
     @Test("a flood of distinct queries never charges the cache past its capacity")
     func bound() {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("DNSResponseCacheTests.bound seed \(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64.printingSeed(for: "DNSResponseCacheTests.bound")
         let capacity = 4096
         var cache = DNSResponseCache(capacity: capacity)
         var emptied = 0
@@ -80,9 +78,7 @@ struct DNSResponseCacheTests {
 
     @Test("a flood of queries each asked once keeps nothing, and leaves the queries asked again in place")
     func doorkeeper() {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("DNSResponseCacheTests.doorkeeper seed \(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64.printingSeed(for: "DNSResponseCacheTests.doorkeeper")
         var cache = DNSResponseCache(capacity: 4096)
         let popular = queryBytes("www.example.org", .a)
         let answer = Array(repeating: UInt8(7), count: 100)
