@@ -40,8 +40,8 @@ extension DNSAuthority {
         default:
             break
         }
-        guard let zone = zoneIndex(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
-        return [plan(question, from: zones[zone]).filling(emptyResponse(to: query))]
+        guard let zone = zone(for: question.name, recordClass: question.recordClass) else { return failure(.refused) }
+        return [plan(question, from: zone).filling(emptyResponse(to: query))]
     }
 
     /// The response to `query` before any answer: its id, opcode, question, RD and CD, and an
@@ -103,8 +103,8 @@ extension DNSAuthority {
                 guard let target = data.additionalTarget else { continue }
                 if entry.rrset.type == .ns, target.isSubdomain(of: zone.origin) {
                     additional.add(zone.addressRRsets(at: target))
-                } else if let targetZone = zoneIndex(for: target, recordClass: zone.recordClass) {
-                    additional.add(zones[targetZone].authoritativeAddressRRsets(at: target))
+                } else if let targetZone = self.zone(for: target, recordClass: zone.recordClass) {
+                    additional.add(targetZone.authoritativeAddressRRsets(at: target))
                 }
             }
         }

@@ -16,8 +16,8 @@
 /// - the authority section has the SOA in negative answers and the NS RRset in referrals, and
 ///   nothing in positive answers (as NSD and Knot with minimal responses).
 public struct DNSAuthority: Sendable {
-    /// The index in ``zones`` of each zone, by origin.
-    private var zonesByOrigin: [DNSName: Int] = [:]
+    /// The zones, by origin.
+    private var zonesByOrigin: [DNSName: DNSZone] = [:]
     /// The zones in the order given.
     public private(set) var zones: [DNSZone] = []
     /// The UDP payload size advertised in OPT records, and the most a UDP response may take
@@ -33,7 +33,7 @@ public struct DNSAuthority: Sendable {
     public init(zones: [DNSZone]) {
         for zone in zones {
             precondition(zonesByOrigin[zone.origin] == nil, "two zones with one origin")
-            zonesByOrigin[zone.origin] = self.zones.count
+            zonesByOrigin[zone.origin] = zone
             self.zones.append(zone)
         }
     }
@@ -45,12 +45,6 @@ public struct DNSAuthority: Sendable {
     /// The zone with the longest origin at or above `name`, of class `recordClass` (or any
     /// class, for QCLASS ANY).
     public func zone(for name: DNSName, recordClass: DNSClass = .in) -> DNSZone? {
-        zoneIndex(for: name, recordClass: recordClass).map { zones[$0] }
-    }
-
-    /// Where ``zone(for:recordClass:)``'s zone is in ``zones``: an index, so that the zone is not
-    /// copied (each copy retains every array it holds).
-    func zoneIndex(for name: DNSName, recordClass: DNSClass) -> Int? {
         if zones.count <= Self.zonesCompared {
             // A few zones: compare the name's end with each origin, nothing hashed or made.
             var best: Int? = nil
@@ -59,11 +53,11 @@ public struct DNSAuthority: Sendable {
                 if let current = best, zones[current].origin.wireLength >= zones[index].origin.wireLength { continue }
                 best = index
             }
-            return best
+            return best.map { zones[$0] }
         }
         var candidate: DNSName? = name
         while let current = candidate {
-            if let index = zonesByOrigin[current], zones[index].recordClass == recordClass || recordClass == .any { return index }
+            if let zone = zonesByOrigin[current], zone.recordClass == recordClass || recordClass == .any { return zone }
             candidate = current.parent
         }
         return nil
@@ -71,8 +65,8 @@ public struct DNSAuthority: Sendable {
 
     /// The zone whose origin is exactly `name`, for zone transfers.
     func zone(at name: DNSName, recordClass: DNSClass) -> DNSZone? {
-        guard let index = zonesByOrigin[name], zones[index].recordClass == recordClass || recordClass == .any else { return nil }
-        return zones[index]
+        guard let zone = zonesByOrigin[name], zone.recordClass == recordClass || recordClass == .any else { return nil }
+        return zone
     }
 
     // MARK: Bytes in, bytes out
@@ -102,20 +96,15 @@ public struct DNSAuthority: Sendable {
         to bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int? = nil,
         allowingZoneTransfer: Bool = false
     ) -> [[UInt8]] {
-        // Bytes already contiguous (a datagram's) are read in place by the plain way.
-        let plain = bytes.withContiguousStorageIfAvailable { contiguous -> [UInt8]? in
-            let message = UnsafeRawBufferPointer(contiguous)
-            // Shorter than a header or a response (QR, the first bit of the flags): not plain.
-            guard message.count >= 12, message[2] & 0x80 == 0 else { return nil }
-            return plainResponse(to: message, transport: transport, maximumSize: maximumSize)
-        }
-        if let response = plain ?? nil { return [response] }
-        let bytes = Array(bytes)
-        // Shorter than a header, or a response: dropped.
-        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return [] }
-        if plain == nil, let response = bytes.withUnsafeBytes({ plainResponse(to: $0, transport: transport, maximumSize: maximumSize) }) {
+        // Contiguous bytes (a datagram's, a framed TCP message's) are read in place the plain way.
+        if let response = bytes.withContiguousStorageIfAvailable({
+            plainResponse(to: UnsafeRawBufferPointer($0), transport: transport, maximumSize: maximumSize)
+        }) ?? nil {
             return [response]
         }
+        let bytes = Array(bytes)
+        // Shorter than a header, or a response (QR, the first bit of the flags): dropped.
+        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return [] }
         return decodedResponses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: allowingZoneTransfer)
     }
 
@@ -149,8 +138,8 @@ public struct DNSAuthority: Sendable {
         guard let query = DNSPlainQuery(bytes), query.flags & 0x8000 == 0, query.flags >> 11 & 0xf == 0 else { return nil }
         let question = query.question
         guard !question.type.isMetaType || question.type == .any,
-              let zone = zoneIndex(for: question.name, recordClass: question.recordClass) else { return nil }
-        let plan = plan(question, from: zones[zone])
+              let zone = zone(for: question.name, recordClass: question.recordClass) else { return nil }
+        let plan = plan(question, from: zone)
         // The response's header; its question is the query's, written without an array made for it.
         var header = DNSMessage(
             id: query.id, isResponse: true, opcode: .query, isAuthoritative: plan.isAuthoritative,
