@@ -21,8 +21,7 @@ import MirageCore
 /// `doorkeeperSlots * 8` bytes. Queries longer than ``longestQuery`` and responses longer than
 /// ``longestResponse`` are not kept.
 ///
-/// The table is open addressing with linear probing, at most half full, keyed by a seeded hash
-/// of the query's bytes (SipHash through `Hasher`, so that no one picks queries that collide),
+/// The entries are indexed by ``DNSHashSlots``, keyed by a seeded hash of the query's bytes (SipHash through `Hasher`, so that no one picks queries that collide),
 /// worked out once per query for both the lookup and the keep.
 struct DNSResponseCache {
     /// What an entry costs beyond its bytes: two array headers, its row and two table slots.
@@ -48,8 +47,7 @@ struct DNSResponseCache {
         var response: [UInt8]
     }
     private var entries: [Entry] = []
-    /// The index plus one of the entry in each slot; 0 for an empty slot.
-    private var slots: [Int32] = []
+    private var slots: DNSHashSlots
     /// The hashes of queries seen and not kept, each in the slot its hash picks.
     private var doorkeeper: [Int] = []
 
@@ -60,10 +58,8 @@ struct DNSResponseCache {
 
     init(capacity: Int) {
         self.capacity = capacity
-        if capacity > 0 {
-            slots = Array(repeating: 0, count: 16)
-            doorkeeper = Array(repeating: 0, count: Self.doorkeeperSlots)
-        }
+        slots = DNSHashSlots(empty: capacity == 0)
+        if capacity > 0 { doorkeeper = Array(repeating: 0, count: Self.doorkeeperSlots) }
     }
 
     /// How many responses are kept.
@@ -97,11 +93,8 @@ struct DNSResponseCache {
         let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
         let charge = queryBytes.count + response.count + Self.entryOverhead
         guard charge <= capacity else { return }
-        if let entry = index(of: key, query: query) {
-            chargedBytes += response.count - entries[entry].response.count
-            entries[entry].response = response
-            return
-        }
+        // Kept already: the response to the same bytes is the same response.
+        guard index(of: key, query: query) == nil else { return }
         let door = key.hash & (Self.doorkeeperSlots - 1)
         guard doorkeeper[door] == key.hash else {
             doorkeeper[door] = key.hash
@@ -109,25 +102,16 @@ struct DNSResponseCache {
         }
         doorkeeper[door] = 0
         if chargedBytes + charge > capacity { empty() }
-        if (entries.count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
         entries.append(Entry(hash: key.hash, query: Array(queryBytes), response: response))
-        place(entries.count - 1)
+        slots.insert(entries.count - 1, hash: key.hash, count: entries.count) { entries[$0].hash }
         chargedBytes += charge
     }
 
     /// The entry of `query`, or nil.
     private func index(of key: Key, query: UnsafeRawBufferPointer) -> Int? {
-        guard !slots.isEmpty else { return nil }
         let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
-        let mask = slots.count - 1
-        var slot = key.hash & mask
-        while true {
-            let entry = Int(slots[slot]) - 1
-            guard entry >= 0 else { return nil }
-            if entries[entry].hash == key.hash, entries[entry].query.withUnsafeBytes({ Self.same($0, queryBytes) }) {
-                return entry
-            }
-            slot = (slot + 1) & mask
+        return slots.find(hash: key.hash) { entry in
+            entries[entry].hash == key.hash && entries[entry].query.withUnsafeBytes { Self.same($0, queryBytes) }
         }
     }
 
@@ -150,20 +134,7 @@ struct DNSResponseCache {
 
     private mutating func empty() {
         entries.removeAll(keepingCapacity: true)
-        for slot in slots.indices { slots[slot] = 0 }
+        slots.removeAll()
         chargedBytes = 0
-    }
-
-    private mutating func resize(to slotCount: Int) {
-        slots = Array(repeating: 0, count: slotCount)
-        for entry in entries.indices { place(entry) }
-    }
-
-    /// Puts entry `entry` in the first empty slot from its hash's.
-    private mutating func place(_ entry: Int) {
-        let mask = slots.count - 1
-        var slot = entries[entry].hash & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(entry + 1)
     }
 }
