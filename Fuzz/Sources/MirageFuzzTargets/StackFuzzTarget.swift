@@ -31,6 +31,8 @@ struct StackFuzzRun {
     /// acknowledgment it gave, by (peer, peer port, our port).
     var sent: [ConnectionID: (next: UInt32, acknowledged: UInt32)] = [:]
     var accepted: [ConnectionID] = []
+    /// One slot hint for every connection the application touches: often wrong, as it may be.
+    var slotHint = 0
 
     init(_ input: FuzzInput) {
         self.input = input
@@ -217,10 +219,10 @@ struct StackFuzzRun {
         case 1:
             guard let id = pick() else { return }
             var data: PacketBuffer?
-            _ = core.readIfReadable(from: id, maximum: Int(input.uint16()), now: now, into: &data)
+            _ = core.readIfReadable(from: id, slotHint: &slotHint, maximum: Int(input.uint16()), now: now, into: &data)
         case 2:
             guard let id = pick() else { return }
-            _ = core.writeIfOpen(PacketBuffer(input.bytes(input.below(4096))), to: id, now: now)
+            _ = core.writeIfOpen(PacketBuffer(input.bytes(input.below(4096))), to: id, slotHint: &slotHint, now: now)
         case 3:
             guard let id = pick() else { return }
             core.release(id, now: now)

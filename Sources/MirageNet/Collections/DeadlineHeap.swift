@@ -7,6 +7,7 @@ import MirageCore
 /// Removal is lazy: a timer that moves is pushed again, and its owner knows which deadline is
 /// current (the heap's user checks each entry against it, ``first`` and ``removeFirst()``).
 /// ``compact(keeping:)`` sweeps out what is stale when the heap has grown past its live timers.
+/// Where the keys are the slots of a table, ``SlotDeadlineHeap`` moves entries in place instead.
 struct DeadlineHeap<Key: Hashable> {
     private(set) var items: [(deadline: Instant, key: Key)] = []
 

@@ -204,8 +204,8 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     /// Waits until connection `id` changes; returns at once when it is gone (the caller, looking
     /// again, finds it closed). The queue is kept with the connection in the core, so that a
     /// change wakes it without looking the identifier up again (a SipHash each time).
-    func waitForChange(of id: ConnectionID) async {
-        guard let queue = core.waitQueue(of: id, making: { WaitQueue() }) else { return }
+    func waitForChange(of id: ConnectionID, slotHint: inout Int) async {
+        guard let queue = core.waitQueue(of: id, slotHint: &slotHint, making: { WaitQueue() }) else { return }
         await queue.wait()
     }
 
@@ -233,6 +233,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     public func connect(to remote: Endpoint) async throws(FlowError) -> Connection {
         let id = try core.connect(to: remote.address, port: remote.port, now: clock.now())
         await flush()
+        var slotHint = 0
         while true {
             guard let tcp = core.status(of: id) else { throw .refused }
             if tcp.state == .closed {
@@ -240,7 +241,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
                 throw tcp.error ?? .refused
             }
             if tcp.isSynchronized { return Connection(stack: self, id: id) }
-            await waitForChange(of: id)
+            await waitForChange(of: id, slotHint: &slotHint)
         }
     }
 

@@ -5,6 +5,8 @@ import MirageRuntime
 public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicClock>: Flow {
     let stack: DirectStack<Device, Clock>
     public let id: ConnectionID
+    /// Where the stack's table held the connection when last asked (``StackCore/readIfReadable(from:slotHint:maximum:now:into:)``).
+    private var slotHint = 0
     private var released = false
 
     init(stack: DirectStack<Device, Clock>, id: ConnectionID) {
@@ -29,7 +31,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
     public func read() async throws(FlowError) -> PacketBuffer? {
         while true {
             var data: PacketBuffer?
-            guard !released, let tcp = stack.core.readIfReadable(from: id, maximum: Int.max, now: stack.clock.now(), into: &data) else {
+            guard !released, let tcp = stack.core.readIfReadable(from: id, slotHint: &slotHint, maximum: Int.max, now: stack.clock.now(), into: &data) else {
                 throw .closed
             }
             if tcp.readableCount > 0 {
@@ -39,7 +41,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
             if tcp.isAtEndOfStream { return nil }
             if let error = tcp.error { throw error }
             if tcp.state == .closed { throw .closed }
-            await stack.waitForChange(of: id)
+            await stack.waitForChange(of: id, slotHint: &slotHint)
         }
     }
 
@@ -48,7 +50,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
         while !remaining.isEmpty {
             // With data in flight and a device that segments, writes gather until the writer
             // waits or the round ends, then leave as large segments (corked).
-            guard !released, let attempt = stack.core.writeIfOpen(remaining, to: id, now: stack.clock.now()) else { throw .closed }
+            guard !released, let attempt = stack.core.writeIfOpen(remaining, to: id, slotHint: &slotHint, now: stack.clock.now()) else { throw .closed }
             let tcp = attempt.status
             if let error = tcp.error { throw error }
             guard tcp.state == .established || tcp.state == .closeWait else { throw .closed }
@@ -56,7 +58,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
                 remaining.removeFirst(attempt.accepted)
                 if attempt.corked { stack.cork(id) } else { await stack.flush() }
             } else {
-                await stack.waitForChange(of: id)
+                await stack.waitForChange(of: id, slotHint: &slotHint)
             }
         }
     }

@@ -3,7 +3,7 @@ import MirageCore
 extension StackCore {
     /// Ethernet demultiplexing (RFC 894, RFC 2464): ARP and IPv4 to us or to broadcast, IPv6 to
     /// us or to a group we joined; the rest is counted and dropped.
-    mutating func receiveFrame(_ frame: PacketBuffer, now: Instant) {
+    mutating func receiveFrame(_ frame: consuming PacketBuffer, now: Instant) {
         let header: EthernetHeader
         do {
             header = try frame.withUnsafeBytes { (bytes) throws(WireError) in try EthernetHeader.parse(bytes) }
@@ -20,7 +20,7 @@ extension StackCore {
             statistics.unsupported += 1
             return
         }
-        var payload = frame
+        var payload = consume frame
         payload.removeFirst(header.length)
         switch header.etherType {
         case .arp: receiveARP(payload, now: now)

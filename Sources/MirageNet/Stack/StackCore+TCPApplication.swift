@@ -65,9 +65,11 @@ extension StackCore {
 
     /// The queue of the tasks waiting for connection `id` to change, kept with the connection
     /// (made with `making` at the first wait) and handed back in ``Changes/connectionWaiters``
-    /// when it changes; nil when the connection is gone.
-    public mutating func waitQueue(of id: ConnectionID, making: () -> WaitQueue) -> WaitQueue? {
-        tcp.waitQueue(of: id, making: making)
+    /// when it changes; nil when the connection is gone. `slotHint` is where the connection was
+    /// found last (any value at first), kept by the caller and updated here: with it the
+    /// connection is found by comparing one identifier rather than hashing it.
+    public mutating func waitQueue(of id: ConnectionID, slotHint: inout Int, making: () -> WaitQueue) -> WaitQueue? {
+        tcp.waitQueue(of: id, slotHint: &slotHint, making: making)
     }
 
     /// What a socket needs to know of its connection, read in place (``connection(_:)`` copies
@@ -82,10 +84,12 @@ extension StackCore {
     }
 
     /// Reads up to `maximum` octets into `data` when the connection has any to read, with one
-    /// lookup of the connection where a status and then a read took two.
+    /// lookup of the connection where a status and then a read took two (`slotHint` as in
+    /// ``waitQueue(of:slotHint:making:)``).
     /// - Returns: the connection's status before the read; nil when it is gone.
-    public mutating func readIfReadable(from id: ConnectionID, maximum: Int, now: Instant, into data: inout PacketBuffer?) -> TCPConnection.Status? {
-        guard let slot = tcp.slot(of: id) else { return nil }
+    public mutating func readIfReadable(from id: ConnectionID, slotHint: inout Int, maximum: Int, now: Instant,
+                                        into data: inout PacketBuffer?) -> TCPConnection.Status? {
+        guard let slot = tcp.slot(of: id, hint: &slotHint) else { return nil }
         let status = tcp.status(at: slot)
         if status.readableCount > 0 {
             updateConnection(id, at: slot, now: now) { data = $0.read(maximum: maximum, now: now) }
@@ -97,11 +101,13 @@ extension StackCore {
     /// room in its send buffer), with one lookup of the connection where a status, the cork's
     /// question and the write took three. The write is corked when the device cuts large
     /// segments and data is in flight: an ACK, or the end of this scheduler round, comes soon to
-    /// send it, so small writes gather into large segments (Linux's autocorking).
+    /// send it, so small writes gather into large segments (Linux's autocorking). `slotHint` as
+    /// in ``waitQueue(of:slotHint:making:)``.
     /// - Returns: the connection's status before the write, the octets it accepted and whether
     ///   it was corked; nil when the connection is gone.
-    public mutating func writeIfOpen(_ data: PacketBuffer, to id: ConnectionID, now: Instant) -> (status: TCPConnection.Status, accepted: Int, corked: Bool)? {
-        guard let slot = tcp.slot(of: id) else { return nil }
+    public mutating func writeIfOpen(_ data: PacketBuffer, to id: ConnectionID, slotHint: inout Int,
+                                     now: Instant) -> (status: TCPConnection.Status, accepted: Int, corked: Bool)? {
+        guard let slot = tcp.slot(of: id, hint: &slotHint) else { return nil }
         let status = tcp.status(at: slot)
         guard status.error == nil, status.state == .established || status.state == .closeWait, status.sendSpace > 0 else {
             return (status, 0, false)

@@ -47,3 +47,45 @@ struct DeadlineHeapTests {
         #expect(Set(out.map(\.1)) == Set(0..<100))
     }
 }
+
+@Suite("SlotDeadlineHeap: one deadline per slot, moved and removed in place")
+struct SlotDeadlineHeapTests {
+    @Test("4,000 random sets, moves and removals over 100 slots agree with a dictionary at every step (seed printed)")
+    func agreesWithAModel() {
+        var random = SplitMix64.printingSeed(for: "SlotDeadlineHeap operations")
+        var heap = SlotDeadlineHeap()
+        var model: [Int: UInt64] = [:]
+        for _ in 0..<4_000 {
+            let slot = Int(random.next() % 100)
+            switch random.next() % 4 {
+            case 0: heap.set(slot, nil); model[slot] = nil
+            case 1 where heap.first != nil:
+                let (deadline, first) = heap.removeFirst()
+                #expect(model[first] == deadline.nanoseconds)
+                model[first] = nil
+            default:
+                let deadline = random.next() % 10_000
+                heap.set(slot, Instant(nanoseconds: deadline))
+                model[slot] = deadline
+            }
+            let agrees = heap.count == model.count && heap.first?.deadline.nanoseconds == model.values.min()
+                && heap.deadline(of: slot)?.nanoseconds == model[slot]
+            #expect(agrees)
+        }
+        var out: [UInt64] = []
+        while heap.first != nil { out.append(heap.removeFirst().deadline.nanoseconds) }
+        #expect(out == model.values.sorted())
+    }
+
+    @Test("a slot never seen, or removed twice, changes nothing")
+    func absentSlots() {
+        var heap = SlotDeadlineHeap()
+        heap.remove(50)
+        heap.set(3, Instant(nanoseconds: 7))
+        heap.remove(3)
+        heap.remove(3)
+        #expect(heap.count == 0)
+        #expect(heap.deadline(of: 3) == nil)
+        #expect(heap.deadline(of: 1_000) == nil)
+    }
+}

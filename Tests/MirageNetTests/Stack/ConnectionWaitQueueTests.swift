@@ -13,8 +13,9 @@ struct ConnectionWaitQueueTests {
                              mac: MACAddress(2, 0, 0, 0, 0, 2), mtu: 1500, key: (1, 2), now: .zero)
         let id = try core.connect(to: hostA, port: 80, now: .zero)
         var made = 0
-        let queue = try #require(core.waitQueue(of: id) { made += 1; return WaitQueue() })
-        #expect(core.waitQueue(of: id) { made += 1; return WaitQueue() } === queue)
+        var hint = 0
+        let queue = try #require(core.waitQueue(of: id, slotHint: &hint) { made += 1; return WaitQueue() })
+        #expect(core.waitQueue(of: id, slotHint: &hint) { made += 1; return WaitQueue() } === queue)
         #expect(made == 1)
         // A change while nobody waits in the queue hands nothing to wake.
         core.drainChanges { _ in }
@@ -23,7 +24,7 @@ struct ConnectionWaitQueueTests {
         core.drainChanges { handed = $0.connectionWaiters.count }
         #expect(handed == -1)  // nothing changed that anyone waits for
         core.abort(id, now: Instant(nanoseconds: 2_000_000))
-        #expect(core.waitQueue(of: id) { made += 1; return WaitQueue() } == nil)
+        #expect(core.waitQueue(of: id, slotHint: &hint) { made += 1; return WaitQueue() } == nil)
         #expect(made == 1)
     }
 }

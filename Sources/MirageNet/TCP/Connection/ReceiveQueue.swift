@@ -64,8 +64,7 @@ struct ReceiveQueue {
 
     /// Takes `data` starting at `start` when RCV.NXT is `next`; returns how many octets became
     /// in order (RCV.NXT advances by that much). `data` must already be trimmed to the window.
-    mutating func insert(_ data: PacketBuffer, at start: SequenceNumber, next: SequenceNumber) -> Int {
-        var data = data
+    mutating func insert(_ data: consuming PacketBuffer, at start: SequenceNumber, next: SequenceNumber) -> Int {
         var start = start
         if start < next {
             let skip = next - start
@@ -75,9 +74,9 @@ struct ReceiveQueue {
         }
         guard !data.isEmpty else { return 0 }
         if start == next {
-            appendReadable(data)
             var advanced = data.count
             var cursor = next + data.count
+            appendReadable(data)
             while let first = outOfOrder.first, first.start <= cursor {
                 outOfOrder.removeFirst()
                 chargedBytes -= first.charge
@@ -153,7 +152,7 @@ struct ReceiveQueue {
     /// Queues in-order `data`. While the application keeps up (nothing else queued) it is kept as
     /// it came, copying nothing; once runs pile up, a short one goes into the last gathering
     /// buffer while that has room (or into a new one), and a long one is kept as it came.
-    private mutating func appendReadable(_ data: PacketBuffer) {
+    private mutating func appendReadable(_ data: consuming PacketBuffer) {
         readableCount += data.count
         guard readable.count > readableHead, data.count < Self.gatherBelow || data.isWasteful else {
             let charge = Self.charge(of: data, in: Run.self)

@@ -247,8 +247,7 @@ extension TCPConnection {
     /// 3.10.7.4, seventh step; RFC 5681 section 4.2 for when to acknowledge at once).
     /// - Returns: where the kept octets end (before the payload's end when the window cut it).
     @discardableResult
-    mutating func takeData(_ payload: PacketBuffer, at start: SequenceNumber, now: Instant) -> SequenceNumber {
-        var data = payload
+    mutating func takeData(_ data: consuming PacketBuffer, at start: SequenceNumber, now: Instant) -> SequenceNumber {
         let room = advertisedEdge - start
         if room < data.count { data = data.slice(0..<Swift.max(room, 0)) }
         let end = start + data.count

@@ -38,11 +38,8 @@ struct TCPDemultiplexer {
         let id: ConnectionID
         var tcp: TCPConnection
         var owner: Owner
-        /// The deadline the timer heap holds for it (``TCPConnection/nextDeadline`` when last
-        /// changed); nil when none.
-        var scheduled: Instant? = nil
         /// The shell's queue of the tasks waiting for the connection to change, made at the first
-        /// wait (``waitQueue(of:making:)``) and kept: a change hands it over in
+        /// wait (``waitQueue(of:slotHint:making:)``) and kept: a change hands it over in
         /// ``Update/waiters`` while it holds tasks, so that waking them costs no second lookup of
         /// the connection's identifier. The core never calls it.
         var waiters: WaitQueue? = nil
@@ -108,16 +105,10 @@ struct TCPDemultiplexer {
     /// The slot of each connection.
     private(set) var slotsByID: [ConnectionID: Slot] = [:]
     var listeners: [UInt16: TCPListenQueue] = [:]
-    /// Every connection's next deadline, earliest first, by slot (each entry current while it
-    /// matches the slot's ``Entry/scheduled``). An entry left behind by a connection that went
-    /// may match the deadline of the slot's next connection; then that connection has two equal
-    /// entries, and ``connectionsDue(at:)`` takes it once.
-    var timers = DeadlineHeap<Slot>()
-    /// Whether the timer heap's first entry is known to be current, so that ``nextDeadline``,
-    /// read several times a scheduler round, looks its connection up only once after a change.
-    /// Cleared by whatever may make that entry stale: a reschedule of its connection, a removal,
-    /// the heap's entries taken or compacted.
-    var firstTimerIsCurrent = false
+    /// Every connection's next deadline (``TCPConnection/nextDeadline`` when last changed),
+    /// earliest first, by slot: moved in place when a change moves it, taken out with its
+    /// connection.
+    var timers = SlotDeadlineHeap()
     /// Bytes of receive memory every connection together may hold (``StackConfiguration/tcpReceiveMemoryLimit``).
     let receiveMemoryLimit: Int
     /// The caps on connections by state.
@@ -142,6 +133,16 @@ struct TCPDemultiplexer {
     /// Where connection `id` is in the table, if it is there.
     func slot(of id: ConnectionID) -> Slot? { slotsByID[id] }
 
+    /// Where connection `id` is in the table, trying `hint` (where the caller found it last; any
+    /// value at first) before the dictionary, and updating it: a socket finds its connection by
+    /// comparing one identifier rather than hashing it.
+    func slot(of id: ConnectionID, hint: inout Slot) -> Slot? {
+        if hint >= 0, hint < slots.count, slots[hint]?.id == id { return hint }
+        guard let slot = slotsByID[id] else { return nil }
+        hint = slot
+        return slot
+    }
+
     /// Connections in the table, in any state.
     var connectionCount: Int { slotsByID.count }
 
@@ -152,10 +153,10 @@ struct TCPDemultiplexer {
     func connection(_ id: ConnectionID) -> TCPConnection? { slotsByID[id].flatMap { slots[$0]?.tcp } }
 
     /// The queue of the tasks waiting for connection `id` to change (``Entry/waiters``), made
-    /// with `making` at the first wait; nil when there is no such connection (it was forgotten:
+    /// with `making` at the first wait (`slotHint` as in ``slot(of:hint:)``); nil when there is no such connection (it was forgotten:
     /// nothing will change it again).
-    mutating func waitQueue(of id: ConnectionID, making: () -> WaitQueue) -> WaitQueue? {
-        guard let slot = slotsByID[id] else { return nil }
+    mutating func waitQueue(of id: ConnectionID, slotHint: inout Slot, making: () -> WaitQueue) -> WaitQueue? {
+        guard let slot = slot(of: id, hint: &slotHint) else { return nil }
         return slots.modify(slot) { entry in
             if let queue = entry.waiters { return queue }
             let queue = making()
@@ -201,23 +202,8 @@ struct TCPDemultiplexer {
 
     // MARK: Timers
 
-    /// When a connection's timers next have work.
-    /// (A mutating getter: the connections are read in place, where iterating over them would
-    /// copy each one and retain every buffer it holds.)
-    /// The earliest deadline of any connection, from the timer heap: O(1) but for the stale
-    /// entries it drops on the way.
-    var nextDeadline: Instant? {
-        mutating get {
-            while let (deadline, slot) = timers.first {
-                if firstTimerIsCurrent || isCurrent(deadline, slot) {
-                    firstTimerIsCurrent = true
-                    return deadline
-                }
-                timers.removeFirst()
-            }
-            return nil
-        }
-    }
+    /// When a connection's timers next have work: the timer heap's first deadline, O(1).
+    var nextDeadline: Instant? { timers.first?.deadline }
 
     /// The connections whose timers are due at `now`, each once, taken off the timer heap: the
     /// caller runs their timers through ``update(_:at:holdingAcknowledgment:now:segments:_:)``,
@@ -226,40 +212,15 @@ struct TCPDemultiplexer {
         var due: [ConnectionID] = []
         while let (deadline, slot) = timers.first, deadline <= now {
             timers.removeFirst()
-            firstTimerIsCurrent = false
-            guard isCurrent(deadline, slot) else { continue }
-            due.append(slots.modify(slot) { entry in
-                entry.scheduled = nil
-                return entry.id
-            })
+            due.append(slots[slot]!.id)
         }
         return due
     }
 
-    /// Whether the heap's entry `deadline` for `slot` is the current one of the slot's connection.
-    private func isCurrent(_ deadline: Instant, _ slot: Slot) -> Bool {
-        slots[slot]?.scheduled == deadline
-    }
-
-    /// Puts the connection in `slot` on the timer heap again when its next deadline moved;
-    /// sweeps the heap when stale entries outnumber the connections.
+    /// Moves the connection in `slot` on the timer heap to its next deadline.
     mutating func reschedule(at slot: Slot) {
-        let moved: Instant?? = slots.modify(slot) { entry in
-            let deadline = entry.tcp.nextDeadline
-            guard deadline != entry.scheduled else { return .none }
-            entry.scheduled = deadline
-            return .some(deadline)
-        }
-        guard case let .some(.some(deadline)) = moved else { return }
-        if timers.first?.key == slot { firstTimerIsCurrent = false }  // its entry there is stale now
-        timers.push(deadline, slot)
-        if let first = timers.first, first.key == slot, first.deadline == deadline { firstTimerIsCurrent = true }
-        if timers.count > 2 * slotsByID.count + 64 {
-            firstTimerIsCurrent = false
-            var current = Set<Slot>()  // one entry per connection
-            let slots = self.slots
-            timers.compact { deadline, slot in slots[slot]?.scheduled == deadline && current.insert(slot).inserted }
-        }
+        let deadline = slots.modify(slot) { $0.tcp.nextDeadline }
+        timers.set(slot, deadline)
     }
 
     /// Adds connection `id` to the table in a free slot, counted, and its timers to the heap.
@@ -284,7 +245,7 @@ struct TCPDemultiplexer {
         slotsByID.removeValue(forKey: entry.id)
         slots[slot] = nil
         freeSlots.append(slot)
-        firstTimerIsCurrent = false  // the timer heap's first entry may have been its
+        timers.remove(slot)
     }
 
     /// Whether a new connection may be made: ``ConnectionLimits/connections`` not reached.
