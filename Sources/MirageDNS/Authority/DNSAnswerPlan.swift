@@ -2,7 +2,7 @@
 /// each with the owner it goes out under, the response code and AA. Written straight into a
 /// message (``write(into:)``) no record is made; ``DNSAuthority`` makes records of it only
 /// for a caller that asks for a ``DNSMessage``.
-struct DNSAnswerPlan {
+struct DNSAnswerPlan: DNSSectionsSource {
     /// An RRset of the zone and the owner its records are written with: the name the query
     /// spelled (a wildcard's RRset answers for it, RFC 4592 section 2.2.1), or the RRset's own.
     struct Entry {
@@ -25,11 +25,13 @@ struct DNSAnswerPlan {
 
     /// Writes the sections' records, an RRset at a time, as ``DNSSectionsWriter`` leaves out
     /// what does not fit.
+    /// (By index: iterating an array holds a copy of it, a retain and release for each section.)
     func write(into sections: inout DNSSectionsWriter) {
-        for entry in answers { sections.append(entry.rrset, owner: entry.owner, in: .answer) }
-        for entry in authorities { sections.append(entry.rrset, owner: entry.owner, in: .authority) }
-        for (index, entry) in additionals.enumerated() {
-            sections.append(entry.rrset, owner: entry.owner, in: .additional, required: index < requiredAdditionalCount)
+        for index in answers.indices { sections.append(answers[index].rrset, owner: answers[index].owner, in: .answer) }
+        for index in authorities.indices { sections.append(authorities[index].rrset, owner: authorities[index].owner, in: .authority) }
+        for index in additionals.indices {
+            sections.append(additionals[index].rrset, owner: additionals[index].owner, in: .additional,
+                            required: index < requiredAdditionalCount)
         }
     }
 

@@ -80,7 +80,9 @@ public struct DNSAuthority: Sendable {
     ///   - transport: what it came over, which bounds the response's size.
     ///   - maximumSize: a lower bound the transport imposes, if any (a path MTU, a buffer).
     public func respond(to bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int? = nil) -> [UInt8]? {
-        responses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: false).first
+        // The plain way first, without the array of responses a zone transfer needs.
+        if let response = plainResponse(toContiguous: bytes, transport: transport, maximumSize: maximumSize) { return response }
+        return fullResponses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: false).first
     }
 
     /// The responses to one message as bytes, in order: none when it is to be dropped, one for
@@ -96,12 +98,23 @@ public struct DNSAuthority: Sendable {
         to bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int? = nil,
         allowingZoneTransfer: Bool = false
     ) -> [[UInt8]] {
-        // Contiguous bytes (a datagram's, a framed TCP message's) are read in place the plain way.
-        if let response = bytes.withContiguousStorageIfAvailable({
+        if let response = plainResponse(toContiguous: bytes, transport: transport, maximumSize: maximumSize) { return [response] }
+        return fullResponses(to: bytes, transport: transport, maximumSize: maximumSize, allowingZoneTransfer: allowingZoneTransfer)
+    }
+
+    /// ``plainResponse(to:transport:maximumSize:)`` for bytes that are contiguous (a datagram's,
+    /// a framed TCP message's), read in place; nil otherwise too.
+    private func plainResponse(toContiguous bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int?) -> [UInt8]? {
+        bytes.withContiguousStorageIfAvailable {
             plainResponse(to: UnsafeRawBufferPointer($0), transport: transport, maximumSize: maximumSize)
-        }) ?? nil {
-            return [response]
-        }
+        } ?? nil
+    }
+
+    /// ``responses(to:transport:maximumSize:allowingZoneTransfer:)`` the way that decodes the
+    /// message in full, for what the plain way does not answer.
+    private func fullResponses(
+        to bytes: some Collection<UInt8>, transport: DNSTransport, maximumSize: Int?, allowingZoneTransfer: Bool
+    ) -> [[UInt8]] {
         let bytes = Array(bytes)
         // Shorter than a header, or a response (QR, the first bit of the flags): dropped.
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return [] }
@@ -141,13 +154,13 @@ public struct DNSAuthority: Sendable {
               let zone = zone(for: question.name, recordClass: question.recordClass) else { return nil }
         let plan = plan(question, from: zone)
         // The response's header; its question is the query's, written without an array made for it.
-        var header = DNSMessage(
+        let header = DNSMessage(
             id: query.id, isResponse: true, opcode: .query, isAuthoritative: plan.isAuthoritative,
             recursionDesired: query.flags & 0x0100 != 0, checkingDisabled: query.flags & 0x0010 != 0,
-            responseCode: plan.responseCode)
-        if let edns = query.edns { header.edns = DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK) }
+            responseCode: plan.responseCode,
+            edns: query.edns.map { DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) })
         let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
-        return header.encoded(maximumSize: limit, questions: CollectionOfOne(question)) { plan.write(into: &$0) }
+        return header.encoded(maximumSize: limit, questions: CollectionOfOne(question), records: plan)
     }
 
     /// The largest response the client can take (RFC 1035 section 4.2.1; RFC 6891 section

@@ -21,22 +21,31 @@ extension DNSMessage {
     ///
     /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
     public func encoded(maximumSize: Int, requiredAdditionalCount: Int = 0) -> [UInt8] {
-        encoded(maximumSize: maximumSize, questions: questions) { sections in
-            for range in Self.rrsetRanges(answers) { sections.append(answers[range], in: .answer) }
-            for range in Self.rrsetRanges(authorities) { sections.append(authorities[range], in: .authority) }
-            for range in Self.rrsetRanges(additionals) {
-                sections.append(additionals[range], in: .additional, required: range.lowerBound < requiredAdditionalCount)
+        encoded(maximumSize: maximumSize, questions: questions,
+                records: Sections(message: self, requiredAdditionalCount: requiredAdditionalCount))
+    }
+
+    /// A message's own sections as a ``DNSSectionsSource``, an RRset at a time.
+    private struct Sections: DNSSectionsSource {
+        let message: DNSMessage
+        let requiredAdditionalCount: Int
+
+        func write(into sections: inout DNSSectionsWriter) {
+            for range in DNSMessage.rrsetRanges(message.answers) { sections.append(message.answers[range], in: .answer) }
+            for range in DNSMessage.rrsetRanges(message.authorities) { sections.append(message.authorities[range], in: .authority) }
+            for range in DNSMessage.rrsetRanges(message.additionals) {
+                sections.append(message.additionals[range], in: .additional, required: range.lowerBound < requiredAdditionalCount)
             }
         }
     }
 
     /// The message in wire form in at most `maximumSize` bytes, with `questions` and the
-    /// records `writeRecords` writes instead of those of its sections: the header and OPT
-    /// record are this message's, the counts and TC those of what was written.
+    /// records `records` writes instead of those of its sections: the header and OPT record are
+    /// this message's, the counts and TC those of what was written.
     ///
     /// - Precondition: a response code above 15 comes with ``edns`` (RFC 6891 section 6.1.3).
     func encoded(
-        maximumSize: Int, questions: some Collection<DNSQuestion>, records writeRecords: (inout DNSSectionsWriter) -> Void
+        maximumSize: Int, questions: some Collection<DNSQuestion>, records: borrowing some DNSSectionsSource
     ) -> [UInt8] {
         precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
         var writer = DNSWireWriter()
@@ -51,7 +60,7 @@ extension DNSMessage {
         // The writer moves into the sections' writer and back, never shared: a shared buffer
         // would be copied at the next write.
         var sections = DNSSectionsWriter(consume writer, limit: maximumSize - (edns?.wireLength ?? 0))
-        writeRecords(&sections)
+        records.write(into: &sections)
         let (answerCount, authorityCount, truncated) = (sections.answerCount, sections.authorityCount, sections.truncated)
         var additionalCount = sections.additionalCount
         writer = (consume sections).finish()
@@ -66,7 +75,7 @@ extension DNSMessage {
         writer.patch(UInt16(answerCount), at: 6)
         writer.patch(UInt16(authorityCount), at: 8)
         writer.patch(UInt16(additionalCount), at: 10)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// The index ranges of consecutive records with the same owner, type and class.
@@ -101,11 +110,7 @@ extension DNSMessage {
         into writer: inout DNSWireWriter
     ) {
         writer.writeName(owner, compressing: true)
-        writer.write(type.rawValue)
-        writer.write(recordClass.rawValue)
-        writer.write(ttl)
-        let lengthOffset = writer.count
-        writer.write(UInt16(0))
+        let lengthOffset = writer.writeRecordFields(type: type.rawValue, recordClass: recordClass.rawValue, ttl: ttl)
         data.encode(into: &writer)
         let length = writer.count - lengthOffset - 2
         precondition(length <= 0xffff, "RDATA longer than 65535 bytes")

@@ -121,7 +121,7 @@ extension DNSRecordData {
 
     /// The RDATA in wire form, uncompressed: the generic form's bytes (RFC 3597 section 5).
     public var wireBytes: [UInt8] {
-        var writer = DNSWireWriter()
+        var writer = DNSWireWriter(capacity: 64)
         encodeUncompressed(into: &writer)
         return writer.bytes
     }

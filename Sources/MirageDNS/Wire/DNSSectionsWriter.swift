@@ -65,3 +65,11 @@ struct DNSSectionsWriter {
         }
     }
 }
+
+/// What writes a message's records into a ``DNSSectionsWriter``: a response's answer plan, or a
+/// message's own sections. Passed to ``DNSMessage/encoded(maximumSize:questions:records:)``
+/// borrowed, where a closure would hold a copy of what it writes (a retain and a release for
+/// each of its arrays).
+protocol DNSSectionsSource {
+    func write(into sections: inout DNSSectionsWriter)
+}

@@ -16,40 +16,82 @@ struct DNSWireWriter {
         let offset: Int
     }
 
-    private(set) var bytes: [UInt8] = []
+    /// The message so far: the first ``count`` bytes of a buffer kept longer than that, so that
+    /// a write is a store after one check of room (appending to an array byte by byte checked
+    /// its uniqueness and capacity for every byte).
+    private var storage: [UInt8]
+    private(set) var count = 0
     /// The suffixes remembered, in the order written, so that a rollback can forget the later ones.
     private var suffixes: [Suffix] = []
 
-    init() {
-        bytes.reserveCapacity(512)
+    /// - Parameter capacity: the bytes to make room for at first (a message fits in 512 unless
+    ///   EDNS or TCP lets it grow).
+    init(capacity: Int = 512) {
+        storage = [UInt8](repeating: 0, count: capacity)
         suffixes.reserveCapacity(16)  // a typical answer's names: no growth step by step
     }
 
-    var count: Int { bytes.count }
+    /// The message's bytes, copied to an array of their size.
+    var bytes: [UInt8] { Array(storage[..<count]) }
+
+    /// The message's bytes, taken without a copy.
+    consuming func finish() -> [UInt8] {
+        storage.removeLast(storage.count - count)
+        return storage
+    }
+
+    /// Makes room for `more` bytes after ``count`` and runs `body` on them; they count as written.
+    @inline(__always)
+    private mutating func append(_ more: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
+        if count + more > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: Swift.max(count + more, 2 * storage.count, 16) - storage.count))
+        }
+        let start = count
+        storage.withUnsafeMutableBytes { body($0.baseAddress! + start) }
+        count += more
+    }
 
     mutating func write(_ byte: UInt8) {
-        bytes.append(byte)
+        append(1) { $0.storeBytes(of: byte, as: UInt8.self) }
     }
 
     mutating func write(_ value: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value))
+        append(2) { $0.storeBytes(of: value.bigEndian, as: UInt16.self) }
     }
 
     mutating func write(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+        append(4) { $0.storeBytes(of: value.bigEndian, as: UInt32.self) }
+    }
+
+    /// A resource record's TYPE, CLASS and TTL, and an RDLENGTH of 0 to patch (RFC 1035 section
+    /// 4.1.3), in one write.
+    /// - Returns: the RDLENGTH's offset.
+    mutating func writeRecordFields(type: UInt16, recordClass: UInt16, ttl: UInt32) -> Int {
+        let fields = UInt64(type) << 48 | UInt64(recordClass) << 32 | UInt64(ttl)
+        append(10) { destination in
+            destination.storeBytes(of: fields.bigEndian, as: UInt64.self)
+            destination.storeBytes(of: UInt16(0), toByteOffset: 8, as: UInt16.self)
         }
+        return count - 2
     }
 
     mutating func write(bytes more: some Collection<UInt8>) {
-        bytes.append(contentsOf: more)
+        let length = more.count
+        append(length) { destination in
+            if more.withContiguousStorageIfAvailable({ destination.copyMemory(from: $0.baseAddress!, byteCount: length) }) == nil {
+                var offset = 0
+                for byte in more {
+                    destination.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+                    offset += 1
+                }
+            }
+        }
     }
 
     /// Overwrites the two bytes at `offset`, for counts and RDLENGTH known only afterwards.
     mutating func patch(_ value: UInt16, at offset: Int) {
-        bytes[offset] = UInt8(truncatingIfNeeded: value >> 8)
-        bytes[offset + 1] = UInt8(truncatingIfNeeded: value)
+        precondition(offset >= 0 && offset + 2 <= count, "a patch outside what was written")
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self) }
     }
 
     /// A character-string: its length byte, then its bytes (RFC 1035 section 3.3).
@@ -65,22 +107,22 @@ struct DNSWireWriter {
     /// `compressing`, and remembers its suffixes for later names. The labels before the
     /// pointer go in with one append.
     mutating func writeName(_ name: DNSName, compressing: Bool) {
-        let storage = name.storage
+        let labels = name.storage
         var labelStart = 0
         var pointer: Int? = nil
-        while labelStart < storage.count {
-            if compressing, let target = offset(ofSuffix: storage[labelStart...]) {
+        while labelStart < labels.count {
+            if compressing, let target = offset(ofSuffix: labels[labelStart...]) {
                 pointer = target
                 break
             }
             // Where this label will be once the labels before it are written.
-            let offset = bytes.count + labelStart
+            let offset = count + labelStart
             if compressing, offset < 0x4000 {
-                suffixes.append(Suffix(name: storage, start: labelStart, offset: offset))
+                suffixes.append(Suffix(name: labels, start: labelStart, offset: offset))
             }
-            labelStart += 1 + Int(storage[labelStart])
+            labelStart += 1 + Int(labels[labelStart])
         }
-        write(bytes: storage[..<labelStart])
+        write(bytes: labels[..<labelStart])
         if let pointer {
             write(0xc000 | UInt16(pointer))
         } else {
@@ -95,12 +137,12 @@ struct DNSWireWriter {
     }
 
     var checkpoint: Checkpoint {
-        Checkpoint(count: bytes.count, remembered: suffixes.count)
+        Checkpoint(count: count, remembered: suffixes.count)
     }
 
     /// Takes back everything written since `checkpoint`, with the suffixes it remembered.
     mutating func rollBack(to checkpoint: Checkpoint) {
-        bytes.removeLast(bytes.count - checkpoint.count)
+        count = checkpoint.count
         suffixes.removeLast(suffixes.count - checkpoint.remembered)
     }
 
