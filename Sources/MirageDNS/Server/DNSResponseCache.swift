@@ -21,8 +21,9 @@ import MirageCore
 /// `doorkeeperSlots * 8` bytes. Queries longer than ``longestQuery`` and responses longer than
 /// ``longestResponse`` are not kept.
 ///
-/// The entries are indexed by ``DNSHashSlots``, keyed by a seeded hash of the query's bytes (SipHash through `Hasher`, so that no one picks queries that collide),
-/// worked out once per query for both the lookup and the keep.
+/// The entries are indexed by ``DNSHashSlots``, keyed by a keyed hash of the query's bytes
+/// (``SipHash13``, its key secret, so that no one picks queries that collide), worked out once
+/// per query for both the lookup and the keep.
 struct DNSResponseCache {
     /// What an entry costs beyond its bytes: two array headers, its row and two table slots.
     static let entryOverhead = 96
@@ -50,6 +51,10 @@ struct DNSResponseCache {
     private var slots: DNSHashSlots
     /// The hashes of queries seen and not kept, each in the slot its hash picks.
     private var doorkeeper: [Int] = []
+    /// The keyed hash of a query's bytes, its key secret and the same for every cache of the
+    /// process (as `Hasher`'s seed is). Not a stored property: the server's closure then copied
+    /// the whole cache to read it.
+    private static let hasher = SipHash13(key: SipHash13.seededKey())
 
     /// Where a query goes in the cache: the hash of its bytes after the ID.
     struct Key {
@@ -68,9 +73,7 @@ struct DNSResponseCache {
     /// The key of `query` (a whole message, ID first); nil when it is not one to keep.
     func key(for query: UnsafeRawBufferPointer) -> Key? {
         guard capacity > 0, query.count >= Self.headerLength, query.count <= Self.longestQuery else { return nil }
-        var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: query[2...]))
-        return Key(hash: hasher.finalize())
+        return Key(hash: Int(truncatingIfNeeded: Self.hasher.hash(UnsafeRawBufferPointer(rebasing: query[2...]))))
     }
 
     /// The response kept for `query` (a whole message, whose key is `key`), with the ID the
