@@ -8,7 +8,7 @@ import MirageCore
 /// current (the heap's user checks each entry against it, ``first`` and ``removeFirst()``).
 /// ``compact(keeping:)`` sweeps out what is stale when the heap has grown past its live timers.
 /// Where the keys are the slots of a table, ``SlotDeadlineHeap`` moves entries in place instead.
-struct DeadlineHeap<Key: Hashable> {
+struct DeadlineHeap<Key: Hashable>: BinaryMinHeap {
     private(set) var items: [(deadline: Instant, key: Key)] = []
 
     var count: Int { items.count }
@@ -43,26 +43,7 @@ struct DeadlineHeap<Key: Hashable> {
         }
     }
 
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].deadline < items[parent].deadline else { return }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
+    func deadline(at index: Int) -> Instant { items[index].deadline }
 
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < items.count else { return }
-            let right = left + 1
-            let smaller = right < items.count && items[right].deadline < items[left].deadline ? right : left
-            guard items[smaller].deadline < items[parent].deadline else { return }
-            items.swapAt(parent, smaller)
-            parent = smaller
-        }
-    }
+    mutating func swapEntries(_ a: Int, _ b: Int) { items.swapAt(a, b) }
 }

@@ -8,7 +8,7 @@ import MirageCore
 ///
 /// ``DeadlineHeap`` leaves stale entries behind for its user to recognise; this one has none, for
 /// owners (the TCP connections' table) whose timers move at every segment.
-struct SlotDeadlineHeap {
+struct SlotDeadlineHeap: BinaryMinHeap {
     private(set) var items: [(deadline: Instant, slot: Int)] = []
     /// Where each slot's entry is in ``items``; -1 for a slot without a deadline.
     private var positions: [Int] = []
@@ -61,32 +61,11 @@ struct SlotDeadlineHeap {
         return first
     }
 
-    private mutating func swapItems(_ a: Int, _ b: Int) {
+    func deadline(at index: Int) -> Instant { items[index].deadline }
+
+    mutating func swapEntries(_ a: Int, _ b: Int) {
         items.swapAt(a, b)
         positions[items[a].slot] = a
         positions[items[b].slot] = b
-    }
-
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].deadline < items[parent].deadline else { return }
-            swapItems(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < items.count else { return }
-            let right = left + 1
-            let smaller = right < items.count && items[right].deadline < items[left].deadline ? right : left
-            guard items[smaller].deadline < items[parent].deadline else { return }
-            swapItems(parent, smaller)
-            parent = smaller
-        }
     }
 }
