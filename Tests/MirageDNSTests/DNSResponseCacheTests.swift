@@ -113,3 +113,10 @@ struct DNSResponseCacheTests {
         #expect(statistics.udpAnswered == 4 && statistics.udpAnsweredFromCache == 2)
     }
 }
+
+extension DNSResponseCache {
+    /// ``keep(_:for:query:)`` for a response in an array, as the tests hold them.
+    mutating func keep(_ response: [UInt8], for key: Key, query: UnsafeRawBufferPointer) {
+        response.withUnsafeBytes { keep($0, for: key, query: query) }
+    }
+}

@@ -148,10 +148,20 @@ public struct DNSAuthority: Sendable {
     /// name in no zone): those go the way of ``decodedResponses(to:transport:maximumSize:allowingZoneTransfer:)``,
     /// which gives the same bytes for the queries answered here.
     func plainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?) -> [UInt8]? {
-        guard let query = DNSPlainQuery(bytes), query.flags & 0x8000 == 0, query.flags >> 11 & 0xf == 0 else { return nil }
+        var writer = DNSWireWriter()
+        guard writePlainResponse(to: bytes, transport: transport, maximumSize: maximumSize, into: &writer) else { return nil }
+        return writer.finish()
+    }
+
+    /// ``plainResponse(to:transport:maximumSize:)`` written by `writer` (which has written
+    /// nothing yet): a server's writer, used for query after query, allocates nothing.
+    /// - Returns: whether the query was plain and answered; `writer` is untouched otherwise.
+    func writePlainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?,
+                            into writer: inout DNSWireWriter) -> Bool {
+        guard let query = DNSPlainQuery(bytes), query.flags & 0x8000 == 0, query.flags >> 11 & 0xf == 0 else { return false }
         let question = query.question
         guard !question.type.isMetaType || question.type == .any,
-              let zone = zone(for: question.name, recordClass: question.recordClass) else { return nil }
+              let zone = zone(for: question.name, recordClass: question.recordClass) else { return false }
         let plan = plan(question, from: zone)
         // The response's header; its question is the query's, written without an array made for it.
         let header = DNSMessage(
@@ -160,7 +170,8 @@ public struct DNSAuthority: Sendable {
             responseCode: plan.responseCode,
             edns: query.edns.map { DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) })
         let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
-        return header.encoded(maximumSize: limit, questions: CollectionOfOne(question), records: plan)
+        header.encode(into: &writer, maximumSize: limit, questions: CollectionOfOne(question), records: plan)
+        return true
     }
 
     /// The largest response the client can take (RFC 1035 section 4.2.1; RFC 6891 section

@@ -91,7 +91,7 @@ struct DNSResponseCache {
     /// Keeps `response`, the authority's answer to `query` (whose key is `key`), when it is
     /// short enough and the query was seen before; empties the cache first when it would hold
     /// more than ``capacity``.
-    mutating func keep(_ response: [UInt8], for key: Key, query: UnsafeRawBufferPointer) {
+    mutating func keep(_ response: UnsafeRawBufferPointer, for key: Key, query: UnsafeRawBufferPointer) {
         guard response.count >= Self.headerLength, response.count <= Self.longestResponse else { return }
         let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
         let charge = queryBytes.count + response.count + Self.entryOverhead
@@ -105,7 +105,7 @@ struct DNSResponseCache {
         }
         doorkeeper[door] = 0
         if chargedBytes + charge > capacity { empty() }
-        entries.append(Entry(hash: key.hash, query: Array(queryBytes), response: response))
+        entries.append(Entry(hash: key.hash, query: Array(queryBytes), response: Array(response)))
         slots.insert(entries.count - 1, hash: key.hash, count: entries.count) { entries[$0].hash }
         chargedBytes += charge
     }

@@ -31,6 +31,8 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
     let clock: Clock
     /// The responses to UDP queries, kept to answer the same query again.
     @exclusivity(unchecked) private var responseCache: DNSResponseCache
+    /// The writer of plain UDP responses, reset for each (its room kept: no allocation a query).
+    @exclusivity(unchecked) private var udpWriter = DNSWireWriter()
 
     /// Room in front of a UDP answer for the headers below it (Ethernet, IPv4 with options,
     /// UDP), so that our stack sends it without copying.
@@ -75,8 +77,19 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                     statistics.udpAnsweredFromCache += 1
                     return kept
                 }
+                // Nearly every query is plain: written by the server's own writer, which allocates
+                // nothing after the first, and copied once into the datagram.
+                udpWriter.reset()
+                if authority.writePlainResponse(to: bytes, transport: .udp, maximumSize: nil, into: &udpWriter) {
+                    return udpWriter.withWrittenBytes { response in
+                        if let key { responseCache.keep(response, for: key, query: bytes) }
+                        return PacketBuffer(response, headroom: Self.udpHeadroom)
+                    }
+                }
                 guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
-                if let key { responseCache.keep(answer, for: key, query: bytes) }
+                answer.withUnsafeBytes { response in
+                    if let key { responseCache.keep(response, for: key, query: bytes) }
+                }
                 return PacketBuffer(answer, headroom: Self.udpHeadroom)
             }
             guard let answer else {

@@ -47,8 +47,19 @@ extension DNSMessage {
     func encoded(
         maximumSize: Int, questions: some Collection<DNSQuestion>, records: borrowing some DNSSectionsSource
     ) -> [UInt8] {
-        precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
         var writer = DNSWireWriter()
+        encode(into: &writer, maximumSize: maximumSize, questions: questions, records: records)
+        return writer.finish()
+    }
+
+    /// ``encoded(maximumSize:questions:records:)`` written by `writer`, which has written
+    /// nothing yet (``DNSWireWriter/reset()``).
+    func encode(
+        into writer: inout DNSWireWriter, maximumSize: Int, questions: some Collection<DNSQuestion>,
+        records: borrowing some DNSSectionsSource
+    ) {
+        precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
+        precondition(writer.count == 0, "a writer that has written already")
         writer.write(id)
         writer.write(UInt16(0))  // the flags, written last for TC
         for _ in 0..<4 { writer.write(UInt16(0)) }
@@ -58,8 +69,10 @@ extension DNSMessage {
             writer.write(question.recordClass.rawValue)
         }
         // The writer moves into the sections' writer and back, never shared: a shared buffer
-        // would be copied at the next write.
-        var sections = DNSSectionsWriter(consume writer, limit: maximumSize - (edns?.wireLength ?? 0))
+        // would be copied at the next write. An empty writer, which allocates nothing, stands in.
+        var moved = DNSWireWriter(capacity: 0)
+        swap(&moved, &writer)
+        var sections = DNSSectionsWriter(consume moved, limit: maximumSize - (edns?.wireLength ?? 0))
         records.write(into: &sections)
         let (answerCount, authorityCount, truncated) = (sections.answerCount, sections.authorityCount, sections.truncated)
         var additionalCount = sections.additionalCount
@@ -75,7 +88,6 @@ extension DNSMessage {
         writer.patch(UInt16(answerCount), at: 6)
         writer.patch(UInt16(authorityCount), at: 8)
         writer.patch(UInt16(additionalCount), at: 10)
-        return writer.finish()
     }
 
     /// The index ranges of consecutive records with the same owner, type and class.

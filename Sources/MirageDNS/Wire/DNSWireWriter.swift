@@ -26,13 +26,26 @@ struct DNSWireWriter {
 
     /// - Parameter capacity: the bytes to make room for at first (a message fits in 512 unless
     ///   EDNS or TCP lets it grow).
+    ///   With 0 it allocates nothing, to stand in for a writer moved away.
     init(capacity: Int = 512) {
         storage = [UInt8](repeating: 0, count: capacity)
-        suffixes.reserveCapacity(16)  // a typical answer's names: no growth step by step
+        if capacity > 0 { suffixes.reserveCapacity(16) }  // a typical answer's names: no growth step by step
     }
 
     /// The message's bytes, copied to an array of their size.
     var bytes: [UInt8] { Array(storage[..<count]) }
+
+    /// Runs `body` on the message's bytes, in place.
+    func withWrittenBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Forgets what was written, keeping the room made for it: a writer used for message after
+    /// message allocates nothing after the first.
+    mutating func reset() {
+        count = 0
+        suffixes.removeAll(keepingCapacity: true)
+    }
 
     /// The message's bytes, taken without a copy.
     consuming func finish() -> [UInt8] {
