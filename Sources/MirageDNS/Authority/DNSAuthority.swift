@@ -163,14 +163,14 @@ public struct DNSAuthority: Sendable {
         guard !question.type.isMetaType || question.type == .any,
               let zone = zone(for: question.name, recordClass: question.recordClass) else { return false }
         let plan = plan(question, from: zone)
-        // The response's header; its question is the query's, written without an array made for it.
-        let header = DNSMessage(
-            id: query.id, isResponse: true, opcode: .query, isAuthoritative: plan.isAuthoritative,
-            recursionDesired: query.flags & 0x0100 != 0, checkingDisabled: query.flags & 0x0010 != 0,
-            responseCode: plan.responseCode,
-            edns: query.edns.map { DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) })
+        // The response's header (QR, opcode QUERY, AA as the plan says, RD and CD copied, RFC
+        // 1035 section 4.1.1) with no message made; its question is the query's.
+        var flags = 0x8000 | UInt16(plan.responseCode.headerBits) | query.flags & 0x0110
+        if plan.isAuthoritative { flags |= 0x0400 }
+        let edns = query.edns.map { DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
         let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
-        header.encode(into: &writer, maximumSize: limit, questions: CollectionOfOne(question), records: plan)
+        DNSMessage.encode(into: &writer, id: query.id, flags: flags, responseCode: plan.responseCode, edns: edns,
+                          maximumSize: limit, questions: CollectionOfOne(question), records: plan)
         return true
     }
 

@@ -58,6 +58,17 @@ extension DNSMessage {
         into writer: inout DNSWireWriter, maximumSize: Int, questions: some Collection<DNSQuestion>,
         records: borrowing some DNSSectionsSource
     ) {
+        Self.encode(into: &writer, id: id, flags: flags, responseCode: responseCode, edns: edns,
+                    maximumSize: maximumSize, questions: questions, records: records)
+    }
+
+    /// ``encode(into:maximumSize:questions:records:)`` for a message of these header fields,
+    /// with no message made: `flags` as ``flags`` gives them (TC is set as well when records
+    /// are left out), the high bits of `responseCode` in the OPT record.
+    static func encode(
+        into writer: inout DNSWireWriter, id: UInt16, flags: UInt16, responseCode: DNSResponseCode, edns: DNSEDNS?,
+        maximumSize: Int, questions: some Collection<DNSQuestion>, records: borrowing some DNSSectionsSource
+    ) {
         precondition(responseCode.extendedBits == 0 || edns != nil, "an extended response code needs EDNS")
         precondition(writer.count == 0, "a writer that has written already")
         writer.write(id)
@@ -78,12 +89,10 @@ extension DNSMessage {
         var additionalCount = sections.additionalCount
         writer = (consume sections).finish()
         if let edns {
-            encodeOPT(edns, into: &writer)
+            encodeOPT(edns, responseCode: responseCode, into: &writer)
             additionalCount += 1
         }
-        var flags = self.flags
-        if isTruncated || truncated { flags |= 0x0200 }
-        writer.patch(flags, at: 2)
+        writer.patch(truncated ? flags | 0x0200 : flags, at: 2)
         writer.patch(UInt16(questions.count), at: 4)
         writer.patch(UInt16(answerCount), at: 6)
         writer.patch(UInt16(authorityCount), at: 8)
@@ -130,7 +139,7 @@ extension DNSMessage {
     }
 
     /// Writes the OPT record (RFC 6891 section 6.1.2), with the high bits of the response code.
-    private func encodeOPT(_ edns: DNSEDNS, into writer: inout DNSWireWriter) {
+    private static func encodeOPT(_ edns: DNSEDNS, responseCode: DNSResponseCode, into writer: inout DNSWireWriter) {
         writer.write(UInt8(0))
         writer.write(DNSRecordType.opt.rawValue)
         writer.write(edns.udpPayloadSize)
