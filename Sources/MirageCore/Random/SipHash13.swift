@@ -43,11 +43,18 @@ public struct SipHash13 {
             offset += 8
         }
         var last = UInt64(truncatingIfNeeded: count) << 56
-        var shift: UInt64 = 0
-        while offset < count {
-            last |= UInt64(bytes[offset]) << shift
-            shift += 8
-            offset += 1
+        let tail = count - offset
+        if tail > 0, count >= 8 {
+            // The tail is the high end of the last eight bytes: one load, shifted down.
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            last |= word >> UInt64(64 - 8 * tail)
+        } else {
+            var shift: UInt64 = 0
+            while offset < count {
+                last |= UInt64(bytes[offset]) << shift
+                shift += 8
+                offset += 1
+            }
         }
         v3 ^= last
         round()

@@ -82,7 +82,7 @@ struct DNSResponseCache {
         guard let entry = index(of: key, query: query) else { return nil }
         let kept = entries[entry].response
         var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
-        buffer.append(contentsOf: kept)
+        kept.withUnsafeBytes { buffer.append(bytesOf: $0) }
         buffer[0] = query[0]
         buffer[1] = query[1]
         return buffer

@@ -83,7 +83,9 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                 if authority.writePlainResponse(to: bytes, transport: .udp, maximumSize: nil, into: &udpWriter) {
                     return udpWriter.withWrittenBytes { response in
                         if let key { responseCache.keep(response, for: key, query: bytes) }
-                        return PacketBuffer(response, headroom: Self.udpHeadroom)
+                        var datagram = PacketBuffer(capacity: Self.udpHeadroom + response.count, headroom: Self.udpHeadroom)
+                        datagram.append(bytesOf: response)  // one copy, not the generic collection path
+                        return datagram
                     }
                 }
                 guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
