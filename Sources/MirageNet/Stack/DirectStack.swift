@@ -201,12 +201,13 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         for port in changes.udpPorts { udpWaiters.removeValue(forKey: port)?.wakeAll() }
     }
 
-    /// Waits until connection `id` changes; returns at once when it is gone (the caller, looking
-    /// again, finds it closed). The queue is kept with the connection in the core, so that a
-    /// change wakes it without looking the identifier up again (a SipHash each time).
-    func waitForChange(of id: ConnectionID, slotHint: inout Int) async {
-        guard let queue = core.waitQueue(of: id, slotHint: &slotHint, making: { WaitQueue() }) else { return }
-        await queue.wait()
+    /// The queue to wait in until connection `id` changes; nil when it is gone (the caller,
+    /// looking again, finds it closed). The queue is kept with the connection in the core, so
+    /// that a change wakes it without looking the identifier up again (a SipHash each time).
+    /// Not async: the caller's slot hint is not held across the wait, where the connection's
+    /// other task (a reader while a writer waits) uses it.
+    func changeQueue(of id: ConnectionID, slotHint: inout Int) -> WaitQueue? {
+        core.waitQueue(of: id, slotHint: &slotHint, making: { WaitQueue() })
     }
 
     func waitForListener(_ port: UInt16) async {
@@ -241,7 +242,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
                 throw tcp.error ?? .refused
             }
             if tcp.isSynchronized { return Connection(stack: self, id: id) }
-            await waitForChange(of: id, slotHint: &slotHint)
+            await changeQueue(of: id, slotHint: &slotHint)?.wait()
         }
     }
 

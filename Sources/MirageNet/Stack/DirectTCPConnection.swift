@@ -41,7 +41,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
             if tcp.isAtEndOfStream { return nil }
             if let error = tcp.error { throw error }
             if tcp.state == .closed { throw .closed }
-            await stack.waitForChange(of: id, slotHint: &slotHint)
+            await stack.changeQueue(of: id, slotHint: &slotHint)?.wait()
         }
     }
 
@@ -58,7 +58,7 @@ public final class DirectTCPConnection<Device: NetworkDevice, Clock: MonotonicCl
                 remaining.removeFirst(attempt.accepted)
                 if attempt.corked { stack.cork(id) } else { await stack.flush() }
             } else {
-                await stack.waitForChange(of: id, slotHint: &slotHint)
+                await stack.changeQueue(of: id, slotHint: &slotHint)?.wait()
             }
         }
     }
