@@ -30,4 +30,17 @@ struct SipHash13Tests {
         let first = SipHash13.seededKey()
         #expect(first.0 != first.1)
     }
+
+    @Test("fed a word at a time, each prefix's value is the hash of those bytes")
+    func words() {
+        let bytes = Array("abcdefghijklmnopqrstuvwxyz012345".utf8)
+        let key: (UInt64, UInt64) = (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210)
+        var state = SipHash13.Words(key: key)
+        #expect(state.value == [UInt8]().withUnsafeBytes { SipHash13(key: key).hash($0) })
+        for words in 1...4 {
+            let word = bytes[(words - 1) * 8..<words * 8].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            state.append(UInt64(littleEndian: word))
+            #expect(state.value == bytes[..<(words * 8)].withUnsafeBytes { SipHash13(key: key).hash($0) })
+        }
+    }
 }

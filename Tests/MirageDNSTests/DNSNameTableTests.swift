@@ -37,6 +37,35 @@ struct DNSNameTableTests {
         #expect(Set(hashes).count == 1)
     }
 
+    @Test("bytes compare equal without regard to case at every length, and unequal with a change at any position")
+    func comparedIgnoringCase() {
+        let letters = Array("aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_.AbCdEfGh".utf8)
+        for length in 0...letters.count {
+            let a = Array(letters[..<length])
+            let b = a.map { $0 ^ (DNSName.lower($0) == $0 && $0 >= 0x61 && $0 <= 0x7a ? 0x20 : 0) }  // lowercase letters made capitals
+            a.withUnsafeBytes { a in b.withUnsafeBytes { b in #expect(DNSName.bytesEqualIgnoringCase(a, b), "length \(length)") } }
+            for position in 0..<length {
+                var changed = b
+                changed[position] = changed[position] == 0x21 ? 0x22 : 0x21  // "!" is no letter's other case
+                a.withUnsafeBytes { a in
+                    changed.withUnsafeBytes { c in #expect(!DNSName.bytesEqualIgnoringCase(a, c), "length \(length), position \(position)") }
+                }
+            }
+        }
+    }
+
+    @Test("labels of every length up to 24 hash alike in any case, and apart when one byte differs")
+    func hashEveryLabelLength() {
+        for length in 1...24 {
+            let label = String(repeating: "q", count: length - 1)
+            let hashes = ["\(label)x.Example.org", "\(label.uppercased())X.example.ORG", "\(label)y.example.org"].map { text in
+                name(text).storage.withUnsafeBytes { DNSNameHash(labels: $0).value }
+            }
+            #expect(hashes[0] == hashes[1], "length \(length)")
+            #expect(hashes[0] != hashes[2], "length \(length)")
+        }
+    }
+
     @Test("a table finds each of many names by any spelling or as a longer name's suffix, and no other name")
     func findsEachName() throws {
         var table = DNSNameTable<Int>()

@@ -23,31 +23,19 @@ public struct SipHash13 {
 
     /// The 64-bit SipHash-1-3 of `bytes`.
     public func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var v0 = 0x736f_6d65_7073_6575 ^ key.0
-        var v1 = 0x646f_7261_6e64_6f6d ^ key.1
-        var v2 = 0x6c79_6765_6e65_7261 ^ key.0
-        var v3 = 0x7465_6462_7974_6573 ^ key.1
-        @inline(__always) func round() {
-            v0 &+= v1; v1 = v1.rotated(13); v1 ^= v0; v0 = v0.rotated(32)
-            v2 &+= v3; v3 = v3.rotated(16); v3 ^= v2
-            v0 &+= v3; v3 = v3.rotated(21); v3 ^= v0
-            v2 &+= v1; v1 = v1.rotated(17); v1 ^= v2; v2 = v2.rotated(32)
-        }
+        var state = Words(key: key)
         let count = bytes.count
         var offset = 0
         while offset + 8 <= count {
-            let m = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            v3 ^= m
-            round()
-            v0 ^= m
+            state.append(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
-        var last = UInt64(truncatingIfNeeded: count) << 56
+        var last: UInt64 = 0
         let tail = count - offset
         if tail > 0, count >= 8 {
             // The tail is the high end of the last eight bytes: one load, shifted down.
             let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
-            last |= word >> UInt64(64 - 8 * tail)
+            last = word >> UInt64(64 - 8 * tail)
         } else {
             var shift: UInt64 = 0
             while offset < count {
@@ -56,18 +44,70 @@ public struct SipHash13 {
                 offset += 1
             }
         }
-        v3 ^= last
-        round()
-        v0 ^= last
-        v2 ^= 0xff
-        round()
-        round()
-        round()
-        return v0 ^ v1 ^ v2 ^ v3
+        return state.finish(tail: last, byteCount: count)
+    }
+
+    /// SipHash-1-3 fed eight bytes at a time, for a caller that makes its input a word at a time
+    /// (a domain name's labels, say) and wants the hash of each prefix as it goes: the state is
+    /// four words, copied freely, and ``value`` finishes a copy.
+    ///
+    /// Inlinable: the lookup that feeds it is in another module, and a call per word was a
+    /// third of its cost.
+    public struct Words {
+        @usableFromInline var v0, v1, v2, v3: UInt64
+        /// Words appended so far.
+        @usableFromInline var count: UInt64 = 0
+
+        @inlinable
+        public init(key: (UInt64, UInt64)) {
+            v0 = 0x736f_6d65_7073_6575 ^ key.0
+            v1 = 0x646f_7261_6e64_6f6d ^ key.1
+            v2 = 0x6c79_6765_6e65_7261 ^ key.0
+            v3 = 0x7465_6462_7974_6573 ^ key.1
+        }
+
+        /// Appends eight bytes, `word` in little-endian order.
+        @inlinable @inline(__always)
+        public mutating func append(_ word: UInt64) {
+            v3 ^= word
+            round()
+            v0 ^= word
+            count &+= 1
+        }
+
+        /// The SipHash-1-3 of the bytes appended so far.
+        @inlinable
+        public var value: UInt64 {
+            var copy = self
+            return copy.finish(tail: 0, byteCount: Int(truncatingIfNeeded: count &* 8))
+        }
+
+        /// Ends the hash of `byteCount` bytes, all but the last `byteCount % 8` of them appended,
+        /// those last ones in `tail` (little-endian, the rest zero).
+        @inlinable @inline(__always)
+        mutating func finish(tail: UInt64, byteCount: Int) -> UInt64 {
+            let last = UInt64(truncatingIfNeeded: byteCount) << 56 | tail
+            v3 ^= last
+            round()
+            v0 ^= last
+            v2 ^= 0xff
+            round()
+            round()
+            round()
+            return v0 ^ v1 ^ v2 ^ v3
+        }
+
+        @inlinable @inline(__always)
+        mutating func round() {
+            v0 &+= v1; v1 = v1.rotated(13); v1 ^= v0; v0 = v0.rotated(32)
+            v2 &+= v3; v3 = v3.rotated(16); v3 ^= v2
+            v0 &+= v3; v3 = v3.rotated(21); v3 ^= v0
+            v2 &+= v1; v1 = v1.rotated(17); v1 ^= v2; v2 = v2.rotated(32)
+        }
     }
 }
 
 extension UInt64 {
-    @inline(__always)
-    fileprivate func rotated(_ by: UInt64) -> UInt64 { (self << by) | (self >> (64 - by)) }
+    @inlinable @inline(__always)
+    func rotated(_ by: UInt64) -> UInt64 { (self << by) | (self >> (64 - by)) }
 }

@@ -207,7 +207,7 @@ public struct DNSName: Hashable, Sendable {
     }
 
     /// Whether `a` and `b` are the same bytes without regard to ASCII case, compared eight
-    /// bytes at a time.
+    /// bytes at a time (a tail of fewer than eight with the bytes before it, in one load).
     static func bytesEqualIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         var offset = 0
@@ -215,6 +215,12 @@ public struct DNSName: Hashable, Sendable {
             let left = lower(a.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             guard left == lower(b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
             offset += 8
+        }
+        guard offset < a.count else { return true }
+        if a.count >= 8 {
+            // The tail within the last eight bytes, compared again with those before it.
+            let end = a.count - 8
+            return lower(a.loadUnaligned(fromByteOffset: end, as: UInt64.self)) == lower(b.loadUnaligned(fromByteOffset: end, as: UInt64.self))
         }
         while offset < a.count {
             guard lower(a[offset]) == lower(b[offset]) else { return false }
