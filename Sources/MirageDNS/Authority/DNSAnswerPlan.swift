@@ -23,6 +23,18 @@ struct DNSAnswerPlan: DNSSectionsSource {
     /// How many of the first additional RRsets are required glue (RFC 9471 section 3).
     var requiredAdditionalCount = 0
 
+    /// Empties the plan for another query, keeping its sections' room: a server that plans query
+    /// after query into one plan allocates no answer array for them (one of a distinct query's
+    /// four allocations, Benchmarks/dns/instructions.py).
+    mutating func reset() {
+        responseCode = .noError
+        isAuthoritative = true
+        answers.removeAll(keepingCapacity: true)
+        authorities.removeAll(keepingCapacity: true)
+        additionals.removeAll(keepingCapacity: true)
+        requiredAdditionalCount = 0
+    }
+
     /// Writes the sections' records, an RRset at a time, as ``DNSSectionsWriter`` leaves out
     /// what does not fit.
     /// (By index: iterating an array holds a copy of it, a retain and release for each section.)

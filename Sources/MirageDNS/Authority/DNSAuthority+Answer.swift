@@ -61,6 +61,13 @@ extension DNSAuthority {
     /// 2). The SOA of a negative answer has the TTL of RFC 2308 section 3.
     func plan(_ question: DNSQuestion, from zone: DNSZone) -> DNSAnswerPlan {
         var plan = DNSAnswerPlan()
+        self.plan(question, from: zone, into: &plan)
+        return plan
+    }
+
+    /// ``plan(_:from:)`` made in `plan`, an empty one (new, or ``DNSAnswerPlan/reset()``): a
+    /// server's plan, used for query after query, keeps its sections' room.
+    func plan(_ question: DNSQuestion, from zone: DNSZone, into plan: inout DNSAnswerPlan) {
         var owner = question.name
         // The names a CNAME chain went through (at most maximumCNAMEChain: a list is enough).
         var visited: [DNSName] = []
@@ -94,7 +101,7 @@ extension DNSAuthority {
         }
         // Most answers lead nowhere (addresses, text): nothing to add, and no section made.
         guard referral != nil || plan.answers.contains(where: { $0.rrset.data.contains { $0.additionalTarget != nil } }) else {
-            return plan
+            return
         }
         var additional = DNSAdditionalSection(excluding: plan.answers)
         if let referral { additional.addGlue(for: referral, from: zone) }
@@ -110,6 +117,5 @@ extension DNSAuthority {
         }
         plan.additionals = additional.entries
         plan.requiredAdditionalCount = additional.requiredCount
-        return plan
     }
 }

@@ -148,29 +148,34 @@ public struct DNSAuthority: Sendable {
     /// name in no zone): those go the way of ``decodedResponses(to:transport:maximumSize:allowingZoneTransfer:)``,
     /// which gives the same bytes for the queries answered here.
     func plainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?) -> [UInt8]? {
-        var writer = DNSWireWriter()
-        guard writePlainResponse(to: bytes, transport: transport, maximumSize: maximumSize, into: &writer) else { return nil }
-        return writer.finish()
+        var workspace = DNSResponseWorkspace()
+        guard writePlainResponse(to: bytes, transport: transport, maximumSize: maximumSize, in: &workspace) else { return nil }
+        return workspace.writer.finish()
     }
 
-    /// ``plainResponse(to:transport:maximumSize:)`` written by `writer` (which has written
-    /// nothing yet): a server's writer, used for query after query, allocates nothing.
-    /// - Returns: whether the query was plain and answered; `writer` is untouched otherwise.
+    /// ``plainResponse(to:transport:maximumSize:)`` written by the writer of `workspace`, which
+    /// is reset first: a server's workspace, used for query after query, allocates nothing.
+    /// - Returns: whether the query was plain and answered; nothing written otherwise.
     func writePlainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?,
-                            into writer: inout DNSWireWriter) -> Bool {
-        guard let query = DNSPlainQuery(bytes), query.flags & 0x8000 == 0, query.flags >> 11 & 0xf == 0 else { return false }
+                            in workspace: inout DNSResponseWorkspace) -> Bool {
+        workspace.writer.reset()
+        guard let query = DNSPlainQuery(bytes, nameRoom: &workspace.nameRoom), query.flags & 0x8000 == 0,
+              query.flags >> 11 & 0xf == 0 else { return false }
         let question = query.question
         guard !question.type.isMetaType || question.type == .any,
               let zone = zone(for: question.name, recordClass: question.recordClass) else { return false }
-        let plan = plan(question, from: zone)
+        self.plan(question, from: zone, into: &workspace.plan)
+        // The plan's owners share the name's room: it lets go of them once written (not copied
+        // before: a copy would keep its sections from being emptied in place).
+        defer { workspace.plan.reset() }
         // The response's header (QR, opcode QUERY, AA as the plan says, RD and CD copied, RFC
         // 1035 section 4.1.1) with no message made; its question is the query's.
-        var flags = 0x8000 | UInt16(plan.responseCode.headerBits) | query.flags & 0x0110
-        if plan.isAuthoritative { flags |= 0x0400 }
+        var flags = 0x8000 | UInt16(workspace.plan.responseCode.headerBits) | query.flags & 0x0110
+        if workspace.plan.isAuthoritative { flags |= 0x0400 }
         let edns = query.edns.map { DNSEDNS(udpPayloadSize: udpPayloadSize, dnssecOK: $0.dnssecOK) }
         let limit = Swift.min(sizeLimit(clientPayloadSize: query.edns?.udpPayloadSize, transport: transport), maximumSize ?? Int.max)
-        DNSMessage.encode(into: &writer, id: query.id, flags: flags, responseCode: plan.responseCode, edns: edns,
-                          maximumSize: limit, questions: CollectionOfOne(question), records: plan)
+        DNSMessage.encode(into: &workspace.writer, id: query.id, flags: flags, responseCode: workspace.plan.responseCode, edns: edns,
+                          maximumSize: limit, questions: CollectionOfOne(question), records: workspace.plan)
         return true
     }
 

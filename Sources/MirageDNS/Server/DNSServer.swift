@@ -31,8 +31,9 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
     let clock: Clock
     /// The responses to UDP queries, kept to answer the same query again.
     @exclusivity(unchecked) private var responseCache: DNSResponseCache
-    /// The writer of plain UDP responses, reset for each (its room kept: no allocation a query).
-    @exclusivity(unchecked) private var udpWriter = DNSWireWriter()
+    /// The writer, plan and question name of plain UDP responses, reset for each (their room
+    /// kept: no allocation a query).
+    @exclusivity(unchecked) private var udpWorkspace = DNSResponseWorkspace()
 
     /// Room in front of a UDP answer for the headers below it (Ethernet, IPv4 with options,
     /// UDP), so that our stack sends it without copying.
@@ -79,9 +80,8 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                 }
                 // Nearly every query is plain: written by the server's own writer, which allocates
                 // nothing after the first, and copied once into the datagram.
-                udpWriter.reset()
-                if authority.writePlainResponse(to: bytes, transport: .udp, maximumSize: nil, into: &udpWriter) {
-                    return udpWriter.withWrittenBytes { response in
+                if authority.writePlainResponse(to: bytes, transport: .udp, maximumSize: nil, in: &udpWorkspace) {
+                    return udpWorkspace.writer.withWrittenBytes { response in
                         if let key { responseCache.keep(response, for: key, query: bytes) }
                         var datagram = PacketBuffer(capacity: Self.udpHeadroom + response.count, headroom: Self.udpHeadroom)
                         datagram.append(bytesOf: response)  // one copy, not the generic collection path

@@ -16,6 +16,14 @@ struct DNSPlainQuery {
 
     /// Reads `bytes`, a whole message; nil when it is not a plain query.
     init?(_ bytes: UnsafeRawBufferPointer) {
+        var nameRoom: [UInt8] = []
+        self.init(bytes, nameRoom: &nameRoom)
+    }
+
+    /// ``init(_:)`` with the question's name read into `nameRoom` (emptied first, its room kept),
+    /// which the name then shares: a caller that holds no name from it by the next query reads
+    /// that one with no allocation.
+    init?(_ bytes: UnsafeRawBufferPointer, nameRoom: inout [UInt8]) {
         guard bytes.count >= 17 else { return nil }
         func uint16(_ offset: Int) -> UInt16 { UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1]) }
         guard uint16(4) == 1, uint16(6) == 0, uint16(8) == 0 else { return nil }
@@ -32,7 +40,9 @@ struct DNSPlainQuery {
         }
         let nameEnd = offset
         guard nameEnd + 1 - 12 <= DNSName.maximumWireLength, nameEnd + 5 <= bytes.count else { return nil }
-        let name = DNSName(storage: Array(UnsafeRawBufferPointer(rebasing: bytes[12..<nameEnd])))
+        nameRoom.removeAll(keepingCapacity: true)
+        UnsafeRawBufferPointer(rebasing: bytes[12..<nameEnd]).withMemoryRebound(to: UInt8.self) { nameRoom.append(contentsOf: $0) }
+        let name = DNSName(storage: nameRoom)
         question = DNSQuestion(name: name, type: DNSRecordType(uint16(nameEnd + 1)), recordClass: DNSClass(uint16(nameEnd + 3)))
         offset = nameEnd + 5
         edns = nil
