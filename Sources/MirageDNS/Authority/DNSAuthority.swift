@@ -150,7 +150,7 @@ public struct DNSAuthority: Sendable {
     func plainResponse(to bytes: UnsafeRawBufferPointer, transport: DNSTransport, maximumSize: Int?) -> [UInt8]? {
         var workspace = DNSResponseWorkspace()
         guard writePlainResponse(to: bytes, transport: transport, maximumSize: maximumSize, in: &workspace) else { return nil }
-        return workspace.writer.finish()
+        return workspace.writer.bytes
     }
 
     /// ``plainResponse(to:transport:maximumSize:)`` written by the writer of `workspace`, which

@@ -6,7 +6,7 @@
 /// an RRset of the additional section does not fit, it is left out without TC and later ones are
 /// still tried, unless it is required (glue for in-domain name servers, RFC 9471 section 3):
 /// then TC is set.
-struct DNSSectionsWriter {
+struct DNSSectionsWriter: ~Copyable {
     private(set) var writer: DNSWireWriter
     /// The most bytes the message may take with its records (room for an OPT record already
     /// taken off).

@@ -7,7 +7,7 @@
 ///
 /// A message has a few dozen suffixes at most: they are searched in a list, by length first and
 /// then bytes without regard to case, which costs less than hashing each one.
-struct DNSWireWriter {
+struct DNSWireWriter: ~Copyable {
     /// A suffix written: where it starts in the message, and the name it ends (its wire bytes,
     /// shared with the name, from `start`).
     private struct Suffix {
@@ -16,10 +16,11 @@ struct DNSWireWriter {
         let offset: Int
     }
 
-    /// The message so far: the first ``count`` bytes of a buffer kept longer than that, so that
-    /// a write is a store after one check of room (appending to an array byte by byte checked
-    /// its uniqueness and capacity for every byte).
-    private var storage: [UInt8]
+    /// The message so far: the first ``count`` bytes of a buffer of `capacity` bytes that this
+    /// writer alone holds (it cannot be copied), so that a write is a store after one check of
+    /// room. In an array each write checked the array's uniqueness first: 16 checks a response.
+    private var base: UnsafeMutableRawPointer?
+    private var capacity: Int
     private(set) var count = 0
     /// The suffixes remembered, in the order written, so that a rollback can forget the later ones.
     private var suffixes: [Suffix] = []
@@ -28,16 +29,21 @@ struct DNSWireWriter {
     ///   EDNS or TCP lets it grow).
     ///   With 0 it allocates nothing, to stand in for a writer moved away.
     init(capacity: Int = 512) {
-        storage = [UInt8](repeating: 0, count: capacity)
+        self.capacity = capacity
+        base = capacity > 0 ? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8) : nil
         if capacity > 0 { suffixes.reserveCapacity(16) }  // a typical answer's names: no growth step by step
     }
 
+    deinit {
+        base?.deallocate()
+    }
+
     /// The message's bytes, copied to an array of their size.
-    var bytes: [UInt8] { Array(storage[..<count]) }
+    var bytes: [UInt8] { withWrittenBytes { Array($0) } }
 
     /// Runs `body` on the message's bytes, in place.
     func withWrittenBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// Forgets what was written, keeping the room made for it: a writer used for message after
@@ -47,21 +53,29 @@ struct DNSWireWriter {
         suffixes.removeAll(keepingCapacity: true)
     }
 
-    /// The message's bytes, taken without a copy.
+    /// The message's bytes.
     consuming func finish() -> [UInt8] {
-        storage.removeLast(storage.count - count)
-        return storage
+        bytes
     }
 
     /// Makes room for `more` bytes after ``count`` and runs `body` on them; they count as written.
     @inline(__always)
     private mutating func append(_ more: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
-        if count + more > storage.count {
-            storage.append(contentsOf: repeatElement(0, count: Swift.max(count + more, 2 * storage.count, 16) - storage.count))
-        }
-        let start = count
-        storage.withUnsafeMutableBytes { body($0.baseAddress! + start) }
+        if count + more > capacity { grow(toHold: count + more) }
+        body(base.unsafelyUnwrapped + count)
         count += more
+    }
+
+    /// Moves the message to a buffer of at least `needed` bytes (twice the room, as an array grows).
+    private mutating func grow(toHold needed: Int) {
+        let grown = Swift.max(needed, 2 * capacity, 16)
+        let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+        if let base {
+            moved.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+        }
+        base = moved
+        capacity = grown
     }
 
     mutating func write(_ byte: UInt8) {
@@ -104,7 +118,7 @@ struct DNSWireWriter {
     /// Overwrites the two bytes at `offset`, for counts and RDLENGTH known only afterwards.
     mutating func patch(_ value: UInt16, at offset: Int) {
         precondition(offset >= 0 && offset + 2 <= count, "a patch outside what was written")
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self) }
+        base.unsafelyUnwrapped.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
     }
 
     /// A character-string: its length byte, then its bytes (RFC 1035 section 3.3).
