@@ -103,6 +103,8 @@ final class DatagramSendBatch {
     /// How many datagrams wait to be sent.
     var count: Int { payloads.count - firstUnsent }
     var isFull: Bool { payloads.count == Self.capacity }
+    /// How many more datagrams it takes before it is full.
+    var room: Int { Self.capacity - payloads.count }
 
     /// Keeps `payload` to be sent to `address` by the next ``send(from:)``.
     func append(_ payload: PacketBuffer, to address: SocketAddress) {

@@ -72,6 +72,29 @@ public final class SocketUDPSocket: UDPSocket {
         }
     }
 
+    /// The next datagram of the batch last received, if any is left; nil when the batch has been
+    /// read (then ``receive()`` sends the burst's answers and reads the next batch).
+    /// - Throws: ``FlowError/closed`` after ``close()``.
+    public func receiveIfReady() throws(FlowError) -> Datagram? {
+        guard fileDescriptor >= 0 else { throw .closed }
+        guard let (payload, source) = incoming.next() else { return nil }
+        return Datagram(source: source.endpoint, destination: local, payload: payload)
+    }
+
+    /// Keeps `payload` to go out with the burst's other answers, as ``send(_:to:)`` does in a
+    /// burst; false outside a burst, when the batch is full, or for a payload too long to keep:
+    /// then ``send(_:to:)`` sends it at once.
+    /// - Throws: ``FlowError/closed`` after ``close()``.
+    public func sendIfReady(_ payload: PacketBuffer, to destination: Endpoint) throws(FlowError) -> Bool {
+        guard fileDescriptor >= 0 else { throw .closed }
+        guard !incoming.isEmpty, outgoing.room > 1, payload.count <= Self.longestBatchedPayload else {
+            return false
+        }
+        outgoing.append(payload, to: SocketAddress(destination))
+        scheduleFlush()
+        return true
+    }
+
     /// Sends `payload` as one datagram to `destination`, waiting while the kernel's send buffer
     /// is full. The corresponding C function is `sendmmsg`.
     ///
@@ -89,10 +112,7 @@ public final class SocketUDPSocket: UDPSocket {
         guard fileDescriptor >= 0 else { throw .closed }
         outgoing.append(payload, to: SocketAddress(destination))
         if !incoming.isEmpty, !outgoing.isFull, payload.count <= Self.longestBatchedPayload {
-            if !flushScheduled {
-                flushScheduled = true
-                platform.atRoundEnd { [weak self] in self?.sendAtRoundEnd() }
-            }
+            scheduleFlush()
             return
         }
         while true {
@@ -103,6 +123,13 @@ public final class SocketUDPSocket: UDPSocket {
             guard outcome.wouldBlock else { return }
             await platform.waitUntilWritable(fileDescriptor)
         }
+    }
+
+    /// Has the platform send the waiting datagrams at the end of this round, once.
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        platform.atRoundEnd { [weak self] in self?.sendAtRoundEnd() }
     }
 
     /// Sends the waiting datagrams, waiting while the send buffer is full; refusals are counted.

@@ -86,6 +86,44 @@ struct SocketUDPBatchTests {
         }
         #expect(outcome == .success("[7] unsent 0"))
     }
+
+    @Test("without waiting: the rest of a batch is read, answers in a burst are kept and go out at the round's end, and an answer outside a burst is left to send(_:to:)")
+    func withoutWaiting() {
+        let outcome = runWithStack { stack throws(FlowError) -> [String] in
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            var events: [String] = []
+            events.append("before any: \(try server.receiveIfReady() == nil ? "none" : "one")")
+            for index in 0..<3 {
+                try await client.send(PacketBuffer(pattern(index, 5)), to: server.local)
+            }
+            // The first read takes the batch; the two others wait in it.
+            var datagrams = [try await server.receive()]
+            while let datagram = try server.receiveIfReady() { datagrams.append(datagram) }
+            events.append("read \(datagrams.count), then \(try server.receiveIfReady() == nil ? "none" : "one")")
+            // The batch is read: no burst, so the answer is not taken.
+            events.append("outside a burst taken: \(try server.sendIfReady(datagrams[0].payload, to: datagrams[0].source))")
+            for datagram in datagrams { try await server.send(datagram.payload, to: datagram.source) }
+            for _ in datagrams { events.append("\(try await client.receive().payload.bytes.first ?? 255)") }
+            // Two more: while the second waits in the batch, the first's answer is kept.
+            try await client.send(PacketBuffer([9]), to: server.local)
+            try await client.send(PacketBuffer([10]), to: server.local)
+            let first = try await server.receive()
+            events.append("in a burst taken: \(try server.sendIfReady(first.payload, to: first.source))")
+            events.append("\(try await client.receive().payload.bytes) unsent \(server.unsentDatagrams)")
+            server.close()
+            do throws(FlowError) {
+                _ = try server.receiveIfReady()
+                events.append("read after close")
+            } catch {
+                events.append("\(error)")
+            }
+            return events
+        }
+        #expect(outcome == .success(["before any: none", "read 3, then none", "outside a burst taken: false", "0", "31", "62",
+                                     "in a burst taken: true", "[9] unsent 0", "\(FlowError.closed)"]))
+    }
 }
 
 /// The bytes of datagram `index`, `size` long.

@@ -64,7 +64,12 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
         while true {
             let datagram: Datagram
             do {
-                datagram = try await socket.receive()
+                // A burst's datagrams without a suspension point each; the wait only when none is left.
+                if let ready = try socket.receiveIfReady() {
+                    datagram = ready
+                } else {
+                    datagram = try await socket.receive()
+                }
             } catch {
                 if error == .closed { return }
                 dnsLog.error("udp: receive failed: \(error)")
@@ -100,7 +105,9 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
             }
             statistics.udpAnswered += 1
             do {
-                try await socket.send(answer, to: datagram.source)
+                if try !socket.sendIfReady(answer, to: datagram.source) {
+                    try await socket.send(answer, to: datagram.source)
+                }
             } catch {
                 statistics.sendFailures += 1
                 dnsLog.debug("udp: cannot answer \(datagram.source): \(error)")

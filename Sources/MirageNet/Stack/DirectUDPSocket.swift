@@ -19,6 +19,14 @@ public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>
         }
     }
 
+    /// The next datagram the stack holds for this port, if any.
+    /// - Throws: ``FlowError/closed`` once the port is closed.
+    public func receiveIfReady() throws(FlowError) -> Datagram? {
+        if let datagram = stack.core.receiveUDP(port: port) { return datagram }
+        guard stack.core.isBound(udpPort: port) else { throw .closed }
+        return nil
+    }
+
     public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
         try stack.core.sendUDP(payload, from: port, to: destination.address, port: destination.port, now: stack.clock.now())
         await stack.flush()
