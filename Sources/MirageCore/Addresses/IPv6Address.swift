@@ -26,6 +26,19 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         low = UInt64(g4) << 48 | UInt64(g5) << 32 | UInt64(g6) << 16 | UInt64(g7)
     }
 
+    /// The address made of the sixteen bytes in memory at `bytes`, in network byte order: two
+    /// loads, inlined into callers in other modules, for which the generic
+    /// ``init(bytes:)-(some Collection<UInt8>)`` is not specialised (a socket address read 200
+    /// instructions through the collection's witnesses).
+    ///
+    /// - Precondition: `bytes.count == 16`.
+    @inlinable
+    public init(bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == 16, "an IPv6 address has 16 bytes")
+        self.init(high: UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)),
+                  low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+
     /// The address made of exactly sixteen bytes in network byte order, as an IPv6 header
     /// carries it.
     ///

@@ -61,6 +61,16 @@ public struct PacketBuffer: @unchecked Sendable {
         upperBound = headroom
     }
 
+    /// Creates a buffer holding a copy of the bytes `bytes` points to, with `headroom` free bytes
+    /// in front: one `memcpy`, inlined into callers in other modules, for which the generic
+    /// ``init(_:headroom:)-(some Collection<UInt8>,_)`` is not specialised (a received datagram
+    /// was copied through the collection's witnesses).
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, headroom: Int = 0) {
+        self.init(capacity: headroom + bytes.count, headroom: headroom)
+        append(bytesOf: bytes)
+    }
+
     /// Creates a buffer holding a copy of `bytes`, with `headroom` free bytes in front.
     public init(_ bytes: some Collection<UInt8>, headroom: Int = 0) {
         self.init(capacity: headroom + bytes.count, headroom: headroom)
