@@ -29,9 +29,10 @@ struct DNSAnswerPlan: DNSSectionsSource {
     mutating func reset() {
         responseCode = .noError
         isAuthoritative = true
-        answers.removeAll(keepingCapacity: true)
-        authorities.removeAll(keepingCapacity: true)
-        additionals.removeAll(keepingCapacity: true)
+        // Only what holds entries: emptying an empty array still takes the general path.
+        if !answers.isEmpty { answers.removeAll(keepingCapacity: true) }
+        if !authorities.isEmpty { authorities.removeAll(keepingCapacity: true) }
+        if !additionals.isEmpty { additionals.removeAll(keepingCapacity: true) }
         requiredAdditionalCount = 0
     }
 

@@ -7,35 +7,39 @@
 ///
 /// A message has a few dozen suffixes at most: they are searched in a list, by length first and
 /// then bytes without regard to case, which costs less than hashing each one.
+///
+/// The writer cannot be copied: the message, the names whose suffixes it remembers, and the
+/// list of those suffixes are in buffers it alone holds (``Room``), so a write is a store after a
+/// check of room, a remembered suffix holds no reference, and a reset or a rollback sets counts.
+/// (In arrays, each write checked the array's uniqueness, 16 times a response, and each suffix
+/// retained its name.)
 struct DNSWireWriter: ~Copyable {
-    /// A suffix written: where it starts in the message, and the name it ends (its wire bytes,
-    /// shared with the name, from `start`).
+    /// A suffix written: where its name's wire bytes start in ``names``, how many there are from
+    /// the suffix on, and where the suffix starts in the message.
     private struct Suffix {
-        let name: [UInt8]
-        let start: Int
-        let offset: Int
+        let start: Int32
+        let length: Int32
+        let offset: Int32
     }
 
-    /// The message so far: the first ``count`` bytes of a buffer of `capacity` bytes that this
-    /// writer alone holds (it cannot be copied), so that a write is a store after one check of
-    /// room. In an array each write checked the array's uniqueness first: 16 checks a response.
-    private var base: UnsafeMutableRawPointer?
-    private var capacity: Int
-    private(set) var count = 0
-    /// The suffixes remembered, in the order written, so that a rollback can forget the later ones.
-    private var suffixes: [Suffix] = []
+    /// The message so far.
+    private var message: Room
+    /// The wire labels of each name that has suffixes remembered, one after another.
+    private var names: Room
+    /// The suffixes remembered (``Suffix`` records), in the order written, so that a rollback can
+    /// forget the later ones.
+    private var suffixes: Room
+    /// The bytes written.
+    var count: Int { message.count }
 
     /// - Parameter capacity: the bytes to make room for at first (a message fits in 512 unless
     ///   EDNS or TCP lets it grow).
     ///   With 0 it allocates nothing, to stand in for a writer moved away.
     init(capacity: Int = 512) {
-        self.capacity = capacity
-        base = capacity > 0 ? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8) : nil
-        if capacity > 0 { suffixes.reserveCapacity(16) }  // a typical answer's names: no growth step by step
-    }
-
-    deinit {
-        base?.deallocate()
+        message = Room(capacity: capacity)
+        // A typical answer's names and suffixes: no growth step by step.
+        names = Room(capacity: capacity > 0 ? 256 : 0)
+        suffixes = Room(capacity: capacity > 0 ? 16 * MemoryLayout<Suffix>.stride : 0)
     }
 
     /// The message's bytes, copied to an array of their size.
@@ -43,14 +47,15 @@ struct DNSWireWriter: ~Copyable {
 
     /// Runs `body` on the message's bytes, in place.
     func withWrittenBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        body(UnsafeRawBufferPointer(start: base, count: count))
+        body(UnsafeRawBufferPointer(start: message.base, count: message.count))
     }
 
     /// Forgets what was written, keeping the room made for it: a writer used for message after
     /// message allocates nothing after the first.
     mutating func reset() {
-        count = 0
-        suffixes.removeAll(keepingCapacity: true)
+        message.count = 0
+        names.count = 0
+        suffixes.count = 0
     }
 
     /// The message's bytes.
@@ -61,21 +66,7 @@ struct DNSWireWriter: ~Copyable {
     /// Makes room for `more` bytes after ``count`` and runs `body` on them; they count as written.
     @inline(__always)
     private mutating func append(_ more: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
-        if count + more > capacity { grow(toHold: count + more) }
-        body(base.unsafelyUnwrapped + count)
-        count += more
-    }
-
-    /// Moves the message to a buffer of at least `needed` bytes (twice the room, as an array grows).
-    private mutating func grow(toHold needed: Int) {
-        let grown = Swift.max(needed, 2 * capacity, 16)
-        let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
-        if let base {
-            moved.copyMemory(from: base, byteCount: count)
-            base.deallocate()
-        }
-        base = moved
-        capacity = grown
+        body(message.extend(by: more))
     }
 
     mutating func write(_ byte: UInt8) {
@@ -115,10 +106,16 @@ struct DNSWireWriter: ~Copyable {
         }
     }
 
+    /// Writes the bytes `more` points to, with one copy.
+    mutating func write(raw more: UnsafeRawBufferPointer) {
+        guard let source = more.baseAddress, more.count > 0 else { return }
+        message.extend(by: more.count).copyMemory(from: source, byteCount: more.count)
+    }
+
     /// Overwrites the two bytes at `offset`, for counts and RDLENGTH known only afterwards.
     mutating func patch(_ value: UInt16, at offset: Int) {
         precondition(offset >= 0 && offset + 2 <= count, "a patch outside what was written")
-        base.unsafelyUnwrapped.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
+        message.base.unsafelyUnwrapped.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
     }
 
     /// A character-string: its length byte, then its bytes (RFC 1035 section 3.3).
@@ -131,53 +128,116 @@ struct DNSWireWriter: ~Copyable {
     }
 
     /// Writes `name`, ending in a pointer to an earlier copy of its longest known suffix when
-    /// `compressing`, and remembers its suffixes for later names. The labels before the
-    /// pointer go in with one append.
+    /// `compressing`, and remembers its suffixes for later names (its labels copied once). The
+    /// labels before the pointer go in with one copy.
     mutating func writeName(_ name: DNSName, compressing: Bool) {
-        let labels = name.storage
-        var labelStart = 0
-        var pointer: Int? = nil
-        while labelStart < labels.count {
-            if compressing, let target = offset(ofSuffix: labels[labelStart...]) {
-                pointer = target
-                break
+        name.storage.withUnsafeBytes { labels in
+            var labelStart = 0
+            var pointer: Int? = nil
+            var copied: Int? = nil  // where the name's labels are in `names`, once a suffix is remembered
+            while labelStart < labels.count {
+                if compressing, let target = offset(ofSuffix: UnsafeRawBufferPointer(rebasing: labels[labelStart...])) {
+                    pointer = target
+                    break
+                }
+                // Where this label will be once the labels before it are written.
+                let offset = count + labelStart
+                if compressing, offset < 0x4000 {
+                    let start: Int
+                    if let copied {
+                        start = copied
+                    } else {
+                        start = names.count
+                        names.extend(by: labels.count).copyMemory(from: labels.baseAddress!, byteCount: labels.count)
+                        copied = start
+                    }
+                    let suffix = Suffix(start: Int32(start + labelStart), length: Int32(labels.count - labelStart), offset: Int32(offset))
+                    suffixes.extend(by: MemoryLayout<Suffix>.stride).storeBytes(of: suffix, as: Suffix.self)
+                }
+                labelStart += 1 + Int(labels[labelStart])
             }
-            // Where this label will be once the labels before it are written.
-            let offset = count + labelStart
-            if compressing, offset < 0x4000 {
-                suffixes.append(Suffix(name: labels, start: labelStart, offset: offset))
+            write(raw: UnsafeRawBufferPointer(rebasing: labels[..<labelStart]))
+            if let pointer {
+                write(0xc000 | UInt16(pointer))
+            } else {
+                write(UInt8(0))
             }
-            labelStart += 1 + Int(labels[labelStart])
-        }
-        write(bytes: labels[..<labelStart])
-        if let pointer {
-            write(0xc000 | UInt16(pointer))
-        } else {
-            write(UInt8(0))
         }
     }
 
     /// The state to return to if what follows must be taken back.
     struct Checkpoint {
         fileprivate let count: Int
-        fileprivate let remembered: Int
+        fileprivate let names: Int
+        fileprivate let suffixes: Int
     }
 
     var checkpoint: Checkpoint {
-        Checkpoint(count: count, remembered: suffixes.count)
+        Checkpoint(count: message.count, names: names.count, suffixes: suffixes.count)
     }
 
     /// Takes back everything written since `checkpoint`, with the suffixes it remembered.
     mutating func rollBack(to checkpoint: Checkpoint) {
-        count = checkpoint.count
-        suffixes.removeLast(suffixes.count - checkpoint.remembered)
+        message.count = checkpoint.count
+        names.count = checkpoint.names
+        suffixes.count = checkpoint.suffixes
     }
 
     /// Where an earlier copy of `suffix` (wire labels ending with the root) starts, if any.
-    private func offset(ofSuffix suffix: ArraySlice<UInt8>) -> Int? {
-        for remembered in suffixes where remembered.name.count - remembered.start == suffix.count {
-            if DNSName.bytesEqualIgnoringCase(remembered.name[remembered.start...], suffix) { return remembered.offset }
+    private func offset(ofSuffix suffix: UnsafeRawBufferPointer) -> Int? {
+        guard let records = suffixes.base, let bytes = names.base else { return nil }
+        var position = 0
+        while position < suffixes.count {
+            let remembered = records.load(fromByteOffset: position, as: Suffix.self)
+            position += MemoryLayout<Suffix>.stride
+            guard Int(remembered.length) == suffix.count else { continue }
+            if DNSName.bytesEqualIgnoringCase(UnsafeRawBufferPointer(start: bytes + Int(remembered.start), count: suffix.count), suffix) {
+                return Int(remembered.offset)
+            }
         }
         return nil
+    }
+}
+
+extension DNSWireWriter {
+    /// Bytes in a buffer that only its owner holds: it cannot be copied, so no write checks that
+    /// the buffer is shared, and the buffer is freed with it.
+    struct Room: ~Copyable {
+        private(set) var base: UnsafeMutableRawPointer?
+        private var capacity: Int
+        /// The bytes in use, from `base`; set lower to forget the rest.
+        var count = 0
+
+        /// A buffer of `capacity` bytes; none allocated for 0.
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = capacity > 0 ? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8) : nil
+        }
+
+        deinit {
+            base?.deallocate()
+        }
+
+        /// Makes room for `more` bytes after ``count``, which then count as in use; returns where
+        /// they start.
+        @inline(__always)
+        mutating func extend(by more: Int) -> UnsafeMutableRawPointer {
+            if count + more > capacity { grow(toHold: count + more) }
+            let start = base.unsafelyUnwrapped + count
+            count += more
+            return start
+        }
+
+        /// Moves the bytes to a buffer of at least `needed` bytes (twice the room, as an array grows).
+        private mutating func grow(toHold needed: Int) {
+            let grown = Swift.max(needed, 2 * capacity, 16)
+            let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+            if let base {
+                moved.copyMemory(from: base, byteCount: count)
+                base.deallocate()
+            }
+            base = moved
+            capacity = grown
+        }
     }
 }
