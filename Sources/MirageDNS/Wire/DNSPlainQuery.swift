@@ -40,8 +40,10 @@ struct DNSPlainQuery {
         }
         let nameEnd = offset
         guard nameEnd + 1 - 12 <= DNSName.maximumWireLength, nameEnd + 5 <= bytes.count else { return nil }
-        nameRoom.removeAll(keepingCapacity: true)
-        UnsafeRawBufferPointer(rebasing: bytes[12..<nameEnd]).withMemoryRebound(to: UInt8.self) { nameRoom.append(contentsOf: $0) }
+        // One replacement of the whole room, its capacity kept (emptying and appending took two).
+        UnsafeRawBufferPointer(rebasing: bytes[12..<nameEnd]).withMemoryRebound(to: UInt8.self) {
+            nameRoom.replaceSubrange(nameRoom.startIndex..<nameRoom.endIndex, with: $0)
+        }
         let name = DNSName(storage: nameRoom)
         question = DNSQuestion(name: name, type: DNSRecordType(uint16(nameEnd + 1)), recordClass: DNSClass(uint16(nameEnd + 3)))
         offset = nameEnd + 5
