@@ -38,13 +38,21 @@ struct DNSAnswerPlan: DNSSectionsSource {
 
     /// Writes the sections' records, an RRset at a time, as ``DNSSectionsWriter`` leaves out
     /// what does not fit.
-    /// (By index: iterating an array holds a copy of it, a retain and release for each section.)
+    /// (By index through each array's buffer, the entries borrowed: iterating an array holds a
+    /// copy of it, and an entry read from the array itself had its RRset and owner copied for the
+    /// call, three retains and releases an RRset.)
     func write(into sections: inout DNSSectionsWriter) {
-        for index in answers.indices { sections.append(answers[index].rrset, owner: answers[index].owner, in: .answer) }
-        for index in authorities.indices { sections.append(authorities[index].rrset, owner: authorities[index].owner, in: .authority) }
-        for index in additionals.indices {
-            sections.append(additionals[index].rrset, owner: additionals[index].owner, in: .additional,
-                            required: index < requiredAdditionalCount)
+        answers.withUnsafeBufferPointer { entries in
+            for index in entries.indices { sections.append(entries[index].rrset, owner: entries[index].owner, in: .answer) }
+        }
+        authorities.withUnsafeBufferPointer { entries in
+            for index in entries.indices { sections.append(entries[index].rrset, owner: entries[index].owner, in: .authority) }
+        }
+        additionals.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                sections.append(entries[index].rrset, owner: entries[index].owner, in: .additional,
+                                required: index < requiredAdditionalCount)
+            }
         }
     }
 
