@@ -18,11 +18,13 @@ enum HTTPMessageWriter {
     }
 
     /// Writes `head` (ended) and then `body` to `connection`, the body as one chunk and the last
-    /// chunk when `chunked`. A small message goes in one write, from the head's own buffer.
+    /// chunk when `chunked`. A small message goes in one write, from the head's own buffer: taken,
+    /// not copied (a copy shares the buffer with the caller's, and the body appended to it then
+    /// reallocated it: an allocation and a copy of the head a response).
     @inline(__always)
-    static func write<Connection: Flow>(head: HTTPHeadEncoder, body: PacketBuffer, chunked: Bool,
+    static func write<Connection: Flow>(head: consuming HTTPHeadEncoder, body: PacketBuffer, chunked: Bool,
                                         over connection: Connection) async throws(FlowError) {
-        var message = head
+        var message = consume head
         let (before, end) = bodyFraming(length: body.count, chunked: chunked)
         if !before.isEmpty { message.append(before) }
         if body.count <= coalescingLimit {

@@ -77,7 +77,7 @@ public enum HTTPRequestWriter {
         let head = head(of: request, host: host)
         var encoder = HTTPHeadEncoder(capacity: 256 + Swift.min(request.body.count, HTTPMessageWriter.coalescingLimit))
         head.encode(into: &encoder)
-        try await HTTPMessageWriter.write(head: encoder, body: PacketBuffer(request.body), chunked: head.framing == .chunked,
+        try await HTTPMessageWriter.write(head: consume encoder, body: PacketBuffer(request.body), chunked: head.framing == .chunked,
                                           over: connection)
         return head
     }

@@ -202,7 +202,7 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
         if closing { head.field("Connection", "close") }
         head.end()
         do {
-            try await HTTPMessageWriter.write(head: head, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
+            try await HTTPMessageWriter.write(head: consume head, body: sendsBody ? response.body : PacketBuffer(capacity: 0),
                                               chunked: false, over: connection)
             return true
         } catch {

@@ -104,7 +104,7 @@ public final class SocketUDPSocket: UDPSocket {
     /// - Throws: ``FlowError/unreachable`` when the host has no route; ``FlowError/closed`` after ``close()``;
     ///   ``FlowError/io(code:)`` with the error number otherwise, such as `EMSGSIZE` for a
     ///   payload longer than a UDP datagram holds, or `EACCES` for a broadcast destination.
-    public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
+    public func send(_ payload: consuming PacketBuffer, to destination: Endpoint) async throws(FlowError) {
         while outgoing.isFull {
             guard fileDescriptor >= 0 else { throw .closed }
             await sendWaiting()

@@ -93,8 +93,9 @@ public struct Datagram: Sendable {
 public protocol UDPSocket: AnyObject {
     /// Waits for the next datagram to this port.
     func receive() async throws(FlowError) -> Datagram
-    /// Sends `payload` as one datagram to `destination`.
-    func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError)
+    /// Sends `payload` as one datagram to `destination`; taken, so that a stack that puts its
+    /// headers in front of it need not copy a buffer its caller still holds.
+    func send(_ payload: consuming PacketBuffer, to destination: Endpoint) async throws(FlowError)
     /// The next datagram when one has already arrived, without waiting; nil when none has (then
     /// ``receive()`` waits for one). A server answering a burst of datagrams reads them this way
     /// with no suspension point, and no task frame, for each (about 250 instructions a DNS

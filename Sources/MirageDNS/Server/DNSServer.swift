@@ -77,7 +77,7 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                 continue
             }
             statistics.udpQueries += 1
-            let answer = datagram.payload.withUnsafeBytes { bytes -> PacketBuffer? in
+            var reply = datagram.payload.withUnsafeBytes { bytes -> PacketBuffer? in
                 let key = responseCache.key(for: bytes)
                 if let key, let kept = responseCache.response(for: key, to: bytes, headroom: Self.udpHeadroom) {
                     statistics.udpAnsweredFromCache += 1
@@ -99,14 +99,16 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
                 }
                 return PacketBuffer(answer, headroom: Self.udpHeadroom)
             }
-            guard let answer else {
+            // Taken out of the optional and handed on, held nowhere else: our stack then puts its
+            // headers in the answer's headroom (a copy still held here made it reallocate).
+            guard let answer = reply.take() else {
                 statistics.udpDropped += 1
                 continue
             }
             statistics.udpAnswered += 1
             do {
                 if try !socket.sendIfReady(answer, to: datagram.source) {
-                    try await socket.send(answer, to: datagram.source)
+                    try await socket.send(consume answer, to: datagram.source)
                 }
             } catch {
                 statistics.sendFailures += 1

@@ -27,8 +27,8 @@ public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>
         return nil
     }
 
-    public func send(_ payload: PacketBuffer, to destination: Endpoint) async throws(FlowError) {
-        try stack.core.sendUDP(payload, from: port, to: destination.address, port: destination.port, now: stack.clock.now())
+    public func send(_ payload: consuming PacketBuffer, to destination: Endpoint) async throws(FlowError) {
+        try stack.core.sendUDP(consume payload, from: port, to: destination.address, port: destination.port, now: stack.clock.now())
         await stack.flush()
     }
 

@@ -71,20 +71,25 @@ extension StackCore {
     /// Sends one datagram from `port` (fragmented when larger than the MTU).
     /// - Throws: ``FlowError/unreachable`` without a route; ``FlowError/io(code:)`` (EMSGSIZE, 90)
     ///   for a payload larger than a datagram can carry.
-    public mutating func sendUDP(_ payload: PacketBuffer, from port: UInt16, to destination: IPv4Address,
+    public mutating func sendUDP(_ payload: consuming PacketBuffer, from port: UInt16, to destination: IPv4Address,
                                  port destinationPort: UInt16, now: Instant) throws(FlowError) {
-        try sendUDP(payload, from: port, to: .v4(destination), port: destinationPort, now: now)
+        try sendUDP(consume payload, from: port, to: .v4(destination), port: destinationPort, now: now)
     }
 
     /// Sends one datagram from `port` to an address of either family.
-    public mutating func sendUDP(_ payload: PacketBuffer, from port: UInt16, to destination: IPAddress,
+    ///
+    /// The payload is taken, not copied: one its caller no longer holds gets the headers in its
+    /// headroom. (Borrowed, it was copied at the UDP header and again at the IPv4 header, each
+    /// copy shared and so reallocated by the header's prepend: two allocations a DNS answer.)
+    public mutating func sendUDP(_ payload: consuming PacketBuffer, from port: UInt16, to destination: IPAddress,
                                  port destinationPort: UInt16, now: Instant) throws(FlowError) {
-        let length = UDPHeader.headerLength + payload.count
+        var datagram = consume payload
+        let length = UDPHeader.headerLength + datagram.count
         guard length <= IPv4Fragmenter.maximumPayload else { throw .io(code: 90) }
-        var datagram = payload
         if datagram.headroom < 64 {
-            datagram = PacketBuffer(capacity: 64 + payload.count, headroom: 64)
-            datagram.append(contentsOf: payload.bytes)
+            var roomy = PacketBuffer(capacity: 64 + datagram.count, headroom: 64)
+            datagram.withUnsafeBytes { roomy.append(bytesOf: $0) }
+            datagram = roomy
         }
         datagram.prepend(UDPHeader.headerLength)
         let pseudo: InternetChecksum
@@ -102,8 +107,8 @@ extension StackCore {
             UDPHeader(sourcePort: port, destinationPort: destinationPort, length: UInt16(length)).emit(into: $0, pseudoHeader: pseudo)
         }
         let sent = switch destination {
-        case let .v4(address): sendIPv4(datagram, protocol: .udp, to: address, dontFragment: false, now: now)
-        case let .v6(address): sendIPv6(datagram, protocol: .udp, to: address, source: ipv6Source, now: now)
+        case let .v4(address): sendIPv4(consume datagram, protocol: .udp, to: address, dontFragment: false, now: now)
+        case let .v6(address): sendIPv6(consume datagram, protocol: .udp, to: address, source: ipv6Source, now: now)
         }
         guard sent else { throw .unreachable }
     }
