@@ -30,21 +30,7 @@ public struct SipHash13 {
             state.append(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
-        var last: UInt64 = 0
-        let tail = count - offset
-        if tail > 0, count >= 8 {
-            // The tail is the high end of the last eight bytes: one load, shifted down.
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
-            last = word >> UInt64(64 - 8 * tail)
-        } else {
-            var shift: UInt64 = 0
-            while offset < count {
-                last |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-        }
-        return state.finish(tail: last, byteCount: count)
+        return state.finish(tail: bytes.littleEndianTail(from: offset, to: count), byteCount: count)
     }
 
     /// SipHash-1-3 fed eight bytes at a time, for a caller that makes its input a word at a time
@@ -104,6 +90,30 @@ public struct SipHash13 {
             v0 &+= v3; v3 = v3.rotated(21); v3 ^= v0
             v2 &+= v1; v1 = v1.rotated(17); v1 ^= v2; v2 = v2.rotated(32)
         }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The fewer than eight bytes from `start` to `end` as a little-endian word, zeros above them:
+    /// one load of the eight bytes before `end`, shifted down, where there are eight; else byte
+    /// by byte. For hashes that take a buffer a word at a time (``SipHash13``, a zone's
+    /// `DNSNameHash`).
+    ///
+    /// - Precondition: `0 <= start <= end <= count` and `end - start < 8`.
+    @inlinable @inline(__always)
+    public func littleEndianTail(from start: Int, to end: Int) -> UInt64 {
+        let tail = end - start
+        guard tail > 0 else { return 0 }
+        if end >= 8 {
+            return UInt64(littleEndian: loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) >> UInt64(64 - 8 * tail)
+        }
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for offset in start..<end {
+            word |= UInt64(self[offset]) << shift
+            shift += 8
+        }
+        return word
     }
 }
 

@@ -33,21 +33,8 @@ struct DNSNameHash {
             state.append(DNSName.lower(UInt64(littleEndian: labels.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
             offset += 8
         }
-        let tail = end - offset
-        guard tail > 0 else { return }
-        var word: UInt64 = 0
-        if end >= 8 {
-            // The tail is the high end of the eight bytes before `end`: one load, shifted down.
-            word = UInt64(littleEndian: labels.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) >> UInt64(64 - 8 * tail)
-        } else {
-            var shift: UInt64 = 0
-            while offset < end {
-                word |= UInt64(labels[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-        }
-        state.append(DNSName.lower(word))
+        guard offset < end else { return }
+        state.append(DNSName.lower(labels.littleEndianTail(from: offset, to: end)))
     }
 
     /// The hash of the labels added so far.
