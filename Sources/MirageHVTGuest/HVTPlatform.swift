@@ -221,28 +221,16 @@ public final class HVTMonotonicClock: MonotonicClock {
     public func now() -> Instant { Instant(nanoseconds: mirage_hvt_monotonic_ns()) }
 }
 
-/// The host's CLOCK_REALTIME: read with the wall-clock hypercall (a VM exit) at most every
-/// ``resynchronisationInterval``, and in between carried forward on the monotonic TSC clock, so
-/// that a server stamping every response with the time makes no exit for it.
+/// The host's CLOCK_REALTIME: the guest's monotonic clock plus the host's difference between the
+/// two, given at boot and read again with the wall-clock hypercall (a VM exit) at most once a
+/// second (`mirage_hvt_wall_clock_ns`, clock.c), so that a server stamping every response with
+/// the time, or the first log line, makes no exit for it.
 public final class HVTWallClock: WallClock {
-    /// How long the wall clock runs on the TSC before it is read from the host again.
-    public static let resynchronisationInterval = Duration.seconds(1)
-    private let monotonic = HVTMonotonicClock()
-    /// The host's wall time in nanoseconds at `readAt`, and when it was read.
-    private var hostTime: UInt64 = 0
-    private var readAt: Instant?
-
     public init() {}
 
     public func now() -> WallTime {
-        let current = monotonic.now()
-        if let readAt, current - readAt < Self.resynchronisationInterval {
-            let nanoseconds = hostTime + UInt64(current.nanoseconds - readAt.nanoseconds)
-            return WallTime(seconds: Int64(nanoseconds / 1_000_000_000), nanoseconds: UInt32(nanoseconds % 1_000_000_000))
-        }
-        hostTime = mirage_hvt_wall_clock_ns()
-        readAt = current
-        return WallTime(seconds: Int64(hostTime / 1_000_000_000), nanoseconds: UInt32(hostTime % 1_000_000_000))
+        let nanoseconds = mirage_hvt_wall_clock_ns()
+        return WallTime(seconds: Int64(nanoseconds / 1_000_000_000), nanoseconds: UInt32(nanoseconds % 1_000_000_000))
     }
 }
 

@@ -54,5 +54,6 @@ void test_string_functions(void);
 void test_int128_division_matches_the_compiler_runtime(void);
 void test_tsc_clock_converts_ticks_to_nanoseconds(void);
 void test_tsc_clock_asks_for_a_new_anchor_and_never_runs_backwards(void);
+void test_wall_clock_offset_holds_for_a_second(void);
 
 #endif

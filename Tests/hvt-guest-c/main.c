@@ -66,6 +66,7 @@ static const struct test tests[] = {
     TEST(test_int128_division_matches_the_compiler_runtime),
     TEST(test_tsc_clock_converts_ticks_to_nanoseconds),
     TEST(test_tsc_clock_asks_for_a_new_anchor_and_never_runs_backwards),
+    TEST(test_wall_clock_offset_holds_for_a_second),
 };
 
 int main(int argc, char **argv) {

@@ -45,3 +45,28 @@ void test_tsc_clock_asks_for_a_new_anchor_and_never_runs_backwards(void) {
     CHECK(mirage_tsc_clock_anchor(&clock, 7000, 7000000000ULL) == 7000000000ULL);
     CHECK(mirage_tsc_clock_read(&clock, 7000, &now) == 1 && now == 7000000000ULL);
 }
+
+void test_wall_clock_offset_holds_for_a_second(void) {
+    struct mirage_wall_clock clock = { 0 };
+    uint64_t wall = 42;
+    CHECK(mirage_wall_clock_read(&clock, 5, &wall) == 0 && wall == 42);  // never set
+    // Noon on 2026-12-06 on the wall clock, 3 s after the host's boot on its monotonic clock.
+    const uint64_t epoch = 1796558400ULL * 1000000000ULL, boot = 3000000000ULL;
+    mirage_wall_clock_set(&clock, epoch, boot);
+    CHECK(mirage_wall_clock_read(&clock, boot, &wall) == 1 && wall == epoch);
+    CHECK(mirage_wall_clock_read(&clock, boot + 1000000000ULL, &wall) == 1 && wall == epoch + 1000000000ULL);
+    wall = 42;
+    CHECK(mirage_wall_clock_read(&clock, boot + 1000000001ULL, &wall) == 0 && wall == 42);  // past a second
+    CHECK(mirage_wall_clock_read(&clock, boot - 1, &wall) == 0 && wall == 42);              // before it was set
+    // A wall clock behind the monotonic one (a host clock set before 1970 + its uptime) works
+    // modulo 2^64 all the same.
+    mirage_wall_clock_set(&clock, 1000, boot);
+    CHECK(mirage_wall_clock_read(&clock, boot + 500, &wall) == 1 && wall == 1500);
+    for (int round = 0; round < 10000; round++) {
+        uint64_t at = test_random() >> 1, offset = test_random();
+        mirage_wall_clock_set(&clock, at + offset, at);
+        uint64_t later = test_random_between(0, 1000000000ULL);
+        CHECK(mirage_wall_clock_read(&clock, at + later, &wall) == 1 && wall == at + offset + later);
+        if (test_has_failed()) return;
+    }
+}

@@ -111,6 +111,11 @@ struct mirage_hvt_boot_info {
                                    // clock starts from them, without the MIRAGE_HVT_MONOTONIC
                                    // hypercall (a VM exit) its first reading would otherwise make.
                                    // 0: anchor at the first reading (and a tender that predates it).
+    uint64_t clock_anchor_wall_ns; // the host's CLOCK_REALTIME (nanoseconds since the Unix epoch)
+                                   // at clock_anchor_ns: the guest's wall clock is its monotonic
+                                   // clock plus their difference, read again with
+                                   // MIRAGE_HVT_WALL_CLOCK once a second, so the first log line's
+                                   // time costs no VM exit. 0: none (as with clock_anchor_ns).
 };
 _Static_assert(sizeof(struct mirage_hvt_boot_info) <= MIRAGE_HVT_COMMAND_LINE - MIRAGE_HVT_BOOT_INFO,
                "the boot information fits below the command line");

@@ -14,9 +14,11 @@ void mirage_hvt_boot(struct mirage_hvt_boot_info *info) __attribute__((noreturn)
 /// Makes [start, end) the heap `malloc` and its relatives allocate from (malloc.c).
 void mirage_hvt_heap_init(uintptr_t start, uintptr_t end);
 
-/// Sets up the monotonic clock: on the time-stamp counter when `tsc_frequency` (from the boot
-/// information) is not 0, anchored at the first reading, else on the hypercall (clock.c).
-void mirage_hvt_clock_init(uint64_t tsc_frequency, uint64_t anchor_ticks, uint64_t anchor_ns);
+/// Sets up the clocks: the monotonic one on the time-stamp counter when `tsc_frequency` (from the
+/// boot information) is not 0, anchored at the tender's reading (`anchor_ticks` at `anchor_ns`;
+/// at the first reading when that is 0), else on the hypercall; the wall clock from the host's
+/// CLOCK_REALTIME at the anchor, `anchor_wall_ns` (from its first reading when 0) (clock.c).
+void mirage_hvt_clock_init(uint64_t tsc_frequency, uint64_t anchor_ticks, uint64_t anchor_ns, uint64_t anchor_wall_ns);
 
 /// Seeds the generator behind `arc4random_buf` (entropy.c) from `seed` (the tender's) and the
 /// CPU's sources; halts with 71 when there is no entropy at all.

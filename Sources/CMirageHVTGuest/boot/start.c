@@ -72,7 +72,7 @@ void mirage_hvt_boot(struct mirage_hvt_boot_info *info) {
         mirage_hvt_halt(ABI_MISMATCH_STATUS);
     }
     mirage_hvt_heap_init((uintptr_t)info->heap_start, (uintptr_t)info->heap_end);
-    mirage_hvt_clock_init(info->tsc_frequency, info->clock_anchor_ticks, info->clock_anchor_ns);
+    mirage_hvt_clock_init(info->tsc_frequency, info->clock_anchor_ticks, info->clock_anchor_ns, info->clock_anchor_wall_ns);
     mirage_hvt_entropy_init(info->entropy_seed);
     mirage_hvt_stack_guard_init();
 

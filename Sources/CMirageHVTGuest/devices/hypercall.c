@@ -1,6 +1,6 @@
-// The hypercalls the Swift side and the C library share: halting and the wall clock
-// (mirage_hvt_abi.h). The console has its own file, console.c, because it buffers; the
-// monotonic clock has clock.c, because it may read the time-stamp counter instead.
+// The hypercall the Swift side and the C library share: halting (mirage_hvt_abi.h). The console
+// has its own file, console.c, because it buffers; the clocks have clock.c, because they may
+// read the time-stamp counter instead.
 #include "guest.h"
 
 void mirage_hvt_halt(int status) {
@@ -11,10 +11,4 @@ void mirage_hvt_halt(int status) {
     for (;;) {
         mirage_hvt_hypercall(MIRAGE_HVT_HALT, &request);
     }
-}
-
-uint64_t mirage_hvt_wall_clock_ns(void) {
-    struct mirage_hvt_time time = { .nanoseconds = 0 };
-    mirage_hvt_hypercall(MIRAGE_HVT_WALL_CLOCK, &time);
-    return time.nanoseconds;
 }

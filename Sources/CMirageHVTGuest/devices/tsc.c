@@ -1,4 +1,5 @@
-// The time-stamp counter arithmetic of the guest's monotonic clock; see tsc.h.
+// The time-stamp counter arithmetic of the guest's monotonic clock, and its wall clock's offset
+// from it; see tsc.h.
 #include "tsc.h"
 
 #define NANOSECONDS_PER_SECOND 1000000000ULL
@@ -30,5 +31,19 @@ int mirage_tsc_clock_read(struct mirage_tsc_clock *clock, uint64_t ticks, uint64
     if (now < clock->last_ns) now = clock->last_ns;
     clock->last_ns = now;
     *nanoseconds = now;
+    return 1;
+}
+
+void mirage_wall_clock_set(struct mirage_wall_clock *clock, uint64_t wall_ns, uint64_t monotonic_ns) {
+    clock->offset_ns = wall_ns - monotonic_ns;  // modulo 2^64, as the sum below
+    clock->taken_ns = monotonic_ns;
+    clock->valid = 1;
+}
+
+int mirage_wall_clock_read(const struct mirage_wall_clock *clock, uint64_t monotonic_ns, uint64_t *wall_ns) {
+    if (!clock->valid || monotonic_ns < clock->taken_ns || monotonic_ns - clock->taken_ns > NANOSECONDS_PER_SECOND) {
+        return 0;
+    }
+    *wall_ns = monotonic_ns + clock->offset_ns;
     return 1;
 }

@@ -30,4 +30,22 @@ uint64_t mirage_tsc_clock_anchor(struct mirage_tsc_clock *clock, uint64_t ticks,
 /// stored), else 1.
 int mirage_tsc_clock_read(struct mirage_tsc_clock *clock, uint64_t ticks, uint64_t *nanoseconds);
 
+/// The wall clock kept as an offset from the monotonic clock: the host's CLOCK_REALTIME minus its
+/// CLOCK_MONOTONIC (modulo 2^64), as read at monotonic instant `taken_ns`, and trusted for a
+/// second of monotonic time after it, so the host's steps and slews reach the guest within a
+/// second while a wall clock reading in between costs no hypercall.
+struct mirage_wall_clock {
+    uint64_t offset_ns;
+    uint64_t taken_ns;
+    int valid;
+};
+
+/// Sets `clock` from the wall clock `wall_ns` read at monotonic instant `monotonic_ns`.
+void mirage_wall_clock_set(struct mirage_wall_clock *clock, uint64_t wall_ns, uint64_t monotonic_ns);
+
+/// The wall clock at monotonic instant `monotonic_ns`, in `*wall_ns`; returns 0 when `clock` was
+/// never set, or `monotonic_ns` is before it was set or more than a second after (the caller
+/// then reads the host's clock and sets it again; nothing is stored), else 1.
+int mirage_wall_clock_read(const struct mirage_wall_clock *clock, uint64_t monotonic_ns, uint64_t *wall_ns);
+
 #endif

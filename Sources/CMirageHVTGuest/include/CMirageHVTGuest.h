@@ -39,7 +39,8 @@ uint64_t mirage_hvt_monotonic_ns(void);
 /// lets the sibling hyper-thread run and leaves the loop without a memory-order mis-speculation.
 static inline void mirage_hvt_cpu_relax(void) { __builtin_ia32_pause(); }
 
-/// Nanoseconds since the Unix epoch on the host's CLOCK_REALTIME (MIRAGE_HVT_WALL_CLOCK).
+/// Nanoseconds since the Unix epoch on the host's CLOCK_REALTIME: the monotonic clock plus their
+/// difference, read with MIRAGE_HVT_WALL_CLOCK at most once a second (clock.c).
 uint64_t mirage_hvt_wall_clock_ns(void);
 
 /// Writes `length` bytes to the console (the tender's standard error), after any output

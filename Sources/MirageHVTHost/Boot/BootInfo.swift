@@ -10,7 +10,7 @@ enum BootInfo {
     static func write(
         into memory: GuestMemory, memorySize: UInt64, heapStart: UInt64,
         arguments: [String], devices: [DeviceTableEntry], tscFrequency: UInt64 = 0,
-        clockAnchor: (ticks: UInt64, nanoseconds: UInt64)? = nil, pollSpinNanoseconds: UInt64 = 0
+        clockAnchor: (ticks: UInt64, nanoseconds: UInt64, wallNanoseconds: UInt64)? = nil, pollSpinNanoseconds: UInt64 = 0
     ) throws(TenderError) -> UInt64 {
         var commandLine: [UInt8] = []
         for argument in arguments { commandLine += Array(argument.utf8) + [0] }
@@ -44,6 +44,7 @@ enum BootInfo {
         if tscFrequency != 0, let clockAnchor {
             info.clock_anchor_ticks = clockAnchor.ticks
             info.clock_anchor_ns = clockAnchor.nanoseconds
+            info.clock_anchor_wall_ns = clockAnchor.wallNanoseconds
         }
         info.poll_spin_ns = pollSpinNanoseconds
         info.device_count = UInt64(devices.count)

@@ -136,14 +136,19 @@ final class VirtualMachine {
 
     /// The guest's time-stamp counter, as it will read it, and the host's CLOCK_MONOTONIC at the
     /// same instant (the middle of the few microseconds the counter's ioctl takes): the anchor of
-    /// the guest's clock (`clock_anchor_ticks`, `clock_anchor_ns`); nil when the counter cannot be
-    /// read.
-    var clockAnchor: (ticks: UInt64, nanoseconds: UInt64)? {
+    /// the guest's clock (`clock_anchor_ticks`, `clock_anchor_ns`); with the host's CLOCK_REALTIME
+    /// at that instant (`clock_anchor_wall_ns`: the two clocks' difference, read back to back,
+    /// added to it); nil when the counter cannot be read.
+    var clockAnchor: (ticks: UInt64, nanoseconds: UInt64, wallNanoseconds: UInt64)? {
         let before = HypercallHandler.clock(CLOCK_MONOTONIC)
         var ticks: UInt64 = 0
         guard mirage_kvm_get_guest_tsc(vcpu, &ticks) == 0 else { return nil }
         let after = HypercallHandler.clock(CLOCK_MONOTONIC)
-        return (ticks, before + (after - before) / 2)
+        let wall = HypercallHandler.clock(CLOCK_REALTIME)
+        let monotonic = HypercallHandler.clock(CLOCK_MONOTONIC)
+        let anchor = before + (after - before) / 2
+        // CLOCK_REALTIME minus CLOCK_MONOTONIC, modulo 2^64 (a host clock set before 1970 too).
+        return (ticks, anchor, anchor &+ (wall &- monotonic))
     }
 
     /// The guest's instruction pointer, for crash reports.
