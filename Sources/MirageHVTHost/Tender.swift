@@ -93,6 +93,12 @@ public enum Tender {
         if options.sharesImage {
             _ = image.shareReadOnlyPages(from: options.image, in: vm.memory)
         }
+        // The first pages a guest writes that the tender did not: the stack's top and the heap's
+        // start. A page the guest touches first costs a host fault inside a shadow-page fault
+        // under PVM (about 27 us here), one populated now a few: the probe's boot to its first
+        // hypercall about 30 us shorter (median of 60 alternated boots, Benchmarks/boot's trace).
+        vm.memory.populate(at: memorySize - 4096, length: 4096)
+        vm.memory.populate(at: image.imageEnd, length: 4096)
         trace?.mark("load")
         let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
