@@ -21,7 +21,8 @@ public final class HVTPlatform: Platform {
     private var waitingDevices: UInt64 = 0
     /// The net devices whose frames travel in rings the tender's I/O thread serves.
     private var ringDevices: [HVTRingDevice] = []
-    /// When the tender was last asked, without waiting, whether the unikernel should stop.
+    /// When the tender was last asked, without waiting, whether the unikernel should stop (at
+    /// first, when the platform was set up).
     private var lastCheck = Instant(nanoseconds: 0)
     /// The most time between two looks at the tender while tasks keep the guest busy: frames need
     /// no VM exit, but a stop request (SIGTERM to the tender) is learnt only in the poll hypercall,
@@ -46,6 +47,9 @@ public final class HVTPlatform: Platform {
         }
         bootArguments = arguments
         pollSpin = PollSpin(limit: .nanoseconds(Int64(clamping: info.pointee.poll_spin_ns)))
+        // Counted from boot: a unikernel that runs and halts within the interval (a probe, a
+        // job) makes no exit to ask, and one asked to stop learns it at its first sleep.
+        lastCheck = monotonicClock.now()
     }
 
     /// Moves the frames of every ring device (no VM exit), then, when nothing woke and the
