@@ -69,9 +69,9 @@ public enum SeccompFilter {
     /// always allows by running it for every system call number (`seccomp_cache_prepare`, Linux
     /// 5.11+), so installing costs about 3 ns a test for each of some 460 numbers, besides 0.3 us
     /// an instruction to compile: 67 instructions, at most 13 run for a number, took the
-    /// tender's seccomp step from 93 to 67 us (84 instructions, 40 run for most numbers; medians of 30
-    /// alternated boots, Benchmarks/boot's trace). The calls it always allows then skip the
-    /// filter altogether.
+    /// tender's seccomp step from 93 to 67 us (84 instructions, 40 run for most numbers;
+    /// medians of 30 alternated boots, Benchmarks/boot's trace). The calls it always allows then
+    /// skip the filter altogether.
     static func search(_ calls: ArraySlice<UInt32>) -> [Instruction] {
         let tests = searchTests(calls)
         func offset(_ branch: Branch, at index: Int) -> UInt8 {
