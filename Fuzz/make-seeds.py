@@ -187,6 +187,8 @@ write("elf", "minimal", elf())
 
 write("boot-arguments", "network", b"--ipv4=10.0.0.2/24\x00--ipv4-gateway=10.0.0.1\x00--name=fuzz\x00--port\x008080\x00--verbose")
 write("boot-arguments", "help", b"--help")
+write("ready-request", "via", b"\x01\x00" + bytes(8) + b"--mem=64\x00--block:storage=disk.img\x00--\x00dist/block.hvt\x00--hello=hi\x00")
+write("ready-request", "traced", b"\x01\x01" + (123456789).to_bytes(8, "little") + b"probe.hvt\x00")
 write("boot-arguments", "logs", b"-l\x00*:debug\x00--name=a\x00--count=-12\x00--peer=192.168.1.1")
 
 location = {"file": "config.swift", "line": 1}

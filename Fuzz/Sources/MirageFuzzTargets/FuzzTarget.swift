@@ -25,6 +25,7 @@ public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
         stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsQuery, dnsZone, dnsAnswer, tar, elf,
         bootArguments, manifest, hypercalls, netRings, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle, ttrpc,
+        readyRequest,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

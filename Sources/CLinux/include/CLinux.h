@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "CLinuxNetwork.h"
+#include "CLinuxUnixSockets.h"
 
 /// Asks the kernel to send `signal` to this process when the thread that started it ends
 /// (`PR_SET_PDEATHSIG`; `prctl` is variadic, which Swift cannot call).
@@ -82,6 +83,8 @@ static inline int mirage_is_regular_file(mode_t mode) { return S_ISREG(mode); }
 static inline int mirage_is_directory(mode_t mode) { return S_ISDIR(mode); }
 /// Whether a `stat` mode is a block device's (`S_ISBLK`).
 static inline int mirage_is_block_device(mode_t mode) { return S_ISBLK(mode); }
+/// Whether a `stat` mode is a socket's (`S_ISSOCK`).
+static inline int mirage_is_socket(mode_t mode) { return S_ISSOCK(mode); }
 /// Whether a `stat` mode is a character device's (`S_ISCHR`).
 static inline int mirage_is_character_device(mode_t mode) { return S_ISCHR(mode); }
 /// `flock(2)` (Embedded Swift takes the name for `struct flock`'s initialiser).
