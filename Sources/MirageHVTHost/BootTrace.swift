@@ -28,6 +28,12 @@ final class BootTrace {
         return trace
     }
 
+    /// A trace whose first mark, `entry`, is `entered`: a `--via` client's (``ReadyRequest``).
+    convenience init(entered: UInt64) {
+        self.init()
+        append("entry", entered)
+    }
+
     deinit {
         steps.deallocate()
         instants.deallocate()

@@ -17,17 +17,36 @@ public enum Tender {
     /// `entered`, the instant (CLOCK_MONOTONIC nanoseconds, ``now()``) the program's own code
     /// began, is the first mark of a boot trace (`MIRAGE_HVT_BOOT_TRACE`, ``BootTrace``).
     public static func main(_ arguments: [String], entered: UInt64? = nil) -> Int32 {
-        let trace = BootTrace.fromEnvironment(entered: entered)
+        main(arguments, entered: entered, ready: nil)
+    }
+
+    /// Runs the tender; with `ready`, as the child of a `--serve` server that took a request
+    /// (``ReadyServer``), in its VM, tracing the boot when the client asked for it.
+    static func main(_ arguments: [String], entered: UInt64?, ready: ReadyVM?) -> Int32 {
+        var trace = ready == nil ? BootTrace.fromEnvironment(entered: entered) : ready?.traceEntered.map { BootTrace(entered: $0) }
         trace?.mark("main")
         defer { trace.map { report($0.line) } }
-        do {
+        do throws(TenderError) {
             let options = try TenderOptions.parse(arguments)
             trace?.mark("options")
             guard !options.helpRequested else {
                 Array(TenderOptions.help.utf8).withUnsafeBytes { try? SystemCall.writeAll(STDOUT_FILENO, $0) }
                 return 0
             }
-            return try run(options, trace: trace)
+            if options.serveSocket != nil || options.viaSocket != nil {
+                guard ready == nil else {
+                    throw TenderError("--serve and --via cannot be asked of a ready VM", status: TenderExitStatus.usage)
+                }
+                // The server's child that serves the request traces the boot, from this instant.
+                let traceEntered = trace != nil ? entered : nil
+                trace = nil
+                if let socket = options.serveSocket {
+                    return try ReadyServer.serve(at: socket, memoryMiB: options.memoryMiB)
+                }
+                return try ReadyClient.run(at: options.viaSocket ?? "", arguments: options.forwardedArguments,
+                                           exitsWithParent: options.exitsWithParent, traceEntered: traceEntered)
+            }
+            return try run(options, trace: trace, ready: ready)
         } catch {
             report(error.description)
             return error.status
@@ -48,8 +67,11 @@ public enum Tender {
     }
 
     /// Boots the image `options` name and runs it; `trace` notes the instant each step ends.
-    static func run(_ options: TenderOptions, trace: BootTrace? = nil) throws(TenderError) -> Int32 {
-        if options.exitsWithParent {
+    /// With `ready`, in its VM when its memory is the size asked for; its client's hang-up stops
+    /// the guest.
+    static func run(_ options: TenderOptions, trace: BootTrace? = nil, ready: ReadyVM? = nil) throws(TenderError) -> Int32 {
+        // Through --via the client asked for it, for itself (ReadyClient).
+        if options.exitsWithParent, ready == nil {
             // The signal is asked for first, then the parent checked: one that ended before the
             // request is seen too (the tender was handed to init).
             guard mirage_set_parent_death_signal(SIGTERM) == 0, getppid() != 1 else {
@@ -85,22 +107,27 @@ public enum Tender {
             }
         }
         let events = HostEvents()
+        if let ready { events.stopOnHangUp(of: ready.connection) }
         trace?.mark("devices")
-        let vm = try VirtualMachine(memorySize: Int(memorySize), trace: trace)
+        let vm: VirtualMachine
+        let pageTables: UInt64
+        if let ready, ready.machine.memory.size == memorySize {
+            vm = ready.machine
+            pageTables = ready.pageTables
+        } else {
+            vm = try VirtualMachine(memorySize: Int(memorySize), trace: trace)
+            pageTables = try PageTables.build(in: vm.memory)
+            populateStackTop(of: vm.memory)
+        }
         guard image.load(into: vm.memory) else {
             throw TenderError("\(options.image): its segments do not fit guest memory", status: TenderExitStatus.badImage)
         }
         if options.sharesImage {
             _ = image.shareReadOnlyPages(from: options.image, in: vm.memory)
         }
-        // The first pages a guest writes that the tender did not: the stack's top and the heap's
-        // start. A page the guest touches first costs a host fault inside a shadow-page fault
-        // under PVM (about 27 us here), one populated now a few: the probe's boot to its first
-        // hypercall about 30 us shorter (median of 60 alternated boots, Benchmarks/boot's trace).
-        vm.memory.populate(at: memorySize - 4096, length: 4096)
+        // The heap's first page, as the stack's top (populateStackTop(of:)).
         vm.memory.populate(at: image.imageEnd, length: 4096)
         trace?.mark("load")
-        let pageTables = try PageTables.build(in: vm.memory)
         let bootInfo = try BootInfo.write(
             into: vm.memory, memorySize: memorySize, heapStart: image.imageEnd,
             arguments: options.bootArguments, devices: table, tscFrequency: vm.tscFrequency,
@@ -133,6 +160,14 @@ public enum Tender {
         }
         trace?.mark("seccomp")
         return try runLoop(vm, handler, profile: profile, trace: trace)
+    }
+
+    /// Populates the stack's top page: with the heap's first, the first pages a guest writes that
+    /// the tender did not. A page the guest touches first costs a host fault inside a shadow-page
+    /// fault under PVM (about 27 us here), one populated now a few: the probe's boot to its first
+    /// hypercall about 30 us shorter (median of 60 alternated boots, Benchmarks/boot's trace).
+    static func populateStackTop(of memory: GuestMemory) {
+        memory.populate(at: memory.size - 4096, length: 4096)
     }
 
     /// Runs the vCPU until the guest halts or crashes.

@@ -1,5 +1,6 @@
 /// The tender's command line:
-/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--] IMAGE [BOOT ARGUMENTS]`.
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]`,
+/// or `mirage-hvt --serve=SOCKET [--mem=MiB]`.
 public struct TenderOptions: Equatable {
     /// A device given on the command line.
     public struct DeviceOption: Equatable {
@@ -38,10 +39,19 @@ public struct TenderOptions: Equatable {
     /// (`--exit-with-parent`: containerd-shim-mirage-v2 gives it, so that no guest outlives its
     /// supervisor).
     public var exitsWithParent = false
+    /// `--serve=SOCKET`: keep VMs ready for clients at SOCKET (``ReadyServer``); no image.
+    public var serveSocket: String?
+    /// `--via=SOCKET`: have the server at SOCKET run the image (``ReadyClient``).
+    public var viaSocket: String?
+    /// The command line less `--via`, which the client sends to the server.
+    public var forwardedArguments: [String] = []
     /// Whether `--help` (or `-h`) came before the image: the tender prints ``help`` and exits 0.
     public var helpRequested = false
 
-    public static let usage = "usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--] IMAGE [BOOT ARGUMENTS]"
+    public static let usage = """
+        usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
+        usage: mirage-hvt --serve=SOCKET [--mem=MiB]
+        """
 
     /// What `mirage-hvt --help` prints.
     public static let help = usage + """
@@ -67,6 +77,14 @@ public struct TenderOptions: Equatable {
                              give 0 on a host packed with guests
           --exit-with-parent stop the guest (as SIGTERM does) when the process that started
                              the tender ends (containerd-shim-mirage-v2 gives it)
+          --serve=SOCKET     keep a VM of --mem MiB ready for the next guest, made before it is
+                             asked for, so that a boot through SOCKET (--via) skips making it;
+                             SOCKET is a Unix socket (mode 0600) that only this user may use;
+                             one process per guest, as without it; runs until SIGINT or SIGTERM
+          --via=SOCKET       run IMAGE in the VM that the server at SOCKET keeps ready (with this
+                             process's standard input, output, error and working directory),
+                             and exit with its status; SIGINT and SIGTERM stop the guest as
+                             they would the tender's; another --mem gets a VM made for it
           -h, --help         print this help and exit
 
         The image names the devices it needs: each must be given, and no other. The arguments after
@@ -89,6 +107,7 @@ public struct TenderOptions: Equatable {
     public static func parse(_ arguments: [String]) throws(TenderError) -> TenderOptions {
         var options = TenderOptions()
         var index = 0
+        var viaIndex = 0
         func fail(_ message: String) -> TenderError {
             TenderError(message + "\n" + usage, status: TenderExitStatus.usage)
         }
@@ -113,6 +132,15 @@ public struct TenderOptions: Equatable {
             }
             let name = String(argument[argument.index(argument.startIndex, offsetBy: 2)..<equals])
             let value = String(argument[argument.index(after: equals)...])
+            if name == "serve" || name == "via" {
+                guard !value.isEmpty else { throw fail("--\(name)= needs a socket path") }
+                guard options.serveSocket == nil, options.viaSocket == nil else {
+                    throw fail("give one of --serve and --via, once")
+                }
+                if name == "serve" { options.serveSocket = value } else { options.viaSocket = value; viaIndex = index }
+                index += 1
+                continue
+            }
             if name == "mem" {
                 guard let megabytes = UInt64(value), megabytes >= 2, megabytes <= maximumMemoryMiB else {
                     throw fail("--mem=\(value): give the guest's memory in MiB, from 2 to \(maximumMemoryMiB)")
@@ -139,9 +167,20 @@ public struct TenderOptions: Equatable {
             }
             index += 1
         }
+        if let socket = options.serveSocket {
+            guard index == arguments.count, options.devices.isEmpty, !options.sharesImage, !options.exitsWithParent,
+                  options.pollSpinMicroseconds == defaultPollSpinMicroseconds else {
+                throw fail("--serve=\(socket) takes only --mem: the image and its options come with each --via")
+            }
+            return options
+        }
         guard index < arguments.count else { throw fail("no image given") }
         options.image = arguments[index]
         options.bootArguments = Array(arguments[(index + 1)...])
+        if options.viaSocket != nil {
+            options.forwardedArguments = arguments
+            options.forwardedArguments.remove(at: viaIndex)
+        }
         return options
     }
 }

@@ -148,8 +148,13 @@ extension EndToEnd {
         func help() throws {
             let result = try run([tender, "--help"])
             #expect(result.status == 0, "\(result.errorOutput)")
-            #expect(result.output.hasPrefix("usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--] IMAGE [BOOT ARGUMENTS]\n"), "\(result.output)")
+            #expect(result.output.hasPrefix("""
+                usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
+                usage: mirage-hvt --serve=SOCKET [--mem=MiB]
+
+                """), "\(result.output)")
             #expect(result.output.contains("--exit-with-parent stop the guest"))
+            #expect(result.output.contains("--serve=SOCKET     keep a VM"))
             #expect(result.output.contains("--net:NAME=TAP"))
             #expect(result.errorOutput.isEmpty)
         }

@@ -42,6 +42,18 @@ struct TenderOptionsTests {
         #expect(options.bootArguments == ["--mem=4"])
     }
 
+    @Test("--serve takes only --mem; --via is sent on without itself, whatever follows the image")
+    func keptReadyVMs() throws {
+        let server = try TenderOptions.parse(["--mem=64", "--serve=/run/ready.sock"])
+        #expect(server.serveSocket == "/run/ready.sock" && server.memoryMiB == 64 && server.viaSocket == nil)
+        let arguments = ["--mem=8", "--via=/run/ready.sock", "--block:storage=d.img", "--", "web.hvt", "--via=/run/ready.sock"]
+        let client = try TenderOptions.parse(arguments)
+        #expect(client.viaSocket == "/run/ready.sock" && client.serveSocket == nil)
+        #expect(client.forwardedArguments == ["--mem=8", "--block:storage=d.img", "--", "web.hvt", "--via=/run/ready.sock"])
+        #expect(client.bootArguments == ["--via=/run/ready.sock"])
+        #expect(try TenderOptions.parse(["web.hvt"]).forwardedArguments == [])
+    }
+
     @Test("every mistake is a usage error naming it", arguments: [
         ([], "no image given"),
         (["--mem=0", "x"], "--mem=0: give the guest's memory in MiB, from 2 to 3072"),
@@ -55,6 +67,12 @@ struct TenderOptionsTests {
         (["--poll-spin=1001", "x"], "--poll-spin=1001: give microseconds, from 0 to 1000"),
         (["--poll-spin=-1", "x"], "--poll-spin=-1: give microseconds, from 0 to 1000"),
         (["--poll-spin=fast", "x"], "--poll-spin=fast: give microseconds, from 0 to 1000"),
+        (["--serve="], "--serve= needs a socket path"),
+        (["--serve=s", "x.hvt"], "--serve=s takes only --mem: the image and its options come with each --via"),
+        (["--serve=s", "--block:a=d"], "--serve=s takes only --mem: the image and its options come with each --via"),
+        (["--serve=s", "--via=s", "x"], "give one of --serve and --via, once"),
+        (["--via=s", "--via=t", "x"], "give one of --serve and --via, once"),
+        (["--via=s"], "no image given"),
     ])
     func mistakes(arguments: [String], message: String) {
         #expect(throws: TenderError(message + "\n" + TenderOptions.usage, status: TenderExitStatus.usage)) {

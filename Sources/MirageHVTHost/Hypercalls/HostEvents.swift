@@ -8,7 +8,8 @@ import MirageHostSystem
 #endif
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
-/// through a signalfd) and the I/O thread's wake eventfd, which it signals when it put frames in
+/// through a signalfd), the hang-up of a `--via` client (``ReadyServer``) and the I/O thread's wake
+/// eventfd, which it signals when it put frames in
 /// the receive ring of a guest that sleeps (net devices are served only through the rings, ABI
 /// version 4: the vCPU thread never reads a tap).
 ///
@@ -16,12 +17,15 @@ import MirageHostSystem
 public final class HostEvents {
     private let epoll: Int32
     private let signals: Int32
-    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 2)
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 3)
     private(set) var stopRequested = false
 
-    /// The epoll data of the signalfd and of the wake eventfd.
+    /// The epoll data of the signalfd, of the wake eventfd and of a client's connection.
     private static let signalMarker = UInt64.max
     private static let wakeMarker = UInt64.max - 1
+    private static let hangUpMarker = UInt64.max - 2
+    /// The connection whose hang-up stops the guest, until it has.
+    private var client: Int32 = -1
     /// The I/O thread's wake eventfd, and which of the devices asked about have frames in their
     /// rings (given the bits asked about).
     private var wake: (fileDescriptor: Int32, ready: (UInt64) -> UInt64)?
@@ -58,6 +62,16 @@ public final class HostEvents {
         epoll_ctl(epoll, EPOLL_CTL_ADD, fileDescriptor, &event)
     }
 
+    /// Stops the guest, as SIGTERM does, when the other end of `connection` (a `--via` client,
+    /// which hangs up at its own SIGINT or SIGTERM, or ends) hangs up or sends anything more.
+    func stopOnHangUp(of connection: Int32) {
+        client = connection
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        event.data.u64 = Self.hangUpMarker
+        epoll_ctl(epoll, EPOLL_CTL_ADD, connection, &event)
+    }
+
     /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames in the
     /// receive ring of one of the net devices whose bits are set in `interest`; a deadline that has
     /// passed only checks.
@@ -75,6 +89,12 @@ public final class HostEvents {
             for event in events.prefix(count) {
                 if event.data.u64 == Self.signalMarker {
                     drainSignals()
+                    continue
+                }
+                if event.data.u64 == Self.hangUpMarker {
+                    // Once is enough: the connection, hung up, would report itself at every wait.
+                    epoll_ctl(epoll, EPOLL_CTL_DEL, client, nil)
+                    stopRequested = true
                     continue
                 }
                 if event.data.u64 == Self.wakeMarker, let wake {
