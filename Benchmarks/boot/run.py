@@ -110,6 +110,7 @@ int main(int argc, char **argv) {
 # the first from the spawn).
 STEPS = [
     ("entry", "exec and the C library's start-up, to the program's first line"),
+    ("request", "(--via) the client's request sent, received by the ready VM's process"),
     ("main", "the command line's strings gathered, to Tender.main"),
     ("options", "command line parsed"),
     ("image", "image mapped, ELF and ABI checked, manifest read"),
@@ -134,7 +135,7 @@ STEPS = [
 # The same steps through a kept-ready VM: the client's start, then the server's child's work.
 VIA_STEPS = {
     "entry": "the client's exec and start-up (the same binary)",
-    "main": "the client's request (arguments, descriptors) sent, received by the VM's process",
+    "main": "the client's descriptors and directory taken, to Tender.main",
 }
 # The pause after each run through the server: its next VM is made by then.
 READY_PAUSE = 0.02

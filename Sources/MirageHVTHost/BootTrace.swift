@@ -28,10 +28,12 @@ final class BootTrace {
         return trace
     }
 
-    /// A trace whose first mark, `entry`, is `entered`: a `--via` client's (``ReadyRequest``).
-    convenience init(entered: UInt64) {
+    /// A trace whose first mark, `entry`, is `entered` (a `--via` client's, ``ReadyRequest``),
+    /// and whose second, `request`, is `requested`: the server's child had the request.
+    convenience init(entered: UInt64, requested: UInt64) {
         self.init()
         append("entry", entered)
+        append("request", requested)
     }
 
     deinit {

@@ -23,7 +23,7 @@ public enum Tender {
     /// Runs the tender; with `ready`, as the child of a `--serve` server that took a request
     /// (``ReadyServer``), in its VM, tracing the boot when the client asked for it.
     static func main(_ arguments: [String], entered: UInt64?, ready: ReadyVM?) -> Int32 {
-        var trace = ready == nil ? BootTrace.fromEnvironment(entered: entered) : ready?.traceEntered.map { BootTrace(entered: $0) }
+        var trace = ready == nil ? BootTrace.fromEnvironment(entered: entered) : ready?.traceEntered.map { BootTrace(entered: $0, requested: ready?.requested ?? $0) }
         trace?.mark("main")
         defer { trace.map { report($0.line) } }
         do throws(TenderError) {

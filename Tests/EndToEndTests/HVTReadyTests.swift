@@ -75,6 +75,28 @@ extension EndToEnd {
             #expect(Array(contents[5 * 512..<6 * 512]) == EndToEnd.BlockTests.pattern(sector: 5, sectorSize: 512))
         }
 
+        @Test("a net device through --via: the server's child opens the tap in the server's namespace, the guest answers pings, and SIGTERM to the client stops it", .enabled(if: networkTestsAvailable))
+        func netDevice() throws {
+            let image = try EchoImages.image(target: "hvt")
+            let namespace = try NetworkNamespace()
+            let socket = NSTemporaryDirectory() + namespace.name + ".sock"
+            let server = try namespace.start([tender, "--serve=\(socket)"], log: NSTemporaryDirectory() + namespace.name + "-server.log")
+            for _ in 0..<1000 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let client = try namespace.start([tender, "--via=\(socket)", "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], log: log)
+            try waitUntilListening(log, client)
+            let result = try namespace.exec(["/usr/bin/python3", peerScript, "ping"])
+            #expect(result.output.contains("ping -s 1472: 3/3 replies"), "\(result.output)\(result.errorOutput)")
+            client.terminate()
+            client.waitUntilExit()
+            #expect(client.terminationStatus == 0)
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("[INFO] [runtime] stopping: the platform was asked to stop"), "\(text)")
+            server.terminate()
+            server.waitUntilExit()
+            #expect(server.terminationStatus == 0)
+        }
+
         @Test("SIGTERM to the client stops the guest cleanly (status 0), which ran under the seccomp filter in the server's child")
         func sigterm() throws {
             let image = try HVTTests.buildGuest(HVTTests.hello)
@@ -162,7 +184,7 @@ extension EndToEnd {
             #expect(lines.count == 1, "one trace, the VM's process's: \(traced.errorOutput)")
             let marks = try #require(lines.first).dropFirst(prefix.count).split(separator: " ").map { $0.split(separator: "=") }
             #expect(marks.map { String($0[0]) } == [
-                "entry", "main", "options", "image", "devices", "load", "registers", "seccomp", "first-hypercall", "first-output", "halt",
+                "entry", "request", "main", "options", "image", "devices", "load", "registers", "seccomp", "first-hypercall", "first-output", "halt",
             ])
             let instants = marks.compactMap { UInt64($0[1]) }
             #expect(instants == instants.sorted(), "\(lines)")

@@ -173,6 +173,7 @@ enum ReadyServer {
         }
         ready.connection = connection
         ready.traceEntered = request.traceEntered
+        ready.requested = BootTrace.now()
         return Tender.main(request.arguments, entered: nil, ready: ready)
     }
 }

@@ -17,6 +17,8 @@ final class ReadyVM {
     var connection: Int32 = -1
     /// The instant the client's code began, when the client was asked for a boot trace.
     var traceEntered: UInt64?
+    /// The instant the request was read, for the trace.
+    var requested: UInt64 = 0
 
     /// The memory the warm-up touches from the image's base: where an image and its heap's start
     /// usually lie.
