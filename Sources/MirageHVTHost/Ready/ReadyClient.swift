@@ -67,18 +67,14 @@ enum ReadyClient {
 
     /// Waits for the status on `connection`, hanging up its sending side at a stop signal.
     static func waitForStatus(_ connection: Int32, signals: Int32, path: String) throws(TenderError) -> Int32 {
-        let descriptors = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 2)
-        defer { descriptors.deallocate() }
-        descriptors[0] = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-        descriptors[1] = pollfd(fd: signals, events: Int16(POLLIN), revents: 0)
         while true {
-            guard let count = try? SystemCall.poll(descriptors, timeout: -1), count > 0 else { continue }
-            if descriptors[1].revents != 0 {
+            let (readable, signalled) = ReadyServer.waitForEither(connection, signals)
+            if signalled {
                 var info = signalfd_siginfo()
                 while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {}
                 shutdown(connection, Int32(SHUT_WR))
             }
-            guard descriptors[0].revents != 0 else { continue }
+            guard readable else { continue }
             var status: Int32 = 0
             var carried = [Int32](repeating: -1, count: Int(MIRAGE_UNIX_SOCKET_MAX_DESCRIPTORS))
             var carriedCount: Int32 = 0

@@ -71,16 +71,20 @@ enum ReadyServer {
     /// Waits until the child says it took a request (a byte on `taken`), it ends (the pipe's end)
     /// or a stop signal comes.
     static func waitForTaking(_ taken: Int32, signals: Int32) -> Waited {
-        let descriptors = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 2)
-        defer { descriptors.deallocate() }
-        descriptors[0] = pollfd(fd: taken, events: Int16(POLLIN), revents: 0)
-        descriptors[1] = pollfd(fd: signals, events: Int16(POLLIN), revents: 0)
+        if waitForEither(taken, signals).signalled { return .stopRequested }
+        var byte: UInt8 = 0
+        let read = withUnsafeMutableBytes(of: &byte) { try? SystemCall.read(taken, into: $0) }
+        return read == 1 ? .taken : .childEnded
+    }
+
+    /// Waits until `descriptor` can be read (or has hung up) or `signals`, a signalfd, has a
+    /// signal; says which.
+    static func waitForEither(_ descriptor: Int32, _ signals: Int32) -> (readable: Bool, signalled: Bool) {
+        var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         while true {
-            guard let count = try? SystemCall.poll(descriptors, timeout: -1), count > 0 else { continue }
-            if descriptors[1].revents != 0 { return .stopRequested }
-            var byte: UInt8 = 0
-            let read = withUnsafeMutableBytes(of: &byte) { try? SystemCall.read(taken, into: $0) }
-            return read == 1 ? .taken : .childEnded
+            let count = descriptors.withUnsafeMutableBufferPointer { try? SystemCall.poll($0, timeout: -1) }
+            guard let count, count > 0 else { continue }
+            return (descriptors[0].revents != 0, descriptors[1].revents != 0)
         }
     }
 
