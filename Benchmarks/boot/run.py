@@ -136,6 +136,7 @@ STEPS = [
 VIA_STEPS = {
     "entry": "the client's exec and start-up (the same binary)",
     "main": "the client's descriptors and directory taken, to Tender.main",
+    "exit": "the status sent back, the client's exit, until reaped (the VM destroyed after)",
 }
 # The pause after each run through the server: its next VM is made by then.
 READY_PAUSE = 0.02
