@@ -11,10 +11,11 @@ extension EndToEnd {
             let socket: String
             let process = Process()
 
-            init(_ extra: [String] = [], socket: String? = nil) throws {
+            init(_ extra: [String] = [], socket: String? = nil, errors: FileHandle? = nil) throws {
                 self.socket = socket ?? NSTemporaryDirectory() + "mirage-ready-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
                 process.executableURL = URL(fileURLWithPath: tender)
                 process.arguments = ["--serve=\(self.socket)"] + extra
+                if let errors { process.standardError = errors }
                 try process.run()
                 for _ in 0..<1000 where !FileManager.default.fileExists(atPath: self.socket) { usleep(10_000) }
             }
@@ -145,6 +146,46 @@ extension EndToEnd {
             let unanswered = try run([tender, "--via=\(nobody)", "x.hvt"])
             #expect(unanswered.status == 71)
             #expect(unanswered.errorOutput.hasPrefix("mirage-hvt: --via=\(nobody): no server of ready VMs answers there"), "\(unanswered.errorOutput)")
+        }
+
+        /// A client of the server's socket that is not `--via`: sends one message of `size` bytes
+        /// (a valid request's header, then zeros) carrying `descriptors` copies of its standard
+        /// error, and prints the status that comes back.
+        static let rawClient = """
+            import socket, struct, sys
+            path, size, descriptors = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            client.connect(path)
+            message = bytes([1, 0]) + bytes(size - 2)
+            socket.send_fds(client, [message], [2] * descriptors)
+            reply = client.recv(4)
+            print(struct.unpack("<i", reply)[0] if len(reply) == 4 else "no status")
+            """
+
+        @Test("a request of the wrong shape from a client that is not --via is refused with a message naming the problem and the usage status; the server goes on", arguments: [
+            (size: 64, descriptors: 3, refusal: "3 descriptors, not its 4 (standard input, output, error and working directory)"),
+            (size: 64, descriptors: 9, refusal: "more than 8 descriptors, not its 4"),
+            (size: 65_537, descriptors: 4, refusal: "larger than 65536 bytes"),
+            (size: 64, descriptors: 0, refusal: "0 descriptors, not its 4 (standard input, output, error and working directory)"),
+        ])
+        func malformedRequests(size: Int, descriptors: Int, refusal: String) throws {
+            let log = NSTemporaryDirectory() + "mirage-ready-errors-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            FileManager.default.createFile(atPath: log, contents: Data())
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            let server = try Server(errors: FileHandle(forWritingAtPath: log))
+            let sent = try run(["/usr/bin/python3", "-c", Self.rawClient, server.socket, "\(size)", "\(descriptors)"])
+            #expect(sent.status == 0, "\(sent.errorOutput)")
+            #expect(sent.output == "64\n", "the usage status comes back")
+            let expected = "mirage-hvt: a request to the ready VM: \(refusal)\n"
+            var reported = ""
+            for _ in 0..<500 where reported != expected {
+                usleep(10_000)
+                reported = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            }
+            #expect(reported == expected)
+            // The next ready VM serves as usual.
+            let help = try run([tender, "--via=\(server.socket)", "--", try HVTTests.buildGuest(HVTTests.hello), "--help"])
+            #expect(help.status == 0, "\(help.errorOutput)")
         }
 
         @Test("the socket is its owner's only (0600); a second server is refused; a dead server's socket is replaced")

@@ -100,8 +100,8 @@ static inline long mirage_unix_socket_send(int fd, const void *bytes, size_t len
 
 /// Receives one message into `bytes` (at most `capacity` bytes) and the descriptors it carries
 /// (close-on-exec) into `descriptors` (room for MIRAGE_UNIX_SOCKET_MAX_DESCRIPTORS), their
-/// number in `*count`. Sets `*truncated` when the message or its descriptors did not fit (those
-/// that did not are closed by the kernel). Returns the bytes received (0 at the end of the
+/// number in `*count`. Sets `*truncated` to 1 when the message did not fit (its rest is
+/// discarded), or'd with 2 when its descriptors did not (those that did not are closed). Returns the bytes received (0 at the end of the
 /// connection), or -1 with errno set.
 static inline long mirage_unix_socket_receive(int fd, void *bytes, size_t capacity, int *descriptors, int *count, int *truncated) {
     union {
@@ -125,7 +125,8 @@ static inline long mirage_unix_socket_receive(int fd, void *bytes, size_t capaci
             else close(descriptor);
         }
     }
-    if (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) *truncated = 1;
+    if (message.msg_flags & MSG_TRUNC) *truncated |= 1;
+    if (message.msg_flags & MSG_CTRUNC) *truncated |= 2;
     return (long)received;
 }
 

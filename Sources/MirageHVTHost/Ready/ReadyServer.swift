@@ -151,6 +151,20 @@ enum ReadyServer {
         }
     }
 
+    /// What is wrong with a received message's shape, as `mirage_unix_socket_receive` reported
+    /// it (`truncated`: 1 the bytes did not fit, 2 the descriptors did not) with the number of
+    /// descriptors it carried; nil when nothing is.
+    static func refusal(truncated: Int32, descriptors: Int) -> String? {
+        if truncated & 1 != 0 { return "larger than \(ReadyRequest.maximumSize) bytes" }
+        if truncated & 2 != 0 {
+            return "more than \(MIRAGE_UNIX_SOCKET_MAX_DESCRIPTORS) descriptors, not its \(ReadyRequest.descriptorCount)"
+        }
+        if descriptors != ReadyRequest.descriptorCount {
+            return "\(descriptors) descriptors, not its \(ReadyRequest.descriptorCount) (standard input, output, error and working directory)"
+        }
+        return nil
+    }
+
     /// Reads the request on `connection` and runs it as a tender in `ready`; the tender's status.
     static func serve(_ connection: Int32, in ready: ReadyVM) -> Int32 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ReadyRequest.maximumSize, alignment: 8)
@@ -164,8 +178,8 @@ enum ReadyServer {
         let request: ReadyRequest
         do throws(TenderError) {
             guard received > 0 else { throw TenderError("a request to the ready VM: the client hung up", status: TenderExitStatus.usage) }
-            guard truncated == 0, carried.count == ReadyRequest.descriptorCount else {
-                throw TenderError("a request to the ready VM: \(truncated != 0 ? "larger than \(ReadyRequest.maximumSize) bytes or" : "") without its \(ReadyRequest.descriptorCount) descriptors", status: TenderExitStatus.usage)
+            if let problem = Self.refusal(truncated: truncated, descriptors: carried.count) {
+                throw TenderError("a request to the ready VM: \(problem)", status: TenderExitStatus.usage)
             }
             request = try ReadyRequest(decoding: UnsafeRawBufferPointer(rebasing: buffer[..<Int(received)]))
         } catch {
