@@ -69,54 +69,110 @@ final class DatagramReceiveBatch {
         guard nextIndex < received else { return nil }
         let index = nextIndex
         nextIndex += 1
-        let length = min(Int(messages[index].length), Self.slotSize)
-        let payload = PacketBuffer(UnsafeRawBufferPointer(start: slots + index * Self.slotSize, count: length))
-        return (payload, SocketAddress(storage: addresses[index]))
+        return (PacketBuffer(bytes(at: index)), SocketAddress(storage: addresses[index]))
+    }
+
+    /// Runs `body` on the next datagram received, its bytes where `recvmmsg` put them, and its
+    /// sender; false, and `body` not run, when all have been handed out. The datagram counts as
+    /// handed out before `body` runs.
+    @inline(__always)
+    func withNext(_ body: (UnsafeRawBufferPointer, SocketAddress) -> Void) -> Bool {
+        guard nextIndex < received else { return false }
+        let index = nextIndex
+        nextIndex += 1
+        body(bytes(at: index), SocketAddress(storage: addresses[index]))
+        return true
+    }
+
+    /// The bytes of the datagram in slot `index`.
+    private func bytes(at index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: slots + index * Self.slotSize, count: min(Int(messages[index].length), Self.slotSize))
     }
 }
 
 /// Datagrams a ``SocketUDPSocket`` has accepted to send and not yet handed to the kernel, sent
-/// together by one `sendmmsg`: up to ``capacity`` of them, each held by its own buffer until then.
+/// together by one `sendmmsg`: up to ``capacity`` of them, each held by its own buffer until then,
+/// or written in place into one of the batch's slots (``append(count:to:writing:)``).
+///
+/// The slots (``capacity`` times ``slotSize`` bytes, 64 KiB) are allocated by the first datagram
+/// written in place.
 final class DatagramSendBatch {
     /// The most datagrams kept before they must be sent.
     static let capacity = 16
+    /// The longest datagram written in place: a DNS response within the EDNS payload size most
+    /// servers offer (RFC 6891 section 6.2.5); a longer one needs a buffer of its own.
+    static let slotSize = 4096
 
-    // Touched only on the scheduler's thread, no access enclosing another: no run-time
-    // exclusivity check (as `SocketConnection`'s buffers).
-    @exclusivity(unchecked) private var payloads: [PacketBuffer] = []
+    /// The buffer holding each datagram waiting, nil for one in a slot. Touched only on the
+    /// scheduler's thread, no access enclosing another (as `SocketConnection`'s buffers).
+    private let held = UnsafeMutablePointer<PacketBuffer?>.allocate(capacity: capacity)
+    private var slots: UnsafeMutableRawPointer?
     private let messages = UnsafeMutablePointer<mirage_message>.allocate(capacity: capacity)
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
     private let addresses = UnsafeMutablePointer<sockaddr_in6>.allocate(capacity: capacity)
-    /// The first datagram not yet sent.
+    /// How many datagrams wait, sent or not, and the first not yet sent.
+    @exclusivity(unchecked) private var queued = 0
     @exclusivity(unchecked) private var firstUnsent = 0
 
     init() {
-        payloads.reserveCapacity(Self.capacity)
+        held.initialize(repeating: nil, count: Self.capacity)
     }
 
     deinit {
+        held.deinitialize(count: Self.capacity)
+        held.deallocate()
+        slots?.deallocate()
         messages.deallocate()
         vectors.deallocate()
         addresses.deallocate()
     }
 
     /// How many datagrams wait to be sent.
-    var count: Int { payloads.count - firstUnsent }
-    var isFull: Bool { payloads.count == Self.capacity }
+    var count: Int { queued - firstUnsent }
+    var isFull: Bool { queued == Self.capacity }
     /// How many more datagrams it takes before it is full.
-    var room: Int { Self.capacity - payloads.count }
+    var room: Int { Self.capacity - queued }
 
     /// Keeps `payload` to be sent to `address` by the next ``send(from:)``.
     func append(_ payload: PacketBuffer, to address: SocketAddress) {
         precondition(!isFull, "the send batch is full")
-        let index = payloads.count
-        payloads.append(payload)
-        addresses[index] = address.storage
-        // The bytes stay where they are while `payloads` holds their buffer: a buffer's storage is
+        // The bytes stay where they are while `held` holds their buffer: a buffer's storage is
         // one heap object that never moves, so the pointer outlives the closure it came from.
         let bytes = payload.withUnsafeBytes { $0 }
-        vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        held[queued] = payload
+        enqueue(UnsafeMutableRawPointer(mutating: bytes.baseAddress), count: bytes.count, to: address)
+    }
+
+    /// Keeps a datagram of `count` bytes (at most ``slotSize``) to be sent to `address` by the
+    /// next ``send(from:)``, written by `write` into a slot of the batch: no buffer of its own.
+    @inline(__always)
+    func append(count: Int, to address: SocketAddress, writing write: (UnsafeMutableRawBufferPointer) -> Void) {
+        precondition(!isFull && count <= Self.slotSize, "the send batch is full, or the datagram longer than a slot")
+        let slot = (slots ?? allocateSlots()) + queued * Self.slotSize
+        write(UnsafeMutableRawBufferPointer(start: slot, count: count))
+        enqueue(slot, count: count, to: address)
+    }
+
+    private func allocateSlots() -> UnsafeMutableRawPointer {
+        let allocated = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity * Self.slotSize, alignment: 16)
+        slots = allocated
+        return allocated
+    }
+
+    @inline(__always)
+    private func enqueue(_ bytes: UnsafeMutableRawPointer?, count: Int, to address: SocketAddress) {
+        let index = queued
+        queued += 1
+        addresses[index] = address.storage
+        vectors[index] = iovec(iov_base: bytes, iov_len: count)
         messages[index] = mirage_message(address: addresses + index, vector: vectors + index)
+    }
+
+    /// Lets go of the datagrams' buffers, sent or dropped, and empties the batch.
+    private func clear() {
+        for index in 0..<queued where held[index] != nil { held[index] = nil }
+        queued = 0
+        firstUnsent = 0
     }
 
     /// What became of the datagrams a ``DatagramSendBatch/send(from:)`` tried.
@@ -134,8 +190,8 @@ final class DatagramSendBatch {
     /// the send buffer is full. The corresponding C function is `sendmmsg`.
     func send(from fd: Int32) -> Outcome {
         var outcome = Outcome()
-        while firstUnsent < payloads.count {
-            let sent = mirage_send_messages(fd, messages + firstUnsent, UInt32(payloads.count - firstUnsent))
+        while firstUnsent < queued {
+            let sent = mirage_send_messages(fd, messages + firstUnsent, UInt32(queued - firstUnsent))
             if sent > 0 {
                 firstUnsent += Int(sent)
                 continue
@@ -147,19 +203,17 @@ final class DatagramSendBatch {
                 return outcome
             }
             outcome.failed += 1
-            if firstUnsent == payloads.count - 1 { outcome.lastFailure = error }
+            if firstUnsent == queued - 1 { outcome.lastFailure = error }
             firstUnsent += 1
         }
-        payloads.removeAll(keepingCapacity: true)
-        firstUnsent = 0
+        clear()
         return outcome
     }
 
     /// Forgets the datagrams not sent; returns how many there were.
     func dropUnsent() -> Int {
         let dropped = count
-        payloads.removeAll(keepingCapacity: true)
-        firstUnsent = 0
+        clear()
         return dropped
     }
 }

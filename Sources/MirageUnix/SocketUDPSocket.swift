@@ -30,6 +30,10 @@ public final class SocketUDPSocket: UDPSocket {
     private let outgoing = DatagramSendBatch()
     /// Whether the platform will send the waiting datagrams at the end of this round.
     @exclusivity(unchecked) private var flushScheduled = false
+    /// Whether a datagram of the burst is being answered in ``withDatagramIfReady(_:)``: its
+    /// answer goes with the burst's even when it was the last of the batch (the next
+    /// ``receive()``, or the round's end, sends them).
+    @exclusivity(unchecked) private var answering = false
 
     /// The longest payload kept for a batch: the longest UDP datagram over IPv4 (65,535 bytes
     /// less the IPv4 and UDP headers). A longer one is sent at once, so that the kernel's
@@ -79,6 +83,32 @@ public final class SocketUDPSocket: UDPSocket {
         guard fileDescriptor >= 0 else { throw .closed }
         guard let (payload, source) = incoming.next() else { return nil }
         return Datagram(source: source.endpoint, destination: local, payload: payload)
+    }
+
+    /// Runs `body` on the next datagram of the batch last received, its bytes where `recvmmsg`
+    /// put them: no buffer is made for it. False, and `body` not run, when the batch has been read.
+    /// An answer `body` sends with ``sendIfReady(count:to:writing:)`` goes out with the burst's.
+    /// - Throws: ``FlowError/closed`` after ``close()``.
+    public func withDatagramIfReady(_ body: (_ payload: UnsafeRawBufferPointer, _ source: Endpoint) -> Void) throws(FlowError) -> Bool {
+        guard fileDescriptor >= 0 else { throw .closed }
+        return incoming.withNext { payload, source in
+            answering = true
+            body(payload, source.endpoint)
+            answering = false
+        }
+    }
+
+    /// Keeps a datagram of `count` bytes to go out with the burst's other answers, written by
+    /// `write` into the send batch (no buffer of its own), as ``sendIfReady(_:to:)`` keeps one;
+    /// false, and `write` not run, outside a burst, when the batch is full, or for a datagram
+    /// longer than a slot of the batch (4 KiB).
+    /// - Throws: ``FlowError/closed`` after ``close()``.
+    public func sendIfReady(count: Int, to destination: Endpoint, writing write: (UnsafeMutableRawBufferPointer) -> Void) throws(FlowError) -> Bool {
+        guard fileDescriptor >= 0 else { throw .closed }
+        guard answering || !incoming.isEmpty, outgoing.room > 1, count <= DatagramSendBatch.slotSize else { return false }
+        outgoing.append(count: count, to: SocketAddress(destination), writing: write)
+        scheduleFlush()
+        return true
     }
 
     /// Keeps `payload` to go out with the burst's other answers, as ``send(_:to:)`` does in a

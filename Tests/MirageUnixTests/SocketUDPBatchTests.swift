@@ -124,6 +124,78 @@ struct SocketUDPBatchTests {
         #expect(outcome == .success(["before any: none", "read 3, then none", "outside a burst taken: false", "0", "31", "62",
                                      "in a burst taken: true", "[9] unsent 0", "\(FlowError.closed)"]))
     }
+
+    @Test("in place: a burst read where the receive batch holds it and answered into the send batch comes back whole and in order; a datagram longer than a slot goes in a buffer of its own")
+    func inPlace() {
+        let seed = ProcessInfoSeed.value
+        print("SocketUDPBatchTests.inPlace seed \(seed) (MIRAGE_TEST_SEED repeats it)")
+        var generator = SplitMix64(seed: seed)
+        // Two longer than a slot of the send batch (4 KiB); together within the kernel's receive buffer.
+        let sizes = (0..<30).map { index in index == 5 || index == 17 ? 5_000 : Int(generator.next() % 1_401) }
+        let outcome = runWithStack { stack throws(FlowError) -> [Int] in
+            let server = try stack.bind(port: 0)
+            let client = try stack.bind(port: 0)
+            defer { server.close(); client.close() }
+            for (index, size) in sizes.enumerated() {
+                try await client.send(PacketBuffer(pattern(index, size)), to: server.local)
+            }
+            var answered = 0, inPlace = 0, inBuffers = 0
+            // Echoes `bytes` in place when the socket keeps it; else returns it in a buffer.
+            func echo(_ bytes: UnsafeRawBufferPointer, to source: Endpoint) -> PacketBuffer? {
+                answered += 1
+                if (try? server.sendIfReady(count: bytes.count, to: source, writing: { $0.copyMemory(from: bytes) })) == true {
+                    inPlace += 1
+                    return nil
+                }
+                inBuffers += 1
+                return PacketBuffer(bytes)
+            }
+            while answered < sizes.count {
+                let first = try await server.receive()
+                if let unsent = first.payload.withUnsafeBytes({ echo($0, to: first.source) }) {
+                    try await server.send(unsent, to: first.source)
+                }
+                // As the DNS server does: an answer in a buffer goes before the next is read.
+                var unsent: (PacketBuffer, Endpoint)? = nil
+                repeat {
+                    if let (payload, destination) = unsent.take() { try await server.send(payload, to: destination) }
+                } while try server.withDatagramIfReady({ bytes, source in
+                    if let payload = echo(bytes, to: source) { unsent = (payload, source) }
+                }) || unsent != nil
+            }
+            var mismatches: [Int] = []
+            for (index, size) in sizes.enumerated() {
+                let datagram = try await client.receive()
+                if datagram.payload.bytes != pattern(index, size) || datagram.source != server.local { mismatches.append(index) }
+            }
+            // Each batch's first datagram read by receive() is answered in place while others wait
+            // in the batch; the long two, and any last of a batch read by receive(), in buffers.
+            return mismatches + [server.unsentDatagrams, inPlace >= sizes.count - 6 ? 1 : inPlace, inBuffers >= 2 ? 1 : 0]
+        }
+        #expect(outcome == .success([0, 1, 1]))
+    }
+
+    @Test("in place, nothing waiting: no datagram is handed out and no answer kept; after close both throw closed")
+    func inPlaceOutsideBurst() {
+        let outcome = runWithStack { stack throws(FlowError) -> [String] in
+            let server = try stack.bind(port: 0)
+            var events: [String] = []
+            var ran = false
+            events.append("read: \(try server.withDatagramIfReady { _, _ in ran = true }), ran \(ran)")
+            events.append("kept: \(try server.sendIfReady(count: 4, to: server.local) { _ in ran = true }), ran \(ran)")
+            server.close()
+            for attempt in 0..<2 {
+                do throws(FlowError) {
+                    _ = attempt == 0 ? try server.withDatagramIfReady { _, _ in } : try server.sendIfReady(count: 1, to: server.local) { _ in }
+                    events.append("no error")
+                } catch {
+                    events.append("\(error)")
+                }
+            }
+            return events
+        }
+        #expect(outcome == .success(["read: false, ran false", "kept: false, ran false", "\(FlowError.closed)", "\(FlowError.closed)"]))
+    }
 }
 
 /// The bytes of datagram `index`, `size` long.

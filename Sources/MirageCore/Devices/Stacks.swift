@@ -104,6 +104,17 @@ public protocol UDPSocket: AnyObject {
     /// Takes `payload` to send to `destination` as ``send(_:to:)`` would, when that needs no
     /// waiting; false, and nothing taken, when it would wait (then ``send(_:to:)`` sends it).
     func sendIfReady(_ payload: PacketBuffer, to destination: Endpoint) throws(FlowError) -> Bool
+    /// Runs `body` on the next datagram when one has already arrived, as ``receiveIfReady()``
+    /// would return it, but with its payload borrowed where the socket holds it (valid during
+    /// `body` only): no buffer is made for it. False, and `body` not run, when none has.
+    func withDatagramIfReady(_ body: (_ payload: UnsafeRawBufferPointer, _ source: Endpoint) -> Void) throws(FlowError) -> Bool
+    /// Sends a datagram of `count` bytes to `destination`, which `write` puts straight where the
+    /// socket keeps it, as ``sendIfReady(_:to:)`` would send a buffer; false, and `write` not
+    /// run, when that would wait or the socket keeps no room of its own (then a buffer goes to
+    /// ``sendIfReady(_:to:)`` or ``send(_:to:)``). Host sockets write into their `sendmmsg`
+    /// batch: with ``withDatagramIfReady(_:)``, a burst's queries and answers need no buffer
+    /// each (about 900 instructions a DNS query, Benchmarks/dns/instructions.py).
+    func sendIfReady(count: Int, to destination: Endpoint, writing write: (UnsafeMutableRawBufferPointer) -> Void) throws(FlowError) -> Bool
     /// Releases the port.
     func close()
 }
@@ -113,6 +124,14 @@ extension UDPSocket {
     public func receiveIfReady() throws(FlowError) -> Datagram? { nil }
     /// Never without waiting: ``send(_:to:)`` sends.
     public func sendIfReady(_ payload: PacketBuffer, to destination: Endpoint) throws(FlowError) -> Bool { false }
+    /// The datagram ``receiveIfReady()`` returns, its payload's bytes borrowed from its buffer.
+    public func withDatagramIfReady(_ body: (_ payload: UnsafeRawBufferPointer, _ source: Endpoint) -> Void) throws(FlowError) -> Bool {
+        guard let datagram = try receiveIfReady() else { return false }
+        datagram.payload.withUnsafeBytes { body($0, datagram.source) }
+        return true
+    }
+    /// No room of its own: the caller makes a buffer.
+    public func sendIfReady(count: Int, to destination: Endpoint, writing write: (UnsafeMutableRawBufferPointer) -> Void) throws(FlowError) -> Bool { false }
 }
 
 /// A UDP stack: our own over a network device, or the host's sockets.

@@ -76,16 +76,24 @@ struct DNSResponseCache {
         return Key(hash: Int(truncatingIfNeeded: Self.hasher.hash(UnsafeRawBufferPointer(rebasing: query[2...]))))
     }
 
+    /// Runs `body` on the response kept for `query` (a whole message, whose key is `key`), in
+    /// place, with the ID of the query it answered first: the caller puts the query's own
+    /// (RFC 1035 section 4.1.1). Nil, and `body` not run, when none is kept.
+    func withResponse<Result>(for key: Key, to query: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        guard let entry = index(of: key, query: query) else { return nil }
+        return entries[entry].response.withUnsafeBytes(body)
+    }
+
     /// The response kept for `query` (a whole message, whose key is `key`), with the ID the
     /// query starts with, in a buffer with `headroom` bytes in front; nil when none is kept.
     func response(for key: Key, to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
-        guard let entry = index(of: key, query: query) else { return nil }
-        let kept = entries[entry].response
-        var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
-        kept.withUnsafeBytes { buffer.append(bytesOf: $0) }
-        buffer[0] = query[0]
-        buffer[1] = query[1]
-        return buffer
+        withResponse(for: key, to: query) { kept in
+            var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
+            buffer.append(bytesOf: kept)
+            buffer[0] = query[0]
+            buffer[1] = query[1]
+            return buffer
+        }
     }
 
     /// Keeps `response`, the authority's answer to `query` (whose key is `key`), when it is

@@ -60,60 +60,98 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
     // MARK: UDP
 
     /// Answers the datagrams arriving at `socket`, one at a time, until it is closed.
-    public func serveUDP(_ socket: Stack.Socket) async {
+    ///
+    /// A burst's datagrams are read where the socket holds them and answered into the socket's
+    /// send batch (``UDPSocket/withDatagramIfReady(_:)``, ``UDPSocket/sendIfReady(count:to:writing:)``):
+    /// no buffer, suspension point or task switch for each. An answer the socket cannot keep
+    /// goes in a buffer of its own and is sent with a wait.
+    ///
+    /// Generic over the socket's type, not ``Stack``'s associated one: unspecialised (another
+    /// module's generic class), each use of an associated type looked its metadata up, twice a
+    /// query.
+    public func serveUDP<Socket: UDPSocket>(_ socket: Socket) async {
         while true {
+            var unsent: (answer: PacketBuffer, destination: Endpoint)? = nil
+            do {
+                while unsent == nil, try socket.withDatagramIfReady({ query, source in
+                    if let answer = self.answer(query, from: source, on: socket) { unsent = (answer, source) }
+                }) {}
+            } catch {
+                return  // closed
+            }
+            if let (answer, destination) = unsent.take() {
+                await send(answer, to: destination, on: socket)
+                continue
+            }
             let datagram: Datagram
             do {
-                // A burst's datagrams without a suspension point each; the wait only when none is left.
-                if let ready = try socket.receiveIfReady() {
-                    datagram = ready
-                } else {
-                    datagram = try await socket.receive()
-                }
+                datagram = try await socket.receive()
             } catch {
                 if error == .closed { return }
                 dnsLog.error("udp: receive failed: \(error)")
                 do { try await sleep(for: .milliseconds(100)) } catch { return }
                 continue
             }
-            statistics.udpQueries += 1
-            var reply = datagram.payload.withUnsafeBytes { bytes -> PacketBuffer? in
-                let key = responseCache.key(for: bytes)
-                if let key, let kept = responseCache.response(for: key, to: bytes, headroom: Self.udpHeadroom) {
-                    statistics.udpAnsweredFromCache += 1
-                    return kept
-                }
-                // Nearly every query is plain: written by the server's own writer, which allocates
-                // nothing after the first, and copied once into the datagram.
-                if authority.writePlainResponse(to: bytes, transport: .udp, maximumSize: nil, in: &udpWorkspace) {
-                    return udpWorkspace.writer.withWrittenBytes { response in
-                        if let key { responseCache.keep(response, for: key, query: bytes) }
-                        var datagram = PacketBuffer(capacity: Self.udpHeadroom + response.count, headroom: Self.udpHeadroom)
-                        datagram.append(bytesOf: response)  // one copy, not the generic collection path
-                        return datagram
-                    }
-                }
-                guard let answer = authority.respond(to: bytes, transport: .udp) else { return nil }
-                answer.withUnsafeBytes { response in
-                    if let key { responseCache.keep(response, for: key, query: bytes) }
-                }
-                return PacketBuffer(answer, headroom: Self.udpHeadroom)
-            }
+            var reply = datagram.payload.withUnsafeBytes { answer($0, from: datagram.source, on: socket) }
             // Taken out of the optional and handed on, held nowhere else: our stack then puts its
             // headers in the answer's headroom (a copy still held here made it reallocate).
-            guard let answer = reply.take() else {
-                statistics.udpDropped += 1
-                continue
+            if let answer = reply.take() { await send(answer, to: datagram.source, on: socket) }
+        }
+    }
+
+    /// Answers `query`, a datagram from `source`: into `socket`'s send batch when it keeps it
+    /// there, or in a buffer returned to be sent; nil when the answer is kept or the query dropped.
+    private func answer<Socket: UDPSocket>(_ query: UnsafeRawBufferPointer, from source: Endpoint, on socket: Socket) -> PacketBuffer? {
+        statistics.udpQueries += 1
+        let key = responseCache.key(for: query)
+        if let key, let kept = responseCache.withResponse(for: key, to: query, { deliver($0, to: source, on: socket, id: query) }) {
+            statistics.udpAnsweredFromCache += 1
+            return kept
+        }
+        // Nearly every query is plain: written by the server's own writer, which allocates
+        // nothing after the first, and copied once into the datagram.
+        if authority.writePlainResponse(to: query, transport: .udp, maximumSize: nil, in: &udpWorkspace) {
+            return udpWorkspace.writer.withWrittenBytes { response in
+                if let key { responseCache.keep(response, for: key, query: query) }
+                return deliver(response, to: source, on: socket)
             }
-            statistics.udpAnswered += 1
-            do {
-                if try !socket.sendIfReady(answer, to: datagram.source) {
-                    try await socket.send(consume answer, to: datagram.source)
-                }
-            } catch {
-                statistics.sendFailures += 1
-                dnsLog.debug("udp: cannot answer \(datagram.source): \(error)")
+        }
+        guard let answer = authority.respond(to: query, transport: .udp) else {
+            statistics.udpDropped += 1
+            return nil
+        }
+        return answer.withUnsafeBytes { response in
+            if let key { responseCache.keep(response, for: key, query: query) }
+            return deliver(response, to: source, on: socket)
+        }
+    }
+
+    /// Copies `response` into `socket`'s send batch for `destination`, or into a buffer with
+    /// room for our stack's headers, which it returns; the first two bytes replaced by `id`'s
+    /// (a kept response answering another query). Counts it answered.
+    private func deliver<Socket: UDPSocket>(_ response: UnsafeRawBufferPointer, to destination: Endpoint, on socket: Socket,
+                         id: UnsafeRawBufferPointer? = nil) -> PacketBuffer? {
+        statistics.udpAnswered += 1
+        if (try? socket.sendIfReady(count: response.count, to: destination, writing: { copyResponse(response, id: id, into: $0) })) == true {
+            return nil
+        }
+        var datagram = PacketBuffer(capacity: Self.udpHeadroom + response.count, headroom: Self.udpHeadroom)
+        datagram.append(upTo: response.count) { bytes in
+            copyResponse(response, id: id, into: bytes)
+            return bytes.count
+        }
+        return datagram
+    }
+
+    /// Sends `answer` to `destination`, without waiting when the socket takes it at once.
+    private func send<Socket: UDPSocket>(_ answer: consuming PacketBuffer, to destination: Endpoint, on socket: Socket) async {
+        do {
+            if try !socket.sendIfReady(answer, to: destination) {
+                try await socket.send(consume answer, to: destination)
             }
+        } catch {
+            statistics.sendFailures += 1
+            dnsLog.debug("udp: cannot answer \(destination): \(error)")
         }
     }
 
@@ -241,4 +279,11 @@ final class DNSConnectionWatchdog {
     var finished = false
 
     init(deadline: Instant) { self.deadline = deadline }
+}
+
+/// Copies `response` to `bytes` (as long), the first two bytes replaced by `id`'s when given: a
+/// kept response answering another query (RFC 1035 section 4.1.1).
+private func copyResponse(_ response: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer?, into bytes: UnsafeMutableRawBufferPointer) {
+    bytes.copyMemory(from: response)
+    if let id { bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: id[..<2])) }
 }
