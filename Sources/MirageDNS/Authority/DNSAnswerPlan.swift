@@ -29,10 +29,11 @@ struct DNSAnswerPlan: DNSSectionsSource {
     mutating func reset() {
         responseCode = .noError
         isAuthoritative = true
-        // Only what holds entries: emptying an empty array still takes the general path.
-        if !answers.isEmpty { answers.removeAll(keepingCapacity: true) }
-        if !authorities.isEmpty { authorities.removeAll(keepingCapacity: true) }
-        if !additionals.isEmpty { additionals.removeAll(keepingCapacity: true) }
+        // An entry at a time from the end: `removeAll(keepingCapacity:)` takes the general
+        // `replaceSubrange` path (200 instructions a query for one answer).
+        while !answers.isEmpty { answers.removeLast() }
+        while !authorities.isEmpty { authorities.removeLast() }
+        while !additionals.isEmpty { additionals.removeLast() }
         requiredAdditionalCount = 0
     }
 

@@ -107,10 +107,12 @@ public struct DNSName: Hashable, Sendable {
     public func isSubdomain(of other: DNSName) -> Bool {
         guard other.storage.count <= storage.count else { return false }
         let start = storage.count - other.storage.count
-        var offset = 0
-        while offset < start { offset += 1 + Int(storage[offset]) }
-        guard offset == start else { return false }  // the suffix must start at a label
-        return DNSName.bytesEqualIgnoringCase(storage[start...], other.storage[...])
+        return storage.withUnsafeBytes { name in
+            var offset = 0
+            while offset < start { offset += 1 + Int(name[offset]) }
+            guard offset == start else { return false }  // the suffix must start at a label
+            return other.storage.withUnsafeBytes { DNSName.bytesEqualIgnoringCase(UnsafeRawBufferPointer(rebasing: name[start...]), $0) }
+        }
     }
 
     /// The labels of this name in front of `origin`, leftmost first: empty when the name is
@@ -207,25 +209,37 @@ public struct DNSName: Hashable, Sendable {
     }
 
     /// Whether `a` and `b` are the same bytes without regard to ASCII case, compared eight
-    /// bytes at a time (a tail of fewer than eight with the bytes before it, in one load).
+    /// bytes at a time (a tail of fewer than eight with the bytes before it, in one load); words
+    /// that are the same as they are (names spelled alike, the usual case) are not lowered.
     static func bytesEqualIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        let count = a.count
         var offset = 0
-        while offset + 8 <= a.count {
-            let left = lower(a.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            guard left == lower(b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
-            offset += 8
+        while offset &+ 8 <= count {
+            guard sameIgnoringCase(left.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                                   right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
+            offset &+= 8
         }
-        guard offset < a.count else { return true }
-        if a.count >= 8 {
+        guard offset < count else { return true }
+        if count >= 8 {
             // The tail within the last eight bytes, compared again with those before it.
-            let end = a.count - 8
-            return lower(a.loadUnaligned(fromByteOffset: end, as: UInt64.self)) == lower(b.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+            let end = count &- 8
+            return sameIgnoringCase(left.loadUnaligned(fromByteOffset: end, as: UInt64.self),
+                                    right.loadUnaligned(fromByteOffset: end, as: UInt64.self))
         }
-        while offset < a.count {
-            guard lower(a[offset]) == lower(b[offset]) else { return false }
-            offset += 1
+        while offset < count {
+            guard lower(left.load(fromByteOffset: offset, as: UInt8.self)) == lower(right.load(fromByteOffset: offset, as: UInt8.self)) else {
+                return false
+            }
+            offset &+= 1
         }
         return true
+    }
+
+    /// Whether two words of name bytes are the same without regard to ASCII case.
+    @inline(__always)
+    private static func sameIgnoringCase(_ a: UInt64, _ b: UInt64) -> Bool {
+        a == b || lower(a) == lower(b)
     }
 }

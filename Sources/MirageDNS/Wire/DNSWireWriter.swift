@@ -130,39 +130,63 @@ struct DNSWireWriter: ~Copyable {
     /// Writes `name`, ending in a pointer to an earlier copy of its longest known suffix when
     /// `compressing`, and remembers its suffixes for later names (its labels copied once). The
     /// labels before the pointer go in with one copy.
+    ///
+    /// Only the suffixes of earlier names are searched (a name's own are all longer than the rest
+    /// of it), and the search stops at the first found: the longest, as labels are tried from the
+    /// left.
     mutating func writeName(_ name: DNSName, compressing: Bool) {
         name.storage.withUnsafeBytes { labels in
-            var labelStart = 0
-            var pointer: Int? = nil
-            var copied: Int? = nil  // where the name's labels are in `names`, once a suffix is remembered
-            while labelStart < labels.count {
-                if compressing, let target = offset(ofSuffix: UnsafeRawBufferPointer(rebasing: labels[labelStart...])) {
-                    pointer = target
-                    break
-                }
-                // Where this label will be once the labels before it are written.
-                let offset = count + labelStart
-                if compressing, offset < 0x4000 {
-                    let start: Int
-                    if let copied {
-                        start = copied
-                    } else {
-                        start = names.count
-                        names.extend(by: labels.count).copyMemory(from: labels.baseAddress!, byteCount: labels.count)
-                        copied = start
-                    }
-                    let suffix = Suffix(start: Int32(start + labelStart), length: Int32(labels.count - labelStart), offset: Int32(offset))
-                    suffixes.extend(by: MemoryLayout<Suffix>.stride).storeBytes(of: suffix, as: Suffix.self)
-                }
-                labelStart += 1 + Int(labels[labelStart])
+            guard let base = labels.baseAddress else {
+                write(UInt8(0))
+                return
             }
-            write(raw: UnsafeRawBufferPointer(rebasing: labels[..<labelStart]))
-            if let pointer {
-                write(0xc000 | UInt16(pointer))
+            let total = labels.count
+            var labelStart = 0
+            var pointer = -1
+            var labelCount = 0
+            if compressing {
+                let earlier = suffixes.count
+                while labelStart < total {
+                    if earlier > 0, let target = offset(ofSuffix: UnsafeRawBufferPointer(start: base + labelStart, count: total &- labelStart), among: earlier) {
+                        pointer = target
+                        break
+                    }
+                    labelCount &+= 1
+                    labelStart &+= 1 &+ Int(base.load(fromByteOffset: labelStart, as: UInt8.self))
+                }
+                rememberSuffixes(of: UnsafeRawBufferPointer(start: base, count: total), labelCount: labelCount)
+            } else {
+                labelStart = total
+            }
+            write(raw: UnsafeRawBufferPointer(start: base, count: labelStart))
+            if pointer >= 0 {
+                write(0xc000 | UInt16(truncatingIfNeeded: pointer))
             } else {
                 write(UInt8(0))
             }
         }
+    }
+
+    /// Remembers the suffixes starting at the first `labelCount` labels of `labels`, a name about
+    /// to be written at ``count``, whose offsets fit a pointer; the name's labels copied once.
+    private mutating func rememberSuffixes(of labels: UnsafeRawBufferPointer, labelCount: Int) {
+        let nameOffset = count
+        guard labelCount > 0, nameOffset < 0x4000, let base = labels.baseAddress else { return }
+        let start = names.count
+        names.extend(by: labels.count).copyMemory(from: base, byteCount: labels.count)
+        let records = suffixes.extend(by: labelCount &* MemoryLayout<Suffix>.stride)
+        var labelStart = 0
+        var kept = 0
+        while kept < labelCount, nameOffset &+ labelStart < 0x4000 {
+            let suffix = Suffix(start: Int32(truncatingIfNeeded: start &+ labelStart),
+                                length: Int32(truncatingIfNeeded: labels.count &- labelStart),
+                                offset: Int32(truncatingIfNeeded: nameOffset &+ labelStart))
+            records.storeBytes(of: suffix, toByteOffset: kept &* MemoryLayout<Suffix>.stride, as: Suffix.self)
+            kept &+= 1
+            labelStart &+= 1 &+ Int(base.load(fromByteOffset: labelStart, as: UInt8.self))
+        }
+        // Suffixes past the pointers' reach are not kept.
+        suffixes.count &-= (labelCount &- kept) &* MemoryLayout<Suffix>.stride
     }
 
     /// The state to return to if what follows must be taken back.
@@ -183,13 +207,15 @@ struct DNSWireWriter: ~Copyable {
         suffixes.count = checkpoint.suffixes
     }
 
-    /// Where an earlier copy of `suffix` (wire labels ending with the root) starts, if any.
-    private func offset(ofSuffix suffix: UnsafeRawBufferPointer) -> Int? {
+    /// Where an earlier copy of `suffix` (wire labels ending with the root) starts, if any,
+    /// among the suffixes remembered in the first `recordBytes` bytes of ``suffixes``.
+    @inline(__always)
+    private func offset(ofSuffix suffix: UnsafeRawBufferPointer, among recordBytes: Int) -> Int? {
         guard let records = suffixes.base, let bytes = names.base else { return nil }
         var position = 0
-        while position < suffixes.count {
+        while position < recordBytes {
             let remembered = records.load(fromByteOffset: position, as: Suffix.self)
-            position += MemoryLayout<Suffix>.stride
+            position &+= MemoryLayout<Suffix>.stride
             guard Int(remembered.length) == suffix.count else { continue }
             if DNSName.bytesEqualIgnoringCase(UnsafeRawBufferPointer(start: bytes + Int(remembered.start), count: suffix.count), suffix) {
                 return Int(remembered.offset)
