@@ -104,13 +104,14 @@ struct DNSResponseCache {
         let queryBytes = UnsafeRawBufferPointer(rebasing: query[2...])
         let charge = queryBytes.count + response.count + Self.entryOverhead
         guard charge <= capacity else { return }
-        // Kept already: the response to the same bytes is the same response.
-        guard index(of: key, query: query) == nil else { return }
+        // The doorkeeper first: a query seen once (a flood of distinct ones) costs no lookup.
         let door = key.hash & (Self.doorkeeperSlots - 1)
         guard doorkeeper[door] == key.hash else {
             doorkeeper[door] = key.hash
             return
         }
+        // Kept already: the response to the same bytes is the same response.
+        guard index(of: key, query: query) == nil else { return }
         doorkeeper[door] = 0
         if chargedBytes + charge > capacity { empty() }
         entries.append(Entry(hash: key.hash, query: Array(queryBytes), response: Array(response)))

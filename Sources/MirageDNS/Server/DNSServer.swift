@@ -71,31 +71,37 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
     /// query.
     public func serveUDP<Socket: UDPSocket>(_ socket: Socket) async {
         while true {
+            // The answer that needs a buffer and a send of its own, if any: the rest of the burst
+            // waits for it, so that answers leave in the order their queries came.
             var unsent: (answer: PacketBuffer, destination: Endpoint)? = nil
             do {
                 while unsent == nil, try socket.withDatagramIfReady({ query, source in
                     if let answer = self.answer(query, from: source, on: socket) { unsent = (answer, source) }
                 }) {}
-            } catch {
-                return  // closed
-            }
-            if let (answer, destination) = unsent.take() {
-                await send(answer, to: destination, on: socket)
-                continue
-            }
-            let datagram: Datagram
-            do {
-                datagram = try await socket.receive()
+                if unsent == nil {
+                    // The burst has been read: wait for the next datagram.
+                    let datagram = try await socket.receive()
+                    if let answer = datagram.payload.withUnsafeBytes({ self.answer($0, from: datagram.source, on: socket) }) {
+                        unsent = (answer, datagram.source)
+                    }
+                }
             } catch {
                 if error == .closed { return }
                 dnsLog.error("udp: receive failed: \(error)")
                 do { try await sleep(for: .milliseconds(100)) } catch { return }
                 continue
             }
-            var reply = datagram.payload.withUnsafeBytes { answer($0, from: datagram.source, on: socket) }
             // Taken out of the optional and handed on, held nowhere else: our stack then puts its
             // headers in the answer's headroom (a copy still held here made it reallocate).
-            if let answer = reply.take() { await send(answer, to: datagram.source, on: socket) }
+            guard let (answer, destination) = unsent.take() else { continue }
+            do {
+                if try !socket.sendIfReady(answer, to: destination) {
+                    try await socket.send(consume answer, to: destination)
+                }
+            } catch {
+                statistics.sendFailures += 1
+                dnsLog.debug("udp: cannot answer \(destination): \(error)")
+            }
         }
     }
 
@@ -141,18 +147,6 @@ public final class DNSServer<Stack: TCPStack & UDPStack, Clock: MonotonicClock> 
             return bytes.count
         }
         return datagram
-    }
-
-    /// Sends `answer` to `destination`, without waiting when the socket takes it at once.
-    private func send<Socket: UDPSocket>(_ answer: consuming PacketBuffer, to destination: Endpoint, on socket: Socket) async {
-        do {
-            if try !socket.sendIfReady(answer, to: destination) {
-                try await socket.send(consume answer, to: destination)
-            }
-        } catch {
-            statistics.sendFailures += 1
-            dnsLog.debug("udp: cannot answer \(destination): \(error)")
-        }
     }
 
     // MARK: TCP
