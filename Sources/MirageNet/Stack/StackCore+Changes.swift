@@ -7,7 +7,19 @@ extension StackCore {
     public struct Changes {
         public var connectionWaiters: [WaitQueue] = []
         public var listeners: Set<UInt16> = []
-        public var udpPorts: Set<UInt16> = []
+        /// Each once, in the order first noted (``noteUDPPort(_:)``): a list, as a stack has
+        /// few ports and a set hashed each datagram's.
+        public private(set) var udpPorts: [UInt16] = []
         public var isEmpty: Bool { connectionWaiters.isEmpty && listeners.isEmpty && udpPorts.isEmpty }
+
+        /// Notes that `port`'s waiters should wake.
+        mutating func noteUDPPort(_ port: UInt16) {
+            if !udpPorts.contains(port) { udpPorts.append(port) }
+        }
+
+        /// Forgets the UDP ports noted, keeping the list's storage.
+        mutating func forgetUDPPorts() {
+            while !udpPorts.isEmpty { udpPorts.removeLast() }
+        }
     }
 }

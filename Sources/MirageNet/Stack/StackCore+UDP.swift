@@ -29,7 +29,7 @@ extension StackCore {
         switch udp.receive(payload, source: source, destination: destination, pseudoHeader: pseudo) {
         case let .queued(port):
             statistics.udpDatagramsReceived += 1
-            changes.udpPorts.insert(port)
+            changes.noteUDPPort(port)
         case .portUnreachable:
             statistics.udpNoPort += 1
             if let packet { portUnreachable(&self, packet) }
@@ -57,7 +57,7 @@ extension StackCore {
 
     public mutating func unbindUDP(port: UInt16) {
         udp.unbind(port)
-        changes.udpPorts.insert(port)
+        changes.noteUDPPort(port)
     }
 
     /// Whether `port` is bound.

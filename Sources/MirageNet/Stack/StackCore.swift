@@ -124,7 +124,7 @@ public struct StackCore {
         body(changes)
         changes.connectionWaiters.removeAll(keepingCapacity: true)
         changes.listeners.removeAll(keepingCapacity: true)
-        changes.udpPorts.removeAll(keepingCapacity: true)
+        changes.forgetUDPPorts()
     }
 
     /// Has connections hold the ACKs without data that received segments make them owe, until

@@ -42,7 +42,12 @@ public struct UDPPortTable {
     /// dropped: a count alone would let large datagrams (up to 64 KiB after reassembly) pin
     /// sixteen megabytes on one port.
     public let queueMemoryLimit: Int
-    private var ports: [UInt16: Port] = [:]
+    /// The bound ports in ascending order, and their queues at the same indices: found by a
+    /// binary search, with no hashing (a dictionary hashed the port with SipHash, ~80
+    /// instructions a lookup and two lookups a datagram). Only the application binds, so the
+    /// sender of a datagram can make no search longer.
+    private var boundPorts: [UInt16] = []
+    private var queues: [Port] = []
     /// The memory queued on every port together (``charge(of:)``): what the table holds on
     /// senders' behalf.
     public private(set) var chargedBytes = 0
@@ -86,20 +91,16 @@ public struct UDPPortTable {
         } catch {
             return .invalid(error)
         }
-        guard let index = ports.index(forKey: udp.destinationPort) else { return .portUnreachable }
-        // In place: the queue's array stays uniquely referenced while it grows.
+        guard let index = index(of: udp.destinationPort) else { return .portUnreachable }
         var data = payload.slice(udp.payloadRange)
         if data.isWasteful { data = data.compacted() } // a small datagram in a large buffer
         let datagram = Datagram(source: Endpoint(source, port: udp.sourcePort),
                                 destination: Endpoint(destination, port: udp.destinationPort), payload: data)
         let charge = Self.charge(of: datagram)
-        let queued = ports.modifyValue(at: index) { port in
-            guard port.count < queueLimit, port.charged + charge <= queueMemoryLimit else { return false }
-            port.queue.append(datagram)
-            port.charged += charge
-            return true
-        }
-        guard queued else { return .queueFull }
+        guard queues[index].count < queueLimit, queues[index].charged + charge <= queueMemoryLimit else { return .queueFull }
+        // In place: the queue's array stays uniquely referenced while it grows.
+        queues[index].queue.append(datagram)
+        queues[index].charged += charge
         chargedBytes += charge
         return .queued(port: udp.destinationPort)
     }
@@ -109,34 +110,56 @@ public struct UDPPortTable {
     /// - Throws: ``FlowError/addressInUse(port:)`` when it is bound already.
     public mutating func bind(_ port: UInt16) throws(FlowError) {
         precondition(port != 0, "port 0 is not a port: choose an ephemeral one")
-        guard ports[port] == nil else { throw .addressInUse(port: port) }
-        ports[port] = Port()
+        let position = insertionPoint(of: port)
+        guard position == boundPorts.count || boundPorts[position] != port else { throw .addressInUse(port: port) }
+        boundPorts.insert(port, at: position)
+        queues.insert(Port(), at: position)
     }
 
     /// Unbinds `port`, dropping the datagrams still queued on it.
     public mutating func unbind(_ port: UInt16) {
-        chargedBytes -= ports.removeValue(forKey: port)?.charged ?? 0
+        guard let index = index(of: port) else { return }
+        chargedBytes -= queues[index].charged
+        boundPorts.remove(at: index)
+        queues.remove(at: index)
     }
 
     /// Whether `port` is bound.
-    public func isBound(_ port: UInt16) -> Bool { ports[port] != nil }
+    public func isBound(_ port: UInt16) -> Bool { index(of: port) != nil }
+
+    /// Where `port` is in ``boundPorts``, or nil when it is not bound.
+    private func index(of port: UInt16) -> Int? {
+        let position = insertionPoint(of: port)
+        return position < boundPorts.count && boundPorts[position] == port ? position : nil
+    }
+
+    /// The first position in ``boundPorts`` whose port is not below `port`.
+    private func insertionPoint(of port: UInt16) -> Int {
+        boundPorts.withUnsafeBufferPointer { ports in
+            var low = 0, high = ports.count
+            while low < high {
+                let middle = (low &+ high) >> 1
+                if ports[middle] < port { low = middle &+ 1 } else { high = middle }
+            }
+            return low
+        }
+    }
 
     /// Takes the oldest datagram queued on `port`, if any.
     public mutating func nextDatagram(on port: UInt16) -> Datagram? {
-        guard let index = ports.index(forKey: port) else { return nil }
-        let taken: Datagram? = ports.modifyValue(at: index) { port in
-            guard port.head < port.queue.count else { return nil }
-            let datagram = port.queue[port.head]
-            port.queue[port.head].payload = PacketBuffer(capacity: 0) // let the buffer go now
-            port.charged -= Self.charge(of: datagram)
-            port.head += 1
-            if port.head == port.queue.count {
-                port.queue.removeAll(keepingCapacity: true)
-                port.head = 0
-            }
-            return datagram
+        guard let index = index(of: port), queues[index].head < queues[index].queue.count else { return nil }
+        let head = queues[index].head
+        let taken = queues[index].queue[head]
+        queues[index].queue[head].payload = PacketBuffer(capacity: 0) // let the buffer go now
+        queues[index].charged -= Self.charge(of: taken)
+        queues[index].head += 1
+        if queues[index].head == queues[index].queue.count {
+            // Emptied from the end: `removeAll(keepingCapacity:)` takes the general
+            // `replaceSubrange` path, and a lightly loaded port empties its queue every datagram.
+            while !queues[index].queue.isEmpty { queues[index].queue.removeLast() }
+            queues[index].head = 0
         }
-        if let taken { chargedBytes -= Self.charge(of: taken) }
+        chargedBytes -= Self.charge(of: taken)
         return taken
     }
 }
