@@ -20,19 +20,13 @@ struct SocketUDPBatchTests {
             let server = try stack.bind(port: 0)
             let client = try stack.bind(port: 0)
             defer { server.close(); client.close() }
-            for (index, size) in sizes.enumerated() {
-                try await client.send(PacketBuffer(pattern(index, size)), to: server.local)
-            }
+            try await sendPatterns(sizes, from: client, to: server)
             // All 40 wait at the server: it reads them 16 at a time and answers each batch in one call.
             for _ in sizes {
                 let datagram = try await server.receive()
                 try await server.send(datagram.payload, to: datagram.source)
             }
-            var mismatches: [Int] = []
-            for (index, size) in sizes.enumerated() {
-                let datagram = try await client.receive()
-                if datagram.payload.bytes != pattern(index, size) || datagram.source != server.local { mismatches.append(index) }
-            }
+            let mismatches = try await echoMismatches(sizes, at: client, from: server)
             return mismatches + [server.unsentDatagrams]
         }
         #expect(outcome == .success([0]))
@@ -136,9 +130,7 @@ struct SocketUDPBatchTests {
             let server = try stack.bind(port: 0)
             let client = try stack.bind(port: 0)
             defer { server.close(); client.close() }
-            for (index, size) in sizes.enumerated() {
-                try await client.send(PacketBuffer(pattern(index, size)), to: server.local)
-            }
+            try await sendPatterns(sizes, from: client, to: server)
             var answered = 0, inPlace = 0, inBuffers = 0
             // Echoes `bytes` in place when the socket keeps it; else returns it in a buffer.
             func echo(_ bytes: UnsafeRawBufferPointer, to source: Endpoint) -> PacketBuffer? {
@@ -163,11 +155,7 @@ struct SocketUDPBatchTests {
                     if let payload = echo(bytes, to: source) { unsent = (payload, source) }
                 }) || unsent != nil
             }
-            var mismatches: [Int] = []
-            for (index, size) in sizes.enumerated() {
-                let datagram = try await client.receive()
-                if datagram.payload.bytes != pattern(index, size) || datagram.source != server.local { mismatches.append(index) }
-            }
+            let mismatches = try await echoMismatches(sizes, at: client, from: server)
             // Each batch's first datagram read by receive() is answered in place while others wait
             // in the batch; the long two, and any last of a batch read by receive(), in buffers.
             return mismatches + [server.unsentDatagrams, inPlace >= sizes.count - 6 ? 1 : inPlace, inBuffers >= 2 ? 1 : 0]
@@ -196,6 +184,24 @@ struct SocketUDPBatchTests {
         }
         #expect(outcome == .success(["read: false, ran false", "kept: false, ran false", "\(FlowError.closed)", "\(FlowError.closed)"]))
     }
+}
+
+/// Sends datagram `index` of each size in `sizes` from `client` to `server`, in order.
+private func sendPatterns(_ sizes: [Int], from client: SocketUDPSocket, to server: SocketUDPSocket) async throws(FlowError) {
+    for (index, size) in sizes.enumerated() {
+        try await client.send(PacketBuffer(pattern(index, size)), to: server.local)
+    }
+}
+
+/// Receives the echoes of ``sendPatterns(_:from:to:)``'s datagrams at `client`; the indices of
+/// those not as sent, or not from `server`.
+private func echoMismatches(_ sizes: [Int], at client: SocketUDPSocket, from server: SocketUDPSocket) async throws(FlowError) -> [Int] {
+    var mismatches: [Int] = []
+    for (index, size) in sizes.enumerated() {
+        let datagram = try await client.receive()
+        if datagram.payload.bytes != pattern(index, size) || datagram.source != server.local { mismatches.append(index) }
+    }
+    return mismatches
 }
 
 /// The bytes of datagram `index`, `size` long.
