@@ -119,4 +119,16 @@ extension DNSResponseCache {
     mutating func keep(_ response: [UInt8], for key: Key, query: UnsafeRawBufferPointer) {
         response.withUnsafeBytes { keep($0, for: key, query: query) }
     }
+
+    /// The response kept for `query` (whose key is `key`) with the query's own ID, as the server
+    /// sends it, in a buffer with `headroom` bytes in front; nil when none is kept.
+    func response(for key: Key, to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
+        withResponse(for: key, to: query) { kept in
+            var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
+            buffer.append(bytesOf: kept)
+            buffer[0] = query[0]
+            buffer[1] = query[1]
+            return buffer
+        }
+    }
 }

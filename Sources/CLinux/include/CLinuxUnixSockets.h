@@ -101,8 +101,8 @@ static inline long mirage_unix_socket_send(int fd, const void *bytes, size_t len
 /// Receives one message into `bytes` (at most `capacity` bytes) and the descriptors it carries
 /// (close-on-exec) into `descriptors` (room for MIRAGE_UNIX_SOCKET_MAX_DESCRIPTORS), their
 /// number in `*count`. Sets `*truncated` to 1 when the message did not fit (its rest is
-/// discarded), or'd with 2 when its descriptors did not (those that did not are closed). Returns the bytes received (0 at the end of the
-/// connection), or -1 with errno set.
+/// discarded), or'd with 2 when its descriptors did not (those that did not are closed).
+/// Returns the bytes received (0 at the end of the connection), or -1 with errno set.
 static inline long mirage_unix_socket_receive(int fd, void *bytes, size_t capacity, int *descriptors, int *count, int *truncated) {
     union {
         char buffer[CMSG_SPACE(sizeof(int) * MIRAGE_UNIX_SOCKET_MAX_DESCRIPTORS)];

@@ -84,18 +84,6 @@ struct DNSResponseCache {
         return entries[entry].response.withUnsafeBytes(body)
     }
 
-    /// The response kept for `query` (a whole message, whose key is `key`), with the ID the
-    /// query starts with, in a buffer with `headroom` bytes in front; nil when none is kept.
-    func response(for key: Key, to query: UnsafeRawBufferPointer, headroom: Int) -> PacketBuffer? {
-        withResponse(for: key, to: query) { kept in
-            var buffer = PacketBuffer(capacity: headroom + kept.count, headroom: headroom)
-            buffer.append(bytesOf: kept)
-            buffer[0] = query[0]
-            buffer[1] = query[1]
-            return buffer
-        }
-    }
-
     /// Keeps `response`, the authority's answer to `query` (whose key is `key`), when it is
     /// short enough and the query was seen before; empties the cache first when it would hold
     /// more than ``capacity``.
