@@ -59,6 +59,8 @@ extension DNSAuthority {
     /// Answer owners are spelled as the query spelled its name, a CNAME's target as the CNAME
     /// spells it. The response code is that of the last name of a CNAME chain (RFC 6604 section
     /// 2). The SOA of a negative answer has the TTL of RFC 2308 section 3.
+    ///
+    /// - Precondition: `zone` is the zone for `question`'s name (``zone(for:recordClass:)``).
     func plan(_ question: DNSQuestion, from zone: DNSZone) -> DNSAnswerPlan {
         var plan = DNSAnswerPlan()
         self.plan(question, from: zone, into: &plan)
@@ -73,7 +75,9 @@ extension DNSAuthority {
         var visited: [DNSName] = []
         var referral: DNSRRSet?
         chase: while true {
-            switch zone.lookup(owner, type: question.type) {
+            // The question's name is in the zone (`zone` was chosen for it), a CNAME's target
+            // is followed only when it is (below).
+            switch zone.lookup(inZone: owner, type: question.type) {
             case let .answer(rrset):
                 plan.answers.append(DNSAnswerPlan.Entry(rrset, owner: owner))
                 break chase

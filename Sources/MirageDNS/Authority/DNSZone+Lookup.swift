@@ -33,6 +33,14 @@ extension DNSZone {
     /// - Precondition: `name` is at or below the origin.
     public func lookup(_ name: DNSName, type: DNSRecordType) -> DNSLookupResult {
         precondition(name.isSubdomain(of: origin), "a name outside the zone")
+        return lookup(inZone: name, type: type)
+    }
+
+    /// ``lookup(_:type:)`` for a name the caller has found at or below the origin already (the
+    /// authority's zone choice, or its check of a CNAME's target): not compared with the origin
+    /// again.
+    func lookup(inZone name: DNSName, type: DNSRecordType) -> DNSLookupResult {
+        assert(name.isSubdomain(of: origin), "a name outside the zone")
         return name.storage.withUnsafeBytes { labels in
             DNSName.withLabelStarts(of: labels) { starts in
                 // Each name from the origin's child down to `name`: its hash is the last one's
