@@ -1,3 +1,5 @@
+import MirageCore
+
 /// A response worked out from a zone before it is written: the zone's RRsets for each section,
 /// each with the owner it goes out under, the response code and AA. Written straight into a
 /// message (``write(into:)``) no record is made; ``DNSAuthority`` makes records of it only
@@ -29,11 +31,9 @@ struct DNSAnswerPlan: DNSSectionsSource {
     mutating func reset() {
         responseCode = .noError
         isAuthoritative = true
-        // An entry at a time from the end: `removeAll(keepingCapacity:)` takes the general
-        // `replaceSubrange` path (200 instructions a query for one answer).
-        while !answers.isEmpty { answers.removeLast() }
-        while !authorities.isEmpty { authorities.removeLast() }
-        while !additionals.isEmpty { additionals.removeLast() }
+        answers.emptyFromEnd()
+        authorities.emptyFromEnd()
+        additionals.emptyFromEnd()
         requiredAdditionalCount = 0
     }
 

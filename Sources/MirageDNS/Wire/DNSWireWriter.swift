@@ -154,7 +154,7 @@ struct DNSWireWriter: ~Copyable {
                     labelCount &+= 1
                     labelStart &+= 1 &+ Int(base.load(fromByteOffset: labelStart, as: UInt8.self))
                 }
-                rememberSuffixes(of: UnsafeRawBufferPointer(start: base, count: total), labelCount: labelCount)
+                rememberSuffixes(of: base, byteCount: total, labelCount: labelCount)
             } else {
                 labelStart = total
             }
@@ -167,19 +167,20 @@ struct DNSWireWriter: ~Copyable {
         }
     }
 
-    /// Remembers the suffixes starting at the first `labelCount` labels of `labels`, a name about
-    /// to be written at ``count``, whose offsets fit a pointer; the name's labels copied once.
-    private mutating func rememberSuffixes(of labels: UnsafeRawBufferPointer, labelCount: Int) {
+    /// Remembers the suffixes starting at the first `labelCount` labels of the name at `base`
+    /// (`byteCount` bytes of labels), about to be written at ``count``, whose offsets fit a
+    /// pointer; the name's labels copied once.
+    private mutating func rememberSuffixes(of base: UnsafeRawPointer, byteCount: Int, labelCount: Int) {
         let nameOffset = count
-        guard labelCount > 0, nameOffset < 0x4000, let base = labels.baseAddress else { return }
+        guard labelCount > 0, nameOffset < 0x4000 else { return }
         let start = names.count
-        names.extend(by: labels.count).copyMemory(from: base, byteCount: labels.count)
+        names.extend(by: byteCount).copyMemory(from: base, byteCount: byteCount)
         let records = suffixes.extend(by: labelCount &* MemoryLayout<Suffix>.stride)
         var labelStart = 0
         var kept = 0
         while kept < labelCount, nameOffset &+ labelStart < 0x4000 {
             let suffix = Suffix(start: Int32(truncatingIfNeeded: start &+ labelStart),
-                                length: Int32(truncatingIfNeeded: labels.count &- labelStart),
+                                length: Int32(truncatingIfNeeded: byteCount &- labelStart),
                                 offset: Int32(truncatingIfNeeded: nameOffset &+ labelStart))
             records.storeBytes(of: suffix, toByteOffset: kept &* MemoryLayout<Suffix>.stride, as: Suffix.self)
             kept &+= 1

@@ -1,3 +1,4 @@
+import MirageCore
 import MirageRuntime
 
 extension StackCore {
@@ -19,7 +20,7 @@ extension StackCore {
 
         /// Forgets the UDP ports noted, keeping the list's storage.
         mutating func forgetUDPPorts() {
-            while !udpPorts.isEmpty { udpPorts.removeLast() }
+            udpPorts.emptyFromEnd()
         }
     }
 }

@@ -154,9 +154,8 @@ public struct UDPPortTable {
         queues[index].charged -= Self.charge(of: taken)
         queues[index].head += 1
         if queues[index].head == queues[index].queue.count {
-            // Emptied from the end: `removeAll(keepingCapacity:)` takes the general
-            // `replaceSubrange` path, and a lightly loaded port empties its queue every datagram.
-            while !queues[index].queue.isEmpty { queues[index].queue.removeLast() }
+            // A lightly loaded port empties its queue every datagram.
+            queues[index].queue.emptyFromEnd()
             queues[index].head = 0
         }
         chargedBytes -= Self.charge(of: taken)
