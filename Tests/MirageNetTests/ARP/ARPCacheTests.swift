@@ -43,6 +43,29 @@ struct ARPCacheTests {
         #expect(arp.send(packet(2), to: waiting, now: at(0.2)) == [.transmit(packet(2), to: peerMAC)])
     }
 
+    @Test("the entry use() found last answers again only while it stands: a new address for the host, its expiry, another entry's change and a new interface are seen at once")
+    func lastUsedFollowsChanges() {
+        var arp = cache()
+        let movedMAC = MACAddress(0x02, 0, 0, 0, 0, 9)
+        #expect(arp.learn(hostA, at: peerMAC, now: at(0)) == [])
+        #expect(arp.use(hostA, now: at(1)) == peerMAC)
+        #expect(arp.use(hostA, now: at(2)) == peerMAC)
+        #expect(arp.learn(hostA, at: movedMAC, now: at(3)) == [])
+        #expect(arp.use(hostA, now: at(4)) == movedMAC)
+        #expect(arp.use(IPv4Address(10, 0, 0, 99), now: at(4)) == nil)
+        // Learnt at 3 s, so it lapses at 63 s (60 s entries), whether or not the timers ran.
+        #expect(arp.use(hostA, now: at(62.9)) == movedMAC)
+        #expect(arp.use(hostA, now: at(63)) == nil)
+        #expect(arp.learn(hostA, at: peerMAC, now: at(70)) == [])
+        #expect(arp.use(hostA, now: at(71)) == peerMAC)
+        _ = arp.tick(now: at(131))
+        #expect(arp.use(hostA, now: at(100)) == nil, "forgotten by the timers, though asked with an earlier time")
+        #expect(arp.learn(hostA, at: peerMAC, now: at(200)) == [])
+        #expect(arp.use(hostA, now: at(201)) == peerMAC)
+        arp.changeInterface(to: IPv4Prefix(address: hostB, length: 24))
+        #expect(arp.use(hostA, now: at(202)) == nil)
+    }
+
     @Test("a request for our address is answered and teaches us the sender")
     func answersRequests() {
         var arp = cache()
