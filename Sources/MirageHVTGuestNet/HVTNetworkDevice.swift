@@ -128,14 +128,19 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
     /// Each frame is a fresh buffer with ``NetworkDeviceLimits/receiveHeadroom`` free bytes in front.
     ///
     /// - Throws: ``NetworkError/disconnected`` once the tender has reported the tap failed.
-    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+    public func receive(_ handler: (consuming PacketBuffer) -> Void) async throws(NetworkError) {
         while true {
             if arrivedHead < arrived.count {
                 let end = min(arrived.count, arrivedHead + Self.receiveBatchLimit)
-                for position in arrivedHead..<end { handler(arrived[position]) }
+                for position in arrivedHead..<end {
+                    // Moved out, so that the stack holds the only reference to it.
+                    var frame = PacketBuffer(capacity: 0)
+                    swap(&frame, &arrived[position])
+                    handler(consume frame)
+                }
                 arrivedHead = end
                 if arrivedHead == arrived.count {
-                    arrived.removeAll(keepingCapacity: true)
+                    arrived.emptyFromEnd()
                     arrivedHead = 0
                 }
                 return
@@ -157,6 +162,11 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
     ///   ``frameLimit`` (or, asking for segmentation, than ``largestOffloadedFrame``);
     ///   ``NetworkError/disconnected`` once the tap has failed.
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
+        _ = try transmitIfReady(frame)
+    }
+
+    /// As ``transmit(_:)``, which never waits: true unless it throws.
+    public func transmitIfReady(_ frame: PacketBuffer) throws(NetworkError) -> Bool {
         guard !failed else { throw .disconnected }
         let limit = frame.offload.tcpSegmentSize != 0 && passesHeaders ? largestOffloadedFrame : frameLimit
         guard frame.count <= limit else {
@@ -176,6 +186,7 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
             kickedThisRound = true
             platform.kick()
         }
+        return true
     }
 
     /// The region shared with the tender's I/O thread, for the tender's robustness tests, which

@@ -94,7 +94,7 @@ public final class SimulatedNetworkDevice: NetworkDevice {
         self.offloads = offloads
     }
 
-    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+    public func receive(_ handler: (consuming PacketBuffer) -> Void) async throws(NetworkError) {
         while inbox.isEmpty {
             if isClosed { throw .disconnected }
             await arrivals.wait()
@@ -109,6 +109,11 @@ public final class SimulatedNetworkDevice: NetworkDevice {
     }
 
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
+        _ = try transmitIfReady(frame)
+    }
+
+    /// Carries `frame` at once (a simulated link never waits); true unless it throws.
+    public func transmitIfReady(_ frame: PacketBuffer) throws(NetworkError) -> Bool {
         if isClosed { throw .disconnected }
         let segmenting = frame.offload.tcpSegmentSize != 0
         precondition(!segmenting || offloads.contains(.tcpSegmentation), "segmentation asked of a device without it")
@@ -121,6 +126,7 @@ public final class SimulatedNetworkDevice: NetworkDevice {
             statistics.transmittedBytes += UInt64(piece.count)
             network.carry(piece, from: self)
         }
+        return true
     }
 
     /// Unplugs the device: receivers get ``NetworkError/disconnected``.

@@ -109,7 +109,7 @@ public final class TapDevice: NetworkDevice {
     ///
     /// - Throws: ``NetworkError/disconnected`` once the device is closed or its interface deleted;
     ///   ``NetworkError/io(code:)`` with the error number when `read` fails otherwise.
-    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+    public func receive(_ handler: (consuming PacketBuffer) -> Void) async throws(NetworkError) {
         while true {
             guard fileDescriptor >= 0 else { throw .disconnected }
             let batch = try readBatch(handler)
@@ -126,26 +126,31 @@ public final class TapDevice: NetworkDevice {
     ///   error number when `write` fails otherwise (`EINVAL` for a frame shorter than an Ethernet
     ///   header).
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
+        while try !transmitIfReady(frame) {
+            await platform.waitUntilWritable(fileDescriptor)
+        }
+    }
+
+    /// Writes `frame` as ``transmit(_:)`` does; false, and nothing written, when the kernel has
+    /// no room for it now (`EAGAIN`).
+    public func transmitIfReady(_ frame: PacketBuffer) throws(NetworkError) -> Bool {
         let limit = frame.offload.tcpSegmentSize != 0 && offloads.contains(.tcpSegmentation) ? largestOffloadedFrame : frameLimit
         guard frame.count <= limit else {
             statistics.dropped += 1
             throw .frameTooLarge(length: frame.count, limit: limit)
         }
-        while true {
-            guard fileDescriptor >= 0 else { throw .disconnected }
-            let fd = fileDescriptor
-            do throws(ErrorNumber) {
-                try write(frame)
-                // A tap interface takes a frame whole or not at all.
-                statistics.transmittedFrames += 1
-                statistics.transmittedBytes += UInt64(frame.count)
-                return
-            } catch where error.wouldBlock {
-                await platform.waitUntilWritable(fd)
-            } catch {
-                throw Self.error(error.code)
-            }
+        guard fileDescriptor >= 0 else { throw .disconnected }
+        do throws(ErrorNumber) {
+            try write(frame)
+        } catch where error.wouldBlock {
+            return false
+        } catch {
+            throw Self.error(error.code)
         }
+        // A tap interface takes a frame whole or not at all.
+        statistics.transmittedFrames += 1
+        statistics.transmittedBytes += UInt64(frame.count)
+        return true
     }
 
     /// Closes the descriptor; later calls of ``receive(_:)`` and ``transmit(_:)`` throw
@@ -191,7 +196,7 @@ extension TapDevice {
     ///
     /// A failure after some frames were delivered ends the batch quietly; the next call meets it
     /// again and throws.
-    func readBatch(_ handler: (PacketBuffer) -> Void) throws(NetworkError) -> Batch {
+    func readBatch(_ handler: (consuming PacketBuffer) -> Void) throws(NetworkError) -> Batch {
         var batch = Batch()
         let limit = receiveLimit, space = headerLength + limit + Self.receiveSlack
         for _ in 0..<NetworkDeviceLimits.receiveBatchLimit {
@@ -207,7 +212,7 @@ extension TapDevice {
                 }
             }
             if let failure, failure.wouldBlock {
-                spareFrame = buffer
+                spareFrame = consume buffer
                 batch.drained = true
                 return batch
             }
@@ -221,19 +226,19 @@ extension TapDevice {
                 // Longer than the MTU the device was opened with (the interface's grew since), and
                 // maybe cut to `space` bytes by the read: the length is more than `limit` either way.
                 buffer.removeLast(length)
-                spareFrame = buffer
+                spareFrame = consume buffer
                 statistics.dropped += 1
                 continue
             }
             let offload = headerLength > 0 ? buffer.withUnsafeBytes { VirtioNetHeader($0).receivedOffload } : FrameOffload()
             var (frame, reusable) = buffer.takeReceivedFrame(length: frameLength, after: headerLength, room: space,
                                                              headroom: NetworkDeviceLimits.receiveHeadroom)
-            if reusable { spareFrame = buffer }
+            if reusable { spareFrame = consume buffer }
             frame.offload = offload
             statistics.receivedFrames += 1
             statistics.receivedBytes += UInt64(frameLength)
             batch.delivered += 1
-            handler(frame)
+            handler(consume frame)
         }
         return batch
     }

@@ -14,7 +14,7 @@ extension PacketBuffer {
             var frame = self
             frame.removeFirst(prefix)
             frame.removeLast(frame.count - length)
-            return (frame, false)
+            return (consume frame, false)
         }
         var frame = PacketBuffer(capacity: headroom + length, headroom: headroom)
         withUnsafeBytes { bytes in
@@ -24,6 +24,6 @@ extension PacketBuffer {
             }
         }
         removeLast(count)
-        return (frame, true)
+        return (consume frame, true)
     }
 }

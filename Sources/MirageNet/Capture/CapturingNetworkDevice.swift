@@ -31,16 +31,31 @@ public final class CapturingNetworkDevice<Base: NetworkDevice, Sink: PacketCaptu
     public var offloads: NetworkOffloads { base.offloads }
     public var largestOffloadedFrame: Int { base.largestOffloadedFrame }
 
-    public func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+    public func receive(_ handler: (consuming PacketBuffer) -> Void) async throws(NetworkError) {
         guard let sink else { return try await base.receive(handler) }
         try await base.receive { frame in
             sink.capture(frame, at: clock.now())
-            handler(frame)
+            handler(consume frame)
         }
     }
 
     public func transmit(_ frame: PacketBuffer) async throws(NetworkError) {
         sink?.capture(frame, at: clock.now())
         try await base.transmit(frame)
+    }
+
+    /// Captured when the wrapped device sends it or refuses it, not when it would wait: the
+    /// ``transmit(_:)`` that follows captures it then.
+    public func transmitIfReady(_ frame: PacketBuffer) throws(NetworkError) -> Bool {
+        guard let sink else { return try base.transmitIfReady(frame) }
+        let sent: Bool
+        do {
+            sent = try base.transmitIfReady(frame)
+        } catch {
+            sink.capture(frame, at: clock.now())
+            throw error
+        }
+        if sent { sink.capture(frame, at: clock.now()) }
+        return sent
     }
 }

@@ -144,11 +144,11 @@ public struct FragmentReassembler<Header: FragmentedHeader> {
     /// - Parameter charged: bytes the other family's reassembler holds now, counted against
     ///   ``Configuration/memoryLimit`` as if held here (one budget for both; only this one's
     ///   datagrams are evicted to make room).
-    public mutating func receive(_ header: Header, payload: PacketBuffer, now: Instant, charged other: Int = 0) -> Reassembly<Header> {
-        guard header.isFragment else { return .complete(header, payload) }
+    public mutating func receive(_ header: Header, payload: consuming PacketBuffer, now: Instant, charged other: Int = 0) -> Reassembly<Header> {
+        guard header.isFragment else { return .complete(header, consume payload) }
         let key = header.reassemblyKey
         forgetIfExpired(key, now: now)
-        var fragment = Fragment(offset: header.fragmentByteOffset, payload: payload)
+        var fragment = Fragment(offset: header.fragmentByteOffset, payload: consume payload)
         // Taken out of the table while it changes, so that inserting does not copy its fragment
         // list; its memory stays counted in `statistics.chargedBytes` until it is kept or released.
         let held = datagrams.removeValue(forKey: key)

@@ -33,16 +33,18 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     @exclusivity(unchecked) private var transmitting = false
     @exclusivity(unchecked) private var listenerWaiters: [UInt16: WaitQueue] = [:]
     @exclusivity(unchecked) private var udpWaiters: [UInt16: WaitQueue] = [:]
-    /// Frames the device refused to send.
-    public private(set) var transmitErrors: UInt64 = 0
+    /// Frames the device refused to send. (Unchecked: its access is opened around the flush's
+    /// sending loop.)
+    @exclusivity(unchecked) public private(set) var transmitErrors: UInt64 = 0
     /// What the debug log last said (drops, SYN cookies, holdings) and when: it says what
     /// changed at most once a second, so that a flood does not become a flood of log lines.
     private var logged = (dropped: UInt64(0), cookies: UInt64(0), holdings: StackHoldings())
     private var loggedAt: Instant? = nil
     /// When the timer task must run to log changes held back by the once-a-second rule.
-    private var pendingLogAt: Instant? = nil
+    /// (Both read at every flush: unchecked, as the state above.)
+    @exclusivity(unchecked) private var pendingLogAt: Instant? = nil
     /// The DHCP client, when the address comes from DHCP (``acquireAddress(_:seed:)``).
-    var dhcp: DHCPClient?
+    @exclusivity(unchecked) var dhcp: DHCPClient?
     /// The lease in use, when the address came from DHCP.
     public internal(set) var lease: DHCPLease?
     /// Tasks waiting for the first lease.
@@ -90,7 +92,7 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
                 // window update must leave at once then).
                 try await device.receive { frame in
                     self.core.holdAcknowledgments()
-                    self.core.receive(frame, now: self.clock.now())
+                    self.core.receive(consume frame, now: self.clock.now())
                 }
             } catch {
                 core.sendHeldAcknowledgments(now: clock.now())
@@ -144,13 +146,23 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
     }
 
     /// Wakes the tasks whose connections, listeners or ports changed, transmits the frames the
-    /// core queued (in order, one transmitter at a time), and re-arms the timer.
+    /// core queued (in order, one transmitter at a time), and re-arms the timer; waits only while
+    /// the device has no room for a frame (``flushIfReady()`` does the rest, with no task frame).
+    @inline(__always)
     func flush() async {
+        if !flushIfReady() { await transmitWaiting() }
+    }
+
+    /// Does what ``flush()`` does as far as it can without waiting: the frames go to the device
+    /// while it takes them at once (``NetworkDevice/transmitIfReady(_:)``). False when frames
+    /// are left that only a wait for the device will send (``flush()`` waits for them, the
+    /// timer task after ``requestFlush()``).
+    func flushIfReady() -> Bool {
         if dhcp != nil { serviceDHCP() }
         if !corked.isEmpty {
             let now = clock.now()
             for id in corked { core.push(id, now: now) }
-            corked.removeAll(keepingCapacity: true)
+            corked.emptyFromEnd()
         }
         core.drainChanges { changes in wake(changes) }
         for duplicate in core.takeIPv6Duplicates() {
@@ -159,23 +171,48 @@ public final class DirectStack<Device: NetworkDevice, Clock: MonotonicClock>: TC
         if core.takeIPv6AddressChange() { logIPv6Addresses() }
         core.moveFrames(into: &pendingFrames)
         alarm.set(core.nextDeadline.earliest(pendingLogAt).earliest(dhcp?.nextDeadline))
+        // A task waiting for the device sends them after its frame, in order.
+        guard !transmitting else { return true }
+        while pendingHead < pendingFrames.count {
+            do {
+                guard try device.transmitIfReady(pendingFrames[pendingHead]) else { return false }
+            } catch {
+                transmitErrors += 1
+            }
+            takePendingFrame()
+        }
+        return true
+    }
+
+    /// Whether frames wait for room in the device: a sender that could go on without waiting
+    /// (``DirectUDPSocket/sendIfReady(count:to:writing:)``) waits instead, for backpressure.
+    var isTransmitBlocked: Bool { transmitting || pendingHead < pendingFrames.count }
+
+    /// Sends the pending frames, waiting for the device while it has no room; one task at a time.
+    private func transmitWaiting() async {
         guard !transmitting else { return }
         transmitting = true
         while pendingHead < pendingFrames.count {
             let frame = pendingFrames[pendingHead]
-            pendingHead += 1
             do {
                 try await device.transmit(frame)
             } catch {
                 transmitErrors += 1
             }
-            if pendingHead == pendingFrames.count {
-                pendingFrames.removeAll(keepingCapacity: true)
-                pendingHead = 0
-            }
+            takePendingFrame()
             core.moveFrames(into: &pendingFrames)
         }
         transmitting = false
+    }
+
+    /// Moves past the first pending frame, which has gone (or failed); empties the list, keeping
+    /// its storage, once all have.
+    private func takePendingFrame() {
+        pendingHead += 1
+        if pendingHead == pendingFrames.count {
+            pendingFrames.emptyFromEnd()
+            pendingHead = 0
+        }
     }
 
     /// Logs the IPv6 addresses in one line when they change (one becomes usable, expires, or is

@@ -32,6 +32,30 @@ public final class DirectUDPSocket<Device: NetworkDevice, Clock: MonotonicClock>
         await stack.flush()
     }
 
+    /// Sends a datagram of `count` bytes that `write` fills, in a buffer with room for the
+    /// stack's headers in front, as ``send(_:to:)`` would, with no task frame: the frame goes to
+    /// the device at once when the device has room, else at the timer task's next flush. False,
+    /// and `write` not run, while earlier frames wait for the device (then ``send(_:to:)``
+    /// waits with them).
+    /// - Throws: ``FlowError/closed`` once the port is closed; as ``send(_:to:)`` otherwise.
+    public func sendIfReady(count: Int, to destination: Endpoint, writing write: (UnsafeMutableRawBufferPointer) -> Void) throws(FlowError) -> Bool {
+        guard stack.core.isBound(udpPort: port) else { throw .closed }
+        guard !stack.isTransmitBlocked else { return false }
+        var datagram = PacketBuffer(capacity: Self.headroom + count, headroom: Self.headroom)
+        datagram.append(upTo: count) { bytes in
+            write(bytes)
+            return count
+        }
+        try stack.core.sendUDP(consume datagram, from: port, to: destination.address, port: destination.port, now: stack.clock.now())
+        if !stack.flushIfReady() { stack.requestFlush() }
+        return true
+    }
+
+    /// Room for the headers in front of a datagram: Ethernet's 14 octets, with an 802.1Q tag 18,
+    /// and IPv6's 40 and UDP's 8 (``StackCore/sendUDP(_:from:to:port:now:)`` copies a payload
+    /// with less than 64).
+    static var headroom: Int { 64 }
+
     public func close() {
         stack.core.unbindUDP(port: port)
         stack.requestFlush()

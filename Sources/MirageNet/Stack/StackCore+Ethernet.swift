@@ -85,6 +85,6 @@ extension StackCore {
         let header = EthernetHeader(destination: destination, source: mac, etherType: etherType)
         frame.withUnsafeMutableBytes { header.emit(into: $0) }
         statistics.framesSent += 1
-        frames.append(frame)
+        frames.append(consume frame)
     }
 }

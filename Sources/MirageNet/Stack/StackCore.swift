@@ -105,8 +105,13 @@ public struct StackCore {
     /// storage for the next ones.
     public mutating func moveFrames(into queue: inout [PacketBuffer]) {
         guard !frames.isEmpty else { return }
+        if queue.isEmpty {
+            // Each array keeps its storage, and no frame is retained and released.
+            swap(&queue, &frames)
+            return
+        }
         queue.append(contentsOf: frames)
-        frames.removeAll(keepingCapacity: true)
+        frames.emptyFromEnd()
     }
 
     /// Frames to transmit, in order; the queue is emptied.
@@ -204,8 +209,8 @@ public struct StackCore {
     }
 
     /// Takes one received Ethernet frame.
-    public mutating func receive(_ frame: PacketBuffer, now: Instant) {
+    public mutating func receive(_ frame: consuming PacketBuffer, now: Instant) {
         statistics.framesReceived += 1
-        receiveFrame(frame, now: now)
+        receiveFrame(consume frame, now: now)
     }
 }

@@ -57,9 +57,19 @@ public struct UDPPortTable {
         self.queueMemoryLimit = queueMemoryLimit
     }
 
+    /// The largest buffer (``PacketBuffer/trueSize``) a datagram is queued in without being
+    /// copied into one of its own size, however little of it the datagram fills: a short frame's
+    /// headers and headroom (a DNS query's 40 octets in a 210-octet buffer). Copying it saved
+    /// less than a copy costs (an allocation a query); the queue is charged the buffer's real
+    /// size either way.
+    static let keptWithoutCompacting = 512
+
     /// The memory a queued datagram holds: its buffer's real size and its slot.
-    static func charge(of datagram: Datagram) -> Int {
-        datagram.payload.trueSize + MemoryLayout<Datagram>.stride
+    static func charge(of datagram: Datagram) -> Int { charge(ofPayload: datagram.payload) }
+
+    /// The charge of a datagram whose payload is `payload`.
+    static func charge(ofPayload payload: borrowing PacketBuffer) -> Int {
+        payload.trueSize + MemoryLayout<Datagram>.stride
     }
 
     /// Takes a received datagram: checks its header and checksum (RFC 768, over the pseudo-header
@@ -93,13 +103,15 @@ public struct UDPPortTable {
         }
         guard let index = index(of: udp.destinationPort) else { return .portUnreachable }
         var data = payload.slice(udp.payloadRange)
-        if data.isWasteful { data = data.compacted() } // a small datagram in a large buffer
+        // A small datagram in a large buffer gets one of its own; one in a short frame's buffer
+        // (a device copies short frames out of its receive buffers) is kept where it is.
+        if data.isWasteful, data.trueSize > Self.keptWithoutCompacting { data = data.compacted() }
         let datagram = Datagram(source: Endpoint(source, port: udp.sourcePort),
-                                destination: Endpoint(destination, port: udp.destinationPort), payload: data)
+                                destination: Endpoint(destination, port: udp.destinationPort), payload: consume data)
         let charge = Self.charge(of: datagram)
         guard queues[index].count < queueLimit, queues[index].charged + charge <= queueMemoryLimit else { return .queueFull }
         // In place: the queue's array stays uniquely referenced while it grows.
-        queues[index].queue.append(datagram)
+        queues[index].queue.append(consume datagram)
         queues[index].charged += charge
         chargedBytes += charge
         return .queued(port: udp.destinationPort)
@@ -149,16 +161,24 @@ public struct UDPPortTable {
     public mutating func nextDatagram(on port: UInt16) -> Datagram? {
         guard let index = index(of: port), queues[index].head < queues[index].queue.count else { return nil }
         let head = queues[index].head
-        let taken = queues[index].queue[head]
-        queues[index].queue[head].payload = PacketBuffer(capacity: 0) // let the buffer go now
-        queues[index].charged -= Self.charge(of: taken)
-        queues[index].head += 1
-        if queues[index].head == queues[index].queue.count {
+        // The payload is swapped out of its slot and the addresses read through a pointer, which
+        // is addressed in place: the array's subscript would copy the datagram out (a retain and
+        // a release of its buffer).
+        var payload = PacketBuffer(capacity: 0)
+        swap(&payload, &queues[index].queue[head].payload)
+        let (source, destination) = queues[index].queue.withUnsafeBufferPointer { queue in
+            let slot = queue.baseAddress! + head
+            return (slot.pointee.source, slot.pointee.destination)
+        }
+        let charge = Self.charge(ofPayload: payload)
+        queues[index].charged -= charge
+        chargedBytes -= charge
+        queues[index].head = head + 1
+        if head + 1 == queues[index].queue.count {
             // A lightly loaded port empties its queue every datagram.
             queues[index].queue.emptyFromEnd()
             queues[index].head = 0
         }
-        chargedBytes -= Self.charge(of: taken)
-        return taken
+        return Datagram(source: source, destination: destination, payload: consume payload)
     }
 }

@@ -92,7 +92,7 @@ private final class FakeDevice: NetworkDevice {
 
     init(arriving: [[UInt8]]) { self.arriving = arriving }
 
-    func receive(_ handler: (PacketBuffer) -> Void) async throws(NetworkError) {
+    func receive(_ handler: (consuming PacketBuffer) -> Void) async throws(NetworkError) {
         guard !arriving.isEmpty else { throw .disconnected }
         for frame in arriving { handler(PacketBuffer(frame)) }
         arriving = []

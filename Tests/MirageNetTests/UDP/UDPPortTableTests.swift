@@ -66,6 +66,28 @@ struct UDPPortTableTests {
         #expect(table.nextDatagram(on: 7)?.payload.trueSize == 1 + PacketBuffer.storageOverhead)
     }
 
+    @Test("a short frame's datagram is queued in the frame's buffer, charged at its real size; one in a larger buffer is copied out")
+    func shortFrameKept() throws {
+        var table = UDPPortTable(queueLimit: 4)
+        try table.bind(7)
+        let header = IPv4Header(totalLength: UInt16(20 + 8 + 40), protocol: .udp, source: hostA, destination: hostB)
+        // A DNS query as a device hands it up: 64 octets of headroom and the frame's 82, as the
+        // tap device copies a short frame into a buffer of its own.
+        func frame(capacity: Int) -> PacketBuffer {
+            var buffer = PacketBuffer(capacity: capacity, headroom: 64)
+            buffer.append(contentsOf: [UInt8](repeating: 0, count: 34) + datagram(40).bytes)
+            return buffer.slice(34..<buffer.count)
+        }
+        let short = frame(capacity: 64 + 82)
+        #expect(table.receive(short, from: header) == .queued(port: 7))
+        let next = table.nextDatagram(on: 7)
+        let kept = try #require(next)
+        #expect(kept.payload.trueSize == short.trueSize && kept.payload.bytes == [UInt8](repeating: 0x61, count: 40))
+        #expect(table.receive(frame(capacity: 2048), from: header) == .queued(port: 7))
+        #expect(table.nextDatagram(on: 7)?.payload.trueSize == 40 + PacketBuffer.storageOverhead)
+        #expect(table.chargedBytes == 0)
+    }
+
     @Test("a bad checksum is invalid, and nothing is queued")
     func badChecksum() throws {
         var table = UDPPortTable(queueLimit: 4)
