@@ -4,7 +4,7 @@ with dnsperf in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/dns/run.py [--seconds 3] [--outstanding 100] [--transports udp,tcp]
                                     [--mixes repeating,distinct] [--rounds 5] [--paths sockets,tap,hvt]
-                                    [--baseline IMAGE]
+                                    [--baseline IMAGE] [--baseline-direct IMAGE] [--baseline-guest IMAGE]
 
 Installs dnsperf, knot and nsd with apt-get when missing. Builds the example for unix with the
 host's sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is
@@ -22,7 +22,10 @@ one-second warm-up of each, the paths take turns over several rounds (--rounds),
 new order; the table gives the median and range of queries/s, the ratios of the medians
 ours/Knot and ours/NSD, and each server's CPU time per answered query (from /proc).
 `--baseline IMAGE` runs another checkout's --net=socket dns-server beside ours on host sockets in
-the same rounds: a change's before and after. Not a test: no thresholds."""
+the same rounds: a change's before and after; `--baseline-direct IMAGE` (its --net=direct
+dns-server) and `--baseline-guest IMAGE` (its hvt guest, under this checkout's tender) do the same
+on tap and in a KVM guest, each a path of its own in the rounds' turns. Not a test: no
+thresholds."""
 import argparse
 import os
 import random
@@ -259,6 +262,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--paths", default="sockets,tap,hvt", help="which of sockets, tap and hvt to measure")
     parser.add_argument("--baseline", help="a unix --net=socket dns-server image to measure beside ours on host sockets")
+    parser.add_argument("--baseline-direct", help="a unix --net=direct dns-server image to measure beside ours on tap")
+    parser.add_argument("--baseline-guest", help="an hvt dns-server guest to measure beside ours under the same tender")
     options = parser.parse_args()
     options.transports = options.transports.split(",")
     options.mixes = options.mixes.split(",")
@@ -282,11 +287,18 @@ def main():
         if "tap" in paths:
             direct_image = build_example(tool, EXAMPLE, "unix", "direct", scratch)
             runs["tap"] = lambda seconds: on_tap([direct_image], queries, seconds, options, log)
+            if options.baseline_direct:
+                baseline_direct = os.path.abspath(options.baseline_direct)
+                runs["tap-baseline"] = lambda seconds: on_tap([baseline_direct], queries, seconds, options, log)
         if "hvt" in paths and os.access("/dev/kvm", os.W_OK):
             sh("swift", "build", "-c", "release", "--product", "mirage-hvt", cwd=ROOT)
             tender = os.path.join(ROOT, ".build/release/mirage-hvt")
             guest = build_example(tool, EXAMPLE, "hvt", "direct", scratch)
             runs["hvt"] = lambda seconds: on_tap([tender, "--net:service=tap0", "--", guest], queries, seconds, options, log)
+            if options.baseline_guest:
+                baseline_guest = os.path.abspath(options.baseline_guest)
+                runs["hvt-baseline"] = lambda seconds: on_tap([tender, "--net:service=tap0", "--", baseline_guest], queries,
+                                                              seconds, options, log)
         elif "hvt" in paths:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         for run in runs.values():
@@ -317,7 +329,9 @@ def main():
                     print(row("baseline image on host sockets", transport, figures("sockets", "baseline", transport),
                               figures("sockets", "knot", transport), figures("sockets", "nsd", transport)))
             for name, label in (("tap", "our stack on tap (unix --net=direct) / peers on Linux over veth"),
-                                ("hvt", "our stack in a KVM guest on tap (hvt) / peers on Linux over veth")):
+                                ("tap-baseline", "baseline image on tap"),
+                                ("hvt", "our stack in a KVM guest on tap (hvt) / peers on Linux over veth"),
+                                ("hvt-baseline", "baseline guest under the same tender")):
                 if name in results:
                     print(row(label, transport, figures(name, None, transport), figures("peers", "knot", transport),
                               figures("peers", "nsd", transport)))

@@ -3,7 +3,8 @@
 files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/http/run.py [--seconds 5] [--connections 10] [--rounds 5] [--baseline IMAGE]
-                                     [--baseline-tender MIRAGE-HVT]
+                                     [--baseline-tender MIRAGE-HVT] [--baseline-direct IMAGE]
+                                     [--baseline-guest IMAGE]
 
 Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
 sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
@@ -22,7 +23,9 @@ process with the vCPU in it (the kernel's softirq work is charged to whichever p
 running, so it is a guide, not an instruction count). With `--baseline IMAGE` (the website built
 for unix --net=socket from another checkout) that image serves on host sockets too, in the same
 rounds: a change's before and after, side by side; with `--baseline-tender PATH` (another checkout's
-release mirage-hvt) the hvt guest runs under that tender too, in the same rounds. Our per-request log line is turned off (`-l http:warning`), as nginx's
+release mirage-hvt) the hvt guest runs under that tender too, in the same rounds; with
+`--baseline-direct IMAGE` (its --net=direct website) and `--baseline-guest IMAGE` (its hvt guest,
+under this checkout's tender) the other checkout's stack serves on tap and in a guest too. Our per-request log line is turned off (`-l http:warning`), as nginx's
 access log is. Then it finds the smallest `--mem` (MiB) with which the hvt website still serves a
 short wrk run without errors, and lists image sizes. Prints tables with ratios ours/nginx. Not a
 test: no thresholds."""
@@ -201,6 +204,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--baseline", help="a unix --net=socket website image to measure beside ours on host sockets")
     parser.add_argument("--baseline-tender", help="another mirage-hvt (another checkout's) to run the hvt guest under beside ours")
+    parser.add_argument("--baseline-direct", help="a unix --net=direct website image to measure beside ours on tap")
+    parser.add_argument("--baseline-guest", help="an hvt website guest to measure beside ours under the same tender")
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
@@ -223,12 +228,18 @@ def main():
         runs = {"sockets": lambda s: host_sockets(socket_image, scratch, s, connections, baseline),
                 "tap": lambda s: on_tap([direct_image], s, connections),
                 "nginx": lambda s: nginx_on_veth(scratch, s, connections)}
+        if options.baseline_direct:
+            baseline_direct = os.path.abspath(options.baseline_direct)
+            runs["tap-baseline"] = lambda s: on_tap([baseline_direct], s, connections)
         if guest:
             runs["hvt"] = lambda s: on_tap([tender, "--net:service=tap0", "--", guest], s, connections)
             runs["hvt-nospin"] = lambda s: on_tap([tender, "--poll-spin=0", "--net:service=tap0", "--", guest], s, connections)
             if options.baseline_tender:
                 other = os.path.abspath(options.baseline_tender)
                 runs["hvt-baseline"] = lambda s: on_tap([other, "--net:service=tap0", "--", guest], s, connections)
+            if options.baseline_guest:
+                baseline_guest = os.path.abspath(options.baseline_guest)
+                runs["hvt-baseline-guest"] = lambda s: on_tap([tender, "--net:service=tap0", "--", baseline_guest], s, connections)
         for run in runs.values():
             run(1)  # warm-up
         NGINX["sendfile"], sendfile_rates = faster_sendfile(scratch, 2, connections)
@@ -255,9 +266,15 @@ def main():
                 print(row(f"{family}: host sockets, the baseline image ({os.path.basename(baseline)})",
                           figures("sockets", family, 2), figures("sockets", family, 1)))
             print(row(f"{family}: our stack on tap (unix --net=direct) / nginx on Linux over veth", figures("tap", family), figures("nginx", family)))
+            if "tap-baseline" in results:
+                print(row(f"{family}: the baseline image on tap ({os.path.basename(options.baseline_direct)})",
+                          figures("tap-baseline", family), figures("nginx", family)))
             if guest:
                 print(row(f"{family}: our stack in a KVM guest on tap (hvt) / nginx on Linux over veth", figures("hvt", family), figures("nginx", family)))
                 print(row(f"{family}: the same, the guest never spinning (hvt --poll-spin=0)", figures("hvt-nospin", family), figures("nginx", family)))
+                if "hvt-baseline-guest" in results:
+                    print(row(f"{family}: the baseline guest under the same tender ({os.path.basename(options.baseline_guest)})",
+                              figures("hvt-baseline-guest", family), figures("nginx", family)))
                 if "hvt-baseline" in results:
                     print(row(f"{family}: the same guest under the baseline tender ({options.baseline_tender})",
                               figures("hvt-baseline", family), figures("nginx", family)))
