@@ -179,9 +179,9 @@ public struct StackCore {
         }
     }
 
-    /// When ``handleTimers(now:)`` next has work.
-    /// (A mutating getter: the connections are read in place, where iterating over them would
-    /// copy each one and retain every buffer it holds.)
+    /// When ``handleTimers(now:)`` next has work: read at every flush.
+    /// (A mutating getter: the parts are read in place; a plain one is asked of a copy of the
+    /// core, which the shell holds in a class.)
     public var nextDeadline: Instant? {
         mutating get {
             arp.nextDeadline.earliest(ipv4.nextDeadline).earliest(tcp.nextDeadline)

@@ -67,8 +67,8 @@ struct IPv6InterfaceTests {
             #expect(interface.addresses.allSatisfy { !$0.isTentative })
         }
         #expect(delays.count > 10, "the delays differ with the seed")
-        let again = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed)), mac: Self.mac, mtu: 1500, now: at(5), seed: 3)
-        let first = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed)), mac: Self.mac, mtu: 1500, now: at(5), seed: 3)
+        var again = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed)), mac: Self.mac, mtu: 1500, now: at(5), seed: 3)
+        var first = IPv6Interface(configuration: IPv6Configuration(mode: .fixed(fixed)), mac: Self.mac, mtu: 1500, now: at(5), seed: 3)
         #expect(again.nextDeadline == first.nextDeadline, "the same seed, the same delays")
     }
 
