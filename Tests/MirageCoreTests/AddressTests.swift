@@ -35,6 +35,9 @@ struct AddressTests {
                 address.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[1...]))
             }
             #expect(frame == [0xee, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0xee])
+            // Read back from an odd offset, as a parser reads a header's addresses.
+            #expect(frame.withUnsafeBytes { MACAddress(loadingFrom: $0, at: 1) } == address)
+            #expect(frame.withUnsafeBytes { MACAddress(loadingFrom: $0, at: 2) } == MACAddress(0x00, 0x5e, 0x10, 0x00, 0x01, 0xee))
         }
 
         @Test func broadcastIsAllOnesAndAMulticastAddress() {

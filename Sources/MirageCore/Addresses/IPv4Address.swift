@@ -9,6 +9,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     public var value: UInt32
 
     /// The address with the 32 bits `value`, first octet in the most significant byte.
+    @inlinable
     public init(value: UInt32) {
         self.value = value
     }

@@ -20,22 +20,26 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible, LosslessS
     }
 
     /// The mask of the network bits: `255.255.255.0` for `/24`.
+    @inlinable
     public var netmask: IPv4Address {
         IPv4Address(value: UInt32.max << (32 - length))
     }
 
     /// The first address of the subnet, with the host bits cleared: `10.0.0.0` for `10.0.0.2/24`.
+    @inlinable
     public var network: IPv4Address {
         IPv4Address(value: address.value & netmask.value)
     }
 
     /// The last address of the subnet, with the host bits set: `10.0.0.255` for `10.0.0.2/24`
     /// (the directed broadcast address of RFC 919, section 7).
+    @inlinable
     public var broadcast: IPv4Address {
         IPv4Address(value: address.value | ~netmask.value)
     }
 
     /// Whether `other` is in the subnet: its first ``length`` bits equal the address's.
+    @inlinable
     public func contains(_ other: IPv4Address) -> Bool {
         (other.value ^ address.value) & netmask.value == 0
     }

@@ -10,7 +10,7 @@ extension UnsafeRawBufferPointer {
 
     @inlinable
     func macAddress(at offset: Int) -> MACAddress {
-        MACAddress(self[offset], self[offset + 1], self[offset + 2], self[offset + 3], self[offset + 4], self[offset + 5])
+        MACAddress(loadingFrom: self, at: offset)
     }
 
     @inlinable
