@@ -44,37 +44,38 @@ struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: M
         guard tls else {
             log.info("serving on port \(port)")
             // A kept file is answered at once, without the async call of `respond`.
-            await server { request in
-                if let kept = site.keptResponse(to: request) { return kept }
-                return await site.respond(to: request)
-            }.serve(listener)
+            await server(kept: { site.keptResponse(to: $0) }) { request in await site.respond(to: request) }.serve(listener)
             return
         }
         let secureListener = try secure.listen(port: tlsPort)
         log.info("serving HTTPS on port \(tlsPort), redirecting HTTP on port \(port) to it")
+        // RFC 6797 section 7.1: only over HTTPS.
+        func secured(_ response: HTTPResponse) -> HTTPResponse {
+            guard hsts else { return response }
+            var secured = response
+            secured.headers.add("Strict-Transport-Security", "max-age=31536000")
+            return secured
+        }
         Task {
-            await server { request in
-                var response: HTTPResponse
-                if let kept = site.keptResponse(to: request) {
-                    response = kept
-                } else {
-                    response = await site.respond(to: request)
-                }
-                // RFC 6797 section 7.1: only over HTTPS.
-                if hsts { response.headers.add("Strict-Transport-Security", "max-age=31536000") }
-                return response
+            await server(kept: { site.keptResponse(to: $0).map(secured) }) { request in
+                secured(await site.respond(to: request))
             }.serve(secureListener)
         }
         await server { request in Self.redirect(request, tlsPort: tlsPort) }.serve(listener)
     }
 
-    /// An HTTP server over `respond` that logs each request.
-    private func server(_ respond: @escaping (HTTPRequest) async -> HTTPResponse) -> HTTPServer<Clock, Wall> {
+    /// An HTTP server over `kept` (a response at once, or nil) and `respond`, that logs each
+    /// request.
+    private func server(kept: @escaping (HTTPRequest) -> HTTPResponse? = { _ in nil },
+                        _ respond: @escaping (HTTPRequest) async -> HTTPResponse) -> HTTPServer<Clock, Wall> {
         let log = self.log
-        return HTTPServer(configuration: configuration, clock: clock, wallClock: wallClock) { request in
-            let response = await respond(request)
+        func logged(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
             log.info("\(request.head.method) \(request.head.target) \(response.status.code) \(response.body.count)")
             return response
+        }
+        return HTTPServer(configuration: configuration, clock: clock, wallClock: wallClock,
+                          immediate: { request in kept(request).map { logged(request, $0) } }) { request in
+            logged(request, await respond(request))
         }
     }
 

@@ -38,6 +38,10 @@ public final class HTTPServerCounters {
 /// read; a watchdog task enforces the time limits.
 public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     public typealias Handler = (HTTPRequest) async -> HTTPResponse
+    /// Answers a request at once when it can (a response kept in memory), nil when the
+    /// ``Handler`` must: no task frame for such a request (three a request for the website's
+    /// handler and its logging wrapper, Benchmarks/http/instructions.py).
+    public typealias ImmediateHandler = (HTTPRequest) -> HTTPResponse?
 
     public let configuration: HTTPServerConfiguration
     let clock: Clock
@@ -47,18 +51,22 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
     /// The status line of the last response.
     let statusLines = HTTPStatusLineCache()
     let handler: Handler
+    let immediate: ImmediateHandler?
     /// What the server counts.
     public let counters = HTTPServerCounters()
     /// The configuration's time limits in nanoseconds, converted once (each request sets three
     /// deadlines, and a `Duration`'s conversion divides 128-bit numbers).
     private let limitNanoseconds: (request: Int64, idle: Int64, write: Int64)
 
+    /// A server calling `handler` for each request, or first `immediate`, when given, whose
+    /// response (if any) is sent without calling `handler`.
     public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), clock: Clock, wallClock: Wall,
-                handler: @escaping Handler) {
+                immediate: ImmediateHandler? = nil, handler: @escaping Handler) {
         self.configuration = configuration
         self.clock = clock
         self.wallClock = wallClock
         self.handler = handler
+        self.immediate = immediate
         limitNanoseconds = (configuration.requestTimeout.totalNanoseconds, configuration.idleTimeout.totalNanoseconds,
                             configuration.writeTimeout.totalNanoseconds)
     }
@@ -116,7 +124,12 @@ public struct HTTPServer<Clock: MonotonicClock, Wall: WallClock> {
             // The application takes the time it takes.
             watchdog.deadline = nil
             watchdog.inRequest = false
-            let response = await handler(request)
+            let response: HTTPResponse
+            if let immediate, let answered = immediate(request) {
+                response = answered
+            } else {
+                response = await handler(request)
+            }
             let keepAlive = request.head.keepAlive
             watchdog.deadline = clock.now().advanced(byNanoseconds: limitNanoseconds.write)
             watchdog.writing = true

@@ -54,6 +54,30 @@ struct HTTPServerTests {
         #expect(reply == ok + "hello" + ok + missing)
     }
 
+    @Test("an immediate handler's response is sent without calling the handler; where it has none, the handler answers, in order")
+    func immediateHandler() {
+        final class Calls { var handler: [String] = [] }
+        let pair = SimulatedStackPair(seed: 7)
+        let calls = Calls()
+        var reply = ""
+        let status = pair.run { pair in
+            let listener = try! pair.server.listen(port: 80)
+            let server = HTTPServer(clock: pair.platform.monotonicClock, wallClock: pair.platform.wallClock,
+                                    immediate: { request in request.head.target == "/kept" ? .text(.ok, "kept") : nil }) { request in
+                calls.handler.append(request.head.target)
+                return .text(.notFound, "no such page")
+            }
+            Task { await server.serve(listener) }
+            (reply, _) = await exchange(pair, "GET /kept HTTP/1.1\r\nHost: a\r\n\r\nGET /other HTTP/1.1\r\nHost: a\r\n\r\n"
+                                        + "GET /kept HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            return 0
+        }
+        #expect(status == 0)
+        #expect(calls.handler == ["/other"])
+        let bodies = reply.split(separator: "\r\n\r\n").dropFirst().map { String($0.prefix(while: { $0 != "H" })) }
+        #expect(bodies == ["kept\n", "no such page\n", "kept\n"], "\(reply)")
+    }
+
     @Test("a smuggling attempt gets 400 with Connection: close, and the connection is closed")
     func malformed() {
         let pair = SimulatedStackPair(seed: 6)
