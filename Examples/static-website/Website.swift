@@ -44,7 +44,7 @@ struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: M
         guard tls else {
             log.info("serving on port \(port)")
             // A kept file is answered at once, without the async call of `respond`.
-            await server(kept: { site.keptResponse(to: $0) }) { request in await site.respond(to: request) }.serve(listener)
+            await server(kept: { site.keptResponse(to: $0) }) { request in await site.respond(toNotKept: request) }.serve(listener)
             return
         }
         let secureListener = try secure.listen(port: tlsPort)
@@ -58,7 +58,7 @@ struct Website<Stack: TCPStack, Secure: TCPStack, Files: KeyValueStore, Clock: M
         }
         Task {
             await server(kept: { site.keptResponse(to: $0).map(secured) }) { request in
-                secured(await site.respond(to: request))
+                secured(await site.respond(toNotKept: request))
             }.serve(secureListener)
         }
         await server { request in Self.redirect(request, tlsPort: tlsPort) }.serve(listener)

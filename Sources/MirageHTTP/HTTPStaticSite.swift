@@ -52,6 +52,12 @@ public final class HTTPStaticSite<Store: KeyValueStore> {
     /// The response to `request`.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         if let kept = keptResponse(to: request) { return kept }
+        return await respond(toNotKept: request)
+    }
+
+    /// The response to `request`, for a caller that found no ``keptResponse(to:)`` for it: the
+    /// same as ``respond(to:)`` without looking for a kept one again.
+    public func respond(toNotKept request: HTTPRequest) async -> HTTPResponse {
         let head = request.head
         guard head.method == "GET" || head.method == "HEAD" else {
             var response = HTTPResponse.text(.methodNotAllowed, "only GET and HEAD")

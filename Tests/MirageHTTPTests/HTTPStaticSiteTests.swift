@@ -236,4 +236,15 @@ struct HTTPStaticSiteKeptResponseTests {
         // Other fields leave it kept.
         #expect(site.keptResponse(to: request("/docs", headers: [("Accept", "*/*"), ("User-Agent", "t")]))?.body.bytes == served.body.bytes)
     }
+
+    @Test("respond(toNotKept:) answers as respond(to:) does, kept or not")
+    func notKeptAnswersTheSame() {
+        let site = testSite()
+        _ = get(site, "/docs")  // kept from now on
+        for (target, method) in [("/docs", "GET"), ("/docs", "HEAD"), ("/", "GET"), ("/nope", "GET"), ("/", "POST")] {
+            let plain = inScheduler { await site.respond(to: request(target, method: method)) }
+            let notKept = inScheduler { await site.respond(toNotKept: request(target, method: method)) }
+            #expect(notKept.status == plain.status && notKept.headers == plain.headers && notKept.body.bytes == plain.body.bytes, "\(method) \(target)")
+        }
+    }
 }
