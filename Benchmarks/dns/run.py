@@ -5,6 +5,7 @@ with dnsperf in the same run, on the same paths (DESIGN.md, "Benchmarks").
   sudo python3 Benchmarks/dns/run.py [--seconds 3] [--outstanding 100] [--transports udp,tcp]
                                     [--mixes repeating,distinct] [--rounds 5] [--paths sockets,tap,hvt]
                                     [--baseline IMAGE] [--baseline-direct IMAGE] [--baseline-guest IMAGE]
+                                    [--baseline-tender MIRAGE-HVT]
 
 Installs dnsperf, knot and nsd with apt-get when missing. Builds the example for unix with the
 host's sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is
@@ -24,8 +25,9 @@ ours/Knot and ours/NSD, and each server's CPU time per answered query (from /pro
 `--baseline IMAGE` runs another checkout's --net=socket dns-server beside ours on host sockets in
 the same rounds: a change's before and after; `--baseline-direct IMAGE` (its --net=direct
 dns-server) and `--baseline-guest IMAGE` (its hvt guest, under this checkout's tender) do the same
-on tap and in a KVM guest, each a path of its own in the rounds' turns. Not a test: no
-thresholds."""
+on tap and in a KVM guest, each a path of its own in the rounds' turns; `--baseline-tender PATH`
+(another checkout's release mirage-hvt) runs this checkout's guest under it, also a path of its
+own. Not a test: no thresholds."""
 import argparse
 import os
 import random
@@ -264,6 +266,7 @@ def main():
     parser.add_argument("--baseline", help="a unix --net=socket dns-server image to measure beside ours on host sockets")
     parser.add_argument("--baseline-direct", help="a unix --net=direct dns-server image to measure beside ours on tap")
     parser.add_argument("--baseline-guest", help="an hvt dns-server guest to measure beside ours under the same tender")
+    parser.add_argument("--baseline-tender", help="another mirage-hvt (another checkout's) to run the hvt guest under beside ours")
     options = parser.parse_args()
     options.transports = options.transports.split(",")
     options.mixes = options.mixes.split(",")
@@ -299,6 +302,10 @@ def main():
                 baseline_guest = os.path.abspath(options.baseline_guest)
                 runs["hvt-baseline"] = lambda seconds: on_tap([tender, "--net:service=tap0", "--", baseline_guest], queries,
                                                               seconds, options, log)
+            if options.baseline_tender:
+                other = os.path.abspath(options.baseline_tender)
+                runs["hvt-baseline-tender"] = lambda seconds: on_tap([other, "--net:service=tap0", "--", guest], queries,
+                                                                     seconds, options, log)
         elif "hvt" in paths:
             print("SKIP: the hvt rows: /dev/kvm is absent or not writable")
         for run in runs.values():
@@ -331,7 +338,8 @@ def main():
             for name, label in (("tap", "our stack on tap (unix --net=direct) / peers on Linux over veth"),
                                 ("tap-baseline", "baseline image on tap"),
                                 ("hvt", "our stack in a KVM guest on tap (hvt) / peers on Linux over veth"),
-                                ("hvt-baseline", "baseline guest under the same tender")):
+                                ("hvt-baseline", "baseline guest under the same tender"),
+                                ("hvt-baseline-tender", "the same guest under the baseline tender")):
                 if name in results:
                     print(row(label, transport, figures(name, None, transport), figures("peers", "knot", transport),
                               figures("peers", "nsd", transport)))
