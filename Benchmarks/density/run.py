@@ -317,7 +317,7 @@ def main():
         if memory is None:
             sys.exit("the guest serves with no --mem up to 64 MiB")
         print(f"guest: static-website.hvt ({os.path.getsize(guest)} bytes), --mem={memory} (smallest that serves wrk -c10 "
-              f"for 2 s without errors{', as given' if options.mem else ''}), --share-image, --poll-spin default; "
+              f"for 2 s without errors{', as given' if options.mem else ''}), --share-image, --poll-spin and --io-spin default; "
               f"one tap per guest, host routes, no bridge")
         print(f"nginx: one process per instance, on its own port of 127.0.0.1: worker_connections {NGINX_CONNECTIONS}; " + nginx_settings())
         print(f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / (1 << 30):.1f} GiB; warm-up of 10 each, then "

@@ -138,7 +138,7 @@ public enum Tender {
         // guest's kick reaches it through KVM, without a VM exit to the tender.
         var ioThread: NetIOThread?
         if !nets.isEmpty {
-            let thread = try NetIOThread()
+            let thread = try NetIOThread(spinLimit: .microseconds(Int64(options.ioSpinMicroseconds)))
             _ = vm.signal(thread.kickDescriptor, onStoreTo: UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_NET_KICK.rawValue))
             try thread.start()
             ioThread = thread

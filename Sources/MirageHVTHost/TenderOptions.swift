@@ -1,5 +1,5 @@
 /// The tender's command line:
-/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]`,
+/// `mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--io-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]`,
 /// or `mirage-hvt --serve=SOCKET [--mem=MiB]`.
 public struct TenderOptions: Equatable {
     /// A device given on the command line.
@@ -35,6 +35,11 @@ public struct TenderOptions: Equatable {
     /// Sleeping costs a VM exit and a wake-up, tens of microseconds of CPU under PVM; spinning
     /// costs the CPU it spins. 0 sleeps at once: for hosts packed with guests.
     public var pollSpinMicroseconds: UInt64 = defaultPollSpinMicroseconds
+    /// How long, in microseconds, the tender's net I/O thread keeps looking at the transmit rings
+    /// once it has moved frames and has nothing left to do, before it sleeps (`--io-spin`): a
+    /// frame the guest sends meanwhile needs no kick, a store that exits the guest and wakes the
+    /// thread. 0 sleeps at once.
+    public var ioSpinMicroseconds: UInt64 = defaultIOSpinMicroseconds
     /// Whether the guest is stopped (SIGTERM) when the process that started the tender ends
     /// (`--exit-with-parent`: containerd-shim-mirage-v2 gives it, so that no guest outlives its
     /// supervisor).
@@ -49,7 +54,7 @@ public struct TenderOptions: Equatable {
     public var helpRequested = false
 
     public static let usage = """
-        usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
+        usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--io-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
         usage: mirage-hvt --serve=SOCKET [--mem=MiB]
         """
 
@@ -75,6 +80,12 @@ public struct TenderOptions: Equatable {
                              to how soon frames came after it slept: a frame that comes while it
                              spins costs no VM exit and no wake-up, but the spin costs CPU;
                              give 0 on a host packed with guests
+          --io-spin=µs       how long the tender's net I/O thread, having moved frames,
+                             keeps looking for the guest's next one before it sleeps,
+                             from 0 (default \(defaultIOSpinMicroseconds): sleep at once) to \(maximumPollSpinMicroseconds): a frame sent
+                             meanwhile costs the guest no kick (a VM exit) and the thread
+                             no wake-up; 5 halves a request's latency where a core is
+                             spare, but the spin is CPU a busy host lacks
           --exit-with-parent stop the guest (as SIGTERM does) when the process that started
                              the tender ends (containerd-shim-mirage-v2 gives it)
           --serve=SOCKET     keep a VM of --mem MiB ready for the next guest, made before it is
@@ -100,6 +111,10 @@ public struct TenderOptions: Equatable {
     /// (`halt_poll_ns`); measured against 0, 50, 100 and 500 in docs/ARCHITECTURE.md, "Adaptive
     /// polling".
     public static let defaultPollSpinMicroseconds: UInt64 = 200
+    /// `--io-spin` by default: no spin. 5 halves a `-c1` request's cost and latency, but costs bulk
+    /// TCP a quarter of its rate on a host without a spare core (docs/ARCHITECTURE.md, "Adaptive
+    /// polling").
+    public static let defaultIOSpinMicroseconds: UInt64 = 0
     /// The longest spin: a millisecond, past which a sleep's cost no longer matters.
     static let maximumPollSpinMicroseconds: UInt64 = 1000
 
@@ -146,11 +161,11 @@ public struct TenderOptions: Equatable {
                     throw fail("--mem=\(value): give the guest's memory in MiB, from 2 to \(maximumMemoryMiB)")
                 }
                 options.memoryMiB = megabytes
-            } else if name == "poll-spin" {
+            } else if name == "poll-spin" || name == "io-spin" {
                 guard let microseconds = UInt64(value), microseconds <= maximumPollSpinMicroseconds else {
-                    throw fail("--poll-spin=\(value): give microseconds, from 0 to \(maximumPollSpinMicroseconds)")
+                    throw fail("--\(name)=\(value): give microseconds, from 0 to \(maximumPollSpinMicroseconds)")
                 }
-                options.pollSpinMicroseconds = microseconds
+                if name == "poll-spin" { options.pollSpinMicroseconds = microseconds } else { options.ioSpinMicroseconds = microseconds }
             } else if name.hasPrefix("block:") || name.hasPrefix("net:") {
                 let kind: DeviceOption.Kind = name.hasPrefix("block:") ? .block : .net
                 let deviceName = String(name.dropFirst(kind.rawValue.count + 1))

@@ -149,7 +149,7 @@ extension EndToEnd {
             let result = try run([tender, "--help"])
             #expect(result.status == 0, "\(result.errorOutput)")
             #expect(result.output.hasPrefix("""
-                usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
+                usage: mirage-hvt [--mem=MiB] [--net:NAME=TAP] [--block:NAME=FILE] [--share-image] [--poll-spin=µs] [--io-spin=µs] [--exit-with-parent] [--via=SOCKET] [--] IMAGE [BOOT ARGUMENTS]
                 usage: mirage-hvt --serve=SOCKET [--mem=MiB]
 
                 """), "\(result.output)")

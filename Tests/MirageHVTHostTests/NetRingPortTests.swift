@@ -274,6 +274,51 @@ struct NetRingPortTests {
         #expect(all.last?.bytes == Self.frame(60, seed: 299))
     }
 
+    /// The frames the host end receives within `milliseconds`, waiting for the first.
+    static func frames(at rings: Rings, within milliseconds: Int32) -> [[UInt8]] {
+        var ready = pollfd(fd: rings.host, events: Int16(POLLIN), revents: 0)
+        _ = Glibc.poll(&ready, 1, milliseconds)
+        return rings.received()
+    }
+
+    @Test("the I/O thread, having moved frames, sends the guest's next one without a kick while it spins (--io-spin), and asks for a kick once it sleeps; a thread that never spins needs the kick", arguments: [true, false])
+    func ioThreadSpin(spins: Bool) throws {
+        let rings = Rings()
+        // Three seconds: far longer than the test takes to put its next frame, short enough that
+        // the thread has gone to sleep (and can be parked) soon after.
+        let thread = try NetIOThread(spinLimit: spins ? .seconds(3) : .zero)
+        try thread.start()
+        defer { thread.park() }  // before the rings' memory goes
+        thread.add(rings.port)
+        let first = Self.frame(60, seed: 1), next = Self.frame(60, seed: 2), last = Self.frame(60, seed: 3)
+        rings.put(first, at: Rings.frames)
+        thread.kick()
+        #expect(Self.frames(at: rings, within: 10_000) == [first])
+        /// Waits until the thread sleeps, asking for a kick.
+        func untilAsleep() {
+            var waited = 0
+            while mirage_hvt_ring_consumer_waiting(rings.transmit) == 0, waited < 10_000 {
+                usleep(10_000)
+                waited += 10
+            }
+            #expect(mirage_hvt_ring_consumer_waiting(rings.transmit) == 1)
+        }
+        if spins {
+            // A tenth of a second later it still looks at the ring (a thread that does not spin
+            // sleeps within microseconds), and sends a frame put there without a kick.
+            usleep(100_000)
+            #expect(mirage_hvt_ring_consumer_waiting(rings.transmit) == 0)
+            rings.put(next, at: Rings.frames + 2048)
+            #expect(Self.frames(at: rings, within: 10_000) == [next])
+        }
+        // Asleep, the thread sends nothing without a kick.
+        untilAsleep()
+        rings.put(spins ? last : next, at: Rings.frames + 4096)
+        #expect(Self.frames(at: rings, within: 300).isEmpty)
+        thread.kick()
+        #expect(Self.frames(at: rings, within: 10_000) == (spins ? [last] : [next]))
+    }
+
     @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a net device is INVALID, and so is a second hand-over")
     func handOver() throws {
         let fixture = NetHypercallTests.Fixture()

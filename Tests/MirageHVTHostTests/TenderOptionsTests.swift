@@ -17,9 +17,10 @@ struct TenderOptionsTests {
         #expect(options.bootArguments == ["--hello=hi", "-l", "debug"])
         #expect(!options.sharesImage)
         #expect(options.pollSpinMicroseconds == TenderOptions.defaultPollSpinMicroseconds)
-        let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "--poll-spin=0", "web.hvt", "--share-image"])
+        #expect(options.ioSpinMicroseconds == TenderOptions.defaultIOSpinMicroseconds)
+        let sharing = try TenderOptions.parse(["--share-image", "--mem=8", "--poll-spin=0", "--io-spin=1000", "web.hvt", "--share-image"])
         #expect(sharing.sharesImage && sharing.memoryMiB == 8 && sharing.bootArguments == ["--share-image"], "after the image it is the guest's")
-        #expect(sharing.pollSpinMicroseconds == 0)
+        #expect(sharing.pollSpinMicroseconds == 0 && sharing.ioSpinMicroseconds == 1000)
         #expect(!sharing.exitsWithParent)
         let supervised = try TenderOptions.parse(["--exit-with-parent", "web.hvt", "--exit-with-parent"])
         #expect(supervised.exitsWithParent && supervised.bootArguments == ["--exit-with-parent"])
@@ -67,6 +68,8 @@ struct TenderOptionsTests {
         (["--poll-spin=1001", "x"], "--poll-spin=1001: give microseconds, from 0 to 1000"),
         (["--poll-spin=-1", "x"], "--poll-spin=-1: give microseconds, from 0 to 1000"),
         (["--poll-spin=fast", "x"], "--poll-spin=fast: give microseconds, from 0 to 1000"),
+        (["--io-spin=1001", "x"], "--io-spin=1001: give microseconds, from 0 to 1000"),
+        (["--io-spin=", "x"], "--io-spin=: give microseconds, from 0 to 1000"),
         (["--serve="], "--serve= needs a socket path"),
         (["--serve=s", "x.hvt"], "--serve=s takes only --mem: the image and its options come with each --via"),
         (["--serve=s", "--block:a=d"], "--serve=s takes only --mem: the image and its options come with each --via"),

@@ -58,6 +58,9 @@ static inline int mirage_keep_freed_memory(int bytes, int mappedFrom) {
 // in Embedded Swift import this module instead): `errno` is a macro, `open` and `fcntl` are variadic, and the
 // command line reaches only `main`.
 
+/// A pause in a loop that waits for another thread's store (x86 PAUSE: it spares the sibling
+/// hyperthread and the memory-order clear at the loop's end).
+static inline void mirage_spin_pause(void) { __builtin_ia32_pause(); }
 /// The calling thread's `errno`.
 static inline int mirage_errno(void) { return errno; }
 /// Sets the calling thread's `errno`.

@@ -39,11 +39,21 @@ final class NetIOThread {
     /// The thread's own ports, by device index.
     private var ports: [NetRingPort] = []
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 2)
+    /// How long the thread keeps looking at the transmit rings, once it has nothing left to do,
+    /// before it sleeps (`--io-spin`; zero, the default: never). The guest's answer to the frames
+    /// just given it, or its next answer of several, often comes sooner than its kick would cost:
+    /// a store that exits the guest (several microseconds of the vCPU's time under PVM) and a
+    /// wake-up of this thread. The thread spins only after it has moved frames, so an idle guest
+    /// costs no spin; but the spin is CPU the vCPU and the peers lack on a host without a spare
+    /// core (docs/ARCHITECTURE.md, "Adaptive polling").
+    private let spinLimit: Duration
 
     private static let kickMarker = UInt64.max
     private static let controlMarker = UInt64.max - 1
 
-    init() throws(TenderError) {
+    /// A thread that spins up to `spinLimit` before it sleeps (zero: never).
+    init(spinLimit: Duration = .zero) throws(TenderError) {
+        self.spinLimit = spinLimit
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         kickDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -116,6 +126,7 @@ final class NetIOThread {
 
     private func run() -> UnsafeMutableRawPointer? {
         Self.signal(started)  // see start()
+        var worked = false  // frames moved since the thread last slept
         while true {
             var busy = false
             var filled = false
@@ -130,11 +141,16 @@ final class NetIOThread {
             }
             if filled { Self.signal(wakeDescriptor) }
             if busy {
+                worked = true
                 // Taps that became readable meanwhile (their edge waits in the epoll set), and
                 // kicks: without this look a guest that keeps sending would starve its receive ring.
                 collectEvents(timeout: 0)
                 continue
             }
+            // Nothing left to do: look at the transmit rings a little longer, for the guest's
+            // next frame (frames on the taps wait in the epoll set meanwhile).
+            if worked, spinLimit > .zero, framesToSend(before: Self.now() + spinLimit) { continue }
+            worked = false
             // About to sleep: ask for kicks, then look once more at what the guest may have
             // queued before it could see the request.
             for port in ports { port.setSleeping(true) }
@@ -147,6 +163,18 @@ final class NetIOThread {
             for port in ports { port.setSleeping(false) }
         }
     }
+
+    /// Whether the guest put frames in a transmit ring before `end`, looking until then.
+    private func framesToSend(before end: Duration) -> Bool {
+        while Self.now() < end {
+            if ports.contains(where: { $0.hasFramesToSend }) { return true }
+            mirage_spin_pause()
+        }
+        return false
+    }
+
+    /// CLOCK_MONOTONIC (read in user space, through the vDSO).
+    private static func now() -> Duration { .nanoseconds(Int64(HypercallHandler.clock(CLOCK_MONOTONIC))) }
 
     /// Takes the kicks, taps with frames and hand-overs that came, waiting up to `timeout`
     /// milliseconds (-1: until one comes).
