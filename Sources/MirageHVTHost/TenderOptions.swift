@@ -112,7 +112,7 @@ public struct TenderOptions: Equatable {
     /// polling".
     public static let defaultPollSpinMicroseconds: UInt64 = 200
     /// `--io-spin` by default: no spin. 5 halves a `-c1` request's cost and latency, but costs bulk
-    /// TCP a quarter of its rate on a host without a spare core (docs/ARCHITECTURE.md, "Adaptive
+    /// TCP up to a third of its rate on a host without a spare core (docs/ARCHITECTURE.md, "Adaptive
     /// polling").
     public static let defaultIOSpinMicroseconds: UInt64 = 0
     /// The longest spin: a millisecond, past which a sleep's cost no longer matters.
