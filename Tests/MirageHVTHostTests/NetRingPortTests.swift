@@ -294,7 +294,7 @@ struct NetRingPortTests {
         rings.put(first, at: Rings.frames)
         thread.kick()
         #expect(Self.frames(at: rings, within: 10_000) == [first])
-        /// Waits until the thread sleeps, asking for a kick.
+        // Waits until the thread sleeps, asking for a kick.
         func untilAsleep() {
             var waited = 0
             while mirage_hvt_ring_consumer_waiting(rings.transmit) == 0, waited < 10_000 {
