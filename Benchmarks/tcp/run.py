@@ -15,7 +15,8 @@ each family (our stack at 10.0.0.2 and 2001:db8::2 on tap0, the kernel at 10.0.1
     process (or the tender's threads) sleeps between echoes and is woken, often on the other CPU,
     which on this virtualised host costs tens of microseconds (pinned to the sender's CPU, the
     unix process answered in 37 µs rather than 71), where the kernel answers in the sender's own
-    context; 0.2 ms apart the unix process rarely falls asleep.
+    context; 0.2 ms apart the unix process rarely falls asleep. Benchmarks/tcp/wakeup.py splits an
+    echo to a sleeping hvt guest into its steps.
 The kernel's peer is a small C server compiled here (PEER_SOURCE: a thread per connection,
 blocking calls, 256 KiB buffers, TCP_NODELAY for echo), which adds no copy and no process of its
 own to the kernel's work, as socat did (echo through a pipe: two more system calls and a wake-up
