@@ -21,7 +21,7 @@ The kernel's peer is a small C server compiled here (PEER_SOURCE: a thread per c
 blocking calls, 256 KiB buffers, TCP_NODELAY for echo), which adds no copy and no process of its
 own to the kernel's work, as socat did (echo through a pipe: two more system calls and a wake-up
 for every message).
-After a warm-up of each, ours (unix, hvt, hvt with --poll-spin=0: "hvt-nospin", and hvt with --io-spin=5: "hvt-iospin") and the kernel
+After a warm-up of each, ours (unix, hvt, hvt with --poll-spin=0: "hvt-nospin", and hvt with --io-spin=0: "hvt-noiospin", its I/O thread sleeping at once) and the kernel
 take turns over several rounds, each round in a new order (with `--baseline-tender PATH`, another
 checkout's release mirage-hvt, the hvt guest runs under it too: "hvt-baseline"); the tables give the median and the range over the rounds, with ratios
 ours/kernel and, for our stack, IPv6/IPv4. For our stack it also counts, with a perf uprobe on
@@ -185,12 +185,12 @@ def malloc_counter(ns, pid):
 FAMILIES = (("IPv4", "10.0.0.2", "10.0.1.2"), ("IPv6", "2001:db8::2", "2001:db8:1::2"))
 
 
-def ours(image, megabytes, round_trips, tender=None, count_allocations=False, spin=True, io_spin=False):
+def ours(image, megabytes, round_trips, tender=None, count_allocations=False, spin=True, io_spin=True):
     """One server on tap0 with both addresses; each family measured against it. Under the tender,
     `spin` false gives it --poll-spin=0 (the guest sleeps as soon as it has nothing to do);
-    `io_spin` gives it --io-spin=5 (its I/O thread looks for the guest's next frame before it sleeps)."""
+    `io_spin` false gives it --io-spin=0 (its I/O thread sleeps at once, not looking for the guest's next frame)."""
     with tap_namespace("mirage-bench") as ns:
-        command = ([tender] + ([] if spin else ["--poll-spin=0"]) + (["--io-spin=5"] if io_spin else []) + ["--net:service=tap0", "--", image]) if tender else [image]
+        command = ([tender] + ([] if spin else ["--poll-spin=0"]) + ([] if io_spin else ["--io-spin=0"]) + ["--net:service=tap0", "--", image]) if tender else [image]
         arguments = ["--ipv4=10.0.0.2/24", "--ipv6=2001:db8::2/64"]
         server = subprocess.Popen(["ip", "netns", "exec", ns, *command, *arguments], stderr=subprocess.DEVNULL)
         time.sleep(3.0)  # start, and IPv6 duplicate address detection (a random delay under 1 s, then 1 s)
@@ -255,8 +255,8 @@ def main():
         runs["hvt"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips, tender=tender)
         runs["hvt-nospin"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips,
                                                      tender=tender, spin=False)
-        runs["hvt-iospin"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips,
-                                                     tender=tender, io_spin=True)
+        runs["hvt-noiospin"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips,
+                                                       tender=tender, io_spin=False)
         if options.baseline_tender:
             other = os.path.abspath(options.baseline_tender)
             runs["hvt-baseline"] = lambda warm=False: ours(guest, 16 if warm else options.megabytes, 200 if warm else options.round_trips,
@@ -276,7 +276,7 @@ def main():
     def values(name, family, key):
         return [result[family][key] for result in results.get(name, [])]
 
-    columns = [name for name in ("unix", "hvt", "hvt-nospin", "hvt-iospin", "hvt-baseline") if name in results]
+    columns = [name for name in ("unix", "hvt", "hvt-nospin", "hvt-noiospin", "hvt-baseline") if name in results]
     print(f"{options.rounds} rounds after a warm-up, ours and Linux taking turns; median (range)\n")
     print("| what | " + " | ".join(f"our stack, {name}" for name in columns) + " | Linux over veth | "
           + " | ".join(f"{name}/Linux" for name in columns) + " |")

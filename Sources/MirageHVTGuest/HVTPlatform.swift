@@ -70,6 +70,7 @@ public final class HVTPlatform: Platform {
         // what was just queued): a busy peer's next frame often comes sooner than a sleep's VM exit
         // and wake-up would take.
         let spinning = pollSpin.current > .zero && waitingDevices != 0 && !ringDevices.isEmpty
+        for device in ringDevices { device.becameIdle() }
         let spinStart = monotonicClock.now()
         if spinning {
             if kick { self.kick() }
@@ -207,6 +208,9 @@ public protocol HVTRingDevice: AnyObject {
     func prepareToSleep() -> Bool
     /// Withdraws the request of ``prepareToSleep()``.
     func wokeUp()
+    /// Tells the tender's thread that the guest has no work left (its spin, then its sleep), so
+    /// that it does not look for frames that will not come until more arrive.
+    func becameIdle()
 }
 
 /// The tender's console: what the guest writes appears on the tender's standard error.

@@ -58,6 +58,8 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
     /// Whether ``transmit(_:)`` has kicked the tender's thread since the last poll: its flag stays
     /// set until it wakes, and another kick for the same sleep would be another VM exit.
     private var kickedThisRound = false
+    /// Whether the transmit ring says the guest is idle (``becameIdle()``).
+    private var idle = false
     /// The frames in the transmit ring, by slot, kept until the tender has taken them (their bytes
     /// must stay where they are); how many were put there and how many of those were given back.
     private var inFlight: [PacketBuffer?] = Array(repeating: nil, count: Int(MIRAGE_HVT_RING_SLOTS))
@@ -174,6 +176,10 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
             throw .frameTooLarge(length: frame.count, limit: limit)
         }
         reclaimSent()
+        if idle {  // a timer's frame: working again
+            idle = false
+            mirage_hvt_ring_set_producer_idle(transmitRing, 0)
+        }
         if outgoing.isEmpty, transmitProduced &- transmitReclaimed < Self.slots {
             put(frame)
             mirage_hvt_ring_set_produced(transmitRing, transmitProduced)
@@ -216,6 +222,12 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
 
     public func wokeUp() {
         mirage_hvt_ring_set_consumer_waiting(receiveRing, 0)
+    }
+
+    public func becameIdle() {
+        guard !idle else { return }
+        idle = true
+        mirage_hvt_ring_set_producer_idle(transmitRing, 1)
     }
 
     /// Gives back the buffers the tender has sent, then puts queued frames in the free slots.
@@ -271,6 +283,12 @@ public final class HVTNetworkDevice: NetworkDevice, HVTRingDevice {
         guard arrivedHead == arrived.count else { return false }
         let produced = mirage_hvt_ring_produced(receiveRing)
         guard produced != receiveConsumed else { return false }
+        if idle {
+            // Working again, said before the frames are taken: the tender's thread, seeing them
+            // all taken, must not find the guest still idle.
+            idle = false
+            mirage_hvt_ring_set_producer_idle(transmitRing, 0)
+        }
         let areaStart = UInt64(UInt(bitPattern: area.baseAddress))
         var taken = 0
         while receiveConsumed != produced, taken < Self.receiveBatchLimit {

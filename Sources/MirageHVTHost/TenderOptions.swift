@@ -38,7 +38,8 @@ public struct TenderOptions: Equatable {
     /// How long, in microseconds, the tender's net I/O thread keeps looking at the transmit rings
     /// once it has moved frames and has nothing left to do, before it sleeps (`--io-spin`): a
     /// frame the guest sends meanwhile needs no kick, a store that exits the guest and wakes the
-    /// thread. 0 sleeps at once.
+    /// thread. It stops looking once the guest says it is idle with every frame taken. 0 sleeps
+    /// at once.
     public var ioSpinMicroseconds: UInt64 = defaultIOSpinMicroseconds
     /// Whether the guest is stopped (SIGTERM) when the process that started the tender ends
     /// (`--exit-with-parent`: containerd-shim-mirage-v2 gives it, so that no guest outlives its
@@ -81,11 +82,10 @@ public struct TenderOptions: Equatable {
                              spins costs no VM exit and no wake-up, but the spin costs CPU;
                              give 0 on a host packed with guests
           --io-spin=µs       how long the tender's net I/O thread, having moved frames,
-                             keeps looking for the guest's next one before it sleeps,
-                             from 0 (default \(defaultIOSpinMicroseconds): sleep at once) to \(maximumPollSpinMicroseconds): a frame sent
-                             meanwhile costs the guest no kick (a VM exit) and the thread
-                             no wake-up; 5 halves a request's latency where a core is
-                             spare, but the spin is CPU a busy host lacks
+                             keeps looking for the guest's next one before it sleeps, while
+                             the guest works (default \(defaultIOSpinMicroseconds), from 0: sleep at once, to \(maximumPollSpinMicroseconds)): a
+                             frame sent meanwhile costs the guest no kick (a VM exit) and
+                             the thread no wake-up; give 0 on a host packed with guests
           --exit-with-parent stop the guest (as SIGTERM does) when the process that started
                              the tender ends (containerd-shim-mirage-v2 gives it)
           --serve=SOCKET     keep a VM of --mem MiB ready for the next guest, made before it is
@@ -111,10 +111,10 @@ public struct TenderOptions: Equatable {
     /// (`halt_poll_ns`); measured against 0, 50, 100 and 500 in docs/ARCHITECTURE.md, "Adaptive
     /// polling".
     public static let defaultPollSpinMicroseconds: UInt64 = 200
-    /// `--io-spin` by default: no spin. 5 halves a `-c1` request's cost and latency, but costs bulk
-    /// TCP up to a third of its rate on a host without a spare core (docs/ARCHITECTURE.md, "Adaptive
-    /// polling").
-    public static let defaultIOSpinMicroseconds: UInt64 = 0
+    /// `--io-spin` by default: 5 µs, which halves a keep-alive request's latency and cost; stopping
+    /// when the guest says it is idle (the transmit ring's `producer_idle`), it costs bulk TCP
+    /// nothing (docs/ARCHITECTURE.md, "Adaptive polling").
+    public static let defaultIOSpinMicroseconds: UInt64 = 5
     /// The longest spin: a millisecond, past which a sleep's cost no longer matters.
     static let maximumPollSpinMicroseconds: UInt64 = 1000
 

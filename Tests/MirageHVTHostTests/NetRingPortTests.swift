@@ -319,6 +319,48 @@ struct NetRingPortTests {
         #expect(Self.frames(at: rings, within: 10_000) == (spins ? [last] : [next]))
     }
 
+    @Test("a spinning I/O thread stops looking for the guest's frames once the guest says it is idle with every frame it was given taken, and not while one waits in the receive ring")
+    func ioThreadSpinStopsForAnIdleGuest() throws {
+        let rings = Rings()
+        // Thirty seconds: a thread that did not heed the guest would still be looking when the
+        // waits below (up to 10 s each) give up.
+        let thread = try NetIOThread(spinLimit: .seconds(30))
+        try thread.start()
+        defer { thread.park() }
+        thread.add(rings.port)
+        // Waits up to 10 s until the thread sleeps, asking for a kick.
+        func asleep() -> Bool {
+            var waited = 0
+            while mirage_hvt_ring_consumer_waiting(rings.transmit) == 0, waited < 10_000 {
+                usleep(10_000)
+                waited += 10
+            }
+            return mirage_hvt_ring_consumer_waiting(rings.transmit) == 1
+        }
+        // Idle, with nothing in the receive ring: after sending the guest's frame the thread
+        // sleeps at once rather than spin three seconds.
+        mirage_hvt_ring_set_producer_idle(rings.transmit, 1)
+        let first = Self.frame(60, seed: 1)
+        rings.put(first, at: Rings.frames)
+        thread.kick()
+        #expect(Self.frames(at: rings, within: 10_000) == [first])
+        #expect(asleep())
+        // A frame from the host, put in the receive ring and not yet taken: the guest is about to
+        // work, so the thread keeps looking even though the flag still says idle...
+        rings.send(Self.frame(60, seed: 2))
+        var waited = 0
+        while mirage_hvt_ring_produced(rings.receive) == 0, waited < 10_000 {
+            usleep(10_000)
+            waited += 10
+        }
+        #expect(mirage_hvt_ring_produced(rings.receive) == 1)
+        usleep(100_000)
+        #expect(mirage_hvt_ring_consumer_waiting(rings.transmit) == 0)
+        // ...and stops once the guest has taken it and is idle again.
+        #expect(rings.take().count == 1)
+        #expect(asleep())
+    }
+
     @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a net device is INVALID, and so is a second hand-over")
     func handOver() throws {
         let fixture = NetHypercallTests.Fixture()

@@ -203,7 +203,10 @@ struct mirage_hvt_net_frame {
 struct mirage_hvt_ring {
     uint32_t produced;             // written by the producer only
     uint32_t producer_waiting;     // the producer found the ring full and waits for room
-    uint8_t producer_line[56];     // the two sides' fields on cache lines of their own
+    uint32_t producer_idle;        // transmit ring: the guest has taken every frame given it and
+                                   // has no work left, so sends nothing until more come (a hint
+                                   // the I/O thread's --io-spin reads; zero: it may be working)
+    uint8_t producer_line[52];     // the two sides' fields on cache lines of their own
     uint32_t consumed;             // written by the consumer only
     uint32_t consumer_waiting;     // the consumer sleeps until produced moves
     uint8_t consumer_line[56];
@@ -253,6 +256,12 @@ static inline uint32_t mirage_hvt_ring_producer_waiting(const struct mirage_hvt_
 }
 static inline void mirage_hvt_ring_set_producer_waiting(struct mirage_hvt_ring *ring, uint32_t value) {
     __atomic_store_n(&ring->producer_waiting, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_ring_producer_idle(const struct mirage_hvt_ring *ring) {
+    return __atomic_load_n(&ring->producer_idle, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_ring_set_producer_idle(struct mirage_hvt_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->producer_idle, value, __ATOMIC_RELEASE);
 }
 static inline uint32_t mirage_hvt_ring_consumer_waiting(const struct mirage_hvt_ring *ring) {
     return __atomic_load_n(&ring->consumer_waiting, __ATOMIC_ACQUIRE);

@@ -168,6 +168,7 @@ final class NetIOThread {
     private func framesToSend(before end: Duration) -> Bool {
         while Self.now() < end {
             if ports.contains(where: { $0.hasFramesToSend }) { return true }
+            if ports.allSatisfy({ $0.guestIsIdle }) { return false }
             mirage_spin_pause()
         }
         return false

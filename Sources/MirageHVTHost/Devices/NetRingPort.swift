@@ -51,6 +51,12 @@ final class NetRingPort {
     /// Whether the guest has frames in the transmit ring not yet taken.
     var hasFramesToSend: Bool { mirage_hvt_ring_produced(rings.transmit) != transmitConsumed }
 
+    /// Whether the guest has taken every frame given it and says it has no work left: frames from
+    /// it are not to be waited for (a hint, read once; a hostile guest can only mislead the spin).
+    var guestIsIdle: Bool {
+        mirage_hvt_ring_producer_idle(rings.transmit) != 0 && mirage_hvt_ring_consumed(rings.receive) == receiveProduced
+    }
+
     /// Whether the guest sleeps until the receive ring fills.
     var guestWaitsForFrames: Bool { mirage_hvt_ring_consumer_waiting(rings.receive) != 0 }
 
