@@ -40,12 +40,13 @@ final class NetIOThread {
     private var ports: [NetRingPort] = []
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 2)
     /// How long the thread keeps looking at the transmit rings, once it has nothing left to do,
-    /// before it sleeps (`--io-spin`; zero, the default: never). The guest's answer to the frames
-    /// just given it, or its next answer of several, often comes sooner than its kick would cost:
-    /// a store that exits the guest (several microseconds of the vCPU's time under PVM) and a
-    /// wake-up of this thread. The thread spins only after it has moved frames, so an idle guest
-    /// costs no spin; but the spin is CPU the vCPU and the peers lack on a host without a spare
-    /// core (docs/ARCHITECTURE.md, "Adaptive polling").
+    /// before it sleeps (`--io-spin`, 5 µs in the tender by default; zero: never). The guest's
+    /// answer to the frames just given it, or its next answer of several, often comes sooner than
+    /// its kick would cost: a store that exits the guest (several microseconds of the vCPU's time
+    /// under PVM) and a wake-up of this thread. The thread spins only after it has moved frames,
+    /// and stops once every guest says it is idle with all its frames taken
+    /// (``NetRingPort/guestIsIdle``), so neither an idle guest nor one waiting for its peer (a
+    /// sender with a full window) costs a spin (docs/ARCHITECTURE.md, "Adaptive polling").
     private let spinLimit: Duration
 
     private static let kickMarker = UInt64.max
