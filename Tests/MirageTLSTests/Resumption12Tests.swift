@@ -10,7 +10,11 @@ import Testing
 /// holding the wrong secret for its ticket is stopped at the server's Finished.
 @Suite("TLS 1.2 session resumption")
 struct Resumption12Tests {
-    static let tickets = TLSSessionTickets(random: SeededEntropy(seed: 12), lifetime: 3600)
+    /// A new instance at each use, every one with the same key (the seeded source's first bytes),
+    /// so a ticket one seals another opens: the sealer is one BearSSL AES-GCM context, which the
+    /// cases Swift Testing runs in parallel must not share (sharing it, a ticket now and then
+    /// failed to open and the handshake was a full one).
+    static var tickets: TLSSessionTickets { TLSSessionTickets(random: SeededEntropy(seed: 12), lifetime: 3600) }
 
     static func server(_ key: PrivateKey = TestKeys.p256, versions: [TLSProtocolVersion] = [.tls12]) -> TLSServerConfiguration {
         var configuration = TLSServerConfiguration(chains: [TestKeys.chain(key)])

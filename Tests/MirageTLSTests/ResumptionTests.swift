@@ -10,7 +10,9 @@ import Testing
 /// binder that does not verify ends the handshake with decrypt_error.
 @Suite("TLS 1.3 session resumption")
 struct ResumptionTests {
-    static let tickets = TLSSessionTickets(random: SeededEntropy(seed: 77), lifetime: 3600, count: 2)
+    /// A new instance at each use, every one with the same key, as in Resumption12Tests: the
+    /// sealer's AES-GCM context is not to be shared by cases running in parallel.
+    static var tickets: TLSSessionTickets { TLSSessionTickets(random: SeededEntropy(seed: 77), lifetime: 3600, count: 2) }
 
     static func serverConfiguration(groups: [TLSNamedGroup] = TLSNamedGroup.supported) -> TLSServerConfiguration {
         var configuration = TLSServerConfiguration(chains: [TestKeys.chain(TestKeys.p256)])
