@@ -95,7 +95,8 @@ LINE = re.compile(r"^\s*(\S+)\s+(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)$")
 
 
 def steps(trace, tender_pid):
-    """The five steps of every echo in the trace, in seconds (None where an event is missing)."""
+    """The echoes found whole in the trace, each six figures in seconds (its five steps, then the
+    whole echo), and the count of echoes sent; an echo missing one of its events is left out."""
     script = sh("perf", "script", "-i", trace, "-F", "comm,tid,time,event,trace").stdout
     tender_threads = {int(entry) for entry in os.listdir(f"/proc/{tender_pid}/task")} if os.path.isdir(f"/proc/{tender_pid}/task") else set()
     events = []

@@ -48,7 +48,9 @@ public struct TLSSessionTicket: Equatable, Sendable {
 /// tells the versions' tickets apart and the PSK is the master secret): stateless, the resumption state sealed
 /// with AES-256-GCM under a key drawn when the server starts, so that a ticket says nothing to
 /// anyone else and no table grows with the clients. A ticket from before a restart, or forged,
-/// does not open and the client gets a full handshake.
+/// does not open and the client gets a full handshake. Its sealer is one BearSSL AES-GCM context
+/// that every seal and open changes: one instance serves one thread at a time (as the engine
+/// runs), never several at once.
 public final class TLSSessionTickets {
     /// Seconds a ticket is good for (RFC 8446 allows up to seven days; two hours by default).
     public let lifetime: UInt32
