@@ -3,6 +3,7 @@
 veth pair, IPv4 and IPv6, measured in the same run with the same client (DESIGN.md, "Benchmarks").
 
   sudo python3 Benchmarks/tcp/run.py [--megabytes 256] [--round-trips 5000] [--rounds 3] [--baseline-tender MIRAGE-HVT]
+                                     [--congestion-control NAME]
 
 Builds Examples/echo for unix with --net=direct and, where /dev/kvm is usable, for hvt (both
 release; the hvt image runs under a release mirage-hvt), then in fresh network namespaces, for
@@ -21,6 +22,11 @@ The kernel's peer is a small C server compiled here (PEER_SOURCE: a thread per c
 blocking calls, 256 KiB buffers, TCP_NODELAY for echo), which adds no copy and no process of its
 own to the kernel's work, as socat did (echo through a pipe: two more system calls and a wake-up
 for every message).
+Linux's senders (the client in bulk in, the kernel peer in bulk out) use the host's default TCP
+congestion control, or --congestion-control's (printed with the table): the choice moves both
+columns, ours and the kernel's (on this project's machines the client under BBR, the default,
+sent a third to a half of what it sent under CUBIC, to every receiver; docs/ARCHITECTURE.md,
+"Bulk TCP into a guest"), so a ratio is only read against its own.
 After a warm-up of each, ours (unix, hvt, hvt with --poll-spin=0: "hvt-nospin", and hvt with --io-spin=0: "hvt-noiospin", its I/O thread sleeping at once) and the kernel
 take turns over several rounds, each round in a new order (with `--baseline-tender PATH`, another
 checkout's release mirage-hvt, the hvt guest runs under it too: "hvt-baseline"); the tables give the median and the range over the rounds, with ratios
@@ -41,9 +47,11 @@ from harness import compile_c, sh, spread, tap_namespace, veth_namespaces  # noq
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
 import socket, sys, time
-mode, host, amount = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mode, host, amount, congestion = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 if mode == "bulk":
-    s = socket.create_connection((host, 9)); block = b"x" * (1 << 20)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, congestion.encode())
+    s.connect((host, 9)); block = b"x" * (1 << 20)
     start = time.perf_counter()
     for _ in range(amount): s.sendall(block)
     s.shutdown(socket.SHUT_WR); s.recv(1)
@@ -100,10 +108,13 @@ done:
     free(buffer);
     return NULL;
 }
+static const char *congestion;
 static void *listen_on(void *argument) {
     int port = (int)(long)argument, on = 1, off = 0;
     int listener = socket(AF_INET6, SOCK_STREAM, 0);
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    /* Accepted connections inherit the listener's congestion control. */
+    if (setsockopt(listener, IPPROTO_TCP, TCP_CONGESTION, congestion, strlen(congestion)) != 0) exit(2);
     setsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     struct sockaddr_in6 address = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT };
     if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 16) != 0) exit(1);
@@ -118,7 +129,9 @@ static void *listen_on(void *argument) {
         pthread_detach(thread);
     }
 }
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc != 2) exit(2);
+    congestion = argv[1];
     pthread_t threads[3];
     long ports[3] = { 9, 19, 7 };
     for (int i = 0; i < 3; i++) pthread_create(&threads[i], NULL, listen_on, (void *)ports[i]);
@@ -128,8 +141,18 @@ int main(void) {
 """
 
 
+def host_congestion_control():
+    with open("/proc/sys/net/ipv4/tcp_congestion_control") as file:
+        return file.read().strip()
+
+
+# The congestion control of Linux's senders: the client's in bulk in, the kernel peer's in bulk
+# out; the host's default unless --congestion-control names another.
+CONGESTION = host_congestion_control()
+
+
 def client(ns, mode, host, amount):
-    output = sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", CLIENT, mode, host, str(amount)).stdout
+    output = sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", CLIENT, mode, host, str(amount), CONGESTION).stdout
     return [float(x) for x in output.split()]
 
 
@@ -206,7 +229,7 @@ def ours(image, megabytes, round_trips, tender=None, count_allocations=False, sp
 
 def kernel(peer, megabytes, round_trips):
     with veth_namespaces("mirage-bench") as (a, b):
-        server = subprocess.Popen(["ip", "netns", "exec", b, peer])
+        server = subprocess.Popen(["ip", "netns", "exec", b, peer, CONGESTION])
         time.sleep(0.5)
         try:
             return {family: measure(a, host, megabytes, round_trips) for family, _, host in FAMILIES}
@@ -230,7 +253,11 @@ def main():
     parser.add_argument("--round-trips", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-tender", help="another mirage-hvt (another checkout's) to run the hvt guest under beside ours")
+    parser.add_argument("--congestion-control", help="Linux's TCP congestion control for the client's bulk in and the kernel peer's bulk out "
+                                                      "(one of net.ipv4.tcp_available_congestion_control; the host's default otherwise)")
     options = parser.parse_args()
+    global CONGESTION
+    CONGESTION = options.congestion_control or CONGESTION
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
@@ -277,7 +304,9 @@ def main():
         return [result[family][key] for result in results.get(name, [])]
 
     columns = [name for name in ("unix", "hvt", "hvt-nospin", "hvt-noiospin", "hvt-baseline") if name in results]
-    print(f"{options.rounds} rounds after a warm-up, ours and Linux taking turns; median (range)\n")
+    print(f"{options.rounds} rounds after a warm-up, ours and Linux taking turns; median (range)")
+    print(f"Linux's senders (the client in bulk in, the kernel peer in bulk out) use TCP congestion control {CONGESTION}"
+          f" ({'set with --congestion-control' if options.congestion_control else 'the host default'}); our stack sends with its own CUBIC\n")
     print("| what | " + " | ".join(f"our stack, {name}" for name in columns) + " | Linux over veth | "
           + " | ".join(f"{name}/Linux" for name in columns) + " |")
     print("|---|" + "---|" * (2 * len(columns) + 1))
