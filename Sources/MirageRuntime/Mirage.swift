@@ -6,15 +6,21 @@ public enum Mirage {
     /// Exit status for boot arguments that are unknown or malformed (`EX_USAGE` of sysexits.h).
     public static let usageExitStatus: Int32 = 64
 
-    /// Starts logging to the platform's console and parses the boot arguments against `keys`.
+    /// Starts logging to the platform's console and parses the boot arguments against `keys` and
+    /// the platform's own (``Platform/bootKeys``), which the platform then takes.
     ///
     /// Prints the help and exits 0 for `--help`; prints the problem and exits with
     /// ``usageExitStatus`` for an unknown key or a malformed value.
     public static func boot<P: Platform>(_ platform: P, unikernel name: String, keys: [BootKey]) -> BootArguments {
         Logging.report(to: platform.console, clock: platform.wallClock)
+        let keys = keys + platform.bootKeys
         switch BootArguments.parse(platform.bootArguments, keys: keys) {
         case let .success(arguments):
             Logging.setFilter(arguments.logFilter)
+            if let problem = platform.takeBootArguments(arguments) {
+                platform.console.write("\(name): \(problem)\nRun '\(name) --help' for the boot arguments.\n")
+                platform.exit(usageExitStatus)
+            }
             return arguments
         case .help:
             platform.console.write(BootArguments.help(unikernel: name, keys: keys))

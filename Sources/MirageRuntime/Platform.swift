@@ -27,4 +27,18 @@ public protocol Platform: AnyObject {
 
     /// Ends the unikernel with `status` (0 for success).
     func exit(_ status: Int32) -> Never
+
+    /// Boot arguments the platform itself reads (unix: `--poll-spin`), which ``Mirage/boot(_:unikernel:keys:)``
+    /// parses and lists in `--help` with the unikernel's; none by default.
+    var bootKeys: [BootKey] { get }
+
+    /// Takes the values of ``bootKeys`` once the command line has parsed.
+    /// - Returns: what is wrong with them, for the boot to report before it exits
+    ///   ``Mirage/usageExitStatus``; nil when they are usable.
+    func takeBootArguments(_ arguments: BootArguments) -> String?
+}
+
+extension Platform {
+    public var bootKeys: [BootKey] { [] }
+    public func takeBootArguments(_ arguments: BootArguments) -> String? { nil }
 }

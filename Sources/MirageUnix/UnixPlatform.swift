@@ -29,6 +29,20 @@ public final class UnixPlatform: Platform {
     private var roundEndWork: [() -> Void] = []
     /// Where `epoll_wait` reports events; allocated once, as the scheduler polls after every round.
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 64)
+    /// How long a wait keeps asking epoll for events without blocking before it sleeps (adapted
+    /// to what waiting has been worth, as in the hvt guest): a sleep costs a wake-up, and a busy
+    /// peer's next request often comes sooner (docs/ARCHITECTURE.md, "Adaptive polling").
+    private var pollSpin: PollSpin
+    /// Waits that slept in `epoll_wait`, for the tests.
+    package private(set) var sleeps = 0
+
+    /// `--poll-spin` by default: none. A spin of 200 µs (the hvt tender's default) answers a
+    /// keep-alive client's requests in a third of the time, but takes the CPU a busy peer on the
+    /// same host wants: bulk TCP and DNS over host sockets lost a tenth of their rate on this
+    /// project's 2-core machines (docs/ARCHITECTURE.md, "Adaptive polling").
+    public static let defaultPollSpinMicroseconds = 0
+    /// The longest `--poll-spin`: a millisecond, past which a sleep's cost no longer matters.
+    public static let maximumPollSpinMicroseconds = 1000
 
     /// Freed memory the C library keeps for reuse rather than giving back to the kernel, and the
     /// size from which it maps a block of its own: a few windows' worth, and bodies of a few MiB.
@@ -46,9 +60,13 @@ public final class UnixPlatform: Platform {
     ///   - bootArguments: the command line without the program name; the process's by default.
     ///   - handlesSignals: whether SIGINT and SIGTERM stop the unikernel (blocked for the calling
     ///     thread and read from a `signalfd` instead).
-    public init(bootArguments: [String]? = nil, console: UnixConsole = UnixConsole(), handlesSignals: Bool = true) {
+    ///   - pollSpin: the longest a wait looks for events before it sleeps, until `--poll-spin`
+    ///     (``takeBootArguments(_:)``) says otherwise.
+    public init(bootArguments: [String]? = nil, console: UnixConsole = UnixConsole(), handlesSignals: Bool = true,
+                pollSpin: Duration = .microseconds(defaultPollSpinMicroseconds)) {
         self.bootArguments = bootArguments ?? Array(CommandLine.arguments.dropFirst())
         self.console = console
+        self.pollSpin = PollSpin(limit: pollSpin)
         _ = mirage_keep_freed_memory(Self.retainedFreeMemory, Self.mappedBlockSize)
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epoll >= 0, "epoll_create1 failed: error number \(errno)")
@@ -91,8 +109,8 @@ public final class UnixPlatform: Platform {
             let milliseconds = (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
             timeout = Int32(clamping: milliseconds)
         }
-        // Interrupted (or failed: the descriptor is ours, so never): the scheduler polls again.
-        guard let count = try? SystemCall.waitForEvents(epoll, into: events, timeout: timeout), count > 0 else { return }
+        let count = timeout == 0 ? waitForEvents(timeout: 0) : spinThenSleep(until: deadline, timeout: timeout)
+        guard count > 0 else { return }
         for event in events[0..<count] {
             let fd = event.data.fd
             if fd == signals {
@@ -101,6 +119,56 @@ public final class UnixPlatform: Platform {
                 wakeWaiters(fd, events: event.events)
             }
         }
+    }
+
+    /// Asks epoll for events without blocking for up to the spin's current length (never past
+    /// `deadline`), then, if none came, sleeps in `epoll_wait` until `deadline` (`timeout`
+    /// milliseconds from the call, -1 for none); the sleep's length adapts the next spin.
+    /// - Returns: how many events are in ``events``.
+    private func spinThenSleep(until deadline: Instant, timeout: Int32) -> Int {
+        let spinStart = monotonicClock.now()
+        if pollSpin.current > .zero {
+            let spinEnd = min(deadline, spinStart + pollSpin.current)
+            repeat {
+                let count = waitForEvents(timeout: 0)
+                if count > 0 { return count }
+            } while monotonicClock.now() < spinEnd
+            if spinEnd == deadline { return 0 }
+        }
+        let sleepStart = monotonicClock.now()
+        var remaining = timeout
+        if timeout > 0 {
+            // What the spin took is off the wait; a deadline already past only checks.
+            let left = deadline > sleepStart ? deadline.nanoseconds - sleepStart.nanoseconds : 0
+            remaining = Int32(clamping: left / 1_000_000 + (left % 1_000_000 == 0 ? 0 : 1))
+        }
+        sleeps += 1
+        let count = waitForEvents(timeout: remaining)
+        pollSpin.slept(after: sleepStart - spinStart, for: monotonicClock.now() - sleepStart, wokenByWork: count > 0)
+        return count
+    }
+
+    /// `epoll_wait` for up to `timeout` milliseconds (0: only look; -1: until an event); 0 events
+    /// when interrupted (or failed: the descriptor is ours, so never), and the scheduler polls again.
+    private func waitForEvents(timeout: Int32) -> Int {
+        (try? SystemCall.waitForEvents(epoll, into: events, timeout: timeout)) ?? 0
+    }
+
+    /// `--poll-spin=µs`: how long a wait may look for events before it sleeps.
+    public var bootKeys: [BootKey] {
+        [BootKey("poll-spin", of: Int.self, default: Self.defaultPollSpinMicroseconds, form: "MICROSECONDS",
+                 documentation: "The longest the process keeps looking for events before it sleeps in epoll_wait, adapted to how soon they came: lower latency for CPU (0 to 1000; 0: sleep at once; 200 as the hvt tender).",
+                 group: .runtime)]
+    }
+
+    /// Takes `--poll-spin`.
+    public func takeBootArguments(_ arguments: BootArguments) -> String? {
+        let microseconds = arguments.value("poll-spin", as: Int.self)
+        guard (0...Self.maximumPollSpinMicroseconds).contains(microseconds) else {
+            return "invalid value '\(microseconds)' for boot argument '--poll-spin': expected microseconds from 0 to \(Self.maximumPollSpinMicroseconds)"
+        }
+        pollSpin = PollSpin(limit: .microseconds(microseconds))
+        return nil
     }
 
     /// Runs `work` once, at the end of the scheduler's current round, before the platform waits

@@ -38,13 +38,17 @@ extension EndToEnd {
             #expect(greetings == Array(repeating: "[INFO] [application] bonjour", count: 4), "\(result.errorOutput)")
         }
 
-        @Test("--help lists the application's key with its default; an unknown key exits 64")
+        @Test("--help lists the application's key with its default; an unknown key or a platform key out of range exits 64")
         func bootArgumentErrors() throws {
             try configureAndBuild(Self.directory)
             let help = try run([Self.directory + "/dist/hello", "--help"])
             #expect(help.status == 0)
             #expect(help.errorOutput.contains("--hello=STRING"))
             #expect(help.errorOutput.contains("What the unikernel says. (default: hello)"))
+            #expect(help.errorOutput.contains("--poll-spin=MICROSECONDS"))  // the platform's own key
+            let outOfRange = try run([Self.directory + "/dist/hello", "--poll-spin=5000"])
+            #expect(outOfRange.status == 64)
+            #expect(outOfRange.errorOutput == "hello: invalid value '5000' for boot argument '--poll-spin': expected microseconds from 0 to 1000\nRun 'hello --help' for the boot arguments.\n")
             let unknown = try run([Self.directory + "/dist/hello", "--goodbye=x"])
             #expect(unknown.status == 64)
             #expect(unknown.errorOutput == "hello: unknown boot argument '--goodbye'\nRun 'hello --help' for the boot arguments.\n")

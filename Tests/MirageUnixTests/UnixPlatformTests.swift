@@ -55,6 +55,52 @@ struct UnixPlatformTests {
         #expect(clock.now() - before >= .milliseconds(30))
     }
 
+    /// A reader waits for a pipe that another task writes to after a 20 ms sleep: every wait
+    /// ends within a spin of a second, so none sleeps in epoll_wait; with no spin each sleeps.
+    @Test("a wait looks for events without sleeping for up to the poll spin, and sleeps at once without one",
+          arguments: [(Duration.seconds(1), false), (.zero, true)])
+    func pollSpin(spin: Duration, sleeps: Bool) {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: spin)
+        var got: UInt8 = 0
+        let status = Mirage.runToCompletion(platform) { () async -> Int32 in
+            let reader = Task {
+                await platform.waitUntilReadable(fds[0])
+                _ = read(fds[0], &got, 1)
+            }
+            try? await sleep(for: .milliseconds(20))
+            var byte: UInt8 = 7
+            _ = write(fds[1], &byte, 1)
+            await reader.value
+            return 0
+        }
+        #expect(status == 0)
+        #expect(got == 7)
+        #expect((platform.sleeps > 0) == sleeps, "\(platform.sleeps) sleeps with a spin of \(spin)")
+    }
+
+    @Test("--poll-spin is a runtime key listed in --help, from 0 to 1000 microseconds; another value is a named error")
+    func pollSpinArgument() throws {
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false)
+        #expect(BootArguments.help(unikernel: "probe", keys: platform.bootKeys).contains("--poll-spin=MICROSECONDS"))
+        for (text, problem) in [("0", nil), ("1000", nil),
+                                ("1001", "invalid value '1001' for boot argument '--poll-spin': expected microseconds from 0 to 1000"),
+                                ("-1", "invalid value '-1' for boot argument '--poll-spin': expected microseconds from 0 to 1000")] {
+            guard case let .success(arguments) = BootArguments.parse(["--poll-spin=\(text)"], keys: platform.bootKeys) else {
+                Issue.record("--poll-spin=\(text) did not parse")
+                continue
+            }
+            #expect(platform.takeBootArguments(arguments) == problem)
+        }
+        guard case let .failure(error) = BootArguments.parse(["--poll-spin=soon"], keys: platform.bootKeys) else {
+            Issue.record("--poll-spin=soon parsed")
+            return
+        }
+        #expect("\(error)".contains("'soon'"))
+    }
+
     @Test("the monotonic clock never goes backwards; the wall clock is near the C library's time()")
     func clocks() {
         let clock = UnixMonotonicClock()
