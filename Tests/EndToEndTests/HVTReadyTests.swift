@@ -196,13 +196,7 @@ extension EndToEnd {
             let second = try run([tender, "--serve=\(server.socket)"])
             #expect(second.status == 64)
             #expect(second.errorOutput == "mirage-hvt: --serve=\(server.socket): a server already listens there\n")
-            // The server forks the child that waits for a request after it makes the VM, which
-            // may come a little after the socket.
-            var waiting = server.children
-            for _ in 0..<500 where waiting.isEmpty {
-                usleep(10_000)
-                waiting = server.children
-            }
+            let waiting = server.children
             #expect(waiting.count == 1)
             kill(server.process.processIdentifier, SIGKILL)
             server.process.waitUntilExit()
