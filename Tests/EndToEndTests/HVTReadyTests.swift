@@ -30,6 +30,19 @@ extension EndToEnd {
                 }
             }
 
+            /// The server's children once there are `count` of them, or as they are after
+            /// `seconds`: the server forks the child waiting for the next request only when the
+            /// one before took its request (or, at the start, after making its socket), so a
+            /// count taken at once can be early.
+            func children(count: Int, within seconds: Double = 5) -> [Int32] {
+                var found = children
+                for _ in 0..<Int(seconds * 100) where found.count != count {
+                    usleep(10_000)
+                    found = children
+                }
+                return found
+            }
+
             /// Stops the server as SIGTERM does; its exit status.
             @discardableResult
             func stop() -> Int32 {
@@ -104,7 +117,7 @@ extension EndToEnd {
             let server = try Server()
             var filtered: [String] = []
             let result = try run([tender, "--via=\(server.socket)", image], signal: SIGTERM, signalAfterLines: 1) { _ in
-                filtered = server.children.map { pid in
+                filtered = server.children(count: 2, within: 2).map { pid in
                     let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
                     return status.split(separator: "\n").first { $0.hasPrefix("Seccomp:") }.map(String.init) ?? "?"
                 }.sorted()
@@ -121,15 +134,11 @@ extension EndToEnd {
             let server = try Server()
             var during = 0
             let result = try run([tender, "--via=\(server.socket)", image], signal: SIGKILL, signalAfterLines: 1) { _ in
-                during = server.children.count
+                during = server.children(count: 2, within: 2).count
             }
             #expect(result.status == 9 + 128 || result.status == 9, "killed: \(result.status)")
             #expect(during == 2)
-            var after = server.children.count
-            for _ in 0..<500 where after != 1 {
-                usleep(10_000)
-                after = server.children.count
-            }
+            let after = server.children(count: 1).count
             #expect(after == 1, "only the child waiting for the next request is left")
         }
 
@@ -196,7 +205,7 @@ extension EndToEnd {
             let second = try run([tender, "--serve=\(server.socket)"])
             #expect(second.status == 64)
             #expect(second.errorOutput == "mirage-hvt: --serve=\(server.socket): a server already listens there\n")
-            let waiting = server.children
+            let waiting = server.children(count: 1)
             #expect(waiting.count == 1)
             kill(server.process.processIdentifier, SIGKILL)
             server.process.waitUntilExit()
