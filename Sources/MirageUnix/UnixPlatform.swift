@@ -99,17 +99,16 @@ public final class UnixPlatform: Platform {
             roundEndWork.removeAll(keepingCapacity: true)
             for item in work { item() }
         }
-        let timeout: Int32
-        let now = monotonicClock.now()
-        if deadline <= now {
-            timeout = 0
-        } else if deadline == .distantFuture {
-            timeout = -1
+        let timeout = Self.timeout(until: deadline, from: monotonicClock.now())
+        let count: Int
+        if timeout == 0 {
+            count = waitForEvents(timeout: 0)
+        } else if pollSpin.limit == .zero {
+            sleeps += 1
+            count = waitForEvents(timeout: timeout)
         } else {
-            let milliseconds = (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
-            timeout = Int32(clamping: milliseconds)
+            count = spinThenSleep(until: deadline)
         }
-        let count = timeout == 0 ? waitForEvents(timeout: 0) : spinThenSleep(until: deadline, timeout: timeout)
         guard count > 0 else { return }
         for event in events[0..<count] {
             let fd = event.data.fd
@@ -121,11 +120,20 @@ public final class UnixPlatform: Platform {
         }
     }
 
+    /// The `epoll_wait` timeout that ends at `deadline`: milliseconds from `now`, rounded up, 0
+    /// for a deadline already past (only a look), -1 for none.
+    private static func timeout(until deadline: Instant, from now: Instant) -> Int32 {
+        if deadline <= now { return 0 }
+        if deadline == .distantFuture { return -1 }
+        let left = deadline.nanoseconds - now.nanoseconds
+        return Int32(clamping: left / 1_000_000 + (left % 1_000_000 == 0 ? 0 : 1))
+    }
+
     /// Asks epoll for events without blocking for up to the spin's current length (never past
-    /// `deadline`), then, if none came, sleeps in `epoll_wait` until `deadline` (`timeout`
-    /// milliseconds from the call, -1 for none); the sleep's length adapts the next spin.
+    /// `deadline`), then, if none came, sleeps in `epoll_wait` until `deadline`; the sleep's
+    /// length adapts the next spin.
     /// - Returns: how many events are in ``events``.
-    private func spinThenSleep(until deadline: Instant, timeout: Int32) -> Int {
+    private func spinThenSleep(until deadline: Instant) -> Int {
         let spinStart = monotonicClock.now()
         if pollSpin.current > .zero {
             let spinEnd = min(deadline, spinStart + pollSpin.current)
@@ -136,14 +144,9 @@ public final class UnixPlatform: Platform {
             if spinEnd == deadline { return 0 }
         }
         let sleepStart = monotonicClock.now()
-        var remaining = timeout
-        if timeout > 0 {
-            // What the spin took is off the wait; a deadline already past only checks.
-            let left = deadline > sleepStart ? deadline.nanoseconds - sleepStart.nanoseconds : 0
-            remaining = Int32(clamping: left / 1_000_000 + (left % 1_000_000 == 0 ? 0 : 1))
-        }
         sleeps += 1
-        let count = waitForEvents(timeout: remaining)
+        // What the spin took is off the wait.
+        let count = waitForEvents(timeout: Self.timeout(until: deadline, from: sleepStart))
         pollSpin.slept(after: sleepStart - spinStart, for: monotonicClock.now() - sleepStart, wokenByWork: count > 0)
         return count
     }
