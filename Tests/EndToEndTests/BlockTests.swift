@@ -16,7 +16,7 @@ extension EndToEnd {
             try swiftMirage(["clean"], in: Self.directory)
             try swiftMirage(["configure", "-t", "unix"], in: Self.directory)
             try swiftMirage(["build"], in: Self.directory)
-            let image = NSTemporaryDirectory() + "mirage-block-\(getpid()).img"
+            let image = scratchDirectory + "mirage-block-\(getpid()).img"
             defer { try? FileManager.default.removeItem(atPath: image) }
             FileManager.default.createFile(atPath: image, contents: Data(count: 64 * 1024))
             let result = try run([Self.directory + "/dist/block", "--block:storage=\(image)"])

@@ -24,7 +24,7 @@ extension EndToEnd.ContainerdTests {
 
     @Test("containerd-shim-mirage-v2 runs hello under ctr (--runtime io.containerd.mirage.v2): four lines, exit 0; two at once share one shim server, which exits with the last; echo in a given network namespace answers, its tender in the container's cgroup with its memory limit, metrics from there, and runs on through a restart of containerd; a killed server takes its guests with it; an image that is no hvt unikernel is refused with a message; nothing is left mounted")
     func shimHello() throws {
-        let folder = NSTemporaryDirectory() + "mirage-shim-hello-\(getpid())"
+        let folder = scratchDirectory + "mirage-shim-hello-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let packaged = try package(into: folder)
         let containerd = try Containerd()
@@ -118,7 +118,7 @@ extension EndToEnd.ContainerdTests {
 
     @Test("the website as pods through the CRI with the mirage-shim handler (containerd-shim-mirage-v2): no pause process, two pods served by one shim server, each answering curl on its CNI address; a bad annotation is refused with a message; removing the pods leaves no tender, shim, tap or network namespace")
     func shimWebsitePods() throws {
-        let folder = NSTemporaryDirectory() + "mirage-shim-cri-\(getpid())"
+        let folder = scratchDirectory + "mirage-shim-cri-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (node, containerd) = try websiteNode(in: folder)
         defer { containerd.stop() }

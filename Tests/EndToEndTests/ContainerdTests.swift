@@ -30,7 +30,7 @@ final class Containerd {
 
     init(cri: Bool = false, networkNamespace: String? = nil) throws {
         let suffix = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        folder = NSTemporaryDirectory() + "mirage-containerd-" + suffix
+        folder = scratchDirectory + "mirage-containerd-" + suffix
         networkName = "mirage-" + suffix
         try FileManager.default.createDirectory(atPath: folder + "/cni", withIntermediateDirectories: true)
         if cri {
@@ -139,7 +139,7 @@ extension EndToEnd {
 
         @Test("swift-mirage package makes the same image twice; ctr imports it and runs it with /dev/kvm: four lines, exit 0")
         func helloUnderContainerd() throws {
-            let folder = NSTemporaryDirectory() + "mirage-package-\(getpid())"
+            let folder = scratchDirectory + "mirage-package-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let first = try package(into: folder + "/a")
             let second = try package(into: folder + "/b")
@@ -169,7 +169,7 @@ extension EndToEnd {
 
         @Test("a unix unikernel packages with the libraries the loader finds for it, and runs under ctr as a plain process: four lines, exit 0")
         func unixHello() throws {
-            let folder = NSTemporaryDirectory() + "mirage-package-unix-\(getpid())"
+            let folder = scratchDirectory + "mirage-package-unix-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try swiftMirage(["configure", "-t", "unix"], in: hello)
             let packaged = try swiftMirage(["package", "--output", folder + "/hello.oci", "--name", "localhost/hello:unix", "--", "--hello=salut"], in: hello)
@@ -198,7 +198,7 @@ extension EndToEnd {
 
         @Test("mirage-runc gives an hvt unikernel /dev/kvm itself: hello runs without --device; under plain runc it cannot open /dev/kvm")
         func mirageRuncHello() throws {
-            let folder = NSTemporaryDirectory() + "mirage-runc-hello-\(getpid())"
+            let folder = scratchDirectory + "mirage-runc-hello-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let packaged = try package(into: folder)
             let containerd = try Containerd()
@@ -212,7 +212,7 @@ extension EndToEnd {
 
         @Test("mirage-runc runs the echo unikernel in a pod's network namespace: a tap joined to the pod's interface, the pod's address; ping and TCP echo from the peer; SIGTERM stops it; delete leaves no tap or redirect")
         func mirageRuncPodNetwork() throws {
-            let folder = NSTemporaryDirectory() + "mirage-runc-echo-\(getpid())"
+            let folder = scratchDirectory + "mirage-runc-echo-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let containerd = try containerd(withPackaged: "echo", in: folder)
             // The pod as CNI would leave it: eth0 with an address and a default route, its peer
@@ -249,7 +249,7 @@ extension EndToEnd {
 
         @Test("mirage-runc passes a bundle that is no hvt unikernel to runc unchanged: the unix hello image runs as under runc")
         func mirageRuncPassThrough() throws {
-            let folder = NSTemporaryDirectory() + "mirage-runc-unix-\(getpid())"
+            let folder = scratchDirectory + "mirage-runc-unix-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try swiftMirage(["configure", "-t", "unix"], in: hello)
             try swiftMirage(["package", "--output", folder + "/hello.oci", "--name", "localhost/hello:unix"], in: hello)
@@ -262,7 +262,7 @@ extension EndToEnd {
 
         @Test("mirage-runc refuses an hvt unikernel on a host without /dev/kvm, naming it, in its log and on standard error (a mount namespace whose /dev is empty stands in for such a host)")
         func mirageRuncWithoutKVM() throws {
-            let bundle = NSTemporaryDirectory() + "mirage-runc-nokvm-\(getpid())"
+            let bundle = scratchDirectory + "mirage-runc-nokvm-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: bundle) }
             try FileManager.default.createDirectory(atPath: bundle + "/rootfs/unikernel", withIntermediateDirectories: true)
             let metadata = #"{"name":"hello","target":"hvt","image":"/unikernel/hello.hvt","tender":"/mirage-hvt","networks":[],"blocks":{},"bootArguments":[]}"#
@@ -279,7 +279,7 @@ extension EndToEnd {
 
         @Test("mirage-runc refuses a unikernel with a network device but no pod namespace to join, with a message containerd reports")
         func mirageRuncNeedsPodNetwork() throws {
-            let folder = NSTemporaryDirectory() + "mirage-runc-nons-\(getpid())"
+            let folder = scratchDirectory + "mirage-runc-nons-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let containerd = try containerd(withPackaged: "echo", in: folder)
             let ran = try containerd.ctr(["run", "--rm", "--runc-binary", mirageRunc, "localhost/echo:latest", "nons-\(getpid())"])
@@ -288,7 +288,7 @@ extension EndToEnd {
 
         @Test("volumes are block devices: a host file bind-mounted at /unikernel/block/storage, then a loop device, replace the packaged disk (the guest writes its pattern into them); a volume for a device the manifest does not name and a bad annotation are refused with a message")
         func mirageRuncBlockVolumes() throws {
-            let folder = NSTemporaryDirectory() + "mirage-runc-block-\(getpid())"
+            let folder = scratchDirectory + "mirage-runc-block-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let containerd = try containerd(withPackaged: "block", in: folder)
             let disk = folder + "/volume.img", raw = folder + "/raw.img"
@@ -372,7 +372,7 @@ extension EndToEnd {
 
         @Test("the website as a Kubernetes pod through the CRI: RunPodSandbox with the mirage runtime handler, CreateContainer and StartContainer; it takes the pod's CNI address and answers curl, with the memory the pod's annotation asks for (a bad one is refused with a message); the pod's log has its lines; removing the pod leaves no tender, container or network namespace")
         func websitePod() throws {
-            let folder = NSTemporaryDirectory() + "mirage-cri-\(getpid())"
+            let folder = scratchDirectory + "mirage-cri-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let (node, containerd) = try websiteNode(in: folder)
             defer { containerd.stop() }
@@ -406,7 +406,7 @@ extension EndToEnd {
 
         @Test("a name that is not a full reference and a dynamically linked tender are refused with a message")
         func refusals() throws {
-            let folder = NSTemporaryDirectory() + "mirage-package-bad-\(getpid())"
+            let folder = scratchDirectory + "mirage-package-bad-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try swiftMirage(["configure", "-t", "hvt"], in: hello)
             let name = try run([tool, "package", "--output", folder + "/x.oci", "--name", "hello:latest"], in: hello)

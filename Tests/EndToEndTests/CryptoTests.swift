@@ -11,7 +11,7 @@ extension EndToEnd {
 
         /// Writes the vector file from .build/vectors; returns its path and how many vectors it holds.
         static func vectorFile() throws -> (path: String, count: Int) {
-            let path = NSTemporaryDirectory() + "mirage-crypto-vectors-\(getpid()).bin"
+            let path = scratchDirectory + "mirage-crypto-vectors-\(getpid()).bin"
             let made = try run(["/usr/bin/python3", directory + "/make-vectors.py", repositoryRoot + "/.build/vectors", path])
             guard made.status == 0, let count = Int(made.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw ToolFailure(description: "make-vectors.py failed (are the vectors in .build/vectors? scripts/test installs them): \(made.errorOutput)")

@@ -26,7 +26,7 @@ extension EndToEnd {
             let namespace = try NetworkNamespace(withTap: false)
             try namespace.exec(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
             try namespace.exec(["ip", "link", "set", "tap0", "up"])
-            let log = NSTemporaryDirectory() + namespace.name + "-dhcp-server.log"
+            let log = scratchDirectory + namespace.name + "-dhcp-server.log"
             let server = try startServer(target: target, in: namespace, leases: try Self.newLeasesFile(namespace), log: log)
             try body(namespace, log)
             #expect(server.isRunning, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
@@ -34,7 +34,7 @@ extension EndToEnd {
 
         /// A new, empty 256 KiB file for the server's lease store.
         static func newLeasesFile(_ namespace: NetworkNamespace) throws -> String {
-            let path = NSTemporaryDirectory() + namespace.name + "-leases.img"
+            let path = scratchDirectory + namespace.name + "-leases.img"
             _ = FileManager.default.createFile(atPath: path, contents: Data(count: 256 * 1024))
             return path
         }
@@ -58,10 +58,10 @@ extension EndToEnd {
             try namespace.exec(["ip", "link", "set", "tap0", "address", "02:00:00:00:00:77"])
             try namespace.exec(["ip", "link", "set", "tap0", "up"])
             let leases = try Self.newLeasesFile(namespace)
-            let firstLog = NSTemporaryDirectory() + namespace.name + "-dhcp-server-1.log"
+            let firstLog = scratchDirectory + namespace.name + "-dhcp-server-1.log"
             let first = try startServer(target: target, in: namespace, leases: leases, log: firstLog)
             try waitForLog(firstLog, "[INFO] [dhcp] no leases kept from an earlier run")
-            let script = try Self.udhcpcScript(events: NSTemporaryDirectory() + namespace.name + "-udhcpc.log")
+            let script = try Self.udhcpcScript(events: scratchDirectory + namespace.name + "-udhcpc.log")
             func lease() throws -> String {
                 try namespace.exec(["ip", "addr", "flush", "dev", "tap0"])
                 let client = try namespace.exec(["timeout", "30", "busybox", "udhcpc", "-i", "tap0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", script])
@@ -74,7 +74,7 @@ extension EndToEnd {
             first.terminate()
             first.waitUntilExit()
 
-            let secondLog = NSTemporaryDirectory() + namespace.name + "-dhcp-server-2.log"
+            let secondLog = scratchDirectory + namespace.name + "-dhcp-server-2.log"
             let second = try startServer(target: target, in: namespace, leases: leases, log: secondLog)
             try waitForLog(secondLog, "[INFO] [dhcp] 1 lease kept from an earlier run")
             try namespace.exec(["ip", "link", "set", "tap0", "address", "02:00:00:00:00:78"])
@@ -104,7 +104,7 @@ extension EndToEnd {
         func udhcpc(target: String) throws {
             if target == "hvt", !kvmAvailable { return }
             try withServer(target: target) { namespace, log in
-                let events = NSTemporaryDirectory() + namespace.name + "-udhcpc.log"
+                let events = scratchDirectory + namespace.name + "-udhcpc.log"
                 let script = try Self.udhcpcScript(events: events)
                 let client = try namespace.exec(["timeout", "30", "busybox", "udhcpc", "-i", "tap0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", script])
                 #expect(client.status == 0, "\(client.errorOutput)\(client.output)")

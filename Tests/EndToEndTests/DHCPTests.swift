@@ -56,8 +56,8 @@ extension EndToEnd {
                 ? [tender, "--net:service=tap0", "--", try EchoImages.image(target: "hvt")]
                 : [try EchoImages.image(network: "direct"), "--net:service=tap0"]
             let namespace = try NetworkNamespace()
-            let serverLog = NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let serverLog = scratchDirectory + namespace.name + "-dnsmasq.log"
+            let log = scratchDirectory + namespace.name + ".log"
             try startDnsmasq(in: namespace, log: serverLog, options: options)
             defer { stopDnsmasq(log: serverLog); stopDnsmasq(log: serverLog + ".2") }
             try waitForLog(serverLog, "sockets bound exclusively to interface tap0")

@@ -39,7 +39,7 @@ func waitForLog(_ log: String, _ marker: String, _ process: Process, what: Strin
 /// the reference the answers are compared with.
 func startKnot(in namespace: NetworkNamespace, address: String, port: Int, alsoOn: [String] = [],
                zoneFile: String = exampleZoneFile) throws -> Process {
-    let directory = NSTemporaryDirectory() + namespace.name + "-knot"
+    let directory = scratchDirectory + namespace.name + "-knot"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try? FileManager.default.removeItem(atPath: directory + "/example.com.zone")
     try FileManager.default.copyItem(atPath: zoneFile, toPath: directory + "/example.com.zone")
@@ -72,7 +72,7 @@ extension EndToEnd {
         /// queries on one connection, AXFR.
         func check(_ command: [String], host: String, port: Int) throws {
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-dns.log"
+            let log = scratchDirectory + namespace.name + "-dns.log"
             let server = try namespace.start(command, log: log)
             try waitForLog(log, "serving 1 zone", server, what: "the DNS server")
             _ = try startKnot(in: namespace, address: "127.0.0.1", port: 5354)
@@ -115,7 +115,7 @@ extension EndToEnd {
         @Test("a zone file with an error stops the server at start, naming the file and the line")
         func badZone() throws {
             let image = try ExampleImages.image("dns-server", network: "socket", configure: ["--kv=tar"])
-            let folder = NSTemporaryDirectory() + "mirage-bad-zones-\(getpid())"
+            let folder = scratchDirectory + "mirage-bad-zones-\(getpid())"
             try? FileManager.default.removeItem(atPath: folder)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try "$TTL 60\n@ SOA ns hostmaster 1 2 3 4 5\n  NS ns\nns A 192.0.2.300\n"

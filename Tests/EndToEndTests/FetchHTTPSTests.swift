@@ -23,7 +23,7 @@ extension EndToEnd {
             var empty: String { folder + "/empty.tar" }
 
             init() throws {
-                folder = NSTemporaryDirectory() + "mirage-fetch-https-\(getpid())"
+                folder = scratchDirectory + "mirage-fetch-https-\(getpid())"
                 try? FileManager.default.removeItem(atPath: folder)
                 for sub in ["server", "other-server", "trust-trusted", "trust-other", "trust-empty"] {
                     try FileManager.default.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
@@ -46,17 +46,17 @@ extension EndToEnd {
         /// on 10.0.0.1:4413 (TLS 1.3) and :4412 (TLS 1.2), and `gnutls-serv` on :4414.
         func namespaceWithServers(_ material: Material) throws -> NetworkNamespace {
             let namespace = try NetworkNamespace()
-            let zone = NSTemporaryDirectory() + namespace.name + "-https.zone"
+            let zone = scratchDirectory + namespace.name + "-https.zone"
             try (try String(contentsOfFile: exampleZoneFile, encoding: .utf8) + "web A 10.0.0.1\nother A 10.0.0.1\n")
                 .write(toFile: zone, atomically: true, encoding: .utf8)
             _ = try startKnot(in: namespace, address: "10.0.0.1", port: 53, zoneFile: zone)
             for (port, version) in [(4413, "-tls1_3"), (4412, "-tls1_2")] {
-                let log = NSTemporaryDirectory() + namespace.name + "-s_server-\(port).log"
+                let log = scratchDirectory + namespace.name + "-s_server-\(port).log"
                 let server = try namespace.start(["/usr/bin/openssl", "s_server", "-accept", "10.0.0.1:\(port)", "-cert", material.certificate,
                                                   "-key", material.key, version, "-www"], log: log)
                 try waitForLog(log, "ACCEPT", server, what: "openssl s_server")
             }
-            let log = NSTemporaryDirectory() + namespace.name + "-gnutls-serv.log"
+            let log = scratchDirectory + namespace.name + "-gnutls-serv.log"
             let server = try namespace.start(["/usr/bin/gnutls-serv", "--http", "-p", "4414", "--x509certfile", material.certificate,
                                               "--x509keyfile", material.key], log: log)
             try waitForLog(log, "listening", server, what: "gnutls-serv")

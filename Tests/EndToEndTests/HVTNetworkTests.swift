@@ -61,7 +61,7 @@ extension EndToEnd {
         func capsScaledToMemory() throws {
             let image = try EchoImages.image(target: "hvt")
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let log = scratchDirectory + namespace.name + ".log"
             let server = try namespace.start([tender, "--mem=8", "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24",
                                               "--arp-entries=100", "-l", "net:debug"], log: log)
             try waitUntilListening(log, server)
@@ -75,7 +75,7 @@ extension EndToEnd {
         func sigterm() throws {
             let image = try EchoImages.image(target: "hvt")
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let log = scratchDirectory + namespace.name + ".log"
             let server = try namespace.start([tender, "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], log: log)
             try waitUntilListening(log, server)
             server.terminate()
@@ -94,7 +94,7 @@ extension EndToEnd {
         /// gone; returns the tool's output.
         func runPingAndStop(_ arguments: [String], loopbackUp: Bool = true) throws -> String {
             let namespace = try NetworkNamespace(withTap: false, loopbackUp: loopbackUp)
-            let log = NSTemporaryDirectory() + namespace.name + "-tool.log"
+            let log = scratchDirectory + namespace.name + "-tool.log"
             let running = try namespace.start([tool, "run"] + arguments + [EchoImages.directory, "--create-tap", "--", "--ipv4=10.0.0.2/24"], log: log)
             try waitUntilListening(log, running, seconds: 300)
             let address = try namespace.exec(["ip", "-brief", "address", "show", "tap0"])
@@ -202,7 +202,7 @@ extension EndToEnd {
         func receiveClaim() throws {
             let image = try HVTTests.buildGuest(Self.hostileNet)
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let log = scratchDirectory + namespace.name + ".log"
             let guest = try namespace.start([tender, "--net:service=tap0", "--", image, "--attack=receive-claim"], log: log)
             // Frames only after the lie: the tender reads the ring's count when it has a frame to
             // put there (a guest slow to boot would otherwise see them all before it lies).

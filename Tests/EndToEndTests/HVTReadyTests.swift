@@ -12,7 +12,7 @@ extension EndToEnd {
             let process = Process()
 
             init(_ extra: [String] = [], socket: String? = nil, errors: FileHandle? = nil) throws {
-                self.socket = socket ?? NSTemporaryDirectory() + "mirage-ready-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+                self.socket = socket ?? scratchDirectory + "mirage-ready-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
                 process.executableURL = URL(fileURLWithPath: tender)
                 process.arguments = ["--serve=\(self.socket)"] + extra
                 if let errors { process.standardError = errors }
@@ -78,7 +78,7 @@ extension EndToEnd {
         @Test("a block device through --via: its file is opened from the client's working directory and keeps what the guest wrote")
         func blockDevice() throws {
             let image = try HVTTests.buildGuest(HVTTests.block)
-            let directory = NSTemporaryDirectory() + "mirage-ready-block-\(getpid())"
+            let directory = scratchDirectory + "mirage-ready-block-\(getpid())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             FileManager.default.createFile(atPath: directory + "/disk.img", contents: Data(count: 64 * 1024))
@@ -93,10 +93,10 @@ extension EndToEnd {
         func netDevice() throws {
             let image = try EchoImages.image(target: "hvt")
             let namespace = try NetworkNamespace()
-            let socket = NSTemporaryDirectory() + namespace.name + ".sock"
-            let server = try namespace.start([tender, "--serve=\(socket)"], log: NSTemporaryDirectory() + namespace.name + "-server.log")
+            let socket = scratchDirectory + namespace.name + ".sock"
+            let server = try namespace.start([tender, "--serve=\(socket)"], log: scratchDirectory + namespace.name + "-server.log")
             for _ in 0..<1000 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let log = scratchDirectory + namespace.name + ".log"
             let client = try namespace.start([tender, "--via=\(socket)", "--net:service=tap0", "--", image, "--ipv4=10.0.0.2/24"], log: log)
             try waitUntilListening(log, client)
             let result = try namespace.exec(["/usr/bin/python3", peerScript, "ping"])
@@ -151,7 +151,7 @@ extension EndToEnd {
             let usage = try run([tender, "--via=\(server.socket)", "--mem=1", "x.hvt"])
             #expect(usage.status == 64)
             #expect(usage.errorLines.first == "mirage-hvt: --mem=1: give the guest's memory in MiB, from 2 to 3072")
-            let nobody = NSTemporaryDirectory() + "mirage-ready-nobody-\(getpid()).sock"
+            let nobody = scratchDirectory + "mirage-ready-nobody-\(getpid()).sock"
             let unanswered = try run([tender, "--via=\(nobody)", "x.hvt"])
             #expect(unanswered.status == 71)
             #expect(unanswered.errorOutput.hasPrefix("mirage-hvt: --via=\(nobody): no server of ready VMs answers there"), "\(unanswered.errorOutput)")
@@ -178,7 +178,7 @@ extension EndToEnd {
             (size: 64, descriptors: 0, refusal: "0 descriptors, not its 4 (standard input, output, error and working directory)"),
         ])
         func malformedRequests(size: Int, descriptors: Int, refusal: String) throws {
-            let log = NSTemporaryDirectory() + "mirage-ready-errors-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let log = scratchDirectory + "mirage-ready-errors-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             FileManager.default.createFile(atPath: log, contents: Data())
             defer { try? FileManager.default.removeItem(atPath: log) }
             let server = try Server(errors: FileHandle(forWritingAtPath: log))
@@ -215,7 +215,7 @@ extension EndToEnd {
             let next = try Server(socket: server.socket)
             let help = try run([tender, "--via=\(next.socket)", "--", try HVTTests.buildGuest(HVTTests.hello), "--help"])
             #expect(help.status == 0, "\(help.errorOutput)")
-            let file = NSTemporaryDirectory() + "mirage-ready-file-\(getpid())"
+            let file = scratchDirectory + "mirage-ready-file-\(getpid())"
             FileManager.default.createFile(atPath: file, contents: Data())
             defer { try? FileManager.default.removeItem(atPath: file) }
             let notSocket = try run([tender, "--serve=\(file)"])

@@ -58,7 +58,7 @@ extension EndToEnd {
         @Test("block.hvt writes and verifies the pattern in a disk image file, which keeps it after exit")
         func blockDevice() throws {
             let image = try Self.buildGuest(Self.block)
-            let disk = NSTemporaryDirectory() + "mirage-hvt-block-\(getpid()).img"
+            let disk = scratchDirectory + "mirage-hvt-block-\(getpid()).img"
             defer { try? FileManager.default.removeItem(atPath: disk) }
             FileManager.default.createFile(atPath: disk, contents: Data(count: 64 * 1024))
             let result = try run([tender, "--block:storage=\(disk)", "--", image])
@@ -100,7 +100,7 @@ extension EndToEnd {
         func truncated() throws {
             let image = try HVTTests.buildGuest(HVTTests.hello)
             let bytes = try #require(FileManager.default.contents(atPath: image))
-            let cut = NSTemporaryDirectory() + "mirage-truncated-\(getpid()).hvt"
+            let cut = scratchDirectory + "mirage-truncated-\(getpid()).hvt"
             defer { try? FileManager.default.removeItem(atPath: cut) }
             FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
             let result = try run([tender, "--", cut])
@@ -162,8 +162,8 @@ extension EndToEnd {
         @Test("an image built for another hvt ABI version is refused, naming both versions: exit 65")
         func otherABIVersion() throws {
             let image = try HVTTests.buildGuest(HVTTests.hello)
-            let old = NSTemporaryDirectory() + "mirage-abi1-\(getpid()).hvt"
-            let section = NSTemporaryDirectory() + "mirage-abi1-\(getpid()).bin"
+            let old = scratchDirectory + "mirage-abi1-\(getpid()).hvt"
+            let section = scratchDirectory + "mirage-abi1-\(getpid()).bin"
             defer {
                 try? FileManager.default.removeItem(atPath: old)
                 try? FileManager.default.removeItem(atPath: section)
@@ -256,7 +256,7 @@ extension EndToEnd {
         func profile() throws {
             let image = try HVTTests.buildGuest(Self.hostile)
             let unstripped = repositoryRoot + "/.build-mirage/build/hvt/x86_64-unknown-linux-gnu/release/hostile"
-            let profile = NSTemporaryDirectory() + "mirage-guest-\(getpid()).profile"
+            let profile = scratchDirectory + "mirage-guest-\(getpid()).profile"
             defer { try? FileManager.default.removeItem(atPath: profile) }
             // Filling 64 MiB a megabyte at a time keeps the guest busy for a few timer periods.
             let result = try run([tender, "--mem=64", "--", image, "--attack=out-of-memory"], environment: ["MIRAGE_HVT_PROFILE": profile])

@@ -43,10 +43,10 @@ enum IPv6Peer {
     /// (RA only: no DHCPv6, no DNS), daemonised; it is stopped when `stop` runs.
     static func startRouterAdvertisements(in namespace: NetworkNamespace) throws -> () -> Void {
         try namespace.exec(["ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", "tap0", "nodad"])
-        let pidFile = NSTemporaryDirectory() + namespace.name + "-dnsmasq.pid"
+        let pidFile = scratchDirectory + namespace.name + "-dnsmasq.pid"
         let started = try namespace.exec(["/usr/sbin/dnsmasq", "--pid-file=\(pidFile)", "--port=0", "--interface=tap0", "--bind-interfaces",
                                           "--enable-ra", "--dhcp-range=2001:db8:1::,ra-only,64,1h",
-                                          "--log-facility=" + NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"])
+                                          "--log-facility=" + scratchDirectory + namespace.name + "-dnsmasq.log"])
         if started.status != 0 { throw ToolFailure(description: "dnsmasq: \(started.errorOutput)") }
         return {
             if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -62,7 +62,7 @@ extension EndToEnd {
         /// Starts the echo unikernel (unix or hvt) with `--ipv6=2001:db8::2/64` in a fresh
         /// namespace and waits for duplicate address detection to pass.
         func startEcho(target: String, _ namespace: NetworkNamespace, extra: [String] = []) throws -> (Process, String) {
-            let log = NSTemporaryDirectory() + namespace.name + "-echo6.log"
+            let log = scratchDirectory + namespace.name + "-echo6.log"
             let image = try EchoImages.image(network: "direct", target: target)
             let command = (target == "hvt" ? [tender, "--net:service=tap0", "--", image] : [image])
                 + ["--ipv4=10.0.0.2/24", "--ipv6=\(IPv6Peer.unikernel)/64", "-l", "net:debug"] + extra
@@ -75,7 +75,7 @@ extension EndToEnd {
         /// ping -6, TCP and UDP echo and concurrency over IPv6, and the kernel's neighbour entry.
         func checkEcho(target: String) throws {
             let namespace = try IPv6Peer.namespace()
-            let capture = NSTemporaryDirectory() + namespace.name + ".pcap"
+            let capture = scratchDirectory + namespace.name + ".pcap"
             let (process, log) = try startEcho(target: target, namespace, extra: target == "hvt" ? [] : ["--pcap=\(capture)"])
             let ping = try IPv6Peer.peer(namespace, ["ping"])
             #expect(ping.status == 0, "\(ping.output)\(ping.errorOutput)")
@@ -115,7 +115,7 @@ extension EndToEnd {
             // up to three tries, each a fresh start.
             var detected = false
             for attempt in 1...3 where !detected {
-                let clashLog = NSTemporaryDirectory() + namespace.name + "-clash-\(attempt).log"
+                let clashLog = scratchDirectory + namespace.name + "-clash-\(attempt).log"
                 let clash = try namespace.start([try EchoImages.image(network: "direct"), "--ipv4=10.0.0.3/24", "--ipv6=\(IPv6Peer.kernel)/64"],
                                                 log: clashLog)
                 // Detection takes the first probe's delay (under 1 s) and one retransmission timer (1 s) at most.
@@ -147,7 +147,7 @@ extension EndToEnd {
                 let namespace = try NetworkNamespace()
                 let stop = try IPv6Peer.startRouterAdvertisements(in: namespace)
                 defer { stop() }
-                let log = NSTemporaryDirectory() + namespace.name + "-slaac.log"
+                let log = scratchDirectory + namespace.name + "-slaac.log"
                 let image = try EchoImages.image(network: "direct", target: target)
                 let process = try namespace.start((target == "hvt" ? [tender, "--net:service=tap0", "--", image] : [image])
                                                   + ["--ipv4=10.0.0.2/24", "-l", "net:debug"], log: log)
@@ -165,7 +165,7 @@ extension EndToEnd {
         @Test("curl -6 fetches the static website over IPv6 from our stack", .enabled(if: curlAvailable))
         func website() throws {
             let namespace = try IPv6Peer.namespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-website6.log"
+            let log = scratchDirectory + namespace.name + "-website6.log"
             let image = try ExampleImages.image("static-website", network: "direct")
             let server = try namespace.start([image, "--ipv4=10.0.0.2/24", "--ipv6=\(IPv6Peer.unikernel)/64"], log: log)
             try waitUntilServing(log, server)
@@ -179,7 +179,7 @@ extension EndToEnd {
               .enabled(if: dnsPeersAvailable))
         func dnsServer() throws {
             let namespace = try IPv6Peer.namespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-dns6.log"
+            let log = scratchDirectory + namespace.name + "-dns6.log"
             let image = try ExampleImages.image("dns-server", network: "direct")
             let server = try namespace.start([image, "--ipv4=10.0.0.2/24", "--ipv6=\(IPv6Peer.unikernel)/64"], log: log)
             try IPv6Peer.waitForLog(log, server, containing: "\(IPv6Peer.unikernel)/64\n")

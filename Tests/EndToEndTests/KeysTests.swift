@@ -7,7 +7,7 @@ extension EndToEnd {
     struct KeysTests {
         @Test("a configure-time key is compiled in; boot keys are required, typed and passed by label")
         func keys() throws {
-            let directory = NSTemporaryDirectory() + "mirage-keys-\(getpid())"
+            let directory = scratchDirectory + "mirage-keys-\(getpid())"
             try? FileManager.default.removeItem(atPath: directory)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }

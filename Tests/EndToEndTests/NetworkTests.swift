@@ -94,7 +94,7 @@ enum ExampleImages {
         let directory = repositoryRoot + "/Examples/" + example
         try swiftMirage(["configure", "-t", target] + (target == "hvt" ? [] : ["--net=\(network)"]) + configure, in: directory)
         try swiftMirage(["build"], in: directory)
-        let copy = NSTemporaryDirectory() + "mirage-\(variant)-\(getpid())"
+        let copy = scratchDirectory + "mirage-\(variant)-\(getpid())"
         try? FileManager.default.removeItem(atPath: copy)
         let image = (name ?? example) + (target == "hvt" ? ".hvt" : "")
         try FileManager.default.copyItem(atPath: directory + "/dist/" + image, toPath: copy)
@@ -138,7 +138,7 @@ extension EndToEnd {
 
         @Test("ping: small, 1472-byte and 4000-byte (fragmented both ways); --pcap records it for tcpdump")
         func ping() throws {
-            let capture = NSTemporaryDirectory() + "mirage-echo-\(getpid()).pcap"
+            let capture = scratchDirectory + "mirage-echo-\(getpid()).pcap"
             let (result, _) = try check(["ping"], arguments: ["--pcap=\(capture)"])
             #expect(result.output.contains("ping -s 4000: 3/3 replies"))
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpdump") {
@@ -203,7 +203,7 @@ extension EndToEnd {
         func check(_ command: [String], target: String = "127.0.0.1") throws {
             let image = try EchoImages.image(network: "socket")
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + ".log"
+            let log = scratchDirectory + namespace.name + ".log"
             let server = try namespace.start([image], log: log)
             try waitUntilListening(log, server)
             let result = try namespace.exec(["/usr/bin/env", "TARGET=\(target)", "/usr/bin/python3", peerScript] + command)
@@ -228,7 +228,7 @@ extension EndToEnd {
 /// (socat echoing through cat) it must verify a 4 MiB echo, and a closed port must be refused.
 func checkEchoClient(_ command: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
     let namespace = try NetworkNamespace()
-    let listenerLog = NSTemporaryDirectory() + namespace.name + "-listener.log"
+    let listenerLog = scratchDirectory + namespace.name + "-listener.log"
     _ = try namespace.start(["/usr/bin/socat", "TCP-LISTEN:5000,bind=10.0.0.1,reuseaddr", "EXEC:/bin/cat"], log: listenerLog)
     usleep(300_000)
     let result = try namespace.exec(command + ["--connect=10.0.0.1:5000", "--bytes=\(4 << 20)"])
@@ -245,7 +245,7 @@ func checkEchoClient(_ command: [String], sourceLocation: SourceLocation = #_sou
 @discardableResult
 func checkEchoServer(_ server: [String], peer: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> (Finished, String) {
     let namespace = try NetworkNamespace()
-    let log = NSTemporaryDirectory() + namespace.name + ".log"
+    let log = scratchDirectory + namespace.name + ".log"
     let process = try namespace.start(server, log: log)
     try waitUntilListening(log, process)
     let result = try namespace.exec(["/usr/bin/python3", peerScript] + peer)

@@ -14,7 +14,7 @@ enum PinataCertificates {
         lock.lock()
         defer { lock.unlock() }
         if let prepared { return prepared }
-        let base = NSTemporaryDirectory() + "mirage-pinata-\(getpid())"
+        let base = scratchDirectory + "mirage-pinata-\(getpid())"
         try FileManager.default.createDirectory(atPath: base + "/clients", withIntermediateDirectories: true)
         let script = repositoryRoot + "/scripts/dev-certificate"
         for arguments in [["MIRAGE_DEV_CA=\(base)/ca", script, "--trust-clients", repositoryRoot + "/Examples/tls-pinata/certificates",
@@ -42,7 +42,7 @@ extension EndToEnd {
             let certificates = try PinataCertificates.prepare()
             let secret = try String(contentsOfFile: repositoryRoot + "/Examples/tls-pinata/secret/secret.txt", encoding: .utf8)
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-pinata.log"
+            let log = scratchDirectory + namespace.name + "-pinata.log"
             let server = try namespace.start(command, log: log)
             let serverLog = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
             for _ in 0..<200 where !serverLog().contains("serving on port") && server.isRunning { usleep(100_000) }

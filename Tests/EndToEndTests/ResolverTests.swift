@@ -4,7 +4,7 @@ import Testing
 /// The example zone with a name for the namespace's end of the tap, where a web server runs,
 /// and a TXT set of 1.6 KB, more than Knot sends over UDP (1232 bytes, as the 2020 DNS flag day chose).
 func resolverTestZone() throws -> String {
-    let path = NSTemporaryDirectory() + "mirage-resolver-zone-\(getpid()).zone"
+    let path = scratchDirectory + "mirage-resolver-zone-\(getpid()).zone"
     let huge = (0..<8).map { "huge TXT \"\($0)\(String(repeating: "x", count: 199))\"\n" }.joined()
     let zone = try String(contentsOfFile: exampleZoneFile, encoding: .utf8) + "web A 10.0.0.1\nweb6 AAAA fd00::1\n" + huge
     try zone.write(toFile: path, atomically: true, encoding: .utf8)
@@ -50,7 +50,7 @@ extension EndToEnd {
             let namespace = try NetworkNamespace()
             try namespace.exec(["ip", "-6", "addr", "add", "fd00::1/64", "dev", "tap0", "nodad"])
             _ = try startKnot(in: namespace, address: "10.0.0.1", port: 53, alsoOn: ["fd00::1"], zoneFile: try resolverTestZone())
-            let web = NSTemporaryDirectory() + namespace.name + "-web.log"
+            let web = scratchDirectory + namespace.name + "-web.log"
             let server = try namespace.start(["/usr/bin/python3", "-m", "http.server", "--bind", "10.0.0.1", "8080",
                                               "--directory", repositoryRoot + "/Examples/static-website/htdocs"], log: web)
             try waitForLog(web, "Serving HTTP", server, what: "the web server")
@@ -110,7 +110,7 @@ extension EndToEnd {
                            prepare: (NetworkNamespace) throws -> Void = { _ in }) throws -> (String, String) {
             let namespace = try NetworkNamespace()
             try prepare(namespace)
-            let serverLog = NSTemporaryDirectory() + namespace.name + "-dnsmasq.log"
+            let serverLog = scratchDirectory + namespace.name + "-dnsmasq.log"
             let started = try namespace.exec(["/usr/sbin/dnsmasq", "--interface=tap0", "--no-resolv", "--no-hosts", "--log-queries",
                                               "--log-facility=" + serverLog, "--pid-file=" + serverLog + ".pid",
                                               "--host-record=printer.mirage.test,10.0.0.9,fd00::9"] + options)
@@ -135,7 +135,7 @@ extension EndToEnd {
             guard dnsmasqAvailable else { return }
             let (log, server) = try lookUpPrinter(target: target, dnsmasq: [
                 "--bind-interfaces", "--dhcp-range=10.0.0.50,10.0.0.50,255.255.255.0,2m",
-                "--dhcp-leasefile=" + NSTemporaryDirectory() + "mirage-resolver-\(getpid())-\(target).leases",
+                "--dhcp-leasefile=" + scratchDirectory + "mirage-resolver-\(getpid())-\(target).leases",
             ], ["--ipv4=dhcp", "--ipv6=none"])
             #expect(log.contains("DHCP lease 10.0.0.50/24 from 10.0.0.1") && log.contains("DNS 10.0.0.1"), "\(log)")
             #expect(server.contains("query[A] printer.mirage.test from 10.0.0.50"), "\(server)")

@@ -22,7 +22,7 @@ extension EndToEnd {
             let authority = try WebsiteCertificates.prepare()
             let image = try ExampleImages.image("static-website", network: "socket", configure: ["--tls=true"])
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-website.log"
+            let log = scratchDirectory + namespace.name + "-website.log"
             let server = try namespace.start([image, "--port=8080", "--tls-port=8443"], log: log)
             try waitUntilServing(log, server)
             let scan = try namespace.exec(["/usr/bin/timeout", "600", "/usr/bin/testssl", "--quiet", "--color", "0", "--warnings", "off",

@@ -11,6 +11,21 @@ struct EndToEnd {}
 let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+/// Where the end-to-end tests put their logs, copied images, sockets and peers' files: a
+/// directory of this test process's own under the system's temporary one, removed when the
+/// process exits, so that test runs do not pile up files there (a whole run left about 800 MiB).
+/// With `MIRAGE_KEEP_TEST_FILES` set it is kept, and its path printed.
+let scratchDirectory: String = {
+    let path = NSTemporaryDirectory() + "mirage-e2e-files-\(getpid())/"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    if ProcessInfo.processInfo.environment["MIRAGE_KEEP_TEST_FILES"] != nil {
+        print("end-to-end test files are kept in \(path)")
+    } else {
+        atexit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+    }
+    return path
+}()
+
 /// The swift-mirage tool `swift build` made; `scripts/test` builds it before the tests run.
 let tool = repositoryRoot + "/.build/debug/swift-mirage"
 

@@ -38,7 +38,7 @@ enum WebsiteCertificates {
         lock.lock()
         defer { lock.unlock() }
         if let authority { return authority }
-        let folder = NSTemporaryDirectory() + "mirage-dev-ca-\(getpid())"
+        let folder = scratchDirectory + "mirage-dev-ca-\(getpid())"
         let store = repositoryRoot + "/Examples/static-website/certificates"
         let result = try run(["/usr/bin/env", "MIRAGE_DEV_CA=\(folder)", repositoryRoot + "/scripts/dev-certificate",
                               store, "localhost", "127.0.0.1", "10.0.0.2"])
@@ -71,7 +71,7 @@ extension EndToEnd {
         /// Starts `command` in a fresh namespace and runs the client checks against HOST:PORT.
         func check(_ command: [String], host: String, port: Int) throws {
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-website.log"
+            let log = scratchDirectory + namespace.name + "-website.log"
             let server = try namespace.start(command, log: log)
             try waitUntilServing(log, server)
             let result = try namespace.exec(["/usr/bin/python3", websiteClient, host, String(port)])
@@ -107,7 +107,7 @@ extension EndToEnd {
         /// the redirect from HTTP on `httpPort`, and that a client trusting another CA refuses it.
         func checkHTTPS(_ command: [String], host: String, httpPort: Int, httpsPort: Int, authority: String, fullMatrix: Bool = false) throws {
             let namespace = try NetworkNamespace()
-            let log = NSTemporaryDirectory() + namespace.name + "-website.log"
+            let log = scratchDirectory + namespace.name + "-website.log"
             let server = try namespace.start(command, log: log)
             try waitUntilServing(log, server)
             let resolve = ["--resolve", "localhost:\(httpsPort):\(host)"]
@@ -150,7 +150,7 @@ extension EndToEnd {
                         "gnutls-cli \(version): \(viaGnuTLS.output.suffix(600)) \(viaGnuTLS.errorOutput.suffix(300))")
                 // Resumption: a session kept by one s_client is resumed by the next (a PSK in
                 // TLS 1.3, an RFC 5077 ticket in TLS 1.2).
-                let session = NSTemporaryDirectory() + namespace.name + "-session.pem"
+                let session = scratchDirectory + namespace.name + "-session.pem"
                 _ = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(openssl) -sess_out \(session)"])
                 let resumed = try namespace.exec(["/bin/sh", "-c", "\(request) | \(sClient) \(openssl) -sess_in \(session)"])
                 try? FileManager.default.removeItem(atPath: session)
@@ -211,7 +211,7 @@ extension EndToEnd {
         func httpsWithoutCertificate() throws {
             _ = try WebsiteCertificates.prepare()
             let image = try ExampleImages.image("static-website", network: "socket", configure: ["--tls=true", "--kv=tar"])
-            let archive = NSTemporaryDirectory() + "mirage-empty-\(getpid()).tar"
+            let archive = scratchDirectory + "mirage-empty-\(getpid()).tar"
             _ = try run(["/usr/bin/tar", "-cf", archive, "-T", "/dev/null"])
             let htdocs = try websiteArchive(after: image)
             let result = try run([image, "--port=8080", "--block:certificates=\(archive)", "--block:htdocs=\(htdocs)"])
@@ -246,7 +246,7 @@ extension EndToEnd {
         @Test("a corrupt or missing archive stops the website at start with a message naming the problem")
         func corruptArchive() throws {
             let image = try ExampleImages.image("static-website", network: "socket", configure: ["--kv=tar"])
-            let corrupt = NSTemporaryDirectory() + "mirage-corrupt-\(getpid()).tar"
+            let corrupt = scratchDirectory + "mirage-corrupt-\(getpid()).tar"
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try websiteArchive(after: image))))
             bytes[148] ^= 0x01 // the first header's checksum
             try Data(bytes).write(to: URL(fileURLWithPath: corrupt))
