@@ -19,7 +19,10 @@ halt. It also prints the stripped image sizes of every example and the tender's 
 (measured from a small C parent: a child of Python would count the interpreter's memory as its
 own).
 
-Usage: Benchmarks/boot/run.py [--runs N]
+With `--baseline-tender PATH` (another checkout's release mirage-hvt) that tender boots the same
+probe too, in the same alternation, with its own rows and breakdown: a change's before and after.
+
+Usage: Benchmarks/boot/run.py [--runs N] [--baseline-tender MIRAGE-HVT]
 """
 import argparse
 import os
@@ -212,7 +215,9 @@ def summary(samples):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
-    runs = parser.parse_args().runs
+    parser.add_argument("--baseline-tender", help="another checkout's release mirage-hvt, to boot the probe beside ours")
+    options = parser.parse_args()
+    runs, baseline = options.runs, options.baseline_tender
     probe = build()
     with tempfile.TemporaryDirectory() as directory:
         peer = static_true(directory)
@@ -229,11 +234,15 @@ def main():
                 result = traced_boot(spawn_clock, via)
                 time.sleep(READY_PAUSE)
                 return result
+            other = [baseline, "--", probe] if baseline else None
             for _ in range(5):  # warm-up: the page cache, the kernel's caches
                 measure(tender), measure([peer]), traced_boot(spawn_clock, tender), measure_via(), traced_via()
+                if other:
+                    measure(other), traced_boot(spawn_clock, other)
             # Ours and the peer alternate, run by run, so that the machine's drift reaches both.
             peer_total, hvt_first, hvt_total, steps = [], [], [], []
             via_first, via_total, via_steps = [], [], []
+            other_first, other_total, other_steps = [], [], []
             for _ in range(runs):
                 peer_total.append(measure([peer])[1])
                 first, total = measure(tender)
@@ -244,6 +253,11 @@ def main():
                 via_total.append(total)
                 steps.append(traced_boot(spawn_clock, tender))
                 via_steps.append(traced_via())
+                if other:
+                    first, total = measure(other)
+                    other_first.append(first)
+                    other_total.append(total)
+                    other_steps.append(traced_boot(spawn_clock, other))
             via_rss = peak_rss(rss_helper, via)
         tender_rss = peak_rss(rss_helper, [TENDER, "--", probe])
         peer_rss = peak_rss(rss_helper, [peer])
@@ -257,7 +271,7 @@ def main():
         ("mirage-hvt spawn -> exit", hvt_total),
         ("mirage-hvt --via (VM ready) -> 1st byte", via_first),
         ("mirage-hvt --via (VM ready) -> exit", via_total),
-    ]
+    ] + ([("baseline tender spawn -> 1st byte", other_first), ("baseline tender spawn -> exit", other_total)] if other else [])
     for name, samples in rows:
         median, low, high = summary(samples)
         print(f"| {name:<44} | {median:7.2f} | {low:6.2f} .. {high:6.2f} | {median / peer_median:5.1f}x |")
@@ -266,7 +280,10 @@ def main():
         samples = sorted(samples)
         quantile = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
         return f"{statistics.median(samples):7.0f} | {quantile(0.1):6.0f} .. {quantile(0.9):6.0f}"
-    for title, runs_steps, names in [("a boot", steps, {}), ("a boot through the kept-ready VM (--via)", via_steps, VIA_STEPS)]:
+    breakdowns = [("a boot", steps, {}), ("a boot through the kept-ready VM (--via)", via_steps, VIA_STEPS)]
+    if other:
+        breakdowns.append((f"a boot under the baseline tender ({baseline})", other_steps, {}))
+    for title, runs_steps, names in breakdowns:
         print(f"Where {title} goes: {runs} runs with MIRAGE_HVT_BOOT_TRACE (microseconds: median [p10 .. p90] of each step)")
         print(f"| {'step':<16} | {'what it covers':<84} | {'median':>7} | {'p10 .. p90':>15} |")
         print(f"|{'-' * 18}|{'-' * 86}|{'-' * 9}|{'-' * 17}|")
