@@ -14,6 +14,25 @@ enum Shell {
         var errorOutput: String
     }
 
+    /// The `TMPDIR` the tool's children get: a folder of this run's own in the tool's temporary
+    /// one, removed when the tool exits. Swift's compiler driver leaves an empty folder there
+    /// each time it runs (`swiftc --version` included): about six a `swift-mirage build`, a
+    /// thousand in a test run, which would otherwise pile up in /tmp.
+    static let childTemporaryDirectory: String = {
+        try? FileManager.default.createDirectory(atPath: childTemporaryPath, withIntermediateDirectories: true)
+        atexit { removeChildTemporaryDirectory() }
+        return childTemporaryPath
+    }()
+
+    /// Where ``childTemporaryDirectory`` is, made or not.
+    private static let childTemporaryPath = NSTemporaryDirectory() + "swift-mirage-\(getpid())"
+
+    /// Removes ``childTemporaryDirectory`` (nothing when it was never made): at exit, and before
+    /// the tool replaces itself with a unikernel (`execv`), which skips the exit's handlers.
+    static func removeChildTemporaryDirectory() {
+        try? FileManager.default.removeItem(atPath: childTemporaryPath)
+    }
+
     /// Runs `arguments` (looked up on PATH), capturing its output.
     static func capture(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws(ToolError) -> Result {
         var outputPipe: [Int32] = [-1, -1], errorPipe: [Int32] = [-1, -1]
@@ -69,7 +88,8 @@ enum Shell {
     }
 
     /// Starts `arguments` through `/usr/bin/env` (which looks the program up on PATH and, with
-    /// `-C`, changes to `directory`), with `environment` over the tool's own, its standard output
+    /// `-C`, changes to `directory`), with `environment` over the tool's own (`TMPDIR` set to
+    /// ``childTemporaryDirectory`` unless `environment` sets it), its standard output
     /// and error going to the given descriptors or the tool's. The corresponding C function is
     /// `posix_spawn`.
     private static func spawn(_ arguments: [String], in directory: String?, environment: [String: String],
@@ -79,7 +99,8 @@ enum Shell {
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let output { posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO) }
         if let errors { posix_spawn_file_actions_adddup2(&actions, errors, STDERR_FILENO) }
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let variables = ProcessInfo.processInfo.environment.merging(["TMPDIR": childTemporaryDirectory]) { $1 }
+            .merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         var cEnvironment = variables.map { strdup($0) } + [nil]
         let changeDirectory = directory.map { ["-C", $0] } ?? []
         var cArguments = (["/usr/bin/env"] + changeDirectory + arguments).map { strdup($0) } + [nil]

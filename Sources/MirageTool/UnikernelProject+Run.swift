@@ -58,6 +58,7 @@ extension UnikernelProject {
             exit(status)
         }
         var cArguments = argv.map { strdup($0) } + [nil]
+        Shell.removeChildTemporaryDirectory()
         execv(argv[0], &cArguments)
         throw ToolError("cannot start \(argv[0]): \(String(cString: strerror(errno)))")
     }
