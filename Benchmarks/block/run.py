@@ -64,9 +64,10 @@ def probe_rate(command):
 
 
 def fio_rate(disk, mode, size, requests):
-    """fio's requests a second for the same workload (its own job time, without its start-up)."""
+    """fio's requests a second for the same workload (its own job time, without its start-up):
+    `io_size` makes it go round the file, as the probe does, until it has made as many requests."""
     output = sh("fio", "--name=peer", f"--filename={disk}", f"--rw={mode}", f"--bs={size}", "--ioengine=psync",
-                "--direct=0", "--invalidate=0", f"--size={DISK_MIB}M", f"--number_ios={requests}", "--numjobs=1",
+                "--direct=0", "--invalidate=0", f"--size={DISK_MIB}M", f"--io_size={requests * size}", "--numjobs=1",
                 "--randrepeat=0", "--norandommap", *(["--end_fsync=1"] if mode == "randwrite" else []),
                 "--output-format=json").stdout
     job = json.loads(output[output.index("{"):])["jobs"][0]

@@ -134,10 +134,11 @@ public enum Tender {
             clockAnchor: vm.clockAnchor, pollSpinNanoseconds: options.pollSpinMicroseconds * 1000)
         try vm.enterLongMode(pageTables: pageTables, entry: image.entry, stack: memorySize, argument: bootInfo)
         trace?.mark("registers")
-        // The net I/O thread, started before the seccomp filter (which then covers it too); the
-        // guest's kick reaches it through KVM, without a VM exit to the tender.
+        // The I/O thread for the net and block rings, started before the seccomp filter (which
+        // then covers it too); the guest's kick reaches it through KVM, without a VM exit to the
+        // tender.
         var ioThread: NetIOThread?
-        if !nets.isEmpty {
+        if !nets.isEmpty || !blocks.isEmpty {
             let thread = try NetIOThread(spinLimit: .microseconds(Int64(options.ioSpinMicroseconds)))
             _ = vm.signal(thread.kickDescriptor, onStoreTo: UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_NET_KICK.rawValue))
             try thread.start()

@@ -75,17 +75,17 @@ public struct TenderOptions: Equatable {
                              copying them, so that guests of one image share those pages;
                              the file must not change while the guest runs (mirage-runc
                              gives it: a container image's layers do not change)
-          --poll-spin=µs     the longest the guest keeps looking for frames before it sleeps,
-                             from 0 (sleep at once) to \(maximumPollSpinMicroseconds) (default
-                             \(defaultPollSpinMicroseconds)); the guest adapts its spin below this
-                             to how soon frames came after it slept: a frame that comes while it
-                             spins costs no VM exit and no wake-up, but the spin costs CPU;
-                             give 0 on a host packed with guests
-          --io-spin=µs       how long the tender's net I/O thread, having moved frames,
-                             keeps looking for the guest's next one before it sleeps, while
-                             the guest works (default \(defaultIOSpinMicroseconds), from 0: sleep at once, to \(maximumPollSpinMicroseconds)): a
-                             frame sent meanwhile costs the guest no kick (a VM exit) and
-                             the thread no wake-up; give 0 on a host packed with guests
+          --poll-spin=µs     the longest the guest keeps looking for frames (or for a block
+                             request's end) before it sleeps, from 0 (sleep at once) to
+                             \(maximumPollSpinMicroseconds) (default \(defaultPollSpinMicroseconds)); the guest adapts its spin for frames
+                             below this to how soon they came after it slept: a frame that
+                             comes while it spins costs no VM exit and no wake-up, but the
+                             spin costs CPU; give 0 on a host packed with guests
+          --io-spin=µs       how long the tender's I/O thread, having moved frames or served
+                             block requests, keeps looking for the guest's next one before it
+                             sleeps, while the guest works (default \(defaultIOSpinMicroseconds), from 0: sleep at once, to \(maximumPollSpinMicroseconds)): a
+                             frame or request meanwhile costs the guest no kick (a VM exit)
+                             and the thread no wake-up; give 0 on a host packed with guests
           --exit-with-parent stop the guest (as SIGTERM does) when the process that started
                              the tender ends (containerd-shim-mirage-v2 gives it)
           --serve=SOCKET     keep a VM of --mem MiB ready for the next guest, made before it is

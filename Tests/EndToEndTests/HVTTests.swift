@@ -173,7 +173,7 @@ extension EndToEnd {
             #expect(objcopy.status == 0, "\(objcopy.errorOutput)")
             let result = try run([tender, "--", old])
             #expect(result.status == 65)
-            #expect(result.errorOutput == "mirage-hvt: \(old): it was built for hvt ABI version 1, and this tender speaks version 4; rebuild it with this checkout's swift-mirage build\n")
+            #expect(result.errorOutput == "mirage-hvt: \(old): it was built for hvt ABI version 1, and this tender speaks version 5; rebuild it with this checkout's swift-mirage build\n")
         }
 
         @Test("segments outside guest memory are refused: exit 65")
@@ -219,6 +219,37 @@ extension EndToEnd {
             #expect(result.errorOutput.contains("mirage-hvt: the guest crashed: the guest "), "\(result.errorOutput)")
             #expect(result.errorOutput.contains("outside its memory"))
             #expect(!result.errorOutput.contains("survived"))
+        }
+
+        static let hostileBlock = repositoryRoot + "/Tests/EndToEndTests/Fixtures/hostile-block"
+
+        /// Runs the hostile block guest with `attack` over a fresh 64 KiB file.
+        func runHostileBlock(_ attack: String) throws -> Finished {
+            let image = try HVTTests.buildGuest(Self.hostileBlock)
+            let disk = scratchDirectory + "mirage-hostile-block-\(getpid())-\(attack).img"
+            FileManager.default.createFile(atPath: disk, contents: Data(count: 64 * 1024))
+            defer { try? FileManager.default.removeItem(atPath: disk) }
+            return try run([tender, "--block:storage=\(disk)", "--", image, "--attack=\(attack)"])
+        }
+
+        @Test("a guest misusing its block ring is stopped with the reason: exit 70, never a trap or an access outside it",
+              arguments: zip(["data-pointer", "data-wrap", "ring-claim", "region", "argument", "rewrite"],
+                             ["outside its memory", "outside its memory", "more than its 64 slots", "outside its memory",
+                              "outside its memory", "outside its memory"]))
+        func hostileBlockRing(attack: String, reason: String) throws {
+            let result = try runHostileBlock(attack)
+            #expect(result.status == 70, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("mirage-hvt: the guest crashed: the guest "), "\(result.errorOutput)")
+            #expect(result.errorOutput.contains(reason), "\(result.errorOutput)")
+            #expect(!result.errorOutput.contains("survived"))
+        }
+
+        @Test("requests in the block ring past the device's end, of a part sector or of no known operation are answered INVALID, and the guest runs on")
+        func refusedBlockRequests() throws {
+            let result = try runHostileBlock("refused")
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("statuses: 2 2 2 0"), "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("survived"))
         }
 
         @Test("a guest that traps is reported with its instruction pointer: exit 70")

@@ -82,7 +82,7 @@ struct NetRingPortTests {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
     }
 
-    static func violation(_ result: Result<Bool, NetRingViolation>) -> String? {
+    static func violation(_ result: Result<Bool, RingViolation>) -> String? {
         if case let .failure(violation) = result { return violation.reason }
         return nil
     }

@@ -15,10 +15,11 @@
 /// Version 2 removed the one-frame net calls (8 and 9, MIRAGE_HVT_NET_READ and _WRITE). Version 3
 /// added the net rings (MIRAGE_HVT_NET_RINGS and MIRAGE_HVT_NET_KICK): frames travel through
 /// shared memory, moved by a thread of the tender, without a VM exit per round. Version 4 removed
-/// the net poll call the rings replaced (11, MIRAGE_HVT_NET_POLL). A guest carries the version it speaks in its
+/// the net poll call the rings replaced (11, MIRAGE_HVT_NET_POLL). Version 5 added the block ring
+/// (MIRAGE_HVT_BLOCK_RING): block requests through shared memory, served by the same thread. A guest carries the version it speaks in its
 /// MIRAGE_HVT_ABI_SECTION, which the tender checks before it runs the image; the tender also
 /// writes its own into the boot information, which the guest checks.
-#define MIRAGE_HVT_ABI_VERSION 4
+#define MIRAGE_HVT_ABI_VERSION 5
 
 /// The name of the ELF section holding the ABI version an image speaks: one little-endian
 /// uint64_t, MIRAGE_HVT_ABI_VERSION when it was built. The guest's C support defines it.
@@ -46,8 +47,10 @@ enum mirage_hvt_hypercall {
     MIRAGE_HVT_HALT = 10,        // struct mirage_hvt_halt
                                  // 11: the net poll call of ABI version 3, gone
     MIRAGE_HVT_NET_RINGS = 12,   // struct mirage_hvt_net_rings_setup
-    MIRAGE_HVT_NET_KICK = 13,    // no argument (the value stored is ignored)
-    MIRAGE_HVT_HYPERCALL_COUNT = 14,
+    MIRAGE_HVT_NET_KICK = 13,    // no argument (the value stored is ignored): wakes the I/O
+                                 // thread for every ring, the block rings' too
+    MIRAGE_HVT_BLOCK_RING = 14,  // struct mirage_hvt_block_ring_setup
+    MIRAGE_HVT_HYPERCALL_COUNT = 15,
 };
 
 /// Results a hypercall leaves in its `status` field.
@@ -132,9 +135,11 @@ struct mirage_hvt_console_write {
 struct mirage_hvt_poll {
     uint64_t deadline;             // in: monotonic nanoseconds; the tender returns by then, at
                                    // once when it has passed (a check without waiting)
-    uint64_t ready;                // in: bit n set for each net device n the guest waits for;
+    uint64_t ready;                // in: bit n set for each net device n the guest waits for
+                                   // (or block device n, in the block ring);
                                    // out: bit n set for those of them with frames to read (or
-                                   // an error to report), and MIRAGE_HVT_POLL_STOP_REQUESTED when
+                                   // an error to report, or every request served), and
+                                   // MIRAGE_HVT_POLL_STOP_REQUESTED when
                                    // the host asked the unikernel to stop (SIGINT or SIGTERM to
                                    // the tender). The tender returns early only for these.
 };
@@ -282,6 +287,86 @@ struct mirage_hvt_net_rings_setup {
     uint64_t region;               // guest address, page-aligned
     uint64_t region_length;        // at least sizeof(struct mirage_hvt_net_rings) +
                                    // MIRAGE_HVT_NET_RECEIVE_AREA
+};
+
+/// A request in a block ring slot (below), as the block calls' struct mirage_hvt_block_io.
+struct mirage_hvt_block_request {
+    uint32_t operation;            // from the guest: MIRAGE_HVT_BLOCK_READ, _WRITE or _FLUSH (the
+                                   // numbers of the calls it stands for)
+    uint32_t status;               // from the tender, before it counts the request served:
+                                   // enum mirage_hvt_status, as the calls'
+    uint64_t sector;               // from the guest
+    uint64_t data;                 // from the guest: the address of the bytes to read into or write
+    uint64_t length;               // from the guest: bytes, a whole number of sectors (a flush: 0)
+};
+
+/// Block ring (version 5): a guest hands a block device to the tender's I/O thread once, with
+/// MIRAGE_HVT_BLOCK_RING, giving it a page-aligned region of its memory holding a struct
+/// mirage_hvt_block_ring. From then on a request costs no VM exit: the guest fills slot
+/// `submitted % MIRAGE_HVT_BLOCK_RING_SLOTS` and stores `submitted + 1` (a release store); the I/O
+/// thread serves the requests in order, writes each one's status, and stores how many it has
+/// served in `completed` (release). A request's bytes are the tender's from its submission until
+/// `completed` passes it.
+///
+/// Waking: the I/O thread about to sleep sets `tender_sleeping`, then (after a full fence) looks
+/// at `submitted` once more; the guest, after storing `submitted` and a full fence, kicks it
+/// (MIRAGE_HVT_NET_KICK) when it sleeps. A guest about to sleep in MIRAGE_HVT_POLL until its
+/// requests are served sets `guest_waiting`, then (after a full fence) looks at `completed` once
+/// more, and sets the device's bit in the poll's `ready`: the poll reports the device ready once
+/// `completed` equals `submitted`. The I/O thread, after storing `completed` and a full fence,
+/// wakes a guest that waits.
+///
+/// The tender reads each slot once, checks the bytes against guest memory (outside it, the guest
+/// ends as crashed, exit 70) and the range against the device (INVALID, as the calls answer), and
+/// never takes `submitted` more than MIRAGE_HVT_BLOCK_RING_SLOTS ahead of `completed` (the guest
+/// ends as crashed).
+#define MIRAGE_HVT_BLOCK_RING_SLOTS 64u
+
+struct mirage_hvt_block_ring {
+    uint32_t submitted;            // written by the guest only
+    uint32_t guest_waiting;        // written by the guest: it sleeps until `completed` moves
+    uint8_t guest_line[56];        // the two sides' fields on cache lines of their own
+    uint32_t completed;            // written by the tender only
+    uint32_t tender_sleeping;      // written by the tender: a guest that submits must kick
+    uint8_t tender_line[56];
+    struct mirage_hvt_block_request slots[MIRAGE_HVT_BLOCK_RING_SLOTS];
+};
+
+static inline uint32_t mirage_hvt_block_ring_submitted(const struct mirage_hvt_block_ring *ring) {
+    return __atomic_load_n(&ring->submitted, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_block_ring_set_submitted(struct mirage_hvt_block_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->submitted, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_block_ring_completed(const struct mirage_hvt_block_ring *ring) {
+    return __atomic_load_n(&ring->completed, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_block_ring_set_completed(struct mirage_hvt_block_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->completed, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_block_ring_guest_waiting(const struct mirage_hvt_block_ring *ring) {
+    return __atomic_load_n(&ring->guest_waiting, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_block_ring_set_guest_waiting(struct mirage_hvt_block_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->guest_waiting, value, __ATOMIC_RELEASE);
+}
+static inline uint32_t mirage_hvt_block_ring_tender_sleeping(const struct mirage_hvt_block_ring *ring) {
+    return __atomic_load_n(&ring->tender_sleeping, __ATOMIC_ACQUIRE);
+}
+static inline void mirage_hvt_block_ring_set_tender_sleeping(struct mirage_hvt_block_ring *ring, uint32_t value) {
+    __atomic_store_n(&ring->tender_sleeping, value, __ATOMIC_RELEASE);
+}
+/// Slot `count % MIRAGE_HVT_BLOCK_RING_SLOTS`.
+static inline struct mirage_hvt_block_request *mirage_hvt_block_ring_slot(struct mirage_hvt_block_ring *ring, uint32_t count) {
+    return &ring->slots[count % MIRAGE_HVT_BLOCK_RING_SLOTS];
+}
+
+struct mirage_hvt_block_ring_setup {
+    uint32_t device;               // index in boot_info.devices
+    uint32_t status;               // out: OK; INVALID for a device that is not a block device, or
+                                   // one already handed over (its requests then go by the calls)
+    uint64_t region;               // guest address, page-aligned
+    uint64_t region_length;        // at least sizeof(struct mirage_hvt_block_ring)
 };
 
 struct mirage_hvt_halt {

@@ -75,4 +75,32 @@ public final class BlockBackend {
     func flush() -> Bool {
         (try? SystemCall.fsync(fileDescriptor)) != nil
     }
+
+    /// What serving a request gives: the status for the guest, or why the guest must end.
+    enum Served: Equatable {
+        case status(UInt32)
+        /// The request's bytes lie outside guest memory.
+        case outsideMemory(String)
+    }
+
+    /// Serves one request, a block call's or a block ring slot's (mirage_hvt_abi.h): `operation`
+    /// is the call's number, MIRAGE_HVT_BLOCK_READ, _WRITE or _FLUSH (another is INVALID); the
+    /// range must be whole sectors inside the device (else INVALID), a write needs a writable
+    /// device (else UNSUPPORTED), and the bytes must lie in `memory`.
+    func serve(_ operation: UInt64, sector: UInt64, data: UInt64, length: UInt64, in memory: GuestMemory) -> Served {
+        switch operation {
+        case UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue):
+            return .status(flush() ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue)
+        case UInt64(MIRAGE_HVT_BLOCK_READ.rawValue), UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue):
+            let isWrite = operation == UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue)
+            guard fits(sector: sector, length: length) else { return .status(MIRAGE_HVT_INVALID.rawValue) }
+            if isWrite && !writable { return .status(MIRAGE_HVT_UNSUPPORTED.rawValue) }
+            guard let bytes = memory.range(at: data, length: length) else {
+                return .outsideMemory("the guest asked to \(isWrite ? "write" : "read") \(length) bytes at 0x\(String(data, radix: 16)) of block device \(name), outside its memory")
+            }
+            return .status(transfer(bytes, at: sector, write: isWrite) ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue)
+        default:
+            return .status(MIRAGE_HVT_INVALID.rawValue)
+        }
+    }
 }

@@ -8,8 +8,9 @@ import MirageHostSystem
 #endif
 
 /// The tender's I/O thread: it moves frames between the taps and the rings of the net devices the
-/// guest handed over (``NetRingPort``), while the guest runs on the vCPU thread, so that frames
-/// cost the guest no VM exit (mirage_hvt_abi.h, "Net rings").
+/// guest handed over (``NetRingPort``), and serves the requests in the rings of its block devices
+/// (``BlockRingPort``), while the guest runs on the vCPU thread, so that neither costs the guest a
+/// VM exit (mirage_hvt_abi.h, "Net rings" and "Block ring").
 ///
 /// It sleeps in `epoll_wait` on the taps (edge-triggered: it reads each until it is empty, or
 /// until the guest's ring is full) and on the kick eventfd, which the guest signals with a store
@@ -36,8 +37,10 @@ final class NetIOThread {
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     /// Ports handed over and not yet taken by the thread (under ``lock``).
     private var handedOver: [NetRingPort] = []
+    private var handedOverBlocks: [BlockRingPort] = []
     /// The thread's own ports, by device index.
     private var ports: [NetRingPort] = []
+    private var blockPorts: [BlockRingPort] = []
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 2)
     /// How long the thread keeps looking at the transmit rings, once it has nothing left to do,
     /// before it sleeps (`--io-spin`, 5 µs in the tender by default; zero: never). The guest's
@@ -112,6 +115,14 @@ final class NetIOThread {
         Self.signal(control)
     }
 
+    /// Hands `port` to the thread (from the vCPU thread, which no longer serves its device).
+    func add(_ port: BlockRingPort) {
+        pthread_mutex_lock(lock)
+        handedOverBlocks.append(port)
+        pthread_mutex_unlock(lock)
+        Self.signal(control)
+    }
+
     /// Wakes the thread.
     func kick() { Self.signal(kickDescriptor) }
 
@@ -127,7 +138,8 @@ final class NetIOThread {
 
     private func run() -> UnsafeMutableRawPointer? {
         Self.signal(started)  // see start()
-        var worked = false  // frames moved since the thread last slept
+        var worked = false  // frames moved or requests served since the thread last slept
+        var served = false  // block requests served since the thread last slept
         while true {
             var busy = false
             var filled = false
@@ -140,6 +152,12 @@ final class NetIOThread {
                     busy = true
                 }
             }
+            for port in blockPorts where check(port.serve()) {
+                mirage_hvt_ring_fence()  // the requests counted before the guest's flag is read
+                if port.guestWaits { filled = true }
+                busy = true
+                served = true
+            }
             if filled { Self.signal(wakeDescriptor) }
             if busy {
                 worked = true
@@ -150,29 +168,44 @@ final class NetIOThread {
             }
             // Nothing left to do: look at the transmit rings a little longer, for the guest's
             // next frame (frames on the taps wait in the epoll set meanwhile).
-            if worked, spinLimit > .zero, framesToSend(before: Self.now() + spinLimit) { continue }
+            if worked, spinLimit > .zero, workComes(before: Self.now() + spinLimit, requestsExpected: served) { continue }
             worked = false
+            served = false
             // About to sleep: ask for kicks, then look once more at what the guest may have
             // queued before it could see the request.
-            for port in ports { port.setSleeping(true) }
+            setSleeping(true)
             mirage_hvt_ring_fence()
-            if ports.contains(where: { $0.hasFramesToSend }) {
-                for port in ports { port.setSleeping(false) }
+            if hasWork {
+                setSleeping(false)
                 continue
             }
             collectEvents(timeout: -1)
-            for port in ports { port.setSleeping(false) }
+            setSleeping(false)
         }
     }
 
-    /// Whether the guest put frames in a transmit ring before `end`, looking until then.
-    private func framesToSend(before end: Duration) -> Bool {
+    /// Whether the guest put frames in a transmit ring or requests in a block ring before `end`,
+    /// looking until then. A guest that says it is idle sends no frames, but after a block request
+    /// (`requestsExpected`) its next one may come all the same: an application reading a file a
+    /// block at a time makes it within microseconds of the last one's end.
+    private func workComes(before end: Duration, requestsExpected: Bool) -> Bool {
         while Self.now() < end {
-            if ports.contains(where: { $0.hasFramesToSend }) { return true }
-            if ports.allSatisfy({ $0.guestIsIdle }) { return false }
+            if hasWork { return true }
+            if !requestsExpected, ports.allSatisfy({ $0.guestIsIdle }) { return false }
             mirage_spin_pause()
         }
         return false
+    }
+
+    /// Whether a transmit ring holds frames or a block ring requests, not yet taken.
+    private var hasWork: Bool {
+        ports.contains { $0.hasFramesToSend } || blockPorts.contains { $0.hasRequests }
+    }
+
+    /// Marks every ring: the thread sleeps (and wants a kick), or is awake.
+    private func setSleeping(_ sleeping: Bool) {
+        for port in ports { port.setSleeping(sleeping) }
+        for port in blockPorts { port.setSleeping(sleeping) }
     }
 
     /// CLOCK_MONOTONIC (read in user space, through the vDSO).
@@ -197,6 +230,8 @@ final class NetIOThread {
         pthread_mutex_lock(lock)
         let taken = handedOver
         handedOver.removeAll()
+        blockPorts += handedOverBlocks
+        handedOverBlocks.removeAll()
         let parkNow = parking
         pthread_mutex_unlock(lock)
         if parkNow {
@@ -217,7 +252,7 @@ final class NetIOThread {
     }
 
     /// The value of a port's step, or the end of the tender when the guest broke the protocol.
-    private func check(_ result: Result<Bool, NetRingViolation>) -> Bool {
+    private func check(_ result: Result<Bool, RingViolation>) -> Bool {
         switch result {
         case let .success(value): return value
         case let .failure(violation):

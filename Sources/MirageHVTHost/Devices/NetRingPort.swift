@@ -67,12 +67,12 @@ final class NetRingPort {
 
     /// Writes the frames the guest put in the transmit ring to the tap, in order.
     /// - Returns: whether any frame was taken, or the reason the guest must end.
-    func transmit() -> Result<Bool, NetRingViolation> {
+    func transmit() -> Result<Bool, RingViolation> {
         guard !failed else { return .success(false) }
         let produced = mirage_hvt_ring_produced(rings.transmit)
         let waiting = produced &- transmitConsumed
         guard waiting <= Self.slots else {
-            return .failure(NetRingViolation("the guest claims \(waiting) frames in the transmit ring of net device \(device), more than its \(Self.slots) slots"))
+            return .failure(RingViolation("the guest claims \(waiting) frames in the transmit ring of net device \(device), more than its \(Self.slots) slots"))
         }
         guard waiting > 0 else { return .success(false) }
         var dropped: UInt64 = 0
@@ -80,7 +80,7 @@ final class NetRingPort {
             let slot = mirage_hvt_ring_slot(rings.transmit, transmitConsumed)!
             var frame = slot.pointee  // read once: the guest may rewrite it meanwhile
             guard frame.length <= UInt32(NetBackend.largestOffloadedFrame), let bytes = memory.range(at: frame.data, length: UInt64(frame.length)) else {
-                return .failure(NetRingViolation("the guest asked net device \(device) to send a frame of \(frame.length) bytes at 0x\(String(frame.data, radix: 16)), outside its memory"))
+                return .failure(RingViolation("the guest asked net device \(device) to send a frame of \(frame.length) bytes at 0x\(String(frame.data, radix: 16)), outside its memory"))
             }
             let status = withUnsafeBytes(of: &frame.header) { header in
                 backend.write(UnsafeRawBufferPointer(bytes), header: backend.passesHeaders ? header : nil)
@@ -101,7 +101,7 @@ final class NetRingPort {
     /// Out of room, it asks the guest for a kick once it takes frames (`producer_waiting`), then
     /// looks once more, as the guest may have taken some before it could see the request.
     /// - Returns: whether any frame was added, or the reason the guest must end.
-    func receive() -> Result<Bool, NetRingViolation> {
+    func receive() -> Result<Bool, RingViolation> {
         guard !failed, tapReadable else { return .success(false) }
         if mirage_hvt_ring_producer_waiting(rings.receive) != 0 {
             mirage_hvt_ring_set_producer_waiting(rings.receive, 0)
@@ -112,7 +112,7 @@ final class NetRingPort {
             let consumed = mirage_hvt_ring_consumed(rings.receive)
             let held = receiveProduced &- consumed
             guard held <= Self.slots else {
-                return .failure(NetRingViolation("the guest says it took \(0 &- held) receive slots of net device \(device) it was never given"))
+                return .failure(RingViolation("the guest says it took \(0 &- held) receive slots of net device \(device) it was never given"))
             }
             // The guest holds the frames from the oldest one's start to the head, going round the
             // area's end when the head is at or before that start. Each frame takes at least 16
@@ -170,7 +170,7 @@ final class NetRingPort {
 }
 
 /// Why a guest's use of its rings ends it as crashed.
-struct NetRingViolation: Error {
+struct RingViolation: Error {
     let reason: String
     init(_ reason: String) { self.reason = reason }
 }

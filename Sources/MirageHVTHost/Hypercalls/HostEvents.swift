@@ -9,11 +9,12 @@ import MirageHostSystem
 
 /// What the tender waits for in the poll hypercall, in one epoll set: SIGINT and SIGTERM (read
 /// through a signalfd), the hang-up of a `--via` client (``ReadyServer``) and the I/O thread's wake
-/// eventfd, which it signals when it put frames in
-/// the receive ring of a guest that sleeps (net devices are served only through the rings, ABI
-/// version 4: the vCPU thread never reads a tap).
+/// eventfd, which it signals when it put frames in the receive ring of a guest that sleeps, or
+/// served the requests of a block ring whose guest sleeps (net devices are served only through
+/// the rings, ABI version 4: the vCPU thread never reads a tap).
 ///
-/// The guest says which net devices it waits for; only frames for those end the wait early.
+/// The guest says which devices it waits for; only frames or served requests for those end the
+/// wait early.
 public final class HostEvents {
     private let epoll: Int32
     private let signals: Int32
@@ -73,10 +74,11 @@ public final class HostEvents {
     }
 
     /// Waits until `deadline` (CLOCK_MONOTONIC nanoseconds), a stop signal, or frames in the
-    /// receive ring of one of the net devices whose bits are set in `interest`; a deadline that has
-    /// passed only checks.
+    /// receive ring of one of the net devices whose bits are set in `interest` (or every request
+    /// of such a block device served); a deadline that has passed only checks.
     /// - Returns: the bits of the devices in `interest` with frames to read (or an error to
-    ///   report), and `MIRAGE_HVT_POLL_STOP_REQUESTED` once the unikernel has been asked to stop.
+    ///   report) or requests all served, and `MIRAGE_HVT_POLL_STOP_REQUESTED` once the unikernel
+    ///   has been asked to stop.
     func wait(until deadline: UInt64, interest: UInt64) -> UInt64 {
         var ready = wake?.ready(interest) ?? 0
         while true {

@@ -19,18 +19,23 @@ public final class HypercallHandler {
     }
 
     let memory: GuestMemory
-    let blocks: [Int: BlockBackend]
+    /// The block devices the vCPU thread serves, through the block calls: all of them until the
+    /// guest hands one to the I/O thread (`MIRAGE_HVT_BLOCK_RING`).
+    var blocks: [Int: BlockBackend]
     /// The net devices not yet handed to the I/O thread: until the guest hands one over
     /// (`MIRAGE_HVT_NET_RINGS`), nothing reads its tap.
     var nets: [Int: NetBackend]
     let events: HostEvents
-    /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS`, and their rings.
+    /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS` and
+    /// `MIRAGE_HVT_BLOCK_RING`, and their rings.
     let ioThread: NetIOThread?
     var rings: [(device: Int, rings: UnsafeMutablePointer<mirage_hvt_net_rings>)] = []
+    var blockRings: [(device: Int, ring: UnsafeMutablePointer<mirage_hvt_block_ring>)] = []
 
     /// A handler serving `blocks` and `nets` (by device index); the poll hypercall waits in
     /// `events`. With `ioThread`, the guest may hand the net devices over to it
-    /// (`MIRAGE_HVT_NET_RINGS`), the only way it has to use them.
+    /// (`MIRAGE_HVT_NET_RINGS`), the only way it has to use them, and the block devices
+    /// (`MIRAGE_HVT_BLOCK_RING`).
     init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents, ioThread: NetIOThread? = nil) {
         self.memory = memory
         self.blocks = blocks
@@ -63,6 +68,8 @@ public final class HypercallHandler {
             return block(number, argument: argument)
         case UInt64(MIRAGE_HVT_NET_RINGS.rawValue):
             return netRings(argument)
+        case UInt64(MIRAGE_HVT_BLOCK_RING.rawValue):
+            return blockRing(argument)
         case UInt64(MIRAGE_HVT_NET_KICK.rawValue):
             // Only where KVM could not take the kick itself (KVM_IOEVENTFD).
             ioThread?.kick()
@@ -103,24 +110,13 @@ public final class HypercallHandler {
                 io.pointee.status = MIRAGE_HVT_INVALID.rawValue
                 return .resume
             }
-            if number == UInt64(MIRAGE_HVT_BLOCK_FLUSH.rawValue) {
-                io.pointee.status = backend.flush() ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
+            switch backend.serve(number, sector: io.pointee.sector, data: io.pointee.data, length: io.pointee.length, in: memory) {
+            case let .status(status):
+                io.pointee.status = status
                 return .resume
+            case let .outsideMemory(reason):
+                return .crash(reason)
             }
-            let isWrite = number == UInt64(MIRAGE_HVT_BLOCK_WRITE.rawValue)
-            guard backend.fits(sector: io.pointee.sector, length: io.pointee.length) else {
-                io.pointee.status = MIRAGE_HVT_INVALID.rawValue
-                return .resume
-            }
-            if isWrite && !backend.writable {
-                io.pointee.status = MIRAGE_HVT_UNSUPPORTED.rawValue
-                return .resume
-            }
-            guard let bytes = memory.range(at: io.pointee.data, length: io.pointee.length) else {
-                return .crash("the guest asked to \(isWrite ? "write" : "read") \(io.pointee.length) bytes at 0x\(String(io.pointee.data, radix: 16)), outside its memory")
-            }
-            io.pointee.status = backend.transfer(bytes, at: io.pointee.sector, write: isWrite) ? MIRAGE_HVT_OK.rawValue : MIRAGE_HVT_IO_ERROR.rawValue
-            return .resume
         }
         return outcome ?? .crash(badArgument("block", argument))
     }

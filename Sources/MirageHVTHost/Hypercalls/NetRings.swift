@@ -26,15 +26,20 @@ extension HypercallHandler {
         nets[device] = nil
         let port = NetRingPort(device: device, backend: backend, memory: memory, region: region, address: setup.region)
         rings.append((device, region.baseAddress!.bindMemory(to: mirage_hvt_net_rings.self, capacity: 1)))
-        if rings.count == 1 {
-            events.watchRings(wake: ioThread.wakeDescriptor) { [unowned(unsafe) self] interest in ringsReady(interest) }
-        }
+        watchRingsOnce(ioThread)
         ioThread.add(port)
         _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_OK.rawValue }
         return .resume
     }
 
-    /// The bits of the devices in `interest` whose receive rings hold frames, or whose tap failed.
+    /// Has the poll wait for the I/O thread's wake-ups, once the guest hands it its first ring.
+    func watchRingsOnce(_ ioThread: NetIOThread) {
+        guard rings.count + blockRings.count == 1 else { return }
+        events.watchRings(wake: ioThread.wakeDescriptor) { [unowned(unsafe) self] interest in ringsReady(interest) }
+    }
+
+    /// The bits of the devices in `interest` whose receive rings hold frames, or whose tap failed,
+    /// and of the block devices whose rings have every request served.
     func ringsReady(_ interest: UInt64) -> UInt64 {
         var ready: UInt64 = 0
         for (device, region) in rings where interest & (1 << UInt64(device)) != 0 {
@@ -43,13 +48,20 @@ extension HypercallHandler {
                 ready |= 1 << UInt64(device)
             }
         }
+        for (device, ring) in blockRings where interest & (1 << UInt64(device)) != 0 && ring.isDrained {
+            ready |= 1 << UInt64(device)
+        }
         return ready
     }
 
     /// Before the guest sleeps: wakes the I/O thread when a transmit ring holds frames it was
     /// not kicked for, or a receive ring it waits on has room again.
     func kickIfAsked() {
-        guard let ioThread, !rings.isEmpty else { return }
+        guard let ioThread, !rings.isEmpty || !blockRings.isEmpty else { return }
+        for (_, ring) in blockRings where mirage_hvt_block_ring_tender_sleeping(ring) != 0 && !ring.isDrained {
+            ioThread.kick()
+            return
+        }
         for (_, region) in rings {
             let (transmit, receive) = (region.transmit, region.receive)
             if mirage_hvt_ring_producer_waiting(receive) != 0
