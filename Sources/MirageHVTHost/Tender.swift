@@ -137,9 +137,9 @@ public enum Tender {
         // The I/O thread for the net and block rings, started before the seccomp filter (which
         // then covers it too); the guest's kick reaches it through KVM, without a VM exit to the
         // tender.
-        var ioThread: NetIOThread?
+        var ioThread: RingIOThread?
         if !nets.isEmpty || !blocks.isEmpty {
-            let thread = try NetIOThread(spinLimit: .microseconds(Int64(options.ioSpinMicroseconds)))
+            let thread = try RingIOThread(spinLimit: .microseconds(Int64(options.ioSpinMicroseconds)))
             _ = vm.signal(thread.kickDescriptor, onStoreTo: UInt64(MIRAGE_HVT_HYPERCALL_BASE) + 8 * UInt64(MIRAGE_HVT_NET_KICK.rawValue))
             try thread.start()
             ioThread = thread

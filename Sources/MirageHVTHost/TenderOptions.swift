@@ -35,11 +35,11 @@ public struct TenderOptions: Equatable {
     /// Sleeping costs a VM exit and a wake-up, tens of microseconds of CPU under PVM; spinning
     /// costs the CPU it spins. 0 sleeps at once: for hosts packed with guests.
     public var pollSpinMicroseconds: UInt64 = defaultPollSpinMicroseconds
-    /// How long, in microseconds, the tender's net I/O thread keeps looking at the transmit rings
-    /// once it has moved frames and has nothing left to do, before it sleeps (`--io-spin`): a
-    /// frame the guest sends meanwhile needs no kick, a store that exits the guest and wakes the
-    /// thread. It stops looking once the guest says it is idle with every frame taken. 0 sleeps
-    /// at once.
+    /// How long, in microseconds, the tender's ring I/O thread keeps looking at the transmit and
+    /// block rings once it has moved frames or served requests and has nothing left to do, before
+    /// it sleeps (`--io-spin`): a frame or request the guest puts there meanwhile needs no kick, a
+    /// store that exits the guest and wakes the thread. Unless it has just served a block request,
+    /// it stops looking once the guest says it is idle with every frame taken. 0 sleeps at once.
     public var ioSpinMicroseconds: UInt64 = defaultIOSpinMicroseconds
     /// Whether the guest is stopped (SIGTERM) when the process that started the tender ends
     /// (`--exit-with-parent`: containerd-shim-mirage-v2 gives it, so that no guest outlives its

@@ -160,7 +160,7 @@ struct BlockRingPortTests {
     func ioThread() throws {
         let ring = try Ring()
         // Three seconds: far longer than the test takes to put its next request.
-        let thread = try NetIOThread(spinLimit: .seconds(3))
+        let thread = try RingIOThread(spinLimit: .seconds(3))
         try thread.start()
         defer { thread.park() }  // before the ring's memory goes
         thread.add(ring.port)
@@ -203,7 +203,7 @@ struct BlockRingPortTests {
     @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a block device is INVALID, and so is a second hand-over; the vCPU thread then no longer serves the device, and the poll reports it ready once every request is served")
     func handOver() throws {
         let ring = try Ring()
-        let thread = try NetIOThread()
+        let thread = try RingIOThread()
         let handler = HypercallHandler(memory: ring.memory, blocks: [0: ring.backend], nets: [:],
                                        events: HostEvents(handlesSignals: false), ioThread: thread)
         func call(device: UInt32, region: UInt64, length: UInt64) -> (HypercallHandler.Outcome, UInt32) {

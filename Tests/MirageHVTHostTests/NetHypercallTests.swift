@@ -37,12 +37,12 @@ struct NetHypercallTests {
     /// ring and signalling the wake eventfd.
     final class HandedOver {
         let rings = NetRingPortTests.Rings()
-        let thread: NetIOThread
+        let thread: RingIOThread
         let handler: HypercallHandler
         let receive: UnsafeMutablePointer<mirage_hvt_ring>
 
         init() throws {
-            thread = try NetIOThread()
+            thread = try RingIOThread()
             handler = HypercallHandler(memory: rings.memory, blocks: [:], nets: [0: rings.port.backend],
                                        events: HostEvents(handlesSignals: false), ioThread: thread)
             receive = UnsafeMutableRawPointer(rings.memory.range(at: 0x80000, length: 1)!.baseAddress!)
@@ -94,10 +94,10 @@ struct NetHypercallTests {
         // executor may have no other. A wake with nothing for the guest first, then a frame.
         let producer = Thread {
             usleep(30_000)
-            NetIOThread.signal(wake)
+            RingIOThread.signal(wake)
             usleep(30_000)
             mirage_hvt_ring_set_produced(UnsafeMutablePointer(bitPattern: receive), 1)
-            NetIOThread.signal(wake)
+            RingIOThread.signal(wake)
         }
         let start = Self.now
         producer.start()

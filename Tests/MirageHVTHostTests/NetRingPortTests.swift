@@ -286,7 +286,7 @@ struct NetRingPortTests {
         let rings = Rings()
         // Three seconds: far longer than the test takes to put its next frame, short enough that
         // the thread has gone to sleep (and can be parked) soon after.
-        let thread = try NetIOThread(spinLimit: spins ? .seconds(3) : .zero)
+        let thread = try RingIOThread(spinLimit: spins ? .seconds(3) : .zero)
         try thread.start()
         defer { thread.park() }  // before the rings' memory goes
         thread.add(rings.port)
@@ -324,7 +324,7 @@ struct NetRingPortTests {
         let rings = Rings()
         // Thirty seconds: a thread that did not heed the guest would still be looking when the
         // waits below (up to 10 s each) give up.
-        let thread = try NetIOThread(spinLimit: .seconds(30))
+        let thread = try RingIOThread(spinLimit: .seconds(30))
         try thread.start()
         defer { thread.park() }
         thread.add(rings.port)
@@ -364,7 +364,7 @@ struct NetRingPortTests {
     @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a net device is INVALID, and so is a second hand-over")
     func handOver() throws {
         let fixture = NetHypercallTests.Fixture()
-        let thread = try NetIOThread()
+        let thread = try RingIOThread()
         let handler = HypercallHandler(memory: fixture.memory, blocks: [:], nets: [0: fixture.backend],
                                        events: HostEvents(handlesSignals: false), ioThread: thread)
         func call(device: UInt32, region: UInt64, length: UInt64) -> (HypercallHandler.Outcome, UInt32) {

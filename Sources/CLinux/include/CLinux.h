@@ -111,7 +111,7 @@ static inline unsigned int mirage_audit_arch_x86_64(void) { return AUDIT_ARCH_X8
 /// the kernel from turning on its speculative store bypass mitigation for the process, as it
 /// otherwise does for seccomp on some kernels: the tender runs no untrusted code in its own
 /// address space (the guest's runs in the VM), and the mitigation slows every instruction.
-/// SECCOMP_FILTER_FLAG_TSYNC puts every thread of the process under the filter (the net I/O
+/// SECCOMP_FILTER_FLAG_TSYNC puts every thread of the process under the filter (the ring I/O
 /// thread starts before it is installed). Returns 0, or -1 with errno set (or, from TSYNC, the
 /// id of a thread that could not take the filter).
 static inline int mirage_install_seccomp_filter(struct sock_filter *filter, unsigned short count) {

@@ -3,7 +3,7 @@ import CMirageHVTABI
 /// The tender's end of a block device's ring (mirage_hvt_abi.h, "Block ring"): the I/O thread
 /// serves the requests the guest put in its slots, in order, and counts them served.
 ///
-/// Only the ``NetIOThread`` calls it once the guest has handed the device over, while the guest
+/// Only the ``RingIOThread`` calls it once the guest has handed the device over, while the guest
 /// runs on its own vCPU: every value the guest writes is read once, into a local, and checked
 /// there. How many requests it has served the tender keeps in its own memory, so a guest that
 /// rewrites the ring can only lose its own requests: a slot whose bytes lie outside guest memory,

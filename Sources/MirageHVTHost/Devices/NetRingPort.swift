@@ -4,7 +4,7 @@ import CMirageHVTABI
 /// the guest put in the transmit ring and writes them to the tap, and reads frames from the tap
 /// into the receive area, describing each in the receive ring.
 ///
-/// Only the ``NetIOThread`` calls it once the guest has handed the device over, while the guest
+/// Only the ``RingIOThread`` calls it once the guest has handed the device over, while the guest
 /// runs on its own vCPU: every value the guest writes is read once, into a local, and checked
 /// there. What the tender produced (how many receive slots, and where each frame lies in the area)
 /// it keeps in its own memory, so a guest that rewrites the ring can only lose its own frames: a

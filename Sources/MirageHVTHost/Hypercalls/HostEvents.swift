@@ -100,7 +100,7 @@ public final class HostEvents {
                     continue
                 }
                 if event.data.u64 == Self.wakeMarker, let wake {
-                    NetIOThread.drain(wake.fileDescriptor)
+                    RingIOThread.drain(wake.fileDescriptor)
                     ready |= wake.ready(interest)
                 }
             }

@@ -28,7 +28,7 @@ public final class HypercallHandler {
     let events: HostEvents
     /// The thread that serves the devices handed over with `MIRAGE_HVT_NET_RINGS` and
     /// `MIRAGE_HVT_BLOCK_RING`, and their rings.
-    let ioThread: NetIOThread?
+    let ioThread: RingIOThread?
     var rings: [(device: Int, rings: UnsafeMutablePointer<mirage_hvt_net_rings>)] = []
     var blockRings: [(device: Int, ring: UnsafeMutablePointer<mirage_hvt_block_ring>)] = []
 
@@ -36,7 +36,7 @@ public final class HypercallHandler {
     /// `events`. With `ioThread`, the guest may hand the net devices over to it
     /// (`MIRAGE_HVT_NET_RINGS`), the only way it has to use them, and the block devices
     /// (`MIRAGE_HVT_BLOCK_RING`).
-    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents, ioThread: NetIOThread? = nil) {
+    init(memory: GuestMemory, blocks: [Int: BlockBackend], nets: [Int: NetBackend] = [:], events: HostEvents, ioThread: RingIOThread? = nil) {
         self.memory = memory
         self.blocks = blocks
         self.nets = nets

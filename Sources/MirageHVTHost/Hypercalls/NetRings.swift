@@ -33,7 +33,7 @@ extension HypercallHandler {
     }
 
     /// Has the poll wait for the I/O thread's wake-ups, once the guest hands it its first ring.
-    func watchRingsOnce(_ ioThread: NetIOThread) {
+    func watchRingsOnce(_ ioThread: RingIOThread) {
         guard rings.count + blockRings.count == 1 else { return }
         events.watchRings(wake: ioThread.wakeDescriptor) { [unowned(unsafe) self] interest in ringsReady(interest) }
     }

@@ -22,10 +22,11 @@ import MirageHostSystem
 /// only the calls the filter allows (reads and writes, `epoll_wait`, `epoll_ctl`, `futex`). A
 /// guest that breaks the ring protocol ends the tender with exit status 70, as a crash on the
 /// vCPU thread does.
-final class NetIOThread {
+final class RingIOThread {
     /// The eventfd that wakes the I/O thread: the guest's kick (through KVM) and the vCPU thread's.
     let kickDescriptor: Int32
-    /// The eventfd the I/O thread signals when it filled a receive ring whose guest sleeps.
+    /// The eventfd the I/O thread signals when it filled a receive ring, or served a block ring,
+    /// whose guest sleeps.
     let wakeDescriptor: Int32
     private let epoll: Int32
     private let control: Int32
@@ -65,7 +66,7 @@ final class NetIOThread {
         started = eventfd(0, Int32(EFD_CLOEXEC))
         parked = eventfd(0, Int32(EFD_CLOEXEC))
         guard epoll >= 0, kickDescriptor >= 0, wakeDescriptor >= 0, control >= 0, started >= 0, parked >= 0 else {
-            throw TenderError("cannot create the net I/O thread's eventfds: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
+            throw TenderError("cannot create the ring I/O thread's eventfds: \(String(cString: strerror(errno)))", status: TenderExitStatus.hostFailure)
         }
         pthread_mutex_init(lock, nil)
         for (descriptor, marker) in [(kickDescriptor, Self.kickMarker), (control, Self.controlMarker)] {
@@ -85,11 +86,11 @@ final class NetIOThread {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, nil, { context in
-            Unmanaged<NetIOThread>.fromOpaque(context!).takeRetainedValue().run()
+            Unmanaged<RingIOThread>.fromOpaque(context!).takeRetainedValue().run()
         }, context)
         guard created == 0 else {
-            Unmanaged<NetIOThread>.fromOpaque(context).release()
-            throw TenderError("cannot start the net I/O thread: \(String(cString: strerror(created)))", status: TenderExitStatus.hostFailure)
+            Unmanaged<RingIOThread>.fromOpaque(context).release()
+            throw TenderError("cannot start the ring I/O thread: \(String(cString: strerror(created)))", status: TenderExitStatus.hostFailure)
         }
         pthread_detach(thread)
         var signal = pollfd(fd: started, events: Int16(POLLIN), revents: 0)
