@@ -14,9 +14,11 @@ The probe times its requests with its own monotonic clock and logs the total; th
 (Debian's) with the engine an application's blocking calls make (`psync`: a pread or pwrite per
 request), buffered, `invalidate=0` (fio otherwise drops the file's cache before the job) and
 `end_fsync=1` for the writes (the probe's flush), one job; its own measure of the job's time is
-used, its start-up left out as the probe's boot is. Under hvt every request the guest makes
-today is a hypercall: a VM exit to the tender, which makes the call. The unix probe calls
-pread/pwrite itself. After a warm-up of each, the hvt probe, the unix probe and fio take turns
+used, its start-up left out as the probe's boot is. Under hvt the guest's requests go through
+the block ring the tender's I/O thread serves, the guest looking at it for the answer
+(`--poll-spin`); "hvt-nospin" is the guest told not to spin (`--poll-spin=0`, for a packed
+host), which makes each request a hypercall: a VM exit to the tender, which makes the call. The
+unix probe calls pread/pwrite itself. After a warm-up of each, the hvt probes, the unix probe and fio take turns
 over the rounds (each round in a new order); the table gives requests a second, the median and
 the range, and the ratio to fio's median. `--baseline-tender` and `--baseline-probe` run another
 checkout's mirage-hvt with its own probe image in the same rounds (an hvt ABI change needs both).
@@ -97,6 +99,8 @@ def main():
         runners = {
             "hvt": lambda mode, size, n: probe_rate([TENDER, f"--block:disk={disk}", "--", images["hvt"],
                                                      f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
+            "hvt-nospin": lambda mode, size, n: probe_rate([TENDER, "--poll-spin=0", f"--block:disk={disk}", "--", images["hvt"],
+                                                            f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
             "unix": lambda mode, size, n: probe_rate([images["unix"], f"--block:disk={disk}",
                                                       f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
             "fio (psync)": lambda mode, size, n: fio_rate(disk, mode, size, n),

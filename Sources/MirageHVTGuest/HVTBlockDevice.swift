@@ -3,7 +3,8 @@ import MirageRuntime
 
 /// A block device the tender serves from a host file (`mirage-hvt --block:NAME=FILE`). Its requests
 /// go through a ring the tender's I/O thread serves (mirage_hvt_abi.h, "Block ring"), without a VM
-/// exit each; with a tender that refuses the ring, through the block hypercalls, a VM exit each.
+/// exit each; with a tender that refuses the ring, or one that asks the guest not to spin
+/// (`--poll-spin=0`, for a host packed with guests), through the block hypercalls, a VM exit each.
 /// Transfers are checked here, with the same errors as every implementation, and again by the
 /// tender.
 ///
@@ -44,8 +45,12 @@ public final class HVTBlockDevice: BlockDevice {
                 }
                 if entryName.hasSameSpelling(as: name) {
                     let info = BlockInfo(sectorSize: Int(entry.sector_size), sectorCount: entry.sector_count, isWritable: entry.writable != 0)
-                    return HVTBlockDevice(name: name, index: UInt32(index), info: info, ring: handOver(device: UInt32(index)),
-                                          spinLimit: boot.pointee.poll_spin_ns)
+                    // Without a spin (--poll-spin=0) every request would wait in the poll
+                    // hypercall and for the I/O thread's wake-up: a hypercall, which the vCPU
+                    // thread serves itself, costs the exit alone.
+                    let spinLimit = boot.pointee.poll_spin_ns
+                    return HVTBlockDevice(name: name, index: UInt32(index), info: info,
+                                          ring: spinLimit > 0 ? handOver(device: UInt32(index)) : nil, spinLimit: spinLimit)
                 }
             }
             return nil

@@ -80,7 +80,8 @@ public struct TenderOptions: Equatable {
                              \(maximumPollSpinMicroseconds) (default \(defaultPollSpinMicroseconds)); the guest adapts its spin for frames
                              below this to how soon they came after it slept: a frame that
                              comes while it spins costs no VM exit and no wake-up, but the
-                             spin costs CPU; give 0 on a host packed with guests
+                             spin costs CPU; give 0 on a host packed with guests (block
+                             requests then go by hypercall, a VM exit each)
           --io-spin=µs       how long the tender's I/O thread, having moved frames or served
                              block requests, keeps looking for the guest's next one before it
                              sleeps, while the guest works (default \(defaultIOSpinMicroseconds), from 0: sleep at once, to \(maximumPollSpinMicroseconds)): a

@@ -55,13 +55,14 @@ extension EndToEnd {
             #expect(unknown.errorLines.first == "hello: unknown boot argument '--nope'")
         }
 
-        @Test("block.hvt writes and verifies the pattern in a disk image file, which keeps it after exit")
-        func blockDevice() throws {
+        @Test("block.hvt writes and verifies the pattern in a disk image file, which keeps it after exit: through the block ring, and through the block hypercalls when told not to spin",
+              arguments: [[], ["--poll-spin=0"]])
+        func blockDevice(options: [String]) throws {
             let image = try Self.buildGuest(Self.block)
-            let disk = scratchDirectory + "mirage-hvt-block-\(getpid()).img"
+            let disk = scratchDirectory + "mirage-hvt-block-\(getpid())-\(options.count).img"
             defer { try? FileManager.default.removeItem(atPath: disk) }
             FileManager.default.createFile(atPath: disk, contents: Data(count: 64 * 1024))
-            let result = try run([tender, "--block:storage=\(disk)", "--", image])
+            let result = try run([tender, "--block:storage=\(disk)"] + options + ["--", image])
             #expect(result.status == 0, "\(result.errorOutput)")
             #expect(result.errorLines.compactMap(parseLogLine).map(\.rest) == [
                 "[INFO] [application] block device: 128 sectors of 512 bytes, read-write",
@@ -224,12 +225,12 @@ extension EndToEnd {
         static let hostileBlock = repositoryRoot + "/Tests/EndToEndTests/Fixtures/hostile-block"
 
         /// Runs the hostile block guest with `attack` over a fresh 64 KiB file.
-        func runHostileBlock(_ attack: String) throws -> Finished {
+        func runHostileBlock(_ attack: String, options: [String] = []) throws -> Finished {
             let image = try HVTTests.buildGuest(Self.hostileBlock)
-            let disk = scratchDirectory + "mirage-hostile-block-\(getpid())-\(attack).img"
+            let disk = scratchDirectory + "mirage-hostile-block-\(getpid())-\(attack)-\(options.count).img"
             FileManager.default.createFile(atPath: disk, contents: Data(count: 64 * 1024))
             defer { try? FileManager.default.removeItem(atPath: disk) }
-            return try run([tender, "--block:storage=\(disk)", "--", image, "--attack=\(attack)"])
+            return try run([tender, "--block:storage=\(disk)"] + options + ["--", image, "--attack=\(attack)"])
         }
 
         @Test("a guest misusing its block ring is stopped with the reason: exit 70, never a trap or an access outside it",
@@ -250,6 +251,13 @@ extension EndToEnd {
             #expect(result.status == 0, "\(result.errorOutput)")
             #expect(result.errorOutput.contains("statuses: 2 2 2 0"), "\(result.errorOutput)")
             #expect(result.errorOutput.contains("survived"))
+        }
+
+        @Test("a guest told not to spin (--poll-spin=0) keeps its block device on the hypercalls: it hands over no ring")
+        func noBlockRingWithoutSpin() throws {
+            let result = try runHostileBlock("refused", options: ["--poll-spin=0"])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("no block ring"), "\(result.errorOutput)")
         }
 
         @Test("a guest that traps is reported with its instruction pointer: exit 70")
