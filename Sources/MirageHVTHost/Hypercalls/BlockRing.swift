@@ -14,10 +14,8 @@ extension HypercallHandler {
             return .crash(badArgument("block ring", argument))
         }
         let device = Int(setup.device)
-        let length = BlockRingPort.regionLength
-        guard setup.region % 4096 == 0, setup.region_length >= length, let region = memory.range(at: setup.region, length: length) else {
-            return .crash("the guest gave block device \(device) a ring of \(setup.region_length) bytes at 0x\(String(setup.region, radix: 16)): "
-                + "not page-aligned, shorter than \(length) bytes, or outside its memory")
+        guard let region = ringRegion(at: setup.region, given: setup.region_length, needs: BlockRingPort.regionLength) else {
+            return badRegion("block device \(device) a ring", at: setup.region, given: setup.region_length, needs: BlockRingPort.regionLength)
         }
         guard let ioThread, let backend = blocks[device] else {
             _ = memory.withStruct(mirage_hvt_block_ring_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_INVALID.rawValue }

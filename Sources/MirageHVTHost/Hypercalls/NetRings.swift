@@ -14,10 +14,8 @@ extension HypercallHandler {
             return .crash(badArgument("net rings", argument))
         }
         let device = Int(setup.device)
-        let length = NetRingPort.regionLength
-        guard setup.region % 4096 == 0, setup.region_length >= length, let region = memory.range(at: setup.region, length: length) else {
-            return .crash("the guest gave net device \(device) rings of \(setup.region_length) bytes at 0x\(String(setup.region, radix: 16)): "
-                + "not page-aligned, shorter than \(length) bytes, or outside its memory")
+        guard let region = ringRegion(at: setup.region, given: setup.region_length, needs: NetRingPort.regionLength) else {
+            return badRegion("net device \(device) rings", at: setup.region, given: setup.region_length, needs: NetRingPort.regionLength)
         }
         guard let ioThread, let backend = nets[device] else {
             _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_INVALID.rawValue }
@@ -30,6 +28,19 @@ extension HypercallHandler {
         ioThread.add(port)
         _ = memory.withStruct(mirage_hvt_net_rings_setup.self, at: argument) { $0.pointee.status = MIRAGE_HVT_OK.rawValue }
         return .resume
+    }
+
+    /// The region a guest gives a device's rings, when it is page-aligned, at least `length` bytes
+    /// long (`given`) and inside guest memory: its first `length` bytes.
+    func ringRegion(at address: UInt64, given: UInt64, needs length: UInt64) -> UnsafeMutableRawBufferPointer? {
+        guard address % 4096 == 0, given >= length else { return nil }
+        return memory.range(at: address, length: length)
+    }
+
+    /// The end of a guest that gave `what` a region ``ringRegion(at:given:needs:)`` refuses.
+    func badRegion(_ what: String, at address: UInt64, given: UInt64, needs length: UInt64) -> Outcome {
+        .crash("the guest gave \(what) of \(given) bytes at 0x\(String(address, radix: 16)): "
+            + "not page-aligned, shorter than \(length) bytes, or outside its memory")
     }
 
     /// Has the poll wait for the I/O thread's wake-ups, once the guest hands it its first ring.
