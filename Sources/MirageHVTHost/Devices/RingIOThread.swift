@@ -15,11 +15,12 @@ import MirageHostSystem
 /// It sleeps in `epoll_wait` on the taps (edge-triggered: it reads each until it is empty, or
 /// until the guest's ring is full) and on the kick eventfd, which the guest signals with a store
 /// the kernel handles (`KVM_IOEVENTFD` on the kick hypercall's address) and the vCPU thread
-/// signals before the guest sleeps. Before it sleeps it marks every transmit ring so the guest
-/// knows to kick; it wakes a guest waiting in the poll hypercall through ``wakeDescriptor``.
+/// signals before the guest sleeps. Before it sleeps it marks every transmit and block ring so the
+/// guest knows to kick; it wakes a guest waiting in the poll hypercall through ``wakeDescriptor``.
 ///
 /// It is created before the seccomp filter is installed, which then covers it too, and makes
-/// only the calls the filter allows (reads and writes, `epoll_wait`, `epoll_ctl`, `futex`). A
+/// only the calls the filter allows (reads and writes, the block files' positioned reads and
+/// writes and `fsync`, `epoll_wait`, `epoll_ctl`, `futex`). A
 /// guest that breaks the ring protocol ends the tender with exit status 70, as a crash on the
 /// vCPU thread does.
 final class RingIOThread {
@@ -43,12 +44,13 @@ final class RingIOThread {
     private var ports: [NetRingPort] = []
     private var blockPorts: [BlockRingPort] = []
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Int(MIRAGE_HVT_MAX_DEVICES) + 2)
-    /// How long the thread keeps looking at the transmit rings, once it has nothing left to do,
-    /// before it sleeps (`--io-spin`, 5 µs in the tender by default; zero: never). The guest's
-    /// answer to the frames just given it, or its next answer of several, often comes sooner than
-    /// its kick would cost: a store that exits the guest (several microseconds of the vCPU's time
-    /// under PVM) and a wake-up of this thread. The thread spins only after it has moved frames,
-    /// and stops once every guest says it is idle with all its frames taken
+    /// How long the thread keeps looking at the transmit and block rings, once it has nothing
+    /// left to do, before it sleeps (`--io-spin`, 5 µs in the tender by default; zero: never). The
+    /// guest's answer to the frames just given it, its next answer of several, or its next block
+    /// request often comes sooner than its kick would cost: a store that exits the guest (several
+    /// microseconds of the vCPU's time under PVM) and a wake-up of this thread. The thread spins
+    /// only after it has moved frames or served requests, and, unless it has just served a block
+    /// request, stops once every guest says it is idle with all its frames taken
     /// (``NetRingPort/guestIsIdle``), so neither an idle guest nor one waiting for its peer (a
     /// sender with a full window) costs a spin (docs/ARCHITECTURE.md, "Adaptive polling").
     private let spinLimit: Duration
