@@ -222,6 +222,15 @@ write("net-rings", "exchange", bytes([0]) + ring_frame(0, 60) + ring_frame(0x800
 write("net-rings", "headers", bytes([1]) + ring_frame(0, 3000, bytes([1, 1, 66, 0, 0xA8, 0x05, 34, 0, 16, 0])) + bytes([5])
       + host_frame(1524) + bytes([6, 7, 6]))
 
+# block-ring: moves: 0 a request (operation; sector form, sector; address form, address / 4;
+# length form, length), 1 the count, 2 scribble, 3 serve. Operations 5 read, 6 write, 7 flush.
+def block_request(operation, sector, address, length):
+    return bytes([0, operation, 0, sector, 0]) + u16(address >> 2) + bytes([0]) + u16(length)
+write("block-ring", "read-write-flush", block_request(6, 3, 0x1000, 1024) + block_request(5, 3, 0x2000, 1024)
+      + block_request(7, 0, 0, 0) + bytes([3]))
+write("block-ring", "refused", block_request(5, 200, 0x1000, 512) + block_request(5, 0, 0x1000, 100)
+      + block_request(8, 0, 0x1000, 512) + bytes([3]) + bytes([1]) + u32(1000) + bytes([3]))
+
 # ttrpc: frames of containerd's Task API requests (first byte: where the input is cut).
 def pb_varint(v):
     out = b""

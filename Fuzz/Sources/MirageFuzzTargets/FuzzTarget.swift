@@ -24,7 +24,7 @@ public struct FuzzTarget: Sendable {
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
         stack, reassembly, tcpHeader, dhcpMessage, ipv6Packet, httpRequest, httpResponse, dnsMessage, dnsQuery, dnsZone, dnsAnswer, tar, elf,
-        bootArguments, manifest, hypercalls, netRings, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle, ttrpc,
+        bootArguments, manifest, hypercalls, netRings, blockRing, keys, tlsRecords, tlsHandshake, tlsEngine, x509, ociBundle, ttrpc,
         readyRequest,
     ]
 
