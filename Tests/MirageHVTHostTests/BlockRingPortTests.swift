@@ -182,7 +182,7 @@ struct BlockRingPortTests {
         #expect(within(10_000) { ring.completed == 2 })
         // Asleep, it serves nothing until kicked; then it wakes a guest that waits.
         #expect(within(10_000) { mirage_hvt_block_ring_tender_sleeping(ring.ring) == 1 })
-        Self.drain(thread.wakeDescriptor)
+        RingIOThread.drain(thread.wakeDescriptor)  // non-blocking: an eventfd of its own
         mirage_hvt_block_ring_set_guest_waiting(ring.ring, 1)
         ring.submit(MIRAGE_HVT_BLOCK_READ, sector: 2)
         usleep(300_000)
@@ -192,12 +192,6 @@ struct BlockRingPortTests {
         var wake = pollfd(fd: thread.wakeDescriptor, events: Int16(POLLIN), revents: 0)
         #expect(poll(&wake, 1, 10_000) == 1)
         #expect(ring.bytes(at: Ring.buffers, 512) == [UInt8](repeating: 3, count: 512))
-    }
-
-    static func drain(_ descriptor: Int32) {
-        var count: UInt64 = 0
-        _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
-        _ = read(descriptor, &count, 8)
     }
 
     @Test("the hand-over: a region outside guest memory, misaligned or short ends the guest; a device that is not a block device is INVALID, and so is a second hand-over; the vCPU thread then no longer serves the device, and the poll reports it ready once every request is served")
