@@ -75,6 +75,8 @@ def fio_rate(disk, mode, size, requests):
     job = json.loads(output[output.index("{"):])["jobs"][0]
     side = job["write" if mode == "randwrite" else "read"]
     # job_runtime (ms) covers the job's I/O and its end_fsync; total_ios the requests made.
+    if job["job_runtime"] < 10:
+        sys.exit(f"run.py: fio's {mode} job took {job['job_runtime']} ms, too short for its millisecond clock: give more --requests")
     return side["total_ios"] / (job["job_runtime"] / 1000)
 
 
@@ -96,23 +98,23 @@ def main():
         with open(disk, "rb") as file:  # into the page cache
             while file.read(1 << 20):
                 pass
+        def probe(image, tender=()):
+            """The runner of a probe `image`: under `tender` (a tender and its options) for hvt,
+            by itself for unix; the workload goes in its boot arguments."""
+            start = [*tender, f"--block:disk={disk}", "--", image] if tender else [image, f"--block:disk={disk}"]
+            return lambda mode, size, n: probe_rate(start + [f"--mode={mode}", f"--request-size={size}", f"--requests={n}"])
         runners = {
-            "hvt": lambda mode, size, n: probe_rate([TENDER, f"--block:disk={disk}", "--", images["hvt"],
-                                                     f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
-            "hvt-nospin": lambda mode, size, n: probe_rate([TENDER, "--poll-spin=0", f"--block:disk={disk}", "--", images["hvt"],
-                                                            f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
-            "unix": lambda mode, size, n: probe_rate([images["unix"], f"--block:disk={disk}",
-                                                      f"--mode={mode}", f"--request-size={size}", f"--requests={n}"]),
+            "hvt": probe(images["hvt"], [TENDER]),
+            "hvt-nospin": probe(images["hvt"], [TENDER, "--poll-spin=0"]),
+            "unix": probe(images["unix"]),
             "fio (psync)": lambda mode, size, n: fio_rate(disk, mode, size, n),
         }
         if options.baseline_tender:
-            runners["hvt-baseline"] = lambda mode, size, n: probe_rate(
-                [options.baseline_tender, f"--block:disk={disk}", "--", options.baseline_probe,
-                 f"--mode={mode}", f"--request-size={size}", f"--requests={n}"])
+            runners["hvt-baseline"] = probe(options.baseline_probe, [options.baseline_tender])
         results = {(name, mode): [] for name in runners for mode, _ in WORKLOADS}
         for name, run in runners.items():  # warm-up
             for mode, size in WORKLOADS:
-                run(mode, size, max(options.requests // 10, 100))
+                run(mode, size, max(options.requests // 10, 20000))
         names = list(runners)
         for round_index in range(options.rounds):
             order = names[round_index % len(names):] + names[:round_index % len(names)]
