@@ -33,14 +33,23 @@ public final class UnixPlatform: Platform {
     /// to what waiting has been worth, as in the hvt guest): a sleep costs a wake-up, and a busy
     /// peer's next request often comes sooner (docs/ARCHITECTURE.md, "Adaptive polling").
     private var pollSpin: PollSpin
+    /// Whether `--poll-spin` (or the initializer) asked for the spin: where the host's CPU
+    /// pressure cannot be read, only a spin asked for runs.
+    private var spinAskedFor: Bool
+    /// Reads the host's total CPU stall (``HostCPUPressure``), for ``spinGuard``; nil where the
+    /// kernel does not keep it.
+    private let hostCPUStall: (() -> Duration?)?
+    /// Lets the spin run only while no other task on the host waits for a CPU.
+    private var spinGuard = SpinGuard()
     /// Waits that slept in `epoll_wait`, for the tests.
     package private(set) var sleeps = 0
 
-    /// `--poll-spin` by default: none. A spin of 200 µs (the hvt tender's default) answers a
-    /// keep-alive client's requests in a third of the time, but takes the CPU a busy peer on the
-    /// same host wants: bulk TCP and DNS over host sockets lost a tenth of their rate on this
-    /// project's 2-core machines (docs/ARCHITECTURE.md, "Adaptive polling").
-    public static let defaultPollSpinMicroseconds = 0
+    /// `--poll-spin` by default: 200 µs, as the hvt tender, while no other task on the host waits
+    /// for a CPU (``SpinGuard``). It answers a keep-alive client's requests in less than half the
+    /// time; unguarded it took the CPU a busy peer on the same host wants (a name server under
+    /// dnsperf made a tenth fewer answers on this project's 2-core machines), guarded it made as
+    /// many as without a spin (docs/ARCHITECTURE.md, "Adaptive polling").
+    public static let defaultPollSpinMicroseconds = 200
     /// The longest `--poll-spin`: a millisecond, past which a sleep's cost no longer matters.
     public static let maximumPollSpinMicroseconds = 1000
 
@@ -61,12 +70,18 @@ public final class UnixPlatform: Platform {
     ///   - handlesSignals: whether SIGINT and SIGTERM stop the unikernel (blocked for the calling
     ///     thread and read from a `signalfd` instead).
     ///   - pollSpin: the longest a wait looks for events before it sleeps, until `--poll-spin`
-    ///     (``takeBootArguments(_:)``) says otherwise.
+    ///     (``takeBootArguments(_:)``) says otherwise; nil: ``defaultPollSpinMicroseconds``, which
+    ///     does not run where `hostCPUStall` is nil.
+    ///   - hostCPUStall: reads the host's total CPU stall, so that the spin runs only while no
+    ///     other task waits for a CPU (``SpinGuard``); nil: the spin runs unguarded, if asked for.
+    ///     The host's `/proc/pressure/cpu` by default, where the kernel keeps it.
     public init(bootArguments: [String]? = nil, console: UnixConsole = UnixConsole(), handlesSignals: Bool = true,
-                pollSpin: Duration = .microseconds(defaultPollSpinMicroseconds)) {
+                pollSpin: Duration? = nil, hostCPUStall: (() -> Duration?)? = UnixPlatform.hostCPUStallReader()) {
         self.bootArguments = bootArguments ?? Array(CommandLine.arguments.dropFirst())
         self.console = console
-        self.pollSpin = PollSpin(limit: pollSpin)
+        self.pollSpin = PollSpin(limit: pollSpin ?? .microseconds(Self.defaultPollSpinMicroseconds))
+        spinAskedFor = pollSpin != nil
+        self.hostCPUStall = hostCPUStall
         _ = mirage_keep_freed_memory(Self.retainedFreeMemory, Self.mappedBlockSize)
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epoll >= 0, "epoll_create1 failed: error number \(errno)")
@@ -130,18 +145,21 @@ public final class UnixPlatform: Platform {
     }
 
     /// Asks epoll for events without blocking for up to the spin's current length (never past
-    /// `deadline`), then, if none came, sleeps in `epoll_wait` until `deadline`; the sleep's
-    /// length adapts the next spin.
+    /// `deadline`, and only while the host's other tasks do not wait for a CPU: ``spinAllowed(now:)``),
+    /// then, if none came, sleeps in `epoll_wait` until `deadline`; the sleep's length adapts the
+    /// next spin.
     /// - Returns: how many events are in ``events``.
     private func spinThenSleep(until deadline: Instant) -> Int {
         let spinStart = monotonicClock.now()
         if pollSpin.current > .zero {
             let spinEnd = min(deadline, spinStart + pollSpin.current)
-            repeat {
+            var now = spinStart
+            while now < spinEnd, spinAllowed(now: now) {
                 let count = waitForEvents(timeout: 0)
                 if count > 0 { return count }
-            } while monotonicClock.now() < spinEnd
-            if spinEnd == deadline { return 0 }
+                now = monotonicClock.now()
+            }
+            if now >= spinEnd, spinEnd == deadline { return 0 }
         }
         let sleepStart = monotonicClock.now()
         sleeps += 1
@@ -149,6 +167,19 @@ public final class UnixPlatform: Platform {
         let count = waitForEvents(timeout: Self.timeout(until: deadline, from: sleepStart))
         pollSpin.slept(after: sleepStart - spinStart, for: monotonicClock.now() - sleepStart, wokenByWork: count > 0)
         return count
+    }
+
+    /// Whether the spin may run now: while no other task waits for a CPU, where the host's CPU
+    /// pressure can be read; where it cannot, only when asked for.
+    private func spinAllowed(now: Instant) -> Bool {
+        guard let hostCPUStall else { return spinAskedFor }
+        return spinGuard.allowsSpin(now: now, readStallTotal: hostCPUStall)
+    }
+
+    /// The reader of `/proc/pressure/cpu`'s total "some" stall; nil where it cannot be read.
+    public static func hostCPUStallReader() -> (() -> Duration?)? {
+        guard let pressure = HostCPUPressure.open() else { return nil }
+        return { pressure.someStallTotal() }
     }
 
     /// `epoll_wait` for up to `timeout` milliseconds (0: only look; -1: until an event); 0 events
@@ -160,7 +191,7 @@ public final class UnixPlatform: Platform {
     /// `--poll-spin=µs`: how long a wait may look for events before it sleeps.
     public var bootKeys: [BootKey] {
         [BootKey("poll-spin", of: Int.self, default: Self.defaultPollSpinMicroseconds, form: "MICROSECONDS",
-                 documentation: "The longest the process keeps looking for events before it sleeps in epoll_wait, adapted to how soon they came: lower latency for CPU (0 to 1000; 0: sleep at once; 200 as the hvt tender).",
+                 documentation: "The longest the process keeps looking for events before it sleeps in epoll_wait, adapted to how soon they came, and only while no other task on the host waits for a CPU (/proc/pressure/cpu; where the kernel does not keep it, only when given): lower latency for CPU (0 to 1000; 0: sleep at once).",
                  group: .runtime)]
     }
 
@@ -171,6 +202,7 @@ public final class UnixPlatform: Platform {
             return "invalid value '\(microseconds)' for boot argument '--poll-spin': expected microseconds from 0 to \(Self.maximumPollSpinMicroseconds)"
         }
         pollSpin = PollSpin(limit: .microseconds(microseconds))
+        if arguments.wasGiven("poll-spin") { spinAskedFor = true }
         return nil
     }
 

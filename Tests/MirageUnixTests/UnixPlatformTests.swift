@@ -57,20 +57,68 @@ struct UnixPlatformTests {
 
     /// A reader waits for a pipe that another task writes to after a 20 ms sleep: every wait
     /// ends within a spin of a second, so none sleeps in epoll_wait; with no spin each sleeps.
+    /// The host's CPU pressure is left out (`hostCPUStall: nil`): the spin asked for runs.
     @Test("a wait looks for events without sleeping for up to the poll spin, and sleeps at once without one",
           arguments: [(Duration.seconds(1), false), (.zero, true)])
     func pollSpin(spin: Duration, sleeps: Bool) {
+        let platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: spin, hostCPUStall: nil)
+        let slept = Self.sleepsWhileWaitingForAWrite(on: platform)
+        #expect((slept > 0) == sleeps, "\(slept) sleeps with a spin of \(spin)")
+    }
+
+    /// What a host's CPU stall reads as, for the spin's guard.
+    enum Host: String, CaseIterable, CustomTestStringConvertible {
+        case contended, quiet, unreadable, withoutPressure, withoutPressureAskedFor
+        var testDescription: String { rawValue }
+    }
+
+    /// The same reader under a spin of a second (1 ms where asked for with `--poll-spin`), the
+    /// host's CPU stall read from a counter: a host whose tasks wait for a CPU all the time makes
+    /// the wait sleep; a quiet one (the total never moves) lets the spin run; where the pressure
+    /// stops reading the spin stands back; where it cannot be read at all, only a spin asked for
+    /// runs, not the default one.
+    @Test("the spin runs only while no other task on the host waits for a CPU (SpinGuard over the host's CPU pressure)",
+          arguments: Host.allCases)
+    func spinStandsBackOnAContendedHost(host: Host) {
+        var contended = Duration.zero
+        let platform: UnixPlatform
+        switch host {
+        case .contended:
+            platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: .seconds(1),
+                                    hostCPUStall: { contended += .seconds(1); return contended })
+        case .quiet:
+            platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: .seconds(1), hostCPUStall: { .seconds(5) })
+        case .unreadable:
+            platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: .seconds(1), hostCPUStall: { nil })
+        case .withoutPressure, .withoutPressureAskedFor:
+            platform = UnixPlatform(bootArguments: [], handlesSignals: false, hostCPUStall: nil)
+        }
+        var delay = Duration.milliseconds(20)
+        if host == .withoutPressureAskedFor {
+            guard case let .success(asked) = BootArguments.parse(["--poll-spin=1000"], keys: platform.bootKeys) else {
+                Issue.record("--poll-spin=1000 did not parse")
+                return
+            }
+            #expect(platform.takeBootArguments(asked) == nil)
+            delay = .microseconds(300)  // within the 1 ms spin
+        }
+        let slept = Self.sleepsWhileWaitingForAWrite(on: platform, after: delay)
+        #expect((slept == 0) == [.quiet, .withoutPressureAskedFor].contains(host), "\(slept) sleeps")
+    }
+
+    /// Runs a reader of a pipe that another task writes to `after` a sleep (20 ms by default) on
+    /// `platform`; the platform's sleeps in epoll_wait so far.
+    static func sleepsWhileWaitingForAWrite(on platform: UnixPlatform, after delay: Duration = .milliseconds(20)) -> Int {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }
-        let platform = UnixPlatform(bootArguments: [], handlesSignals: false, pollSpin: spin)
         var got: UInt8 = 0
         let status = Mirage.runToCompletion(platform) { () async -> Int32 in
             let reader = Task {
                 await platform.waitUntilReadable(fds[0])
                 _ = read(fds[0], &got, 1)
             }
-            try? await sleep(for: .milliseconds(20))
+            try? await sleep(for: delay)
             var byte: UInt8 = 7
             _ = write(fds[1], &byte, 1)
             await reader.value
@@ -78,7 +126,7 @@ struct UnixPlatformTests {
         }
         #expect(status == 0)
         #expect(got == 7)
-        #expect((platform.sleeps > 0) == sleeps, "\(platform.sleeps) sleeps with a spin of \(spin)")
+        return platform.sleeps
     }
 
     @Test("--poll-spin is a runtime key listed in --help, from 0 to 1000 microseconds; another value is a named error")
