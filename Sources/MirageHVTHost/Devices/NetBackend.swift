@@ -67,6 +67,9 @@ final class NetBackend {
     }
     /// The length of the frame in ``held`` that did not fit the room the guest gave, if any.
     private var heldLength: Int?
+    /// Frames read into ``held`` and copied into a guest's area: with less room than the longest
+    /// frame, a read cannot go straight there.
+    private(set) var copiedFrames: UInt64 = 0
 
     /// Where a read puts the bytes of a frame beyond the guest's buffer: if any land here, the
     /// frame was too long. Tap reads truncate a frame to the buffers given, so one byte would
@@ -253,7 +256,9 @@ final class NetBackend {
                     : read(into: held.frame, header: header == nil ? nil : held.header)
                 switch result {
                 case let .frame(length) where direct: return .frame(length: length)
-                case let .frame(length): heldLength = length
+                case let .frame(length):
+                    heldLength = length
+                    copiedFrames += 1
                 case .none: return .none
                 case .tooLong: continue  // dropped and counted; the next frame may do
                 case let .failed(code): return .failed(code)
