@@ -4,9 +4,12 @@
 After a warm-up, it alternates runs of the probe unikernel (hello without sleeps) under
 mirage-hvt, under mirage-hvt through a server that keeps a VM ready (`--serve`, `--via`: the
 client is the same tender binary), and of a trivial static C program, the peer: the cost of
-spawning and reaping any process on this machine. After each run through the server it waits
-20 ms, so that the server's preparation of the next VM (which a kept-ready VM moves off a boot's
-path, not away) overlaps no measurement. It measures from spawning each process to
+spawning and reaping any process on this machine. Every run starts after the machine has been
+idle for 20 ms: so the server's preparation of the next VM (which a kept-ready VM moves off a
+boot's path, not away) overlaps no measurement, and no run finds the CPUs busier or idler than
+another (on these machines a spawn right after other work was up to 0.4 ms faster than one after
+the pause: a run placed after another, with the peer's after a pause, would be flattered). It
+measures from spawning each process to
   - the first byte the unikernel writes (its `start` ran: boot to application), and
   - the process's exit;
 and, for the tender, the time each step of a boot takes: a small C parent reads CLOCK_MONOTONIC
@@ -141,8 +144,9 @@ VIA_STEPS = {
     "main": "the client's descriptors and directory taken, to Tender.main",
     "exit": "the status sent back, the client's exit, until reaped (the VM destroyed after)",
 }
-# The pause after each run through the server: its next VM is made by then.
-READY_PAUSE = 0.02
+# The pause before each run: the server's next VM is made by then, and every run starts from the
+# same idle machine.
+PAUSE = 0.02
 
 
 @contextmanager
@@ -165,8 +169,9 @@ def ready_server(directory):
 
 
 def traced_boot(helper, argv):
-    """One traced boot: each step's duration in microseconds (the steps the run passed), and the
-    process's exit after the halt."""
+    """One traced boot, after the pause that every run starts from: each step's duration in
+    microseconds (the steps the run passed), and the process's exit after the halt."""
+    time.sleep(PAUSE)
     environment = dict(os.environ, MIRAGE_HVT_BOOT_TRACE="1")
     result = subprocess.run([helper] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, text=True)
     if result.returncode != 0:
@@ -193,7 +198,9 @@ def peak_rss(helper, argv, runs=5):
 
 
 def measure(argv):
-    """Seconds to the first byte on stderr (None when nothing is written) and to exit."""
+    """Seconds to the first byte on stderr (None when nothing is written) and to exit, after the
+    pause that every run starts from."""
+    time.sleep(PAUSE)
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     byte = process.stderr.read(1)
@@ -226,14 +233,8 @@ def main():
         tender = [TENDER, "--", probe]
         with ready_server(directory) as socket:
             via = [TENDER, f"--via={socket}", "--", probe]
-            def measure_via():
-                result = measure(via)
-                time.sleep(READY_PAUSE)
-                return result
-            def traced_via():
-                result = traced_boot(spawn_clock, via)
-                time.sleep(READY_PAUSE)
-                return result
+            measure_via = lambda: measure(via)
+            traced_via = lambda: traced_boot(spawn_clock, via)
             other = [baseline, "--", probe] if baseline else None
             for _ in range(5):  # warm-up: the page cache, the kernel's caches
                 measure(tender), measure([peer]), traced_boot(spawn_clock, tender), measure_via(), traced_via()
