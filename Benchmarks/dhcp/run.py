@@ -14,7 +14,8 @@ spawning the process to the moment it has an address:
     seconds) and its random initial delay, and as a cloud image that wants a fast boot
     configures it (`noarp` and `nodelay` in its configuration file). The ratio is against the
     latter, the faster.
-Rounds alternate the four after a warm-up round; the table gives the median and the range.
+Rounds take the six in turn after a warm-up round, each round in a new order; the table gives
+the median and the range.
 
 Usage: Benchmarks/dhcp/run.py [--rounds N]
 """
@@ -125,7 +126,9 @@ def main():
         ]
         samples = {name: [] for name, _ in contenders}
         for index in range(rounds + 1):
-            for name, run in contenders:
+            # Each round in a new order, so that no contender always follows the same one.
+            rotation = index % len(contenders)
+            for name, run in contenders[rotation:] + contenders[:rotation]:
                 elapsed = run()
                 if index > 0:  # round 0 warms the page cache and the servers
                     samples[name].append(elapsed * 1000)

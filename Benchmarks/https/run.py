@@ -93,8 +93,11 @@ def measure(rows, plans, ours, theirs, seconds, connections, rounds):
         entry = rows.setdefault(name, {"ours": [], "nginx": [], "errors": [0, 0]})
         for side in (ours, theirs):  # warm-up
             wrk(side[0], side[1] + path, 1, clients, close)
-        for _ in range(rounds):
-            for index, (label, side) in enumerate((("ours", ours), ("nginx", theirs))):
+        for round_index in range(rounds):
+            sides = (("ours", ours), ("nginx", theirs))
+            # Each round in the other order, so that neither always runs first.
+            for label, side in sides if round_index % 2 == 0 else tuple(reversed(sides)):
+                index = 0 if label == "ours" else 1
                 result = wrk(side[0], side[1] + path, seconds, clients, close)
                 value = result[field] / (1 << 20) if field == "bytes" else result[field]
                 entry[label].append(value)
