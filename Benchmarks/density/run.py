@@ -14,7 +14,8 @@ configured as Benchmarks/http configures it (harness.nginx_settings, printed) bu
 `worker_connections 32`, as one would for density: room for the ten connections the guest's --mem
 is sized for (nginx allocates its connection structures at start).
 
-For each N, after a warm-up of ten of each, ours and nginx take turns over ROUNDS rounds. A round
+For each N, after a warm-up of ten of each, ours and nginx take turns over ROUNDS rounds, each
+round in the other order. A round
 spawns the N instances one after another as fast as this script can, then polls every one with
 `GET /` (every 20 ms until it answers 200) and reports:
   * the time from the first spawn until the last instance answered, and until the median one did;
@@ -337,7 +338,9 @@ def main():
             for count in [10] + counts:
                 figures = {"ours": [], "nginx": []}
                 for round_number in range(1 if count == 10 and 10 not in counts else options.rounds):
-                    for name, plan in (("ours", ours), ("nginx", nginx)):
+                    plans = (("ours", ours), ("nginx", nginx))
+                    # Each round in the other order, so that neither always starts after the other's teardown.
+                    for name, plan in plans if round_number % 2 == 0 else tuple(reversed(plans)):
                         commands, endpoints = plan(count)
                         result, failure = run_round(f"mirage-density-{os.getpid()}-{name}-{count}-{round_number}", commands, endpoints,
                                                     options.timeout)
