@@ -15,8 +15,8 @@ configured as Benchmarks/http configures it (harness.nginx_settings, printed) bu
 is sized for (nginx allocates its connection structures at start).
 
 For each N, after a warm-up of ten of each, ours and nginx take turns over ROUNDS rounds, each
-round in the other order. A round
-spawns the N instances one after another as fast as this script can, then polls every one with
+round in the other order. A round spawns the N instances one after another as fast as this
+script can, then polls every one with
 `GET /` (every 20 ms until it answers 200) and reports:
   * the time from the first spawn until the last instance answered, and until the median one did;
   * host memory per instance: what the round's memory cgroup (each instance joins it before it
