@@ -38,7 +38,7 @@ from contextlib import contextmanager
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import compile_c  # noqa: E402
+from harness import compile_c, ensure_tools  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, ".build/debug/swift-mirage")
@@ -225,6 +225,7 @@ def main():
     parser.add_argument("--baseline-tender", help="another checkout's release mirage-hvt, to boot the probe beside ours")
     options = parser.parse_args()
     runs, baseline = options.runs, options.baseline_tender
+    ensure_tools((("gcc", "gcc"),))  # the peer and the helpers are static C programs
     probe = build()
     with tempfile.TemporaryDirectory() as directory:
         peer = static_true(directory)

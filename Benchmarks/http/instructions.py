@@ -15,7 +15,7 @@ machine's load, unlike a rate. The servers take turns over the rounds; the table
 median and the range, and the ratio to nginx's lower median of its two sendfile settings.
 `--top N` lists our N costliest functions (self instructions per request) of the last round;
 `--baseline IMAGE` counts another checkout's unix --net=socket website in the same rounds.
-Installs valgrind, wrk and nginx-light with apt-get when missing. Not a test: no thresholds."""
+Installs valgrind, wrk, nginx-light and curl with apt-get when missing. Not a test: no thresholds."""
 import argparse
 import os
 import re
@@ -67,7 +67,7 @@ def main():
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes a network namespace")
-    ensure_tools((("valgrind", "valgrind"), ("wrk", "wrk"), ("nginx", "nginx-light")))
+    ensure_tools((("valgrind", "valgrind"), ("wrk", "wrk"), ("nginx", "nginx-light"), ("curl", "curl")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-instructions-")

@@ -6,7 +6,7 @@ files, measured with wrk in the same run, on the same paths (DESIGN.md, "Benchma
                                      [--baseline-tender MIRAGE-HVT] [--baseline-direct IMAGE]
                                      [--baseline-guest IMAGE]
 
-Installs wrk and nginx-light with apt-get when missing. Builds the website for unix with the host's
+Installs wrk, nginx-light and curl with apt-get when missing. Builds the website for unix with the host's
 sockets (--net=socket) and with our stack (--net=direct), and for hvt where /dev/kvm is usable (all
 release; the guest runs under a release mirage-hvt), then, in fresh network namespaces:
   * host sockets: our website and nginx on 127.0.0.1 and ::1 in one namespace;
@@ -209,7 +209,7 @@ def main():
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
-    ensure_tools((("wrk", "wrk"), ("nginx", "nginx-light")))
+    ensure_tools((("wrk", "wrk"), ("nginx", "nginx-light"), ("curl", "curl")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-http-")

@@ -16,7 +16,7 @@ which ours and nginx alternate:
   * the throughput of a 1 MiB file, one connection;
   * resumed handshakes/s: as the first row, both servers giving tickets (wrk resumes with them).
 Medians with their spread (min-max) and the ratio of the medians. Then the smallest --mem with
-which the guest serves HTTPS, and the image sizes. Installs wrk and nginx-light when missing. The
+which the guest serves HTTPS, and the image sizes. Installs wrk, nginx-light and curl when missing. The
 files come from tar archives (--kv=tar) so that the 1 MiB file need not be compiled in. Not a
 test: no thresholds."""
 import argparse
@@ -135,7 +135,7 @@ def main():
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
-    ensure_tools((("wrk", "wrk"), ("nginx", "nginx-light")))
+    ensure_tools((("wrk", "wrk"), ("nginx", "nginx-light"), ("curl", "curl")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     sh("swift", "build", "--product", "swift-mirage", cwd=ROOT)
     scratch = tempfile.mkdtemp(prefix="mirage-https-")

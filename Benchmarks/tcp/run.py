@@ -32,7 +32,7 @@ take turns over several rounds, each round in a new order (with `--baseline-tend
 checkout's release mirage-hvt, the hvt guest runs under it too: "hvt-baseline"); the tables give the median and the range over the rounds, with ratios
 ours/kernel and, for our stack, IPv6/IPv4. For our stack it also counts, with a perf uprobe on
 libc's malloc when perf is there, the allocations per frame received during "bulk in". Not a
-test: no thresholds."""
+test: no thresholds. Installs ping (iputils-ping) and gcc with apt-get when missing."""
 import argparse
 import os
 import shutil
@@ -42,7 +42,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import compile_c, sh, spread, tap_namespace, veth_namespaces  # noqa: E402
+from harness import compile_c, ensure_tools, sh, spread, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
@@ -260,6 +260,7 @@ def main():
     CONGESTION = options.congestion_control or CONGESTION
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark makes network namespaces and tap devices")
+    ensure_tools((("ping", "iputils-ping"), ("gcc", "gcc")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     subprocess.run(["swift", "build", "--product", "swift-mirage"], cwd=ROOT, check=True, capture_output=True)
     echo = os.path.join(ROOT, "Examples/echo")

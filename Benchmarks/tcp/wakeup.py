@@ -18,9 +18,9 @@ trace points) splits each echo into its steps, between the events that bound the
   5. -> ping receives it.
 
 Each traced event costs about a microsecond, so the steps add up to more than the untraced round
-trip; they say where the time goes, not what it is. Needs perf (linux-perf) for the steps.
-`--tender PATH` runs the guest under another mirage-hvt (say another checkout's). Not a test: no
-thresholds."""
+trip; they say where the time goes, not what it is. Installs ping (iputils-ping) and perf
+(linux-perf) with apt-get when missing. `--tender PATH` runs the guest under another mirage-hvt
+(say another checkout's). Not a test: no thresholds."""
 import argparse
 import contextlib
 import os
@@ -32,7 +32,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import ensure_tools, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EVENTS = ["raw_syscalls:sys_enter", "raw_syscalls:sys_exit", "sched:sched_switch", "sched:sched_wakeup",
@@ -149,6 +149,7 @@ def main():
     if not os.access("/dev/kvm", os.W_OK):
         print("SKIP: /dev/kvm is absent or not writable: no guest to ping")
         return
+    ensure_tools((("ping", "iputils-ping"), ("perf", "linux-perf")))
     tool = os.path.join(ROOT, ".build/debug/swift-mirage")
     subprocess.run(["swift", "build", "--product", "swift-mirage"], cwd=ROOT, check=True, capture_output=True)
     tender = os.path.abspath(options.tender) if options.tender else os.path.join(ROOT, ".build/release/mirage-hvt")
