@@ -33,7 +33,7 @@ import tempfile
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import ensure_tools, sh, spread  # noqa: E402
+from harness import ensure_tools, rotated, sh, spread  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, ".build/debug/swift-mirage")
@@ -117,7 +117,7 @@ def main():
                 run(mode, size, max(options.requests // 10, 20000))
         names = list(runners)
         for round_index in range(options.rounds):
-            order = names[round_index % len(names):] + names[:round_index % len(names)]
+            order = rotated(names, round_index)
             for mode, size in WORKLOADS:
                 for name in order:
                     results[(name, mode)].append(runners[name](mode, size, options.requests))

@@ -24,6 +24,15 @@ def ensure_tools(wanted):
             subprocess.run(["apt-get", "install", "-y", *missing], env=env, check=True, capture_output=True)
 
 
+def rotated(items, round_index):
+    """`items` in round `round_index`'s order: each round starts one further along, so that none
+    always runs first, or always right after the same other (a run can find the machine as the
+    one before it left it)."""
+    items = list(items)
+    start = round_index % len(items)
+    return items[start:] + items[:start]
+
+
 def build_example(tool, example, target, network, scratch, configure=()):
     """Configures and builds the example folder `example` for `target` (unix with `--net=network`),
     and copies its image into `scratch`; returns the copy's path."""

@@ -41,7 +41,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, nginx_config, nginx_settings, sh, smallest_passing, spread  # noqa: E402
+from harness import build_example, ensure_tools, namespace, nginx_config, nginx_settings, rotated, sh, smallest_passing, spread  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -338,9 +338,7 @@ def main():
             for count in [10] + counts:
                 figures = {"ours": [], "nginx": []}
                 for round_number in range(1 if count == 10 and 10 not in counts else options.rounds):
-                    plans = (("ours", ours), ("nginx", nginx))
-                    # Each round in the other order, so that neither always starts after the other's teardown.
-                    for name, plan in plans if round_number % 2 == 0 else tuple(reversed(plans)):
+                    for name, plan in rotated((("ours", ours), ("nginx", nginx)), round_number):
                         commands, endpoints = plan(count)
                         result, failure = run_round(f"mirage-density-{os.getpid()}-{name}-{count}-{round_number}", commands, endpoints,
                                                     options.timeout)

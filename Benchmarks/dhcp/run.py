@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, sh, stop  # noqa: E402
+from harness import build_example, ensure_tools, rotated, sh, stop  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, ".build/debug/swift-mirage")
@@ -126,9 +126,7 @@ def main():
         ]
         samples = {name: [] for name, _ in contenders}
         for index in range(rounds + 1):
-            # Each round in a new order, so that no contender always follows the same one.
-            rotation = index % len(contenders)
-            for name, run in contenders[rotation:] + contenders[:rotation]:
+            for name, run in rotated(contenders, index):
                 elapsed = run()
                 if index > 0:  # round 0 warms the page cache and the servers
                     samples[name].append(elapsed * 1000)

@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
 sys.path.insert(0, HERE)
 import callgrind  # noqa: E402
-from harness import build_example, ensure_tools, namespace, sh, spread  # noqa: E402
+from harness import build_example, ensure_tools, namespace, rotated, sh, spread  # noqa: E402
 from run import EXAMPLE, KNOT_SETTINGS, NSD_SETTINGS, ROOT, answers, knot, nsd, query_files  # noqa: E402
 
 
@@ -88,7 +88,7 @@ def main():
         results = {(name, mix): [] for name in names for mix in mixes}
         last = {}
         for index in range(options.rounds):
-            for offset, name in enumerate(names[index % len(names):] + names[:index % len(names)]):
+            for offset, name in enumerate(rotated(names, index)):
                 port = 5353 + offset
                 for mix in mixes:
                     per_query, functions = callgrind.count(

@@ -40,7 +40,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, cpu_seconds, ensure_tools, namespace, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, cpu_seconds, ensure_tools, namespace, rotated, sh, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "Examples/dns-server")
@@ -313,7 +313,7 @@ def main():
         results = {name: [] for name in runs}
         names = list(runs)
         for index in range(options.rounds):
-            for name in names[index % len(names):] + names[:index % len(names)]:
+            for name in rotated(names, index):
                 results[name].append(runs[name](options.seconds))
 
         def figures(name, server, transport):

@@ -27,7 +27,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import callgrind  # noqa: E402
-from harness import build_example, ensure_tools, namespace, nginx_config, sh, spread  # noqa: E402
+from harness import build_example, ensure_tools, namespace, nginx_config, rotated, sh, spread  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "Examples/static-website")
@@ -88,7 +88,7 @@ def main():
         last = {}
         names = list(servers)
         for index in range(options.rounds):
-            for offset, name in enumerate(names[index % len(names):] + names[:index % len(names)]):
+            for offset, name in enumerate(rotated(names, index)):
                 port = 8180 + offset
                 per_request, functions = count(ns, servers[name](port), port, scratch, options.seconds, options.connections)
                 results[name].append(per_request)

@@ -40,7 +40,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, cpu_seconds, ensure_tools, namespace, sh, smallest_passing, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, cpu_seconds, ensure_tools, namespace, rotated, sh, smallest_passing, spread, stop, tap_namespace, veth_namespaces  # noqa: E402
 from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -247,7 +247,7 @@ def main():
         results = {name: [] for name in runs}
         names = list(runs)
         for index in range(options.rounds):
-            for name in names[index % len(names):] + names[:index % len(names)]:
+            for name in rotated(names, index):
                 results[name].append(runs[name](seconds))
 
         def figures(name, family, side=None):

@@ -33,7 +33,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import build_example, ensure_tools, namespace, sh, smallest_passing, stop, tap_namespace, veth_namespaces  # noqa: E402
+from harness import build_example, ensure_tools, namespace, rotated, sh, smallest_passing, stop, tap_namespace, veth_namespaces  # noqa: E402
 from harness import nginx_config as harness_nginx_config, nginx_settings  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,9 +94,7 @@ def measure(rows, plans, ours, theirs, seconds, connections, rounds):
         for side in (ours, theirs):  # warm-up
             wrk(side[0], side[1] + path, 1, clients, close)
         for round_index in range(rounds):
-            sides = (("ours", ours), ("nginx", theirs))
-            # Each round in the other order, so that neither always runs first.
-            for label, side in sides if round_index % 2 == 0 else tuple(reversed(sides)):
+            for label, side in rotated((("ours", ours), ("nginx", theirs)), round_index):
                 index = 0 if label == "ours" else 1
                 result = wrk(side[0], side[1] + path, seconds, clients, close)
                 value = result[field] / (1 << 20) if field == "bytes" else result[field]

@@ -42,7 +42,7 @@ import time
 
 sys.dont_write_bytecode = True  # nothing written beside the shared module
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from harness import compile_c, ensure_tools, sh, spread, tap_namespace, veth_namespaces  # noqa: E402
+from harness import compile_c, ensure_tools, rotated, sh, spread, tap_namespace, veth_namespaces  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = r'''
@@ -296,7 +296,7 @@ def main():
     results = {name: [] for name in runs}
     names = list(runs)
     for index in range(options.rounds):
-        for name in names[index % len(names):] + names[:index % len(names)]:
+        for name in rotated(names, index):
             results[name].append(runs[name]())
     allocations = ours(image, min(options.megabytes, 128), 100, count_allocations=True)["IPv4"]["allocations"]
     shutil.rmtree(scratch, ignore_errors=True)
